@@ -1,0 +1,34 @@
+"""Shared pieces of the report's charts: sizes and the labelled-bars layout."""
+
+import altair as alt
+
+WIDTH = 300
+BAR_HEIGHT = 34
+
+
+def category_rows(data, value_suffix: str = ""):
+    """One row per number of the figure: its category label, value and formatted text."""
+    return [{"categorie": data.labels.get(key) or v.label or key, "waarde": v.value,
+             "tekst": v.text + value_suffix} for key, v in data.numbers.items()]
+
+
+def bars(rows, theme, *, colors=None, sort=None):
+    """Horizontal bars with their formatted value printed at the end of each bar.
+
+    ``rows`` have ``categorie``, ``waarde`` and ``tekst``; ``colors`` gives one
+    colour per row (default: the brand's primary colour for all).
+    """
+    colors = colors or [theme.colors["primary"]] * len(rows)
+    order = [row["categorie"] for row in rows] if sort is None else sort
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        y=alt.Y("categorie:N", sort=order, title=None,
+                axis=alt.Axis(labelLimit=200, labelFontSize=11, labelColor=theme.colors["ink"],
+                              domain=False, ticks=False, labelPadding=8)),
+        x=alt.X("waarde:Q", axis=None, scale=alt.Scale(domainMin=0)),
+    )
+    bar = base.mark_bar(height=BAR_HEIGHT * 0.62).encode(
+        color=alt.Color("categorie:N", sort=order, legend=None,
+                        scale=alt.Scale(domain=order, range=colors[:len(rows)])))
+    text = base.mark_text(align="left", dx=6, fontWeight=700, fontSize=11.5,
+                          color=theme.colors["ink"]).encode(text="tekst:N")
+    return (bar + text).properties(width=WIDTH, height=BAR_HEIGHT * len(rows))

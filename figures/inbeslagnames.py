@@ -1,0 +1,8 @@
+"""Seizures from the crypto-communication investigations, in euros."""
+
+from _common import bars, category_rows
+
+
+def build(data, theme):
+    rows = sorted(category_rows(data), key=lambda row: -row["waarde"])
+    return bars(rows, theme, colors=[theme.colors["primary"]] * len(rows))

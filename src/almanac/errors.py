@@ -1,0 +1,70 @@
+"""The one error hierarchy of Almanac.
+
+Every problem caused by the report's own files (data, templates, styles) is a
+:class:`ReportError`. It carries one or more :class:`Problem` records, each
+with the file, the line where there is one, and a hint that says what to fix.
+Only ``cli.py`` turns a ``ReportError`` into a message and an exit code; any
+other exception is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the report's input."""
+
+    message: str
+    path: Path | None = None
+    line: int | None = None
+    hint: str | None = None
+    where: str | None = None  # a location inside the file, e.g. ``kpis[2].value``
+
+    def format(self, root: Path | None = None) -> str:
+        location = ""
+        if self.path is not None:
+            path = self.path
+            if root is not None:
+                try:
+                    path = self.path.resolve().relative_to(root.resolve())
+                except ValueError:
+                    pass
+            location = str(path)
+            if self.line is not None:
+                location += f":{self.line}"
+            location += ": "
+        text = location + (f"{self.where}: " if self.where else "") + self.message
+        if self.hint:
+            text += f"\n    fix: {self.hint}"
+        return text
+
+
+class ReportError(Exception):
+    """The report's input is wrong; the message says where and how to fix it."""
+
+    def __init__(self, problems: list[Problem] | Problem | str, *, path=None, line=None,
+                 hint=None):
+        if isinstance(problems, str):
+            problems = [Problem(problems, Path(path) if path else None, line, hint)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__(self.format())
+
+    def format(self, root: Path | None = None) -> str:
+        return "\n".join(problem.format(root) for problem in self.problems)
+
+
+class TemplateError(ReportError):
+    """A Jinja2 template of the report is broken."""
+
+
+class ChartError(ReportError):
+    """A figure module is missing or failed to build its chart."""
+
+
+class TypesetError(ReportError):
+    """WeasyPrint reported a problem that a strict build refuses."""

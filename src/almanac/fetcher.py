@@ -1,0 +1,60 @@
+"""The only way WeasyPrint reads anything: files inside the project, and data: URIs.
+
+Everything else — http(s), ftp, ``file://`` outside the project root, ``..``
+escapes, symlinks pointing out of the project — is refused and recorded, so a
+data file cannot pull ``/etc/passwd`` or an internal URL into the PDF.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from weasyprint import URLFetcher
+from weasyprint.urls import URLFetcherResponse
+
+MAX_RESOURCE_BYTES = 64 * 1024 * 1024
+
+
+class FetchRefused(ValueError):
+    """A resource outside the project was requested."""
+
+
+class ProjectFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher confined to one folder."""
+
+    def __init__(self, root: Path, **kwargs):
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False,
+                         timeout=5, **kwargs)
+        self.root = Path(root).resolve()
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme != "file":
+            return self._refuse(url, "only files inside the project are read")
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            return self._refuse(url, "remote file URLs are not read")
+        path = Path(url2pathname(unquote(parts.path)))
+        try:
+            resolved = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return self._refuse(url, "file not found")
+        if not resolved.is_relative_to(self.root) or not resolved.is_file():
+            return self._refuse(url, "outside the project folder")
+        if resolved.stat().st_size > MAX_RESOURCE_BYTES:
+            return self._refuse(url, f"larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
+        mime, _ = mimetypes.guess_type(resolved.name)
+        if resolved.suffix.lower() in (".ttf", ".otf", ".woff", ".woff2"):
+            mime = "font/" + resolved.suffix.lower().lstrip(".")
+        body = resolved.read_bytes()
+        return URLFetcherResponse(url, body, {"Content-Type": mime or "application/octet-stream"})
+
+    def _refuse(self, url: str, why: str):
+        self.refused.append(f"{url} ({why})")
+        raise FetchRefused(f"refused to fetch {url}: {why}")

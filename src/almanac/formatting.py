@@ -1,0 +1,69 @@
+"""The one number and date formatter of a report, built on Babel.
+
+Every figure in the PDF — prose, KPI tiles, norms, chart labels — goes through
+:class:`Formatter`, so a report is consistently Dutch: ``6,3 %``,
+``€ 100 miljoen``, ``12.345``, ``1 april 2022``. A no-break space keeps a
+number and its sign on one line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_compact_decimal, format_decimal
+
+from .model import Number
+
+NBSP = "\u00a0"
+
+
+class Formatter:
+    """Formats numbers and dates for one locale (``nl`` by default)."""
+
+    def __init__(self, language: str = "nl"):
+        self.locale = Locale.parse(language.replace("-", "_"))
+
+    currency_symbol = "€"
+
+    def decimal(self, value: float, decimals: int | None = None) -> str:
+        if decimals is None:
+            pattern = None
+        elif decimals == 0:
+            pattern = "#,##0"
+        else:
+            pattern = "#,##0." + "0" * decimals
+        if decimals is None and float(value).is_integer():
+            value = int(value)
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def parts(self, number: Number) -> tuple[str, str, str]:
+        """A number as (prefix, figure, suffix): ``("€", "100", "miljoen")``, ``("", "6,3", "%")``.
+
+        KPI tiles set the figure large and the prefix and suffix small; prose
+        joins the parts with no-break spaces (:meth:`number`).
+        """
+        value, decimals = number.value, number.decimals
+        if number.unit == "percent":
+            return "", self.decimal(value, decimals), "%"
+        if number.unit == "eur":
+            if abs(value) >= 1_000_000:
+                compact = format_compact_decimal(
+                    value, format_type="long", locale=self.locale,
+                    fraction_digits=1 if decimals is None else decimals)
+                figure, _, unit = compact.partition(" ")
+                return self.currency_symbol, figure, unit
+            if decimals is None and not float(value).is_integer():
+                decimals = 2
+            return self.currency_symbol, self.decimal(value, decimals), ""
+        if number.unit == "count":
+            return "", self.decimal(int(value), 0), ""
+        return "", self.decimal(value, decimals), ""
+
+    def number(self, number: Number) -> str:
+        """Format a typed :class:`Number`: ``6,3 %``, ``€ 100 miljoen``, ``12.345``."""
+        return NBSP.join(part for part in self.parts(number) if part)
+
+    def date(self, value: dt.date, style: str = "long") -> str:
+        """``2022-04-01`` → ``1 april 2022``."""
+        return format_date(value, format=style, locale=self.locale)

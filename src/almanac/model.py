@@ -1,0 +1,265 @@
+"""The typed model of a report: manifest, brand, chapters and their blocks.
+
+After loading, no stage sees a raw dict. Every model forbids unknown keys, so
+a typo in a YAML file is an error that names the key, not a silent no-op.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
+Key = Annotated[str, Field(pattern=KEY_PATTERN)]
+HEX_PATTERN = r"^#[0-9a-fA-F]{6}$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- manifest
+
+class Edition(Strict):
+    """Which edition of the report this is."""
+
+    version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$", description="e.g. 1.0 or 1.1")
+    date: dt.date = Field(description="Publication date; also the PDF's creation date.")
+
+
+class Manifest(Strict):
+    """``report.yaml``: what the report is and which chapters it has, in order."""
+
+    title: str
+    subtitle: str | None = None
+    organisation: str = Field(description="Author of the PDF and owner of the report.")
+    year: int = Field(ge=1900, le=2200, description="The year the report is about.")
+    language: str = Field("nl", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    subject: str = Field(description="One sentence; the PDF's subject.")
+    keywords: list[str] = []
+    edition: Edition
+    brand: str = Field("styles/brand.yaml", description="Brand file, relative to the project.")
+    cover: "Photo | None" = Field(None, description="The cover photo (placeholder if no image).")
+    chapters: list[str] = Field(min_length=1, description="Chapter folders under chapters/, in order.")
+
+
+# --------------------------------------------------------------------------- brand
+
+class Color(Strict):
+    """One brand colour."""
+
+    hex: str = Field(pattern=HEX_PATTERN)
+    name: str | None = None
+
+
+class FontFace(Strict):
+    file: str = Field(description="Font file, relative to the brand file's folder.")
+    weight: int = Field(400, ge=100, le=900)
+    style: Literal["normal", "italic"] = "normal"
+
+
+class FontFamily(Strict):
+    family: str
+    faces: list[FontFace] = Field(min_length=1)
+    fallback: str = "sans-serif"
+
+
+class Fonts(Strict):
+    body: FontFamily
+    heading: FontFamily
+
+
+class Colors(Strict):
+    primary: Color = Field(description="The brand colour: cover, openers, headings.")
+    primary_dark: Color
+    accent: Color = Field(description="Highlights: KPI figures, rules, markers.")
+    ink: Color = Field(description="Body text.")
+    muted: Color = Field(description="Captions, running heads, secondary text.")
+    paper: Color
+    tint: Color = Field(description="Light background for sidebars and tiles.")
+    rule: Color
+    chart: list[Color] = Field(min_length=3, description="Chart categorical palette, in order.")
+
+
+class TypeScale(Strict):
+    base_size_pt: float = Field(9.5, gt=5, lt=20)
+    leading: float = Field(1.45, gt=1, lt=2.5)
+    ratio: float = Field(1.25, gt=1, lt=2, description="Modular scale between heading levels.")
+
+
+class Brand(Strict):
+    """``styles/brand.yaml``: colours, fonts and type scale, defined once."""
+
+    colors: Colors
+    fonts: Fonts
+    type: TypeScale = TypeScale()
+
+
+# --------------------------------------------------------------------------- chapters
+
+Unit = Literal["count", "decimal", "percent", "eur"]
+
+
+class Number(Strict):
+    """A typed figure of the report. Prose refers to it as ``{{ key }}``."""
+
+    value: float
+    unit: Unit = Field(description="count (whole), decimal, percent (6.3 = 6,3 %), eur.")
+    label: str | None = Field(None, description="What the number is, for tiles and tables.")
+    decimals: int | None = Field(None, ge=0, le=4, description="Fixed decimals; default: as given.")
+
+    @model_validator(mode="after")
+    def _whole_counts(self) -> "Number":
+        if self.unit == "count" and not float(self.value).is_integer():
+            raise ValueError(f"a count must be a whole number, got {self.value}; "
+                             "use unit: decimal for fractions")
+        return self
+
+
+class SeriesRef(Strict):
+    """A table of values kept as CSV beside the chapter."""
+
+    file: str = Field(description="CSV file, relative to the chapter folder.")
+    illustrative: bool = Field(
+        False, description="True when the source text does not give these values: the page "
+        "then labels the chart as 'voorbeeldgegevens'.")
+    note: str | None = None
+
+
+class Photo(Strict):
+    """A photo of the original report, drawn as a placeholder with its treatment."""
+
+    description: str = Field(description="Alt text, in the report's language.")
+    motif: Literal["aerial-river", "flood", "crowd", "tape", "drone", "classroom", "lab",
+                   "city", "border", "team", "network"] = "city"
+    treatment: Literal["blue-overlay", "duotone", "none"] = "blue-overlay"
+    image: str | None = Field(None, description="A real image file, relative to the chapter "
+                              "folder; without it a placeholder is drawn.")
+    caption: str | None = None
+    overlay_text: str | None = Field(None, description="Text visible in the photo itself.")
+
+
+class ProseBlock(Strict):
+    type: Literal["prose"]
+    text: str = Field(description="Markdown; may refer to numbers as {{ key }}.")
+    columns: Literal[1, 2] = 1
+
+
+class HeadingBlock(Strict):
+    type: Literal["heading"]
+    text: str
+
+
+class Kpi(Strict):
+    number: Key
+    label: str
+
+
+class KpisBlock(Strict):
+    type: Literal["kpis"]
+    items: list[Kpi] = Field(min_length=1, max_length=4)
+
+
+class QuoteBlock(Strict):
+    type: Literal["quote"]
+    text: str
+    source: str
+
+
+class FactsBlock(Strict):
+    type: Literal["facts"]
+    title: str
+    items: list[str] = Field(min_length=1, description="Markdown, one fact each.")
+
+
+class FigureBlock(Strict):
+    type: Literal["figure"]
+    chart: Key = Field(description="Module name under figures/.")
+    caption: str
+    numbers: list[Key] = []
+    labels: dict[Key, str] = Field({}, description="Short category labels for the numbers "
+                                   "in the chart (default: each number's label).")
+    series: Key | None = None
+    source: str | None = None
+    width: Literal["column", "full"] = "column"
+
+
+class PhotoBlock(Photo):
+    type: Literal["photo"]
+
+
+class NormBlock(Strict):
+    type: Literal["norm"]
+    number: Key
+    label: str = Field(description="What the norm counts, e.g. 'afgeronde onderzoeken'.")
+    year: int | None = None
+
+
+class NoteBlock(Strict):
+    type: Literal["note"]
+    text: str = Field(description="Markdown; a note printed small, e.g. the NB under a table.")
+
+
+Block = Annotated[
+    Union[ProseBlock, HeadingBlock, KpisBlock, QuoteBlock, FactsBlock, FigureBlock,
+          PhotoBlock, NormBlock, NoteBlock],
+    Field(discriminator="type"),
+]
+BLOCK_TYPES = ("prose", "heading", "kpis", "quote", "facts", "figure", "photo", "norm", "note")
+
+
+class Section(Strict):
+    title: str | None = Field(None, description="Section heading; none for an introduction.")
+    blocks: list[Block] = []
+
+
+class ChapterData(Strict):
+    """``chapters/NN-slug/chapter.yaml``."""
+
+    title: str
+    short_title: str | None = Field(None, description="For the running header, if shorter.")
+    lead: str | None = Field(None, description="Markdown shown on the chapter opener.")
+    opener: Photo | None = None
+    numbers: dict[Key, Number] = {}
+    series: dict[Key, SeriesRef] = {}
+    sections: list[Section] = Field(min_length=1)
+
+
+# --------------------------------------------------------------------------- loaded
+
+class Chapter(BaseModel):
+    """A chapter as the later stages see it: its data, folder and series rows."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    slug: str
+    number: int
+    folder: Path
+    data: ChapterData
+    series: dict[str, list[dict[str, str | float]]] = {}
+
+    @property
+    def anchor(self) -> str:
+        return "h-" + re.sub(r"[^a-z0-9]+", "-", self.slug.lower()).strip("-")
+
+
+class Report(BaseModel):
+    """The whole loaded report: the only input of the later stages."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    root: Path
+    manifest: Manifest
+    brand: Brand
+    brand_path: Path
+    chapters: list[Chapter]
+
+    def number(self, key: str) -> Number:
+        for chapter in self.chapters:
+            if key in chapter.data.numbers:
+                return chapter.data.numbers[key]
+        raise KeyError(key)

@@ -1,0 +1,236 @@
+"""Placeholder photos: small generated SVG illustrations standing in for the
+photos of the original report, with the described treatment (a semi-transparent
+brand-blue overlay, or a duotone in the brand colours).
+
+They are deterministic (seeded by the description), vector, and a few KB each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from xml.sax.saxutils import escape
+
+from .model import Photo
+
+WIDTH, HEIGHT = 1200, 700
+
+# Natural colours per tone: ground, vegetation, built, water, light, dark.
+NATURAL = {"ground": "#B9B49A", "field": "#A7B07F", "green": "#55704A", "built": "#C9C2B6",
+           "roof": "#8E5B4A", "water": "#6F8FA6", "light": "#E8E4DA", "dark": "#3A3F44",
+           "sky": "#C9D6DF"}
+
+
+def _mix(a: str, b: str, t: float) -> str:
+    ca = [int(a[i:i + 2], 16) for i in (1, 3, 5)]
+    cb = [int(b[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(ca, cb))
+
+
+def _luma(color: str) -> float:
+    r, g, b = (int(color[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.3 * r + 0.59 * g + 0.11 * b
+
+
+class _Canvas:
+    def __init__(self, seed: str, palette: dict[str, str]):
+        self.rng = random.Random(int(hashlib.sha256(seed.encode()).hexdigest()[:12], 16))
+        self.palette = palette
+        self.parts: list[str] = []
+
+    def c(self, name: str) -> str:
+        return self.palette[name]
+
+    def rect(self, x, y, w, h, fill, extra=""):
+        self.parts.append(f'<rect x="{x:.0f}" y="{y:.0f}" width="{w:.0f}" height="{h:.0f}" '
+                          f'fill="{fill}" {extra}/>')
+
+    def circle(self, x, y, r, fill, extra=""):
+        self.parts.append(f'<circle cx="{x:.0f}" cy="{y:.0f}" r="{r:.0f}" fill="{fill}" {extra}/>')
+
+    def path(self, d, fill="none", stroke="none", width=0, extra=""):
+        self.parts.append(f'<path d="{d}" fill="{fill}" stroke="{stroke}" '
+                          f'stroke-width="{width}" {extra}/>')
+
+
+def _aerial_river(cv: _Canvas) -> None:
+    rng = cv.rng
+    cv.rect(0, 0, WIDTH, HEIGHT, cv.c("field"))
+    for _ in range(26):  # patchwork of fields
+        cv.rect(rng.uniform(-100, WIDTH), rng.uniform(-100, HEIGHT), rng.uniform(120, 320),
+                rng.uniform(80, 220), _mix(cv.c("field"), cv.c("ground"), rng.random()),
+                f'transform="rotate({rng.uniform(-12, 12):.1f} 600 350)" opacity="0.8"')
+    river = "M -20 180 C 250 120, 330 420, 560 380 S 880 170, 1220 300"
+    cv.path(river, stroke=cv.c("water"), width=64, extra='stroke-linecap="round"')
+    cv.path(river, stroke=_mix(cv.c("water"), cv.c("light"), 0.25), width=18,
+            extra='stroke-linecap="round" opacity="0.5"')
+    for _ in range(150):  # houses along the banks
+        t = rng.random()
+        x = -20 + t * 1240
+        y = 240 + 150 * math.sin(t * 5.2 + 0.7) + rng.choice((-1, 1)) * rng.uniform(60, 150)
+        w, h = rng.uniform(14, 26), rng.uniform(10, 18)
+        cv.rect(x, y, w, h, rng.choice((cv.c("roof"), cv.c("built"), cv.c("dark"))),
+                f'transform="rotate({rng.uniform(-20, 20):.0f} {x:.0f} {y:.0f})"')
+    for _ in range(120):  # trees
+        cv.circle(rng.uniform(0, WIDTH), rng.uniform(0, HEIGHT), rng.uniform(7, 16),
+                  _mix(cv.c("green"), cv.c("dark"), rng.random() * 0.5), 'opacity="0.9"')
+
+
+def _flood(cv: _Canvas) -> None:
+    rng = cv.rng
+    cv.rect(0, 0, WIDTH, 260, cv.c("sky"))
+    for i in range(5):  # houses half under water
+        x = 80 + i * 230 + rng.uniform(-20, 20)
+        cv.rect(x, 220, 170, 180, cv.c("built"))
+        cv.path(f"M {x - 15} 225 L {x + 85} 140 L {x + 185} 225 Z", fill=cv.c("roof"))
+        for j in range(2):
+            cv.rect(x + 30 + j * 70, 260, 40, 40, cv.c("dark"), 'opacity="0.6"')
+    cv.rect(0, 330, WIDTH, HEIGHT - 330, cv.c("water"))
+    for _ in range(40):
+        y = rng.uniform(350, HEIGHT)
+        x = rng.uniform(-50, WIDTH)
+        cv.path(f"M {x:.0f} {y:.0f} q 30 -8 60 0 t 60 0", stroke=cv.c("light"), width=3,
+                extra='opacity="0.5"')
+
+
+def _crowd(cv: _Canvas) -> None:
+    rng = cv.rng
+    cv.rect(0, 0, WIDTH, HEIGHT, cv.c("sky"))
+    cv.rect(0, 380, WIDTH, HEIGHT, cv.c("ground"))
+    for row in range(6):
+        y = 300 + row * 70
+        scale = 0.7 + row * 0.12
+        for _ in range(22 - row):
+            x = rng.uniform(-40, WIDTH + 40)
+            tone = _mix(cv.c("dark"), cv.c("built"), rng.random() * 0.6)
+            cv.circle(x, y, 22 * scale, tone)
+            cv.path(f"M {x - 40 * scale:.0f} {y + 150 * scale:.0f} Q {x:.0f} {y - 10:.0f} "
+                    f"{x + 40 * scale:.0f} {y + 150 * scale:.0f} Z", fill=tone)
+
+
+def _tape(cv: _Canvas) -> None:
+    _city(cv)
+    cv.path("M -50 520 L 1250 300 L 1250 390 L -50 610 Z", fill="#F4F4F0")
+    for i in range(-2, 30):
+        x = i * 60
+        cv.path(f"M {x} {520 - x * 0.17:.0f} l 30 -5 l 0 90 l -30 5 Z", fill=cv.c("dark"),
+                extra='opacity="0.25"')
+
+
+def _drone(cv: _Canvas) -> None:
+    rng = cv.rng
+    cv.rect(0, 0, WIDTH, HEIGHT, cv.c("sky"))
+    cv.rect(0, 470, WIDTH, 230, cv.c("field"))
+    for i in range(14):
+        cv.path(f"M {i * 100 - 200} 700 L {i * 90 + 20} 470", stroke=cv.c("ground"), width=3)
+    x, y = 600, 230
+    cv.rect(x - 70, y - 18, 140, 36, cv.c("dark"), 'rx="14"')
+    for dx in (-160, 160):
+        cv.path(f"M {x} {y} L {x + dx} {y - 40}", stroke=cv.c("dark"), width=10)
+        cv.path(f"M {x + dx - 70} {y - 52} L {x + dx + 70} {y - 52}", stroke=cv.c("dark"),
+                width=6, extra='stroke-linecap="round"')
+    cv.circle(x, y + 34, 16, cv.c("dark"))
+    for _ in range(30):
+        cv.circle(rng.uniform(0, WIDTH), rng.uniform(480, 700), rng.uniform(8, 18),
+                  cv.c("green"))
+
+
+def _classroom(cv: _Canvas) -> None:
+    cv.rect(0, 0, WIDTH, HEIGHT, cv.c("light"))
+    cv.rect(200, 60, 800, 220, cv.c("dark"))
+    cv.rect(215, 75, 770, 190, _mix(cv.c("green"), cv.c("dark"), 0.5))
+    for row in range(3):
+        y = 380 + row * 110
+        for col in range(5):
+            x = 90 + col * 220 - row * 20
+            cv.circle(x + 60, y - 40, 24, cv.c("dark"))
+            cv.rect(x, y, 140 + row * 10, 26, cv.c("roof"))
+
+
+def _lab(cv: _Canvas) -> None:
+    rng = cv.rng
+    cv.rect(0, 0, WIDTH, HEIGHT, cv.c("light"))
+    cv.rect(0, 470, WIDTH, 230, cv.c("built"))
+    for i in range(9):
+        x = 90 + i * 120 + rng.uniform(-15, 15)
+        h = rng.uniform(120, 230)
+        cv.path(f"M {x} {470 - h} l 0 {h * 0.4:.0f} l -40 {h * 0.6:.0f} l 110 0 "
+                f"l -40 {-h * 0.6:.0f} l 0 {-h * 0.4:.0f} Z", fill=cv.c("water"),
+                extra='opacity="0.8"')
+        cv.rect(x - 5, 470 - h - 10, 40, 12, cv.c("dark"))
+
+
+def _city(cv: _Canvas) -> None:
+    rng = cv.rng
+    cv.rect(0, 0, WIDTH, HEIGHT, cv.c("sky"))
+    x = -20
+    while x < WIDTH:
+        w, h = rng.uniform(90, 170), rng.uniform(200, 480)
+        tone = _mix(cv.c("built"), cv.c("dark"), rng.random() * 0.6)
+        cv.rect(x, HEIGHT - h, w - 8, h, tone)
+        for wy in range(int(HEIGHT - h + 20), HEIGHT - 40, 44):
+            for wx in range(int(x + 14), int(x + w - 30), 34):
+                cv.rect(wx, wy, 16, 22, cv.c("light"), 'opacity="0.55"')
+        x += w
+    cv.rect(0, 640, WIDTH, 60, cv.c("dark"))
+
+
+def _border(cv: _Canvas) -> None:
+    cv.rect(0, 0, WIDTH, 330, cv.c("sky"))
+    cv.rect(0, 330, WIDTH, 370, cv.c("field"))
+    cv.path("M 520 330 L 680 330 L 1100 700 L 100 700 Z", fill=cv.c("dark"))
+    for i in range(8):
+        y = 350 + i * 45
+        cv.rect(596, y, 8, 24 + i * 2, cv.c("light"))
+    cv.rect(880, 380, 12, 200, cv.c("dark"))
+    cv.rect(830, 330, 200, 70, cv.c("water"), 'rx="6"')
+    for i in range(12):
+        cv.circle(i * 110 + 30, 325, 40, cv.c("green"))
+
+
+def _team(cv: _Canvas) -> None:
+    rng = cv.rng
+    cv.rect(0, 0, WIDTH, HEIGHT, cv.c("light"))
+    for i in range(7):
+        x = 120 + i * 160 + rng.uniform(-20, 20)
+        s = rng.uniform(0.9, 1.1)
+        tone = _mix(cv.c("dark"), cv.c("water"), rng.random() * 0.5)
+        cv.circle(x, 260 * s, 45, tone)
+        cv.path(f"M {x - 90} 700 L {x - 75} 380 Q {x} 320 {x + 75} 380 L {x + 90} 700 Z",
+                fill=tone)
+
+
+def _network(cv: _Canvas) -> None:
+    rng = cv.rng
+    cv.rect(0, 0, WIDTH, HEIGHT, cv.c("dark"))
+    nodes = [(rng.uniform(60, WIDTH - 60), rng.uniform(60, HEIGHT - 60)) for _ in range(40)]
+    for i, (x, y) in enumerate(nodes):
+        for j in range(i + 1, len(nodes)):
+            u, v = nodes[j]
+            if (x - u) ** 2 + (y - v) ** 2 < 200 ** 2:
+                cv.path(f"M {x:.0f} {y:.0f} L {u:.0f} {v:.0f}", stroke=cv.c("water"), width=2,
+                        extra='opacity="0.6"')
+    for x, y in nodes:
+        cv.circle(x, y, rng.uniform(5, 12), cv.c("light"))
+
+
+MOTIFS = {"aerial-river": _aerial_river, "flood": _flood, "crowd": _crowd, "tape": _tape,
+          "drone": _drone, "classroom": _classroom, "lab": _lab, "city": _city,
+          "border": _border, "team": _team, "network": _network}
+
+
+def photo_svg(photo: Photo, primary: str, primary_dark: str, tint: str) -> str:
+    """An SVG placeholder for ``photo`` with its treatment in the brand colours."""
+    palette = dict(NATURAL)
+    if photo.treatment == "duotone":
+        palette = {name: _mix(primary_dark, tint, _luma(color) ** 1.3)
+                   for name, color in NATURAL.items()}
+    canvas = _Canvas(photo.description + photo.motif, palette)
+    MOTIFS[photo.motif](canvas)
+    if photo.treatment == "blue-overlay":
+        canvas.rect(0, 0, WIDTH, HEIGHT, primary, 'opacity="0.62"')
+    title = escape(photo.description)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+            f'width="{WIDTH}" height="{HEIGHT}" preserveAspectRatio="xMidYMid slice" '
+            f'role="img"><title>{title}</title>' + "".join(canvas.parts) + "</svg>")

@@ -1,0 +1,173 @@
+"""Stage 4 — render: the report and its charts → one HTML document (Jinja2).
+
+Templates are looked up most specific first: ``chapters/<slug>/chapter.html``
+overrides ``layout/chapter.html``, and can extend it as
+``layout/chapter.html``. Autoescape is on and undefined names are errors:
+data never becomes markup unless it went through the Markdown renderer.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .brand import brand_css
+from .charts import ChartRenderer, RenderedChart, figure_blocks
+from .errors import Problem, TemplateError
+from .formatting import Formatter
+from .model import Chapter, FigureBlock, Photo, Report
+from .photos import photo_svg
+from .prose import Prose
+
+STYLESHEETS = ("pages.css", "typography.css", "components.css")
+ASIDES = ("kpis", "facts")  # blocks set beside the text, attached to the block that follows
+
+
+def flow(blocks) -> tuple[list, list[list]]:
+    """Split a section's blocks into leading asides and groups for the page flow.
+
+    Asides (KPI tiles, sidebars) that open a section are set before its heading,
+    floating beside it, so the heading stays in the flow next to its text and is
+    never stranded at the foot of a page. Every other aside travels with the
+    block that follows it.
+    """
+    blocks = list(blocks)
+    leading = []
+    while blocks and blocks[0].type in ASIDES:
+        leading.append(blocks.pop(0))
+    groups, pending = [], []
+    for block in blocks:
+        pending.append(block)
+        if block.type not in ASIDES:
+            groups.append(pending)
+            pending = []
+    if pending:
+        groups.append(pending)
+    return leading, groups
+
+
+@dataclass
+class Rendered:
+    """The HTML document and what went into it."""
+
+    html: str
+    base_url: str
+    charts: dict[int, RenderedChart] = field(default_factory=dict)
+
+    @property
+    def charts_cached(self) -> int:
+        return sum(chart.cached for chart in self.charts.values())
+
+
+def svg_data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def make_environment(root: Path) -> jinja2.Environment:
+    layout = root / "layout"
+    loader = jinja2.ChoiceLoader([
+        jinja2.PrefixLoader({
+            "layout": jinja2.FileSystemLoader(layout),
+            "chapters": jinja2.FileSystemLoader(root / "chapters"),
+        }),
+        jinja2.FileSystemLoader(layout),
+    ])
+    return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True)
+
+
+class Renderer:
+    """Renders a loaded report to HTML, with charts from ``charts``."""
+
+    def __init__(self, report: Report, charts: dict[int, RenderedChart]):
+        self.report = report
+        self.fmt = Formatter(report.manifest.language)
+        self.prose = Prose(lambda key: self.fmt.number(report.number(key)))
+        self.charts = charts
+        self.env = make_environment(report.root)
+        self.env.globals.update(md=self.prose.block, md_inline=self.prose.inline,
+                                number=self.number, number_parts=self.number_parts, chart=self.chart, flow=flow, photo=self.photo,
+                                fmt=self.fmt)
+        self._figure_numbers = {id(block): n for n, (_, _, block)
+                                in enumerate(figure_blocks(report), 1)}
+
+    def number(self, key: str) -> str:
+        return self.fmt.number(self.report.number(key))
+
+    def number_parts(self, key: str) -> tuple[str, str, str]:
+        return self.fmt.parts(self.report.number(key))
+
+    def chart(self, block: FigureBlock) -> dict:
+        rendered = self.charts[id(block)]
+        return {"src": svg_data_uri(rendered.svg), "illustrative": rendered.illustrative,
+                "number": self._figure_numbers[id(block)]}
+
+    def photo(self, photo: Photo, chapter: Chapter | None = None) -> str:
+        if photo.image:
+            return (chapter.folder if chapter else self.report.root).joinpath(photo.image) \
+                .resolve().as_uri()
+        colors = self.report.brand.colors
+        return svg_data_uri(photo_svg(photo, colors.primary.hex, colors.primary_dark.hex,
+                                      colors.tint.hex))
+
+    def chapter_template(self, chapter: Chapter) -> str:
+        if (chapter.folder / "chapter.html").is_file():
+            return f"chapters/{chapter.slug}/chapter.html"
+        return "chapter.html"
+
+    def render(self) -> str:
+        report = self.report
+        styles = report.root / "styles"
+        stylesheets = [(styles / name).as_uri() for name in STYLESHEETS
+                       if (styles / name).is_file()]
+        context = {
+            "report": report.manifest, "chapters": report.chapters,
+            "brand_css": Markup(brand_css(report.brand, report.brand_path.parent)),
+            "stylesheets": stylesheets, "chapter_template": self.chapter_template,
+            "edition_date": self.fmt.date(report.manifest.edition.date),
+        }
+        try:
+            return self.env.get_template("report.html").render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(Problem(f"template syntax error: {exc.message}",
+                                        Path(exc.filename) if exc.filename else None,
+                                        exc.lineno, "fix the Jinja2 syntax on this line"))
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateError(Problem(f"template '{exc.name}' not found",
+                                        report.root / "layout",
+                                        hint=f"create layout/{exc.name}"))
+        except jinja2.UndefinedError as exc:
+            path, line = _template_frame(exc)
+            raise TemplateError(Problem(f"template uses an undefined value: {exc.message}",
+                                        path, line, "fix the name, or add the value to the data"))
+
+
+def _template_frame(exc: BaseException) -> tuple[Path | None, int | None]:
+    import traceback
+
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".html"):
+            return Path(frame.filename), frame.lineno
+    return None, None
+
+
+def render_report(report: Report, charts: dict[int, RenderedChart]) -> Rendered:
+    """The whole report as one HTML string, resolved against the project root."""
+    html = Renderer(report, charts).render()
+    return Rendered(html=html, base_url=report.root.as_uri() + "/", charts=charts)
+
+
+def render_charts(report: Report, fmt: Formatter, cache: bool = True,
+                  progress=None) -> dict[int, RenderedChart]:
+    """Render every figure block of the report (cached by content hash)."""
+    renderer = ChartRenderer(report, fmt, cache=cache)
+    charts = {}
+    for chapter, where, block in figure_blocks(report):
+        charts[id(block)] = renderer.render(chapter, where, block)
+        if progress:
+            progress(block.chart)
+    return charts

@@ -1,0 +1,72 @@
+"""Reporters keep terminal output out of the build logic.
+
+The pipeline calls ``step``/``warning``; the CLI chooses a reporter: step
+lines with a spinner on a terminal, nothing when quiet or piped, a buffer in
+tests.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+class Reporter:
+    """Base reporter: ignores everything (the null reporter)."""
+
+    def step(self, name: str, detail: str = "") -> None: ...
+
+    def warning(self, message: str) -> None: ...
+
+    def done(self, message: str) -> None: ...
+
+
+NullReporter = Reporter
+
+
+class BufferReporter(Reporter):
+    """Collects everything, for tests."""
+
+    def __init__(self):
+        self.steps: list[str] = []
+        self.warnings: list[str] = []
+        self.messages: list[str] = []
+
+    def step(self, name, detail=""):
+        self.steps.append(name)
+
+    def warning(self, message):
+        self.warnings.append(message)
+
+    def done(self, message):
+        self.messages.append(message)
+
+
+class ConsoleReporter(Reporter):
+    """Step lines with timings on stderr (rich), for people at a terminal."""
+
+    def __init__(self, quiet: bool = False):
+        from rich.console import Console
+
+        self.console = Console(stderr=True, highlight=False)
+        self.quiet = quiet or not sys.stderr.isatty()
+        self._start = time.perf_counter()
+        self._last = self._start
+
+    def step(self, name, detail=""):
+        if self.quiet:
+            return
+        now = time.perf_counter()
+        text = f"[bold blue]•[/] {name}"
+        if detail:
+            text += f" [dim]{detail}[/]"
+        self.console.print(f"{text} [dim]({now - self._start:5.2f} s)[/]")
+        self._last = now
+
+    def warning(self, message):
+        # Warnings are shown even when quiet: they are about the report.
+        self.console.print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+
+    def done(self, message):
+        if not self.quiet:
+            self.console.print(f"[bold green]✓[/] {message}")
