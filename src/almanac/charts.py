@@ -22,7 +22,6 @@ from pathlib import Path
 from .brand import chart_theme
 from .errors import ChartError, Problem
 from .formatting import Formatter
-from .load import CHAPTER_FILE, _line_of
 from .model import Chapter, FigureBlock, Report
 
 CACHE_DIR = Path(".almanac-cache") / "charts"
@@ -80,21 +79,6 @@ def figure_blocks(report: Report):
             for b, block in enumerate(section.blocks):
                 if isinstance(block, FigureBlock):
                     yield chapter, f"sections[{s}].blocks[{b}]", block
-
-
-def check_figures(report: Report) -> list[Problem]:
-    """Every figure block names a module that exists and defines ``build``."""
-    problems = []
-    for chapter, where, block in figure_blocks(report):
-        path = report.root / "figures" / f"{block.chart}.py"
-        if not path.is_file():
-            owner = chapter.folder / CHAPTER_FILE
-            problems.append(Problem(
-                f"figure module figures/{block.chart}.py does not exist", owner,
-                _line_of(owner, f"chart: {block.chart}"),
-                f"create figures/{block.chart}.py with a build(data, theme) function, "
-                "or fix the chart name", where))
-    return problems
 
 
 def figure_data(report: Report, chapter: Chapter, block: FigureBlock, fmt: Formatter) -> FigureData:

@@ -197,14 +197,18 @@ def load_report(root: Path | str) -> Report:
         problems += exc.problems
 
     chapters: list[Chapter] = []
+    complete = True
     for index, slug in enumerate(manifest.chapters):
         try:
             chapters.append(_load_chapter(root, slug, index + 1, manifest_path, lines, index))
         except ReportError as exc:
             problems += exc.problems
+            complete = False
 
-    problems += _check_numbers(chapters)
+    if complete:  # references across chapters are only checked once every chapter loads
+        problems += _check_numbers(chapters)
     problems += _check_images(chapters)
+    problems += _check_figures(root, chapters)
     if problems:
         raise ReportError(problems)
     return Report(root=root, manifest=manifest, brand=brand, brand_path=brand_path,
@@ -271,9 +275,11 @@ def _check_numbers(chapters: list[Chapter]) -> list[Problem]:
     for chapter in chapters:
         for key in chapter.data.numbers:
             if key in defined:
+                path = chapter.folder / CHAPTER_FILE
                 problems.append(Problem(
                     f"number '{key}' is also defined in chapters/{defined[key].slug}",
-                    chapter.folder / CHAPTER_FILE, hint="define each number once"))
+                    path, _line_of(path, rf"^\s+{key}:"),
+                    "define each number once; other chapters can use it as {{ key }}"))
             defined.setdefault(key, chapter)
     for chapter in chapters:
         path = chapter.folder / CHAPTER_FILE
@@ -281,14 +287,14 @@ def _check_numbers(chapters: list[Chapter]) -> list[Problem]:
             if key not in defined:
                 close = difflib.get_close_matches(key, defined, n=1)
                 problems.append(Problem(
-                    f"unknown number '{key}'", path, _line_of(path, key), 
+                    f"unknown number '{key}'", path, _line_of(path, _mention(key)),
                     f"did you mean '{close[0]}'?" if close else
                     "define it under numbers: with a value and a unit", where))
         for block_loc, block in _blocks(chapter):
             if getattr(block, "type", None) == "figure" and block.series is not None \
                     and block.series not in chapter.data.series:
                 problems.append(Problem(f"unknown series '{block.series}'", path,
-                                        _line_of(path, block.series),
+                                        _line_of(path, rf"series:\s*{block.series}\b"),
                                         "declare it under series: with its CSV file", block_loc))
     return problems
 
@@ -320,10 +326,18 @@ def _references(chapter: Chapter):
             yield match.group(1), where
 
 
-def _line_of(path: Path, needle: str) -> int | None:
+def _mention(key: str) -> str:
+    """A pattern for the places a number key is used: ``{{ key }}``, ``number: key``,
+    or in a ``numbers: [...]`` list."""
+    return rf"\{{\{{\s*{key}\s*\}}\}}|number:\s*{key}\b|numbers:.*\b{key}\b"
+
+
+def _line_of(path: Path, pattern: str) -> int | None:
+    """The first line of ``path`` that matches the regular expression ``pattern``."""
+    regex = re.compile(pattern)
     try:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if needle in line:
+            if regex.search(line):
                 return number
     except OSError:
         pass
@@ -336,7 +350,7 @@ def _check_fonts(brand: Brand, brand_path: Path) -> list[Problem]:
         for face in getattr(brand.fonts, role).faces:
             if not (brand_path.parent / face.file).is_file():
                 problems.append(Problem(f"font file {face.file} not found", brand_path,
-                                        _line_of(brand_path, face.file),
+                                        _line_of(brand_path, re.escape(face.file)),
                                         "put the font under styles/fonts/ or fix the path",
                                         f"fonts.{role}"))
     return problems
@@ -356,7 +370,24 @@ def _check_images(chapters: list[Chapter]) -> list[Problem]:
             image = (chapter.folder / photo.image).resolve()
             if not image.is_file():
                 problems.append(Problem(f"image {photo.image} not found", path,
-                                        _line_of(path, photo.image),
+                                        _line_of(path, re.escape(photo.image)),
                                         f"put the file in chapters/{chapter.slug}/ or remove "
                                         "'image:' to draw a placeholder", where))
+    return problems
+
+
+def _check_figures(root: Path, chapters: list[Chapter]) -> list[Problem]:
+    """Every figure block names a module under figures/."""
+    problems = []
+    for chapter in chapters:
+        path = chapter.folder / CHAPTER_FILE
+        for where, block in _blocks(chapter):
+            if getattr(block, "type", None) != "figure":
+                continue
+            if not (root / "figures" / f"{block.chart}.py").is_file():
+                problems.append(Problem(
+                    f"figure module figures/{block.chart}.py does not exist", path,
+                    _line_of(path, rf"chart:\s*{block.chart}\b"),
+                    f"create figures/{block.chart}.py with a build(data, theme) function, "
+                    "or fix the chart name", where))
     return problems

@@ -220,8 +220,13 @@ MOTIFS = {"aerial-river": _aerial_river, "flood": _flood, "crowd": _crowd, "tape
           "border": _border, "team": _team, "network": _network}
 
 
-def photo_svg(photo: Photo, primary: str, primary_dark: str, tint: str) -> str:
-    """An SVG placeholder for ``photo`` with its treatment in the brand colours."""
+def photo_svg(photo: Photo, primary: str, primary_dark: str, tint: str,
+              font: str = "sans-serif") -> str:
+    """An SVG placeholder for ``photo`` with its treatment in the brand colours.
+
+    Text that the photo shows (``overlay_text``, e.g. on police tape) is drawn
+    as real SVG text, so it stays selectable and in reading order.
+    """
     palette = dict(NATURAL)
     if photo.treatment == "duotone":
         palette = {name: _mix(primary_dark, tint, _luma(color) ** 1.3)
@@ -230,6 +235,12 @@ def photo_svg(photo: Photo, primary: str, primary_dark: str, tint: str) -> str:
     MOTIFS[photo.motif](canvas)
     if photo.treatment == "blue-overlay":
         canvas.rect(0, 0, WIDTH, HEIGHT, primary, 'opacity="0.62"')
+    if photo.overlay_text:
+        canvas.parts.append(
+            f'<text x="{WIDTH / 2:.0f}" y="{HEIGHT * 0.56:.0f}" text-anchor="middle" '
+            f'transform="rotate(-9 {WIDTH / 2:.0f} {HEIGHT * 0.56:.0f})" fill="#FFFFFF" '
+            f'font-family="{escape(font)}" font-weight="900" font-size="58" '
+            f'letter-spacing="12">{escape(photo.overlay_text)}</text>')
     title = escape(photo.description)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
             f'width="{WIDTH}" height="{HEIGHT}" preserveAspectRatio="xMidYMid slice" '

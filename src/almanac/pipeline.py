@@ -13,8 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .charts import check_figures
-from .errors import Problem, ReportError, TypesetError
+from .errors import Problem, TypesetError
 from .finish import finish_pdf
 from .formatting import Formatter
 from .load import load_report
@@ -36,11 +35,7 @@ class BuildResult:
 
 def check_report(root: Path | str) -> Report:
     """Load and validate everything that can be checked without typesetting."""
-    report = load_report(root)
-    problems = check_figures(report)
-    if problems:
-        raise ReportError(problems)
-    return report
+    return load_report(root)
 
 
 def default_output(report: Report) -> Path:

@@ -112,7 +112,7 @@ class Renderer:
                 .resolve().as_uri()
         colors = self.report.brand.colors
         return svg_data_uri(photo_svg(photo, colors.primary.hex, colors.primary_dark.hex,
-                                      colors.tint.hex))
+                                      colors.tint.hex, self.report.brand.fonts.heading.family))
 
     def chapter_template(self, chapter: Chapter) -> str:
         if (chapter.folder / "chapter.html").is_file():

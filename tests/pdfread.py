@@ -1,0 +1,63 @@
+"""Reading a built PDF back the way a reader (or a screen reader) meets it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from pypdf import PdfReader
+
+MM = 72 / 25.4
+HEADER_ZONE = 20 * MM  # running header lives in the top 24 mm margin
+FOOTER_ZONE = 22 * MM  # footer in the bottom 24 mm margin
+
+
+def _y(cm, tm) -> float:
+    return tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+
+
+def page_zones(page) -> tuple[str, str, str]:
+    """The (header, body, footer) text of one page, split by vertical position."""
+    height = float(page.mediabox.height)
+    parts = {"header": [], "body": [], "footer": []}
+
+    def visit(text, cm, tm, font, size):
+        if not text:
+            return
+        y = _y(cm, tm)
+        zone = "header" if y > height - HEADER_ZONE else "footer" if y < FOOTER_ZONE else "body"
+        parts[zone].append(text)
+
+    page.extract_text(visitor_text=visit)
+    return tuple("".join(parts[z]) for z in ("header", "body", "footer"))
+
+
+def squash(text: str) -> str:
+    """Compare text as letters in order: no whitespace, hyphens, bullets or asterisks."""
+    text = text.replace("\u00ad", "")
+    text = re.sub(r"[\s\u00a0\u202f\-\u2010\u2011\u2013\u2014•*]+", "", text)
+    return text.casefold()
+
+
+def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """(depth, title, page number from 1) for every bookmark."""
+    entries = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                entries.append((depth, item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 1)
+    return entries
+
+
+def render_page(pdf: Path, page: int, out: Path, dpi: int = 30) -> Path:
+    """Render one page (from 1) to PNG with poppler's pdftoppm."""
+    prefix = out / f"page-{page}"
+    subprocess.run(["pdftoppm", "-f", str(page), "-l", str(page), "-r", str(dpi), "-png",
+                    "-singlefile", str(pdf), str(prefix)], check=True)
+    return prefix.with_suffix(".png")

@@ -1,0 +1,125 @@
+"""Every paragraph of the seed report is in the PDF, in Dutch, in its order."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import SEED
+from pdfread import page_zones, squash
+
+# Lines of the seed that were running page labels in the original layout: in the
+# PDF they are the running header of the chapter's pages.
+RUNNING_LABELS = {"MARKANT 2021"}
+# Lines that were the parts of the original's graphic KPI tiles ("100" / "miljoen €").
+TILE_FRAGMENTS = {"6,3%", "100", "30", "51", "miljoen €", "afgepakt n.a.v.",
+                  "crypto-onderzoeken"}
+# The photo description stands for a photo: it is the photo's (Dutch) alt text.
+PHOTO_DESCRIPTION = re.compile(r"^An aerial photograph of a village")
+
+
+def seed_paragraphs() -> list[str]:
+    lines = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines()]
+    return [line for line in lines if line]
+
+
+def classify(paragraphs):
+    body, labels, tiles, photos = [], [], [], []
+    for text in paragraphs:
+        if text in RUNNING_LABELS:
+            labels.append(text)
+        elif text in TILE_FRAGMENTS:
+            tiles.append(text)
+        elif PHOTO_DESCRIPTION.match(text):
+            photos.append(text)
+        else:
+            body.append(text)
+    return body, labels, tiles, photos
+
+
+@pytest.fixture(scope="module")
+def zones(reader):
+    return [page_zones(page) for page in reader.pages]
+
+
+@pytest.fixture(scope="module")
+def body_text(zones) -> str:
+    return squash("".join(body for _, body, _ in zones))
+
+
+@pytest.fixture(scope="module")
+def page_bodies(zones) -> list[str]:
+    return [squash(body) for _, body, _ in zones]
+
+
+def find_from(pages: list[str], needle: str, page: int, offset: int):
+    """Where ``needle`` ends, searching from (page, offset) on; a paragraph may run
+    over a page break, where the next page can open with a sidebar painted first."""
+    for index in range(page, len(pages)):
+        text, start = pages[index], offset if index == page else 0
+        found = text.find(needle, start)
+        if found >= 0:
+            return index, found + len(needle)
+        if index + 1 < len(pages):
+            for cut in range(len(needle) - 1, 0, -1):
+                head = needle[:cut]
+                if text.endswith(head) and len(text) - cut >= start:
+                    rest = pages[index + 1].find(needle[cut:])
+                    if rest >= 0:
+                        return index + 1, rest + len(needle) - cut
+    return None
+
+
+def test_the_seed_is_the_fixture():
+    body, labels, tiles, photos = classify(seed_paragraphs())
+    assert len(body) > 140
+    assert labels == ["MARKANT 2021", "MARKANT 2021"]
+    assert len(tiles) == 9 and len(photos) == 1
+
+
+def test_every_seed_paragraph_appears_in_order(page_bodies):
+    body, *_ = classify(seed_paragraphs())
+    missing, position = [], (0, 0)
+    for paragraph in body:
+        needle = squash(paragraph)
+        found = find_from(page_bodies, needle, *position)
+        if found is None:
+            elsewhere = find_from(page_bodies, needle, 0, 0)
+            missing.append(f"{'out of order' if elsewhere else 'missing'}: {paragraph[:80]}")
+            continue
+        position = found
+    assert not missing, "\n".join(missing)
+
+
+def test_running_labels_are_running_headers(zones):
+    headers = [squash(header) for header, _, _ in zones]
+    assert sum(squash("Markant 2021") in header for header in headers) >= 2
+
+
+def test_kpi_tiles_show_the_highlighted_figures(body_text):
+    for tile in ("6,3 %", "€ 100 miljoen", "€ 30 miljoen", "€ 51 miljoen",
+                 "afgepakt n.a.v. crypto-onderzoeken"):
+        assert squash(tile) in body_text, tile
+
+
+def test_numbers_are_formatted_in_dutch(reader):
+    text = " ".join(page.extract_text() for page in reader.pages).replace("\u00a0", " ")
+    for figure in ("6,3 %", "€ 100 miljoen", "€ 6,2 miljoen", "10,5", "2,6", "norm 2021: 19"):
+        assert figure in text.casefold(), figure
+    assert "6.3" not in text and "100000000" not in text
+
+
+def test_photo_descriptions_are_alt_text(html):
+    assert 'alt="Luchtfoto van een dorp in Limburg' in html
+    for alt in re.findall(r'<img[^>]*alt="([^"]*)"', html):
+        assert alt.strip(), "every image has alt text"
+
+
+def test_illustrative_charts_are_labelled_on_the_page(zones):
+    pages = [squash(body) for _, body, _ in zones]
+    labelled = [i for i, text in enumerate(pages) if "voorbeeldgegevens" in text
+                and any(word in text for word in ("woninginbraken", "straatroven", "overvallen"))]
+    assert labelled, "the High Impact Crime charts say they show sample data"
+    text = "".join(pages)
+    assert text.count("voorbeeldgegevens") >= 3 * 2  # badge and note on each of three charts
