@@ -1,6 +1,6 @@
 """Lead times of the fast DNA process: before, after phase 1, whole process."""
 
-from _common import bars, category_rows
+from ._common import bars, category_rows
 
 
 def build(data, theme):

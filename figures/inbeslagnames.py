@@ -1,6 +1,6 @@
 """Seizures from the crypto-communication investigations, in euros."""
 
-from _common import bars, category_rows
+from ._common import bars, category_rows
 
 
 def build(data, theme):

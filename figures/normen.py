@@ -1,6 +1,6 @@
 """The national norms for 2021, as given in the Resultaten chapter."""
 
-from _common import bars, category_rows
+from ._common import bars, category_rows
 
 
 def build(data, theme):

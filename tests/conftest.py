@@ -45,7 +45,7 @@ def report(sample_dir):
 
 @pytest.fixture(scope="session")
 def html(report) -> str:
-    return render_html(report, BufferReporter()).html
+    return render_html(report, BufferReporter())[0].html
 
 
 @pytest.fixture(scope="session")

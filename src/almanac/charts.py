@@ -13,19 +13,23 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import multiprocessing
+import os
 import sys
 import traceback
+import types
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
 from .brand import chart_theme
-from .errors import ChartError, Problem
+from .errors import ChartError, Problem, ReportError
 from .formatting import Formatter
 from .model import Chapter, FigureBlock, Report
 
 CACHE_DIR = Path(".almanac-cache") / "charts"
 ILLUSTRATIVE_LABEL = "Voorbeeldgegevens"
+WORKER_TIMEOUT = 300  # seconds for all uncached charts together
 
 
 @dataclass(frozen=True)
@@ -122,20 +126,28 @@ class ChartRenderer:
             digest.update(name.encode() + b"\0" + source + b"\0")
         return digest.hexdigest()
 
-    def render(self, chapter: Chapter, where: str, block: FigureBlock) -> RenderedChart:
+    def plan(self, chapter: Chapter, where: str, block: FigureBlock) -> "Planned":
+        """The chart's data and cache key, and whether the cache has it."""
         data = figure_data(self.report, chapter, block, self.fmt)
         key = self.key(block, data)
-        cached = self.cache_dir / f"{key}.svg" if self.cache_dir else None
-        if cached is not None and cached.is_file():
-            return RenderedChart(cached.read_text(encoding="utf-8"), data.illustrative, True)
-        spec = self._spec(chapter, where, block, data)
-        svg = self._convert(spec, block)
-        if cached is not None:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            temporary = cached.with_suffix(f".{key[:8]}.tmp")
-            temporary.write_text(svg, encoding="utf-8")
-            temporary.replace(cached)
-        return RenderedChart(svg, data.illustrative, False)
+        cached = self.cache_dir is not None and (self.cache_dir / f"{key}.svg").is_file()
+        return Planned(chapter, where, block, data, key, cached)
+
+    def convert(self, planned: "Planned") -> str:
+        """Build the chart with its figure module and convert it to SVG."""
+        spec = self._spec(planned.chapter, planned.where, planned.block, planned.data)
+        return self._convert(spec, planned.block)
+
+    def render(self, chapter: Chapter, where: str, block: FigureBlock) -> RenderedChart:
+        """One chart as SVG text, from the cache or drawn now (and then cached)."""
+        planned = self.plan(chapter, where, block)
+        if planned.cached:
+            svg = (self.cache_dir / f"{planned.key}.svg").read_text(encoding="utf-8")
+            return RenderedChart(svg, planned.data.illustrative, True)
+        svg = self.convert(planned)
+        if self.cache_dir is not None:
+            _write_text(self.cache_dir / f"{planned.key}.svg", svg)
+        return RenderedChart(svg, planned.data.illustrative, False)
 
     def _spec(self, chapter: Chapter, where: str, block: FigureBlock, data: FigureData) -> dict:
         path = self.report.root / "figures" / f"{block.chart}.py"
@@ -163,19 +175,31 @@ class ChartRenderer:
         return spec
 
     def _import(self, path: Path):
-        name = f"almanac_figures.{path.stem}"
+        """Import a figure module as part of a package named after the sources' hash.
+
+        Modules import their siblings relatively (``from ._common import bars``);
+        a changed figures/ folder — or another project's — is a new package, so
+        a long-running process never uses a stale module.
+        """
+        digest = hashlib.sha256()
+        for name, source in self._sources.items():
+            digest.update(name.encode() + b"\0" + source + b"\0")
+        package = f"almanac_figures_{digest.hexdigest()[:16]}"
+        if package not in sys.modules:
+            module = types.ModuleType(package)
+            module.__path__ = [str(path.parent)]
+            sys.modules[package] = module
+        name = f"{package}.{path.stem}"
         if name in sys.modules:
             return sys.modules[name]
-        figures = str(path.parent)
-        if figures not in sys.path:
-            sys.path.insert(0, figures)
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
         try:
             spec.loader.exec_module(module)
         except Exception as exc:
+            del sys.modules[name]
             raise ChartError(_problem_in(path, exc)) from exc
-        sys.modules[name] = module
         return module
 
     def _convert(self, spec: dict, block: FigureBlock) -> str:
@@ -193,6 +217,141 @@ class ChartRenderer:
         locale = language if "-" in language else f"{language}-{language.upper()}"
         return vl_convert.vegalite_to_svg(spec, format_locale=locale,
                                           time_format_locale=locale, allowed_base_urls=[])
+
+
+@dataclass
+class Planned:
+    chapter: Chapter
+    where: str
+    block: FigureBlock
+    data: FigureData
+    key: str
+    cached: bool
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+class ChartJob:
+    """The report's charts, rendered while WeasyPrint already works on the document.
+
+    Each chart is a file named by its content hash in the chart store
+    (``.almanac-cache/charts/<key>.svg``) and the HTML refers to it by that
+    path, so the HTML is complete before any chart is drawn. Charts not in the
+    store are built in a forked worker process — Altair's import and
+    vl-convert's JavaScript engine (which holds the GIL) then run on the second
+    core while this process imports WeasyPrint and parses the document. The
+    URL fetcher calls :meth:`wait` before it reads a chart file. Where fork is
+    unavailable (or unsafe), the charts are built here, in :meth:`start`.
+    """
+
+    def __init__(self, report: Report, fmt: Formatter, cache: bool = True):
+        self.renderer = ChartRenderer(report, fmt, cache=True)
+        self.store = report.root / CACHE_DIR
+        self.plans = {id(block): self.renderer.plan(chapter, where, block)
+                      for chapter, where, block in figure_blocks(report)}
+        self.missing = {plan.key: plan for plan in self.plans.values()
+                        if not (cache and plan.cached)}  # --no-cache: draw every chart again
+        self._pending = set(self.missing)
+        self._process = None
+        self._receive = None
+        self.problems: list[Problem] = []
+
+    def path(self, block: FigureBlock) -> str:
+        """The chart's file, relative to the project root (a URL the HTML can use)."""
+        return f"{CACHE_DIR.as_posix()}/{self.plans[id(block)].key}.svg"
+
+    def illustrative(self, block: FigureBlock) -> bool:
+        return self.plans[id(block)].data.illustrative
+
+    @property
+    def cached(self) -> int:
+        return len(self.plans) - len(self.missing)
+
+    def start(self, parallel: bool = True) -> None:
+        # Fork only while vl-convert has not started its engine threads in this
+        # process: a forked copy of a running JavaScript engine can deadlock.
+        can_fork = ("fork" in multiprocessing.get_all_start_methods()
+                    and "vl_convert" not in sys.modules)
+        if not self.missing:
+            return
+        if parallel and can_fork:
+            context = multiprocessing.get_context("fork")
+            self._receive, send = context.Pipe(duplex=False)
+            self._process = context.Process(target=self._work, args=(send,), daemon=True)
+            self._process.start()
+            send.close()
+        else:
+            for key in list(self._pending):
+                try:
+                    self._draw(self.missing[key])
+                except ReportError as exc:
+                    self.problems += exc.problems
+                self._pending.discard(key)
+
+    def _draw(self, plan: Planned) -> None:
+        _write_text(self.store / f"{plan.key}.svg", self.renderer.convert(plan))
+
+    def _work(self, send) -> None:  # in the worker process
+        try:
+            for key, plan in self.missing.items():
+                try:
+                    self._draw(plan)
+                    send.send(("done", key))
+                except ReportError as exc:
+                    send.send(("problems", exc.problems))
+                    send.send(("done", key))
+        except BaseException:  # a bug: hand the traceback to the parent
+            send.send(("bug", traceback.format_exc()))
+        finally:
+            send.close()
+
+    def wait(self, path: Path) -> None:
+        """Block until the chart file at ``path`` is drawn (if it is one of ours)."""
+        key = path.stem
+        if path.parent != self.store or key not in self._pending:
+            return
+        while key in self._pending and self._receive is not None:
+            if not self._receive.poll(WORKER_TIMEOUT):
+                self.problems.append(Problem(
+                    f"drawing the charts took over {WORKER_TIMEOUT} s",
+                    hint="simplify the figure modules or their data"))
+                self._stop()
+                break
+            try:
+                kind, value = self._receive.recv()
+            except EOFError:
+                self.problems.append(Problem("the chart worker process died"))
+                self._stop()
+                break
+            if kind == "done":
+                self._pending.discard(value)
+            elif kind == "problems":
+                self.problems += value
+            else:
+                self._stop()
+                raise RuntimeError(f"chart worker failed:\n{value}")
+
+    def finish(self) -> None:
+        """Wait for every chart; raise the figure modules' problems, if any."""
+        for key in list(self._pending):
+            self.wait(self.store / f"{key}.svg")
+        self._stop()
+        if self.problems:
+            raise ChartError(self.problems)
+
+    def _stop(self) -> None:
+        self._pending.clear()
+        if self._process is not None:
+            self._process.join(5)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join()
+            self._process = None
 
 
 def _problem_in(path: Path, exc: Exception, where: str | None = None) -> Problem:

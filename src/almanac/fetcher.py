@@ -25,11 +25,12 @@ class FetchRefused(ValueError):
 class ProjectFetcher(URLFetcher):
     """A WeasyPrint URL fetcher confined to one folder."""
 
-    def __init__(self, root: Path, **kwargs):
+    def __init__(self, root: Path, before_read=None, **kwargs):
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False,
                          timeout=5, **kwargs)
         self.root = Path(root).resolve()
         self.refused: list[str] = []
+        self._before_read = before_read  # e.g. wait until a chart file is drawn
 
     def fetch(self, url, headers=None):
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
@@ -41,6 +42,8 @@ class ProjectFetcher(URLFetcher):
         if parts.netloc not in ("", "localhost"):
             return self._refuse(url, "remote file URLs are not read")
         path = Path(url2pathname(unquote(parts.path)))
+        if self._before_read is not None:
+            self._before_read(path)
         try:
             resolved = path.resolve(strict=True)
         except (OSError, RuntimeError):

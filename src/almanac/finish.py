@@ -1,8 +1,10 @@
-"""Stage 6 — finish: pypdf reads the PDF back, completes the catalogue and checks it.
+"""Stage 6 — finish: complete the PDF's catalogue, then read the file back with
+pypdf and check that what the manifest promised is really in it.
 
-WeasyPrint writes the metadata, outline and links declared in the HTML; this
-stage opens the document on its outline, shows the title instead of the file
-name, and verifies that what the manifest promised is really in the file.
+WeasyPrint already writes the metadata, outline, links and language declared
+in the HTML. The catalogue additions (open on the outline, show the title
+rather than the file name) are made while WeasyPrint writes the file, through
+its ``finisher`` hook, so the document is not parsed and written a second time.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import BooleanObject, DictionaryObject, NameObject
+import pydyf
+from pypdf import PdfReader
 
 from .model import Report
 
@@ -23,40 +25,52 @@ class Finished:
     outline: list[str]
 
 
+def catalog_finisher(document, pdf: pydyf.PDF) -> None:
+    """WeasyPrint ``finisher``: open on the bookmarks, title in the window bar."""
+    pdf.catalog["PageMode"] = "/UseOutlines"
+    preferences = pdf.catalog.get("ViewerPreferences") or pydyf.Dictionary()
+    preferences["DisplayDocTitle"] = "true"
+    pdf.catalog["ViewerPreferences"] = preferences
+
+
 def outline_titles(reader: PdfReader) -> list[str]:
+    """Every bookmark title, walking the outline dictionaries (no page lookups)."""
     titles: list[str] = []
+    outlines = reader.trailer["/Root"].get("/Outlines")
 
-    def walk(items):
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            else:
-                titles.append(item.title)
+    def walk(item):
+        while item is not None:
+            item = item.get_object()
+            titles.append(str(item.get("/Title")))
+            if "/First" in item:
+                walk(item["/First"])
+            item = item.get("/Next")
 
-    walk(reader.outline)
+    if outlines is not None and "/First" in outlines.get_object():
+        walk(outlines.get_object()["/First"])
     return titles
 
 
-def finish_pdf(pdf: bytes, report: Report) -> Finished:
-    """Set the viewer preferences and check metadata; returns the final bytes."""
-    reader = PdfReader(io.BytesIO(pdf))
-    writer = PdfWriter(clone_from=reader)
-    root = writer._root_object
-    root[NameObject("/PageMode")] = NameObject("/UseOutlines")
-    preferences = root.get("/ViewerPreferences") or DictionaryObject()
-    preferences[NameObject("/DisplayDocTitle")] = BooleanObject(True)
-    root[NameObject("/ViewerPreferences")] = preferences
-    if reader.trailer.get("/ID") is not None:
-        writer._ID = reader.trailer["/ID"]  # keep WeasyPrint's input-derived identifier
-    out = io.BytesIO()
-    writer.write(out)
-    data = out.getvalue()
+class FinishError(AssertionError):
+    """The PDF lacks what the templates should have declared: a bug, not bad data."""
 
-    check = PdfReader(io.BytesIO(data))
-    meta = check.metadata or {}
+
+def finish_pdf(pdf: bytes, report: Report) -> Finished:
+    """Read the PDF back and check metadata, language, outline and viewer settings."""
+    reader = PdfReader(io.BytesIO(pdf))
+    meta = reader.metadata or {}
     manifest = report.manifest
-    expected = {"/Title": manifest.title, "/Author": manifest.organisation}
-    for key, value in expected.items():
-        if meta.get(key) != value:  # a bug in the templates, not in the data
-            raise AssertionError(f"PDF metadata {key} is {meta.get(key)!r}, expected {value!r}")
-    return Finished(pdf=data, pages=len(check.pages), outline=outline_titles(check))
+    expected = {"/Title": manifest.title, "/Author": manifest.organisation,
+                "/Subject": manifest.subject}
+    root = reader.trailer["/Root"]
+    found = {key: meta.get(key) for key in expected}
+    found_lang = root.get("/Lang")
+    if found != expected or found_lang != manifest.language:
+        raise FinishError(f"PDF metadata {found} / lang {found_lang!r}, expected {expected}")
+    if root.get("/PageMode") != "/UseOutlines":
+        raise FinishError("the catalogue finisher did not run")
+    titles = outline_titles(reader)
+    missing = [c.data.title for c in report.chapters if c.data.title not in titles]
+    if missing:
+        raise FinishError(f"chapters missing from the PDF outline: {missing}")
+    return Finished(pdf=pdf, pages=int(root["/Pages"]["/Count"]), outline=titles)

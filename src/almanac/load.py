@@ -53,6 +53,30 @@ class _Lines:
         return self.lines.get(())
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LazyLines(_Lines):
+    """The line map, built only when a problem needs a line number."""
+
+    def __init__(self, text: str):
+        self._text = text
+        self._lines: dict[tuple, int] | None = None
+
+    @property
+    def lines(self) -> dict[tuple, int]:
+        if self._lines is None:
+            self._lines = {}
+            node = yaml.compose(self._text, Loader=_LOADER)
+            if node is not None:
+                self._walk(node, ())
+        return self._lines
+
+    @lines.setter
+    def lines(self, value):
+        self._lines = value
+
+
 def read_yaml(path: Path) -> tuple[Any, _Lines]:
     """Parse a YAML file; a syntax error becomes a ReportError with its line."""
     try:
@@ -63,8 +87,7 @@ def read_yaml(path: Path) -> tuple[Any, _Lines]:
         raise ReportError(Problem(f"not UTF-8 text ({exc.reason})", path,
                                   hint="save the file as UTF-8"))
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = f"invalid YAML: {exc.problem or exc.context}"
@@ -72,7 +95,7 @@ def read_yaml(path: Path) -> tuple[Any, _Lines]:
                                   hint="check indentation, colons and quotes on this line"))
     except yaml.YAMLError as exc:
         raise ReportError(Problem(f"invalid YAML: {exc}", path))
-    return data, _Lines(node)
+    return data, _LazyLines(text)
 
 
 def _where(loc: tuple) -> str:

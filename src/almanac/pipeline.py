@@ -13,14 +13,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .charts import ChartJob
 from .errors import Problem, TypesetError
-from .finish import finish_pdf
+from .finish import catalog_finisher, finish_pdf
 from .formatting import Formatter
 from .load import load_report
 from .model import Report
-from .render import Rendered, render_charts, render_report
+from .render import Rendered, render_report
 from .reporter import Reporter
-from .typeset import typeset
 
 
 @dataclass(frozen=True)
@@ -45,13 +45,15 @@ def default_output(report: Report) -> Path:
     return report.root / "output" / f"{slug}.pdf"
 
 
-def render_html(report: Report, reporter: Reporter, cache: bool = True) -> Rendered:
-    fmt = Formatter(report.manifest.language)
-    reporter.step("charts", "rendering figures to SVG")
-    charts = render_charts(report, fmt, cache=cache)
-    cached = sum(chart.cached for chart in charts.values())
-    reporter.step("render", f"{len(charts)} charts ({cached} from cache); templates → HTML")
-    return render_report(report, charts)
+def render_html(report: Report, reporter: Reporter, cache: bool = True,
+                parallel: bool = False) -> tuple[Rendered, ChartJob]:
+    """Templates → one HTML document; its charts are drawn by the returned job
+    (in the background when ``parallel``; call ``job.finish()`` when done)."""
+    job = ChartJob(report, Formatter(report.manifest.language), cache=cache)
+    reporter.step("charts", f"{len(job.plans)} charts, {job.cached} from cache")
+    job.start(parallel=parallel)
+    reporter.step("render", "templates → HTML")
+    return render_report(report, job), job
 
 
 def build(root: Path | str, output: Path | str | None = None, *,
@@ -61,11 +63,19 @@ def build(root: Path | str, output: Path | str | None = None, *,
     reporter = reporter or Reporter()
     reporter.step("load", "reading report.yaml, brand and chapters")
     report = check_report(root)
-    rendered = render_html(report, reporter, cache)
+    rendered, charts = render_html(report, reporter, cache, parallel=True)
+    reporter.step("typeset", "laying out pages with WeasyPrint")
+    # Imported here, not at the top: WeasyPrint's import then overlaps with the
+    # chart worker drawing the charts on the other core.
+    from .typeset import typeset
+
+    try:
+        result = typeset(rendered, report.root, finisher=catalog_finisher,
+                         before_read=charts.wait)
+    finally:
+        charts.finish()  # raises the figure modules' problems, if any
     if html_output is not None:
         _write_atomic(Path(html_output), rendered.html.encode("utf-8"))
-    reporter.step("typeset", "laying out pages with WeasyPrint")
-    result = typeset(rendered, report.root)
     for warning in result.warnings:
         reporter.warning(warning)
     if strict and result.warnings:
@@ -79,8 +89,8 @@ def build(root: Path | str, output: Path | str | None = None, *,
     _write_atomic(target, finished.pdf)
     reporter.done(f"{target} ({finished.pages} pages, {len(finished.pdf) / 1024:.0f} KB)")
     return BuildResult(path=target, pages=finished.pages, size=len(finished.pdf),
-                       warnings=result.warnings, charts=len(rendered.charts),
-                       charts_cached=rendered.charts_cached)
+                       warnings=result.warnings, charts=len(charts.plans),
+                       charts_cached=charts.cached)
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
@@ -89,6 +99,9 @@ def _write_atomic(target: Path, data: bytes) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
                                          dir=target.parent)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(handle, 0o666 & ~umask)  # mkstemp makes 0600; a report is for sharing
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()

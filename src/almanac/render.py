@@ -9,14 +9,14 @@ data never becomes markup unless it went through the Markdown renderer.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
 from .brand import brand_css
-from .charts import ChartRenderer, RenderedChart, figure_blocks
+from .charts import ChartJob, figure_blocks
 from .errors import Problem, TemplateError
 from .formatting import Formatter
 from .model import Chapter, FigureBlock, Photo, Report
@@ -52,15 +52,10 @@ def flow(blocks) -> tuple[list, list[list]]:
 
 @dataclass
 class Rendered:
-    """The HTML document and what went into it."""
+    """The HTML document, resolved against the project root."""
 
     html: str
     base_url: str
-    charts: dict[int, RenderedChart] = field(default_factory=dict)
-
-    @property
-    def charts_cached(self) -> int:
-        return sum(chart.cached for chart in self.charts.values())
 
 
 def svg_data_uri(svg: str) -> str:
@@ -83,7 +78,7 @@ def make_environment(root: Path) -> jinja2.Environment:
 class Renderer:
     """Renders a loaded report to HTML, with charts from ``charts``."""
 
-    def __init__(self, report: Report, charts: dict[int, RenderedChart]):
+    def __init__(self, report: Report, charts: ChartJob):
         self.report = report
         self.fmt = Formatter(report.manifest.language)
         self.prose = Prose(lambda key: self.fmt.number(report.number(key)))
@@ -102,8 +97,7 @@ class Renderer:
         return self.fmt.parts(self.report.number(key))
 
     def chart(self, block: FigureBlock) -> dict:
-        rendered = self.charts[id(block)]
-        return {"src": svg_data_uri(rendered.svg), "illustrative": rendered.illustrative,
+        return {"src": self.charts.path(block), "illustrative": self.charts.illustrative(block),
                 "number": self._figure_numbers[id(block)]}
 
     def photo(self, photo: Photo, chapter: Chapter | None = None) -> str:
@@ -155,19 +149,7 @@ def _template_frame(exc: BaseException) -> tuple[Path | None, int | None]:
     return None, None
 
 
-def render_report(report: Report, charts: dict[int, RenderedChart]) -> Rendered:
+def render_report(report: Report, charts: ChartJob) -> Rendered:
     """The whole report as one HTML string, resolved against the project root."""
     html = Renderer(report, charts).render()
-    return Rendered(html=html, base_url=report.root.as_uri() + "/", charts=charts)
-
-
-def render_charts(report: Report, fmt: Formatter, cache: bool = True,
-                  progress=None) -> dict[int, RenderedChart]:
-    """Render every figure block of the report (cached by content hash)."""
-    renderer = ChartRenderer(report, fmt, cache=cache)
-    charts = {}
-    for chapter, where, block in figure_blocks(report):
-        charts[id(block)] = renderer.render(chapter, where, block)
-        if progress:
-            progress(block.chart)
-    return charts
+    return Rendered(html=html, base_url=report.root.as_uri() + "/")

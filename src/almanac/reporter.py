@@ -46,12 +46,17 @@ class ConsoleReporter(Reporter):
     """Step lines with timings on stderr (rich), for people at a terminal."""
 
     def __init__(self, quiet: bool = False):
-        from rich.console import Console
-
-        self.console = Console(stderr=True, highlight=False)
         self.quiet = quiet or not sys.stderr.isatty()
+        self._console = None
         self._start = time.perf_counter()
-        self._last = self._start
+
+    @property
+    def console(self):
+        if self._console is None:  # rich is imported only when something is shown
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False)
+        return self._console
 
     def step(self, name, detail=""):
         if self.quiet:
@@ -61,7 +66,6 @@ class ConsoleReporter(Reporter):
         if detail:
             text += f" [dim]{detail}[/]"
         self.console.print(f"{text} [dim]({now - self._start:5.2f} s)[/]")
-        self._last = now
 
     def warning(self, message):
         # Warnings are shown even when quiet: they are about the report.

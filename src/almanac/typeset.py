@@ -7,6 +7,7 @@ and a strict build can refuse them.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 from contextlib import contextmanager
@@ -51,16 +52,34 @@ def _captured_warnings():
         LOGGER.propagate = previous
 
 
+@contextmanager
+def _no_garbage_collection():
+    """Layout allocates millions of short-lived objects and few cycles; pausing the
+    cyclic collector meanwhile saves about a tenth of the typesetting time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def typeset(rendered: Rendered, root: Path, *, identifier: bytes | None = None,
-            variant: str | None = None) -> Typeset:
-    """Lay out ``rendered`` and write it as PDF bytes (nothing touches the disk)."""
+            variant: str | None = None, finisher=None, before_read=None) -> Typeset:
+    """Lay out ``rendered`` and write it as PDF bytes (nothing touches the disk).
+
+    ``before_read(path)`` is called before a project file is read, e.g. to wait
+    for a chart that is still being drawn.
+    """
     from weasyprint import HTML
 
-    fetcher = ProjectFetcher(root)
+    fetcher = ProjectFetcher(root, before_read=before_read)
     identifier = identifier or hashlib.sha256(rendered.html.encode()).hexdigest()[:32].encode()
-    with _captured_warnings() as warnings:
+    with _captured_warnings() as warnings, _no_garbage_collection():
         document = HTML(string=rendered.html, base_url=rendered.base_url,
                         url_fetcher=fetcher).render()
-        pdf = document.write_pdf(pdf_identifier=identifier, pdf_variant=variant)
+        pdf = document.write_pdf(pdf_identifier=identifier, pdf_variant=variant,
+                                 finisher=finisher)
     messages = list(dict.fromkeys(warnings + [f"refused: {r}" for r in fetcher.refused]))
     return Typeset(pdf=pdf, pages=len(document.pages), warnings=messages, document=document)

@@ -1,0 +1,90 @@
+"""Build speed and memory, as ratios against WeasyPrint alone, in one run.
+
+Each round, on a private copy of the sample project:
+  cold   `almanac build` with an empty chart cache (imports, charts, templates,
+         WeasyPrint, finishing) as a whole process;
+  warm   the same build again, no chart changed since the last one;
+  alone  WeasyPrint alone, as a whole process, on the final HTML that the cold
+         build produced (same fonts, same SVGs, default URL fetcher).
+Rounds are interleaved so that machine noise hits all three alike; the
+medians are reported.
+
+    python bench/bench_build.py [--rounds 5] [--project .]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pypdf import PdfReader
+
+PARTS = ("report.yaml", "chapters", "figures", "layout", "styles")
+WEASYPRINT_ALONE = (
+    "import sys; from weasyprint import HTML; "
+    "HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3])"
+)
+
+
+def timed(command: list[str]) -> tuple[float, int]:
+    """Wall time (s) and peak resident memory (KiB) of one child process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return elapsed, usage.ru_maxrss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--project", type=Path, default=Path(__file__).resolve().parent.parent)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "project"
+        project.mkdir()
+        for name in PARTS:
+            source = args.project / name
+            if source.is_dir():
+                shutil.copytree(source, project / name,
+                                ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy2(source, project / name)
+        pdf, html, alone_pdf = Path(tmp) / "r.pdf", Path(tmp) / "r.html", Path(tmp) / "w.pdf"
+        script = Path(sys.executable).with_name("almanac")  # the console script users run
+        command = [str(script)] if script.exists() else [sys.executable, "-m", "almanac"]
+        build = command + ["build", str(project), "-q", "-o", str(pdf)]
+        results: dict[str, list[tuple[float, int]]] = {"cold": [], "warm": [], "alone": []}
+        for _ in range(args.rounds):
+            shutil.rmtree(project / ".almanac-cache", ignore_errors=True)
+            results["cold"].append(timed(build + ["--html", str(html)]))
+            results["warm"].append(timed(build))
+            results["alone"].append(timed([sys.executable, "-c", WEASYPRINT_ALONE, str(html),
+                                           project.as_uri() + "/", str(alone_pdf)]))
+        pages = len(PdfReader(pdf).pages)
+        size = pdf.stat().st_size
+
+    median = {key: statistics.median(t for t, _ in runs) for key, runs in results.items()}
+    memory = {key: max(m for _, m in runs) for key, runs in results.items()}
+    print(f"sample report: {pages} pages, {size / 1024:.0f} KiB PDF, {args.rounds} rounds")
+    print(f"{'':8}{'median s':>10}{'ratio':>8}{'peak MiB':>10}")
+    for key, label in (("alone", "weasyprint alone"), ("cold", "cold build"),
+                       ("warm", "warm build")):
+        ratio = median[key] / median["alone"]
+        print(f"{label:18}{median[key]:8.2f}{ratio:8.2f}x{memory[key] / 1024:9.0f}")
+    print(f"targets: cold <= 1.40x ({'met' if median['cold'] / median['alone'] <= 1.4 else 'MISSED'})"
+          f", warm <= 1.15x ({'met' if median['warm'] / median['alone'] <= 1.15 else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    main()

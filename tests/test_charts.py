@@ -1,0 +1,59 @@
+"""Charts: fed from the data, in the brand's fonts and colours, cached by content."""
+
+from __future__ import annotations
+
+from almanac.charts import ChartRenderer, figure_blocks
+from almanac.formatting import Formatter
+from almanac.pipeline import build, check_report
+from test_errors import RESULTATEN, edit
+
+
+def renderer(project):
+    report = check_report(project)
+    return report, ChartRenderer(report, Formatter("nl"), cache=False)
+
+
+def test_at_least_six_figure_modules_feed_eight_charts(report):
+    blocks = list(figure_blocks(report))
+    assert len({block.chart for _, _, block in blocks}) >= 6
+    assert len(blocks) >= 8
+
+
+def test_charts_use_the_brand_font_and_colours(report):
+    report_, charts = report, ChartRenderer(report, Formatter("nl"), cache=False)
+    chapter, where, block = next(b for b in figure_blocks(report_) if b[2].chart == "normen")
+    svg = charts.render(chapter, where, block).svg
+    assert 'font-family="Lato' in svg or "font-family: Lato" in svg or "Lato" in svg
+    assert report.brand.colors.primary_dark.hex.lower() in svg.lower()
+    assert "<image" not in svg  # vector marks, not an embedded bitmap
+
+
+def test_chart_values_come_from_the_data(project):
+    edit(project, RESULTATEN, "  norm_cs:\n    value: 80\n", "  norm_cs:\n    value: 85\n")
+    report, charts = renderer(project)
+    chapter, where, block = next(b for b in figure_blocks(report) if b[2].chart == "normen")
+    svg = charts.render(chapter, where, block).svg
+    assert ">85<" in svg and ">80<" not in svg
+
+
+def test_unchanged_charts_come_from_the_cache(project):
+    first = build(project)
+    assert first.charts_cached == 0
+    second = build(project)
+    assert second.charts_cached == second.charts == first.charts
+    edit(project, RESULTATEN, "  norm_cs:\n    value: 80\n", "  norm_cs:\n    value: 85\n")
+    third = build(project)
+    assert third.charts_cached == third.charts - 1  # only the chart of the changed number
+
+
+def test_figure_module_errors_name_the_module_line(project, capsys):
+    from almanac.cli import main
+
+    path = project / "figures" / "normen.py"
+    source = path.read_text().replace("rows = category_rows(data)",
+                                      "rows = category_rows(data)\n    1 / 0")
+    path.write_text(source)
+    line = source.splitlines().index("    1 / 0") + 1
+    assert main(["build", str(project), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert f"figures/normen.py:{line}: " in err and "ZeroDivisionError" in err
