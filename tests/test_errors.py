@@ -57,6 +57,10 @@ def broken(kind: str, project: Path) -> tuple[str, int | None, str]:
     if kind == "unknown key":
         line = edit(project, INZET, "title: Inzetbaarheid\n", "titel: Inzetbaarheid\n")
         return INZET, line, "did you mean 'title'?"
+    if kind == "unknown key in a block":
+        line = edit(project, INZET, "        motif: classroom\n",
+                    "        motif: classroom\n        colour: red\n")
+        return INZET, line + 1, "blocks[1].colour: unknown key"
     if kind == "unknown block type":
         line = edit(project, INZET, "      - type: quote", "      - type: qoute") \
             if "type: quote" in (project / INZET).read_text() else \
@@ -79,7 +83,8 @@ def broken(kind: str, project: Path) -> tuple[str, int | None, str]:
     raise AssertionError(kind)
 
 
-KINDS = ["malformed yaml", "wrong type", "unknown key", "unknown block type",
+KINDS = ["malformed yaml", "wrong type", "unknown key", "unknown key in a block",
+         "unknown block type",
          "missing chapter folder", "missing figure module", "missing image", "unknown number"]
 
 

@@ -178,7 +178,11 @@ def validate(model: type[BaseModel], data: Any, path: Path, lines: _Lines) -> tu
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            loc = tuple(error["loc"])
+            tagged = tuple(error["loc"])
+            # pydantic names the block type in the location (blocks[2].photo.colour);
+            # the file has no such level
+            loc = tuple(part for i, part in enumerate(tagged)
+                        if not (i and isinstance(tagged[i - 1], int) and part in BLOCK_TYPES))
             message = error["msg"]
             if error["type"] not in ("missing", "extra_forbidden") and "input" in error:
                 value = error["input"]
@@ -186,7 +190,7 @@ def validate(model: type[BaseModel], data: Any, path: Path, lines: _Lines) -> tu
                     message += f", got {value!r}"
             if error["type"] == "extra_forbidden":
                 message = "unknown key"
-            problems.append(Problem(message, path, lines.line(loc), _hint(error, model, loc),
+            problems.append(Problem(message, path, lines.line(loc), _hint(error, model, tagged),
                                     _where(loc) or None))
         return None, problems
 

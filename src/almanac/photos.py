@@ -221,11 +221,13 @@ MOTIFS = {"aerial-river": _aerial_river, "flood": _flood, "crowd": _crowd, "tape
 
 
 def photo_svg(photo: Photo, primary: str, primary_dark: str, tint: str,
-              font: str = "sans-serif") -> str:
+              font: str = "sans-serif", aspect: float = WIDTH / HEIGHT) -> str:
     """An SVG placeholder for ``photo`` with its treatment in the brand colours.
 
-    Text that the photo shows (``overlay_text``, e.g. on police tape) is drawn
-    as real SVG text, so it stays selectable and in reading order.
+    ``aspect`` (width / height) is the shape of the box it fills: the drawing is
+    cropped to it, centred, as ``object-fit: cover`` would, so the image never
+    paints outside its box. Text that the photo shows (``overlay_text``, e.g. on
+    police tape) is real SVG text, selectable and in reading order.
     """
     palette = dict(NATURAL)
     if photo.treatment == "duotone":
@@ -242,6 +244,13 @@ def photo_svg(photo: Photo, primary: str, primary_dark: str, tint: str,
             f'font-family="{escape(font)}" font-weight="900" font-size="58" '
             f'letter-spacing="12">{escape(photo.overlay_text)}</text>')
     title = escape(photo.description)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-            f'width="{WIDTH}" height="{HEIGHT}" preserveAspectRatio="xMidYMid slice" '
-            f'role="img"><title>{title}</title>' + "".join(canvas.parts) + "</svg>")
+    if aspect >= WIDTH / HEIGHT:
+        width, height = WIDTH, WIDTH / aspect
+    else:
+        width, height = HEIGHT * aspect, HEIGHT
+    x, y = (WIDTH - width) / 2, (HEIGHT - height) / 2
+    box = f'x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}"'
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x:.1f} {y:.1f} {width:.1f} '
+            f'{height:.1f}" width="{width:.0f}" height="{height:.0f}" role="img">'
+            f'<title>{title}</title><clipPath id="frame"><rect {box}/></clipPath>'
+            f'<g clip-path="url(#frame)">' + "".join(canvas.parts) + "</g></svg>")

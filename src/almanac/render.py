@@ -100,13 +100,17 @@ class Renderer:
         return {"src": self.charts.path(block), "illustrative": self.charts.illustrative(block),
                 "number": self._figure_numbers[id(block)]}
 
-    def photo(self, photo: Photo, chapter: Chapter | None = None) -> str:
+    def photo(self, photo: Photo, chapter: Chapter | None = None,
+              aspect: float = 16 / 9) -> str:
+        """The photo's URL: its image file, or a placeholder drawn for a box of
+        ``aspect`` (width / height) — the templates pass the shape of the box."""
         if photo.image:
             return (chapter.folder if chapter else self.report.root).joinpath(photo.image) \
                 .resolve().as_uri()
         colors = self.report.brand.colors
         return svg_data_uri(photo_svg(photo, colors.primary.hex, colors.primary_dark.hex,
-                                      colors.tint.hex, self.report.brand.fonts.heading.family))
+                                      colors.tint.hex, self.report.brand.fonts.heading.family,
+                                      aspect))
 
     def chapter_template(self, chapter: Chapter) -> str:
         if (chapter.folder / "chapter.html").is_file():

@@ -43,7 +43,8 @@ class BufferReporter(Reporter):
 
 
 class ConsoleReporter(Reporter):
-    """Step lines with timings on stderr (rich), for people at a terminal."""
+    """Step lines on stderr (rich), each with the time since the start, for people
+    at a terminal."""
 
     def __init__(self, quiet: bool = False):
         self.quiet = quiet or not sys.stderr.isatty()
@@ -61,11 +62,11 @@ class ConsoleReporter(Reporter):
     def step(self, name, detail=""):
         if self.quiet:
             return
-        now = time.perf_counter()
-        text = f"[bold blue]•[/] {name}"
+        elapsed = time.perf_counter() - self._start
+        text = f"[dim]{elapsed:5.2f} s[/]  [bold blue]{name:<8}[/]"
         if detail:
             text += f" [dim]{detail}[/]"
-        self.console.print(f"{text} [dim]({now - self._start:5.2f} s)[/]")
+        self.console.print(text)
 
     def warning(self, message):
         # Warnings are shown even when quiet: they are about the report.
@@ -73,4 +74,5 @@ class ConsoleReporter(Reporter):
 
     def done(self, message):
         if not self.quiet:
-            self.console.print(f"[bold green]✓[/] {message}")
+            elapsed = time.perf_counter() - self._start
+            self.console.print(f"[dim]{elapsed:5.2f} s[/]  [bold green]done[/]     {message}")
