@@ -68,3 +68,10 @@ def reader(pdf_path) -> PdfReader:
 @pytest.fixture
 def project(tmp_path) -> Path:
     return copy_project(tmp_path / "project")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--refresh-references", action="store_true", default=False,
+        help="visual tests: write tests/references/*.png from the current build "
+             "instead of comparing against them")

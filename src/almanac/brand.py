@@ -7,13 +7,71 @@ custom properties, the charts only the theme returned here.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Literal
 
-from .model import Brand
+from .model import Brand, Color
+
+Edition = Literal["screen", "print"]
+EDITIONS = ("screen", "print")
+HEX_COLOR = re.compile(r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
 
 
-def brand_css(brand: Brand, brand_dir: Path) -> str:
-    """The ``@font-face`` rules and ``:root`` custom properties of the brand."""
+def cmyk_of(color: Color) -> tuple[float, float, float, float]:
+    """The colour's print value in percent: as declared, else converted from hex."""
+    if color.cmyk is not None:
+        return color.cmyk
+    return _hex_to_cmyk(color.hex)
+
+
+def _hex_to_cmyk(value: str) -> tuple[float, float, float, float]:
+    value = value.lstrip("#")
+    if len(value) == 3:
+        value = "".join(part * 2 for part in value)
+    r, g, b = (int(value[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    k = 1 - max(r, g, b)
+    if k >= 1:
+        return 0, 0, 0, 100
+    return tuple(round(100 * part, 1) for part in (
+        (1 - r - k) / (1 - k), (1 - g - k) / (1 - k), (1 - b - k) / (1 - k), k))
+
+
+def device_cmyk(cmyk: tuple[float, float, float, float]) -> str:
+    return "device-cmyk(" + " ".join(f"{part / 100:.3g}" for part in cmyk) + ")"
+
+
+def color_value(color: Color, edition: Edition) -> str:
+    """A brand colour as CSS for the edition: hex on screen, process colour in print."""
+    return device_cmyk(cmyk_of(color)) if edition == "print" else color.hex
+
+
+def print_colors(brand: Brand) -> dict[str, str]:
+    """Every brand hex value (lower case) → its print value as ``device-cmyk()``."""
+    mapping = {}
+    for _, color in brand.colors:
+        for item in color if isinstance(color, list) else [color]:
+            mapping.setdefault(item.hex.lower(), device_cmyk(cmyk_of(item)))
+    return mapping
+
+
+def svg_for_print(svg: str, brand: Brand) -> str:
+    """Recolour an SVG (a chart, a placeholder photo) with process colours: brand
+    colours get their declared CMYK value, any other colour a plain conversion."""
+    mapping = print_colors(brand)
+
+    def replace(match: re.Match) -> str:
+        value = match.group(0).lower()
+        if len(value) == 4:
+            value = "#" + "".join(part * 2 for part in value[1:])
+        return mapping.get(value) or device_cmyk(_hex_to_cmyk(value))
+
+    return HEX_COLOR.sub(replace, svg)
+
+
+def brand_css(brand: Brand, brand_dir: Path, edition: Edition = "screen") -> str:
+    """The ``@font-face`` rules, ``:root`` custom properties and, for print, the
+    bleed, marks and output profile of the brand."""
     lines: list[str] = []
     seen = set()
     for family in (brand.fonts.body, brand.fonts.heading):
@@ -30,9 +88,9 @@ def brand_css(brand: Brand, brand_dir: Path) -> str:
     for name, color in brand.colors:
         if isinstance(color, list):
             for index, item in enumerate(color, 1):
-                props[f"color-{name}-{index}"] = item.hex
+                props[f"color-{name}-{index}"] = color_value(item, edition)
         else:
-            props[f"color-{name.replace('_', '-')}"] = color.hex
+            props[f"color-{name.replace('_', '-')}"] = color_value(color, edition)
     props["font-body"] = f"'{brand.fonts.body.family}', {brand.fonts.body.fallback}"
     props["font-heading"] = f"'{brand.fonts.heading.family}', {brand.fonts.heading.fallback}"
     scale = brand.type
@@ -42,9 +100,17 @@ def brand_css(brand: Brand, brand_dir: Path) -> str:
     for step in range(1, 6):
         props[f"size-{step}"] = f"{scale.base_size_pt * scale.ratio ** step:.2f}pt"
     props["size-small"] = f"{scale.base_size_pt / scale.ratio:.2f}pt"
+    bleed = brand.print.bleed_mm if edition == "print" else 0
+    props["bleed"] = f"{bleed}mm"
     lines.append(":root {")
     lines += [f"  --{key}: {value};" for key, value in props.items()]
     lines.append("}")
+    if edition == "print":
+        profile = (brand_dir / brand.print.output_profile).resolve().as_uri()
+        marks = " ".join(brand.print.marks) or "none"
+        lines.append(f"@color-profile device-cmyk {{ src: url('{profile}'); "
+                     "components: cyan magenta yellow black; }")
+        lines.append(f"@page {{ bleed: {bleed}mm; marks: {marks}; }}")
     return "\n".join(lines) + "\n"
 
 

@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="the report folder (default: the current folder)")
     build.add_argument("-o", "--output", metavar="FILE", help="where to write the PDF "
                        "(default: output/<title>.pdf in the report folder)")
+    build.add_argument("--edition", choices=("screen", "print"), default="screen",
+                       help="screen: RGB, links, no bleed (default); print: CMYK, 3 mm "
+                       "bleed with crop and cross marks, mirrored pages, PDF/X-4")
     build.add_argument("--html", metavar="FILE", help="also write the intermediate HTML")
     build.add_argument("--strict", action="store_true",
                        help="fail on any WeasyPrint warning (missing image, bad CSS)")
@@ -57,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             from .pipeline import build
 
             result = build(root, args.output, reporter=reporter, cache=not args.no_cache,
-                           strict=args.strict, html_output=args.html)
+                           strict=args.strict, html_output=args.html, edition=args.edition)
             print(result.path)
         elif args.command == "check":
             from .pipeline import check_report

@@ -25,12 +25,13 @@ class FetchRefused(ValueError):
 class ProjectFetcher(URLFetcher):
     """A WeasyPrint URL fetcher confined to one folder."""
 
-    def __init__(self, root: Path, before_read=None, **kwargs):
+    def __init__(self, root: Path, before_read=None, transform=None, **kwargs):
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False,
                          timeout=5, **kwargs)
         self.root = Path(root).resolve()
         self.refused: list[str] = []
         self._before_read = before_read  # e.g. wait until a chart file is drawn
+        self._transform = transform  # (path, bytes) -> bytes, e.g. recolour for print
 
     def fetch(self, url, headers=None):
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
@@ -56,6 +57,8 @@ class ProjectFetcher(URLFetcher):
         if resolved.suffix.lower() in (".ttf", ".otf", ".woff", ".woff2"):
             mime = "font/" + resolved.suffix.lower().lstrip(".")
         body = resolved.read_bytes()
+        if self._transform is not None:
+            body = self._transform(resolved, body)
         return URLFetcherResponse(url, body, {"Content-Type": mime or "application/octet-stream"})
 
     def _refuse(self, url: str, why: str):

@@ -15,10 +15,10 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Problem, ReportError
 from .model import BLOCK_TYPES, Brand, Chapter, ChapterData, Manifest, Report
+from .prose import references
 
 MANIFEST = "report.yaml"
 CHAPTER_FILE = "chapter.yaml"
-REFERENCE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 
 
 # --------------------------------------------------------------------------- YAML with lines
@@ -296,7 +296,8 @@ def _read_csv(path: Path, owner: Path, line: int | None) -> list[dict[str, str |
 
 
 def _check_numbers(chapters: list[Chapter]) -> list[Problem]:
-    """Every number key is defined once and every reference to one exists."""
+    """Every number is defined once; every reference (number, figure, table,
+    footnote, series) points at something that exists."""
     problems: list[Problem] = []
     defined: dict[str, Chapter] = {}
     for chapter in chapters:
@@ -308,21 +309,45 @@ def _check_numbers(chapters: list[Chapter]) -> list[Problem]:
                     path, _line_of(path, rf"^\s+{key}:"),
                     "define each number once; other chapters can use it as {{ key }}"))
             defined.setdefault(key, chapter)
+    targets = {"figuur": {}, "tabel": {}}
+    for chapter in chapters:
+        for where, block in _blocks(chapter):
+            kind = "figuur" if block.type == "figure" else "tabel" \
+                if block.type in ("results", "table") else None
+            key = getattr(block, "id", None)
+            if kind and key:
+                if key in targets[kind]:
+                    path = chapter.folder / CHAPTER_FILE
+                    problems.append(Problem(f"{kind} id '{key}' is used twice", path,
+                                            _line_of(path, rf"id:\s*{key}\b"),
+                                            "give every figure and table its own id", where))
+                targets[kind][key] = chapter
+    known = {"number": defined, **targets}
     for chapter in chapters:
         path = chapter.folder / CHAPTER_FILE
-        for key, where in _references(chapter):
-            if key not in defined:
-                close = difflib.get_close_matches(key, defined, n=1)
+        for kind, key, where, block in _references(chapter):
+            if kind == "footnote":
+                if key not in getattr(block, "footnotes", {}):
+                    problems.append(Problem(
+                        f"footnote [^{key}] has no text", path,
+                        _line_of(path, re.escape(f"[^{key}]")),
+                        f"add it under this block's footnotes: as {key}: ...", where))
+                continue
+            if key not in known[kind]:
+                close = difflib.get_close_matches(key, known[kind], n=1)
+                what = "number" if kind == "number" else kind
                 problems.append(Problem(
-                    f"unknown number '{key}'", path, _line_of(path, _mention(key)),
+                    f"unknown {what} '{key}'", path, _line_of(path, _mention(key)),
                     f"did you mean '{close[0]}'?" if close else
-                    "define it under numbers: with a value and a unit", where))
-        for block_loc, block in _blocks(chapter):
-            if getattr(block, "type", None) == "figure" and block.series is not None \
-                    and block.series not in chapter.data.series:
-                problems.append(Problem(f"unknown series '{block.series}'", path,
-                                        _line_of(path, rf"series:\s*{block.series}\b"),
-                                        "declare it under series: with its CSV file", block_loc))
+                    "define it under numbers: with a value and a unit" if kind == "number"
+                    else f"give the {kind} block id: {key}", where))
+        for where, block in _blocks(chapter):
+            series = getattr(block, "series", None)
+            if block.type in ("figure", "table") and series is not None \
+                    and series not in chapter.data.series:
+                problems.append(Problem(f"unknown series '{series}'", path,
+                                        _line_of(path, rf"series:\s*{series}\b"),
+                                        "declare it under series: with its CSV file", where))
     return problems
 
 
@@ -333,30 +358,38 @@ def _blocks(chapter: Chapter):
 
 
 def _references(chapter: Chapter):
-    texts = [("lead", chapter.data.lead or "")]
+    """(kind, key, where, block) for every reference a chapter makes."""
+    if chapter.data.lead:
+        for kind, key in references(chapter.data.lead):
+            yield kind, key, "lead", None
     for where, block in _blocks(chapter):
-        for field in ("text",):
-            value = getattr(block, field, None)
-            if isinstance(value, str):
-                texts.append((where, value))
+        texts = [block.text] if isinstance(getattr(block, "text", None), str) else []
+        texts += [t for t in (getattr(block, "footnotes", None) or {}).values()]
+        if getattr(block, "note", None):
+            texts.append(block.note)
         for item in getattr(block, "items", None) or []:
             if isinstance(item, str):
-                texts.append((where, item))
-            else:
-                yield item.number, where
-        if hasattr(block, "number") and isinstance(block.number, str):
-            yield block.number, where
+                texts.append(item)
+            elif block.type == "kpis":
+                yield "number", item.number, where, block
+            else:  # a result: its norm and realisation
+                yield "number", item.norm, where, block
+                if item.realised:
+                    yield "number", item.realised, where, block
+        if block.type == "norm":
+            yield "number", block.number, where, block
         for key in getattr(block, "numbers", None) or []:
-            yield key, where
-    for where, text in texts:
-        for match in REFERENCE.finditer(text):
-            yield match.group(1), where
+            yield "number", key, where, block
+        for text in texts:
+            for kind, key in references(text):
+                yield kind, key, where, block
 
 
 def _mention(key: str) -> str:
-    """A pattern for the places a number key is used: ``{{ key }}``, ``number: key``,
-    or in a ``numbers: [...]`` list."""
-    return rf"\{{\{{\s*{key}\s*\}}\}}|number:\s*{key}\b|numbers:.*\b{key}\b"
+    """A pattern for the places a key is used: ``{{ key }}``, ``{{ figuur:key }}``,
+    ``number: key``, ``norm: key`` or in a ``numbers: [...]`` list."""
+    return (rf"\{{\{{\s*(\w+:)?{key}\s*\}}\}}|(number|norm|realised):\s*{key}\b"
+            rf"|numbers:.*\b{key}\b")
 
 
 def _line_of(path: Path, pattern: str) -> int | None:
@@ -373,6 +406,11 @@ def _line_of(path: Path, pattern: str) -> int | None:
 
 def _check_fonts(brand: Brand, brand_path: Path) -> list[Problem]:
     problems = []
+    if not (brand_path.parent / brand.print.output_profile).is_file():
+        problems.append(Problem(f"colour profile {brand.print.output_profile} not found",
+                                brand_path, _line_of(brand_path, "output_profile"),
+                                "put the CMYK ICC profile under styles/ or fix the path",
+                                "print.output_profile"))
     for role in ("body", "heading"):
         for face in getattr(brand.fonts, role).faces:
             if not (brand_path.parent / face.file).is_file():

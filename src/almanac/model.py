@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
@@ -44,16 +44,27 @@ class Manifest(Strict):
     edition: Edition
     brand: str = Field("styles/brand.yaml", description="Brand file, relative to the project.")
     cover: "Photo | None" = Field(None, description="The cover photo (placeholder if no image).")
+    identifier: str | None = Field(None, description="ISBN or other identifier, for the colophon.")
     chapters: list[str] = Field(min_length=1, description="Chapter folders under chapters/, in order.")
 
 
 # --------------------------------------------------------------------------- brand
 
 class Color(Strict):
-    """One brand colour."""
+    """One brand colour: its screen value and, for print, its process colour."""
 
-    hex: str = Field(pattern=HEX_PATTERN)
+    hex: str = Field(pattern=HEX_PATTERN, description="Screen (sRGB) value, e.g. #15396B.")
+    cmyk: tuple[float, float, float, float] | None = Field(
+        None, description="Print value in percent, e.g. [100, 72, 0, 38]; without it the "
+        "print edition converts the hex value.")
     name: str | None = None
+
+    @field_validator("cmyk")
+    @classmethod
+    def _percentages(cls, value):
+        if value is not None and not all(0 <= part <= 100 for part in value):
+            raise ValueError("CMYK values are percentages from 0 to 100")
+        return value
 
 
 class FontFace(Strict):
@@ -82,6 +93,8 @@ class Colors(Strict):
     paper: Color
     tint: Color = Field(description="Light background for sidebars and tiles.")
     rule: Color
+    positive: Color = Field(description="Status marker: achieved.")
+    negative: Color = Field(description="Status marker: not achieved.")
     chart: list[Color] = Field(min_length=3, description="Chart categorical palette, in order.")
 
 
@@ -91,12 +104,22 @@ class TypeScale(Strict):
     ratio: float = Field(1.25, gt=1, lt=2, description="Modular scale between heading levels.")
 
 
+class Print(Strict):
+    """How the print edition is made."""
+
+    bleed_mm: float = Field(3, ge=0, le=10)
+    marks: list[Literal["crop", "cross"]] = ["crop", "cross"]
+    output_profile: str = Field("color/FOGRA39L.icc",
+                                description="CMYK ICC profile, relative to the brand file.")
+
+
 class Brand(Strict):
     """``styles/brand.yaml``: colours, fonts and type scale, defined once."""
 
     colors: Colors
     fonts: Fonts
     type: TypeScale = TypeScale()
+    print: Print = Print()
 
 
 # --------------------------------------------------------------------------- chapters
@@ -145,7 +168,10 @@ class Photo(Strict):
 
 class ProseBlock(Strict):
     type: Literal["prose"]
-    text: str = Field(description="Markdown; may refer to numbers as {{ key }}.")
+    text: str = Field(description="Markdown. {{ key }} inserts a number, {{ figuur:key }} / "
+                      "{{ tabel:key }} a cross-reference ('figuur 3 op pagina 12'), "
+                      "[^key] a footnote from footnotes.")
+    footnotes: dict[Key, str] = Field({}, description="Footnote texts (Markdown) by key.")
     columns: Literal[1, 2] = 1
 
 
@@ -178,6 +204,7 @@ class FactsBlock(Strict):
 
 class FigureBlock(Strict):
     type: Literal["figure"]
+    id: Key | None = Field(None, description="Key for cross-references: {{ figuur:id }}.")
     chart: Key = Field(description="Module name under figures/.")
     caption: str
     numbers: list[Key] = []
@@ -199,6 +226,39 @@ class NormBlock(Strict):
     year: int | None = None
 
 
+Status = Literal["gerealiseerd", "deels gerealiseerd", "niet gerealiseerd", "onbekend"]
+
+
+class Result(Strict):
+    label: str = Field(description="The subject, e.g. 'Cybercrime'.")
+    norm: Key = Field(description="The number holding the norm.")
+    what: str | None = Field(None, description="What the norm counts, e.g. 'afgeronde onderzoeken'.")
+    realised: Key | None = Field(None, description="The number holding the realisation, if known.")
+    status: Status = "onbekend"
+
+
+class ResultsBlock(Strict):
+    """A results table: norm against realisation, with a status marker per row."""
+
+    type: Literal["results"]
+    id: Key | None = Field(None, description="Key for cross-references: {{ tabel:id }}.")
+    caption: str
+    year: int | None = None
+    items: list[Result] = Field(min_length=1)
+    note: str | None = Field(None, description="Markdown, printed under the table.")
+
+
+class TableBlock(Strict):
+    """A table of a series (CSV): one row per record, its header repeated on every page."""
+
+    type: Literal["table"]
+    id: Key | None = Field(None, description="Key for cross-references: {{ tabel:id }}.")
+    caption: str
+    series: Key
+    columns: dict[str, str] = Field({}, description="CSV column → heading, in order; "
+                                    "default: every column under its own name.")
+
+
 class NoteBlock(Strict):
     type: Literal["note"]
     text: str = Field(description="Markdown; a note printed small, e.g. the NB under a table.")
@@ -206,10 +266,11 @@ class NoteBlock(Strict):
 
 Block = Annotated[
     Union[ProseBlock, HeadingBlock, KpisBlock, QuoteBlock, FactsBlock, FigureBlock,
-          PhotoBlock, NormBlock, NoteBlock],
+          PhotoBlock, NormBlock, ResultsBlock, TableBlock, NoteBlock],
     Field(discriminator="type"),
 ]
-BLOCK_TYPES = ("prose", "heading", "kpis", "quote", "facts", "figure", "photo", "norm", "note")
+BLOCK_TYPES = ("prose", "heading", "kpis", "quote", "facts", "figure", "photo", "norm",
+               "results", "table", "note")
 
 
 class Section(Strict):

@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .brand import EDITIONS, Edition, svg_for_print
 from .charts import ChartJob
 from .errors import Problem, TypesetError
 from .finish import catalog_finisher, finish_pdf
@@ -38,59 +39,96 @@ def check_report(root: Path | str) -> Report:
     return load_report(root)
 
 
-def default_output(report: Report) -> Path:
+PDF_VARIANTS = {"screen": None, "print": "pdf/x-4"}
+HINTS = {  # what to do about each kind of layout finding (strict builds)
+    "overflow": "make the content narrower or allow it to break (styles/)",
+    "stranded-heading": "keep the heading with its text: break-after: avoid, or move a block",
+    "table-orphan-row": "keep at least two rows together (orphans/widows on table rows)",
+    "low-dpi": "use an image with more pixels, or print it smaller",
+    "contrast": "darken the text colour or lighten its background in styles/brand.yaml",
+}
+
+
+def default_output(report: Report, edition: Edition = "screen") -> Path:
     slug = re.sub(r"[^a-z0-9]+", "-", report.manifest.title.lower()).strip("-")
     if str(report.manifest.year) not in slug:
         slug += f"-{report.manifest.year}"
+    if edition != "screen":
+        slug += f"-{edition}"
     return report.root / "output" / f"{slug}.pdf"
 
 
 def render_html(report: Report, reporter: Reporter, cache: bool = True,
-                parallel: bool = False) -> tuple[Rendered, ChartJob]:
+                parallel: bool = False, edition: Edition = "screen"
+                ) -> tuple[Rendered, ChartJob]:
     """Templates → one HTML document; its charts are drawn by the returned job
     (in the background when ``parallel``; call ``job.finish()`` when done)."""
     job = ChartJob(report, Formatter(report.manifest.language), cache=cache)
     reporter.step("charts", f"{len(job.plans)} charts, {job.cached} from cache")
     job.start(parallel=parallel)
     reporter.step("render", "templates → HTML")
-    return render_report(report, job), job
+    return render_report(report, job, edition), job
 
 
 def build(root: Path | str, output: Path | str | None = None, *,
           reporter: Reporter | None = None, cache: bool = True, strict: bool = False,
-          html_output: Path | str | None = None) -> BuildResult:
-    """Build the report at ``root`` into a PDF and return where it went."""
+          html_output: Path | str | None = None, edition: Edition = "screen") -> BuildResult:
+    """Build the report at ``root`` into a PDF and return where it went.
+
+    ``edition`` is ``screen`` (RGB, links, no bleed) or ``print`` (CMYK process
+    colours, bleed and marks, mirrored pages, PDF/X-4); both come from one layout.
+    """
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}")
     reporter = reporter or Reporter()
     reporter.step("load", "reading report.yaml, brand and chapters")
     report = check_report(root)
-    rendered, charts = render_html(report, reporter, cache, parallel=True)
+    rendered, charts = render_html(report, reporter, cache, parallel=True, edition=edition)
     reporter.step("typeset", "laying out pages with WeasyPrint")
     # Imported here, not at the top: WeasyPrint's import then overlaps with the
     # chart worker drawing the charts on the other core.
+    from .inspect import inspect_layout
     from .typeset import typeset
 
     try:
         result = typeset(rendered, report.root, finisher=catalog_finisher,
-                         before_read=charts.wait)
+                         before_read=charts.wait,
+                         transform=_recolour(report) if edition == "print" else None,
+                         variant=PDF_VARIANTS[edition])
     finally:
         charts.finish()  # raises the figure modules' problems, if any
     if html_output is not None:
         _write_atomic(Path(html_output), rendered.html.encode("utf-8"))
-    for warning in result.warnings:
+    reporter.step("inspect", "checking the laid-out pages")
+    findings = inspect_layout(result.document, report.brand)
+    warnings = result.warnings + [finding.message for finding in findings]
+    for warning in warnings:
         reporter.warning(warning)
-    if strict and result.warnings:
-        raise TypesetError([Problem(f"WeasyPrint: {w}", hint="fix the template, style or "
-                                    "image it names (strict build)") for w in result.warnings])
+    if strict and warnings:
+        raise TypesetError(
+            [Problem(f"WeasyPrint: {w}", hint="fix the template, style or image it names "
+                     "(strict build)") for w in result.warnings]
+            + [Problem(f.message, hint=HINTS[f.kind]) for f in findings])
     reporter.step("finish", f"{result.pages} pages; metadata and outline")
     finished = finish_pdf(result.pdf, report)
-    target = Path(output) if output is not None else default_output(report)
+    target = Path(output) if output is not None else default_output(report, edition)
     if not target.is_absolute():
         target = Path.cwd() / target
     _write_atomic(target, finished.pdf)
     reporter.done(f"{target} ({finished.pages} pages, {len(finished.pdf) / 1024:.0f} KB)")
     return BuildResult(path=target, pages=finished.pages, size=len(finished.pdf),
-                       warnings=result.warnings, charts=len(charts.plans),
+                       warnings=warnings, charts=len(charts.plans),
                        charts_cached=charts.cached)
+
+
+def _recolour(report: Report):
+    """For print: SVG files (charts, images) are read with process colours."""
+    def transform(path: Path, body: bytes) -> bytes:
+        if path.suffix.lower() != ".svg":
+            return body
+        return svg_for_print(body.decode("utf-8"), report.brand).encode("utf-8")
+
+    return transform
 
 
 def _write_atomic(target: Path, data: bytes) -> None:

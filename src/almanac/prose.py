@@ -1,20 +1,34 @@
 """The one Markdown renderer. Data becomes markup only through here.
 
-Raw HTML in Markdown is disabled (it is escaped, not passed through), links
-may only be relative or http(s)/mailto, and ``{{ key }}`` references are
-replaced by the formatted number before rendering.
+Raw HTML in Markdown is disabled (it is escaped, not passed through) and links
+may only be http(s), mailto or in-document. Three kinds of reference are
+resolved: ``{{ key }}`` inserts a formatted number, ``{{ figuur:key }}`` and
+``{{ tabel:key }}`` a cross-reference ("figuur 3 op pagina 12"), and ``[^key]``
+a footnote whose text the block gives.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-REFERENCE = re.compile(r"\{\{\s*([a-z][a-z0-9_]*)\s*\}\}")
+TOKEN = re.compile(
+    r"\{\{\s*(?:(figuur|tabel):)?([a-z][a-z0-9_]*)\s*\}\}|\[\^([a-z0-9_]+)\]")
 SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
+PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+
+
+def references(text: str):
+    """Every reference in a Markdown text: ("number" | "figuur" | "tabel" | "footnote", key)."""
+    for match in TOKEN.finditer(text):
+        kind, key, note = match.groups()
+        if note:
+            yield "footnote", note
+        else:
+            yield kind or "number", key
 
 
 def _make_parser() -> MarkdownIt:
@@ -28,18 +42,41 @@ _PARSER = _make_parser()
 
 
 class Prose:
-    """Renders Markdown fields with number references resolved."""
+    """Renders Markdown fields with their references resolved.
 
-    def __init__(self, resolve: Callable[[str], str]):
-        self._resolve = resolve
+    ``number(key)`` gives a number's text; ``xref(kind, key)`` the markup of a
+    cross-reference. Markup is kept out of the Markdown source (where it would
+    be escaped) as placeholders and put back after rendering.
+    """
 
-    def substitute(self, text: str) -> str:
-        return REFERENCE.sub(lambda m: self._resolve(m.group(1)), text)
+    def __init__(self, number: Callable[[str], str],
+                 xref: Callable[[str, str], Markup] | None = None):
+        self._number = number
+        self._xref = xref
 
-    def block(self, text: str) -> Markup:
+    def _render(self, text: str, footnotes: Mapping[str, str], inline: bool) -> Markup:
+        fragments: list[str] = []
+
+        def substitute(match: re.Match) -> str:
+            kind, key, note = match.groups()
+            if note is not None:
+                body = self._render(footnotes[note], {}, inline=True)
+                markup = Markup('<span class="footnote">{}</span>').format(body)
+            elif kind is not None:
+                markup = self._xref(kind, key)
+            else:
+                return self._number(key)
+            fragments.append(str(markup))
+            return f"\ue000{len(fragments) - 1}\ue001"
+
+        source = TOKEN.sub(substitute, text)
+        html = _PARSER.renderInline(source) if inline else _PARSER.render(source)
+        return Markup(PLACEHOLDER.sub(lambda m: fragments[int(m.group(1))], html))
+
+    def block(self, text: str, footnotes: Mapping[str, str] | None = None) -> Markup:
         """Markdown → HTML block markup."""
-        return Markup(_PARSER.render(self.substitute(text)))
+        return self._render(text, footnotes or {}, inline=False)
 
     def inline(self, text: str) -> Markup:
         """Markdown → HTML without the surrounding paragraph."""
-        return Markup(_PARSER.renderInline(self.substitute(text)))
+        return self._render(text, {}, inline=True)

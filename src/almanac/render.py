@@ -15,8 +15,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .brand import brand_css
-from .charts import ChartJob, figure_blocks
+from .brand import Edition, brand_css, svg_for_print
+from .charts import ChartJob
 from .errors import Problem, TemplateError
 from .formatting import Formatter
 from .model import Chapter, FigureBlock, Photo, Report
@@ -78,17 +78,57 @@ def make_environment(root: Path) -> jinja2.Environment:
 class Renderer:
     """Renders a loaded report to HTML, with charts from ``charts``."""
 
-    def __init__(self, report: Report, charts: ChartJob):
+    def __init__(self, report: Report, charts: ChartJob, edition: Edition = "screen"):
         self.report = report
+        self.edition = edition
         self.fmt = Formatter(report.manifest.language)
-        self.prose = Prose(lambda key: self.fmt.number(report.number(key)))
+        self.prose = Prose(self.number, self.xref)
         self.charts = charts
         self.env = make_environment(report.root)
-        self.env.globals.update(md=self.prose.block, md_inline=self.prose.inline,
-                                number=self.number, number_parts=self.number_parts, chart=self.chart, flow=flow, photo=self.photo,
-                                fmt=self.fmt)
-        self._figure_numbers = {id(block): n for n, (_, _, block)
-                                in enumerate(figure_blocks(report), 1)}
+        self.env.globals.update(
+            md=self.prose.block, md_inline=self.prose.inline, number=self.number,
+            number_parts=self.number_parts, chart=self.chart, flow=flow, photo=self.photo,
+            fmt=self.fmt, label=self.label, table_rows=self.table_rows)
+        # Figures and tables are numbered through the report, in order.
+        self._labels: dict[int, dict] = {}
+        self._targets: dict[tuple[str, str], dict] = {}
+        counters = {"figuur": 0, "tabel": 0}
+        for chapter in report.chapters:
+            for section in chapter.data.sections:
+                for block in section.blocks:
+                    kind = {"figure": "figuur", "results": "tabel", "table": "tabel"}.get(
+                        block.type)
+                    if kind is None:
+                        continue
+                    counters[kind] += 1
+                    number = counters[kind]
+                    anchor = f"{kind}-{block.id or number}"
+                    label = {"kind": kind, "number": number, "anchor": anchor,
+                             "text": f"{kind.capitalize()} {number}"}
+                    self._labels[id(block)] = label
+                    if block.id:
+                        self._targets[(kind, block.id)] = label
+
+    def label(self, block) -> dict:
+        """The number, anchor and label ("Figuur 3") of a figure or table block."""
+        return self._labels[id(block)]
+
+    def xref(self, kind: str, key: str) -> Markup:
+        """``figuur 3 op pagina 12``, linked; the page is filled in by WeasyPrint."""
+        target = self._targets[(kind, key)]
+        return Markup('<a class="xref" href="#{a}">{k} {n}</a> op pagina '
+                      '<a class="xref-page" href="#{a}"></a>').format(
+            a=target["anchor"], k=kind, n=target["number"])
+
+    def table_rows(self, chapter: Chapter, block) -> tuple[list[str], list[list[str]]]:
+        """Headings and formatted cells of a table block's series."""
+        rows = chapter.series[block.series]
+        columns = block.columns or {name: name for name in (rows[0] if rows else {})}
+        cells = []
+        for row in rows:
+            cells.append([self.fmt.decimal(value) if isinstance(value, float) else str(value)
+                          for value in (row.get(name, "") for name in columns)])
+        return list(columns.values()), cells
 
     def number(self, key: str) -> str:
         return self.fmt.number(self.report.number(key))
@@ -98,7 +138,7 @@ class Renderer:
 
     def chart(self, block: FigureBlock) -> dict:
         return {"src": self.charts.path(block), "illustrative": self.charts.illustrative(block),
-                "number": self._figure_numbers[id(block)]}
+                **self.label(block)}
 
     def photo(self, photo: Photo, chapter: Chapter | None = None,
               aspect: float = 16 / 9) -> str:
@@ -108,9 +148,11 @@ class Renderer:
             return (chapter.folder if chapter else self.report.root).joinpath(photo.image) \
                 .resolve().as_uri()
         colors = self.report.brand.colors
-        return svg_data_uri(photo_svg(photo, colors.primary.hex, colors.primary_dark.hex,
-                                      colors.tint.hex, self.report.brand.fonts.heading.family,
-                                      aspect))
+        svg = photo_svg(photo, colors.primary.hex, colors.primary_dark.hex, colors.tint.hex,
+                        self.report.brand.fonts.heading.family, aspect)
+        if self.edition == "print":
+            svg = svg_for_print(svg, self.report.brand)
+        return svg_data_uri(svg)
 
     def chapter_template(self, chapter: Chapter) -> str:
         if (chapter.folder / "chapter.html").is_file():
@@ -120,11 +162,12 @@ class Renderer:
     def render(self) -> str:
         report = self.report
         styles = report.root / "styles"
-        stylesheets = [(styles / name).as_uri() for name in STYLESHEETS
-                       if (styles / name).is_file()]
+        names = STYLESHEETS + (f"edition-{self.edition}.css",)
+        stylesheets = [(styles / name).as_uri() for name in names if (styles / name).is_file()]
         context = {
-            "report": report.manifest, "chapters": report.chapters,
-            "brand_css": Markup(brand_css(report.brand, report.brand_path.parent)),
+            "report": report.manifest, "chapters": report.chapters, "edition": self.edition,
+            "brand_css": Markup(brand_css(report.brand, report.brand_path.parent,
+                                          self.edition)),
             "stylesheets": stylesheets, "chapter_template": self.chapter_template,
             "edition_date": self.fmt.date(report.manifest.edition.date),
         }
@@ -153,7 +196,7 @@ def _template_frame(exc: BaseException) -> tuple[Path | None, int | None]:
     return None, None
 
 
-def render_report(report: Report, charts: ChartJob) -> Rendered:
+def render_report(report: Report, charts: ChartJob, edition: Edition = "screen") -> Rendered:
     """The whole report as one HTML string, resolved against the project root."""
-    html = Renderer(report, charts).render()
+    html = Renderer(report, charts, edition).render()
     return Rendered(html=html, base_url=report.root.as_uri() + "/")

@@ -66,7 +66,8 @@ def _no_garbage_collection():
 
 
 def typeset(rendered: Rendered, root: Path, *, identifier: bytes | None = None,
-            variant: str | None = None, finisher=None, before_read=None) -> Typeset:
+            variant: str | None = None, finisher=None, before_read=None,
+            transform=None) -> Typeset:
     """Lay out ``rendered`` and write it as PDF bytes (nothing touches the disk).
 
     ``before_read(path)`` is called before a project file is read, e.g. to wait
@@ -74,7 +75,7 @@ def typeset(rendered: Rendered, root: Path, *, identifier: bytes | None = None,
     """
     from weasyprint import HTML
 
-    fetcher = ProjectFetcher(root, before_read=before_read)
+    fetcher = ProjectFetcher(root, before_read=before_read, transform=transform)
     identifier = identifier or hashlib.sha256(rendered.html.encode()).hexdigest()[:32].encode()
     with _captured_warnings() as warnings, _no_garbage_collection():
         document = HTML(string=rendered.html, base_url=rendered.base_url,

@@ -1,0 +1,230 @@
+"""The layout check after pagination: each kind of finding on a small document made
+to provoke it (and only it), and the sample report."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+from PIL import Image
+from weasyprint import HTML
+
+from almanac.fetcher import ProjectFetcher
+from almanac.inspect import Finding, contrast_ratio, inspect_layout
+from almanac.model import Brand, Color
+
+BRAND_FILE = Path(__file__).resolve().parent.parent / "styles" / "brand.yaml"
+
+PAGE_CSS = """
+@page { size: A4; margin: 20mm; }
+body { margin: 0; font-family: sans-serif; font-size: 10pt; color: #000; }
+p { margin: 0 0 4mm; }
+.break { break-before: page; }
+"""
+# A4 with 20 mm margins leaves a content area of 170 × 257 mm.
+
+
+def make_brand(paper: str = "#FFFFFF") -> Brand:
+    """The sample's brand (styles/brand.yaml) on paper of the given colour."""
+    brand = Brand.model_validate(yaml.safe_load(BRAND_FILE.read_text(encoding="utf-8")))
+    colors = brand.colors.model_copy(update={"paper": Color(hex=paper)})
+    return brand.model_copy(update={"colors": colors})
+
+
+def render(body: str, css: str = ""):
+    html = (f"<!DOCTYPE html><html><head><style>{PAGE_CSS}{css}</style></head>"
+            f"<body>{body}</body></html>")
+    return HTML(string=html).render()
+
+
+def check(body: str, css: str = "", **options) -> list[Finding]:
+    return inspect_layout(render(body, css), make_brand(), **options)
+
+
+def png_uri(width: int, height: int) -> str:
+    stream = io.BytesIO()
+    Image.new("RGB", (width, height), "#15396B").save(stream, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(stream.getvalue()).decode("ascii")
+
+
+SVG_URI = ("data:image/svg+xml;base64," + base64.b64encode(
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'
+    b'<rect width="100" height="100" fill="#15396B"/></svg>').decode("ascii"))
+
+FIRST_PAGE = "<p>Inleiding.</p><div class='break'></div>"
+
+
+# --------------------------------------------------------------------------- overflow
+
+def test_a_block_past_the_right_edge_is_an_overflow():
+    findings = check(FIRST_PAGE + "<div style='width: 200mm; height: 10mm; "
+                     "background: #C5D0E0'></div>")
+    assert [(f.page, f.kind) for f in findings] == [(2, "overflow")]
+    assert "right edge" in findings[0].message and findings[0].message.startswith("page 2: div")
+
+
+def test_a_block_past_the_bottom_edge_is_an_overflow():
+    # a monolithic box taller than the page cannot be split: it runs off the bottom
+    findings = check("<p>Inleiding.</p><img class='break' src='" + SVG_URI + "' "
+                     "style='display: block; width: 100mm; height: 280mm'>")
+    assert [(f.page, f.kind) for f in findings] == [(2, "overflow")]
+    assert "bottom edge" in findings[0].message
+
+
+def test_a_line_wider_than_its_column_is_an_overflow():
+    findings = check("<div style='width: 30mm; hyphens: none'>"
+                     "<p>Arbeidsongeschiktheidsverzekeringsmaatschappij</p></div>")
+    assert [(f.page, f.kind) for f in findings] == [(1, "overflow")]
+    assert findings[0].message.startswith(
+        "page 1: line 'Arbeidsongeschiktheidsverzekeringsmaats…' is ")
+    assert findings[0].message.endswith("pt wider than its p")
+
+
+def test_full_bleed_pages_may_bleed():
+    css = """@page cover { margin: 0; }
+             .cover { page: cover; position: relative; height: 297mm; background: #0B2244; }
+             .photo { position: absolute; left: -5mm; top: -5mm; width: 220mm; height: 307mm; }"""
+    body = ("<section class='cover'><img class='photo' src='" + SVG_URI + "'></section>"
+            "<p class='break'>Tekst.</p>")
+    assert check(body, css) == []
+
+
+# --------------------------------------------------------------------------- headings
+
+STRANDED = """
+<div class="spacer"></div>
+<h2>Verzuim</h2>
+<div class="block"></div>
+"""
+HEADING_CSS = """
+h2 { font-size: 14pt; margin: 0; break-after: auto; }
+.spacer { height: 235mm; background: #EDF1F7; }
+.block { height: %s; background: #C5D0E0; break-inside: avoid; }
+"""
+
+
+def test_a_heading_at_the_foot_of_a_page_is_stranded():
+    findings = check(FIRST_PAGE + STRANDED, HEADING_CSS % "40mm")
+    assert findings == [Finding(2, "stranded-heading",
+                                "page 2: heading 'Verzuim' at the foot of the page")]
+
+
+def test_a_heading_followed_by_content_on_its_page_is_not_stranded():
+    assert check(FIRST_PAGE + STRANDED, HEADING_CSS % "5mm") == []
+
+
+def test_absolutely_positioned_headings_are_not_stranded():
+    # like the titles on the cover and the chapter openers: last in the source, but
+    # placed by position, not by the flow of the page
+    body = ("<p>Tekst.</p><div style='position: relative; height: 20mm'>"
+            "<h1 style='position: absolute; top: 0; margin: 0'>Titel</h1></div>")
+    assert check(body) == []
+
+
+# --------------------------------------------------------------------------- tables
+
+TABLE_CSS = """
+table { width: 100mm; border-spacing: 0; }
+td, th { height: 10mm; padding: 0; }
+.spacer { height: %s; background: #EDF1F7; }
+"""
+
+
+def table(rows: int, head: bool = False) -> str:
+    thead = "<thead><tr><th>Jaar</th><th>Aantal</th></tr></thead>" if head else ""
+    body = "".join(f"<tr><td>{2010 + i}</td><td>{i}</td></tr>" for i in range(rows))
+    return f"<table><caption>Meldingen</caption>{thead}<tbody>{body}</tbody></table>"
+
+
+def test_a_single_body_row_before_the_page_break_is_an_orphan():
+    # 257 mm - 232 mm leaves room for the header row and one body row on page 1
+    findings = check("<div class='spacer'></div>" + table(5, head=True), TABLE_CSS % "232mm")
+    assert [(f.page, f.kind) for f in findings] == [(1, "table-orphan-row")]
+    assert findings[0].message == ("page 1: table 'Meldingen' (pages 1–2) has a single "
+                                   "body row on this page")
+
+
+def test_a_single_body_row_after_the_page_break_is_an_orphan():
+    # 257 mm - 197 mm - caption leaves room for five of the six rows on page 1
+    findings = check("<div class='spacer'></div>" + table(6), TABLE_CSS % "197mm")
+    assert [(f.page, f.kind) for f in findings] == [(2, "table-orphan-row")]
+
+
+def test_a_table_split_with_several_rows_each_side_is_fine():
+    assert check("<div class='spacer'></div>" + table(8), TABLE_CSS % "210mm") == []
+
+
+# --------------------------------------------------------------------------- images
+
+def test_a_raster_image_below_the_minimum_resolution_is_reported():
+    # 100 px over 50 mm is 51 dpi; 1200 px over 50 mm is 610 dpi; SVG is vector
+    body = (FIRST_PAGE + f"<img src='{png_uri(100, 100)}' alt='Luchtfoto' style='width: 50mm'>"
+            f"<img src='{png_uri(1200, 1200)}' style='width: 50mm'>"
+            f"<img src='{SVG_URI}' style='width: 50mm'>")
+    findings = check(body)
+    assert findings == [Finding(2, "low-dpi", "page 2: image 'Luchtfoto' (100×100 px) "
+                                "prints at 51 dpi, below 150")]
+    assert check(body, min_dpi=50) == []
+
+
+@pytest.mark.parametrize("fit, reported", [("fill", True), ("contain", False), ("cover", True)])
+def test_the_resolution_is_that_of_the_painted_image(fit, reported):
+    # 400 × 100 px in a 50 mm square: stretched (fill) or cropped (cover) the height
+    # gets 51 dpi; fitted inside (contain) the image keeps 203 dpi
+    body = (f"<img src='{png_uri(400, 100)}' "
+            f"style='width: 50mm; height: 50mm; object-fit: {fit}'>")
+    assert [f.kind for f in check(body)] == (["low-dpi"] if reported else [])
+
+
+# --------------------------------------------------------------------------- contrast
+
+def test_contrast_ratio_follows_wcag():
+    assert contrast_ratio((0, 0, 0), (1, 1, 1)) == pytest.approx(21)
+    assert contrast_ratio((1, 1, 1), (1, 1, 1)) == pytest.approx(1)
+    assert contrast_ratio((0x76 / 255,) * 3, (1, 1, 1)) == pytest.approx(4.54, abs=0.01)
+
+
+def test_light_text_on_white_paper_is_reported_once_per_colour_pair():
+    body = (FIRST_PAGE +
+            "<p style='color: #AAAAAA'>Bron: CBS, bewerking eenheid Limburg.</p>"
+            "<p style='color: #AAAAAA'>Nog een grijze regel.</p>"
+            "<p style='color: #949494; font-size: 18pt'>Groot genoeg</p>"
+            "<p style='color: #949494; font-size: 14pt; font-weight: bold'>Vet genoeg</p>"
+            "<div style='background: #0B2244'><p style='color: #FFFFFF'>Wit op blauw</p></div>")
+    findings = check(body)
+    assert findings == [Finding(2, "contrast", "page 2: text 'Bron: CBS, bewerking eenheid "
+                                "Limburg.' in #AAAAAA on #FFFFFF has contrast 2.32:1, below 4.5:1")]
+
+
+@pytest.mark.parametrize("style", ["font-size: 10pt", "font-size: 14pt",
+                                   "font-size: 13pt; font-weight: bold"])
+def test_small_text_needs_4_5_to_1(style):
+    findings = check(f"<p style='color: #949494; {style}'>Klein</p>")
+    assert [(f.page, f.kind) for f in findings] == [(1, "contrast")]
+
+
+def test_text_is_judged_against_its_nearest_background_then_the_paper():
+    body = ("<div style='background: #E0A526'><div><p style='color: #FFFFFF'>Wit op goud</p>"
+            "</div></div><p style='color: #FFFFFF'>Wit op papier</p>")
+    findings = inspect_layout(render(body), make_brand(paper="#000000"))
+    # white on black paper is fine; white on gold (2.2:1) is not
+    assert [f.message for f in findings] == [
+        "page 1: text 'Wit op goud' in #FFFFFF on #E0A526 has contrast 2.19:1, below 4.5:1"]
+
+
+def test_decorative_glyphs_and_hidden_text_are_not_judged():
+    body = ("<ul style='color: #DDDDDD'><li><span style='color: #000'>Punt</span></li></ul>"
+            "<p style='visibility: hidden; color: #EEEEEE'>Verborgen</p>")
+    assert check(body) == []
+
+
+# --------------------------------------------------------------------------- the sample
+
+def test_the_sample_report(report, html):
+    document = HTML(string=html, base_url=report.root.as_uri() + "/",
+                    url_fetcher=ProjectFetcher(report.root)).render()
+    findings = inspect_layout(document, report.brand)
+    assert findings == []
