@@ -109,7 +109,7 @@ def brand_css(brand: Brand, brand_dir: Path, edition: Edition = "screen") -> str
         profile = (brand_dir / brand.print.output_profile).resolve().as_uri()
         marks = " ".join(brand.print.marks) or "none"
         lines.append(f"@color-profile device-cmyk {{ src: url('{profile}'); "
-                     "components: cyan magenta yellow black; }")
+                     "components: cyan, magenta, yellow, black; }")
         lines.append(f"@page {{ bleed: {bleed}mm; marks: {marks}; }}")
     return "\n".join(lines) + "\n"
 

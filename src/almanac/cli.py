@@ -37,6 +37,18 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--no-cache", action="store_true", help="re-render every chart")
     build.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
+    specimen = commands.add_parser(
+        "specimen", help="build a PDF showing the brand tokens and every component",
+        description="Build a specimen PDF: the brand's colours (screen and print values), "
+        "type scale and every layout component, from layout/specimen/, with the "
+        "report's styles. Prints the path of the PDF.")
+    specimen.add_argument("project", nargs="?", default=".", metavar="PROJECT_DIR",
+                          help="the report folder (default: the current folder)")
+    specimen.add_argument("-o", "--output", metavar="FILE",
+                          help="where to write the PDF (default: output/specimen.pdf)")
+    specimen.add_argument("--edition", choices=("screen", "print"), default="screen")
+    specimen.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
     check = commands.add_parser("check", help="validate the report's data only",
                                 description="Validate report.yaml, the brand, every chapter "
                                 "and figure reference, without typesetting.")
@@ -61,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
 
             result = build(root, args.output, reporter=reporter, cache=not args.no_cache,
                            strict=args.strict, html_output=args.html, edition=args.edition)
+            print(result.path)
+        elif args.command == "specimen":
+            from .pipeline import build_specimen
+
+            result = build_specimen(root, args.output, reporter=reporter, edition=args.edition)
             print(result.path)
         elif args.command == "check":
             from .pipeline import check_report

@@ -252,6 +252,11 @@ def _load_chapter(root: Path, slug: str, number: int, manifest_path: Path, lines
         raise ReportError(Problem(f"chapter folder chapters/{slug}/ does not exist",
                                   manifest_path, lines.line(("chapters", index)), hint,
                                   f"chapters[{index}]"))
+    return read_chapter(folder, slug, number)
+
+
+def read_chapter(folder: Path, slug: str, number: int) -> Chapter:
+    """One chapter folder (its chapter.yaml and series) into a :class:`Chapter`."""
     path = folder / CHAPTER_FILE
     data, chapter_lines = read_yaml(path)
     chapter_data, problems = validate(ChapterData, data, path, chapter_lines)
@@ -456,3 +461,23 @@ def _check_figures(root: Path, chapters: list[Chapter]) -> list[Problem]:
                     f"create figures/{block.chart}.py with a build(data, theme) function, "
                     "or fix the chart name", where))
     return problems
+
+
+SPECIMEN = Path("layout") / "specimen"
+
+
+def load_specimen(report: Report) -> Report:
+    """The report's brand and layout with the specimen chapter (``layout/specimen/``),
+    which uses every component, in place of the report's own chapters."""
+    folder = report.root / SPECIMEN
+    if not (folder / CHAPTER_FILE).is_file():
+        raise ReportError(Problem("no specimen chapter", folder / CHAPTER_FILE,
+                                  hint="create layout/specimen/chapter.yaml"))
+    chapter = read_chapter(folder, "specimen", 1)
+    problems = _check_numbers([chapter]) + _check_images([chapter]) + \
+        _check_figures(report.root, [chapter])
+    if problems:
+        raise ReportError(problems)
+    manifest = report.manifest.model_copy(update={
+        "title": f"Specimen – {report.manifest.title}", "chapters": ["specimen"]})
+    return report.model_copy(update={"manifest": manifest, "chapters": [chapter]})

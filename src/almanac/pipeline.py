@@ -18,7 +18,7 @@ from .charts import ChartJob
 from .errors import Problem, TypesetError
 from .finish import catalog_finisher, finish_pdf
 from .formatting import Formatter
-from .load import load_report
+from .load import load_report, load_specimen
 from .model import Report
 from .render import Rendered, render_report
 from .reporter import Reporter
@@ -59,15 +59,15 @@ def default_output(report: Report, edition: Edition = "screen") -> Path:
 
 
 def render_html(report: Report, reporter: Reporter, cache: bool = True,
-                parallel: bool = False, edition: Edition = "screen"
-                ) -> tuple[Rendered, ChartJob]:
+                parallel: bool = False, edition: Edition = "screen",
+                template: str = "report.html") -> tuple[Rendered, ChartJob]:
     """Templates → one HTML document; its charts are drawn by the returned job
     (in the background when ``parallel``; call ``job.finish()`` when done)."""
     job = ChartJob(report, Formatter(report.manifest.language), cache=cache)
     reporter.step("charts", f"{len(job.plans)} charts, {job.cached} from cache")
     job.start(parallel=parallel)
     reporter.step("render", "templates → HTML")
-    return render_report(report, job, edition), job
+    return render_report(report, job, edition, template), job
 
 
 def build(root: Path | str, output: Path | str | None = None, *,
@@ -78,12 +78,36 @@ def build(root: Path | str, output: Path | str | None = None, *,
     ``edition`` is ``screen`` (RGB, links, no bleed) or ``print`` (CMYK process
     colours, bleed and marks, mirrored pages, PDF/X-4); both come from one layout.
     """
-    if edition not in EDITIONS:
-        raise ValueError(f"unknown edition {edition!r}")
     reporter = reporter or Reporter()
     reporter.step("load", "reading report.yaml, brand and chapters")
     report = check_report(root)
-    rendered, charts = render_html(report, reporter, cache, parallel=True, edition=edition)
+    target = Path(output) if output is not None else default_output(report, edition)
+    return produce(report, target, reporter=reporter, cache=cache, strict=strict,
+                   html_output=html_output, edition=edition)
+
+
+def build_specimen(root: Path | str, output: Path | str | None = None, *,
+                   reporter: Reporter | None = None, edition: Edition = "screen",
+                   strict: bool = False) -> BuildResult:
+    """A PDF that shows the brand tokens and every component (``layout/specimen/``)."""
+    reporter = reporter or Reporter()
+    reporter.step("load", "reading the brand and layout/specimen/")
+    report = load_specimen(check_report(root))
+    suffix = "" if edition == "screen" else f"-{edition}"
+    target = Path(output) if output is not None else \
+        report.root / "output" / f"specimen{suffix}.pdf"
+    return produce(report, target, reporter=reporter, strict=strict, edition=edition,
+                   template="specimen.html")
+
+
+def produce(report: Report, target: Path, *, reporter: Reporter, cache: bool = True,
+            strict: bool = False, html_output: Path | str | None = None,
+            edition: Edition = "screen", template: str = "report.html") -> BuildResult:
+    """A loaded report → charts → HTML → PDF written atomically to ``target``."""
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}")
+    rendered, charts = render_html(report, reporter, cache, parallel=True, edition=edition,
+                                   template=template)
     reporter.step("typeset", "laying out pages with WeasyPrint")
     # Imported here, not at the top: WeasyPrint's import then overlaps with the
     # chart worker drawing the charts on the other core.
@@ -111,7 +135,6 @@ def build(root: Path | str, output: Path | str | None = None, *,
             + [Problem(f.message, hint=HINTS[f.kind]) for f in findings])
     reporter.step("finish", f"{result.pages} pages; metadata and outline")
     finished = finish_pdf(result.pdf, report)
-    target = Path(output) if output is not None else default_output(report, edition)
     if not target.is_absolute():
         target = Path.cwd() / target
     _write_atomic(target, finished.pdf)

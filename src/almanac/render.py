@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .brand import Edition, brand_css, svg_for_print
+from .brand import Edition, brand_css, cmyk_of, svg_for_print
 from .charts import ChartJob
 from .errors import Problem, TemplateError
 from .formatting import Formatter
@@ -159,7 +159,7 @@ class Renderer:
             return f"chapters/{chapter.slug}/chapter.html"
         return "chapter.html"
 
-    def render(self) -> str:
+    def render(self, template: str = "report.html") -> str:
         report = self.report
         styles = report.root / "styles"
         names = STYLESHEETS + (f"edition-{self.edition}.css",)
@@ -170,9 +170,10 @@ class Renderer:
                                           self.edition)),
             "stylesheets": stylesheets, "chapter_template": self.chapter_template,
             "edition_date": self.fmt.date(report.manifest.edition.date),
+            "brand": report.brand, "cmyk": cmyk_of,
         }
         try:
-            return self.env.get_template("report.html").render(context)
+            return self.env.get_template(template).render(context)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(Problem(f"template syntax error: {exc.message}",
                                         Path(exc.filename) if exc.filename else None,
@@ -196,7 +197,8 @@ def _template_frame(exc: BaseException) -> tuple[Path | None, int | None]:
     return None, None
 
 
-def render_report(report: Report, charts: ChartJob, edition: Edition = "screen") -> Rendered:
+def render_report(report: Report, charts: ChartJob, edition: Edition = "screen",
+                  template: str = "report.html") -> Rendered:
     """The whole report as one HTML string, resolved against the project root."""
-    html = Renderer(report, charts, edition).render()
+    html = Renderer(report, charts, edition).render(template)
     return Rendered(html=html, base_url=report.root.as_uri() + "/")
