@@ -7,7 +7,6 @@ and a strict build can refuse them.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 from contextlib import contextmanager
@@ -52,19 +51,6 @@ def _captured_warnings():
         LOGGER.propagate = previous
 
 
-@contextmanager
-def _no_garbage_collection():
-    """Layout allocates millions of short-lived objects and few cycles; pausing the
-    cyclic collector meanwhile saves about a tenth of the typesetting time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def typeset(rendered: Rendered, root: Path, *, identifier: bytes | None = None,
             variant: str | None = None, finisher=None, before_read=None,
             transform=None) -> Typeset:
@@ -77,7 +63,7 @@ def typeset(rendered: Rendered, root: Path, *, identifier: bytes | None = None,
 
     fetcher = ProjectFetcher(root, before_read=before_read, transform=transform)
     identifier = identifier or hashlib.sha256(rendered.html.encode()).hexdigest()[:32].encode()
-    with _captured_warnings() as warnings, _no_garbage_collection():
+    with _captured_warnings() as warnings:
         document = HTML(string=rendered.html, base_url=rendered.base_url,
                         url_fetcher=fetcher).render()
         pdf = document.write_pdf(pdf_identifier=identifier, pdf_variant=variant,
