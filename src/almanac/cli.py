@@ -49,6 +49,47 @@ def _parser() -> argparse.ArgumentParser:
     specimen.add_argument("--edition", choices=("screen", "print"), default="screen")
     specimen.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
+    publish = commands.add_parser(
+        "publish", help="publish the archival edition (PDF/A-3a with its sources inside)",
+        description="Build the archival edition into output/<year>/<version>/: a PDF/A-3a "
+        "file with every input embedded, and manifest.json. An edition is never "
+        "rewritten: the same inputs leave it as it is, other inputs are refused.")
+    publish.add_argument("project", nargs="?", default=".", metavar="PROJECT_DIR",
+                         help="the report folder (default: the current folder)")
+    publish.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+    verify = commands.add_parser(
+        "verify", help="check a published PDF and its embedded sources",
+        description="Check, from the file alone, the embedded manifest and sources, the "
+        "PDF/A identification and the fonts; with the edition folder beside it, also the "
+        "PDF's SHA-256. Exit 1 when anything fails.")
+    verify.add_argument("pdf", metavar="FILE.pdf")
+
+    extract = commands.add_parser(
+        "extract", help="restore the source tree embedded in a published PDF",
+        description="Write the report's source files embedded in FILE.pdf into DIR; "
+        "'almanac publish DIR' then makes the same PDF again.")
+    extract.add_argument("pdf", metavar="FILE.pdf")
+    extract.add_argument("target", metavar="DIR")
+
+    diff = commands.add_parser(
+        "diff", help="what changed between two published editions",
+        description="Compare two published editions from their embedded sources and "
+        "pages: changed numbers (key, old, new, chapter), changed paragraphs per chapter, "
+        "and pages that look different.")
+    diff.add_argument("old", metavar="OLD.pdf")
+    diff.add_argument("new", metavar="NEW.pdf")
+    diff.add_argument("--pages", metavar="DIR",
+                      help="write side-by-side PNGs of the differing pages, changes in red")
+
+    editions = commands.add_parser(
+        "editions", help="list the archived editions",
+        description="List the editions under output/: version, date, pages, size, "
+        "SHA-256 and whether they verify.")
+    editions.add_argument("project", nargs="?", default=".", metavar="PROJECT_DIR",
+                          help="the report folder (default: the current folder)")
+    editions.add_argument("--json", action="store_true", help="machine-readable output")
+
     check = commands.add_parser("check", help="validate the report's data only",
                                 description="Validate report.yaml, the brand, every chapter "
                                 "and figure reference, without typesetting.")
@@ -62,7 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)  # exits 2 on a usage error
     from .reporter import ConsoleReporter
 
-    reporter = ConsoleReporter(quiet=args.quiet)
+    reporter = ConsoleReporter(quiet=getattr(args, "quiet", False))
+    if args.command in ("verify", "extract"):
+        return _archive_command(args)
+    if args.command == "diff":
+        return _diff(args)
     root = Path(args.project)
     if not root.is_dir():
         print(f"almanac: error: {root} is not a folder", file=sys.stderr)
@@ -79,6 +124,16 @@ def main(argv: list[str] | None = None) -> int:
 
             result = build_specimen(root, args.output, reporter=reporter, edition=args.edition)
             print(result.path)
+        elif args.command == "publish":
+            from .pipeline import publish
+
+            published = publish(root, reporter=reporter)
+            if not published.created:
+                print(f"edition {published.folder.name} is already published with these "
+                      "inputs; nothing changed", file=sys.stderr)
+            print(published.pdf)
+        elif args.command == "editions":
+            return _editions(root, args.json)
         elif args.command == "check":
             from .pipeline import check_report
 
@@ -93,6 +148,65 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _archive_command(args) -> int:
+    from .archive import extract, verify
+
+    path = Path(args.pdf)
+    if not path.is_file():
+        print(f"almanac: error: {path} is not a file", file=sys.stderr)
+        return 2
+    if args.command == "extract":
+        try:
+            written = extract(path, Path(args.target))
+        except ReportError as exc:
+            print(exc.format(), file=sys.stderr)
+            return 1
+        print(f"{len(written)} files written to {args.target}")
+        return 0
+    result = verify(path)
+    for check in result.checks:
+        mark = "ok  " if check.ok else "FAIL"
+        print(f"{mark} {check.name}: {check.detail}")
+    print(f"{path}: {'intact' if result.ok else 'NOT intact'}")
+    return 0 if result.ok else 1
+
+
+def _diff(args) -> int:
+    from .compare import diff_editions
+
+    for name in (args.old, args.new):
+        if not Path(name).is_file():
+            print(f"almanac: error: {name} is not a file", file=sys.stderr)
+            return 2
+    try:
+        result = diff_editions(Path(args.old), Path(args.new),
+                               Path(args.pages) if args.pages else None)
+    except ReportError as exc:
+        print(exc.format(), file=sys.stderr)
+        return 1
+    print(result.format())
+    return 0
+
+
+def _editions(root: Path, as_json: bool) -> int:
+    import json
+
+    from .archive import list_editions
+
+    editions = list_editions(root)
+    if as_json:
+        print(json.dumps(editions, indent=2))
+    elif not editions:
+        print("no archived editions (almanac publish makes one)")
+    else:
+        print(f"{'version':<9}{'date':<12}{'pages':>6}{'size':>10}  {'sha256':<18}status")
+        for e in editions:
+            print(f"{e['version']:<9}{e.get('date', ''):<12}{e.get('pages', ''):>6}"
+                  f"{e.get('size', 0) / 1024:>8.0f}KB  {e.get('sha256', '')[:16]:<18}"
+                  f"{e['status']}")
+    return 0 if all(e["status"] == "verified" for e in editions) else 1
 
 
 def run() -> None:

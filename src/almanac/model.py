@@ -24,11 +24,20 @@ class Strict(BaseModel):
 
 # --------------------------------------------------------------------------- manifest
 
+class Change(Strict):
+    """One entry of the changelog: what an edition corrected (errata)."""
+
+    version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$")
+    date: dt.date
+    text: str = Field(description="What changed, for readers; printed in the colophon.")
+
+
 class Edition(Strict):
     """Which edition of the report this is."""
 
     version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$", description="e.g. 1.0 or 1.1")
     date: dt.date = Field(description="Publication date; also the PDF's creation date.")
+    changes: list[Change] = Field([], description="Changelog (errata), newest first.")
 
 
 class Manifest(Strict):

@@ -8,6 +8,7 @@ renamed into place, so an earlier PDF is never damaged by a failed build.
 from __future__ import annotations
 
 import gc
+import json
 import os
 import re
 import tempfile
@@ -15,6 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .archive import (ARCHIVE_VARIANT, SOURCES_MANIFEST, Attachment, Published, edition_date,
+                      existing_edition, input_files, sha256, sources_manifest,
+                      write_edition, xmp_block)
 from .brand import EDITIONS, Edition, svg_for_print
 from .charts import ChartJob
 from .errors import Problem, TypesetError
@@ -109,8 +113,58 @@ def produce(report: Report, target: Path, *, reporter: Reporter, cache: bool = T
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}")
     with _no_garbage_collection():
-        return _produce(report, target, reporter=reporter, cache=cache, strict=strict,
-                        html_output=html_output, edition=edition, template=template)
+        made = _make_pdf(report, reporter=reporter, cache=cache, strict=strict,
+                         html_output=html_output, edition=edition, template=template)
+        if not target.is_absolute():
+            target = Path.cwd() / target
+        _write_atomic(target, made.pdf)
+    reporter.done(f"{target} ({made.pages} pages, {len(made.pdf) / 1024:.0f} KB)")
+    return BuildResult(path=target, pages=made.pages, size=len(made.pdf),
+                       warnings=made.warnings, charts=made.charts,
+                       charts_cached=made.charts_cached)
+
+
+def publish(root: Path | str, *, reporter: Reporter | None = None) -> Published:
+    """Publish the archival edition into ``output/<year>/<version>/`` (see archive.py).
+
+    The same version with the same inputs is left as it is; with other inputs it
+    is refused. Nothing is written unless the whole edition is complete.
+    """
+    reporter = reporter or Reporter()
+    reporter.step("load", "reading report.yaml, brand and chapters")
+    report = check_report(root)
+    files = {name: (report.root / name).read_bytes() for name in input_files(report.root)}
+    sources = sources_manifest(report, files)
+    existing = existing_edition(report, json.loads(sources)["inputs"])
+    if existing is not None:
+        reporter.done(f"edition {report.manifest.edition.version} is already published "
+                      f"with these inputs: {existing.folder}")
+        return existing
+    date = edition_date(report)
+    archive = {
+        "variant": ARCHIVE_VARIANT, "identifier": sha256(sources)[:32].encode(),
+        "xmp": xmp_block(report, sha256(sources)), "date": date,
+        "attachments": [Attachment(name, body, "Source", "input of the edition")
+                        for name, body in files.items()]
+        + [Attachment(SOURCES_MANIFEST, sources, "Data",
+                      "Almanac sources manifest: inputs, hashes, tools, edition")],
+    }
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(date.timestamp()))
+    try:
+        with _no_garbage_collection():
+            made = _make_pdf(report, reporter=reporter, cache=True, strict=True,
+                             html_output=None, edition="screen", template="report.html",
+                             archive=archive)
+    finally:
+        if epoch is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = epoch
+    published = write_edition(report, made.pdf, made.pages, sources)
+    reporter.done(f"{published.pdf} ({made.pages} pages, {len(made.pdf) / 1024:.0f} KB, "
+                  f"{len(files)} sources embedded)")
+    return published
 
 
 @contextmanager
@@ -127,9 +181,18 @@ def _no_garbage_collection():
             gc.enable()
 
 
-def _produce(report: Report, target: Path, *, reporter: Reporter, cache: bool,
-             strict: bool, html_output: Path | str | None, edition: Edition,
-             template: str) -> BuildResult:
+@dataclass(frozen=True)
+class _Made:
+    pdf: bytes
+    pages: int
+    warnings: list[str]
+    charts: int
+    charts_cached: int
+
+
+def _make_pdf(report: Report, *, reporter: Reporter, cache: bool, strict: bool,
+              html_output: Path | str | None, edition: Edition, template: str,
+              archive: dict | None = None) -> _Made:
     rendered, charts = render_html(report, reporter, cache, parallel=True, edition=edition,
                                    template=template)
     reporter.step("typeset", "laying out pages with WeasyPrint")
@@ -138,11 +201,14 @@ def _produce(report: Report, target: Path, *, reporter: Reporter, cache: bool,
     from .inspect import inspect_layout
     from .typeset import typeset
 
+    options = {"variant": PDF_VARIANTS[edition]}
+    if archive is not None:
+        options = dict(archive)
     try:
         result = typeset(rendered, report.root, finisher=catalog_finisher,
                          before_read=charts.wait,
                          transform=_recolour(report) if edition == "print" else None,
-                         variant=PDF_VARIANTS[edition])
+                         **options)
     finally:
         charts.finish()  # raises the figure modules' problems, if any
     if html_output is not None:
@@ -159,13 +225,8 @@ def _produce(report: Report, target: Path, *, reporter: Reporter, cache: bool,
             + [Problem(f.message, hint=HINTS[f.kind]) for f in findings])
     reporter.step("finish", f"{result.pages} pages; metadata and outline")
     finished = finish_pdf(result.pdf, report)
-    if not target.is_absolute():
-        target = Path.cwd() / target
-    _write_atomic(target, finished.pdf)
-    reporter.done(f"{target} ({finished.pages} pages, {len(finished.pdf) / 1024:.0f} KB)")
-    return BuildResult(path=target, pages=finished.pages, size=len(finished.pdf),
-                       warnings=warnings, charts=len(charts.plans),
-                       charts_cached=charts.cached)
+    return _Made(pdf=finished.pdf, pages=finished.pages, warnings=warnings,
+                 charts=len(charts.plans), charts_cached=charts.cached)
 
 
 def _recolour(report: Report):

@@ -7,12 +7,16 @@ and a strict build can refuse them.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import hashlib
+import io
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .archive import Attachment
 from .fetcher import ProjectFetcher
 from .render import Rendered
 
@@ -53,20 +57,31 @@ def _captured_warnings():
 
 def typeset(rendered: Rendered, root: Path, *, identifier: bytes | None = None,
             variant: str | None = None, finisher=None, before_read=None,
-            transform=None) -> Typeset:
+            transform=None, attachments: list[Attachment] = (),
+            xmp: bytes | None = None, date: dt.datetime | None = None) -> Typeset:
     """Lay out ``rendered`` and write it as PDF bytes (nothing touches the disk).
 
     ``before_read(path)`` is called before a project file is read, e.g. to wait
-    for a chart that is still being drawn.
+    for a chart that is still being drawn. ``attachments`` are embedded with
+    ``date`` as their dates; ``xmp`` is an extra RDF block for the XMP metadata.
     """
-    from weasyprint import HTML
+    import weasyprint
 
     fetcher = ProjectFetcher(root, before_read=before_read, transform=transform)
     identifier = identifier or hashlib.sha256(rendered.html.encode()).hexdigest()[:32].encode()
+    options = {"pdf_variant": variant, "pdf_identifier": identifier}
+    if xmp:
+        options["xmp_metadata"] = [
+            "data:application/rdf+xml;base64," + base64.b64encode(xmp).decode("ascii")]
     with _captured_warnings() as warnings:
-        document = HTML(string=rendered.html, base_url=rendered.base_url,
-                        url_fetcher=fetcher).render()
-        pdf = document.write_pdf(pdf_identifier=identifier, pdf_variant=variant,
-                                 finisher=finisher)
+        html = weasyprint.HTML(string=rendered.html, base_url=rendered.base_url,
+                               url_fetcher=fetcher)
+        document = html.render(**{k: v for k, v in options.items() if k == "pdf_variant"})
+        files = [weasyprint.Attachment(file_obj=io.BytesIO(item.data), name=item.name,
+                                       description=item.description, created=date,
+                                       modified=date, relationship=item.relationship,
+                                       url_fetcher=fetcher)
+                 for item in attachments]
+        pdf = document.write_pdf(finisher=finisher, attachments=files or None, **options)
     messages = list(dict.fromkeys(warnings + [f"refused: {r}" for r in fetcher.refused]))
     return Typeset(pdf=pdf, pages=len(document.pages), warnings=messages, document=document)

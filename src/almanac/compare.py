@@ -1,0 +1,158 @@
+"""What changed between two published editions: numbers, paragraphs and pages.
+
+Both editions carry their sources, so the comparison works from the two PDFs
+alone: the embedded chapter data gives the numbers (by key) and the text (by
+chapter); the rendered pages give what a reader sees.
+"""
+
+from __future__ import annotations
+
+import difflib
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .archive import extract
+from .formatting import Formatter
+from .load import load_report
+from .model import Report
+
+PAGE_DPI = 50
+PIXEL_THRESHOLD = 24  # a channel difference that counts as a changed pixel
+
+
+@dataclass
+class NumberChange:
+    key: str
+    old: str | None
+    new: str | None
+    chapter: str
+
+
+@dataclass
+class EditionDiff:
+    old_version: str
+    new_version: str
+    numbers: list[NumberChange] = field(default_factory=list)
+    text: dict[str, list[str]] = field(default_factory=dict)  # chapter → unified diff lines
+    pages: list[int] = field(default_factory=list)  # 1-based, pages that look different
+    page_images: list[Path] = field(default_factory=list)
+
+    def format(self) -> str:
+        lines = [f"edition {self.old_version} → {self.new_version}"]
+        lines.append(f"numbers changed: {len(self.numbers)}")
+        for change in self.numbers:
+            lines.append(f"  {change.key} ({change.chapter}): {change.old or '—'} → "
+                         f"{change.new or '—'}")
+        lines.append(f"chapters with changed text: {len(self.text)}")
+        for chapter, diff in self.text.items():
+            lines.append(f"  {chapter}:")
+            lines += [f"    {line}" for line in diff]
+        lines.append("pages that look different: " +
+                     (", ".join(map(str, self.pages)) if self.pages else "none"))
+        lines += [f"  {path}" for path in self.page_images]
+        return "\n".join(lines)
+
+
+def _numbers(report: Report) -> dict[str, tuple[str, str]]:
+    fmt = Formatter(report.manifest.language)
+    return {key: (fmt.number(number), chapter.data.title)
+            for chapter in report.chapters for key, number in chapter.data.numbers.items()}
+
+
+def _paragraphs(report: Report) -> dict[str, list[str]]:
+    """Each chapter's text, a paragraph a line, in order (as written in the data)."""
+    text = {}
+    for chapter in report.chapters:
+        lines = [f"# {chapter.data.title}"]
+        for section in chapter.data.sections:
+            if section.title:
+                lines.append(f"## {section.title}")
+            for block in section.blocks:
+                parts = [getattr(block, name, None) for name in ("text", "caption", "note")]
+                parts += [item for item in getattr(block, "items", None) or []
+                          if isinstance(item, str)]
+                parts += list((getattr(block, "footnotes", None) or {}).values())
+                for part in parts:
+                    if isinstance(part, str):
+                        lines += [" ".join(p.split()) for p in part.split("\n\n") if p.strip()]
+        text[chapter.data.title] = lines
+    return text
+
+
+def _render(pdf: Path, folder: Path) -> list[Path]:
+    subprocess.run(["pdftoppm", "-r", str(PAGE_DPI), "-png", str(pdf), str(folder / "p")],
+                   check=True, timeout=300)
+    return sorted(folder.glob("p-*.png"))
+
+
+def _compare_pages(old: Path, new: Path, out: Path | None) -> tuple[list[int], list[Path]]:
+    from PIL import Image, ImageChops
+
+    with tempfile.TemporaryDirectory() as tmp:
+        old_dir, new_dir = Path(tmp, "old"), Path(tmp, "new")
+        old_dir.mkdir()
+        new_dir.mkdir()
+        old_pages, new_pages = _render(old, old_dir), _render(new, new_dir)
+        changed, images = [], []
+        for number in range(1, max(len(old_pages), len(new_pages)) + 1):
+            a = Image.open(old_pages[number - 1]).convert("RGB") \
+                if number <= len(old_pages) else None
+            b = Image.open(new_pages[number - 1]).convert("RGB") \
+                if number <= len(new_pages) else None
+            if a is not None and b is not None and a.size == b.size:
+                difference = ImageChops.difference(a, b).convert("L")
+                mask = difference.point(lambda v: 255 if v > PIXEL_THRESHOLD else 0)
+                if mask.getbbox() is None:
+                    continue
+            else:
+                mask = None
+            changed.append(number)
+            if out is not None:
+                images.append(_side_by_side(a, b, mask, out / f"page-{number:03d}.png"))
+        return changed, images
+
+
+def _side_by_side(a, b, mask, path: Path) -> Path:
+    """old | new, with the changed pixels of the new page marked in red."""
+    from PIL import Image
+
+    blank = Image.new("RGB", (a or b).size, "white")
+    a, b = a or blank, b or blank
+    marked = b.copy()
+    if mask is not None:
+        red = Image.new("RGB", b.size, (220, 20, 20))
+        marked.paste(red, mask=mask)
+    sheet = Image.new("RGB", (a.width + marked.width + 12, max(a.height, marked.height)),
+                      "#888888")
+    sheet.paste(a, (0, 0))
+    sheet.paste(marked, (a.width + 12, 0))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(path)
+    return path
+
+
+def diff_editions(old_pdf: Path, new_pdf: Path, pages: Path | None = None) -> EditionDiff:
+    """Compare two published editions (PDFs made by ``almanac publish``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        old_dir, new_dir = Path(tmp, "old"), Path(tmp, "new")
+        extract(Path(old_pdf), old_dir)
+        extract(Path(new_pdf), new_dir)
+        old, new = load_report(old_dir), load_report(new_dir)
+    result = EditionDiff(old.manifest.edition.version, new.manifest.edition.version)
+    old_numbers, new_numbers = _numbers(old), _numbers(new)
+    for key in sorted(old_numbers.keys() | new_numbers.keys()):
+        before, after = old_numbers.get(key), new_numbers.get(key)
+        if (before and before[0]) != (after and after[0]):
+            result.numbers.append(NumberChange(key, before and before[0], after and after[0],
+                                               (after or before)[1]))
+    old_text, new_text = _paragraphs(old), _paragraphs(new)
+    for chapter in list(dict.fromkeys([*old_text, *new_text])):
+        a, b = old_text.get(chapter, []), new_text.get(chapter, [])
+        if a != b:
+            result.text[chapter] = [line for line in difflib.unified_diff(
+                a, b, f"{result.old_version}", f"{result.new_version}", n=0, lineterm="")
+                if not line.startswith(("---", "+++", "@@"))]
+    result.pages, result.page_images = _compare_pages(Path(old_pdf), Path(new_pdf), pages)
+    return result
