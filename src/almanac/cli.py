@@ -49,6 +49,21 @@ def _parser() -> argparse.ArgumentParser:
     specimen.add_argument("--edition", choices=("screen", "print"), default="screen")
     specimen.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
+    preview = commands.add_parser(
+        "preview", help="live preview in the browser, rebuilt on every change",
+        description="Serve the report's pages in a spread view on a local address, "
+        "watch report.yaml, styles/, layout/, chapters/ and figures/, rebuild on every "
+        "change and refresh open browser tabs. Ctrl-C stops it.")
+    preview.add_argument("project", nargs="?", default=".", metavar="PROJECT_DIR",
+                         help="the report folder (default: the current folder)")
+    preview.add_argument("--port", type=int, default=8765,
+                         help="port to listen on (default 8765; 0 picks a free one)")
+    preview.add_argument("--host", default="127.0.0.1",
+                         help="address to listen on (default 127.0.0.1: this machine only)")
+    preview.add_argument("--chapter", metavar="SLUG",
+                         help="typeset only this chapter (e.g. 03-inzetbaarheid), faster")
+    preview.add_argument("-q", "--quiet", action="store_true", help="only the address")
+
     publish = commands.add_parser(
         "publish", help="publish the archival edition (PDF/A-3a with its sources inside)",
         description="Build the archival edition into output/<year>/<version>/: a PDF/A-3a "
@@ -124,6 +139,11 @@ def main(argv: list[str] | None = None) -> int:
 
             result = build_specimen(root, args.output, reporter=reporter, edition=args.edition)
             print(result.path)
+        elif args.command == "preview":
+            from .preview import serve
+
+            serve(root, host=args.host, port=args.port, chapter=args.chapter,
+                  announce=lambda text: print(text, flush=True))
         elif args.command == "publish":
             from .pipeline import publish
 

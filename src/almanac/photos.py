@@ -59,12 +59,12 @@ def _aerial_river(cv: _Canvas) -> None:
     cv.rect(0, 0, WIDTH, HEIGHT, cv.c("field"))
     for _ in range(26):  # patchwork of fields
         cv.rect(rng.uniform(-100, WIDTH), rng.uniform(-100, HEIGHT), rng.uniform(120, 320),
-                rng.uniform(80, 220), _mix(cv.c("field"), cv.c("ground"), rng.random()),
-                f'transform="rotate({rng.uniform(-12, 12):.1f} 600 350)" opacity="0.8"')
+                rng.uniform(80, 220), _mix(cv.c("field"), cv.c("ground"), rng.random() * 0.8),
+                f'transform="rotate({rng.uniform(-12, 12):.1f} 600 350)"')
     river = "M -20 180 C 250 120, 330 420, 560 380 S 880 170, 1220 300"
     cv.path(river, stroke=cv.c("water"), width=64, extra='stroke-linecap="round"')
-    cv.path(river, stroke=_mix(cv.c("water"), cv.c("light"), 0.25), width=18,
-            extra='stroke-linecap="round" opacity="0.5"')
+    cv.path(river, stroke=_mix(cv.c("water"), cv.c("light"), 0.12), width=18,
+            extra='stroke-linecap="round"')
     for _ in range(150):  # houses along the banks
         t = rng.random()
         x = -20 + t * 1240
@@ -74,7 +74,7 @@ def _aerial_river(cv: _Canvas) -> None:
                 f'transform="rotate({rng.uniform(-20, 20):.0f} {x:.0f} {y:.0f})"')
     for _ in range(120):  # trees
         cv.circle(rng.uniform(0, WIDTH), rng.uniform(0, HEIGHT), rng.uniform(7, 16),
-                  _mix(cv.c("green"), cv.c("dark"), rng.random() * 0.5), 'opacity="0.9"')
+                  _mix(cv.c("green"), cv.c("dark"), rng.random() * 0.5))
 
 
 def _flood(cv: _Canvas) -> None:
@@ -85,13 +85,13 @@ def _flood(cv: _Canvas) -> None:
         cv.rect(x, 220, 170, 180, cv.c("built"))
         cv.path(f"M {x - 15} 225 L {x + 85} 140 L {x + 185} 225 Z", fill=cv.c("roof"))
         for j in range(2):
-            cv.rect(x + 30 + j * 70, 260, 40, 40, cv.c("dark"), 'opacity="0.6"')
+            cv.rect(x + 30 + j * 70, 260, 40, 40, _mix(cv.c("built"), cv.c("dark"), 0.6))
     cv.rect(0, 330, WIDTH, HEIGHT - 330, cv.c("water"))
     for _ in range(40):
         y = rng.uniform(350, HEIGHT)
         x = rng.uniform(-50, WIDTH)
-        cv.path(f"M {x:.0f} {y:.0f} q 30 -8 60 0 t 60 0", stroke=cv.c("light"), width=3,
-                extra='opacity="0.5"')
+        cv.path(f"M {x:.0f} {y:.0f} q 30 -8 60 0 t 60 0",
+                stroke=_mix(cv.c("water"), cv.c("light"), 0.5), width=3)
 
 
 def _crowd(cv: _Canvas) -> None:
@@ -114,8 +114,8 @@ def _tape(cv: _Canvas) -> None:
     cv.path("M -50 520 L 1250 300 L 1250 390 L -50 610 Z", fill="#F4F4F0")
     for i in range(-2, 30):
         x = i * 60
-        cv.path(f"M {x} {520 - x * 0.17:.0f} l 30 -5 l 0 90 l -30 5 Z", fill=cv.c("dark"),
-                extra='opacity="0.25"')
+        cv.path(f"M {x} {520 - x * 0.17:.0f} l 30 -5 l 0 90 l -30 5 Z",
+                fill=_mix("#F4F4F0", cv.c("dark"), 0.25))
 
 
 def _drone(cv: _Canvas) -> None:
@@ -156,8 +156,8 @@ def _lab(cv: _Canvas) -> None:
         x = 90 + i * 120 + rng.uniform(-15, 15)
         h = rng.uniform(120, 230)
         cv.path(f"M {x} {470 - h} l 0 {h * 0.4:.0f} l -40 {h * 0.6:.0f} l 110 0 "
-                f"l -40 {-h * 0.6:.0f} l 0 {-h * 0.4:.0f} Z", fill=cv.c("water"),
-                extra='opacity="0.8"')
+                f"l -40 {-h * 0.6:.0f} l 0 {-h * 0.4:.0f} Z",
+                fill=_mix(cv.c("water"), cv.c("light"), 0.2))
         cv.rect(x - 5, 470 - h - 10, 40, 12, cv.c("dark"))
 
 
@@ -171,7 +171,7 @@ def _city(cv: _Canvas) -> None:
         cv.rect(x, HEIGHT - h, w - 8, h, tone)
         for wy in range(int(HEIGHT - h + 20), HEIGHT - 40, 44):
             for wx in range(int(x + 14), int(x + w - 30), 34):
-                cv.rect(wx, wy, 16, 22, cv.c("light"), 'opacity="0.55"')
+                cv.rect(wx, wy, 16, 22, _mix(tone, cv.c("light"), 0.55))
         x += w
     cv.rect(0, 640, WIDTH, 60, cv.c("dark"))
 
@@ -209,8 +209,8 @@ def _network(cv: _Canvas) -> None:
         for j in range(i + 1, len(nodes)):
             u, v = nodes[j]
             if (x - u) ** 2 + (y - v) ** 2 < 200 ** 2:
-                cv.path(f"M {x:.0f} {y:.0f} L {u:.0f} {v:.0f}", stroke=cv.c("water"), width=2,
-                        extra='opacity="0.6"')
+                cv.path(f"M {x:.0f} {y:.0f} L {u:.0f} {v:.0f}",
+                        stroke=_mix(cv.c("dark"), cv.c("water"), 0.6), width=2)
     for x, y in nodes:
         cv.circle(x, y, rng.uniform(5, 12), cv.c("light"))
 

@@ -190,11 +190,21 @@ class _Made:
     charts_cached: int
 
 
+def render_pdf(report: Report, *, reporter: Reporter | None = None,
+               edition: Edition = "screen", template: str = "report.html",
+               parallel: bool = True) -> _Made:
+    """A loaded report → PDF bytes in memory (for the preview server)."""
+    with _no_garbage_collection():
+        return _make_pdf(report, reporter=reporter or Reporter(), cache=True, strict=False,
+                         html_output=None, edition=edition, template=template,
+                         parallel=parallel)
+
+
 def _make_pdf(report: Report, *, reporter: Reporter, cache: bool, strict: bool,
               html_output: Path | str | None, edition: Edition, template: str,
-              archive: dict | None = None) -> _Made:
-    rendered, charts = render_html(report, reporter, cache, parallel=True, edition=edition,
-                                   template=template)
+              archive: dict | None = None, parallel: bool = True) -> _Made:
+    rendered, charts = render_html(report, reporter, cache, parallel=parallel,
+                                   edition=edition, template=template)
     reporter.step("typeset", "laying out pages with WeasyPrint")
     # Imported here, not at the top: WeasyPrint's import then overlaps with the
     # chart worker drawing the charts on the other core.

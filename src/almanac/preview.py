@@ -1,0 +1,440 @@
+"""The designer's loop: a live preview of the report in the browser.
+
+``almanac preview`` builds the report, serves its pages as images in a spread
+view on a loopback address, watches the project's sources and rebuilds on every
+change; open tabs refresh themselves through server-sent events. A build error
+is shown in the page with its file and line while the last good pages stay.
+
+Only the preview page, its state, the page images and the PDF are served —
+never a file of the project or of the machine — so a request for
+``/../../etc/passwd`` simply finds no route.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import subprocess
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import Problem, ReportError
+from .pipeline import check_report, render_pdf
+
+WATCHED = ("report.yaml", "styles", "layout", "chapters", "figures")
+DPI = 72
+RASTER_TIMEOUT = 120  # seconds for one pdftoppm run
+
+
+@dataclass
+class State:
+    """What the browser sees: one consistent snapshot per build."""
+
+    version: int = 0
+    building: bool = False
+    pages: list[str] = field(default_factory=list)  # content hash per page
+    chapters: list[dict] = field(default_factory=list)  # title, page
+    error: list[dict] | None = None  # problems of the last build, if it failed
+    seconds: float = 0.0
+    title: str = ""
+
+    def to_json(self) -> dict:
+        return {"version": self.version, "building": self.building, "title": self.title,
+                "pages": [{"number": n, "url": f"/page/{n}.png?v={h[:16]}"}
+                          for n, h in enumerate(self.pages, 1)],
+                "chapters": self.chapters, "error": self.error,
+                "seconds": round(self.seconds, 2)}
+
+
+class Preview:
+    """Builds the report (or one chapter) and keeps its pages as PNG images."""
+
+    def __init__(self, root: Path | str, chapter: str | None = None, dpi: int = DPI):
+        self.root = Path(root).resolve()
+        self.chapter = chapter
+        self.dpi = dpi
+        self.state = State()
+        self.images: dict[str, bytes] = {}  # page hash → PNG
+        self.pdf = b""
+        self.changed = threading.Condition()
+        self._build_lock = threading.Lock()
+        self._workdir = Path(tempfile.mkdtemp(prefix="almanac-preview-"))
+        self.rasterised = 0  # pages drawn by the last build (the others were unchanged)
+
+    # ------------------------------------------------------------------ building
+
+    def rebuild(self) -> State:
+        """Build now; a report error becomes the state's error, never an exception."""
+        with self._build_lock:
+            self._publish(building=True)
+            start = time.perf_counter()
+            try:
+                report = check_report(self.root)
+                template = "report.html"
+                if self.chapter is not None:
+                    report = _only_chapter(report, self.chapter)
+                    template = "chapter-preview.html"
+                made = render_pdf(report, template=template, parallel=False)
+                hashes, chapters = _analyse(made.pdf)
+            except Exception as exc:  # the preview outlives any build, even a bug
+                if not isinstance(exc, ReportError):
+                    import traceback
+
+                    traceback.print_exc()
+                    exc = ReportError(Problem(f"internal error: {type(exc).__name__}: {exc}",
+                                              hint="this is a bug in Almanac; the details "
+                                              "are in the terminal"))
+                problems = [{"file": str(p.path.relative_to(self.root))
+                             if p.path and p.path.is_relative_to(self.root) else
+                             (str(p.path) if p.path else ""),
+                             "line": p.line, "where": p.where, "message": p.message,
+                             "hint": p.hint} for p in exc.problems]
+                return self._publish(building=False, error=problems,
+                                     seconds=time.perf_counter() - start)
+            self.pdf = made.pdf
+            # Tell the browsers at once; a page image they ask for before it is drawn
+            # is served as soon as it is (see page()), so the first pages show first.
+            state = self._publish(building=False, error=None, pages=hashes,
+                                  chapters=chapters, title=report.manifest.title,
+                                  seconds=time.perf_counter() - start)
+            try:
+                self._rasterise(made.pdf, hashes)
+            except (OSError, subprocess.SubprocessError) as exc:
+                return self._publish(error=[{"file": "", "line": None, "where": None,
+                                             "message": f"could not draw the pages: {exc}",
+                                             "hint": "is poppler-utils (pdftoppm) installed?"}])
+            return state
+
+    def _publish(self, **changes) -> State:
+        with self.changed:
+            for key, value in changes.items():
+                setattr(self.state, key, value)
+            self.state.version += 1
+            self.changed.notify_all()
+            return self.state
+
+    def _rasterise(self, pdf: bytes, hashes: list[str]) -> None:
+        """PNG images of the pages; pages whose content did not change are kept."""
+        missing = [n for n, h in enumerate(hashes, 1) if h not in self.images]
+        self.rasterised = len(missing)
+        if missing:
+            source = self._workdir / "preview.pdf"
+            source.write_bytes(pdf)
+            with ThreadPoolExecutor(max_workers=2) as pool:  # one pdftoppm per core
+                for first, last, files in pool.map(lambda run: self._draw(source, *run),
+                                                   _runs(missing)):
+                    with self.changed:
+                        for number, png in zip(range(first, last + 1), files):
+                            self.images[hashes[number - 1]] = png
+                        self.changed.notify_all()
+        with self.changed:
+            keep = set(self.state.pages)
+            self.images = {h: png for h, png in self.images.items() if h in keep}
+
+    def _draw(self, source: Path, first: int, last: int) -> tuple[int, int, list[bytes]]:
+        prefix = self._workdir / f"p{first}"
+        subprocess.run(["pdftoppm", "-f", str(first), "-l", str(last), "-r", str(self.dpi),
+                        "-png", str(source), str(prefix)], check=True,
+                       timeout=RASTER_TIMEOUT, capture_output=True)
+        files = sorted(self._workdir.glob(f"p{first}-*.png"),
+                       key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+        images = [p.read_bytes() for p in files]
+        for path in files:
+            path.unlink()
+        return first, last, images
+
+    def page(self, number: int, timeout: float = 60) -> bytes | None:
+        """The current image of a page, waiting for it if it is still being drawn."""
+        with self.changed:
+            deadline = time.monotonic() + timeout
+            while 1 <= number <= len(self.state.pages):
+                image = self.images.get(self.state.pages[number - 1])
+                if image is not None or time.monotonic() > deadline:
+                    return image
+                self.changed.wait(timeout=1)
+        return None
+
+    # ------------------------------------------------------------------ watching
+
+    def watch(self, stop: threading.Event) -> None:
+        """Rebuild whenever a source changes, until ``stop`` is set."""
+        from watchfiles import watch
+
+        paths = [self.root / name for name in WATCHED if (self.root / name).exists()]
+        for _ in watch(*paths, stop_event=stop, debounce=60, step=20,
+                       watch_filter=_source_filter, yield_on_timeout=False,
+                       raise_interrupt=False):
+            self.rebuild()
+
+    def close(self) -> None:
+        import shutil
+
+        shutil.rmtree(self._workdir, ignore_errors=True)
+
+
+def _source_filter(change, path: str) -> bool:
+    parts = Path(path).parts
+    return not any(part.startswith(".") or part == "__pycache__" for part in parts)
+
+
+def _only_chapter(report, slug: str):
+    chosen = [c for c in report.chapters if c.slug == slug]
+    if not chosen:
+        known = ", ".join(c.slug for c in report.chapters)
+        raise ReportError(Problem(f"no chapter '{slug}'", report.root / "report.yaml",
+                                  hint=f"use one of: {known}"))
+    return report.model_copy(update={"chapters": chosen})
+
+
+def _runs(numbers: list[int], size: int = 4) -> list[tuple[int, int]]:
+    """Consecutive page numbers as (first, last) runs of at most ``size`` pages, in
+    page order: the first pages are drawn (and shown) first."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][1] + 1 and runs[-1][1] - runs[-1][0] + 1 < size:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    return [tuple(run) for run in runs]
+
+
+def _analyse(pdf: bytes) -> tuple[list[str], list[dict]]:
+    """Per page, a hash of what it draws (its content stream and the images and forms
+    it uses, as stored); and the chapters with their first page, from the outline."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    hashes = []
+    for page in reader.pages:
+        digest = hashlib.sha256()
+        contents = page.get("/Contents")
+        contents = contents.get_object() if contents is not None else []
+        for stream in contents if isinstance(contents, list) else [contents]:
+            digest.update(stream.get_object().get_data())
+        _hash_resources(page.get("/Resources"), digest, set())
+        hashes.append(digest.hexdigest())
+    chapters = [{"title": item.title, "page": reader.get_destination_page_number(item) + 1}
+                for item in reader.outline if not isinstance(item, list)]
+    return hashes, chapters
+
+
+def _hash_resources(resources, digest, seen: set) -> None:
+    if resources is None:
+        return
+    resources = resources.get_object()
+    for name, ref in sorted((resources.get("/XObject") or {}).items()):
+        xobject = ref.get_object()
+        if id(xobject) in seen:
+            continue
+        seen.add(id(xobject))
+        digest.update(name.encode() + xobject.get_data())
+        _hash_resources(xobject.get("/Resources"), digest, seen)
+    for name in ("/ExtGState", "/Pattern", "/Shading"):
+        digest.update(repr(sorted((resources.get(name) or {}).keys())).encode())
+
+
+# ---------------------------------------------------------------------- the server
+
+def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8765,
+                stop: threading.Event | None = None) -> ThreadingHTTPServer:
+    """An HTTP server for ``preview``; ``serve_forever()`` it in a thread."""
+    stop = stop or threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "Almanac"
+
+        def log_message(self, *args):  # quiet: the terminal shows builds, not requests
+            pass
+
+        def do_GET(self):  # noqa: N802 (the http.server API)
+            path = urlsplit(self.path).path
+            if path == "/":
+                self._send(200, "text/html; charset=utf-8", PAGE.encode())
+            elif path == "/state.json":
+                with preview.changed:
+                    body = json.dumps(preview.state.to_json()).encode()
+                self._send(200, "application/json", body)
+            elif path == "/events":
+                self._events()
+            elif path == "/report.pdf" and preview.pdf:
+                self._send(200, "application/pdf", preview.pdf)
+            elif path.startswith("/page/") and path.endswith(".png") \
+                    and path[6:-4].isdigit():
+                png = preview.page(int(path[6:-4]))
+                if png is None:
+                    self._send(404, "text/plain", b"no such page")
+                else:
+                    self._send(200, "image/png", png, cache=True)
+            else:
+                self._send(404, "text/plain; charset=utf-8", b"not found")
+
+        def _send(self, status: int, kind: str, body: bytes, cache: bool = False):
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "max-age=31536000, immutable" if cache
+                             else "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _events(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            seen = -1
+            try:
+                while not stop.is_set():
+                    with preview.changed:
+                        if preview.state.version == seen:
+                            preview.changed.wait(timeout=10)
+                        version = preview.state.version
+                        building = preview.state.building
+                    if version != seen:
+                        seen = version
+                        data = json.dumps({"version": version, "building": building})
+                        self.wfile.write(f"event: build\ndata: {data}\n\n".encode())
+                    else:
+                        self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+    server = Server((host, port), Handler)
+    return server
+
+
+def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8765,
+          chapter: str | None = None, announce=print) -> None:
+    """Run the preview until interrupted (Ctrl-C)."""
+    preview = Preview(root, chapter)
+    stop = threading.Event()
+    server = make_server(preview, host, port, stop)
+    address = f"http://{host}:{server.server_address[1]}/"
+    announce(f"Preview of {preview.root} at {address} (Ctrl-C to stop)")
+    threads = [threading.Thread(target=server.serve_forever, daemon=True),
+               threading.Thread(target=preview.watch, args=(stop,), daemon=True)]
+    for thread in threads:
+        thread.start()
+    try:
+        state = preview.rebuild()
+        announce(f"built in {state.seconds:.1f} s" if state.error is None else
+                 f"build failed: {state.error[0]['message']}")
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        with preview.changed:
+            preview.changed.notify_all()
+        server.shutdown()
+        server.server_close()
+        preview.close()
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="nl"><head><meta charset="utf-8"><title>Almanac preview</title>
+<style>
+  :root { --zoom: 1; }
+  body { margin: 0; font: 14px/1.4 system-ui, sans-serif; background: #5b6470; color: #1c2430; }
+  header { position: sticky; top: 0; z-index: 2; display: flex; gap: 16px; align-items: center;
+           padding: 8px 16px; background: #1c2430; color: #fff; }
+  header h1 { font-size: 15px; margin: 0 12px 0 0; }
+  header select, header input { font: inherit; }
+  header a { color: #e0a526; }
+  #status { margin-left: auto; font-size: 12px; opacity: .8; }
+  #error { display: none; margin: 16px; padding: 12px 16px; background: #fde8e6;
+           border-left: 6px solid #b3261e; white-space: pre-wrap; font: 13px/1.5 monospace; }
+  #error.shown { display: block; }
+  main { padding: 24px 16px 64px; display: flex; flex-direction: column; align-items: center;
+         gap: 24px; }
+  .spread { display: flex; gap: 2px; justify-content: center; }
+  .page { background: #fff; box-shadow: 0 2px 10px rgba(0,0,0,.35); position: relative; }
+  .page img { display: block; width: calc(420px * var(--zoom)); height: auto; }
+  .page.blank { visibility: hidden; }
+  .number { position: absolute; bottom: -20px; width: 100%; text-align: center;
+            color: #e8ecf1; font-size: 12px; }
+</style></head>
+<body>
+<header>
+  <h1 id="title">Almanac</h1>
+  <label>Hoofdstuk <select id="chapters"></select></label>
+  <label>Zoom <input id="zoom" type="range" min="0.5" max="2.5" step="0.1" value="1"></label>
+  <a href="/report.pdf" target="_blank">PDF</a>
+  <span id="status">…</span>
+</header>
+<div id="error" role="alert"></div>
+<main id="pages"></main>
+<script>
+const pages = document.getElementById('pages');
+let version = -1;
+function spreads(list) {
+  // As in print: page 1 is a right-hand page, then left + right pairs.
+  const groups = [[null, list[0]]];
+  for (let i = 1; i < list.length; i += 2) groups.push([list[i], list[i + 1] || null]);
+  return list.length ? groups : [];
+}
+function render(state) {
+  document.getElementById('title').textContent = state.title || 'Almanac';
+  const status = document.getElementById('status');
+  status.textContent = state.building ? 'bouwen…' :
+    (state.error ? 'fout in de laatste bouw' : 'gebouwd in ' + state.seconds + ' s');
+  const error = document.getElementById('error');
+  if (state.error) {
+    error.textContent = state.error.map(p =>
+      (p.file ? p.file + (p.line ? ':' + p.line : '') + ': ' : '') +
+      (p.where ? p.where + ': ' : '') + p.message + (p.hint ? '\\n    fix: ' + p.hint : '')
+    ).join('\\n');
+    error.classList.add('shown');
+  } else { error.classList.remove('shown'); error.textContent = ''; }
+  if (state.error || !state.pages.length) return;  // keep the last good pages
+  const groups = spreads(state.pages);
+  while (pages.children.length > groups.length) pages.lastChild.remove();
+  groups.forEach((group, index) => {
+    let spread = pages.children[index];
+    if (!spread) { spread = document.createElement('div'); spread.className = 'spread';
+                   pages.appendChild(spread); }
+    group.forEach((page, side) => {
+      let box = spread.children[side];
+      if (!box) { box = document.createElement('div'); box.className = 'page';
+                  box.innerHTML = '<img alt=""><span class="number"></span>';
+                  spread.appendChild(box); }
+      box.classList.toggle('blank', !page);
+      if (!page) return;
+      box.id = 'page-' + page.number;
+      const img = box.querySelector('img');
+      if (img.getAttribute('src') !== page.url) {
+        img.setAttribute('src', page.url); img.alt = 'pagina ' + page.number; }
+      box.querySelector('.number').textContent = page.number;
+    });
+  });
+  const select = document.getElementById('chapters');
+  select.innerHTML = state.chapters.map(c =>
+    '<option value="' + c.page + '">' + c.title.replace(/</g, '&lt;') + '</option>').join('');
+}
+async function refresh() {
+  const state = await (await fetch('/state.json')).json();
+  if (state.version !== version) { version = state.version; render(state); }
+}
+document.getElementById('chapters').onchange = e =>
+  document.getElementById('page-' + e.target.value)?.scrollIntoView({block: 'start'});
+document.getElementById('zoom').oninput = e =>
+  document.documentElement.style.setProperty('--zoom', e.target.value);
+const events = new EventSource('/events');
+events.addEventListener('build', refresh);
+refresh();
+</script>
+</body></html>
+"""
