@@ -1,8 +1,9 @@
 """The orchestrator: the only module that imports every stage.
 
 load → check → charts → render → typeset → finish → write. Everything is built
-in memory; the PDF is written to a temporary file beside its target and
-renamed into place, so an earlier PDF is never damaged by a failed build.
+in memory; the PDF is written to a temporary file in the project's staging
+folder and renamed into place, so an earlier PDF is never damaged by a failed
+or killed build.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .archive import (ARCHIVE_VARIANT, SOURCES_MANIFEST, Attachment, Published, edition_date,
-                      existing_edition, input_files, sha256, sources_manifest,
+                      existing_edition, file_slug, input_files, sha256, sources_manifest,
                       write_edition, xmp_block)
 from .brand import EDITIONS, Edition, svg_for_print
 from .charts import ChartJob
@@ -28,6 +29,7 @@ from .load import load_report, load_specimen
 from .model import Report
 from .render import Rendered, render_report
 from .reporter import Reporter
+from .staging import prefix, staging_dir
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ HINTS = {  # what to do about each kind of layout finding (strict builds)
 
 
 def default_output(report: Report, edition: Edition = "screen") -> Path:
-    slug = re.sub(r"[^a-z0-9]+", "-", report.manifest.title.lower()).strip("-")
+    slug = file_slug(report.manifest.title)
     if str(report.manifest.year) not in slug:
         slug += f"-{report.manifest.year}"
     if edition != "screen":
@@ -117,7 +119,7 @@ def produce(report: Report, target: Path, *, reporter: Reporter, cache: bool = T
                          html_output=html_output, edition=edition, template=template)
         if not target.is_absolute():
             target = Path.cwd() / target
-        _write_atomic(target, made.pdf)
+        _write_atomic(target, made.pdf, report.root)
     reporter.done(f"{target} ({made.pages} pages, {len(made.pdf) / 1024:.0f} KB)")
     return BuildResult(path=target, pages=made.pages, size=len(made.pdf),
                        warnings=made.warnings, charts=made.charts,
@@ -193,16 +195,18 @@ class _Made:
 def render_pdf(report: Report, *, reporter: Reporter | None = None,
                edition: Edition = "screen", template: str = "report.html",
                parallel: bool = True) -> _Made:
-    """A loaded report → PDF bytes in memory (for the preview server)."""
+    """A loaded report → PDF bytes in memory, for the preview server: the pages
+    are only looked at, so the read-back checks of the finish stage are skipped."""
     with _no_garbage_collection():
         return _make_pdf(report, reporter=reporter or Reporter(), cache=True, strict=False,
                          html_output=None, edition=edition, template=template,
-                         parallel=parallel)
+                         parallel=parallel, check=False)
 
 
 def _make_pdf(report: Report, *, reporter: Reporter, cache: bool, strict: bool,
               html_output: Path | str | None, edition: Edition, template: str,
-              archive: dict | None = None, parallel: bool = True) -> _Made:
+              archive: dict | None = None, parallel: bool = True,
+              check: bool = True) -> _Made:
     rendered, charts = render_html(report, reporter, cache, parallel=parallel,
                                    edition=edition, template=template)
     reporter.step("typeset", "laying out pages with WeasyPrint")
@@ -222,7 +226,7 @@ def _make_pdf(report: Report, *, reporter: Reporter, cache: bool, strict: bool,
     finally:
         charts.finish()  # raises the figure modules' problems, if any
     if html_output is not None:
-        _write_atomic(Path(html_output), rendered.html.encode("utf-8"))
+        _write_atomic(Path(html_output).absolute(), rendered.html.encode("utf-8"), report.root)
     reporter.step("inspect", "checking the laid-out pages")
     findings = inspect_layout(result.document, report.brand)
     warnings = result.warnings + [finding.message for finding in findings]
@@ -233,6 +237,9 @@ def _make_pdf(report: Report, *, reporter: Reporter, cache: bool, strict: bool,
             [Problem(f"WeasyPrint: {w}", hint="fix the template, style or image it names "
                      "(strict build)") for w in result.warnings]
             + [Problem(f.message, hint=HINTS[f.kind]) for f in findings])
+    if not check:
+        return _Made(pdf=result.pdf, pages=result.pages, warnings=warnings,
+                     charts=len(charts.plans), charts_cached=charts.cached)
     reporter.step("finish", f"{result.pages} pages; metadata and outline")
     finished = finish_pdf(result.pdf, report)
     return _Made(pdf=finished.pdf, pages=finished.pages, warnings=warnings,
@@ -249,11 +256,14 @@ def _recolour(report: Report):
     return transform
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` so that readers see the old file or the new one."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                                         dir=target.parent)
+def _write_atomic(target: Path, data: bytes, root: Path | None = None) -> None:
+    """Write ``data`` to ``target`` so that readers see the old file or the new one.
+
+    The temporary file is made in the project's staging folder (see staging.py),
+    not beside the target, so a killed build leaves nothing in ``output/``.
+    """
+    handle, temporary = tempfile.mkstemp(prefix=prefix(target.name), suffix=".part",
+                                         dir=staging_dir(root, target))
     try:
         umask = os.umask(0)
         os.umask(umask)

@@ -42,6 +42,7 @@ class State:
     pages: list[str] = field(default_factory=list)  # content hash per page
     chapters: list[dict] = field(default_factory=list)  # title, page
     error: list[dict] | None = None  # problems of the last build, if it failed
+    warnings: list[str] = field(default_factory=list)  # layout findings, WeasyPrint warnings
     seconds: float = 0.0
     title: str = ""
 
@@ -49,7 +50,7 @@ class State:
         return {"version": self.version, "building": self.building, "title": self.title,
                 "pages": [{"number": n, "url": f"/page/{n}.png?v={h[:16]}"}
                           for n, h in enumerate(self.pages, 1)],
-                "chapters": self.chapters, "error": self.error,
+                "chapters": self.chapters, "error": self.error, "warnings": self.warnings,
                 "seconds": round(self.seconds, 2)}
 
 
@@ -103,6 +104,7 @@ class Preview:
             # is served as soon as it is (see page()), so the first pages show first.
             state = self._publish(building=False, error=None, pages=hashes,
                                   chapters=chapters, title=report.manifest.title,
+                                  warnings=made.warnings,
                                   seconds=time.perf_counter() - start)
             try:
                 self._rasterise(made.pdf, hashes)
@@ -344,7 +346,7 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8765,
         preview.close()
 
 
-PAGE = """<!DOCTYPE html>
+PAGE = r"""<!DOCTYPE html>
 <html lang="nl"><head><meta charset="utf-8"><title>Almanac preview</title>
 <style>
   :root { --zoom: 1; }
@@ -358,6 +360,9 @@ PAGE = """<!DOCTYPE html>
   #error { display: none; margin: 16px; padding: 12px 16px; background: #fde8e6;
            border-left: 6px solid #b3261e; white-space: pre-wrap; font: 13px/1.5 monospace; }
   #error.shown { display: block; }
+  #warnings { display: none; margin: 16px; padding: 8px 16px; background: #fff6dc;
+              border-left: 6px solid #e0a526; white-space: pre-wrap; font: 12px/1.5 monospace; }
+  #warnings.shown { display: block; }
   main { padding: 24px 16px 64px; display: flex; flex-direction: column; align-items: center;
          gap: 24px; }
   .spread { display: flex; gap: 2px; justify-content: center; }
@@ -376,6 +381,7 @@ PAGE = """<!DOCTYPE html>
   <span id="status">…</span>
 </header>
 <div id="error" role="alert"></div>
+<div id="warnings"></div>
 <main id="pages"></main>
 <script>
 const pages = document.getElementById('pages');
@@ -395,10 +401,13 @@ function render(state) {
   if (state.error) {
     error.textContent = state.error.map(p =>
       (p.file ? p.file + (p.line ? ':' + p.line : '') + ': ' : '') +
-      (p.where ? p.where + ': ' : '') + p.message + (p.hint ? '\\n    fix: ' + p.hint : '')
-    ).join('\\n');
+      (p.where ? p.where + ': ' : '') + p.message + (p.hint ? '\n    fix: ' + p.hint : '')
+    ).join('\n');
     error.classList.add('shown');
   } else { error.classList.remove('shown'); error.textContent = ''; }
+  const warnings = document.getElementById('warnings');
+  warnings.textContent = (state.warnings || []).join('\n');
+  warnings.classList.toggle('shown', !state.error && (state.warnings || []).length > 0);
   if (state.error || !state.pages.length) return;  // keep the last good pages
   const groups = spreads(state.pages);
   while (pages.children.length > groups.length) pages.lastChild.remove();
