@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape
 
 from .errors import Problem, ReportError
 from .model import Report
+from .staging import prefix, staging_dir
 
 FORMAT = "almanac-edition/1"
 SOURCES_MANIFEST = "almanac-sources.json"  # the manifest embedded in the PDF
@@ -51,13 +52,16 @@ class Attachment:
 
 
 def input_files(root: Path) -> list[str]:
-    """Every file the edition is made from, as sorted POSIX paths relative to ``root``."""
+    """Every file the edition is made from, as sorted POSIX paths relative to ``root``
+    (a link to a file outside the project is not one: it is never embedded)."""
     found = [name for name in INPUT_FILES if (root / name).is_file()]
+    inside = Path(root).resolve()
     for folder in INPUT_FOLDERS:
         for path in sorted((root / folder).rglob("*")):
             relative = path.relative_to(root)
             if path.is_file() and not any(part.startswith(".") or part == "__pycache__"
-                                          for part in relative.parts):
+                                          for part in relative.parts) \
+                    and path.resolve().is_relative_to(inside):
                 found.append(relative.as_posix())
     return sorted(found)
 
@@ -146,8 +150,15 @@ def edition_folder(report: Report) -> Path:
     return report.root / "output" / str(report.manifest.year) / edition.version
 
 
+def file_slug(title: str) -> str:
+    """A file name for a title: lower-case ASCII words joined by dashes, at most
+    80 characters (``report`` when the title has no such letters)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return slug[:80].rstrip("-") or "report"
+
+
 def pdf_name(report: Report) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", report.manifest.title.lower()).strip("-")
+    slug = file_slug(report.manifest.title)
     if str(report.manifest.year) not in slug:
         slug += f"-{report.manifest.year}"
     return f"{slug}-{report.manifest.edition.version}.pdf"
@@ -192,19 +203,19 @@ def _line(path: Path, needle: str) -> int | None:
 
 
 def write_edition(report: Report, pdf: bytes, pages: int, sources: bytes) -> Published:
-    """Write the edition folder atomically: a hidden temporary folder beside it,
-    complete and synced, renamed into place in one step."""
+    """Write the edition folder atomically: a temporary folder in the project's
+    staging folder (see staging.py), complete and synced, renamed into place in
+    one step."""
     folder = edition_folder(report)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    for stale in folder.parent.glob(f".{folder.name}.*.partial"):  # left by a killed run
+    for stale in folder.parent.glob(f".{folder.name}.*.partial"):  # left by older versions
         shutil.rmtree(stale, ignore_errors=True)
     manifest = json.loads(sources)
     manifest["pdf"] = {"file": pdf_name(report), "sha256": sha256(pdf), "size": len(pdf),
                        "pages": pages, "variant": ARCHIVE_VARIANT,
                        "sources_sha256": sha256(sources)}
     body = (json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
-    temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial",
-                                      dir=folder.parent))
+    temporary = Path(tempfile.mkdtemp(prefix=prefix(folder.name), suffix=".partial",
+                                      dir=staging_dir(report.root, folder)))
     try:
         for name, data in ((pdf_name(report), pdf), (EDITION_MANIFEST, body)):
             with open(temporary / name, "wb") as stream:

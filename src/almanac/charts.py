@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import os
 import sys
+import threading
 import traceback
 import types
 from dataclasses import asdict, dataclass, field
@@ -136,7 +137,7 @@ class ChartRenderer:
     def convert(self, planned: "Planned") -> str:
         """Build the chart with its figure module and convert it to SVG."""
         spec = self._spec(planned.chapter, planned.where, planned.block, planned.data)
-        return self._convert(spec, planned.block)
+        return self._convert(spec, planned)
 
     def render(self, chapter: Chapter, where: str, block: FigureBlock) -> RenderedChart:
         """One chart as SVG text, from the cache or drawn now (and then cached)."""
@@ -162,12 +163,25 @@ class ChartRenderer:
         theme_config = self.theme.config
         alt.theme.register("almanac", enable=False)(
             lambda: alt.theme.ThemeConfig({"config": theme_config}))
+        block_name = f"{chapter.slug}: {where}"
         try:
             with alt.theme.enable("almanac"):
                 chart = build(data, self.theme)
-                spec = chart.to_dict()
+                spec = chart.to_dict() if isinstance(chart, alt.TopLevelMixin) else None
         except Exception as exc:  # the figure module is report input: name its line
-            raise ChartError(_problem_in(path, exc, f"{chapter.slug}: {where}")) from exc
+            raise ChartError(_problem_in(path, exc, block_name, _data_hint(exc, data))) from exc
+        if spec is None:
+            raise ChartError(Problem(
+                f"build() returned {type(chart).__name__}, not an Altair chart", path,
+                getattr(getattr(build, "__code__", None), "co_firstlineno", None),
+                "return the chart it makes, e.g. return alt.Chart(...).mark_bar()...",
+                block_name))
+        url = _data_url(spec)
+        if url is not None:
+            raise ChartError(Problem(
+                f"the chart reads its data from {url[:200]}; charts read no URLs or files",
+                path, None, "give the data to the block as numbers: or series: (a CSV in "
+                "the chapter folder) and use data.numbers or data.rows", block_name))
         if data.illustrative and "title" not in spec:
             spec["title"] = {"text": ILLUSTRATIVE_LABEL.upper(), "fontSize": 10,
                              "fontWeight": 700, "color": self.theme.colors["accent"],
@@ -202,7 +216,7 @@ class ChartRenderer:
             raise ChartError(_problem_in(path, exc)) from exc
         return module
 
-    def _convert(self, spec: dict, block: FigureBlock) -> str:
+    def _convert(self, spec: dict, planned: "Planned") -> str:
         import vl_convert
 
         if not self._fonts_registered:
@@ -215,8 +229,20 @@ class ChartRenderer:
             self._fonts_registered = True
         language = self.report.manifest.language
         locale = language if "-" in language else f"{language}-{language.upper()}"
-        return vl_convert.vegalite_to_svg(spec, format_locale=locale,
-                                          time_format_locale=locale, allowed_base_urls=[])
+        try:
+            return vl_convert.vegalite_to_svg(spec, format_locale=locale,
+                                              time_format_locale=locale, allowed_base_urls=[])
+        except Exception as exc:  # vl-convert rejects the spec the figure module made
+            lines = [line.strip() for line in str(exc).splitlines()]
+            reason = next((line for line in lines[1:] if line and not line.startswith("at ")),
+                          lines[0] if lines else type(exc).__name__)
+            hint = "give the data as the block's numbers: or series:; charts read no URLs" \
+                if "url not allowed" in reason.lower() else \
+                "fix the chart the module builds (mark, encoding, data): it is not valid Vega-Lite"
+            raise ChartError(Problem(
+                f"Vega-Lite cannot draw the chart: {reason[:300]}",
+                self.report.root / "figures" / f"{planned.block.chart}.py", None, hint,
+                f"{planned.chapter.slug}: {planned.where}")) from exc
 
 
 @dataclass
@@ -259,6 +285,8 @@ class ChartJob:
         self._pending = set(self.missing)
         self._process = None
         self._receive = None
+        self._bug: str | None = None  # a traceback from the worker: raised by finish()
+        self._drawing: str | None = None  # the chart being drawn (here, not in a worker)
         self.problems: list[Problem] = []
 
     def path(self, block: FigureBlock) -> str:
@@ -285,13 +313,35 @@ class ChartJob:
             self._process = context.Process(target=self._work, args=(send,), daemon=True)
             self._process.start()
             send.close()
-        else:
+        else:  # here, in a thread, so that a figure module that hangs cannot hang the build
+            failure: list[BaseException] = []
+            thread = threading.Thread(target=self._draw_pending, args=(failure,), daemon=True)
+            thread.start()
+            thread.join(WORKER_TIMEOUT)
+            if thread.is_alive():
+                self.problems.append(self._too_slow(self._drawing or next(iter(self._pending))))
+            self._pending.clear()
+            if failure:
+                raise failure[0]
+
+    def _draw_pending(self, failure: list[BaseException]) -> None:
+        try:
             for key in list(self._pending):
+                self._drawing = key
                 try:
                     self._draw(self.missing[key])
                 except ReportError as exc:
                     self.problems += exc.problems
                 self._pending.discard(key)
+        except BaseException as exc:  # a bug: raised again in the calling thread
+            failure.append(exc)
+
+    def _too_slow(self, key: str) -> Problem:
+        plan = self.missing[key]
+        return Problem(f"drawing the charts took over {WORKER_TIMEOUT} s",
+                       self.renderer.report.root / "figures" / f"{plan.block.chart}.py", None,
+                       "simplify the figure module or its data",
+                       f"{plan.chapter.slug}: {plan.where}")
 
     def _draw(self, plan: Planned) -> None:
         _write_text(self.store / f"{plan.key}.svg", self.renderer.convert(plan))
@@ -317,9 +367,7 @@ class ChartJob:
             return
         while key in self._pending and self._receive is not None:
             if not self._receive.poll(WORKER_TIMEOUT):
-                self.problems.append(Problem(
-                    f"drawing the charts took over {WORKER_TIMEOUT} s",
-                    hint="simplify the figure modules or their data"))
+                self.problems.append(self._too_slow(key))
                 self._stop()
                 break
             try:
@@ -332,17 +380,23 @@ class ChartJob:
                 self._pending.discard(value)
             elif kind == "problems":
                 self.problems += value
-            else:
+            else:  # raised by finish(): WeasyPrint would take it for a missing image
+                self._bug = value
                 self._stop()
-                raise RuntimeError(f"chart worker failed:\n{value}")
 
     def finish(self) -> None:
         """Wait for every chart; raise the figure modules' problems, if any."""
         for key in list(self._pending):
             self.wait(self.store / f"{key}.svg")
         self._stop()
+        if self._bug is not None:
+            raise RuntimeError(f"chart worker failed:\n{self._bug}")
         if self.problems:
             raise ChartError(self.problems)
+
+    def cancel(self) -> None:
+        """Stop drawing (a later stage failed); raise nothing."""
+        self._stop()
 
     def _stop(self) -> None:
         self._pending.clear()
@@ -354,11 +408,43 @@ class ChartJob:
             self._process = None
 
 
-def _problem_in(path: Path, exc: Exception, where: str | None = None) -> Problem:
+def _problem_in(path: Path, exc: Exception, where: str | None = None,
+                hint: str | None = None) -> Problem:
     line = None
+    if isinstance(exc, SyntaxError) and exc.filename \
+            and Path(exc.filename).resolve() == path.resolve():
+        line = exc.lineno
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if Path(frame.filename).resolve() == path.resolve():
+        if line is None and Path(frame.filename).resolve() == path.resolve():
             line = frame.lineno
             break
     return Problem(f"{type(exc).__name__}: {exc}", path, line,
-                   "fix the figure module; it must return an Altair chart", where)
+                   hint or "fix the figure module; it must return an Altair chart", where)
+
+
+def _data_hint(exc: Exception, data: FigureData) -> str | None:
+    """For a KeyError: what the figure's data does have."""
+    if not isinstance(exc, KeyError):
+        return None
+    have = []
+    if data.numbers:
+        have.append("numbers " + ", ".join(data.numbers))
+    if data.rows:
+        have.append("series columns " + ", ".join(map(str, data.rows[0])))
+    return ("the block's data has no " + repr(exc.args[0] if exc.args else "") + "; it has "
+            + ("; ".join(have) or "no numbers and no series")
+            + " — fix the module, the block's numbers:/series:, or the CSV header")
+
+
+def _data_url(spec) -> str | None:
+    """The first URL a Vega-Lite spec loads data from, if any."""
+    if isinstance(spec, dict):
+        data = spec.get("data")
+        if isinstance(data, dict) and isinstance(data.get("url"), str):
+            return data["url"]
+        values = spec.values()
+    elif isinstance(spec, list):
+        values = spec
+    else:
+        return None
+    return next((url for url in map(_data_url, values) if url is not None), None)

@@ -15,7 +15,10 @@ from urllib.request import url2pathname
 from weasyprint import URLFetcher
 from weasyprint.urls import URLFetcherResponse
 
+from .load import check_image
+
 MAX_RESOURCE_BYTES = 64 * 1024 * 1024
+RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp")
 
 
 class FetchRefused(ValueError):
@@ -53,6 +56,10 @@ class ProjectFetcher(URLFetcher):
             return self._refuse(url, "outside the project folder")
         if resolved.stat().st_size > MAX_RESOURCE_BYTES:
             return self._refuse(url, f"larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
+        if resolved.suffix.lower() in RASTER_SUFFIXES:
+            problem = check_image(resolved)  # e.g. too many pixels to decode
+            if problem is not None:
+                return self._refuse(url, f"image {problem[0]}")
         mime, _ = mimetypes.guess_type(resolved.name)
         if resolved.suffix.lower() in (".ttf", ".otf", ".woff", ".woff2"):
             mime = "font/" + resolved.suffix.lower().lstrip(".")

@@ -139,7 +139,7 @@ Unit = Literal["count", "decimal", "percent", "eur"]
 class Number(Strict):
     """A typed figure of the report. Prose refers to it as ``{{ key }}``."""
 
-    value: float
+    value: float = Field(allow_inf_nan=False)
     unit: Unit = Field(description="count (whole), decimal, percent (6.3 = 6,3 %), eur.")
     label: str | None = Field(None, description="What the number is, for tiles and tables.")
     decimals: int | None = Field(None, ge=0, le=4, description="Fixed decimals; default: as given.")

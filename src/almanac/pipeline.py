@@ -75,7 +75,11 @@ def render_html(report: Report, reporter: Reporter, cache: bool = True,
     reporter.step("charts", f"{len(job.plans)} charts, {job.cached} from cache")
     job.start(parallel=parallel)
     reporter.step("render", "templates → HTML")
-    return render_report(report, job, edition, template), job
+    try:
+        return render_report(report, job, edition, template), job
+    except BaseException:
+        job.cancel()  # a template failed: the chart worker stops too
+        raise
 
 
 def build(root: Path | str, output: Path | str | None = None, *,

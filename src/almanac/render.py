@@ -9,6 +9,7 @@ data never becomes markup unless it went through the Markdown renderer.
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,12 @@ from .photos import photo_svg
 from .prose import Prose
 
 STYLESHEETS = ("pages.css", "typography.css", "components.css")
+# Text longer than this without a space gets a break opportunity (U+200B) every
+# LONG_WORD // 2 characters: hyphenating one long word costs WeasyPrint time that
+# grows with the square of its length (minutes for 10 000 characters).
+LONG_WORD = 100
+_TEXT_RUNS = re.compile(r"(<(style|script|title)\b.*?</\2\s*>|<!--.*?-->|<[^>]*>)"
+                        r"|([^\s<>&]{%d,})" % LONG_WORD, re.DOTALL | re.IGNORECASE)
 ASIDES = ("kpis", "facts")  # blocks set beside the text, attached to the block that follows
 
 
@@ -62,14 +69,29 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
+class _ProjectLoader(jinja2.FileSystemLoader):
+    """Templates from one folder of the project; a link to a file outside the
+    project is not a template (Jinja2 already refuses ``..``)."""
+
+    def __init__(self, folder: Path, root: Path):
+        super().__init__(folder)
+        self.root = root.resolve()
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        if not Path(filename).resolve().is_relative_to(self.root):
+            raise jinja2.TemplateNotFound(template)
+        return source, filename, uptodate
+
+
 def make_environment(root: Path) -> jinja2.Environment:
     layout = root / "layout"
     loader = jinja2.ChoiceLoader([
         jinja2.PrefixLoader({
-            "layout": jinja2.FileSystemLoader(layout),
-            "chapters": jinja2.FileSystemLoader(root / "chapters"),
+            "layout": _ProjectLoader(layout, root),
+            "chapters": _ProjectLoader(root / "chapters", root),
         }),
-        jinja2.FileSystemLoader(layout),
+        _ProjectLoader(layout, root),
     ])
     return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                               trim_blocks=True, lstrip_blocks=True)
@@ -179,13 +201,25 @@ class Renderer:
                                         Path(exc.filename) if exc.filename else None,
                                         exc.lineno, "fix the Jinja2 syntax on this line"))
         except jinja2.TemplateNotFound as exc:
+            path, line = _template_frame(exc)
+            inside = not str(exc.name).startswith("/") and ".." not in str(exc.name).split("/")
             raise TemplateError(Problem(f"template '{exc.name}' not found",
-                                        report.root / "layout",
-                                        hint=f"create layout/{exc.name}"))
+                                        path or report.root / "layout", line,
+                                        f"create layout/{exc.name}" if inside else
+                                        "templates are read from layout/ and chapters/ only"))
         except jinja2.UndefinedError as exc:
             path, line = _template_frame(exc)
             raise TemplateError(Problem(f"template uses an undefined value: {exc.message}",
                                         path, line, "fix the name, or add the value to the data"))
+        except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError,
+                AttributeError, RecursionError) as exc:
+            # The template's own expression failed ({{ 1 / 0 }}, number('nope'), ...).
+            path, line = _template_frame(exc)
+            if path is None:
+                raise  # not from a template: a bug in Almanac
+            raise TemplateError(Problem(
+                f"template error: {type(exc).__name__}: {str(exc)[:300]}", path, line,
+                "fix the expression on this line"))
 
 
 def _template_frame(exc: BaseException) -> tuple[Path | None, int | None]:
@@ -201,4 +235,18 @@ def render_report(report: Report, charts: ChartJob, edition: Edition = "screen",
                   template: str = "report.html") -> Rendered:
     """The whole report as one HTML string, resolved against the project root."""
     html = Renderer(report, charts, edition).render(template)
-    return Rendered(html=html, base_url=report.root.as_uri() + "/")
+    return Rendered(html=breakable(html), base_url=report.root.as_uri() + "/")
+
+
+def breakable(html: str) -> str:
+    """``html`` with a zero-width space every LONG_WORD // 2 characters of text runs
+    longer than LONG_WORD (outside tags, styles, scripts and the title)."""
+    step = LONG_WORD // 2
+
+    def split(match: re.Match) -> str:
+        run = match.group(3)
+        if run is None:
+            return match.group(0)
+        return "\u200b".join(run[i:i + step] for i in range(0, len(run), step))
+
+    return _TEXT_RUNS.sub(split, html)

@@ -12,9 +12,12 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from .archive import Attachment
 from .fetcher import ProjectFetcher
@@ -32,19 +35,39 @@ class Typeset:
 
 
 class _Collector(logging.Handler):
-    def __init__(self):
+    """Keeps WeasyPrint's warnings; one about a stylesheet starts with its file."""
+
+    def __init__(self, root: Path | None = None):
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
+        self.root = root.resolve() if root is not None else None
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        message = record.getMessage()
+        source = self._stylesheet()
+        self.messages.append(f"{source}: {message}" if source else message)
+
+    def _stylesheet(self) -> str | None:
+        """The stylesheet being read when the warning was logged (WeasyPrint's
+        warnings give a line and column but not the file), relative to the project."""
+        frame = sys._getframe(2)
+        while frame is not None:
+            url = frame.f_locals.get("base_url") if frame.f_code.co_name.startswith(
+                "preprocess_") else None
+            if isinstance(url, str) and url.startswith("file:") and url.endswith(".css"):
+                path = Path(url2pathname(urlsplit(url).path))
+                if self.root is not None and path.is_relative_to(self.root):
+                    return path.relative_to(self.root).as_posix()
+                return path.name
+            frame = frame.f_back
+        return None
 
 
 @contextmanager
-def _captured_warnings():
+def _captured_warnings(root: Path | None = None):
     from weasyprint import LOGGER
 
-    collector = _Collector()
+    collector = _Collector(root)
     previous = LOGGER.propagate
     LOGGER.addHandler(collector)
     LOGGER.propagate = False
@@ -73,7 +96,7 @@ def typeset(rendered: Rendered, root: Path, *, identifier: bytes | None = None,
     if xmp:
         options["xmp_metadata"] = [
             "data:application/rdf+xml;base64," + base64.b64encode(xmp).decode("ascii")]
-    with _captured_warnings() as warnings:
+    with _captured_warnings(root) as warnings:
         html = weasyprint.HTML(string=rendered.html, base_url=rendered.base_url,
                                url_fetcher=fetcher)
         document = html.render(**{k: v for k, v in options.items() if k == "pdf_variant"})

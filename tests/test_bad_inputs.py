@@ -1,0 +1,590 @@
+"""A catalogue of hostile and broken input: each case gives one clear message
+(file, line where there is one, what to fix), exit 1, and leaves output/ as it was."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from pypdf import PdfReader
+
+from almanac.cli import main
+from pdfread import squash
+from test_errors import INZET, RESULTATEN, earlier, edit, snapshot  # noqa: F401 (fixture)
+
+VOORWOORD = "chapters/01-voorwoord/chapter.yaml"
+BRAND = "styles/brand.yaml"
+OVERVALLEN = "chapters/07-resultaten/data/overvallen.csv"
+CHAPTER_HTML = "layout/chapter.html"
+PHOTO = "        motif: classroom\n"  # a photo block in INZET
+BOMB = "".join(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]\n"
+               for previous, name in zip("abcdefgh", "bcdefghi"))
+
+
+class Expect(NamedTuple):
+    """What the message must hold: the file, its line (None: no line) and phrases."""
+
+    file: str
+    line: int | None
+    phrases: tuple[str, ...]
+
+
+def png(path: Path, width: int, height: int) -> Path:
+    """A mostly single-colour PNG (it compresses to a few hundred KB at most)."""
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("1", (width, height), 1).save(path, optimize=True)
+    return path
+
+
+def add_photo(project: Path, image: str) -> int:
+    """Give the photo block of INZET an image file; return the line of ``image:``."""
+    return edit(project, INZET, PHOTO, PHOTO + f"        image: {image}\n") + 1
+
+
+def figure(project: Path, source: str) -> None:
+    """Replace the 'normen' figure module (used in RESULTATEN)."""
+    (project / "figures" / "normen.py").write_text(source, encoding="utf-8")
+
+
+def csv_file(project: Path, body: bytes | str) -> None:
+    path = project / OVERVALLEN
+    path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
+
+
+def add_table(project: Path, columns: str) -> int:
+    """A table block of the 'overvallen' series in RESULTATEN; the line of its columns."""
+    text = (project / RESULTATEN).read_text(encoding="utf-8")
+    block = ("\n  - title: Tabel\n    blocks:\n      - type: table\n        caption: Overvallen\n"
+             f"        series: overvallen\n        columns: {{{columns}}}\n")
+    (project / RESULTATEN).write_text(text + block, encoding="utf-8")
+    return text.count("\n") + 7
+
+
+def chapter_list(project: Path, extra: str) -> int:
+    """Append ``extra`` to the chapters: list of report.yaml; return its line."""
+    return edit(project, "report.yaml", "  - 07-resultaten\n", f"  - 07-resultaten\n{extra}") + 1
+
+
+# --------------------------------------------------------------------------- the catalogue
+# Each case breaks a private copy of the sample one way and says what the message holds.
+
+def _malformed_bracket(p):
+    line = edit(p, INZET, "  - title: PO21\n", "  - title: PO21\n   blocks: [\n")
+    return Expect(INZET, line + 1, ("invalid YAML", "fix: check indentation"))
+
+
+def _tab_indent(p):
+    line = edit(p, INZET, "title: Inzetbaarheid\n", "title: Inzetbaarheid\n\tshort_title: x\n")
+    return Expect(INZET, line + 1, ("invalid YAML", "tab character"))
+
+
+def _unclosed_quote(p):
+    edit(p, "report.yaml", "subtitle: Eenheid Limburg", 'subtitle: "Eenheid Limburg')
+    return Expect("report.yaml", None, ("invalid YAML",))
+
+
+def _duplicate_key(p):
+    line = edit(p, "report.yaml", "subtitle: Eenheid Limburg\n",
+                "subtitle: Eenheid Limburg\nsubtitle: Limburg\n")
+    return Expect("report.yaml", line + 1,
+                  ("the key 'subtitle' is given twice", f"line {line}"))
+
+
+def _two_documents(p):
+    line = edit(p, INZET, "opener:\n", "---\nopener:\n")
+    return Expect(INZET, line, ("invalid YAML", "another document"))
+
+
+def _undefined_alias(p):
+    line = edit(p, INZET, "title: Inzetbaarheid\n", "title: *naam\n")
+    return Expect(INZET, line, ("invalid YAML", "undefined alias"))
+
+
+def _control_character(p):
+    line = edit(p, INZET, "title: Inzetbaarheid\n", "title: Inzet\x07baarheid\n")
+    return Expect(INZET, line, ("character U+0007 is not allowed", "fix: remove the control"))
+
+
+def _yaml_latin1(p):
+    path = p / VOORWOORD
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(text.encode("utf-8") + "\nshort_title: Voorwoord café\n".encode("latin-1"))
+    return Expect(VOORWOORD, text.count("\n") + 2, ("not UTF-8", "fix: save the file as UTF-8"))
+
+
+def _top_level_list(p):
+    (p / INZET).write_text("- title: Inzetbaarheid\n- sections: []\n", encoding="utf-8")
+    return Expect(INZET, 1, ("holds a list, not keys with values", "title: …"))
+
+
+def _alias_bomb(p):
+    # Nine levels of nine aliases: 387 million strings if anything expanded them.
+    line = edit(p, INZET, "title: Inzetbaarheid\n",
+                "title: Inzetbaarheid\nbommen:\n  a: &a [x, x, x, x, x, x, x, x, x]\n"
+                + "".join("  " + row + "\n" for row in BOMB.splitlines()))
+    return Expect(INZET, line + 1, ("bommen: unknown key",))
+
+
+def _nested_too_deeply(p):
+    (p / INZET).write_text("title: " + "[" * 20000 + "]" * 20000 + "\n", encoding="utf-8")
+    return Expect(INZET, 1, ("invalid YAML", "nesting depth"))
+
+
+def _year_not_a_number(p):
+    line = edit(p, "report.yaml", "year: 2021", "year: twintig")
+    return Expect("report.yaml", line, ("year: Input should be a valid integer", "twintig",
+                                        "fix: write a plain number"))
+
+
+def _chapters_not_a_list(p):
+    text = (p / "report.yaml").read_text(encoding="utf-8")
+    start = text.index("chapters:\n")
+    (p / "report.yaml").write_text(text[:start] + "chapters: 01-voorwoord\n", encoding="utf-8")
+    return Expect("report.yaml", text[:start].count("\n") + 1,
+                  ("chapters: Input should be a valid list",))
+
+
+def _bad_date(p):
+    line = edit(p, "report.yaml", "date: 2022-05-01", "date: 2022-13-45")
+    return Expect("report.yaml", line, ("'2022-13-45' is not a valid value",
+                                        "month must be in 1..12", "fix: write a valid value"))
+
+
+def _bad_unit(p):
+    line = edit(p, INZET, "    unit: percent\n", "    unit: procent\n")
+    return Expect(INZET, line, ("numbers.verzuim.unit", "procent", "fix: use one of",
+                                "'percent'"))
+
+
+def _fractional_count(p):
+    line = edit(p, INZET, "    value: 35\n", "    value: 35.5\n")
+    return Expect(INZET, line - 1, ("a count must be a whole number, got 35.5",
+                                    "fix: use unit: decimal for fractions"))
+
+
+def _infinite_number(p):
+    line = edit(p, INZET, "    value: 6.3\n", "    value: .inf\n")
+    return Expect(INZET, line, ("finite number", "fix: write a finite number"))
+
+
+def _five_kpis(p):
+    kpi = "          - number: verzuim\n            label: 12-maandsverzuim ultimo 2021\n"
+    line = edit(p, INZET, kpi, kpi * 5)
+    return Expect(INZET, line - 1, ("items: List should have at most 4 items",
+                                    "fix: keep at most 4"))
+
+
+def _bad_colour(p):
+    line = edit(p, BRAND, '{hex: "#15396B", cmyk: [100, 75, 18, 25], name: Politieblauw}',
+                '{hex: "#15396", cmyk: [100, 75, 18, 25], name: Politieblauw}')
+    return Expect(BRAND, line, ("colors.primary.hex", "'#15396'", "fix: write a colour as #"))
+
+
+def _upper_case_key(p):
+    line = edit(p, INZET, "  verzuim:\n", "  Verzuim:\n")
+    return Expect(INZET, line, ("numbers.Verzuim: String should match pattern",
+                                "fix: a key is lower-case letters"))
+
+
+def _block_without_type(p):
+    line = edit(p, INZET, "      - type: photo\n" + PHOTO, "      - motif: classroom\n")
+    return Expect(INZET, line, ("sections[0].blocks[1]", "discriminator 'type'",
+                                "fix: give the block a type: one of prose"))
+
+
+def _no_sections(p):
+    text = (p / VOORWOORD).read_text(encoding="utf-8")
+    start = text.index("sections:")
+    (p / VOORWOORD).write_text(text[:start] + "sections: []\n", encoding="utf-8")
+    return Expect(VOORWOORD, text[:start].count("\n") + 1,
+                  ("sections: List should have at least 1 item", "fix: give at least 1"))
+
+
+def _title_is_a_list(p):
+    line = edit(p, INZET, "title: Inzetbaarheid\n", "title: [Inzet, baarheid]\n")
+    return Expect(INZET, line, ("title: Input should be a valid string",))
+
+
+def _misspelt_report_key(p):
+    line = edit(p, "report.yaml", "subject:", "subjcet:")
+    return Expect("report.yaml", line, ("subjcet: unknown key", "did you mean 'subject'?"))
+
+
+def _misspelt_brand_key(p):
+    line = edit(p, BRAND, "\ncolors:\n", "\ncolours:\n") + 1
+    return Expect(BRAND, line, ("colours: unknown key", "did you mean 'colors'?"))
+
+
+def _misspelt_number_key(p):
+    line = edit(p, INZET, "    value: 6.3\n", "    vlaue: 6.3\n")
+    return Expect(INZET, line, ("numbers.verzuim.vlaue: unknown key", "did you mean 'value'?"))
+
+
+def _misspelt_block_key(p):
+    line = edit(p, RESULTATEN, "caption: Landelijke normen", "captoin: Landelijke normen")
+    return Expect(RESULTATEN, line, ("captoin: unknown key", "did you mean 'caption'?"))
+
+
+def _misspelt_block_type(p):
+    line = edit(p, RESULTATEN, "      - type: figure\n", "      - type: figuur\n")
+    return Expect(RESULTATEN, line, ("did you mean type: figure?",))
+
+
+def _misspelt_chapter_key(p):
+    line = edit(p, RESULTATEN, "\nseries:\n", "\nseires:\n") + 1
+    return Expect(RESULTATEN, line, ("seires: unknown key", "did you mean 'series'?"))
+
+
+def _duplicate_slug(p):
+    line = chapter_list(p, "  - 03-inzetbaarheid\n")
+    return Expect("report.yaml", line, ("chapter 03-inzetbaarheid is listed twice",
+                                        "fix: list each chapter folder once"))
+
+
+def _misspelt_slug(p):
+    line = edit(p, "report.yaml", "  - 03-inzetbaarheid\n", "  - 03-inzetbaarhied\n")
+    return Expect("report.yaml", line, ("chapters/03-inzetbaarhied/ does not exist",
+                                        "did you mean '03-inzetbaarheid'?"))
+
+
+def _unlisted_chapter(p):
+    shutil.copytree(p / "chapters" / "01-voorwoord", p / "chapters" / "08-bijlage")
+    line = (p / "report.yaml").read_text(encoding="utf-8").splitlines().index("chapters:") + 1
+    return Expect("report.yaml", line, ("chapters/08-bijlage/ is not listed in report.yaml",
+                                        "add it to chapters: in report.yaml or remove it"))
+
+
+def _slug_leaves_chapters(p):
+    line = chapter_list(p, "  - ../../etc\n")
+    return Expect("report.yaml", line, ("chapter '../../etc' is not a folder name",))
+
+
+def _empty_report(p):
+    (p / "report.yaml").write_text("", encoding="utf-8")
+    return Expect("report.yaml", None, ("the file is empty", "fix: it needs at least: title"))
+
+
+def _no_chapters(p):
+    text = (p / "report.yaml").read_text(encoding="utf-8")
+    start = text.index("chapters:\n")
+    (p / "report.yaml").write_text(text[:start] + "chapters: []\n", encoding="utf-8")
+    return Expect("report.yaml", text[:start].count("\n") + 1,
+                  ("chapters: List should have at least 1 item",))
+
+
+def _empty_chapter(p):
+    (p / INZET).write_text("# nog te schrijven\n", encoding="utf-8")
+    return Expect(INZET, None, ("the file is empty", "title, sections"))
+
+
+def _chapter_file_is_a_folder(p):
+    (p / INZET).unlink()
+    (p / INZET).mkdir()
+    return Expect(INZET, None, ("cannot be read", "fix: make it a readable file"))
+
+
+def _cover_image_missing(p):
+    line = edit(p, "report.yaml", "  motif: aerial-river\n",
+                "  motif: aerial-river\n  image: omslag.jpg\n") + 1
+    return Expect("report.yaml", line, ("cover", "image omslag.jpg not found"))
+
+
+def _image_not_an_image(p):
+    (p / "chapters" / "03-inzetbaarheid" / "foto.png").write_text("geen plaatje")
+    return Expect(INZET, add_photo(p, "foto.png"),
+                  ("image foto.png is not an image that can be read",
+                   "fix: save it again as PNG or JPEG"))
+
+
+def _image_outside(p):
+    return Expect(INZET, add_photo(p, "../../../buiten.png"),
+                  ("image ../../../buiten.png is outside the project folder",))
+
+
+def _image_too_large(p):
+    png(p / "chapters" / "03-inzetbaarheid" / "groot.png", 20_000, 20_000)
+    return Expect(INZET, add_photo(p, "groot.png"),
+                  ("image groot.png is 400 megapixels", "the limit is 50",
+                   "fix: scale it down"))
+
+
+def _image_unreadable(p):
+    if os.geteuid() == 0:
+        pytest.skip("runs as root: chmod 000 does not stop root from reading")
+    path = png(p / "chapters" / "03-inzetbaarheid" / "foto.png", 40, 30)
+    path.chmod(0)
+    return Expect(INZET, add_photo(p, "foto.png"), ("image foto.png cannot be read",))
+
+
+def _font_missing(p):
+    line = edit(p, BRAND, "fonts/Lato-Black.ttf", "fonts/Lato-Zwart.ttf")
+    return Expect(BRAND, line, ("font file fonts/Lato-Zwart.ttf not found",
+                                "fix: put the font under styles/fonts/"))
+
+
+def _font_not_a_font(p):
+    (p / "styles" / "fonts" / "Lato-Black.ttf").write_bytes(b"<html>404 Not Found</html>")
+    line = (p / BRAND).read_text(encoding="utf-8").splitlines().index(
+        "      - {file: fonts/Lato-Black.ttf, weight: 900}") + 1
+    return Expect(BRAND, line, ("font file fonts/Lato-Black.ttf is not a font",))
+
+
+def _font_outside(p):
+    line = edit(p, BRAND, "fonts/Lato-Black.ttf", "/usr/share/fonts/truetype/x.ttf")
+    return Expect(BRAND, line, ("is outside the project folder",
+                                "fix: copy the font into styles/fonts/"))
+
+
+def _font_unreadable(p):
+    if os.geteuid() == 0:
+        pytest.skip("runs as root: chmod 000 does not stop root from reading")
+    (p / "styles" / "fonts" / "Lato-Black.ttf").chmod(0)
+    return Expect(BRAND, None, ("font file fonts/Lato-Black.ttf cannot be read",))
+
+
+def _figure_missing(p):
+    line = edit(p, RESULTATEN, "chart: normen", "chart: normen_oud")
+    return Expect(RESULTATEN, line, ("figures/normen_oud.py does not exist",
+                                     "fix: create figures/normen_oud.py"))
+
+
+def _figure_raises(p):
+    figure(p, "def build(data, theme):\n    raise ValueError('geen normen')\n")
+    return Expect("figures/normen.py", 2, ("ValueError: geen normen", "07-resultaten: sections"))
+
+
+def _figure_returns_none(p):
+    figure(p, '"""Forgets to return."""\n\n\ndef build(data, theme):\n    pass\n')
+    return Expect("figures/normen.py", 4, ("build() returned NoneType, not an Altair chart",
+                                           "07-resultaten: sections[2].blocks[4]"))
+
+
+def _figure_returns_dict(p):
+    figure(p, "def build(data, theme):\n    return {'mark': 'bar'}\n")
+    return Expect("figures/normen.py", 1, ("build() returned dict, not an Altair chart",
+                                           "07-resultaten: sections[2].blocks[4]"))
+
+
+def _figure_syntax_error(p):
+    figure(p, "import altair as alt\n\n\ndef build(data, theme)\n    return None\n")
+    return Expect("figures/normen.py", 4, ("SyntaxError",))
+
+
+def _figure_without_build(p):
+    figure(p, "def draw(data, theme):\n    return None\n")
+    return Expect("figures/normen.py", None, ("has no build(data, theme) function",))
+
+
+def _figure_invalid_vega_lite(p):
+    # Altair accepts it; Vega cannot parse the expression when it draws the chart.
+    figure(p, "import altair as alt\n\n\ndef build(data, theme):\n"
+              "    rows = [{'a': 1}]\n"
+              "    return alt.Chart(alt.Data(values=rows)).mark_bar().encode(x='b:Q')"
+              ".transform_calculate(b='datum.a +* 2')\n")
+    return Expect("figures/normen.py", None, ("Vega-Lite cannot draw the chart",
+                                              "07-resultaten: sections[2].blocks[4]",
+                                              "fix: fix the chart the module builds"))
+
+
+def _figure_reads_a_file(p):
+    figure(p, "import altair as alt\n\n\ndef build(data, theme):\n"
+              "    return alt.Chart(alt.UrlData('file:///etc/passwd')).mark_text()"
+              ".encode(text='a:N')\n")
+    return Expect("figures/normen.py", None, ("reads its data from file:///etc/passwd",
+                                              "charts read no URLs or files"))
+
+
+def _figure_wrong_column(p):
+    csv_file(p, "year,aantal\n2017,90\n2018,75\n")
+    return Expect("figures/hic_trend.py", None, ("KeyError: 'jaar'",
+                                                 "series columns year, aantal"))
+
+
+def _table_column_missing(p):
+    line = add_table(p, "jaar: Jaar, aantall: Aantal")
+    return Expect(RESULTATEN, line, ("column 'aantall' is not in data/overvallen.csv",
+                                     "did you mean 'aantal'?"))
+
+
+def _csv_decimal_comma(p):
+    csv_file(p, 'jaar,aantal\n2017,90\n2018,"75,5"\n')
+    return Expect(OVERVALLEN, 3, ("'75,5' is not a number as written",
+                                  "fix: write a plain number"))
+
+
+def _csv_word_in_numbers(p):
+    csv_file(p, "jaar,aantal\n2017,90\n2018,onbekend\n2019,60\n")
+    return Expect(OVERVALLEN, 3, ("column 'aantal' mixes numbers and text ('onbekend')",))
+
+
+def _csv_empty(p):
+    csv_file(p, b"")
+    return Expect(OVERVALLEN, None, ("empty CSV: no header row",))
+
+
+def _csv_header_only(p):
+    csv_file(p, "jaar,aantal\n")
+    return Expect(OVERVALLEN, 1, ("CSV has a header but no rows",))
+
+
+def _csv_latin1(p):
+    csv_file(p, "jaar,aantal,bron\n2017,90,CBS\n2018,75,Politié\n".encode("latin-1"))
+    return Expect(OVERVALLEN, 3, ("not UTF-8", "fix: save the CSV as UTF-8"))
+
+
+def _csv_ragged_row(p):
+    csv_file(p, "jaar,aantal\n2017,90\n2018\n")
+    return Expect(OVERVALLEN, 3, ("different number of cells than the header",))
+
+
+def _csv_duplicate_header(p):
+    csv_file(p, "jaar,aantal,aantal\n2017,90,1\n")
+    return Expect(OVERVALLEN, 1, ("the column 'aantal' twice",))
+
+
+def _csv_outside(p):
+    line = edit(p, RESULTATEN, "file: data/overvallen.csv", "file: ../../../../etc/passwd")
+    return Expect(RESULTATEN, line - 1, ("series file passwd is outside the project folder",))
+
+
+def _csv_too_many_rows(p):
+    csv_file(p, "jaar,aantal\n" + "".join(f"{i},{i % 97}\n" for i in range(50_000)))
+    line = (p / RESULTATEN).read_text(encoding="utf-8").splitlines().index("  overvallen:") + 1
+    return Expect(RESULTATEN, line, ("data/overvallen.csv has more than 10,000 rows",
+                                     "the limit is 10,000", "fix: aggregate"))
+
+
+def _template_syntax(p):
+    line = edit(p, CHAPTER_HTML, "{% block body %}", "{% block body %}{% if %}")
+    return Expect(CHAPTER_HTML, line, ("template syntax error", "fix: fix the Jinja2 syntax"))
+
+
+def _chapter_template_syntax(p):
+    (p / "chapters" / "03-inzetbaarheid" / "chapter.html").write_text(
+        '{% extends "layout/chapter.html" %}\n\n{% block opener %}\n{{ chapter.data.title }\n'
+        "{% endblock %}\n", encoding="utf-8")
+    return Expect("chapters/03-inzetbaarheid/chapter.html", 4, ("template syntax error",))
+
+
+def _template_undefined(p):
+    line = edit(p, CHAPTER_HTML, "{% block body %}", "{% block body %}{{ ondertitel }}")
+    return Expect(CHAPTER_HTML, line, ("undefined value: 'ondertitel' is undefined",))
+
+
+def _template_expression_fails(p):
+    line = edit(p, CHAPTER_HTML, "{% block body %}", "{% block body %}{{ 1 / 0 }}")
+    return Expect(CHAPTER_HTML, line, ("ZeroDivisionError", "fix: fix the expression"))
+
+
+def _template_unknown_number(p):
+    line = edit(p, CHAPTER_HTML, "{% block body %}", "{% block body %}{{ number('nope') }}")
+    return Expect(CHAPTER_HTML, line, ("KeyError: 'nope'",))
+
+
+def _template_include_missing(p):
+    line = edit(p, CHAPTER_HTML, "{% block body %}", "{% block body %}{% include 'kader.html' %}")
+    return Expect(CHAPTER_HTML, line, ("template 'kader.html' not found",
+                                       "fix: create layout/kader.html"))
+
+
+def _template_include_escape(p):
+    line = edit(p, CHAPTER_HTML, "{% block body %}",
+                "{% block body %}{% include '../../../etc/passwd' %}")
+    return Expect(CHAPTER_HTML, line, ("not found", "read from layout/ and chapters/ only"))
+
+
+def _strict_css_error(p):
+    css = p / "styles" / "components.css"
+    line = css.read_text(encoding="utf-8").count("\n") + 2
+    with css.open("a", encoding="utf-8") as stream:
+        stream.write("\n.kpi { colr: red; }\n")
+    return Expect("", None, ("styles/components.css: Ignored `colr: red`", f"at {line}:",
+                             "unknown property"))
+
+
+CASES: dict[str, Callable[[Path], Expect]] = {
+    name.lstrip("_").replace("_", " "): case for name, case in list(globals().items())
+    if name.startswith("_") and callable(case) and case.__module__ == __name__
+    and not name.startswith("__")
+}
+STRICT = {"strict css error"}  # cases that fail only under --strict
+
+
+def test_the_catalogue_is_large():
+    assert len(CASES) >= 40
+
+
+@pytest.fixture
+def warm(project, pdf_path) -> Path:
+    """The project with the charts of the session build in its cache."""
+    charts = pdf_path.parent.parent / ".almanac-cache" / "charts"
+    shutil.copytree(charts, project / ".almanac-cache" / "charts")
+    return project
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_bad_input(kind, warm, earlier, capsys):  # noqa: F811 (fixture)
+    expect = CASES[kind](warm)
+    started = time.perf_counter()
+    args = ["build", str(warm), "-q"] + (["--strict"] if kind in STRICT else [])
+    code = main(args)
+    output = capsys.readouterr()
+    message = output.err + output.out
+    assert code == 1, message
+    assert time.perf_counter() - started < 60
+    assert "Traceback" not in message
+    if expect.file:
+        location = f"{expect.file}:{expect.line}:" if expect.line else f"{expect.file}:"
+        assert location in message, message
+    for phrase in expect.phrases:
+        assert phrase in message, message
+    assert "nothing was written" in message
+    assert "fix: " in message or kind in STRICT
+    assert snapshot(warm / "output") == earlier  # the earlier PDF is untouched
+
+
+def test_a_css_error_is_a_warning_naming_the_file(warm, capsys):
+    expect = _strict_css_error(warm)
+    assert main(["build", str(warm), "-q"]) == 0
+    err = capsys.readouterr().err
+    for phrase in expect.phrases:
+        assert phrase in err
+
+
+ODDITIES = (
+    "RTL \u200fמשטרה\u200f en \u202eomgekeerd\u202c, Arabisch: الشرطة في ليمبورخ",
+    "emoji 👮🏽‍♀️ 👩‍👩‍👧‍👦 🇳🇱 ❤️ met zero-width joiner a\u200db en non-joiner a\u200cb",
+    "zero-width space\u200bhier, soft\u00adhyphen, BOM\ufeffmidden, combining e\u0301\u0301\u0301",
+    "CJK 警察年度报告 and 𝕄𝕒𝕥𝕙 and \U0001F9EA and replacement \ufffd and tab\tin text",
+)
+
+
+def test_text_with_every_unicode_oddity_still_lays_out(project):
+    from almanac.pipeline import build
+    from almanac.reporter import BufferReporter
+
+    word = "Politieondersteuningsmedewerker" * 323  # a 10 013-character word
+    prose = "\n\n".join(ODDITIES + (f"Lang woord: {word}.",))
+    text = (project / INZET).read_text(encoding="utf-8")
+    start = text.index("sections:\n")
+    block = "      - type: prose\n        text: |\n" + "".join(
+        f"          {line}\n" if line else "\n" for line in prose.splitlines())
+    (project / INZET).write_text(
+        text[:start].replace("title: Inzetbaarheid", 'title: "Inzet \u200f👮🏽‍♀️ \u202eR\u202c"')
+        + "sections:\n  - title: Vreemde tekens \u200d🇳🇱\n    blocks:\n" + block
+        + text[start + len("sections:\n"):], encoding="utf-8")
+    result = build(project, reporter=BufferReporter())
+    assert len(PdfReader(result.path).pages) == result.pages > 10
+    content = subprocess.run(["pdftotext", str(result.path), "-"], capture_output=True,
+                             text=True, check=True, timeout=60).stdout
+    assert "الشرطة في ليمبورخ" in content and "警察年度报告" in content
+    # every letter, hyphenated across lines and pages (running heads interrupt it)
+    assert squash(content).count("politieondersteuningsmedewerker") >= 310

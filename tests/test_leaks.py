@@ -1,0 +1,252 @@
+"""No build reads outside the project or makes a network request, whatever the
+data, Markdown, templates, CSS, SVG images or figure modules say."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from almanac.archive import embedded_files
+from almanac.cli import main
+from almanac.pipeline import build, publish
+from almanac.reporter import BufferReporter
+from test_bad_inputs import INZET, OVERVALLEN, RESULTATEN, add_photo, figure, png
+from test_errors import edit
+from test_safety import server  # noqa: F401 (fixture)
+
+
+def secrets(folder: Path) -> dict[str, Path]:
+    """Files outside the project, each with its own marker text."""
+    folder.mkdir(exist_ok=True)
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40">' \
+          '<text x="0" y="20">{}</text></svg>'
+    made = {
+        "svg": ("geheim.svg", svg.format("LEAK-SVG")),
+        "css": ("geheim.css", 'body::before { content: "LEAK-CSS"; }'),
+        "html": ("geheim.html", "<p>LEAK-HTML</p>"),
+        "csv": ("geheim.csv", "jaar,aantal\nLEAK-CSV,1\n"),
+        "yaml": ("geheim.yaml", "title: LEAK-YAML\nsections: [{blocks: []}]\n"),
+        "txt": ("geheim.txt", "LEAK-TXT"),
+    }
+    paths = {}
+    for kind, (name, body) in made.items():
+        paths[kind] = folder / name
+        paths[kind].write_text(body, encoding="utf-8")
+    paths["png"] = png(folder / "geheim.png", 64, 64)
+    paths["font"] = folder / "geheim.ttf"
+    paths["font"].write_bytes((Path(__file__).parent.parent / "styles" / "fonts"
+                               / "Lato-Black.ttf").read_bytes())
+    return paths
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+
+
+def assert_nothing_leaked(text: str) -> None:
+    for marker in ("LEAK-SVG", "LEAK-CSS", "LEAK-HTML", "LEAK-CSV", "LEAK-YAML", "LEAK-TXT",
+                   "root:x:0:0"):
+        assert marker not in text
+
+
+def test_markdown_templates_css_and_svg_cannot_reach_out(project, server, tmp_path):
+    url, requests = server
+    outside = secrets(tmp_path / "buiten")
+    up = "../" * 8 + str(outside["svg"]).lstrip("/")  # a relative path out of the project
+    attempts = []
+
+    # Markdown prose: images and links to files, other folders and the network.
+    markdown = [f"![a]({outside['svg'].as_uri()})", f"![b]({up})", f"![c]({url}/md.svg)",
+                f"[d]({outside['txt'].as_uri()})", f"<{url}/autolink>",
+                f'<img src="{url}/raw.svg">', f"![e](file:///etc/passwd)",
+                f"[f]: {url}/ref.svg\n\n![f][f]"]
+    attempts += markdown
+    edit(project, INZET, "          2021 stond in het teken",
+         "          " + "\n\n          ".join(m.replace("\n", "\n          ") for m in markdown)
+         + "\n\n          2021 stond in het teken")
+
+    # A chapter's own template: images, stylesheets, objects, relative escapes.
+    template = [f'<img src="{outside["svg"].as_uri()}">', f'<img src="{up}">',
+                f'<img src="{url}/tpl.svg">', f'<link rel="stylesheet" href="{url}/tpl.css">',
+                f'<link rel="stylesheet" href="{outside["css"].as_uri()}">',
+                f'<object data="{url}/object.svg"></object>',
+                f'<embed src="{outside["svg"].as_uri()}">',
+                f'<iframe src="{outside["html"].as_uri()}"></iframe>',
+                f'<div style="background: url({url}/style.png)">x</div>',
+                f'<img src="{url.replace("http:", "https:")}/tls.png">']
+    attempts += template
+    (project / "chapters" / "03-inzetbaarheid" / "chapter.html").write_text(
+        '{% extends "layout/chapter.html" %}\n{% block body %}\n' + "\n".join(template)
+        + "\n{{ super() }}\n{% endblock %}\n", encoding="utf-8")
+
+    # CSS: @import, backgrounds, fonts; absolute, relative and remote.
+    css = project / "styles" / "components.css"
+    imports = [f'@import url("{url}/import.css");',
+               f'@import url("{outside["css"].as_uri()}");',
+               '@import url("../../buiten/geheim.css");']
+    rules = [f".prose {{ background-image: url('{url}/bg.png'); }}",
+             f".kpi {{ background-image: url('{outside['svg'].as_uri()}'); }}",
+             f"@font-face {{ font-family: Lek; src: url('{url}/font.woff2'); }}",
+             f"@font-face {{ font-family: Lek2; src: url('{outside['font'].as_uri()}'); }}",
+             "@font-face { font-family: Lek3; src: url('../../buiten/geheim.ttf'); }",
+             "h2 { font-family: Lek, Lek2, Lek3, sans-serif; }",
+             f".facts {{ list-style-image: url('{url}/bullet.svg'); }}"]
+    attempts += imports + rules
+    css.write_text("\n".join(imports) + "\n" + css.read_text(encoding="utf-8") + "\n"
+                   + "\n".join(rules) + "\n", encoding="utf-8")
+
+    # An SVG image used by the report that refers to the network and to files outside.
+    svg_refs = [f'<image href="{url}/svg-image.png" width="10" height="10"/>',
+                f'<image xlink:href="{outside["png"].as_uri()}" width="10" height="10"/>',
+                f'<image href="{outside["svg"].as_uri()}" width="200" height="40"/>',
+                f'<use href="{outside["svg"].as_uri()}#x"/>',
+                f'<style>@import url("{url}/svg.css");</style>',
+                f'<rect width="5" height="5" fill="url({url}/paint.svg#p)"/>',
+                f'<filter id="f"><feImage href="{url}/fe.png"/></filter>'
+                '<rect width="5" height="5" filter="url(#f)"/>']
+    attempts += svg_refs
+    (project / "chapters" / "03-inzetbaarheid" / "foto.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        'width="1200" height="700"><rect width="1200" height="700" fill="#15396B"/>'
+        + "".join(svg_refs) + "</svg>", encoding="utf-8")
+    add_photo(project, "foto.svg")
+
+    reporter = BufferReporter()
+    result = build(project, reporter=reporter)
+    assert requests == []  # the loopback server heard nothing
+    text = pdf_text(result.path)
+    assert_nothing_leaked(text)
+    refused = [w for w in reporter.warnings if "refused" in w]
+    assert any("127.0.0.1" in w for w in refused) and any("buiten" in w for w in refused)
+    assert len(attempts) >= 30
+
+
+def test_a_strict_build_refuses_the_first_remote_reference(project, server, capsys):
+    url, requests = server
+    css = project / "styles" / "components.css"
+    css.write_text(f'@import url("{url}/import.css");\n' + css.read_text(encoding="utf-8"))
+    assert main(["build", str(project), "--strict", "-q"]) == 1
+    assert "refused" in capsys.readouterr().err
+    assert requests == []
+
+
+def _link(project: Path, relative: str, target: Path) -> Path:
+    link = project / relative
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.exists() or link.is_symlink():
+        link.unlink()
+    link.symlink_to(target)
+    return link
+
+
+# Each breaks out of the project through the data; (file of the message, phrase).
+DATA_ESCAPES = {
+    "series path": lambda p, s: (edit(p, RESULTATEN, "file: data/overvallen.csv",
+                                      f"file: {s['csv']}"),
+                                 (RESULTATEN, "outside the project folder")),
+    "series ../": lambda p, s: (edit(p, RESULTATEN, "file: data/overvallen.csv",
+                                     "file: ../../../buiten/geheim.csv"),
+                                (RESULTATEN, "outside the project folder")),
+    "series link": lambda p, s: (_link(p, OVERVALLEN, s["csv"]),
+                                 (RESULTATEN, "outside the project folder")),
+    "image link": lambda p, s: (_link(p, "chapters/03-inzetbaarheid/foto.png", s["png"]),
+                                add_photo(p, "foto.png"),
+                                (INZET, "outside the project folder")),
+    "cover image": lambda p, s: (edit(p, "report.yaml", "  motif: aerial-river\n",
+                                      f"  motif: aerial-river\n  image: {s['svg']}\n"),
+                                 ("report.yaml", "outside the project folder")),
+    "chapter link": lambda p, s: (_link(p, "chapters/08-buiten", s["yaml"].parent),
+                                  (s["yaml"].parent / "chapter.yaml").write_text(
+                                      s["yaml"].read_text()),
+                                  edit(p, "report.yaml", "  - 07-resultaten\n",
+                                       "  - 07-resultaten\n  - 08-buiten\n"),
+                                  ("report.yaml", "links to a folder outside the project")),
+    "chapter ../": lambda p, s: (edit(p, "report.yaml", "  - 07-resultaten\n",
+                                      "  - 07-resultaten\n  - ../../buiten\n"),
+                                 ("report.yaml", "is not a folder name")),
+    "brand path": lambda p, s: (edit(p, "report.yaml", "brand: styles/brand.yaml",
+                                     f"brand: {s['yaml']}"),
+                                ("report.yaml", "brand file")),
+    "font path": lambda p, s: (edit(p, "styles/brand.yaml", "fonts/Lato-Black.ttf",
+                                    str(s["font"])),
+                               ("styles/brand.yaml", "outside the project folder")),
+    "font link": lambda p, s: (_link(p, "styles/fonts/Lato-Black.ttf", s["font"]),
+                               ("styles/brand.yaml", "outside the project folder")),
+    "profile path": lambda p, s: (edit(p, "styles/brand.yaml", "color/FOGRA39L.icc",
+                                       str(s["txt"])),
+                                  ("styles/brand.yaml", "outside the project folder")),
+    "template include": lambda p, s: (edit(p, "layout/chapter.html", "{% block body %}",
+                                           "{% block body %}{% include '../../buiten/"
+                                           "geheim.html' %}"),
+                                      ("layout/chapter.html", "not found")),
+    "template link": lambda p, s: (_link(p, "layout/kader.html", s["html"]),
+                                   edit(p, "layout/chapter.html", "{% block body %}",
+                                        "{% block body %}{% include 'kader.html' %}"),
+                                   ("layout/chapter.html", "template 'kader.html' not found")),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DATA_ESCAPES))
+def test_data_cannot_point_outside_the_project(kind, project, tmp_path, capsys):
+    outside = secrets(tmp_path / "buiten")
+    *_, (relative, phrase) = DATA_ESCAPES[kind](project, outside)
+    assert main(["build", str(project), "-q"]) == 1
+    output = capsys.readouterr()
+    message = output.err + output.out
+    assert f"{relative}:" in message and phrase in message, message
+    assert "Traceback" not in message
+    assert_nothing_leaked(message)
+    assert not list((project / "output").glob("*.pdf")) if (project / "output").exists() \
+        else True
+
+
+def test_a_figure_module_cannot_fetch_chart_data(project, server, capsys):
+    url, requests = server
+    figure(project, "import altair as alt\n\n\ndef build(data, theme):\n"
+                    f"    return alt.Chart(alt.UrlData('{url}/data.csv')).mark_bar()"
+                    ".encode(x='aantal:Q', y='jaar:N')\n")
+    assert main(["build", str(project), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "figures/normen.py:" in err and "07-resultaten: sections[2].blocks[4]" in err
+    assert f"reads its data from {url}/data.csv" in err and "charts read no URLs" in err
+    assert requests == []
+
+
+def test_vl_convert_itself_refuses_urls(server):
+    """The second line of defence: vl-convert is called with allowed_base_urls=[]."""
+    import vl_convert
+
+    url, requests = server
+    with pytest.raises(ValueError, match="not allowed"):
+        vl_convert.vegalite_to_svg({"data": {"url": f"{url}/d.csv"}, "mark": "bar"},
+                                   allowed_base_urls=[])
+    svg = vl_convert.vegalite_to_svg(
+        {"data": {"values": [{"a": 1}]}, "mark": "image",
+         "encoding": {"url": {"value": f"{url}/mark.png"}}}, allowed_base_urls=[])
+    assert svg.startswith("<svg")
+    assert requests == []
+
+
+def test_a_chart_image_mark_is_not_fetched(project, server):
+    url, requests = server
+    figure(project, "import altair as alt\n\n\ndef build(data, theme):\n"
+                    "    rows = [{'x': 1, 'y': 1}]\n"
+                    "    return alt.Chart(alt.Data(values=rows)).mark_image(width=20, height=20)"
+                    f".encode(x='x:Q', y='y:Q', url=alt.value('{url}/mark.png'))\n")
+    reporter = BufferReporter()
+    build(project, reporter=reporter)
+    assert requests == []
+
+
+def test_publish_embeds_no_file_from_outside(project, tmp_path):
+    outside = secrets(tmp_path / "buiten")
+    _link(project, "layout/geheim.txt", outside["txt"])
+    _link(project, "chapters/07-resultaten/data/extra.csv", outside["csv"])
+    published = publish(project)
+    files = embedded_files(PdfReader(published.pdf))
+    assert "layout/geheim.txt" not in files and "chapters/07-resultaten/data/extra.csv" not in files
+    assert not any(b"LEAK" in body for body in files.values())
