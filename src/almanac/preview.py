@@ -170,7 +170,7 @@ class Preview:
         from watchfiles import watch
 
         paths = [self.root / name for name in WATCHED if (self.root / name).exists()]
-        for _ in watch(*paths, stop_event=stop, debounce=60, step=20,
+        for _ in watch(*paths, stop_event=stop, debounce=20, step=10,
                        watch_filter=_source_filter, yield_on_timeout=False,
                        raise_interrupt=False):
             self.rebuild()
@@ -197,10 +197,11 @@ def _only_chapter(report, slug: str):
 
 def _runs(numbers: list[int], size: int = 4) -> list[tuple[int, int]]:
     """Consecutive page numbers as (first, last) runs of at most ``size`` pages, in
-    page order: the first pages are drawn (and shown) first."""
+    page order: the first changed page alone, so that it is shown first."""
     runs: list[list[int]] = []
     for number in numbers:
-        if runs and number == runs[-1][1] + 1 and runs[-1][1] - runs[-1][0] + 1 < size:
+        if len(runs) > 1 and number == runs[-1][1] + 1 \
+                and runs[-1][1] - runs[-1][0] + 1 < size:
             runs[-1][1] = number
         else:
             runs.append([number, number])
