@@ -12,6 +12,7 @@ never a file of the project or of the machine — so a request for
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -112,6 +113,8 @@ class Preview:
                 return self._publish(error=[{"file": "", "line": None, "where": None,
                                              "message": f"could not draw the pages: {exc}",
                                              "hint": "is poppler-utils (pdftoppm) installed?"}])
+            del made
+            gc.collect()  # now, while the designer looks, not during the next build
             return state
 
     def _publish(self, **changes) -> State:
