@@ -15,6 +15,11 @@ from . import __version__
 from .errors import ReportError
 
 
+def _project_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", nargs="?", default=".", metavar="PROJECT_DIR",
+                        help="the report folder (default: the current folder)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="almanac", description="Typeset a branded annual-report PDF from structured data.")
@@ -24,8 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build the report into a PDF",
                                 description="Build the report in PROJECT_DIR into a PDF and "
                                 "print the path of the PDF it wrote.")
-    build.add_argument("project", nargs="?", default=".", metavar="PROJECT_DIR",
-                       help="the report folder (default: the current folder)")
+    _project_argument(build)
     build.add_argument("-o", "--output", metavar="FILE", help="where to write the PDF "
                        "(default: output/<title>.pdf in the report folder)")
     build.add_argument("--edition", choices=("screen", "print"), default="screen",
@@ -42,8 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Build a specimen PDF: the brand's colours (screen and print values), "
         "type scale and every layout component, from layout/specimen/, with the "
         "report's styles. Prints the path of the PDF.")
-    specimen.add_argument("project", nargs="?", default=".", metavar="PROJECT_DIR",
-                          help="the report folder (default: the current folder)")
+    _project_argument(specimen)
     specimen.add_argument("-o", "--output", metavar="FILE",
                           help="where to write the PDF (default: output/specimen.pdf)")
     specimen.add_argument("--edition", choices=("screen", "print"), default="screen")
@@ -54,8 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve the report's pages in a spread view on a local address, "
         "watch report.yaml, styles/, layout/, chapters/ and figures/, rebuild on every "
         "change and refresh open browser tabs. Ctrl-C stops it.")
-    preview.add_argument("project", nargs="?", default=".", metavar="PROJECT_DIR",
-                         help="the report folder (default: the current folder)")
+    _project_argument(preview)
     preview.add_argument("--port", type=int, default=8765,
                          help="port to listen on (default 8765; 0 picks a free one)")
     preview.add_argument("--host", default="127.0.0.1",
@@ -69,8 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Build the archival edition into output/<year>/<version>/: a PDF/A-3a "
         "file with every input embedded, and manifest.json. An edition is never "
         "rewritten: the same inputs leave it as it is, other inputs are refused.")
-    publish.add_argument("project", nargs="?", default=".", metavar="PROJECT_DIR",
-                         help="the report folder (default: the current folder)")
+    _project_argument(publish)
     publish.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
     verify = commands.add_parser(
@@ -101,15 +102,13 @@ def _parser() -> argparse.ArgumentParser:
         "editions", help="list the archived editions",
         description="List the editions under output/: version, date, pages, size, "
         "SHA-256 and whether they verify.")
-    editions.add_argument("project", nargs="?", default=".", metavar="PROJECT_DIR",
-                          help="the report folder (default: the current folder)")
+    _project_argument(editions)
     editions.add_argument("--json", action="store_true", help="machine-readable output")
 
     check = commands.add_parser("check", help="validate the report's data only",
                                 description="Validate report.yaml, the brand, every chapter "
                                 "and figure reference, without typesetting.")
-    check.add_argument("project", nargs="?", default=".", metavar="PROJECT_DIR",
-                       help="the report folder (default: the current folder)")
+    _project_argument(check)
     check.add_argument("-q", "--quiet", action="store_true", help="print nothing when valid")
     return parser
 
