@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -588,3 +589,14 @@ def test_text_with_every_unicode_oddity_still_lays_out(project):
     assert "الشرطة في ليمبورخ" in content and "警察年度报告" in content
     # every letter, hyphenated across lines and pages (running heads interrupt it)
     assert squash(content).count("politieondersteuningsmedewerker") >= 310
+
+
+def test_chart_labels_with_control_characters_still_draw(project):
+    """vl-convert aborts the whole process on a NUL or U+FFFE in chart text; the
+    build cleans the chart's text first. (A separate process: an abort is a crash.)"""
+    edit(project, RESULTATEN, "          norm_cs: Aangepakte CS\n",
+         '          norm_cs: "Aangepakte\\0 CS \\uFFFE\\u2028 \\x1b[31m"\n')
+    result = subprocess.run([sys.executable, "-m", "almanac", "build", str(project), "-q"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert len(PdfReader(result.stdout.strip()).pages) > 20

@@ -15,6 +15,7 @@ import importlib.util
 import json
 import multiprocessing
 import os
+import re
 import sys
 import threading
 import traceback
@@ -182,6 +183,7 @@ class ChartRenderer:
                 f"the chart reads its data from {url[:200]}; charts read no URLs or files",
                 path, None, "give the data to the block as numbers: or series: (a CSV in "
                 "the chapter folder) and use data.numbers or data.rows", block_name))
+        spec = _svg_safe(spec)
         if data.illustrative and "title" not in spec:
             spec["title"] = {"text": ILLUSTRATIVE_LABEL.upper(), "fontSize": 10,
                              "fontWeight": 700, "color": self.theme.colors["accent"],
@@ -337,11 +339,14 @@ class ChartJob:
             failure.append(exc)
 
     def _too_slow(self, key: str) -> Problem:
+        return self._chart_problem(key, f"drawing the charts took over {WORKER_TIMEOUT} s",
+                                   "simplify the figure module or its data")
+
+    def _chart_problem(self, key: str, message: str, hint: str) -> Problem:
+        """A problem with the chart ``key``, naming its figure module and block."""
         plan = self.missing[key]
-        return Problem(f"drawing the charts took over {WORKER_TIMEOUT} s",
-                       self.renderer.report.root / "figures" / f"{plan.block.chart}.py", None,
-                       "simplify the figure module or its data",
-                       f"{plan.chapter.slug}: {plan.where}")
+        return Problem(message, self.renderer.report.root / "figures" / f"{plan.block.chart}.py",
+                       None, hint, f"{plan.chapter.slug}: {plan.where}")
 
     def _draw(self, plan: Planned) -> None:
         _write_text(self.store / f"{plan.key}.svg", self.renderer.convert(plan))
@@ -372,8 +377,11 @@ class ChartJob:
                 break
             try:
                 kind, value = self._receive.recv()
-            except EOFError:
-                self.problems.append(Problem("the chart worker process died"))
+            except EOFError:  # it drew the charts in order: the first one not done
+                culprit = next(k for k in self.missing if k in self._pending)
+                self.problems.append(self._chart_problem(
+                    culprit, "the chart worker process died drawing this chart",
+                    "simplify the figure module or its data (vl-convert failed on it)"))
                 self._stop()
                 break
             if kind == "done":
@@ -434,6 +442,23 @@ def _data_hint(exc: Exception, data: FigureData) -> str | None:
     return ("the block's data has no " + repr(exc.args[0] if exc.args else "") + "; it has "
             + ("; ".join(have) or "no numbers and no series")
             + " — fix the module, the block's numbers:/series:, or the CSV header")
+
+
+# Characters vl-convert cannot put in an SVG or a Vega expression: it fails, or
+# aborts the whole process (a Rust panic), on control characters and U+FFFE.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_LINE_SEPARATORS = re.compile("[\u2028\u2029]")
+
+
+def _svg_safe(value):
+    """``value`` (a Vega-Lite spec) with every string cleaned of _UNSAFE characters."""
+    if isinstance(value, str):
+        return _LINE_SEPARATORS.sub(" ", _UNSAFE.sub("", value))
+    if isinstance(value, dict):
+        return {_svg_safe(key): _svg_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_svg_safe(item) for item in value]
+    return value
 
 
 def _data_url(spec) -> str | None:

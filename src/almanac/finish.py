@@ -70,7 +70,8 @@ def finish_pdf(pdf: bytes, report: Report) -> Finished:
     if root.get("/PageMode") != "/UseOutlines":
         raise FinishError("the catalogue finisher did not run")
     titles = outline_titles(reader)
-    missing = [c.data.title for c in report.chapters if c.data.title not in titles]
+    shown = {title.replace("\u200b", "") for title in titles}  # render.breakable's spaces
+    missing = [c.data.title for c in report.chapters if c.data.title not in shown]
     if missing:
         raise FinishError(f"chapters missing from the PDF outline: {missing}")
     return Finished(pdf=pdf, pages=int(root["/Pages"]["/Count"]), outline=titles)

@@ -8,14 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, field_validator,
+                      model_validator)
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 HEX_PATTERN = r"^#[0-9a-fA-F]{6}$"
+
+
+def _one_line(value: str) -> str:
+    """A title as the PDF shows it (metadata, outline): runs of spaces, tabs and
+    line breaks become one space; not empty; no control characters."""
+    value = re.sub(r"[ \t\n\r\f\v]+", " ", value).strip()
+    if not value:
+        raise ValueError("is empty; write the text")
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
+    if bad is not None:
+        raise ValueError(f"contains the control character U+{ord(bad):04X}; remove it")
+    return value
+
+
+Line = Annotated[str, AfterValidator(_one_line)]
 
 
 class Strict(BaseModel):
@@ -43,12 +60,12 @@ class Edition(Strict):
 class Manifest(Strict):
     """``report.yaml``: what the report is and which chapters it has, in order."""
 
-    title: str
+    title: Line
     subtitle: str | None = None
-    organisation: str = Field(description="Author of the PDF and owner of the report.")
+    organisation: Line = Field(description="Author of the PDF and owner of the report.")
     year: int = Field(ge=1900, le=2200, description="The year the report is about.")
     language: str = Field("nl", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
-    subject: str = Field(description="One sentence; the PDF's subject.")
+    subject: Line = Field(description="One sentence; the PDF's subject.")
     keywords: list[str] = []
     edition: Edition
     brand: str = Field("styles/brand.yaml", description="Brand file, relative to the project.")
@@ -290,7 +307,7 @@ class Section(Strict):
 class ChapterData(Strict):
     """``chapters/NN-slug/chapter.yaml``."""
 
-    title: str
+    title: Line
     short_title: str | None = Field(None, description="For the running header, if shorter.")
     lead: str | None = Field(None, description="Markdown shown on the chapter opener.")
     opener: Photo | None = None
