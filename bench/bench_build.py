@@ -26,7 +26,8 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-PARTS = ("report.yaml", "chapters", "figures", "layout", "styles")
+from _project import copy_project
+
 WEASYPRINT_ALONE = (
     "import sys; from weasyprint import HTML; "
     "HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3])"
@@ -51,15 +52,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        project = Path(tmp) / "project"
-        project.mkdir()
-        for name in PARTS:
-            source = args.project / name
-            if source.is_dir():
-                shutil.copytree(source, project / name,
-                                ignore=shutil.ignore_patterns("__pycache__"))
-            else:
-                shutil.copy2(source, project / name)
+        project = copy_project(args.project, Path(tmp) / "project")
         pdf, html, alone_pdf = Path(tmp) / "r.pdf", Path(tmp) / "r.html", Path(tmp) / "w.pdf"
         script = Path(sys.executable).with_name("almanac")  # the console script users run
         command = [str(script)] if script.exists() else [sys.executable, "-m", "almanac"]

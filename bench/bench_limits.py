@@ -18,26 +18,15 @@ chart worker (getrusage of the waited-for children).
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-PARTS = ("report.yaml", "chapters", "figures", "layout", "styles")
+from _project import copy_project
+
 RESULTATEN = Path("chapters") / "07-resultaten"
-
-
-def copy(source: Path, target: Path) -> Path:
-    target.mkdir(parents=True)
-    for name in PARTS:
-        if (source / name).is_dir():
-            shutil.copytree(source / name, target / name,
-                            ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source / name, target / name)
-    return target
 
 
 def series(project: Path, rows: int) -> None:
@@ -113,7 +102,7 @@ def main() -> None:
     print(f"{'case':11}{'exit':>5}{'seconds':>9}{'peak MiB':>10}  message")
     for name in args.cases.split(","):
         with tempfile.TemporaryDirectory() as tmp:
-            project = copy(args.project, Path(tmp) / "project")
+            project = copy_project(args.project, Path(tmp) / "project")
             CASES[name](project)
             code, seconds, peak, message = measure(command + ["build", str(project), "-q"])
         print(f"{name:11}{code:5}{seconds:9.1f}{peak / 1024:10.0f}  {message[:90]}")

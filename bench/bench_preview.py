@@ -25,21 +25,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from _project import copy_project
 from almanac.preview import Preview, make_server
 
-PARTS = ("report.yaml", "chapters", "figures", "layout", "styles")
 RULE = "\n/* bench */ h2 {{ letter-spacing: {}em; }}\n"
-
-
-def copy_project(source: Path, target: Path) -> Path:
-    target.mkdir()
-    for name in PARTS:
-        if (source / name).is_dir():
-            shutil.copytree(source / name, target / name,
-                            ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source / name, target / name)
-    return target
 
 
 def loop(project: Path, chapter: str | None, rounds: int) -> tuple[list[float], int]:
