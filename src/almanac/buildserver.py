@@ -1,0 +1,236 @@
+"""Each build in a fresh process, forked from a warm, single-threaded one.
+
+A long-running preview must not let one build affect the next: WeasyPrint's
+native libraries keep about a megabyte per document for the life of the
+process, a crash in them would take the server down, and a build that hangs
+would hang it. So the preview starts a *build server* once: a new interpreter
+(``python -m almanac.buildserver``) that imports WeasyPrint, warms its font
+machinery and waits for requests on a socket. Each request runs in a child
+forked from it — already warm, started in milliseconds — and the child's memory
+goes back to the system when it exits. A child that dies or runs too long
+becomes an error message, and the server goes on.
+
+The server is a fresh interpreter, not a fork of the preview: a fork would copy
+the preview's threads' locks and, worse, a running vl-convert engine (which
+deadlocks in a forked child); the server has no threads at all.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import traceback
+
+_HEADER = struct.Struct("!Q")
+
+
+class BuildCrashed(RuntimeError):
+    """The build process died, ran too long or could not be reached."""
+
+
+def available() -> bool:
+    return hasattr(os, "fork") and hasattr(socket, "socketpair")
+
+
+class BuildServer:
+    """Runs ``function(*args)`` in a fresh fork of a warm process, one at a time."""
+
+    def __init__(self, warm=None):
+        """Start the server; ``warm()`` runs in it once, before the first build."""
+        self._lock = threading.Lock()
+        self._pid_lock = threading.Lock()
+        self._child: int | None = None  # the running build, for kill()
+        ours, theirs = socket.socketpair()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "almanac.buildserver", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+        theirs.close()
+        self._socket = ours
+        # It finds the same modules (the functions it runs are sent by name) and
+        # warms up while the preview starts; a first request simply waits.
+        _send(ours, list(sys.path))
+        _send(ours, warm)
+
+    def call(self, function, *args, timeout: float | None = None):
+        """The value ``function(*args)`` returns in a fresh process; its exception
+        is raised here. :class:`BuildCrashed` if the process dies or times out."""
+        with self._lock:
+            if self._socket is None:
+                raise BuildCrashed("the build server is stopped")
+            try:
+                _send(self._socket, (function, args))
+                kind, value = _receive(self._socket)  # ("started", pid)
+                with self._pid_lock:
+                    self._child = value
+                timer = None
+                if timeout is not None:
+                    timer = threading.Timer(timeout, self.kill)
+                    timer.daemon = True
+                    timer.start()
+                try:
+                    kind, value = _receive(self._socket)
+                finally:
+                    if timer is not None:
+                        timer.cancel()
+                    with self._pid_lock:
+                        self._child = None
+            except (OSError, EOFError) as exc:
+                self._close()
+                raise BuildCrashed(f"the build server stopped: {exc}") from None
+        if kind == "value":
+            return value
+        if kind == "raised":
+            raise value
+        raise BuildCrashed(value)
+
+    @property
+    def stopped(self) -> bool:
+        return self._socket is None
+
+    def kill(self) -> None:
+        """Stop the running build at once (it is reported as a crash)."""
+        with self._pid_lock:
+            if self._child is not None:
+                try:
+                    os.killpg(self._child, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+
+    def close(self) -> None:
+        self.kill()
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        if self._socket is not None:
+            self._socket.close()  # the server reads the end of its input and exits
+            self._socket = None
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+
+
+# ------------------------------------------------------------ in the build server
+
+def main(argv: list[str]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the preview to handle
+    connection = socket.socket(fileno=int(argv[1]))
+    try:
+        sys.path[:] = _receive(connection)
+        _serve(connection, _receive(connection))
+    except EOFError:  # the preview stopped before the server was ready
+        pass
+
+
+def _serve(connection: socket.socket, warm) -> None:
+    if warm is not None:
+        try:
+            warm()
+        except Exception:  # a cold server is slower, not wrong
+            pass
+    gc.collect()
+    gc.freeze()  # the children never copy these pages just to scan them
+    while True:
+        try:
+            function, args = _receive(connection)
+        except EOFError:  # the preview closed its end: stop
+            return
+        except Exception as exc:  # noqa: BLE001 — e.g. a function it cannot import
+            _send(connection, ("started", None))
+            _send(connection, ("crashed", f"the build server cannot run it: {exc}"))
+            continue
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: run one build, hand back its outcome, vanish
+            os.setpgid(0, 0)  # a group of its own: kill() stops its helpers too
+            os.close(read)
+            connection.close()
+            gc.disable()
+            try:
+                outcome = ("value", function(*args))
+            except BaseException as exc:  # noqa: BLE001 — every outcome goes back
+                outcome = ("raised", _picklable(exc))
+            try:
+                with os.fdopen(write, "wb") as stream:
+                    data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+                    stream.write(_HEADER.pack(len(data)) + data)
+            finally:
+                os._exit(0)
+        os.close(write)
+        try:
+            os.setpgid(pid, pid)  # here too, so that it holds before "started" is sent
+        except OSError:
+            pass
+        _send(connection, ("started", pid))
+        with os.fdopen(read, "rb") as stream:
+            outcome = _read_frame(stream)
+        _, status = os.waitpid(pid, 0)
+        if outcome is None:
+            outcome = ("crashed", _death(status))
+        _send(connection, outcome)
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001
+        return RuntimeError("".join(traceback.format_exception(exc)))
+
+
+def _death(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        name = signal.Signals(number).name if number in signal.Signals._value2member_map_ \
+            else str(number)
+        if number == signal.SIGKILL:
+            return "the build was stopped (it ran too long, or a newer build replaced it)"
+        return f"the build process died of signal {name}"
+    return f"the build process exited with status {os.WEXITSTATUS(status)} without a result"
+
+
+# ------------------------------------------------------------------ framing
+
+def _send(connection: socket.socket, message) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    connection.sendall(_HEADER.pack(len(data)) + data)
+
+
+def _receive(connection: socket.socket):
+    header = _exactly(connection, _HEADER.size)
+    return pickle.loads(_exactly(connection, _HEADER.unpack(header)[0]))
+
+
+def _exactly(connection: socket.socket, size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = connection.recv(min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("connection closed")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_frame(stream):
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        return None
+    data = stream.read(_HEADER.unpack(header)[0])
+    try:
+        return pickle.loads(data)
+    except Exception:  # noqa: BLE001 — a torn write: the child died while writing
+        return None
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,171 @@
+"""Each preview build runs in a fresh fork of a warm build server: a build that
+crashes, hangs or leaks cannot take the preview with it."""
+
+from __future__ import annotations
+
+import faulthandler
+import os
+import signal
+import time
+
+import pytest
+
+from almanac import buildserver, preview
+from almanac.buildserver import BuildCrashed, BuildServer
+
+pytestmark = pytest.mark.skipif(not buildserver.available(), reason="needs fork()")
+
+
+def pid_and_value(value):
+    return os.getpid(), value
+
+
+def crash(_=None):
+    faulthandler.disable()  # pytest's dump of the dying child is noise here
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def hang(_=None):
+    time.sleep(60)
+
+
+def fail(message):
+    raise ValueError(message)
+
+
+def grow(megabytes):
+    """Keeps memory, as WeasyPrint's native libraries do per document."""
+    global _kept
+    _kept = bytearray(megabytes << 20)
+    return len(_kept)
+
+
+@pytest.fixture
+def server():
+    server = BuildServer()
+    yield server
+    server.close()
+
+
+def test_each_call_runs_in_a_fresh_process(server):
+    first, value = server.call(pid_and_value, 42)
+    second, _ = server.call(pid_and_value, 43)
+    assert value == 42 and first != second != os.getpid()
+
+
+def test_exceptions_come_back_as_they_were(server):
+    with pytest.raises(ValueError, match="kapot"):
+        server.call(fail, "kapot")
+
+
+def test_a_crash_is_an_error_and_the_next_call_works(server):
+    with pytest.raises(BuildCrashed, match="SIGSEGV"):
+        server.call(crash)
+    assert server.call(pid_and_value, 1)[1] == 1
+
+
+def test_a_hanging_build_is_stopped(server):
+    start = time.monotonic()
+    with pytest.raises(BuildCrashed, match="ran too long"):
+        server.call(hang, timeout=1)
+    assert time.monotonic() - start < 10
+    assert server.call(pid_and_value, 2)[1] == 2
+
+
+def resident_mib(pid: int) -> float:
+    status = open(f"/proc/{pid}/status").read()
+    return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+
+def test_memory_kept_by_a_build_is_not_kept_by_the_server(server):
+    server.call(pid_and_value, 0)
+    before = resident_mib(server._process.pid), resident_mib(os.getpid())
+    for _ in range(3):
+        assert server.call(grow, 64) == 64 << 20
+    after = resident_mib(server._process.pid), resident_mib(os.getpid())
+    assert after[0] - before[0] < 16 and after[1] - before[1] < 16, (before, after)
+
+
+def test_an_unknown_function_is_an_error_not_a_dead_server(server):
+    def local():  # not importable by name: it cannot be sent
+        return 1
+
+    with pytest.raises(Exception):
+        server.call(local)
+    assert server.call(pid_and_value, 3)[1] == 3
+
+
+def test_closing_stops_the_server():
+    server = BuildServer()
+    server.call(pid_and_value, 4)
+    server.close()
+    assert server._process.poll() is not None  # it exited
+    with pytest.raises(BuildCrashed):
+        server.call(pid_and_value, 4)
+
+
+# ------------------------------------------------------------- through the preview
+
+def build_unless_marked(root, chapter):
+    """The preview's build, but it crashes or hangs while a marker file says so."""
+    if (root / "CRASH").exists():
+        crash()
+    if (root / "HANG").exists():
+        hang()
+    return _real_build(root, chapter)
+
+
+_real_build = preview._build
+
+
+def test_the_preview_survives_a_crashing_and_a_hanging_build(project, monkeypatch):
+    monkeypatch.setattr(preview, "_build", build_unless_marked)
+    shown = preview.Preview(project, chapter="03-inzetbaarheid")
+    try:
+        good = shown.rebuild()
+        assert good.error is None and good.pages
+        pages = list(good.pages)
+        (project / "CRASH").touch()
+        crashed = shown.rebuild()
+        assert "died of signal SIGSEGV" in crashed.error[0]["message"]
+        assert crashed.pages == pages  # the last good pages stay
+        (project / "CRASH").unlink()
+        monkeypatch.setattr(preview, "BUILD_TIMEOUT", 5)  # charts are drawn: builds are quick
+        (project / "HANG").touch()
+        start = time.monotonic()
+        stopped = shown.rebuild()
+        assert time.monotonic() - start < 60
+        assert "ran too long" in stopped.error[0]["message"]
+        (project / "HANG").unlink()
+        again = shown.rebuild()
+        assert again.error is None and again.pages == pages
+    finally:
+        shown.close()
+
+
+def test_builds_draw_charts_even_when_the_preview_has_run_vl_convert(project, monkeypatch):
+    """A fork of a process with a running vl-convert engine deadlocks when it draws;
+    the build server is a fresh interpreter, so its builds never inherit one."""
+    import vl_convert
+
+    vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{"x": 1}]},
+                                "encoding": {"x": {"field": "x", "type": "quantitative"}}})
+    monkeypatch.setattr(preview, "BUILD_TIMEOUT", 120)
+    shown = preview.Preview(project, chapter="03-inzetbaarheid")  # no chart drawn yet
+    try:
+        state = shown.rebuild()
+        assert state.error is None, state.error
+        assert list((project / ".almanac-cache" / "charts").glob("*.svg"))
+    finally:
+        shown.close()
+
+
+def test_a_dead_server_is_replaced(project):
+    shown = preview.Preview(project, chapter="03-inzetbaarheid")
+    try:
+        shown._server._process.kill()
+        failed = shown.rebuild()
+        assert "build server stopped" in failed.error[0]["message"]
+        assert shown.rebuild().error is None
+    finally:
+        shown.close()
