@@ -6,7 +6,11 @@ In one run, on a private copy of the sample project:
            server's build event, fetch the new state and the first changed page image;
   chapter  the same with `--chapter` (one chapter typeset with the report's styles).
 Each change alternates between two values of one CSS rule, so every round really
-changes the pages. Medians are reported, with the ratio full / cold.
+changes the pages. A save follows as soon as the changed page has arrived, while
+the other pages of the last build may still be being drawn (the harder case).
+Medians are reported, with the ratio full / cold; and memory: the preview
+process's resident size after the first and the last round (it must not grow:
+each build runs in a fresh process), and the largest build process.
 
     python bench/bench_preview.py [--rounds 5]
 """
@@ -14,6 +18,7 @@ changes the pages. Medians are reported, with the ratio full / cold.
 from __future__ import annotations
 
 import argparse
+import resource
 import json
 import shutil
 import statistics
@@ -31,8 +36,15 @@ from almanac.preview import Preview, make_server
 RULE = "\n/* bench */ h2 {{ letter-spacing: {}em; }}\n"
 
 
-def loop(project: Path, chapter: str | None, rounds: int) -> tuple[list[float], int]:
-    """Seconds from saving a CSS change to the refreshed page, per round."""
+def resident_mib() -> float:
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+
+def loop(project: Path, chapter: str | None, rounds: int
+         ) -> tuple[list[float], int, list[float]]:
+    """Seconds from saving a CSS change to the refreshed page, per round; the
+    number of pages; this process's resident memory after each round."""
     preview = Preview(project, chapter)
     stop = threading.Event()
     server = make_server(preview, port=0, stop=stop)
@@ -45,7 +57,7 @@ def loop(project: Path, chapter: str | None, rounds: int) -> tuple[list[float], 
     time.sleep(0.5)  # let the watcher settle
     css = project / "styles" / "components.css"
     original = css.read_text()
-    timings = []
+    timings, memory = [], []
     events = urllib.request.urlopen(base + "events", timeout=120)
     for index in range(rounds):
         state = json.loads(urllib.request.urlopen(base + "state.json").read())
@@ -61,13 +73,14 @@ def loop(project: Path, chapter: str | None, rounds: int) -> tuple[list[float], 
         changed = next(p["url"] for p in state["pages"] if p["url"] not in old)
         urllib.request.urlopen(base + changed.lstrip("/")).read()
         timings.append(time.perf_counter() - start)
+        memory.append(resident_mib())
     stop.set()
     with preview.changed:
         preview.changed.notify_all()
     server.shutdown()
     preview.close()
     css.write_text(original)
-    return timings, len(state["pages"])
+    return timings, len(state["pages"]), memory
 
 
 def main() -> None:
@@ -78,6 +91,9 @@ def main() -> None:
     source = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(source, Path(tmp) / "project")
+        full, pages, memory = loop(project, None, args.rounds)
+        chapter, chapter_pages, _ = loop(project, args.chapter, args.rounds)
+        builds = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         script = Path(sys.executable).with_name("almanac")
         command = [str(script)] if script.exists() else [sys.executable, "-m", "almanac"]
         cold = []
@@ -87,14 +103,17 @@ def main() -> None:
             subprocess.run(command + ["build", str(project), "-q", "-o", f"{tmp}/cold.pdf"],
                            check=True, stdout=subprocess.DEVNULL)
             cold.append(time.perf_counter() - start)
-        full, pages = loop(project, None, args.rounds)
-        chapter, chapter_pages = loop(project, args.chapter, args.rounds)
     c, f, ch = statistics.median(cold), statistics.median(full), statistics.median(chapter)
+    print("rounds, whole report: " + ", ".join(f"{t:.2f}" for t in full) + " s")
+    print("rounds, one chapter:  " + ", ".join(f"{t:.2f}" for t in chapter) + " s")
     print(f"cold almanac build           {c:5.2f} s  ({pages} pages)")
     print(f"preview, whole report        {f:5.2f} s  = {f / c:.2f}x cold   target < 0.80x "
           f"({'met' if f / c < 0.8 else 'MISSED'})")
     print(f"preview, one chapter         {ch:5.2f} s  ({chapter_pages} pages)   target < 1.5 s "
           f"({'met' if ch < 1.5 else 'MISSED'})")
+    print(f"preview process memory       {memory[0]:5.0f} MiB after round 1, "
+          f"{memory[-1]:.0f} MiB after round {len(memory)}")
+    print(f"largest build process        {builds:5.0f} MiB")
 
 
 if __name__ == "__main__":
