@@ -124,10 +124,13 @@ def test_one_chapter_preview(project):
         state = preview.rebuild()
         assert state.error is None and 2 <= len(state.pages) <= 6
         assert [c["title"] for c in state.chapters] == ["Inzetbaarheid"]
-        wrong = Preview(project, chapter="99-niets").rebuild()
-        assert "no chapter '99-niets'" in wrong.error[0]["message"]
     finally:
         preview.close()
+    wrong = Preview(project, chapter="99-niets")
+    try:
+        assert "no chapter '99-niets'" in wrong.rebuild().error[0]["message"]
+    finally:
+        wrong.close()
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
