@@ -161,8 +161,7 @@ def _serve(connection: socket.socket, warm) -> None:
                 outcome = ("raised", _picklable(exc))
             try:
                 with os.fdopen(write, "wb") as stream:
-                    data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-                    stream.write(_HEADER.pack(len(data)) + data)
+                    stream.write(_frame(outcome))
             finally:
                 os._exit(0)
         os.close(write)
@@ -172,7 +171,10 @@ def _serve(connection: socket.socket, warm) -> None:
             pass
         _send(connection, ("started", pid))
         with os.fdopen(read, "rb") as stream:
-            outcome = _read_frame(stream)
+            try:
+                outcome = _read(stream.read)
+            except Exception:  # noqa: BLE001 — no outcome, or a torn one: it died first
+                outcome = None
         _, status = os.waitpid(pid, 0)
         if outcome is None:
             outcome = ("crashed", _death(status))
@@ -200,36 +202,34 @@ def _death(status: int) -> str:
 
 # ------------------------------------------------------------------ framing
 
-def _send(connection: socket.socket, message) -> None:
+def _frame(message) -> bytes:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    connection.sendall(_HEADER.pack(len(data)) + data)
+    return _HEADER.pack(len(data)) + data
+
+
+def _send(connection: socket.socket, message) -> None:
+    connection.sendall(_frame(message))
 
 
 def _receive(connection: socket.socket):
-    header = _exactly(connection, _HEADER.size)
-    return pickle.loads(_exactly(connection, _HEADER.unpack(header)[0]))
+    return _read(connection.recv)
 
 
-def _exactly(connection: socket.socket, size: int) -> bytes:
+def _read(read):
+    """One framed message; ``read(n)`` returns up to n bytes, or none at the end."""
+    header = _exactly(read, _HEADER.size)
+    return pickle.loads(_exactly(read, _HEADER.unpack(header)[0]))
+
+
+def _exactly(read, size: int) -> bytes:
     chunks, left = [], size
     while left:
-        chunk = connection.recv(min(left, 1 << 20))
+        chunk = read(min(left, 1 << 20))
         if not chunk:
             raise EOFError("connection closed")
         chunks.append(chunk)
         left -= len(chunk)
     return b"".join(chunks)
-
-
-def _read_frame(stream):
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
-        return None
-    data = stream.read(_HEADER.unpack(header)[0])
-    try:
-        return pickle.loads(data)
-    except Exception:  # noqa: BLE001 — a torn write: the child died while writing
-        return None
 
 
 if __name__ == "__main__":
