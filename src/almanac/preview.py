@@ -163,9 +163,9 @@ class Preview:
                 complete = self._rasterise(generation, pdf, hashes)
             except (OSError, subprocess.SubprocessError) as exc:
                 complete = True
-                self._publish(error=[{"file": "", "line": None, "where": None,
-                                      "message": f"could not draw the pages: {exc}",
-                                      "hint": "is poppler-utils (pdftoppm) installed?"}])
+                self._publish(error=[_problem(Problem(
+                    f"could not draw the pages: {exc}",
+                    hint="is poppler-utils (pdftoppm) installed?"), self.root)])
             del pdf
             with self.changed:
                 if complete:
@@ -173,7 +173,9 @@ class Preview:
                     self.changed.notify_all()
                 idle = self._job is None
             if idle and not self._build_lock.locked():
-                gc.collect()  # the last build's garbage, now, not during the next one
+                # While idle, not during a build: the garbage of builds made here
+                # (where there is no build server) is large; a collection is cheap.
+                gc.collect()
 
     def _rasterise(self, generation: int, pdf: bytes, hashes: list[str]) -> bool:
         """PNG images of the pages; pages whose content did not change are kept.
