@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from almanac.pipeline import build, check_report, render_html
+from almanac.pipeline import build, load as check_report, render_html
 from almanac.reporter import BufferReporter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +45,7 @@ def report(sample_dir):
 
 @pytest.fixture(scope="session")
 def html(report) -> str:
-    return render_html(report, BufferReporter())[0].html
+    return render_html(report, reporter=BufferReporter())[0].html
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from almanac.archive import SOURCES_MANIFEST, input_files, verify
+from almanac.editions.sources import SOURCES_MANIFEST
+from almanac.editions.verify import verify
+from almanac.project.parts import source_files as input_files
 from almanac.cli import main
 from conftest import copy_project
 

@@ -7,7 +7,7 @@ import re
 from pypdf import PdfReader
 
 from almanac.cli import main
-from almanac.pipeline import build, check_report, render_html
+from almanac.pipeline import build, load as check_report, render_html
 from almanac.reporter import BufferReporter
 
 BRAND = "styles/brand.yaml"
@@ -37,7 +37,7 @@ def test_primary_colour_changes_css_and_charts(project):
     edit_brand(project, 'primary:      {hex: "#15396B"', f'primary:      {{hex: "{NEW_PRIMARY}"')
     edit_brand(project, '    - {hex: "#15396B", cmyk: [100, 75, 18, 25]}',
                f'    - {{hex: "{NEW_PRIMARY}", cmyk: [30, 95, 20, 20]}}')
-    rendered, charts = render_html(check_report(project), BufferReporter())
+    rendered, charts = render_html(check_report(project), reporter=BufferReporter())
     charts.finish()
     assert f"--color-primary: {NEW_PRIMARY};" in rendered.html
     assert "#15396B" not in rendered.html.upper().replace("--COLOR", "")  # nowhere else

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from almanac import buildserver, preview
-from almanac.buildserver import BuildCrashed, BuildServer
+from almanac.preview import buildserver, session as preview
+from almanac.preview.buildserver import BuildCrashed, BuildServer
 
 pytestmark = pytest.mark.skipif(not buildserver.available(), reason="needs fork()")
 

@@ -51,5 +51,5 @@ def test_build_prints_the_pdf_path_and_is_quiet_when_piped(project):
 
 def test_progress_steps_are_reported(built):
     _, reporter = built
-    assert reporter.steps == ["load", "charts", "render", "typeset", "inspect", "finish"]
+    assert reporter.steps == ["load", "charts", "render", "typeset", "preflight", "finish"]
     assert reporter.warnings == []

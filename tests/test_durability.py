@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from almanac.staging import STAGING_DIR, remove_stale
+from almanac.stages.output import STAGING_DIR, remove_stale
 from test_errors import edit, snapshot
 
 PYTHON = [sys.executable, "-m", "almanac"]

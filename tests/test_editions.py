@@ -17,7 +17,7 @@ MM = 72 / 25.4
 
 @pytest.fixture(scope="module")
 def print_pdf(sample_dir):
-    return build(sample_dir, edition="print").path
+    return build(sample_dir, variant="print").path
 
 
 def content(page) -> bytes:
@@ -119,4 +119,4 @@ def test_layout_problems_warn_and_fail_a_strict_build(project, capsys):
 
 def test_the_sample_is_clean_under_strict_in_both_editions(sample_dir):
     for edition in ("screen", "print"):
-        assert build(sample_dir, edition=edition, strict=True).warnings == []
+        assert build(sample_dir, variant=edition, strict=True).warnings == []

@@ -118,12 +118,12 @@ def test_all_problems_are_reported_at_once(project, capsys):
 
 
 def test_a_failed_typeset_leaves_the_earlier_pdf(project, earlier, capsys, monkeypatch):
-    import almanac.typeset
+    import almanac.stages.typeset
 
     def fail(*args, **kwargs):
         raise KeyboardInterrupt  # stands for a crash or a kill mid-way through typesetting
 
-    monkeypatch.setattr(almanac.typeset, "typeset", fail)
+    monkeypatch.setattr(almanac.stages.typeset, "typeset", fail)
     with pytest.raises(KeyboardInterrupt):
         main(["build", str(project), "-q"])
     assert snapshot(project / "output") == earlier

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from almanac.formatting import NBSP, Formatter
-from almanac.model import Number
+from almanac.text.formatting import NBSP, Formatter
+from almanac.project.model import Number
 
 nl = Formatter("nl")
 

@@ -15,11 +15,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from almanac.charts import ChartJob
+from almanac.stages.charts import ChartJob
 from almanac.errors import ReportError
-from almanac.formatting import Formatter
-from almanac.pipeline import build, check_report
-from almanac.render import render_report
+from almanac.text.formatting import Formatter
+from almanac.pipeline import build, load as check_report
+from almanac.stages.render import render_report
+from almanac.stages.variants import VARIANTS
 from conftest import ROOT
 
 SLUG = "01-fuzz"
@@ -203,7 +204,7 @@ def test_loading_random_data_is_a_report_or_a_report_error(fuzz_project, data):
         return
     event("loaded")
     try:  # the templates and the Markdown renderer, on every text that loads
-        html = render_report(report, ChartJob(report, Formatter("nl"))).html
+        html = render_report(report, ChartJob(report, Formatter("nl")), VARIANTS["screen"]).html
     except ReportError as error:
         assert_clear(error, fuzz_project)
         return

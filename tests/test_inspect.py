@@ -12,9 +12,9 @@ import yaml
 from PIL import Image
 from weasyprint import HTML
 
-from almanac.fetcher import ProjectFetcher
-from almanac.inspect import Finding, contrast_ratio, inspect_layout
-from almanac.model import Brand, Color
+from almanac.stages.fetcher import ProjectFetcher
+from almanac.stages.preflight import Finding, contrast_ratio, preflight as inspect_layout
+from almanac.project.model import Brand, Color
 
 BRAND_FILE = Path(__file__).resolve().parent.parent / "styles" / "brand.yaml"
 

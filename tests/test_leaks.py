@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from almanac.archive import embedded_files
+from almanac.editions.verify import embedded_files
 from almanac.cli import main
 from almanac.pipeline import build, publish
 from almanac.reporter import BufferReporter

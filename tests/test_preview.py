@@ -101,7 +101,7 @@ def test_rebuilds_on_change_and_keeps_last_good_pages(server):
 
 
 def test_only_changed_pages_are_drawn_again(project):
-    from almanac.preview import Preview
+    from almanac.preview.session import Preview
 
     preview = Preview(project)
     try:
@@ -117,7 +117,7 @@ def test_only_changed_pages_are_drawn_again(project):
 
 
 def test_one_chapter_preview(project):
-    from almanac.preview import Preview
+    from almanac.preview.session import Preview
 
     preview = Preview(project, chapter="03-inzetbaarheid")
     try:

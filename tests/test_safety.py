@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from almanac.fetcher import FetchRefused, ProjectFetcher
-from almanac.pipeline import build, check_report, render_html
+from almanac.stages.fetcher import FetchRefused, ProjectFetcher
+from almanac.pipeline import build, load as check_report, render_html
 from almanac.reporter import BufferReporter
 from test_errors import INZET, edit
 
@@ -67,7 +67,7 @@ def test_data_is_escaped_and_markdown_cannot_inject_html(project):
     edit(project, INZET, "          2021 stond in het teken",
          "          <img src=x onerror=alert(1)> <b>vet</b> [link](javascript:alert(1))\n\n"
          "          2021 stond in het teken")
-    html = render_html(check_report(project), BufferReporter())[0].html
+    html = render_html(check_report(project), reporter=BufferReporter())[0].html
     assert "<script>alert(1)</script>" not in html
     assert "Inzet &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html

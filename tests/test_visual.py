@@ -15,7 +15,7 @@ import warnings
 import pytest
 from pypdf import PdfReader
 
-from almanac.pipeline import build, check_report
+from almanac.pipeline import build, load as check_report
 from almanac.reporter import BufferReporter
 from visual import (DPI, PAGES, REFRESH_COMMAND, ReferenceWritten, compare, diff_image,
                     find_pages, load_image, reference_path, render_page, save_image)

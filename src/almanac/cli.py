@@ -7,17 +7,28 @@ and fix), 2 a usage error.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
 
 from . import __version__
 from .errors import ReportError
+from .stages.variants import BUILD_VARIANTS, VARIANTS
 
 
 def _project_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project", nargs="?", default=".", metavar="PROJECT_DIR",
                         help="the report folder (default: the current folder)")
+
+
+def _variant_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--variant", choices=BUILD_VARIANTS, default="screen",
+                        help="; ".join(f"{name}: {VARIANTS[name].description}"
+                                       for name in BUILD_VARIANTS) + " (default: screen)")
+    # --edition was this option's name before "edition" came to mean a published version
+    parser.add_argument("--edition", choices=BUILD_VARIANTS, dest="variant",
+                        help=argparse.SUPPRESS)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,9 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     _project_argument(build)
     build.add_argument("-o", "--output", metavar="FILE", help="where to write the PDF "
                        "(default: output/<title>.pdf in the report folder)")
-    build.add_argument("--edition", choices=("screen", "print"), default="screen",
-                       help="screen: RGB, links, no bleed (default); print: CMYK, 3 mm "
-                       "bleed with crop and cross marks, mirrored pages, PDF/X-4")
+    _variant_argument(build)
     build.add_argument("--html", metavar="FILE", help="also write the intermediate HTML")
     build.add_argument("--strict", action="store_true",
                        help="fail on any WeasyPrint warning (missing image, bad CSS)")
@@ -49,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     _project_argument(specimen)
     specimen.add_argument("-o", "--output", metavar="FILE",
                           help="where to write the PDF (default: output/specimen.pdf)")
-    specimen.add_argument("--edition", choices=("screen", "print"), default="screen")
+    _variant_argument(specimen)
     specimen.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
     preview = commands.add_parser(
@@ -114,6 +123,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; the exit code: 0 done, 1 a problem with the report (or a
+    published edition that does not verify), 2 a usage error."""
     args = _parser().parse_args(argv)  # exits 2 on a usage error
     from .reporter import ConsoleReporter
 
@@ -128,21 +139,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.command == "build":
-            from .pipeline import build
+            from .pipeline import BuildOptions, build
 
-            result = build(root, args.output, reporter=reporter, cache=not args.no_cache,
-                           strict=args.strict, html_output=args.html, edition=args.edition)
+            options = BuildOptions(variant=args.variant, strict=args.strict,
+                                   cache=not args.no_cache,
+                                   html_output=Path(args.html) if args.html else None)
+            result = build(root, args.output, options, reporter=reporter)
             print(result.path)
         elif args.command == "specimen":
             from .pipeline import build_specimen
 
-            result = build_specimen(root, args.output, reporter=reporter, edition=args.edition)
+            result = build_specimen(root, args.output, reporter=reporter, variant=args.variant)
             print(result.path)
         elif args.command == "preview":
-            from .preview import serve
+            from .preview.server import serve
 
             serve(root, host=args.host, port=args.port, chapter=args.chapter,
-                  announce=lambda text: print(text, flush=True))
+                  announce=lambda text: print(text, flush=True), quiet=args.quiet)
         elif args.command == "publish":
             from .pipeline import publish
 
@@ -154,9 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "editions":
             return _editions(root, args.json)
         elif args.command == "check":
-            from .pipeline import check_report
+            from .pipeline import load
 
-            report = check_report(root)
+            report = load(root)
             if not args.quiet:
                 print(f"{root.resolve() / 'report.yaml'}: valid "
                       f"({len(report.chapters)} chapters)")
@@ -169,8 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _archive_command(args) -> int:
-    from .archive import extract, verify
+def _archive_command(args: argparse.Namespace) -> int:
+    from .editions.extract import extract
+    from .editions.verify import verify
 
     path = Path(args.pdf)
     if not path.is_file():
@@ -192,8 +206,8 @@ def _archive_command(args) -> int:
     return 0 if result.ok else 1
 
 
-def _diff(args) -> int:
-    from .compare import diff_editions
+def _diff(args: argparse.Namespace) -> int:
+    from .editions.diff import diff_editions
 
     for name in (args.old, args.new):
         if not Path(name).is_file():
@@ -212,7 +226,7 @@ def _diff(args) -> int:
 def _editions(root: Path, as_json: bool) -> int:
     import json
 
-    from .archive import list_editions
+    from .editions.verify import list_editions
 
     editions = list_editions(root)
     if as_json:
@@ -231,11 +245,14 @@ def _editions(root: Path, as_json: bool) -> int:
 def run() -> None:
     """The console script: ``main`` then a prompt exit.
 
-    A build leaves a large heap of layout objects; tearing it down object by
-    object takes a tenth of a second or more and serves nobody, so once the
-    output is flushed and every file is written and closed, the process ends
-    without interpreter teardown.
+    This process runs one command and owns the interpreter, so it makes two
+    choices a library must not make for its host: the cyclic garbage collector
+    is off (layout allocates millions of short-lived objects and few reference
+    cycles: a tenth of a build's time), and once the output is flushed and every
+    file is written and closed, the process ends without interpreter teardown
+    (tearing a large heap down object by object serves nobody).
     """
+    gc.disable()
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

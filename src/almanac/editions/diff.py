@@ -13,10 +13,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .archive import extract
-from .formatting import Formatter
-from .load import load_report
-from .model import Report
+from ..project.load import load_report
+from ..project.model import Report
+from ..text.formatting import Formatter
+from .extract import extract
 
 PAGE_DPI = 50
 PIXEL_THRESHOLD = 24  # a channel difference that counts as a changed pixel
@@ -81,7 +81,7 @@ def _paragraphs(report: Report) -> dict[str, list[str]]:
     return text
 
 
-def _render(pdf: Path, folder: Path) -> list[Path]:
+def _rasterise(pdf: Path, folder: Path) -> list[Path]:
     subprocess.run(["pdftoppm", "-r", str(PAGE_DPI), "-png", str(pdf), str(folder / "p")],
                    check=True, timeout=300)
     return sorted(folder.glob("p-*.png"))
@@ -94,7 +94,7 @@ def _compare_pages(old: Path, new: Path, out: Path | None) -> tuple[list[int], l
         old_dir, new_dir = Path(tmp, "old"), Path(tmp, "new")
         old_dir.mkdir()
         new_dir.mkdir()
-        old_pages, new_pages = _render(old, old_dir), _render(new, new_dir)
+        old_pages, new_pages = _rasterise(old, old_dir), _rasterise(new, new_dir)
         changed, images = [], []
         for number in range(1, max(len(old_pages), len(new_pages)) + 1):
             a = Image.open(old_pages[number - 1]).convert("RGB") \

@@ -12,7 +12,7 @@ import math
 import random
 from xml.sax.saxutils import escape
 
-from .model import Photo
+from ..project.model import Photo
 
 WIDTH, HEIGHT = 1200, 700
 

@@ -10,14 +10,36 @@ import datetime as dt
 import re
 import unicodedata
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, field_validator,
-                      model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 HEX_PATTERN = r"^#[0-9a-fA-F]{6}$"
+
+# The references prose may make: ``{{ key }}`` a number, ``{{ figuur:key }}`` and
+# ``{{ tabel:key }}`` a cross-reference, ``[^key]`` a footnote of the block.
+TOKEN = re.compile(
+    r"\{\{\s*(?:(figuur|tabel):)?([a-z][a-z0-9_]*)\s*\}\}|\[\^([a-z0-9_]+)\]")
+
+
+def references(text: str):
+    """Every reference in a Markdown text: ("number" | "figuur" | "tabel" | "footnote", key)."""
+    for match in TOKEN.finditer(text):
+        kind, key, note = match.groups()
+        if note:
+            yield "footnote", note
+        else:
+            yield kind or "number", key
 
 
 def _one_line(value: str) -> str:
@@ -36,7 +58,30 @@ Line = Annotated[str, AfterValidator(_one_line)]
 
 
 class Strict(BaseModel):
+    """A part of a YAML file: unknown keys are errors, and it never changes."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Place = tuple[str, int, int]
+"""Where a block stands: (chapter slug, section index, block index)."""
+
+
+class Placed(Strict):
+    """A block that later stages refer to (numbered, drawn): it knows its place,
+    set when its chapter is loaded, so that it can be looked up by value (a map
+    keyed by ``id()`` would not survive pickling)."""
+
+    _place: Place = PrivateAttr(("", -1, -1))
+
+    @property
+    def place(self) -> Place:
+        return self._place
+
+    @property
+    def where(self) -> str:
+        """The block's location in its chapter file, e.g. ``sections[2].blocks[4]``."""
+        return f"sections[{self._place[1]}].blocks[{self._place[2]}]"
 
 
 # --------------------------------------------------------------------------- manifest
@@ -69,9 +114,10 @@ class Manifest(Strict):
     keywords: list[str] = []
     edition: Edition
     brand: str = Field("styles/brand.yaml", description="Brand file, relative to the project.")
-    cover: "Photo | None" = Field(None, description="The cover photo (placeholder if no image).")
+    cover: Photo | None = Field(None, description="The cover photo (placeholder if no image).")
     identifier: str | None = Field(None, description="ISBN or other identifier, for the colophon.")
-    chapters: list[str] = Field(min_length=1, description="Chapter folders under chapters/, in order.")
+    chapters: list[str] = Field(min_length=1,
+                                description="Chapter folders under chapters/, in order.")
 
 
 # --------------------------------------------------------------------------- brand
@@ -162,7 +208,7 @@ class Number(Strict):
     decimals: int | None = Field(None, ge=0, le=4, description="Fixed decimals; default: as given.")
 
     @model_validator(mode="after")
-    def _whole_counts(self) -> "Number":
+    def _whole_counts(self) -> Number:
         if self.unit == "count" and not float(self.value).is_integer():
             raise ValueError(f"a count must be a whole number, got {self.value}; "
                              "use unit: decimal for fractions")
@@ -228,7 +274,7 @@ class FactsBlock(Strict):
     items: list[str] = Field(min_length=1, description="Markdown, one fact each.")
 
 
-class FigureBlock(Strict):
+class FigureBlock(Placed):
     type: Literal["figure"]
     id: Key | None = Field(None, description="Key for cross-references: {{ figuur:id }}.")
     chart: Key = Field(description="Module name under figures/.")
@@ -258,12 +304,13 @@ Status = Literal["gerealiseerd", "deels gerealiseerd", "niet gerealiseerd", "onb
 class Result(Strict):
     label: str = Field(description="The subject, e.g. 'Cybercrime'.")
     norm: Key = Field(description="The number holding the norm.")
-    what: str | None = Field(None, description="What the norm counts, e.g. 'afgeronde onderzoeken'.")
+    what: str | None = Field(None, description="What the norm counts, e.g. 'afgeronde "
+                             "onderzoeken'.")
     realised: Key | None = Field(None, description="The number holding the realisation, if known.")
     status: Status = "onbekend"
 
 
-class ResultsBlock(Strict):
+class ResultsBlock(Placed):
     """A results table: norm against realisation, with a status marker per row."""
 
     type: Literal["results"]
@@ -274,7 +321,7 @@ class ResultsBlock(Strict):
     note: str | None = Field(None, description="Markdown, printed under the table.")
 
 
-class TableBlock(Strict):
+class TableBlock(Placed):
     """A table of a series (CSV): one row per record, its header repeated on every page."""
 
     type: Literal["table"]
@@ -291,8 +338,8 @@ class NoteBlock(Strict):
 
 
 Block = Annotated[
-    Union[ProseBlock, HeadingBlock, KpisBlock, QuoteBlock, FactsBlock, FigureBlock,
-          PhotoBlock, NormBlock, ResultsBlock, TableBlock, NoteBlock],
+    ProseBlock | HeadingBlock | KpisBlock | QuoteBlock | FactsBlock | FigureBlock | PhotoBlock
+    | NormBlock | ResultsBlock | TableBlock | NoteBlock,
     Field(discriminator="type"),
 ]
 BLOCK_TYPES = ("prose", "heading", "kpis", "quote", "facts", "figure", "photo", "norm",
@@ -328,6 +375,14 @@ class Chapter(BaseModel):
     folder: Path
     data: ChapterData
     series: dict[str, list[dict[str, str | float]]] = {}
+
+    @model_validator(mode="after")
+    def _place_blocks(self) -> Chapter:
+        for s, section in enumerate(self.data.sections):
+            for b, block in enumerate(section.blocks):
+                if isinstance(block, Placed):
+                    block._place = (self.slug, s, b)
+        return self
 
     @property
     def anchor(self) -> str:

@@ -4,7 +4,7 @@ A long-running preview must not let one build affect the next: WeasyPrint's
 native libraries keep about a megabyte per document for the life of the
 process, a crash in them would take the server down, and a build that hangs
 would hang it. So the preview starts a *build server* once: a new interpreter
-(``python -m almanac.buildserver``) that imports WeasyPrint, warms its font
+(``python -m almanac.preview.buildserver``) that imports WeasyPrint, warms its font
 machinery and waits for requests on a socket. Each request runs in a child
 forked from it — already warm, started in milliseconds — and the child's memory
 goes back to the system when it exits. A child that dies or runs too long
@@ -22,13 +22,14 @@ import os
 import pickle
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
 import traceback
+from collections.abc import Callable
+from typing import Any
 
-_HEADER = struct.Struct("!Q")
+from .. import ipc
 
 
 class BuildCrashed(RuntimeError):
@@ -36,37 +37,39 @@ class BuildCrashed(RuntimeError):
 
 
 def available() -> bool:
+    """Whether this system can fork (POSIX): else builds run in the preview's process."""
     return hasattr(os, "fork") and hasattr(socket, "socketpair")
 
 
 class BuildServer:
     """Runs ``function(*args)`` in a fresh fork of a warm process, one at a time."""
 
-    def __init__(self, warm=None):
+    def __init__(self, warm: Callable[[], Any] | None = None):
         """Start the server; ``warm()`` runs in it once, before the first build."""
         self._lock = threading.Lock()
         self._pid_lock = threading.Lock()
         self._child: int | None = None  # the running build, for kill()
         ours, theirs = socket.socketpair()
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "almanac.buildserver", str(theirs.fileno())],
+            [sys.executable, "-P", "-m", "almanac.preview.buildserver", str(theirs.fileno())],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
         theirs.close()
         self._socket = ours
         # It finds the same modules (the functions it runs are sent by name) and
         # warms up while the preview starts; a first request simply waits.
-        _send(ours, list(sys.path))
-        _send(ours, warm)
+        ipc.send(ours, list(sys.path))
+        ipc.send(ours, warm)
 
-    def call(self, function, *args, timeout: float | None = None):
+    def call(self, function: Callable[..., Any], *args: Any,
+             timeout: float | None = None) -> Any:
         """The value ``function(*args)`` returns in a fresh process; its exception
         is raised here. :class:`BuildCrashed` if the process dies or times out."""
         with self._lock:
             if self._socket is None:
                 raise BuildCrashed("the build server is stopped")
             try:
-                _send(self._socket, (function, args))
-                kind, value = _receive(self._socket)  # ("started", pid)
+                ipc.send(self._socket, (function, args))
+                kind, value = ipc.receive(self._socket)  # ("started", pid)
                 with self._pid_lock:
                     self._child = value
                 timer = None
@@ -75,7 +78,7 @@ class BuildServer:
                     timer.daemon = True
                     timer.start()
                 try:
-                    kind, value = _receive(self._socket)
+                    kind, value = ipc.receive(self._socket)
                 finally:
                     if timer is not None:
                         timer.cancel()
@@ -125,13 +128,13 @@ def main(argv: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the preview to handle
     connection = socket.socket(fileno=int(argv[1]))
     try:
-        sys.path[:] = _receive(connection)
-        _serve(connection, _receive(connection))
+        sys.path[:] = ipc.receive(connection)
+        _serve(connection, ipc.receive(connection))
     except EOFError:  # the preview stopped before the server was ready
         pass
 
 
-def _serve(connection: socket.socket, warm) -> None:
+def _serve(connection: socket.socket, warm: Callable[[], Any] | None) -> None:
     if warm is not None:
         try:
             warm()
@@ -141,12 +144,12 @@ def _serve(connection: socket.socket, warm) -> None:
     gc.freeze()  # the children never copy these pages just to scan them
     while True:
         try:
-            function, args = _receive(connection)
+            function, args = ipc.receive(connection)
         except EOFError:  # the preview closed its end: stop
             return
         except Exception as exc:  # noqa: BLE001 — e.g. a function it cannot import
-            _send(connection, ("started", None))
-            _send(connection, ("crashed", f"the build server cannot run it: {exc}"))
+            ipc.send(connection, ("started", None))
+            ipc.send(connection, ("crashed", f"the build server cannot run it: {exc}"))
             continue
         read, write = os.pipe()
         pid = os.fork()
@@ -161,7 +164,7 @@ def _serve(connection: socket.socket, warm) -> None:
                 outcome = ("raised", _picklable(exc))
             try:
                 with os.fdopen(write, "wb") as stream:
-                    stream.write(_frame(outcome))
+                    stream.write(ipc.frame(outcome))
             finally:
                 os._exit(0)
         os.close(write)
@@ -169,16 +172,16 @@ def _serve(connection: socket.socket, warm) -> None:
             os.setpgid(pid, pid)  # here too, so that it holds before "started" is sent
         except OSError:
             pass
-        _send(connection, ("started", pid))
+        ipc.send(connection, ("started", pid))
         with os.fdopen(read, "rb") as stream:
             try:
-                outcome = _read(stream.read)
+                outcome = ipc.read(stream.read)
             except Exception:  # noqa: BLE001 — no outcome, or a torn one: it died first
                 outcome = None
         _, status = os.waitpid(pid, 0)
         if outcome is None:
             outcome = ("crashed", _death(status))
-        _send(connection, outcome)
+        ipc.send(connection, outcome)
 
 
 def _picklable(exc: BaseException) -> BaseException:
@@ -198,38 +201,6 @@ def _death(status: int) -> str:
             return "the build was stopped (it ran too long, or a newer build replaced it)"
         return f"the build process died of signal {name}"
     return f"the build process exited with status {os.WEXITSTATUS(status)} without a result"
-
-
-# ------------------------------------------------------------------ framing
-
-def _frame(message) -> bytes:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return _HEADER.pack(len(data)) + data
-
-
-def _send(connection: socket.socket, message) -> None:
-    connection.sendall(_frame(message))
-
-
-def _receive(connection: socket.socket):
-    return _read(connection.recv)
-
-
-def _read(read):
-    """One framed message; ``read(n)`` returns up to n bytes, or none at the end."""
-    header = _exactly(read, _HEADER.size)
-    return pickle.loads(_exactly(read, _HEADER.unpack(header)[0]))
-
-
-def _exactly(read, size: int) -> bytes:
-    chunks, left = [], size
-    while left:
-        chunk = read(min(left, 1 << 20))
-        if not chunk:
-            raise EOFError("connection closed")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
 
 
 if __name__ == "__main__":

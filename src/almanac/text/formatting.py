@@ -9,11 +9,12 @@ number and its sign on one line.
 from __future__ import annotations
 
 import datetime as dt
+
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_compact_decimal, format_decimal
 
-from .model import Number
+from ..project.model import Number
 
 NBSP = "\u00a0"
 

@@ -15,20 +15,10 @@ from collections.abc import Callable, Mapping
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-TOKEN = re.compile(
-    r"\{\{\s*(?:(figuur|tabel):)?([a-z][a-z0-9_]*)\s*\}\}|\[\^([a-z0-9_]+)\]")
+from ..project.model import TOKEN
+
 SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
-
-
-def references(text: str):
-    """Every reference in a Markdown text: ("number" | "figuur" | "tabel" | "footnote", key)."""
-    for match in TOKEN.finditer(text):
-        kind, key, note = match.groups()
-        if note:
-            yield "footnote", note
-        else:
-            yield kind or "number", key
 
 
 def _make_parser() -> MarkdownIt:

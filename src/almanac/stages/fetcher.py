@@ -15,7 +15,7 @@ from urllib.request import url2pathname
 from weasyprint import URLFetcher
 from weasyprint.urls import URLFetcherResponse
 
-from .load import check_image
+from ..project.checks import check_image
 
 MAX_RESOURCE_BYTES = 64 * 1024 * 1024
 RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp")

@@ -1,6 +1,6 @@
-"""Layout check after pagination: what a proof-reader would circle on the pages.
+"""Stage 5 — preflight: what a proof-reader would circle on the laid-out pages.
 
-``inspect_layout`` walks the box tree of a laid-out WeasyPrint ``Document`` page
+``preflight`` walks the box tree of a laid-out WeasyPrint ``Document`` page
 by page and reports, with page numbers: boxes past the content area and lines
 wider than their column (``overflow``), an h1–h4 at the foot of a page
 (``stranded-heading``), a split table with a single body row on a page
@@ -22,7 +22,7 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.images import RasterImage
 from weasyprint.layout.absolute import AbsolutePlaceholder
 
-from .model import Brand
+from ..project.model import Brand
 
 if TYPE_CHECKING:
     from weasyprint import Document
@@ -46,7 +46,7 @@ class Finding:
     message: str  # for people, e.g. "page 12: heading 'Verzuim' at the foot of the page"
 
 
-def inspect_layout(document: Document, brand: Brand, *, min_dpi: float = 150) -> list[Finding]:
+def preflight(document: Document, brand: Brand, *, min_dpi: float = 150) -> list[Finding]:
     """Check a rendered document (``HTML(...).render()``); return its findings in page
     order, an empty list when the layout is clean.
 

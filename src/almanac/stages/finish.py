@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pydyf
 from pypdf import PdfReader
 
-from .model import Report
+from ..project.model import Report
 
 
 @dataclass(frozen=True)

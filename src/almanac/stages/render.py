@@ -1,4 +1,4 @@
-"""Stage 4 — render: the report and its charts → one HTML document (Jinja2).
+"""Stage 3 — render: the report and its charts → one HTML document (Jinja2).
 
 Templates are looked up most specific first: ``chapters/<slug>/chapter.html``
 overrides ``layout/chapter.html``, and can extend it as
@@ -16,13 +16,15 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .brand import Edition, brand_css, cmyk_of, svg_for_print
+from ..errors import Problem, TemplateError
+from ..project.model import Chapter, FigureBlock, Photo, Place, Placed, Report
+from ..project.parts import CHAPTERS
+from ..text.formatting import Formatter
+from ..text.prose import Prose
+from .brand import cmyk_of, svg_for_print
 from .charts import ChartJob
-from .errors import Problem, TemplateError
-from .formatting import Formatter
-from .model import Chapter, FigureBlock, Photo, Report
 from .photos import photo_svg
-from .prose import Prose
+from .variants import Variant
 
 STYLESHEETS = ("pages.css", "typography.css", "components.css")
 # Text longer than this without a space gets a break opportunity (U+200B) every
@@ -30,7 +32,7 @@ STYLESHEETS = ("pages.css", "typography.css", "components.css")
 # grows with the square of its length (minutes for 10 000 characters).
 LONG_WORD = 100
 _TEXT_RUNS = re.compile(r"(<(style|script|title)\b.*?</\2\s*>|<!--.*?-->|<[^>]*>)"
-                        r"|([^\s<>&]{%d,})" % LONG_WORD, re.DOTALL | re.IGNORECASE)
+                        r"|([^\s<>&]{" + str(LONG_WORD) + ",})", re.DOTALL | re.IGNORECASE)
 ASIDES = ("kpis", "facts")  # blocks set beside the text, attached to the block that follows
 
 
@@ -57,15 +59,17 @@ def flow(blocks) -> tuple[list, list[list]]:
     return leading, groups
 
 
-@dataclass
+@dataclass(frozen=True)
 class Rendered:
-    """The HTML document, resolved against the project root."""
+    """The render stage's output: one HTML document, resolved against ``base_url``
+    (the project folder)."""
 
     html: str
     base_url: str
 
 
 def svg_data_uri(svg: str) -> str:
+    """An SVG document as a ``data:`` URI (RFC 2397), base64-encoded."""
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
@@ -85,11 +89,15 @@ class _ProjectLoader(jinja2.FileSystemLoader):
 
 
 def make_environment(root: Path) -> jinja2.Environment:
+    """The Jinja2 environment of a project: templates from ``layout/``, and from
+    ``chapters/`` as ``chapters/<slug>/chapter.html``; ``layout/x.html`` names the
+    original so that an override can extend it. Autoescape on, undefined names
+    are errors (``StrictUndefined``)."""
     layout = root / "layout"
     loader = jinja2.ChoiceLoader([
         jinja2.PrefixLoader({
             "layout": _ProjectLoader(layout, root),
-            "chapters": _ProjectLoader(root / "chapters", root),
+            "chapters": _ProjectLoader(root / CHAPTERS, root),
         }),
         _ProjectLoader(layout, root),
     ])
@@ -98,11 +106,11 @@ def make_environment(root: Path) -> jinja2.Environment:
 
 
 class Renderer:
-    """Renders a loaded report to HTML, with charts from ``charts``."""
+    """Renders a loaded report to HTML for one variant, with charts from ``charts``."""
 
-    def __init__(self, report: Report, charts: ChartJob, edition: Edition = "screen"):
+    def __init__(self, report: Report, charts: ChartJob, variant: Variant):
         self.report = report
-        self.edition = edition
+        self.variant = variant
         self.fmt = Formatter(report.manifest.language)
         self.prose = Prose(self.number, self.xref)
         self.charts = charts
@@ -112,7 +120,7 @@ class Renderer:
             number_parts=self.number_parts, chart=self.chart, flow=flow, photo=self.photo,
             fmt=self.fmt, label=self.label, table_rows=self.table_rows)
         # Figures and tables are numbered through the report, in order.
-        self._labels: dict[int, dict] = {}
+        self._labels: dict[Place, dict] = {}
         self._targets: dict[tuple[str, str], dict] = {}
         counters = {"figuur": 0, "tabel": 0}
         for chapter in report.chapters:
@@ -127,13 +135,13 @@ class Renderer:
                     anchor = f"{kind}-{block.id or number}"
                     label = {"kind": kind, "number": number, "anchor": anchor,
                              "text": f"{kind.capitalize()} {number}"}
-                    self._labels[id(block)] = label
+                    self._labels[block.place] = label
                     if block.id:
                         self._targets[(kind, block.id)] = label
 
-    def label(self, block) -> dict:
+    def label(self, block: Placed) -> dict:
         """The number, anchor and label ("Figuur 3") of a figure or table block."""
-        return self._labels[id(block)]
+        return self._labels[block.place]
 
     def xref(self, kind: str, key: str) -> Markup:
         """``figuur 3 op pagina 12``, linked; the page is filled in by WeasyPrint."""
@@ -172,7 +180,7 @@ class Renderer:
         colors = self.report.brand.colors
         svg = photo_svg(photo, colors.primary.hex, colors.primary_dark.hex, colors.tint.hex,
                         self.report.brand.fonts.heading.family, aspect)
-        if self.edition == "print":
+        if self.variant.process_colours:
             svg = svg_for_print(svg, self.report.brand)
         return svg_data_uri(svg)
 
@@ -184,12 +192,12 @@ class Renderer:
     def render(self, template: str = "report.html") -> str:
         report = self.report
         styles = report.root / "styles"
-        names = STYLESHEETS + (f"edition-{self.edition}.css",)
+        names = STYLESHEETS + (self.variant.stylesheet,)
         stylesheets = [(styles / name).as_uri() for name in names if (styles / name).is_file()]
         context = {
-            "report": report.manifest, "chapters": report.chapters, "edition": self.edition,
-            "brand_css": Markup(brand_css(report.brand, report.brand_path.parent,
-                                          self.edition)),
+            "report": report.manifest, "chapters": report.chapters,
+            "variant": self.variant.look,
+            "brand_css": Markup(self.variant.css(report.brand, report.brand_path.parent)),
             "stylesheets": stylesheets, "chapter_template": self.chapter_template,
             "edition_date": self.fmt.date(report.manifest.edition.date),
             "brand": report.brand, "cmyk": cmyk_of,
@@ -231,10 +239,11 @@ def _template_frame(exc: BaseException) -> tuple[Path | None, int | None]:
     return None, None
 
 
-def render_report(report: Report, charts: ChartJob, edition: Edition = "screen",
+def render_report(report: Report, charts: ChartJob, variant: Variant,
                   template: str = "report.html") -> Rendered:
-    """The whole report as one HTML string, resolved against the project root."""
-    html = Renderer(report, charts, edition).render(template)
+    """The whole report as one HTML document for ``variant``, from ``template`` in
+    ``layout/``; a :class:`TemplateError` names the template file and line."""
+    html = Renderer(report, charts, variant).render(template)
     return Rendered(html=breakable(html), base_url=report.root.as_uri() + "/")
 
 

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
 
-from .model import Brand, Color
+from ..project.model import Brand, Color
 
-Edition = Literal["screen", "print"]
-EDITIONS = ("screen", "print")
 HEX_COLOR = re.compile(r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
 
 
@@ -41,9 +38,9 @@ def device_cmyk(cmyk: tuple[float, float, float, float]) -> str:
     return "device-cmyk(" + " ".join(f"{part / 100:.3g}" for part in cmyk) + ")"
 
 
-def color_value(color: Color, edition: Edition) -> str:
-    """A brand colour as CSS for the edition: hex on screen, process colour in print."""
-    return device_cmyk(cmyk_of(color)) if edition == "print" else color.hex
+def color_value(color: Color, process_colours: bool = False) -> str:
+    """A brand colour as CSS: its hex value, or its process colour as ``device-cmyk()``."""
+    return device_cmyk(cmyk_of(color)) if process_colours else color.hex
 
 
 def print_colors(brand: Brand) -> dict[str, str]:
@@ -69,9 +66,12 @@ def svg_for_print(svg: str, brand: Brand) -> str:
     return HEX_COLOR.sub(replace, svg)
 
 
-def brand_css(brand: Brand, brand_dir: Path, edition: Edition = "screen") -> str:
-    """The ``@font-face`` rules, ``:root`` custom properties and, for print, the
-    bleed, marks and output profile of the brand."""
+def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
+              bleed: bool = False) -> str:
+    """The ``@font-face`` rules and ``:root`` custom properties of the brand; with
+    ``process_colours`` its CMYK values (and the output profile as the
+    ``device-cmyk`` colour profile), with ``bleed`` its bleed and printer's marks.
+    Font and profile paths are relative to ``brand_dir``."""
     lines: list[str] = []
     seen = set()
     for family in (brand.fonts.body, brand.fonts.heading):
@@ -88,9 +88,9 @@ def brand_css(brand: Brand, brand_dir: Path, edition: Edition = "screen") -> str
     for name, color in brand.colors:
         if isinstance(color, list):
             for index, item in enumerate(color, 1):
-                props[f"color-{name}-{index}"] = color_value(item, edition)
+                props[f"color-{name}-{index}"] = color_value(item, process_colours)
         else:
-            props[f"color-{name.replace('_', '-')}"] = color_value(color, edition)
+            props[f"color-{name.replace('_', '-')}"] = color_value(color, process_colours)
     props["font-body"] = f"'{brand.fonts.body.family}', {brand.fonts.body.fallback}"
     props["font-heading"] = f"'{brand.fonts.heading.family}', {brand.fonts.heading.fallback}"
     scale = brand.type
@@ -100,17 +100,18 @@ def brand_css(brand: Brand, brand_dir: Path, edition: Edition = "screen") -> str
     for step in range(1, 6):
         props[f"size-{step}"] = f"{scale.base_size_pt * scale.ratio ** step:.2f}pt"
     props["size-small"] = f"{scale.base_size_pt / scale.ratio:.2f}pt"
-    bleed = brand.print.bleed_mm if edition == "print" else 0
-    props["bleed"] = f"{bleed}mm"
+    bleed_mm = brand.print.bleed_mm if bleed else 0
+    props["bleed"] = f"{bleed_mm}mm"
     lines.append(":root {")
     lines += [f"  --{key}: {value};" for key, value in props.items()]
     lines.append("}")
-    if edition == "print":
+    if process_colours:
         profile = (brand_dir / brand.print.output_profile).resolve().as_uri()
-        marks = " ".join(brand.print.marks) or "none"
         lines.append(f"@color-profile device-cmyk {{ src: url('{profile}'); "
                      "components: cyan, magenta, yellow, black; }")
-        lines.append(f"@page {{ bleed: {bleed}mm; marks: {marks}; }}")
+    if bleed:
+        marks = " ".join(brand.print.marks) or "none"
+        lines.append(f"@page {{ bleed: {bleed_mm}mm; marks: {marks}; }}")
     return "\n".join(lines) + "\n"
 
 

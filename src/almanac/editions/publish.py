@@ -1,0 +1,96 @@
+"""Publishing: an edition is written once into ``output/<year>/<version>/``.
+
+The folder holds the PDF/A-3a file and ``manifest.json``. Publishing is
+reproducible (same inputs → same bytes), immutable (an edition is never
+rewritten: the same inputs leave it as it is, other inputs are refused) and
+atomic (the folder appears complete or not at all, see
+:mod:`almanac.stages.output`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import Problem, ReportError
+from ..project.checks import line_of
+from ..project.model import Report
+from ..project.parts import MANIFEST, OUTPUT
+from ..stages.output import Writer, file_slug
+from ..stages.variants import VARIANTS
+from .sources import sha256
+
+EDITION_MANIFEST = "manifest.json"  # the manifest beside the PDF
+
+
+@dataclass
+class Published:
+    """A published edition: its folder, its PDF and its ``manifest.json`` as data."""
+
+    folder: Path
+    pdf: Path
+    created: bool  # False: the identical edition was there already
+    manifest: dict = field(default_factory=dict)
+
+
+def edition_folder(report: Report) -> Path:
+    """``<project>/output/<year>/<version>``."""
+    edition = report.manifest.edition
+    return report.root / OUTPUT / str(report.manifest.year) / edition.version
+
+
+def pdf_name(report: Report) -> str:
+    """The edition's file name: ``<title slug>[-<year>]-<version>.pdf``."""
+    slug = file_slug(report.manifest.title)
+    if str(report.manifest.year) not in slug:
+        slug += f"-{report.manifest.year}"
+    return f"{slug}-{report.manifest.edition.version}.pdf"
+
+
+def existing_edition(report: Report, inputs: list[dict]) -> Published | None:
+    """The published edition of this version, if any; a ReportError when it was made
+    from other inputs (an edition is never rewritten: bump the version)."""
+    folder = edition_folder(report)
+    if not folder.exists():
+        return None
+    manifest_path = folder / EDITION_MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        published = {item["path"]: item["sha256"] for item in manifest["inputs"]}
+    except (OSError, ValueError, KeyError) as exc:
+        raise ReportError(Problem(f"edition folder exists but its manifest is unreadable "
+                                  f"({exc})", manifest_path,
+                                  hint="leave archived editions as they are; publish a new "
+                                  "version (edition.version in report.yaml)"))
+    current = {item["path"]: item["sha256"] for item in inputs}
+    if published != current:
+        changed = sorted(name for name in published.keys() | current.keys()
+                         if published.get(name) != current.get(name))
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more"
+                                          if len(changed) > 5 else "")
+        version_line = line_of(report.root / MANIFEST, "version:")
+        raise ReportError(Problem(
+            f"edition {report.manifest.edition.version} is already published "
+            f"({folder.relative_to(report.root)}) from other inputs; changed: {shown}",
+            report.root / MANIFEST, version_line,
+            "bump edition.version (e.g. 1.0 → 1.1), add a changelog entry, then publish"))
+    return Published(folder=folder, pdf=folder / manifest["pdf"]["file"], created=False,
+                     manifest=manifest)
+
+
+def write_edition(report: Report, pdf: bytes, pages: int, sources: bytes) -> Published:
+    """Write the edition folder (the PDF and ``manifest.json``) through the one
+    writer: complete and synced, renamed into place in one step."""
+    folder = edition_folder(report)
+    for stale in folder.parent.glob(f".{folder.name}.*.partial"):  # left by older versions
+        shutil.rmtree(stale, ignore_errors=True)
+    manifest = json.loads(sources)
+    manifest["pdf"] = {"file": pdf_name(report), "sha256": sha256(pdf), "size": len(pdf),
+                       "pages": pages, "variant": VARIANTS["archive"].pdf_variant,
+                       "sources_sha256": sha256(sources)}
+    body = (json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
+    Writer(report.root).folder(folder, {pdf_name(report): pdf, EDITION_MANIFEST: body})
+    return Published(folder=folder, pdf=folder / pdf_name(report), created=True,
+                     manifest=manifest)

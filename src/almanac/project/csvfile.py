@@ -1,0 +1,106 @@
+"""Series as CSV: one header row, then records; numbers as plain ASCII numbers.
+
+A cell that looks like a number as people write it but Python does not read
+(``6,3``, ``1.234``, ``12%``) is an error with its line, not text that a chart
+would silently drop. Files are UTF-8 (a BOM is fine) and bounded in size and rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from ..errors import Problem, ReportError
+from .yamlfile import line_at
+
+MAX_CSV_BYTES = 16 * 2**20
+MAX_CSV_ROWS = 10_000  # a chart or a table of more rows takes minutes and gigabytes
+Record = dict[str, str | float]
+
+NUMBER_LIKE = re.compile(r"^[-+]?[€$]?\s*\d[\d.,]*\s*%?$")
+
+
+def read_csv(path: Path, owner: Path, line: int | None, root: Path) -> list[Record]:
+    """The records of the CSV file ``path``, named in ``owner`` at ``line``; a
+    ReportError (file, line, fix) for a file outside ``root``, too large, not
+    UTF-8, ragged, or with a number written as people write it."""
+    try:
+        shown = path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        raise ReportError(Problem(f"series file {path.name} is outside the project folder",
+                                  owner, line, "keep the CSV in the chapter's folder"))
+    if not path.is_file():
+        raise ReportError(Problem(f"series file {path.name} not found", owner, line,
+                                  f"create {shown}"))
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise ReportError(Problem(f"series file {shown} is {path.stat().st_size / 2**20:.0f} "
+                                  f"MiB; the limit is {MAX_CSV_BYTES // 2**20} MiB", owner,
+                                  line, "aggregate the series before it goes in the report"))
+    rows = []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if not reader.fieldnames:
+                raise ReportError(Problem("empty CSV: no header row", path,
+                                          hint="start with a header such as 'jaar,aantal'"))
+            names = [name.strip() for name in reader.fieldnames]
+            for name in names:
+                if not name or names.count(name) > 1:
+                    raise ReportError(Problem(
+                        f"header has {'an empty' if not name else f'the column {name!r} twice'}"
+                        f"{'' if name else ' column name'}", path, 1,
+                        "give every column its own name"))
+            reader.fieldnames = names
+            for row in reader:
+                if len(rows) == MAX_CSV_ROWS:
+                    raise ReportError(Problem(
+                        f"series file {shown} has more than {MAX_CSV_ROWS:,} rows; the limit "
+                        f"is {MAX_CSV_ROWS:,}", owner, line,
+                        "aggregate the series (per month or year) before it goes in the report"))
+                rows.append(_record(row, path, reader.line_num))
+    except UnicodeDecodeError:
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exact:  # the stream's error has no file offset
+            exc = exact
+        raise ReportError(Problem(f"not UTF-8 text ({exc.reason})", path,
+                                  line_at(data, exc.start),
+                                  "save the CSV as UTF-8 (in Excel: CSV UTF-8)"))
+    except csv.Error as exc:
+        raise ReportError(Problem(f"not a valid CSV file: {exc}", path,
+                                  reader.line_num or None, "save it as plain CSV text"))
+    except OSError as exc:
+        raise ReportError(Problem(f"cannot be read: {exc.strerror}", path,
+                                  hint="make it a readable file"))
+    if not rows:
+        raise ReportError(Problem("CSV has a header but no rows", path, 1,
+                                  "add the data rows under the header"))
+    return rows
+
+
+def _record(row: dict, path: Path, line: int) -> Record:
+    """One CSV row: numbers as floats, other cells as stripped text."""
+    record: Record = {}
+    for column, value in row.items():
+        if column is None or value is None:
+            raise ReportError(Problem("row has a different number of cells than "
+                                      "the header", path, line,
+                                      "give every row one value per column"))
+        value = value.strip()
+        try:
+            number = float(value)
+        except ValueError:
+            if NUMBER_LIKE.match(value):
+                raise ReportError(Problem(
+                    f"column {column!r}: {value!r} is not a number as written", path, line,
+                    "write a plain number, e.g. 6.3 (a dot for decimals, no thousands "
+                    "separator, no % or € sign)"))
+            record[column] = value
+            continue
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ReportError(Problem(f"column {column!r}: {value!r} is not a finite number",
+                                      path, line, "write a number, or leave the cell empty"))
+        record[column] = number
+    return record

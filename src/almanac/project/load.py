@@ -1,0 +1,169 @@
+"""Stage 1 — load: ``report.yaml``, the brand file and every chapter into the
+typed :class:`~almanac.project.model.Report`, collecting *every* problem (file,
+line, fix) before failing.
+
+Nothing outside the project folder is read: a chapter folder, series, image,
+font, profile or brand file that points (or links) elsewhere is a problem, and so
+is a chapter folder that ``report.yaml`` does not list (it would silently be
+left out of the PDF).
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from ..errors import Problem, ReportError
+from .checks import (
+    check_figures,
+    check_fonts,
+    check_images,
+    check_numbers,
+    check_photo,
+    check_series_use,
+)
+from .csvfile import read_csv
+from .model import Brand, Chapter, ChapterData, Manifest, Report
+from .parts import CHAPTER_FILE, CHAPTERS, MANIFEST
+from .yamlfile import Lines, read_yaml, validate
+
+SPECIMEN = Path("layout") / "specimen"
+"""The specimen chapter: every component with sample data."""
+"""The specimen chapter: every component with sample data."""
+
+
+def load_report(root: Path | str) -> Report:
+    """Read the project at ``root`` into a :class:`Report`, or raise ReportError."""
+    root = Path(root).resolve()
+    manifest_path = root / MANIFEST
+    if not manifest_path.is_file():
+        raise ReportError(Problem(f"no {MANIFEST} in {root}", manifest_path,
+                                  hint="run the command in a report folder or pass its path"))
+    problems: list[Problem] = []
+
+    data, lines = read_yaml(manifest_path)
+    manifest, found = validate(Manifest, data, manifest_path, lines)
+    problems += found
+    if manifest is None:
+        raise ReportError(problems)
+
+    brand_path = (root / manifest.brand).resolve()
+    brand = None
+    try:
+        if not brand_path.is_relative_to(root):
+            raise ReportError(Problem(f"brand file {manifest.brand} is outside the project "
+                                      "folder", manifest_path, lines.line(("brand",)),
+                                      "keep it inside the project, e.g. styles/brand.yaml",
+                                      "brand"))
+        brand_data, brand_lines = read_yaml(brand_path)
+        brand, found = validate(Brand, brand_data, brand_path, brand_lines)
+        problems += found
+        if brand is not None:
+            problems += check_fonts(brand, brand_path, root)
+    except ReportError as exc:
+        problems += exc.problems
+
+    chapters: list[Chapter] = []
+    complete = True
+    listed: set[str] = set()
+    for index, slug in enumerate(manifest.chapters):
+        try:
+            if slug in listed:
+                raise ReportError(Problem(f"chapter {slug} is listed twice", manifest_path,
+                                          lines.line(("chapters", index)),
+                                          "list each chapter folder once", f"chapters[{index}]"))
+            listed.add(slug)
+            chapters.append(_load_chapter(root, slug, index + 1, manifest_path, lines, index))
+        except ReportError as exc:
+            problems += exc.problems
+            complete = False
+    problems += _check_unlisted(root, manifest.chapters, manifest_path, lines)
+
+    if complete:  # references across chapters are only checked once every chapter loads
+        problems += check_numbers(chapters)
+    problems += check_images(chapters, root)
+    if manifest.cover is not None:
+        problems += check_photo(manifest.cover, root, root, manifest_path, "cover")
+    problems += check_figures(root, chapters)
+    if problems:
+        raise ReportError(problems)
+    return Report(root=root, manifest=manifest, brand=brand, brand_path=brand_path,
+                  chapters=chapters)
+
+
+def _load_chapter(root: Path, slug: str, number: int, manifest_path: Path, lines: Lines,
+                  index: int) -> Chapter:
+    folder = root / CHAPTERS / slug
+    if not slug.strip() or slug.startswith(".") or any(c in slug for c in "/\\\0"):
+        raise ReportError(Problem(f"chapter '{slug}' is not a folder name", manifest_path,
+                                  lines.line(("chapters", index)),
+                                  "name a folder directly under chapters/, e.g. 03-inzet",
+                                  f"chapters[{index}]"))
+    if folder.is_dir() and not folder.resolve().is_relative_to(root / CHAPTERS):
+        raise ReportError(Problem(f"chapters/{slug} links to a folder outside the project",
+                                  manifest_path, lines.line(("chapters", index)),
+                                  "copy the chapter into chapters/ instead of linking it",
+                                  f"chapters[{index}]"))
+    if not folder.is_dir():
+        existing = sorted(p.name for p in (root / CHAPTERS).glob("*") if p.is_dir())
+        close = difflib.get_close_matches(slug, existing, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"create chapters/{slug}/{CHAPTER_FILE}"
+        raise ReportError(Problem(f"chapter folder chapters/{slug}/ does not exist",
+                                  manifest_path, lines.line(("chapters", index)), hint,
+                                  f"chapters[{index}]"))
+    return read_chapter(folder, slug, number)
+
+
+def _check_unlisted(root: Path, listed: list[str], manifest_path: Path,
+                    lines: Lines) -> list[Problem]:
+    """A chapter folder that report.yaml does not list is an error: it would be
+    silently left out of the PDF. (A misspelt entry already suggests it.)"""
+    present = sorted(p.name for p in (root / CHAPTERS).glob("*")
+                     if p.is_dir() and (p / CHAPTER_FILE).is_file()
+                     and not p.name.startswith((".", "_")))
+    missing = [slug for slug in listed if slug not in present]
+    suggested = {close for slug in missing
+                 for close in difflib.get_close_matches(slug, present, n=1)}
+    return [Problem(f"chapter folder chapters/{name}/ is not listed in {MANIFEST}",
+                    manifest_path, lines.line(("chapters",)),
+                    f"add it to chapters: in {MANIFEST} or remove it", "chapters")
+            for name in present if name not in listed and name not in suggested]
+
+
+def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None) -> Chapter:
+    """One chapter folder (its chapter.yaml and series) into a :class:`Chapter`.
+    Files outside ``root`` (default: two folders up) are never read."""
+    root = (root or folder.parent.parent).resolve()
+    path = folder / CHAPTER_FILE
+    data, chapter_lines = read_yaml(path)
+    chapter_data, problems = validate(ChapterData, data, path, chapter_lines)
+    if chapter_data is None:
+        raise ReportError(problems)
+    series = {}
+    for key, ref in chapter_data.series.items():
+        try:
+            series[key] = read_csv(folder / ref.file, path, chapter_lines.line(("series", key)),
+                                    root)
+        except ReportError as exc:
+            problems += exc.problems
+    problems += check_series_use(chapter_data, series, path, folder)
+    if problems:
+        raise ReportError(problems)
+    return Chapter(slug=slug, number=number, folder=folder, data=chapter_data, series=series)
+
+
+def load_specimen(report: Report) -> Report:
+    """The report's brand and layout with the specimen chapter (``layout/specimen/``),
+    which uses every component, in place of the report's own chapters."""
+    folder = report.root / SPECIMEN
+    if not (folder / CHAPTER_FILE).is_file():
+        raise ReportError(Problem("no specimen chapter", folder / CHAPTER_FILE,
+                                  hint="create layout/specimen/chapter.yaml"))
+    chapter = read_chapter(folder, "specimen", 1, report.root)
+    problems = check_numbers([chapter]) + check_images([chapter], report.root) + \
+        check_figures(report.root, [chapter])
+    if problems:
+        raise ReportError(problems)
+    manifest = report.manifest.model_copy(update={
+        "title": f"Specimen – {report.manifest.title}", "chapters": ["specimen"]})
+    return report.model_copy(update={"manifest": manifest, "chapters": [chapter]})

@@ -1,0 +1,61 @@
+"""The parts of a report project, named once.
+
+A project is a folder holding ``report.yaml`` and the folders below. Everything
+that needs to know what a project is made of — the loader, the archive (which
+embeds exactly these files in a published edition), the preview (which watches
+them), the tests and the benchmarks (which copy them) — asks this module.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+MANIFEST = "report.yaml"
+"""The project's manifest: title, edition, language, chapters in order."""
+CHAPTERS = "chapters"
+CHAPTER_FILE = "chapter.yaml"
+SOURCE_FOLDERS = ("chapters", "figures", "layout", "styles")
+"""Folders whose files are inputs of the report."""
+SOURCE_FILES = (MANIFEST,)
+SOURCES = SOURCE_FILES + SOURCE_FOLDERS
+"""Every part a report is made from, relative to the project folder."""
+OUTPUT = "output"
+"""Where builds and published editions go (never an input)."""
+CACHE = Path(".almanac-cache")
+"""What a build may keep between runs: drawn charts, staged temporaries."""
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") or part == "__pycache__" for part in relative.parts)
+
+
+def source_files(root: Path) -> list[str]:
+    """Every file the report is made from, as sorted POSIX paths relative to ``root``.
+
+    Hidden files and ``__pycache__`` are not sources; neither is a link to a file
+    outside the project (it is never read, so it is never embedded either).
+    """
+    root = Path(root)
+    inside = root.resolve()
+    found = [name for name in SOURCE_FILES if (root / name).is_file()]
+    for folder in SOURCE_FOLDERS:
+        for path in sorted((root / folder).rglob("*")):
+            relative = path.relative_to(root)
+            if path.is_file() and not _hidden(relative) and path.resolve().is_relative_to(inside):
+                found.append(relative.as_posix())
+    return sorted(found)
+
+
+def copy_sources(source: Path, target: Path) -> Path:
+    """Copy a project's sources (not its output or cache) from ``source`` into the
+    folder ``target``, which is made if needed; returns ``target``."""
+    source, target = Path(source), Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    for name in SOURCES:
+        if (source / name).is_dir():
+            shutil.copytree(source / name, target / name,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        elif (source / name).is_file():
+            shutil.copy2(source / name, target / name)
+    return target

@@ -1,0 +1,290 @@
+"""Stage 2 — charts: each figure block becomes an SVG file in the chart store.
+
+A figure module (``figures/<name>.py``) defines ``build(data: FigureData, theme:
+Theme) -> alt.Chart``; vl-convert draws the chart as SVG. Each SVG is a file
+named by a hash of everything that determines it — the figure modules' sources,
+the block's data, the brand theme, the versions of Altair and vl-convert — in
+``.almanac-cache/charts/``, so the HTML can name every chart before any is
+drawn, and an unchanged chart costs nothing.
+
+Charts not in the store are drawn by a worker process (``chartworker``), a fresh
+interpreter that imports the figure modules, Altair and vl-convert: none of them
+is ever imported by the process that builds, so a build keeps no global state
+of theirs, is safe to run from a threaded host, and a figure module that hangs
+or crashes costs the worker, not the build. The worker draws in document order
+while this process lays out the document; the URL fetcher waits (:meth:`ChartJob.wait`)
+before it reads a chart that is not drawn yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+from .. import ipc
+from ..errors import ChartError, Problem
+from ..project.model import Chapter, FigureBlock, Place, Report
+from ..project.parts import CACHE
+from ..text.formatting import Formatter
+from .brand import chart_theme
+
+CACHE_DIR = CACHE / "charts"
+ILLUSTRATIVE_LABEL = "Voorbeeldgegevens"
+TIMEOUT = 300.0  # seconds for drawing all the charts a build lacks
+
+
+@dataclass(frozen=True)
+class Value:
+    """A number as a figure module sees it."""
+
+    value: float
+    unit: str
+    label: str | None
+    text: str  # formatted for the report's locale, e.g. "€ 6,2 miljoen"
+
+
+@dataclass(frozen=True)
+class FigureData:
+    """What a figure module gets: the numbers and series its block names."""
+
+    numbers: dict[str, Value]
+    labels: dict[str, str]
+    rows: list[dict]
+    illustrative: bool
+    caption: str
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Brand tokens for charts: named colours, the palette and the Vega-Lite config."""
+
+    colors: dict[str, str]
+    palette: list[str]
+    font: str
+    config: dict = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One chart to draw: its block (by chapter and location), data and store key."""
+
+    chapter: str  # the chapter's slug
+    where: str  # e.g. "sections[2].blocks[4]"
+    chart: str  # the figure module's name
+    data: FigureData
+    key: str  # the SVG's name in the store
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """What the chart worker needs: everything is data, so it pickles."""
+
+    root: Path
+    store: Path
+    figures: Path
+    package: str  # a package name unique to the figure modules' sources
+    theme: Theme
+    language: str
+    font_folders: list[Path]
+    plans: list[Plan]
+
+
+def make_theme(report: Report) -> Theme:
+    """The brand as a figure module's ``theme`` argument."""
+    colors = {name: c.hex for name, c in report.brand.colors if not isinstance(c, list)}
+    return Theme(colors=colors, palette=[c.hex for c in report.brand.colors.chart],
+                 font=report.brand.fonts.body.family, config=chart_theme(report.brand))
+
+
+def figure_blocks(report: Report) -> Iterator[tuple[Chapter, FigureBlock]]:
+    """Every figure block of the report with its chapter, in document order."""
+    for chapter in report.chapters:
+        for section in chapter.data.sections:
+            for block in section.blocks:
+                if isinstance(block, FigureBlock):
+                    yield chapter, block
+
+
+def figure_data(report: Report, chapter: Chapter, block: FigureBlock,
+                fmt: Formatter) -> FigureData:
+    """The numbers and series a figure block names, typed and formatted."""
+    numbers = {}
+    for key in block.numbers:
+        number = report.number(key)
+        numbers[key] = Value(number.value, number.unit, number.label, fmt.number(number))
+    rows, illustrative = [], False
+    if block.series:
+        rows = chapter.series[block.series]
+        illustrative = chapter.data.series[block.series].illustrative
+    return FigureData(numbers=numbers, labels=dict(block.labels), rows=rows,
+                      illustrative=illustrative, caption=block.caption)
+
+
+def _sources(figures: Path) -> dict[str, bytes]:
+    """Every module of figures/ (any can import another: all count for the hash)."""
+    return {p.name: p.read_bytes() for p in sorted(figures.glob("*.py"))} \
+        if figures.is_dir() else {}
+
+
+class ChartJob:
+    """The charts of one build: planned at once, drawn in a worker process.
+
+    ``cache=False`` draws every chart again (``--no-cache``); ``timeout`` bounds
+    the drawing of all of them (seconds). Problems of the figure modules are
+    raised by :meth:`finish` as one :class:`ChartError`.
+    """
+
+    def __init__(self, report: Report, fmt: Formatter, *, cache: bool = True,
+                 timeout: float = TIMEOUT):
+        self.root = report.root
+        self.store = report.root / CACHE_DIR
+        self.timeout = timeout
+        figures = report.root / "figures"
+        sources = _sources(figures)
+        digest = hashlib.sha256()
+        for name, source in sources.items():
+            digest.update(name.encode() + b"\0" + source + b"\0")
+        theme = make_theme(report)
+        stamp = {"altair": version("altair"), "vl-convert": version("vl-convert-python"),
+                 "theme": asdict(theme), "sources": digest.hexdigest(), "format": 4}
+        self.plans: dict[Place, Plan] = {}
+        for chapter, block in figure_blocks(report):
+            data = figure_data(report, chapter, block, fmt)
+            key = hashlib.sha256(json.dumps(
+                {"chart": block.chart, "data": asdict(data), **stamp}, sort_keys=True,
+                default=str).encode()).hexdigest()
+            self.plans[block.place] = Plan(chapter.slug, block.where, block.chart, data, key)
+        self.missing: dict[str, Plan] = {}  # by key, in document order
+        for plan in self.plans.values():
+            if not (cache and (self.store / f"{plan.key}.svg").is_file()):
+                self.missing.setdefault(plan.key, plan)
+        self._drawing = Drawing(
+            root=report.root, store=self.store, figures=figures,
+            package=f"almanac_figures_{digest.hexdigest()[:16]}", theme=theme,
+            language=report.manifest.language,
+            font_folders=sorted({(report.brand_path.parent / face.file).resolve().parent
+                                 for family in (report.brand.fonts.body,
+                                                report.brand.fonts.heading)
+                                 for face in family.faces}),
+            plans=list(self.missing.values()))
+        self._pending: dict[str, None] = {}  # keys not drawn yet, in drawing order
+        self._drawing_now: str | None = None  # the key the worker said it is drawing
+        self._worker: subprocess.Popen | None = None
+        self._results = None  # the worker's end of the pipe, read here
+        self._deadline = 0.0
+        self._bug: str | None = None  # a traceback from the worker: raised by finish()
+        self.problems: list[Problem] = []
+
+    def path(self, block: FigureBlock) -> str:
+        """The chart's file, relative to the project root (a URL the HTML can use)."""
+        return f"{CACHE_DIR.as_posix()}/{self.plans[block.place].key}.svg"
+
+    def illustrative(self, block: FigureBlock) -> bool:
+        return self.plans[block.place].data.illustrative
+
+    def svg(self, block: FigureBlock) -> str:
+        """The drawn chart of ``block`` (after :meth:`finish`)."""
+        return (self.store / f"{self.plans[block.place].key}.svg").read_text(encoding="utf-8")
+
+    @property
+    def cached(self) -> int:
+        """How many of the report's charts came from the store."""
+        return len(self.plans) - sum(1 for plan in self.plans.values()
+                                     if plan.key in self.missing)
+
+    def start(self) -> None:
+        """Start drawing the missing charts in a worker process; returns at once."""
+        if not self.missing:
+            return
+        read, write = os.pipe()
+        try:
+            self._worker = subprocess.Popen(
+                # -P: the current folder is not put on the worker's import path
+                [sys.executable, "-P", "-m", "almanac.stages.chartworker", str(write)],
+                stdin=subprocess.PIPE, pass_fds=[write])
+        finally:
+            os.close(write)
+        self._results = os.fdopen(read, "rb", buffering=0)
+        self._pending = dict.fromkeys(self.missing)
+        self._deadline = time.monotonic() + self.timeout
+        try:
+            self._worker.stdin.write(ipc.frame(self._drawing))
+            self._worker.stdin.close()
+        except BrokenPipeError:  # it died at once: wait() reports it
+            pass
+
+    def wait(self, path: Path) -> None:
+        """Block until the chart file at ``path`` is drawn (if it is one of ours)."""
+        key = path.stem
+        if path.parent != self.store or key not in self._pending:
+            return
+        while key in self._pending and self._results is not None:
+            left = self._deadline - time.monotonic()
+            if left <= 0 or not select.select([self._results], [], [], left)[0]:
+                self.problems.append(self._problem(
+                    self._drawing_now or next(iter(self._pending)), f"drawing the charts took over "
+                    f"{self.timeout:g} s", "simplify the figure module or its data"))
+                self._stop()
+                break
+            try:
+                kind, value = ipc.read(self._results.read)
+            except EOFError:  # it died drawing the chart it named last
+                self.problems.append(self._problem(
+                    self._drawing_now or next(iter(self._pending)), "the chart worker process died drawing this "
+                    "chart", "simplify the figure module or its data (vl-convert failed "
+                    "on it)"))
+                self._stop()
+                break
+            if kind == "drawing":
+                self._drawing_now = value
+            elif kind == "done":
+                self._pending.pop(value, None)
+            elif kind == "problems":
+                self.problems += value
+            else:  # raised by finish(): WeasyPrint would take it for a missing image
+                self._bug = value
+                self._stop()
+
+    def finish(self) -> None:
+        """Wait for every chart; raise the figure modules' problems, if any."""
+        for key in list(self._pending):
+            self.wait(self.store / f"{key}.svg")
+        self._stop()
+        if self._bug is not None:
+            raise RuntimeError(f"chart worker failed:\n{self._bug}")
+        if self.problems:
+            raise ChartError(self.problems)
+
+    def cancel(self) -> None:
+        """Stop drawing (a later stage failed); raise nothing."""
+        self._stop()
+
+    def _problem(self, key: str, message: str, hint: str) -> Problem:
+        """A problem with the chart ``key``, naming its figure module and block."""
+        plan = self.missing[key]
+        return Problem(message, self.root / "figures" / f"{plan.chart}.py", None, hint,
+                       f"{plan.chapter}: {plan.where}")
+
+    def _stop(self) -> None:
+        """End the worker: at once unless it has drawn everything and is leaving."""
+        done = not self._pending
+        self._pending.clear()
+        if self._results is not None:
+            self._results.close()
+            self._results = None
+        if self._worker is not None:
+            try:
+                self._worker.wait(timeout=5 if done else 0)
+            except subprocess.TimeoutExpired:
+                self._worker.kill()
+                self._worker.wait()
+            self._worker = None

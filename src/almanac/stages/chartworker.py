@@ -1,0 +1,203 @@
+"""The chart worker: a process of its own that draws the charts of one build.
+
+``python -m almanac.stages.chartworker FD`` reads one :class:`~.charts.Drawing`
+from its standard input, draws its plans in order and reports each on the pipe
+``FD`` (see :mod:`almanac.ipc`): ``("drawing", key)`` when it starts a chart,
+``("done", key)`` when the chart's SVG is in the store, ``("problems", [Problem, ...])`` before the ``done`` of a chart whose
+figure module failed, ``("bug", traceback)`` when Almanac itself failed.
+
+Everything with global state lives here and dies with the process: the figure
+modules (imported as a package named after the hash of their sources, so they
+can import each other relatively), Altair's theme registry (the brand theme is
+an Altair theme, so a module's own ``.configure_*()`` still wins) and
+vl-convert's JavaScript engine and font registry.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import sys
+import traceback
+import types
+from pathlib import Path
+from typing import Any
+
+from .. import ipc
+from ..errors import ChartError, Problem, ReportError
+from .charts import ILLUSTRATIVE_LABEL, Drawing, FigureData, Plan
+from .output import write_file
+
+
+def main(argv: list[str]) -> None:
+    results = os.fdopen(int(argv[1]), "wb", buffering=0)
+    drawing: Drawing = ipc.read(sys.stdin.buffer.read)
+    try:
+        worker = _Worker(drawing)
+        for plan in drawing.plans:
+            results.write(ipc.frame(("drawing", plan.key)))
+            try:
+                svg = worker.draw(plan)
+                write_file(drawing.store / f"{plan.key}.svg", svg.encode("utf-8"), drawing.root,
+                           durable=False)
+            except ReportError as exc:
+                results.write(ipc.frame(("problems", exc.problems)))
+            results.write(ipc.frame(("done", plan.key)))
+    except BrokenPipeError:  # the build stopped waiting: nothing to do
+        return
+    except BaseException:  # a bug: hand the traceback to the build
+        results.write(ipc.frame(("bug", traceback.format_exc())))
+
+
+class _Worker:
+    def __init__(self, drawing: Drawing):
+        self.drawing = drawing
+        self._fonts_registered = False
+
+    def draw(self, plan: Plan) -> str:
+        """The chart of ``plan`` as SVG text; a ChartError names the module and block."""
+        path = self.drawing.figures / f"{plan.chart}.py"
+        block = f"{plan.chapter}: {plan.where}"
+        return self._convert(self._spec(path, block, plan.data), path, block)
+
+    def _spec(self, path: Path, block: str, data: FigureData) -> dict:
+        module = self._import(path)
+        build = getattr(module, "build", None)
+        if not callable(build):
+            raise ChartError(Problem("figure module has no build(data, theme) function", path,
+                                     hint="define def build(data, theme) -> alt.Chart"))
+        import altair as alt
+
+        theme = self.drawing.theme
+        alt.theme.register("almanac", enable=True)(
+            lambda: alt.theme.ThemeConfig({"config": theme.config}))
+        try:
+            chart = build(data, theme)
+            spec = chart.to_dict() if isinstance(chart, alt.TopLevelMixin) else None
+        except Exception as exc:  # the figure module is report input: name its line
+            raise ChartError(_problem_in(path, exc, block, _data_hint(exc, data))) from exc
+        if spec is None:
+            raise ChartError(Problem(
+                f"build() returned {type(chart).__name__}, not an Altair chart", path,
+                getattr(getattr(build, "__code__", None), "co_firstlineno", None),
+                "return the chart it makes, e.g. return alt.Chart(...).mark_bar()...",
+                block))
+        url = _data_url(spec)
+        if url is not None:
+            raise ChartError(Problem(
+                f"the chart reads its data from {url[:200]}; charts read no URLs or files",
+                path, None, "give the data to the block as numbers: or series: (a CSV in "
+                "the chapter folder) and use data.numbers or data.rows", block))
+        spec = _svg_safe(spec)
+        if data.illustrative and "title" not in spec:
+            spec["title"] = {"text": ILLUSTRATIVE_LABEL.upper(), "fontSize": 10,
+                             "fontWeight": 700, "color": theme.colors["accent"],
+                             "anchor": "start"}
+        return spec
+
+    def _import(self, path: Path) -> types.ModuleType:
+        """Import a figure module as part of the package of the figure modules."""
+        package = self.drawing.package
+        if package not in sys.modules:
+            module = types.ModuleType(package)
+            module.__path__ = [str(path.parent)]
+            sys.modules[package] = module
+        name = f"{package}.{path.stem}"
+        if name in sys.modules:
+            return sys.modules[name]
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            del sys.modules[name]
+            raise ChartError(_problem_in(path, exc)) from exc
+        return module
+
+    def _convert(self, spec: dict, path: Path, block: str) -> str:
+        import vl_convert
+
+        if not self._fonts_registered:
+            for folder in self.drawing.font_folders:
+                vl_convert.register_font_directory(str(folder))
+            self._fonts_registered = True
+        language = self.drawing.language
+        locale = language if "-" in language else f"{language}-{language.upper()}"
+        try:
+            return vl_convert.vegalite_to_svg(spec, format_locale=locale,
+                                              time_format_locale=locale, allowed_base_urls=[])
+        except Exception as exc:  # vl-convert rejects the spec the figure module made
+            lines = [line.strip() for line in str(exc).splitlines()]
+            reason = next((line for line in lines[1:] if line and not line.startswith("at ")),
+                          lines[0] if lines else type(exc).__name__)
+            hint = "give the data as the block's numbers: or series:; charts read no URLs" \
+                if "url not allowed" in reason.lower() else \
+                "fix the chart the module builds (mark, encoding, data): it is not valid Vega-Lite"
+            raise ChartError(Problem(f"Vega-Lite cannot draw the chart: {reason[:300]}", path,
+                                     None, hint, block)) from exc
+
+
+def _problem_in(path: Path, exc: Exception, where: str | None = None,
+                hint: str | None = None) -> Problem:
+    line = None
+    if isinstance(exc, SyntaxError) and exc.filename \
+            and Path(exc.filename).resolve() == path.resolve():
+        line = exc.lineno
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if line is None and Path(frame.filename).resolve() == path.resolve():
+            line = frame.lineno
+            break
+    return Problem(f"{type(exc).__name__}: {exc}", path, line,
+                   hint or "fix the figure module; it must return an Altair chart", where)
+
+
+def _data_hint(exc: Exception, data: FigureData) -> str | None:
+    """For a KeyError: what the figure's data does have."""
+    if not isinstance(exc, KeyError):
+        return None
+    have = []
+    if data.numbers:
+        have.append("numbers " + ", ".join(data.numbers))
+    if data.rows:
+        have.append("series columns " + ", ".join(map(str, data.rows[0])))
+    return ("the block's data has no " + repr(exc.args[0] if exc.args else "") + "; it has "
+            + ("; ".join(have) or "no numbers and no series")
+            + " — fix the module, the block's numbers:/series:, or the CSV header")
+
+
+# Characters vl-convert cannot put in an SVG or a Vega expression: it fails, or
+# aborts the whole process (a Rust panic), on control characters and U+FFFE.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_LINE_SEPARATORS = re.compile("[\u2028\u2029]")
+
+
+def _svg_safe(value: Any) -> Any:
+    """``value`` (a Vega-Lite spec) with every string cleaned of _UNSAFE characters."""
+    if isinstance(value, str):
+        return _LINE_SEPARATORS.sub(" ", _UNSAFE.sub("", value))
+    if isinstance(value, dict):
+        return {_svg_safe(key): _svg_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_svg_safe(item) for item in value]
+    return value
+
+
+def _data_url(spec: Any) -> str | None:
+    """The first URL a Vega-Lite spec loads data from, if any."""
+    if isinstance(spec, dict):
+        data = spec.get("data")
+        if isinstance(data, dict) and isinstance(data.get("url"), str):
+            return data["url"]
+        values = spec.values()
+    elif isinstance(spec, list):
+        values = spec
+    else:
+        return None
+    return next((url for url in map(_data_url, values) if url is not None), None)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,163 @@
+"""Stage 4 — typeset: HTML → WeasyPrint ``Document`` → PDF bytes.
+
+WeasyPrint only *logs* a missing image or an unknown CSS property (to the
+``weasyprint`` logger, its documented logging contract); here those records are
+collected as the build's warnings, so the pipeline can show them and a strict
+build can refuse them. One handler, added to that logger once, hands each
+record to the collector of the build running in the same thread (a context
+variable), so builds running at the same time in one process each get only
+their own warnings; records still propagate as WeasyPrint's always do.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextvars
+import datetime as dt
+import hashlib
+import io
+import logging
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from .fetcher import ProjectFetcher
+from .render import Rendered
+from .variants import Transform, Variant
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file embedded in the PDF as an associated file (PDF/A-3, ISO 19005-3, 6.8)."""
+
+    name: str
+    data: bytes
+    relationship: str = "Source"  # "Source", "Data", "Supplement", ...
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """What an archival PDF carries besides its pages (see :mod:`almanac.editions`)."""
+
+    identifier: bytes  # the PDF's file identifier (ISO 32000-1, 14.4)
+    date: dt.datetime  # the attachments' dates
+    xmp: bytes  # an RDF block added to the XMP metadata
+    attachments: tuple[Attachment, ...]
+
+
+@dataclass
+class Typeset:
+    """The laid-out document and its PDF."""
+
+    pdf: bytes
+    pages: int
+    warnings: list[str] = field(default_factory=list)
+    document: Any = None  # the weasyprint.Document, for the preflight
+
+
+_collector: contextvars.ContextVar[_Collector | None] = contextvars.ContextVar(
+    "almanac_typeset_collector", default=None)
+
+
+class _Router(logging.Handler):
+    """Hands a WeasyPrint record to the collector of the build in this context."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        collector = _collector.get()
+        if collector is not None:
+            collector.collect(record)
+
+
+_ROUTER = _Router()
+_router_lock = threading.Lock()
+
+
+class _Collector:
+    """Keeps one build's warnings; one about a stylesheet starts with its file."""
+
+    def __init__(self, root: Path | None = None):
+        self.messages: list[str] = []
+        self.root = root.resolve() if root is not None else None
+
+    def collect(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        source = self._stylesheet()
+        self.messages.append(f"{source}: {message}" if source else message)
+
+    def _stylesheet(self) -> str | None:
+        """The stylesheet being read when the warning was logged (WeasyPrint's
+        warnings give a line and column but not the file), relative to the project."""
+        frame = sys._getframe(3)
+        while frame is not None:
+            url = frame.f_locals.get("base_url") if frame.f_code.co_name.startswith(
+                "preprocess_") else None
+            if isinstance(url, str) and url.startswith("file:") and url.endswith(".css"):
+                path = Path(url2pathname(urlsplit(url).path))
+                if self.root is not None and path.is_relative_to(self.root):
+                    return path.relative_to(self.root).as_posix()
+                return path.name
+            frame = frame.f_back
+        return None
+
+
+@contextmanager
+def _captured_warnings(root: Path | None = None) -> Iterator[list[str]]:
+    from weasyprint import LOGGER
+
+    with _router_lock:
+        if _ROUTER not in LOGGER.handlers:
+            LOGGER.addHandler(_ROUTER)
+    collector = _Collector(root)
+    token = _collector.set(collector)
+    try:
+        yield collector.messages
+    finally:
+        _collector.reset(token)
+
+
+def typeset(rendered: Rendered, root: Path, variant: Variant, *,
+            embedding: Embedding | None = None, finisher: Callable | None = None,
+            before_read: Callable[[Path], None] | None = None,
+            transform: Transform | None = None) -> Typeset:
+    """Lay out ``rendered`` and write it as PDF bytes for ``variant`` (nothing
+    touches the disk); WeasyPrint reads only files inside ``root``.
+
+    ``before_read(path)`` is called before a project file is read, e.g. to wait
+    for a chart that is still being drawn; ``transform(path, bytes)`` may change a
+    file as it is read (recolouring for print). ``finisher`` is WeasyPrint's hook
+    on the PDF before it is written. ``embedding`` carries an archival PDF's
+    identifier, XMP block and attached files; without it the identifier is a
+    hash of the HTML with the project folder left out (the same document gives
+    the same bytes, wherever the project lies).
+    """
+    import weasyprint
+
+    fetcher = ProjectFetcher(root, before_read=before_read, transform=transform)
+    identifier = embedding.identifier if embedding else hashlib.sha256(
+        rendered.html.replace(rendered.base_url, "").encode()).hexdigest()[:32].encode()
+    options: dict[str, Any] = {"pdf_variant": variant.pdf_variant, "pdf_identifier": identifier}
+    if embedding is not None:
+        options["xmp_metadata"] = ["data:application/rdf+xml;base64,"
+                                   + base64.b64encode(embedding.xmp).decode("ascii")]
+    with _captured_warnings(root) as warnings:
+        html = weasyprint.HTML(string=rendered.html, base_url=rendered.base_url,
+                               url_fetcher=fetcher)
+        document = html.render(pdf_variant=variant.pdf_variant)
+        files = [weasyprint.Attachment(file_obj=io.BytesIO(item.data), name=item.name,
+                                       description=item.description, created=embedding.date,
+                                       modified=embedding.date, relationship=item.relationship,
+                                       url_fetcher=fetcher)
+                 for item in embedding.attachments] if embedding is not None else []
+        pdf = document.write_pdf(finisher=finisher, attachments=files or None, **options)
+    messages = list(dict.fromkeys(warnings + [f"refused: {r}" for r in fetcher.refused]))
+    return Typeset(pdf=pdf, pages=len(document.pages), warnings=messages, document=document)
