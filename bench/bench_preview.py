@@ -18,8 +18,8 @@ each build runs in a fresh process), and the largest build process.
 from __future__ import annotations
 
 import argparse
-import resource
 import json
+import resource
 import shutil
 import statistics
 import subprocess
@@ -30,8 +30,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from almanac.preview.server import make_server
+from almanac.preview.session import Preview
+
 from _project import copy_project
-from almanac.preview import Preview, make_server
 
 RULE = "\n/* bench */ h2 {{ letter-spacing: {}em; }}\n"
 

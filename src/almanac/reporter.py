@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class Reporter:
@@ -48,11 +52,11 @@ class ConsoleReporter(Reporter):
 
     def __init__(self, quiet: bool = False):
         self.quiet = quiet or not sys.stderr.isatty()
-        self._console = None
+        self._console: Console | None = None
         self._start = time.perf_counter()
 
     @property
-    def console(self):
+    def console(self) -> Console:
         if self._console is None:  # rich is imported only when something is shown
             from rich.console import Console
 

@@ -145,8 +145,10 @@ def diff_editions(old_pdf: Path, new_pdf: Path, pages: Path | None = None) -> Ed
     for key in sorted(old_numbers.keys() | new_numbers.keys()):
         before, after = old_numbers.get(key), new_numbers.get(key)
         if (before and before[0]) != (after and after[0]):
+            either = after or before
+            assert either is not None  # the key is in one edition or the other
             result.numbers.append(NumberChange(key, before and before[0], after and after[0],
-                                               (after or before)[1]))
+                                               either[1]))
     old_text, new_text = _paragraphs(old), _paragraphs(new)
     for chapter in list(dict.fromkeys([*old_text, *new_text])):
         a, b = old_text.get(chapter, []), new_text.get(chapter, [])

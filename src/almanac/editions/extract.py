@@ -26,6 +26,7 @@ def extract(path: Path, target: Path) -> list[str]:
     files = embedded_files(PdfReader(path))
     target = Path(target)
     written = []
+    assert verification.sources is not None  # its "embedded manifest" check passed
     for item in verification.sources["inputs"]:
         destination = (target / item["path"]).resolve()
         if not destination.is_relative_to(target.resolve()):

@@ -101,7 +101,7 @@ def verify(path: Path) -> Verification:
     recorded = re.search(r"<almanac:manifestSha256>([0-9a-f]{64})<", xmp)
     if raw is not None:
         checks.append(Check("manifest hash in XMP",
-                            bool(recorded) and recorded.group(1) == sha256(raw),
+                            recorded is not None and recorded.group(1) == sha256(raw),
                             "matches" if recorded and recorded.group(1) == sha256(raw)
                             else "missing or different"))
 

@@ -54,7 +54,7 @@ class BuildServer:
             [sys.executable, "-P", "-m", "almanac.preview.buildserver", str(theirs.fileno())],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
         theirs.close()
-        self._socket = ours
+        self._socket: socket.socket | None = ours  # None once closed
         # It finds the same modules (the functions it runs are sent by name) and
         # warms up while the preview starts; a first request simply waits.
         ipc.send(ours, list(sys.path))
@@ -152,6 +152,7 @@ def _serve(connection: socket.socket, warm: Callable[[], Any] | None) -> None:
             ipc.send(connection, ("crashed", f"the build server cannot run it: {exc}"))
             continue
         read, write = os.pipe()
+        outcome: tuple[str, Any] | None
         pid = os.fork()
         if pid == 0:  # the child: run one build, hand back its outcome, vanish
             os.setpgid(0, 0)  # a group of its own: kill() stops its helpers too

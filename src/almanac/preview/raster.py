@@ -38,7 +38,7 @@ def runs(numbers: list[int], size: int = 4) -> list[tuple[int, int]]:
             runs[-1][1] = number
         else:
             runs.append([number, number])
-    return [tuple(run) for run in runs]
+    return [(first, last) for first, last in runs]
 
 
 def analyse(pdf: bytes) -> tuple[list[str], list[dict]]:
@@ -56,8 +56,12 @@ def analyse(pdf: bytes) -> tuple[list[str], list[dict]]:
             digest.update(stream.get_object().get_data())
         _hash_resources(page.get("/Resources"), digest, set())
         hashes.append(digest.hexdigest())
-    chapters = [{"title": item.title, "page": reader.get_destination_page_number(item) + 1}
-                for item in reader.outline if not isinstance(item, list)]
+    chapters = []
+    for item in reader.outline:
+        if not isinstance(item, list):
+            number = reader.get_destination_page_number(item)
+            assert number is not None  # WeasyPrint's bookmarks point at its own pages
+            chapters.append({"title": item.title, "page": number + 1})
     return hashes, chapters
 
 

@@ -97,6 +97,7 @@ class Preview:
                 else:
                     made = _build(self.root, self.chapter)
             except BuildCrashed as exc:
+                assert self._server is not None  # only the build server raises it
                 if self._server.stopped:  # the server itself died: a new one next time
                     self._server = BuildServer(warm=_warm)
                 made = {"error": [_problem(Problem(
@@ -148,6 +149,7 @@ class Preview:
                     self.changed.wait()
                 if self._closed:
                     return
+                assert self._job is not None  # the wait above ends on a job or on close
                 generation, pdf, hashes = self._job
                 self._job = None
             try:

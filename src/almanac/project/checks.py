@@ -26,20 +26,21 @@ def check_series_use(data: ChapterData, series: dict[str, list[dict]], path: Pat
     """A table's columns exist in its series; a chart's series has no column that
     mixes numbers and text (a word where a chart expects a number)."""
     problems = []
-    charted = set()
+    charted: set[str] = set()
     for s, section in enumerate(data.sections):
         for b, block in enumerate(section.blocks):
-            rows = series.get(getattr(block, "series", None) or "")
+            name: str = getattr(block, "series", None) or ""
+            rows = series.get(name)
             if not rows:
                 continue
             where = f"sections[{s}].blocks[{b}]"
             if block.type == "figure":
-                charted.add(block.series)
+                charted.add(name)
             for column in getattr(block, "columns", None) or {}:
                 if column not in rows[0]:
                     close = difflib.get_close_matches(column, list(rows[0]), n=1)
                     problems.append(Problem(
-                        f"column {column!r} is not in {data.series[block.series].file}",
+                        f"column {column!r} is not in {data.series[name].file}",
                         path, line_of(path, re.escape(column) + r"\s*:"),
                         f"did you mean {close[0]!r}?" if close else
                         "its columns are: " + ", ".join(rows[0]), where + ".columns"))
@@ -71,19 +72,19 @@ def check_numbers(chapters: list[Chapter]) -> list[Problem]:
                     path, line_of(path, rf"^\s+{key}:"),
                     "define each number once; other chapters can use it as {{ key }}"))
             defined.setdefault(key, chapter)
-    targets = {"figuur": {}, "tabel": {}}
+    targets: dict[str, dict[str, Chapter]] = {"figuur": {}, "tabel": {}}
     for chapter in chapters:
         for where, block in blocks(chapter):
             kind = "figuur" if block.type == "figure" else "tabel" \
                 if block.type in ("results", "table") else None
-            key = getattr(block, "id", None)
-            if kind and key:
-                if key in targets[kind]:
+            ident = getattr(block, "id", None)
+            if kind and ident:
+                if ident in targets[kind]:
                     path = chapter.folder / CHAPTER_FILE
-                    problems.append(Problem(f"{kind} id '{key}' is used twice", path,
-                                            line_of(path, rf"id:\s*{key}\b"),
+                    problems.append(Problem(f"{kind} id '{ident}' is used twice", path,
+                                            line_of(path, rf"id:\s*{ident}\b"),
                                             "give every figure and table its own id", where))
-                targets[kind][key] = chapter
+                targets[kind][ident] = chapter
     known = {"number": defined, **targets}
     for chapter in chapters:
         path = chapter.folder / CHAPTER_FILE

@@ -37,7 +37,7 @@ def read_csv(path: Path, owner: Path, line: int | None, root: Path) -> list[Reco
         raise ReportError(Problem(f"series file {shown} is {path.stat().st_size / 2**20:.0f} "
                                   f"MiB; the limit is {MAX_CSV_BYTES // 2**20} MiB", owner,
                                   line, "aggregate the series before it goes in the report"))
-    rows = []
+    rows: list[Record] = []
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..errors import Problem, ReportError
 from . import model as m
@@ -60,7 +61,13 @@ class Lines:
         return self.lines.get(())
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+if typing.TYPE_CHECKING:
+    _SafeLoader = yaml.SafeLoader
+else:  # the C loader where libyaml is there
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):
     """The safe loader, refusing a key that appears twice in one mapping (YAML
     itself would silently keep the last one)."""
 
@@ -157,7 +164,9 @@ def read_yaml(path: Path) -> tuple[Any, Lines]:
 
 def line_at(data: bytes | str, offset: int) -> int:
     """The line number of ``offset`` in ``data``."""
-    return data[:offset].count(b"\n" if isinstance(data, bytes) else "\n") + 1
+    if isinstance(data, bytes):
+        return data[:offset].count(b"\n") + 1
+    return data[:offset].count("\n") + 1
 
 
 def where(loc: tuple) -> str:
@@ -172,7 +181,7 @@ def where(loc: tuple) -> str:
     return text
 
 
-def _hint(error: dict, model: type[BaseModel], loc: tuple) -> str | None:
+def _hint(error: ErrorDetails, model: type[BaseModel], loc: tuple) -> str | None:
     kind = error["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, loc[:-1])

@@ -30,8 +30,8 @@ def _hex_to_cmyk(value: str) -> tuple[float, float, float, float]:
     k = 1 - max(r, g, b)
     if k >= 1:
         return 0, 0, 0, 100
-    return tuple(round(100 * part, 1) for part in (
-        (1 - r - k) / (1 - k), (1 - g - k) / (1 - k), (1 - b - k) / (1 - k), k))
+    c, m, y = (1 - r - k) / (1 - k), (1 - g - k) / (1 - k), (1 - b - k) / (1 - k)
+    return round(100 * c, 1), round(100 * m, 1), round(100 * y, 1), round(100 * k, 1)
 
 
 def device_cmyk(cmyk: tuple[float, float, float, float]) -> str:
@@ -45,7 +45,7 @@ def color_value(color: Color, process_colours: bool = False) -> str:
 
 def print_colors(brand: Brand) -> dict[str, str]:
     """Every brand hex value (lower case) → its print value as ``device-cmyk()``."""
-    mapping = {}
+    mapping: dict[str, str] = {}
     for _, color in brand.colors:
         for item in color if isinstance(color, list) else [color]:
             mapping.setdefault(item.hex.lower(), device_cmyk(cmyk_of(item)))

@@ -19,6 +19,7 @@ before it reads a chart that is not drawn yet.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import select
@@ -179,7 +180,7 @@ class ChartJob:
         self._pending: dict[str, None] = {}  # keys not drawn yet, in drawing order
         self._drawing_now: str | None = None  # the key the worker said it is drawing
         self._worker: subprocess.Popen | None = None
-        self._results = None  # the worker's end of the pipe, read here
+        self._results: io.FileIO | None = None  # the worker's end of the pipe, read here
         self._deadline = 0.0
         self._bug: str | None = None  # a traceback from the worker: raised by finish()
         self.problems: list[Problem] = []
@@ -216,6 +217,7 @@ class ChartJob:
         self._results = os.fdopen(read, "rb", buffering=0)
         self._pending = dict.fromkeys(self.missing)
         self._deadline = time.monotonic() + self.timeout
+        assert self._worker.stdin is not None  # started with stdin=PIPE
         try:
             self._worker.stdin.write(ipc.frame(self._drawing))
             self._worker.stdin.close()
@@ -239,9 +241,9 @@ class ChartJob:
                 kind, value = ipc.read(self._results.read)
             except EOFError:  # it died drawing the chart it named last
                 self.problems.append(self._problem(
-                    self._drawing_now or next(iter(self._pending)), "the chart worker process died drawing this "
-                    "chart", "simplify the figure module or its data (vl-convert failed "
-                    "on it)"))
+                    self._drawing_now or next(iter(self._pending)),
+                    "the chart worker process died drawing this chart",
+                    "simplify the figure module or its data (vl-convert failed on it)"))
                 self._stop()
                 break
             if kind == "drawing":

@@ -3,8 +3,9 @@
 ``python -m almanac.stages.chartworker FD`` reads one :class:`~.charts.Drawing`
 from its standard input, draws its plans in order and reports each on the pipe
 ``FD`` (see :mod:`almanac.ipc`): ``("drawing", key)`` when it starts a chart,
-``("done", key)`` when the chart's SVG is in the store, ``("problems", [Problem, ...])`` before the ``done`` of a chart whose
-figure module failed, ``("bug", traceback)`` when Almanac itself failed.
+``("done", key)`` when the chart's SVG is in the store, ``("problems", [Problem,
+...])`` before the ``done`` of a chart whose figure module failed, ``("bug",
+traceback)`` when Almanac itself failed.
 
 Everything with global state lives here and dies with the process: the figure
 modules (imported as a package named after the hash of their sources, so they
@@ -21,13 +22,18 @@ import re
 import sys
 import traceback
 import types
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .. import ipc
 from ..errors import ChartError, Problem, ReportError
 from .charts import ILLUSTRATIVE_LABEL, Drawing, FigureData, Plan
 from .output import write_file
+
+if TYPE_CHECKING:
+    from altair.theme import ConfigKwds
+    from vl_convert import FormatLocaleName, TimeFormatLocaleName
 
 
 def main(argv: list[str]) -> None:
@@ -71,7 +77,8 @@ class _Worker:
 
         theme = self.drawing.theme
         alt.theme.register("almanac", enable=True)(
-            lambda: alt.theme.ThemeConfig({"config": theme.config}))
+            # the brand's Vega-Lite config, a plain dict; the stubs want the TypedDict
+            lambda: alt.theme.ThemeConfig({"config": cast("ConfigKwds", theme.config)}))
         try:
             chart = build(data, theme)
             spec = chart.to_dict() if isinstance(chart, alt.TopLevelMixin) else None
@@ -127,8 +134,11 @@ class _Worker:
         language = self.drawing.language
         locale = language if "-" in language else f"{language}-{language.upper()}"
         try:
-            return vl_convert.vegalite_to_svg(spec, format_locale=locale,
-                                              time_format_locale=locale, allowed_base_urls=[])
+            # the stubs list the locale names as Literals; vl-convert itself rejects an
+            # unknown name at run time (reported below like any other failure)
+            return vl_convert.vegalite_to_svg(
+                spec, format_locale=cast("FormatLocaleName", locale),
+                time_format_locale=cast("TimeFormatLocaleName", locale), allowed_base_urls=[])
         except Exception as exc:  # vl-convert rejects the spec the figure module made
             lines = [line.strip() for line in str(exc).splitlines()]
             reason = next((line for line in lines[1:] if line and not line.startswith("at ")),
@@ -191,7 +201,7 @@ def _data_url(spec: Any) -> str | None:
         data = spec.get("data")
         if isinstance(data, dict) and isinstance(data.get("url"), str):
             return data["url"]
-        values = spec.values()
+        values: Iterable[Any] = spec.values()
     elif isinstance(spec, list):
         values = spec
     else:

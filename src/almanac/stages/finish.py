@@ -10,10 +10,13 @@ its ``finisher`` hook, so the document is not parsed and written a second time.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pydyf
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject, NumberObject
 
 from ..project.model import Report
 
@@ -36,7 +39,9 @@ def catalog_finisher(document, pdf: pydyf.PDF) -> None:
 def outline_titles(reader: PdfReader) -> list[str]:
     """Every bookmark title, walking the outline dictionaries (no page lookups)."""
     titles: list[str] = []
-    outlines = reader.trailer["/Root"].get("/Outlines")
+    # pypdf types an entry as PdfObject; the catalogue is always a dictionary
+    root = cast(DictionaryObject, reader.trailer["/Root"])
+    outlines = root.get("/Outlines")
 
     def walk(item):
         while item is not None:
@@ -58,11 +63,11 @@ class FinishError(AssertionError):
 def finish_pdf(pdf: bytes, report: Report) -> Finished:
     """Read the PDF back and check metadata, language, outline and viewer settings."""
     reader = PdfReader(io.BytesIO(pdf))
-    meta = reader.metadata or {}
+    meta: Mapping[str, Any] = reader.metadata or {}
     manifest = report.manifest
     expected = {"/Title": manifest.title, "/Author": manifest.organisation,
                 "/Subject": manifest.subject}
-    root = reader.trailer["/Root"]
+    root = cast(DictionaryObject, reader.trailer["/Root"])  # as in outline_titles
     found = {key: meta.get(key) for key in expected}
     found_lang = root.get("/Lang")
     if found != expected or found_lang != manifest.language:
@@ -74,4 +79,5 @@ def finish_pdf(pdf: bytes, report: Report) -> Finished:
     missing = [c.data.title for c in report.chapters if c.data.title not in shown]
     if missing:
         raise FinishError(f"chapters missing from the PDF outline: {missing}")
-    return Finished(pdf=pdf, pages=int(root["/Pages"]["/Count"]), outline=titles)
+    count = cast(NumberObject, cast(DictionaryObject, root["/Pages"])["/Count"])
+    return Finished(pdf=pdf, pages=int(count), outline=titles)

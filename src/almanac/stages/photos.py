@@ -164,7 +164,7 @@ def _lab(cv: _Canvas) -> None:
 def _city(cv: _Canvas) -> None:
     rng = cv.rng
     cv.rect(0, 0, WIDTH, HEIGHT, cv.c("sky"))
-    x = -20
+    x: float = -20
     while x < WIDTH:
         w, h = rng.uniform(90, 170), rng.uniform(200, 480)
         tone = _mix(cv.c("built"), cv.c("dark"), rng.random() * 0.6)
@@ -244,6 +244,8 @@ def photo_svg(photo: Photo, primary: str, primary_dark: str, tint: str,
             f'font-family="{escape(font)}" font-weight="900" font-size="58" '
             f'letter-spacing="12">{escape(photo.overlay_text)}</text>')
     title = escape(photo.description)
+    width: float
+    height: float
     if aspect >= WIDTH / HEIGHT:
         width, height = WIDTH, WIDTH / aspect
     else:

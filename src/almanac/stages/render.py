@@ -17,7 +17,16 @@ import jinja2
 from markupsafe import Markup
 
 from ..errors import Problem, TemplateError
-from ..project.model import Chapter, FigureBlock, Photo, Place, Placed, Report
+from ..project.model import (
+    Chapter,
+    FigureBlock,
+    Photo,
+    Place,
+    Placed,
+    Report,
+    ResultsBlock,
+    TableBlock,
+)
 from ..project.parts import CHAPTERS
 from ..text.formatting import Formatter
 from ..text.prose import Prose
@@ -130,6 +139,7 @@ class Renderer:
                         block.type)
                     if kind is None:
                         continue
+                    assert isinstance(block, (FigureBlock, ResultsBlock, TableBlock))
                     counters[kind] += 1
                     number = counters[kind]
                     anchor = f"{kind}-{block.id or number}"

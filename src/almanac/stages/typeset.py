@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -97,7 +98,7 @@ class _Collector:
     def _stylesheet(self) -> str | None:
         """The stylesheet being read when the warning was logged (WeasyPrint's
         warnings give a line and column but not the file), relative to the project."""
-        frame = sys._getframe(3)
+        frame: FrameType | None = sys._getframe(3)
         while frame is not None:
             url = frame.f_locals.get("base_url") if frame.f_code.co_name.startswith(
                 "preprocess_") else None

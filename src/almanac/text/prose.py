@@ -21,10 +21,16 @@ SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 
 
+class _SafeLinks(MarkdownIt):
+    """Links only to http(s), mailto or within the document."""
+
+    def validateLink(self, url: str) -> bool:
+        return bool(SAFE_LINK.match(url.strip()))
+
+
 def _make_parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False, "linkify": False})
+    md = _SafeLinks("commonmark", {"html": False, "typographer": False, "linkify": False})
     md.enable("table")
-    md.validateLink = lambda url: bool(SAFE_LINK.match(url.strip()))
     return md
 
 
@@ -53,6 +59,7 @@ class Prose:
                 body = self._render(footnotes[note], {}, inline=True)
                 markup = Markup('<span class="footnote">{}</span>').format(body)
             elif kind is not None:
+                assert self._xref is not None, "a cross-reference needs the xref callback"
                 markup = self._xref(kind, key)
             else:
                 return self._number(key)
