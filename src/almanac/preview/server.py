@@ -25,8 +25,9 @@ PAGE = files(__package__).joinpath("page.html").read_text(encoding="utf-8")
 
 def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8765,
                 stop: threading.Event | None = None) -> ThreadingHTTPServer:
-    """An HTTP server for ``preview``; ``serve_forever()`` it in a thread."""
-    stop = stop or threading.Event()
+    """An HTTP server for ``preview``, bound to ``host``:``port`` (OSError if it
+    cannot be); ``serve_forever()`` it in a thread. ``stop`` ends the event streams."""
+    stopping: threading.Event = stop or threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "Almanac"
@@ -73,7 +74,7 @@ def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8765,
             self.end_headers()
             seen = -1
             try:
-                while not stop.is_set():
+                while not stopping.is_set():
                     with preview.changed:
                         if preview.state.version == seen:
                             preview.changed.wait(timeout=10)
@@ -98,30 +99,40 @@ def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8765,
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8765,
           chapter: str | None = None, announce: Callable[[str], None] = print,
           quiet: bool = False) -> None:
-    """Run the preview until Ctrl-C (SIGINT) or SIGTERM, then stop cleanly: the
-    server, the watcher, the build server and the temporary pages are gone.
+    """Run the preview until Ctrl-C (SIGINT) or SIGTERM, then stop cleanly, also in
+    the middle of a build: the server, the watcher, the running build, the build
+    server and the page images are gone.
 
     ``announce`` gets the address line and, unless ``quiet``, the first build's outcome.
     """
     preview = Preview(root, chapter)
     stop = threading.Event()
-    server = make_server(preview, host, port, stop)
+    try:
+        server = make_server(preview, host, port, stop)
+    except BaseException:
+        preview.close()  # it started a build server and made a folder for the pages
+        raise
     address = f"http://{host}:{server.server_address[1]}/"
     announce(f"Preview of {preview.root} at {address} (Ctrl-C to stop)")
 
     def terminate(signum: int, frame: FrameType | None) -> None:
         stop.set()  # as Ctrl-C: a service manager or a test runner stops it this way
 
+    def first_build() -> None:
+        state = preview.rebuild()
+        if not quiet and not stop.is_set():
+            announce(f"built in {state.seconds:.1f} s" if state.error is None else
+                     f"build failed: {state.error[0]['message']}")
+
     previous = signal.signal(signal.SIGTERM, terminate)
+    # Builds run in threads; this one only waits, so that a signal is handled at once,
+    # whatever is being built, and the running build is stopped with the rest.
     threads = [threading.Thread(target=server.serve_forever, daemon=True),
-               threading.Thread(target=preview.watch, args=(stop,), daemon=True)]
+               threading.Thread(target=preview.watch, args=(stop,), daemon=True),
+               threading.Thread(target=first_build, daemon=True)]
     for thread in threads:
         thread.start()
     try:
-        state = preview.rebuild()
-        if not quiet:
-            announce(f"built in {state.seconds:.1f} s" if state.error is None else
-                     f"build failed: {state.error[0]['message']}")
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:

@@ -47,6 +47,7 @@ class State:
     title: str = ""
 
     def to_json(self) -> dict:
+        """The state as the browser reads it (``/state.json``)."""
         return {"version": self.version, "building": self.building, "title": self.title,
                 "pages": [{"number": n, "url": f"/page/{n}.png?v={h[:16]}"}
                           for n, h in enumerate(self.pages, 1)],
@@ -98,7 +99,7 @@ class Preview:
                     made = _build(self.root, self.chapter)
             except BuildCrashed as exc:
                 assert self._server is not None  # only the build server raises it
-                if self._server.stopped:  # the server itself died: a new one next time
+                if self._server.stopped and not self._closed:  # it died: a new one next time
                     self._server = BuildServer(warm=_warm)
                 made = {"error": [_problem(Problem(
                     str(exc), hint=f"a build may take up to {BUILD_TIMEOUT} s; if it died, "
@@ -231,13 +232,14 @@ class Preview:
             self.rebuild(wait=False)
 
     def close(self) -> None:
+        """Stop the build server and the drawing thread; remove the page images."""
         import shutil
 
-        if self._server is not None:
-            self._server.close()
-        with self.changed:
+        with self.changed:  # first: a build that the closing server stops starts no new one
             self._closed = True
             self.changed.notify_all()
+        if self._server is not None:
+            self._server.close()
         if self._drawer is not None:
             self._drawer.join(timeout=RASTER_TIMEOUT)
         shutil.rmtree(self._workdir, ignore_errors=True)
