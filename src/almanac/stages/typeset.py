@@ -17,8 +17,11 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import re
+import shutil
 import sys
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -126,6 +129,48 @@ def _captured_warnings(root: Path | None = None) -> Iterator[list[str]]:
         _collector.reset(token)
 
 
+_RANDOM_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                                 rb"[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _stable_metadata(identifier: bytes, finisher: Callable | None) -> Callable:
+    """WeasyPrint's ``finisher`` hook, run on the PDF before it is written, with one
+    step first: the XMP ``xmpMM:DocumentID`` of a PDF/X-4 (ISO 15930-7 requires one)
+    is a random UUID in WeasyPrint (``weasyprint/pdf/metadata.py``); it becomes a
+    UUID derived from the PDF's identifier, so the same document gives the same bytes."""
+    stable = b"xmp.did:" + str(uuid.UUID(bytes=hashlib.sha256(identifier).digest()[:16],
+                                         version=4)).encode()
+
+    def finish(document: Any, pdf: Any) -> None:
+        for stream in pdf.objects:
+            extra = getattr(stream, "extra", None)
+            if isinstance(extra, dict) and extra.get("Type") == "/Metadata":
+                stream.stream = [_RANDOM_DOCUMENT_ID.sub(stable, part)
+                                 if isinstance(part, bytes) else part
+                                 for part in stream.stream]
+        if finisher is not None:
+            finisher(document, pdf)
+
+    return finish
+
+
+@contextmanager
+def _font_files_removed(fonts: Any) -> Iterator[None]:
+    """Remove the temporary folder in which WeasyPrint keeps a document's
+    ``@font-face`` files once the PDF is written. WeasyPrint removes it only when
+    its ``FontConfiguration`` is garbage-collected (``weasyprint/text/fonts.py``,
+    ``__del__``), which never happens in a process that ends without interpreter
+    teardown (the command line, the preview's build processes): a few MB in the
+    temporary folder per build, for ever."""
+    try:
+        yield
+    finally:
+        folder = getattr(fonts, "_folder", None)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+            fonts._folder = None
+
+
 def typeset(rendered: Rendered, root: Path, variant: Variant, *,
             embedding: Embedding | None = None, finisher: Callable | None = None,
             before_read: Callable[[Path], None] | None = None,
@@ -150,15 +195,19 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     if embedding is not None:
         options["xmp_metadata"] = ["data:application/rdf+xml;base64,"
                                    + base64.b64encode(embedding.xmp).decode("ascii")]
-    with _captured_warnings(root) as warnings:
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    with _captured_warnings(root) as warnings, _font_files_removed(fonts):
         html = weasyprint.HTML(string=rendered.html, base_url=rendered.base_url,
                                url_fetcher=fetcher)
-        document = html.render(pdf_variant=variant.pdf_variant)
+        document = html.render(pdf_variant=variant.pdf_variant, font_config=fonts)
         files = [weasyprint.Attachment(file_obj=io.BytesIO(item.data), name=item.name,
                                        description=item.description, created=embedding.date,
                                        modified=embedding.date, relationship=item.relationship,
                                        url_fetcher=fetcher)
                  for item in embedding.attachments] if embedding is not None else []
-        pdf = document.write_pdf(finisher=finisher, attachments=files or None, **options)
+        pdf = document.write_pdf(finisher=_stable_metadata(identifier, finisher),
+                                 attachments=files or None, **options)
     messages = list(dict.fromkeys(warnings + [f"refused: {r}" for r in fetcher.refused]))
     return Typeset(pdf=pdf, pages=len(document.pages), warnings=messages, document=document)
