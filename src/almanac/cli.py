@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import os
 import sys
 from pathlib import Path
@@ -127,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     published edition that does not verify), 2 a usage error."""
     args = _parser().parse_args(argv)  # exits 2 on a usage error
     from .reporter import ConsoleReporter
+
+    # pypdf logs what it repairs in a damaged PDF; the commands say what matters in
+    # their own words (a library leaves the logging configuration to its host)
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
     reporter = ConsoleReporter(quiet=getattr(args, "quiet", False))
     if args.command in ("verify", "extract"):

@@ -18,11 +18,14 @@ if TYPE_CHECKING:
 class Reporter:
     """Base reporter: ignores everything (the null reporter)."""
 
-    def step(self, name: str, detail: str = "") -> None: ...
+    def step(self, name: str, detail: str = "") -> None:
+        """A stage starts: ``name`` (load, charts, …) and what it does."""
 
-    def warning(self, message: str) -> None: ...
+    def warning(self, message: str) -> None:
+        """Something about the report a person should see (a layout finding, …)."""
 
-    def done(self, message: str) -> None: ...
+    def done(self, message: str) -> None:
+        """The build is done: what it made."""
 
 
 NullReporter = Reporter
@@ -67,16 +70,24 @@ class ConsoleReporter(Reporter):
         if self.quiet:
             return
         elapsed = time.perf_counter() - self._start
-        text = f"[dim]{elapsed:5.2f} s[/]  [bold blue]{name:<8}[/]"
+        from rich.markup import escape
+
+        text = f"[dim]{elapsed:5.2f} s[/]  [bold blue]{escape(name):<8}[/]"
         if detail:
-            text += f" [dim]{detail}[/]"
+            text += f" [dim]{escape(detail)}[/]"
         self.console.print(text)
 
     def warning(self, message):
-        # Warnings are shown even when quiet: they are about the report.
-        self.console.print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+        # Warnings are shown even when quiet: they are about the report. Their text
+        # (and the report's own words in it) is shown as written, not as rich markup.
+        from rich.markup import escape
+
+        self.console.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)
 
     def done(self, message):
         if not self.quiet:
+            from rich.markup import escape
+
             elapsed = time.perf_counter() - self._start
-            self.console.print(f"[dim]{elapsed:5.2f} s[/]  [bold green]done[/]     {message}")
+            self.console.print(f"[dim]{elapsed:5.2f} s[/]  [bold green]done[/]     "
+                               f"{escape(message)}")
