@@ -85,6 +85,7 @@ class Made:
 
     pdf: bytes
     pages: int
+    html: str = ""  # the HTML that WeasyPrint laid out
     warnings: list[str] = field(default_factory=list)
     charts: int = 0
     charts_cached: int = 0
@@ -141,8 +142,11 @@ def build_specimen(root: Path | str, output: Path | str | None = None,
 
 def _produce(report: Report, target: Path, options: BuildOptions, reporter: Reporter,
              template: str = "report.html") -> BuildResult:
+    made = make_pdf(report, options, reporter=reporter, template=template)
+    # Written only now, every check passed: a failed build writes nothing at all.
     writer = Writer(report.root)
-    made = make_pdf(report, options, reporter=reporter, template=template, writer=writer)
+    if options.html_output is not None:
+        writer.file(Path(options.html_output), made.html.encode("utf-8"))
     target = writer.file(target, made.pdf)
     reporter.done(f"{target} ({made.pages} pages, {len(made.pdf) / 1024:.0f} KB)")
     return BuildResult(path=target, pages=made.pages, size=len(made.pdf),
@@ -171,10 +175,10 @@ def render_html(report: Report, options: BuildOptions | None = None, *,
 
 
 def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None = None,
-             template: str = "report.html", embedding: Embedding | None = None,
-             writer: Writer | None = None) -> Made:
+             template: str = "report.html", embedding: Embedding | None = None) -> Made:
     """A loaded report → PDF bytes in memory: charts, render, typeset, preflight and
-    (unless ``options.check`` is off) finish. ``embedding`` makes an archival PDF."""
+    (unless ``options.check`` is off) finish; nothing is written. ``embedding``
+    makes an archival PDF. Raises ReportError (TypesetError when strict and warned)."""
     reporter = reporter or Reporter()
     variant = VARIANTS[options.variant]
     rendered, charts = render_html(report, options, reporter=reporter, template=template)
@@ -190,9 +194,6 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
                          transform=variant.transform(report.brand))
     finally:
         charts.finish()  # raises the figure modules' problems, if any
-    if options.html_output is not None:
-        (writer or Writer(report.root)).file(Path(options.html_output),
-                                             rendered.html.encode("utf-8"))
     reporter.step("preflight", "checking the laid-out pages")
     findings = preflight(result.document, report.brand)
     warnings = result.warnings + [finding.message for finding in findings]
@@ -208,8 +209,8 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
         reporter.step("finish", f"{result.pages} pages; metadata and outline")
         finished = finish_pdf(result.pdf, report)
         pdf, pages = finished.pdf, finished.pages
-    return Made(pdf=pdf, pages=pages, warnings=warnings, charts=len(charts.plans),
-                charts_cached=charts.cached)
+    return Made(pdf=pdf, pages=pages, html=rendered.html, warnings=warnings,
+                charts=len(charts.plans), charts_cached=charts.cached)
 
 
 def publish(root: Path | str, *, reporter: Reporter | None = None) -> Published:

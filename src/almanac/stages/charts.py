@@ -130,6 +130,15 @@ def figure_data(report: Report, chapter: Chapter, block: FigureBlock,
                       illustrative=illustrative, caption=block.caption)
 
 
+def _stderr() -> int | None:
+    """Where the worker's standard output goes: this process's standard error, so that
+    what a figure module prints is seen but never mixed into the command's output."""
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by an object without one
+        return None
+
+
 def _sources(figures: Path) -> dict[str, bytes]:
     """Every module of figures/ (any can import another: all count for the hash)."""
     return {p.name: p.read_bytes() for p in sorted(figures.glob("*.py"))} \
@@ -185,11 +194,13 @@ class ChartJob:
         self._bug: str | None = None  # a traceback from the worker: raised by finish()
         self.problems: list[Problem] = []
 
-    def path(self, block: FigureBlock) -> str:
-        """The chart's file, relative to the project root (a URL the HTML can use)."""
-        return f"{CACHE_DIR.as_posix()}/{self.plans[block.place].key}.svg"
+    def url(self, block: FigureBlock) -> str:
+        """The chart's file as a ``file:`` URL, as the HTML names it (as it names the
+        stylesheets and fonts, so the HTML shows its charts wherever it is saved)."""
+        return (self.store / f"{self.plans[block.place].key}.svg").as_uri()
 
     def illustrative(self, block: FigureBlock) -> bool:
+        """Whether the chart shows sample data (its series is ``illustrative: true``)."""
         return self.plans[block.place].data.illustrative
 
     def svg(self, block: FigureBlock) -> str:
@@ -211,7 +222,7 @@ class ChartJob:
             self._worker = subprocess.Popen(
                 # -P: the current folder is not put on the worker's import path
                 [sys.executable, "-P", "-m", "almanac.stages.chartworker", str(write)],
-                stdin=subprocess.PIPE, pass_fds=[write])
+                stdin=subprocess.PIPE, stdout=_stderr(), pass_fds=[write])
         finally:
             os.close(write)
         self._results = os.fdopen(read, "rb", buffering=0)

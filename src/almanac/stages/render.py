@@ -171,13 +171,16 @@ class Renderer:
         return list(columns.values()), cells
 
     def number(self, key: str) -> str:
+        """The number ``key``, formatted for the report's locale (templates: ``number(key)``)."""
         return self.fmt.number(self.report.number(key))
 
     def number_parts(self, key: str) -> tuple[str, str, str]:
+        """(prefix, figure, suffix) of the number ``key``, for tiles."""
         return self.fmt.parts(self.report.number(key))
 
     def chart(self, block: FigureBlock) -> dict:
-        return {"src": self.charts.path(block), "illustrative": self.charts.illustrative(block),
+        """A figure block's chart file, whether it shows sample data, and its label."""
+        return {"src": self.charts.url(block), "illustrative": self.charts.illustrative(block),
                 **self.label(block)}
 
     def photo(self, photo: Photo, chapter: Chapter | None = None,
@@ -195,11 +198,13 @@ class Renderer:
         return svg_data_uri(svg)
 
     def chapter_template(self, chapter: Chapter) -> str:
+        """The chapter's own template if it has one, else ``chapter.html``."""
         if (chapter.folder / "chapter.html").is_file():
             return f"chapters/{chapter.slug}/chapter.html"
         return "chapter.html"
 
     def render(self, template: str = "report.html") -> str:
+        """The HTML of ``template``; a TemplateError names the template's file and line."""
         report = self.report
         styles = report.root / "styles"
         names = STYLESHEETS + (self.variant.stylesheet,)
