@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from ..errors import Problem, ReportError
-from .yamlfile import line_at
+from .yamlfile import line_at, over_limit
 
 MAX_CSV_BYTES = 16 * 2**20
 MAX_CSV_ROWS = 10_000  # a chart or a table of more rows takes minutes and gigabytes
@@ -34,9 +34,9 @@ def read_csv(path: Path, owner: Path, line: int | None, root: Path) -> list[Reco
         raise ReportError(Problem(f"series file {path.name} not found", owner, line,
                                   f"create {shown}"))
     if path.stat().st_size > MAX_CSV_BYTES:
-        raise ReportError(Problem(f"series file {shown} is {path.stat().st_size / 2**20:.0f} "
-                                  f"MiB; the limit is {MAX_CSV_BYTES // 2**20} MiB", owner,
-                                  line, "aggregate the series before it goes in the report"))
+        raise ReportError(Problem(
+            f"series file {shown} {over_limit(path.stat().st_size, MAX_CSV_BYTES)}", owner,
+            line, "aggregate the series before it goes in the report"))
     rows: list[Record] = []
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:

@@ -25,6 +25,13 @@ from .model import BLOCK_TYPES, HEX_PATTERN, KEY_PATTERN
 MAX_YAML_BYTES = 4 * 2**20  # a chapter is text: a few hundred KB at most
 
 
+def over_limit(size: int, limit: int) -> str:
+    """How a file's size compares with its limit, both in bytes, for a message:
+    ``is 16.5 MiB (17,301,504 bytes); the limit is 16 MiB (16,777,216 bytes)``."""
+    return (f"is {size / 2**20:.1f} MiB ({size:,} bytes); the limit is "
+            f"{limit / 2**20:g} MiB ({limit:,} bytes)")
+
+
 class Lines:
     """Maps a location inside a YAML document (``("kpis", 2, "value")``) to its line."""
 
@@ -49,6 +56,7 @@ class Lines:
                 self._walk(item, path + (index,), seen)
 
     def line(self, loc: tuple) -> int | None:
+        """The line (from 1) of ``loc``, or of its nearest parent that has one."""
         loc = tuple(loc)
         if loc and loc[-1] == "[key]":  # pydantic's location of a mapping key itself
             loc = loc[:-1]
@@ -123,8 +131,8 @@ def read_yaml(path: Path) -> tuple[Any, Lines]:
     try:
         if path.stat().st_size > MAX_YAML_BYTES:
             raise ReportError(Problem(
-                f"file is {path.stat().st_size / 2**20:.0f} MiB; the limit is "
-                f"{MAX_YAML_BYTES // 2**20} MiB", path, hint="split it, or move tables to CSV"))
+                f"file {over_limit(path.stat().st_size, MAX_YAML_BYTES)}", path,
+                hint="split it, or move tables to CSV"))
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ReportError(Problem("file not found", path, hint="create it or fix the name"))
@@ -170,6 +178,8 @@ def line_at(data: bytes | str, offset: int) -> int:
 
 
 def where(loc: tuple) -> str:
+    """A location as people read it: ``("sections", 2, "blocks", 4)`` becomes
+    ``sections[2].blocks[4]``."""
     text = ""
     for part in loc:
         if isinstance(part, int):
