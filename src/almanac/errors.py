@@ -24,6 +24,8 @@ class Problem:
     where: str | None = None  # a location inside the file, e.g. ``kpis[2].value``
 
     def format(self, root: Path | None = None) -> str:
+        """``file:line: where: message`` and an indented ``fix:`` line; the file
+        relative to ``root`` when it lies inside it."""
         location = ""
         if self.path is not None:
             path = self.path
@@ -55,6 +57,7 @@ class ReportError(Exception):
         super().__init__(self.format())
 
     def format(self, root: Path | None = None) -> str:
+        """Every problem, as :meth:`Problem.format` shows it, one after the other."""
         return "\n".join(problem.format(root) for problem in self.problems)
 
 

@@ -31,10 +31,12 @@ def read(read_bytes: Callable[[int], bytes]) -> Any:
 
 
 def send(connection: socket.socket, message: Any) -> None:
+    """Send one message on a socket."""
     connection.sendall(frame(message))
 
 
 def receive(connection: socket.socket) -> Any:
+    """Receive one message from a socket; EOFError when it is closed."""
     return read(connection.recv)
 
 

@@ -24,6 +24,8 @@ PIXEL_THRESHOLD = 24  # a channel difference that counts as a changed pixel
 
 @dataclass
 class NumberChange:
+    """A number of the report (by key) whose formatted value differs between editions."""
+
     key: str
     old: str | None
     new: str | None
@@ -32,6 +34,8 @@ class NumberChange:
 
 @dataclass
 class EditionDiff:
+    """What changed between two editions: numbers, paragraphs per chapter, pages."""
+
     old_version: str
     new_version: str
     numbers: list[NumberChange] = field(default_factory=list)
@@ -40,6 +44,7 @@ class EditionDiff:
     page_images: list[Path] = field(default_factory=list)
 
     def format(self) -> str:
+        """The differences as text for a terminal, a line per change."""
         lines = [f"edition {self.old_version} → {self.new_version}"]
         lines.append(f"numbers changed: {len(self.numbers)}")
         for change in self.numbers:

@@ -24,6 +24,7 @@ XMP_NAMESPACE = "https://almanac.report/ns/edition/1.0/"
 
 
 def tool_versions() -> dict[str, str]:
+    """The versions of Python and of the tools that make a PDF, by name."""
     return {
         "python": platform.python_version(), "almanac": version("almanac"),
         "weasyprint": version("weasyprint"), "vl-convert": version("vl-convert-python"),
@@ -32,6 +33,7 @@ def tool_versions() -> dict[str, str]:
 
 
 def sha256(data: bytes) -> str:
+    """The SHA-256 of ``data`` as 64 lower-case hex digits (FIPS 180-4)."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -52,6 +54,8 @@ def sources_manifest(report: Report, files: dict[str, bytes]) -> bytes:
 
 
 def edition_date(report: Report) -> dt.datetime:
+    """The edition's date as midnight UTC: the date of the embedded files, so that
+    the bytes do not depend on the clock or the time zone of the machine."""
     date = report.manifest.edition.date
     return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
 

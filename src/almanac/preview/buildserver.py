@@ -95,6 +95,7 @@ class BuildServer:
 
     @property
     def stopped(self) -> bool:
+        """Whether the server is gone (closed, or it died): a new one is needed."""
         return self._socket is None
 
     def kill(self) -> None:
@@ -107,6 +108,7 @@ class BuildServer:
                     pass
 
     def close(self) -> None:
+        """Stop the running build and the server; waits up to 10 s for it to exit."""
         self.kill()
         with self._lock:
             self._close()
@@ -125,6 +127,7 @@ class BuildServer:
 # ------------------------------------------------------------ in the build server
 
 def main(argv: list[str]) -> None:
+    """The server process: ``argv[1]`` is the socket's file descriptor."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the preview to handle
     connection = socket.socket(fileno=int(argv[1]))
     try:

@@ -228,6 +228,8 @@ def check_images(chapters: list[Chapter], root: Path | None = None) -> list[Prob
 def check_photo(photo: Photo, folder: Path, root: Path, path: Path, where: str,
                  hint: str = "put the file in the project or remove 'image:' to draw a "
                  "placeholder") -> list[Problem]:
+    """An image file a photo names (relative to ``folder``): inside ``root``, a file,
+    and an image within the limits (see :func:`check_image`); ``hint`` says where to put it."""
     if photo.image is None:
         return []
     image = (folder / photo.image).resolve()

@@ -76,6 +76,7 @@ class Placed(Strict):
 
     @property
     def place(self) -> Place:
+        """(chapter slug, section index, block index)."""
         return self._place
 
     @property
@@ -140,23 +141,31 @@ class Color(Strict):
 
 
 class FontFace(Strict):
+    """One font file of a family: its weight (100–900) and style."""
+
     file: str = Field(description="Font file, relative to the brand file's folder.")
     weight: int = Field(400, ge=100, le=900)
     style: Literal["normal", "italic"] = "normal"
 
 
 class FontFamily(Strict):
+    """A font family: its CSS name, its faces and a generic fallback."""
+
     family: str
     faces: list[FontFace] = Field(min_length=1)
     fallback: str = "sans-serif"
 
 
 class Fonts(Strict):
+    """The body and heading families."""
+
     body: FontFamily
     heading: FontFamily
 
 
 class Colors(Strict):
+    """The brand colours by role; stylesheets see them as ``--color-<role>``."""
+
     primary: Color = Field(description="The brand colour: cover, openers, headings.")
     primary_dark: Color
     accent: Color = Field(description="Highlights: KPI figures, rules, markers.")
@@ -171,6 +180,9 @@ class Colors(Strict):
 
 
 class TypeScale(Strict):
+    """Body size (points), leading (line height / size) and the modular ratio
+    between heading sizes: ``--size-n`` is base × ratio^n."""
+
     base_size_pt: float = Field(9.5, gt=5, lt=20)
     leading: float = Field(1.45, gt=1, lt=2.5)
     ratio: float = Field(1.25, gt=1, lt=2, description="Modular scale between heading levels.")
@@ -239,6 +251,8 @@ class Photo(Strict):
 
 
 class ProseBlock(Strict):
+    """Running text in Markdown, with references and footnotes."""
+
     type: Literal["prose"]
     text: str = Field(description="Markdown. {{ key }} inserts a number, {{ figuur:key }} / "
                       "{{ tabel:key }} a cross-reference ('figuur 3 op pagina 12'), "
@@ -248,33 +262,45 @@ class ProseBlock(Strict):
 
 
 class HeadingBlock(Strict):
+    """A heading inside a section."""
+
     type: Literal["heading"]
     text: str
 
 
 class Kpi(Strict):
+    """One tile: a number (by key) and what it is."""
+
     number: Key
     label: str
 
 
 class KpisBlock(Strict):
+    """Up to four tiles of key figures, set beside the text."""
+
     type: Literal["kpis"]
     items: list[Kpi] = Field(min_length=1, max_length=4)
 
 
 class QuoteBlock(Strict):
+    """A pull quote and who said it."""
+
     type: Literal["quote"]
     text: str
     source: str
 
 
 class FactsBlock(Strict):
+    """A sidebar of short facts."""
+
     type: Literal["facts"]
     title: str
     items: list[str] = Field(min_length=1, description="Markdown, one fact each.")
 
 
 class FigureBlock(Placed):
+    """A chart drawn by a figure module from numbers and/or a series."""
+
     type: Literal["figure"]
     id: Key | None = Field(None, description="Key for cross-references: {{ figuur:id }}.")
     chart: Key = Field(description="Module name under figures/.")
@@ -288,10 +314,14 @@ class FigureBlock(Placed):
 
 
 class PhotoBlock(Photo):
+    """A photo in the flow (an image file or a drawn placeholder)."""
+
     type: Literal["photo"]
 
 
 class NormBlock(Strict):
+    """A norm: a target number and what it counts."""
+
     type: Literal["norm"]
     number: Key
     label: str = Field(description="What the norm counts, e.g. 'afgeronde onderzoeken'.")
@@ -302,6 +332,8 @@ Status = Literal["gerealiseerd", "deels gerealiseerd", "niet gerealiseerd", "onb
 
 
 class Result(Strict):
+    """One row of a results table: norm against realisation."""
+
     label: str = Field(description="The subject, e.g. 'Cybercrime'.")
     norm: Key = Field(description="The number holding the norm.")
     what: str | None = Field(None, description="What the norm counts, e.g. 'afgeronde "
@@ -333,6 +365,8 @@ class TableBlock(Placed):
 
 
 class NoteBlock(Strict):
+    """A note printed small."""
+
     type: Literal["note"]
     text: str = Field(description="Markdown; a note printed small, e.g. the NB under a table.")
 
@@ -347,6 +381,8 @@ BLOCK_TYPES = ("prose", "heading", "kpis", "quote", "facts", "figure", "photo", 
 
 
 class Section(Strict):
+    """A part of a chapter: an optional title and its blocks."""
+
     title: str | None = Field(None, description="Section heading; none for an introduction.")
     blocks: list[Block] = []
 
@@ -386,6 +422,7 @@ class Chapter(BaseModel):
 
     @property
     def anchor(self) -> str:
+        """The chapter's HTML id: ``h-`` and its slug (the target of links to it)."""
         return "h-" + re.sub(r"[^a-z0-9]+", "-", self.slug.lower()).strip("-")
 
 
@@ -401,6 +438,7 @@ class Report(BaseModel):
     chapters: list[Chapter]
 
     def number(self, key: str) -> Number:
+        """The number defined under ``key`` in some chapter; KeyError if none."""
         for chapter in self.chapters:
             if key in chapter.data.numbers:
                 return chapter.data.numbers[key]

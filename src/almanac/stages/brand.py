@@ -35,6 +35,7 @@ def _hex_to_cmyk(value: str) -> tuple[float, float, float, float]:
 
 
 def device_cmyk(cmyk: tuple[float, float, float, float]) -> str:
+    """Percentages as CSS Color 5 ``device-cmyk(c m y k)``, each from 0 to 1."""
     return "device-cmyk(" + " ".join(f"{part / 100:.3g}" for part in cmyk) + ")"
 
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 
 def main(argv: list[str]) -> None:
+    """The worker process: ``argv[1]`` is the file descriptor to report on."""
     results = os.fdopen(int(argv[1]), "wb", buffering=0)
     drawing: Drawing = ipc.read(sys.stdin.buffer.read)
     try:

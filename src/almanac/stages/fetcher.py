@@ -37,6 +37,8 @@ class ProjectFetcher(URLFetcher):
         self._transform = transform  # (path, bytes) -> bytes, e.g. recolour for print
 
     def fetch(self, url, headers=None):
+        """WeasyPrint's fetcher interface: the response for ``url``, or
+        :class:`FetchRefused` (recorded in ``refused``) for anything outside the project."""
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
         if scheme == "data":
             return super().fetch(url, headers)

@@ -23,6 +23,8 @@ from ..project.model import Report
 
 @dataclass(frozen=True)
 class Finished:
+    """The finished PDF, its page count and its bookmark titles."""
+
     pdf: bytes
     pages: int
     outline: list[str]

@@ -28,6 +28,8 @@ class Formatter:
     currency_symbol = "€"
 
     def decimal(self, value: float, decimals: int | None = None) -> str:
+        """``value`` with the locale's separators (CLDR, through Babel); ``decimals``
+        fixed, or as many as the value has."""
         if decimals is None:
             pattern = None
         elif decimals == 0:
