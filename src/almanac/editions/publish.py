@@ -82,7 +82,9 @@ def existing_edition(report: Report, inputs: list[dict]) -> Published | None:
 
 def write_edition(report: Report, pdf: bytes, pages: int, sources: bytes) -> Published:
     """Write the edition folder (the PDF and ``manifest.json``) through the one
-    writer: complete and synced, renamed into place in one step."""
+    writer: complete and synced, renamed into place in one step. If another run
+    published this version meanwhile, its edition is returned when it has the same
+    inputs (``created`` False), and refused (ReportError) when not."""
     folder = edition_folder(report)
     for stale in folder.parent.glob(f".{folder.name}.*.partial"):  # left by older versions
         shutil.rmtree(stale, ignore_errors=True)
@@ -91,6 +93,12 @@ def write_edition(report: Report, pdf: bytes, pages: int, sources: bytes) -> Pub
                        "pages": pages, "variant": VARIANTS["archive"].pdf_variant,
                        "sources_sha256": sha256(sources)}
     body = (json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
-    Writer(report.root).folder(folder, {pdf_name(report): pdf, EDITION_MANIFEST: body})
+    try:
+        Writer(report.root).folder(folder, {pdf_name(report): pdf, EDITION_MANIFEST: body})
+    except FileExistsError:  # another publish of this version finished first
+        existing = existing_edition(report, manifest["inputs"])  # refused if other inputs
+        if existing is not None:
+            return existing
+        raise
     return Published(folder=folder, pdf=folder / pdf_name(report), created=True,
                      manifest=manifest)

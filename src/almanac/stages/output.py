@@ -15,8 +15,10 @@ outside the project are staged beside their target.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -75,13 +77,17 @@ class Writer:
 
 def write_file(target: Path, data: bytes, root: Path | None = None, *,
                durable: bool = True) -> None:
-    """Write ``data`` to the file ``target`` atomically (see the module docstring)."""
-    handle, temporary = tempfile.mkstemp(prefix=prefix(target.name), suffix=".part",
-                                         dir=staging_dir(root, target))
+    """Write ``data`` to the file ``target`` atomically (see the module docstring).
+
+    ``durable``: the data, then the rename, are synced to the disk (``fsync(2)`` of
+    the file, then of its folder), so that a power cut after the call keeps the new
+    file. The file gets the permissions of any new file (0666 less the umask)."""
+    temporary = staging_dir(root, target) / (prefix(target.name) + secrets.token_hex(4)
+                                             + ".part")
+    # O_EXCL: a new file of this process's own; mode 0666 with the umask applied by
+    # open(2), as for any file a user makes (tempfile would make it 0600)
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(handle, 0o666 & ~umask)  # mkstemp makes 0600; a report is for sharing
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             if durable:
@@ -89,14 +95,26 @@ def write_file(target: Path, data: bytes, root: Path | None = None, *,
                 os.fsync(stream.fileno())
         os.replace(temporary, target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+    if durable:
+        _sync_folder(target.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """``fsync(2)`` of a folder: a rename in it is on the disk once this returns."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def write_folder(target: Path, files: Mapping[str, bytes], root: Path | None = None) -> None:
     """Make the folder ``target`` with ``files`` in it, complete and synced, by
     renaming a finished temporary folder into place; :class:`FileExistsError` if
-    ``target`` exists by then (``rename(2)`` of a folder onto a non-empty one fails)."""
+    ``target`` exists by then (``rename(2)`` of a folder onto a non-empty one fails
+    with ENOTEMPTY or EEXIST; an empty one is never replaced either)."""
     temporary = Path(tempfile.mkdtemp(prefix=prefix(target.name), suffix=".partial",
                                       dir=staging_dir(root, target)))
     try:
@@ -108,12 +126,13 @@ def write_folder(target: Path, files: Mapping[str, bytes], root: Path | None = N
         os.chmod(temporary, 0o755)
         if target.exists():
             raise FileExistsError(target)
-        os.rename(temporary, target)
-        directory = os.open(target.parent, os.O_RDONLY)
         try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+            os.rename(temporary, target)
+        except OSError as exc:  # made meanwhile by another process
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                raise FileExistsError(errno.EEXIST, "the folder exists", str(target)) from exc
+            raise
+        _sync_folder(target.parent)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
