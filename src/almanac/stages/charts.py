@@ -229,9 +229,9 @@ class ChartJob:
         self._pending = dict.fromkeys(self.missing)
         self._deadline = time.monotonic() + self.timeout
         assert self._worker.stdin is not None  # started with stdin=PIPE
-        try:
+        try:  # its standard input stays open: when it closes, the worker stops
             self._worker.stdin.write(ipc.frame(self._drawing))
-            self._worker.stdin.close()
+            self._worker.stdin.flush()
         except BrokenPipeError:  # it died at once: wait() reports it
             pass
 
@@ -295,6 +295,11 @@ class ChartJob:
             self._results.close()
             self._results = None
         if self._worker is not None:
+            try:
+                if self._worker.stdin is not None:
+                    self._worker.stdin.close()
+            except BrokenPipeError:
+                pass
             try:
                 self._worker.wait(timeout=5 if done else 0)
             except subprocess.TimeoutExpired:

@@ -20,6 +20,7 @@ import importlib.util
 import os
 import re
 import sys
+import threading
 import traceback
 import types
 from collections.abc import Iterable
@@ -40,6 +41,7 @@ def main(argv: list[str]) -> None:
     """The worker process: ``argv[1]`` is the file descriptor to report on."""
     results = os.fdopen(int(argv[1]), "wb", buffering=0)
     drawing: Drawing = ipc.read(sys.stdin.buffer.read)
+    threading.Thread(target=_lifeline, daemon=True).start()
     try:
         worker = _Worker(drawing)
         for plan in drawing.plans:
@@ -55,6 +57,16 @@ def main(argv: list[str]) -> None:
         return
     except BaseException:  # a bug: hand the traceback to the build
         results.write(ipc.frame(("bug", traceback.format_exc())))
+
+
+def _lifeline() -> None:
+    """End the worker when the build no longer needs it: the build keeps the worker's
+    standard input open while it waits for charts, and closes it (or dies, and the
+    system closes it) when it stops waiting; even a figure module that hangs then
+    leaves no process behind."""
+    while sys.stdin.buffer.read(1 << 16):
+        pass
+    os._exit(0)
 
 
 class _Worker:
