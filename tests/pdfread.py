@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 from pathlib import Path
 
+from PIL import Image
 from pypdf import PdfReader
 
 MM = 72 / 25.4
@@ -55,9 +57,12 @@ def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
     return entries
 
 
-def render_page(pdf: Path, page: int, out: Path, dpi: int = 30) -> Path:
-    """Render one page (from 1) to PNG with poppler's pdftoppm."""
-    prefix = out / f"page-{page}"
-    subprocess.run(["pdftoppm", "-f", str(page), "-l", str(page), "-r", str(dpi), "-png",
-                    "-singlefile", str(pdf), str(prefix)], check=True)
-    return prefix.with_suffix(".png")
+def rasterise(pdf: Path, page: int, dpi: int = 30) -> Image.Image:
+    """One page (from 1) of ``pdf`` as an RGB image, drawn by poppler's pdftoppm (its
+    media box, anti-aliased text and vectors)."""
+    result = subprocess.run(
+        ["pdftoppm", "-f", str(page), "-l", str(page), "-r", str(dpi), "-png",
+         "-aa", "yes", "-aaVector", "yes", "-singlefile", str(pdf)],
+        check=True, capture_output=True, timeout=120)
+    with Image.open(io.BytesIO(result.stdout)) as image:
+        return image.convert("RGB")

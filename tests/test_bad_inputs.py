@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,14 +17,25 @@ import pytest
 from pypdf import PdfReader
 
 from almanac.cli import main
-from pdfread import squash
-from test_errors import INZET, RESULTATEN, earlier, edit, snapshot  # noqa: F401 (fixture)
 
-VOORWOORD = "chapters/01-voorwoord/chapter.yaml"
-BRAND = "styles/brand.yaml"
-OVERVALLEN = "chapters/07-resultaten/data/overvallen.csv"
+from conftest import (
+    BRAND,
+    INZET,
+    OVERVALLEN,
+    PHOTO,
+    RESULTATEN,
+    VOORWOORD,
+    add_photo,
+    almanac,
+    csv_file,
+    edit,
+    figure,
+    png,
+    snapshot,
+)
+from pdfread import squash
+
 CHAPTER_HTML = "layout/chapter.html"
-PHOTO = "        motif: classroom\n"  # a photo block in INZET
 BOMB = "".join(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]\n"
                for previous, name in zip("abcdefgh", "bcdefghi"))
 
@@ -34,30 +46,6 @@ class Expect(NamedTuple):
     file: str
     line: int | None
     phrases: tuple[str, ...]
-
-
-def png(path: Path, width: int, height: int) -> Path:
-    """A mostly single-colour PNG (it compresses to a few hundred KB at most)."""
-    from PIL import Image
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("1", (width, height), 1).save(path, optimize=True)
-    return path
-
-
-def add_photo(project: Path, image: str) -> int:
-    """Give the photo block of INZET an image file; return the line of ``image:``."""
-    return edit(project, INZET, PHOTO, PHOTO + f"        image: {image}\n") + 1
-
-
-def figure(project: Path, source: str) -> None:
-    """Replace the 'normen' figure module (used in RESULTATEN)."""
-    (project / "figures" / "normen.py").write_text(source, encoding="utf-8")
-
-
-def csv_file(project: Path, body: bytes | str) -> None:
-    path = project / OVERVALLEN
-    path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
 
 
 def add_table(project: Path, columns: str) -> int:
@@ -157,6 +145,33 @@ def _bad_date(p):
     line = edit(p, "report.yaml", "date: 2022-05-01", "date: 2022-13-45")
     return Expect("report.yaml", line, ("'2022-13-45' is not a valid value",
                                         "month must be in 1..12", "fix: write a valid value"))
+
+
+def _number_is_a_word(p):
+    line = edit(p, INZET, "    value: 6.3\n", "    value: zes\n")
+    return Expect(INZET, line, ("numbers.verzuim.value: Input should be a valid number",
+                                "'zes'", "fix: write a plain number"))
+
+
+def _unknown_key_in_a_block(p):
+    line = edit(p, INZET, PHOTO, PHOTO + "        colour: red\n")
+    return Expect(INZET, line + 1, ("blocks[1].colour: unknown key",))
+
+
+def _unknown_number(p):
+    line = edit(p, INZET, "{{ quarantaine_fte }}", "{{ quarantaine }}")
+    return Expect(INZET, line, ("unknown number 'quarantaine'", "did you mean 'quarantaine_fte'?"))
+
+
+def _chapter_folder_missing(p):
+    line = chapter_list(p, "  - 08-vooruitblik\n")
+    return Expect("report.yaml", line, ("chapters/08-vooruitblik/ does not exist",
+                                        "fix: create chapters/08-vooruitblik/chapter.yaml"))
+
+
+def _photo_missing(p):
+    return Expect(INZET, add_photo(p, "foto/po21.jpg"), ("image foto/po21.jpg not found",
+                                                         "fix: put the file in chapters/"))
 
 
 def _bad_unit(p):
@@ -519,20 +534,8 @@ CASES: dict[str, Callable[[Path], Expect]] = {
 STRICT = {"strict css error"}  # cases that fail only under --strict
 
 
-def test_the_catalogue_is_large():
-    assert len(CASES) >= 40
-
-
-@pytest.fixture
-def warm(project, pdf_path) -> Path:
-    """The project with the charts of the session build in its cache."""
-    charts = pdf_path.parent.parent / ".almanac-cache" / "charts"
-    shutil.copytree(charts, project / ".almanac-cache" / "charts")
-    return project
-
-
 @pytest.mark.parametrize("kind", sorted(CASES))
-def test_bad_input(kind, warm, earlier, capsys):  # noqa: F811 (fixture)
+def test_bad_input(kind, warm, earlier, capsys):
     expect = CASES[kind](warm)
     started = time.perf_counter()
     args = ["build", str(warm), "-q"] + (["--strict"] if kind in STRICT else [])
@@ -600,3 +603,43 @@ def test_chart_labels_with_control_characters_still_draw(project):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert len(PdfReader(result.stdout.strip()).pages) > 20
+
+
+def test_check_reports_the_same_problem_as_build(project, capsys):
+    expect = _number_is_a_word(project)
+    assert main(["check", str(project)]) == 1
+    assert f"{expect.file}:{expect.line}:" in capsys.readouterr().err
+
+
+def test_every_problem_is_reported_at_once(project, capsys):
+    _number_is_a_word(project)
+    _chapter_folder_missing(project)
+    edit(project, RESULTATEN, "  norm_cs:\n    value: 80\n",
+         "  norm_cs:\n    value: 80\n    color: red\n")
+    assert main(["build", str(project), "-q"]) == 1
+    output = capsys.readouterr().err
+    assert "3 problems" in output
+    assert INZET in output and "report.yaml" in output and RESULTATEN in output
+
+
+def test_a_build_stopped_while_typesetting_leaves_the_earlier_pdf(project, earlier,
+                                                                   monkeypatch):
+    import almanac.stages.typeset
+
+    def fail(*args, **kwargs):
+        raise KeyboardInterrupt  # stands for a crash or a kill mid-way through typesetting
+
+    monkeypatch.setattr(almanac.stages.typeset, "typeset", fail)
+    with pytest.raises(KeyboardInterrupt):
+        main(["build", str(project), "-q"])
+    assert snapshot(project / "output") == earlier
+
+
+def test_the_command_exits_1_without_traceback(project):
+    _misspelt_chapter_key(project)
+    result = almanac("build", str(project))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert re.search(r"chapter\.yaml:\d+: seires: unknown key", result.stderr), result.stderr
+    assert "did you mean 'series'?" in result.stderr
+    assert result.stdout == ""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from almanac.pipeline import build, load as check_report
+import re
+
+from almanac.pipeline import build, load
 from almanac.stages.charts import ChartJob, figure_blocks
 from almanac.text.formatting import Formatter
-from test_errors import RESULTATEN, edit
+
+from conftest import RESULTATEN, edit
 
 
 def drawn(report, chart: str) -> str:
@@ -24,16 +27,17 @@ def test_at_least_six_figure_modules_feed_eight_charts(report):
 
 
 def test_charts_use_the_brand_font_and_colours(project):
-    report = check_report(project)
+    report = load(project)
     svg = drawn(report, "normen")
-    assert 'font-family="Lato' in svg or "font-family: Lato" in svg or "Lato" in svg
+    # every text of the chart (axis labels, values) is set in the brand's body font
+    assert set(re.findall(r'font-family="([^"]*)"', svg)) == {report.brand.fonts.body.family}
     assert report.brand.colors.primary_dark.hex.lower() in svg.lower()
     assert "<image" not in svg  # vector marks, not an embedded bitmap
 
 
 def test_chart_values_come_from_the_data(project):
     edit(project, RESULTATEN, "  norm_cs:\n    value: 80\n", "  norm_cs:\n    value: 85\n")
-    svg = drawn(check_report(project), "normen")
+    svg = drawn(load(project), "normen")
     assert ">85<" in svg and ">80<" not in svg
 
 

@@ -1,123 +1,150 @@
 """Nothing lost: a build killed at any moment leaves output/ exactly as it was, and
-two builds of one project at the same time both end well."""
+two builds of one project at the same time both end well.
+
+Each kill lands at a named phase (see faults.py), never at a moment on the clock:
+the process writes down where it is, then kills itself, so every test knows which
+phase it hit and asserts it.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
+from almanac.stages.charts import CACHE_DIR
 from almanac.stages.output import STAGING_DIR, remove_stale
-from test_errors import edit, snapshot
+
+from conftest import almanac, edit
+from faults import STEPS, gate_figures, killed, open_gate, tree, wait_gone
 
 PYTHON = [sys.executable, "-m", "almanac"]
-# Runs the command line with os.replace / os.rename killing the process instead of
-# renaming into output/: the moment after the new file is complete and before it
-# is in place, the worst moment to be killed.
-KILLED_AT_RENAME = """
-import os, signal, sys
-real = {"replace": os.replace, "rename": os.rename}
-def fatal(name):
-    def call(source, target, *args, **kwargs):
-        if "/output/" in os.fspath(target):
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real[name](source, target, *args, **kwargs)
-    return call
-os.replace, os.rename = fatal("replace"), fatal("rename")
-from almanac.cli import run
-sys.argv = ["almanac"] + sys.argv[1:]
-run()
-"""
-
-
-def tree(folder: Path) -> dict[str, str]:
-    """Every file (with its hash) and folder under ``folder``, hidden ones included."""
-    files = snapshot(folder)
-    folders = {str(p.relative_to(folder)): "folder" for p in folder.rglob("*") if p.is_dir()}
-    return {**files, **folders}
+PDF = "jaarverslag-2021.pdf"
 
 
 @pytest.fixture
-def archived(project, pdf_path) -> Path:
+def archived(warm, pdf_path) -> Path:
     """The project with a PDF built earlier and an archived edition 1.0 in output/,
     its charts cached, and edition 1.1 in report.yaml (so a publish makes a new one)."""
-    output = project / "output"
+    output = warm / "output"
     (output / "2021" / "1.0").mkdir(parents=True)
     (output / pdf_path.name).write_bytes(pdf_path.read_bytes())
     (output / "2021" / "1.0" / "jaarverslag-2021-1.0.pdf").write_bytes(pdf_path.read_bytes())
     (output / "2021" / "1.0" / "manifest.json").write_text(
         json.dumps({"edition": {"version": "1.0"}}), encoding="utf-8")
-    edit(project, "report.yaml", 'version: "1.0"', 'version: "1.1"')
-    charts = pdf_path.parent.parent / ".almanac-cache" / "charts"
-    subprocess.run(["cp", "-r", str(charts), str(project / ".almanac-cache")], check=True)
-    return project
+    edit(warm, "report.yaml", 'version: "1.0"', 'version: "1.1"')
+    return warm
 
 
-def test_a_build_killed_at_any_moment_leaves_output_as_it_was(archived, tmp_path):
-    before = tree(archived / "output")
-    pdf = archived / "output" / "jaarverslag-2021.pdf"
-    started = time.perf_counter()  # how long a whole build takes here, written elsewhere
-    timing = subprocess.run(PYTHON + ["build", str(archived), "-o", str(tmp_path / "t.pdf")],
-                            capture_output=True, text=True, timeout=300)
-    assert timing.returncode == 0, timing.stderr
-    duration = time.perf_counter() - started
-    killed = untouched = 0
-    for fraction in (0.05, 0.15, 0.3, 0.45, 0.6, 0.7, 0.8, 0.88, 0.94, 0.98):
-        previous = pdf.read_bytes()
-        process = subprocess.Popen(PYTHON + ["build", str(archived)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(duration * fraction)
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            killed += 1
-        process.wait(timeout=300)
-        after = tree(archived / "output")
-        # The archived edition and everything else: byte for byte as it was, nothing added.
-        assert {k: v for k, v in after.items() if k != pdf.name} == \
-            {k: v for k, v in before.items() if k != pdf.name}, f"at {fraction:.0%}"
-        # The PDF: the previous one, or (killed after its rename) the whole new one.
-        if pdf.read_bytes() == previous:
-            untouched += process.returncode == -signal.SIGKILL
-        else:
-            assert pdf.read_bytes().rstrip().endswith(b"%%EOF")
-            assert len(PdfReader(pdf).pages) > 20
-    assert killed >= 6 and untouched >= 5
-    staging = archived / STAGING_DIR
-    remove_stale(staging)
-    assert not list(staging.iterdir())  # what killed builds left behind is swept away
+def left_by(pid: int, staging: Path) -> list[str]:
+    """The names of what process ``pid`` left in the staging folder."""
+    return sorted(p.name for p in staging.glob(f".{pid}.*")) if staging.is_dir() else []
 
 
-@pytest.mark.parametrize("command", ["build", "publish"])
-def test_killed_while_renaming_into_place(command, archived):
-    before = tree(archived / "output")
-    result = subprocess.run([sys.executable, "-c", KILLED_AT_RENAME, command, str(archived)],
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == -signal.SIGKILL, result.stderr
-    assert tree(archived / "output") == before  # no .part, no .partial, nothing half-done
-    leftovers = list((archived / STAGING_DIR).iterdir())
-    assert leftovers  # the complete temporary is in the staging folder, not in output/
-    again = subprocess.run(PYTHON + [command, str(archived)], capture_output=True, text=True,
-                           timeout=300)
+def killed_build(phase: str, project: Path, folder: Path) -> dict:
+    """Build ``project``, killed at ``phase``; check where the kill landed and that
+    output/ did not change; return the marker of the killed build."""
+    before = tree(project / "output")
+    result, marker = killed(phase, folder, "build", project)
+    assert marker is not None, f"{phase}: never reached (exit {result.returncode}) " \
+        f"{result.stderr[-2000:]}"
+    assert marker["phase"] == phase and result.returncode == -signal.SIGKILL, phase
+    reached = STEPS[:STEPS.index(phase) + 1] if phase in STEPS else STEPS
+    assert [name for name, _ in marker["steps"]] == list(reached), phase
+    if len(reached) > 1:  # a warm cache: no chart is drawn, no worker runs
+        assert re.fullmatch(r"(\d+) charts, \1 from cache", marker["steps"][1][1])
+    # output/: the earlier PDF and the archived edition byte for byte as they were,
+    # nothing added (no .part, no .partial, no half of anything)
+    assert tree(project / "output") == before, phase
+    return marker
+
+
+@pytest.mark.parametrize("phase", STEPS)
+def test_a_build_killed_as_a_stage_begins_leaves_output_as_it_was(phase, archived, tmp_path):
+    marker = killed_build(phase, archived, tmp_path)
+    assert marker["staging"] == {}  # nothing written yet, nothing left behind
+    assert left_by(marker["pid"], archived / STAGING_DIR) == []
+
+
+@pytest.mark.slow
+def test_a_build_killed_writing_its_pdf_leaves_output_as_it_was(archived, tmp_path):
+    output, staging = archived / "output", archived / STAGING_DIR
+    before = tree(output)
+    # Half of the new PDF in its temporary, in the staging folder.
+    marker = killed_build("writing", archived, tmp_path)
+    pid, held, name = marker["pid"], marker["staging"], Path(marker["file"]).name
+    assert marker["file"] == f"{STAGING_DIR.as_posix()}/{name}"
+    assert name.startswith(f".{pid}.{PDF}.") and name.endswith(".part")
+    assert marker["written"] == marker["size"] // 2 > 10_000
+    assert held == {name: {"size": marker["written"], "sha256": held[name]["sha256"]}}
+    assert left_by(pid, staging) == [name]
+    # The whole new PDF, synced, about to be renamed into output/ (the same moment as a
+    # kill in the rename itself).
+    marker = killed_build("staged", archived, tmp_path)
+    pid, held, name = marker["pid"], marker["staging"], Path(marker["source"]).name
+    assert marker["target"] == f"output/{PDF}"
+    assert marker["source"] == f"{STAGING_DIR.as_posix()}/{name}"
+    assert name.startswith(f".{pid}.{PDF}.") and name.endswith(".part")
+    assert list(held) == [name]  # the half one of the killed build was swept away
+    data = (staging / name).read_bytes()
+    assert data.rstrip().endswith(b"%%EOF") and len(PdfReader(staging / name).pages) > 20
+    staged = {"size": len(data), "sha256": held[name]["sha256"]}
+    assert held[name] == staged != before[PDF]  # a new PDF (edition 1.1), complete
+    # The next build sweeps the killed builds' temporaries away and writes the PDF the
+    # killed one had staged (a build is reproducible).
+    again = almanac("build", str(archived))
     assert again.returncode == 0, again.stderr
-    assert not any(path.exists() for path in leftovers)  # the next run removed them
-    assert not list((archived / STAGING_DIR).iterdir())
-    new = Path(again.stdout.strip())
-    assert new.is_relative_to(archived / "output") and PdfReader(new).pages
-    assert not [p for p in (archived / "output").rglob(".*")]
+    assert Path(again.stdout.strip()) == output / PDF
+    assert tree(output) == {**before, PDF: staged}
+    assert not list(staging.iterdir())
+
+
+@pytest.mark.slow
+def test_a_build_killed_while_its_charts_are_drawn_leaves_output_as_it_was(
+        project, pdf_path, tmp_path):
+    from almanac.pipeline import build
+
+    output, staging, store = project / "output", project / STAGING_DIR, project / CACHE_DIR
+    output.mkdir()
+    (output / PDF).write_bytes(pdf_path.read_bytes())
+    gate = tmp_path / "gate"
+    gate_figures(project, gate)  # a cold cache: every chart is drawn, the first one held
+    before = tree(output)
+    try:
+        result, marker = killed("drawing", tmp_path, "build", project, gate=gate)
+        assert marker is not None, result.stderr[-2000:]
+        assert marker["phase"] == "drawing" and result.returncode == -signal.SIGKILL
+        assert [name for name, _ in marker["steps"]] == ["load", "charts"]
+        assert re.fullmatch(r"\d+ charts, 0 from cache", marker["steps"][1][1])
+        worker = marker["worker"]
+        assert worker != marker["pid"]
+        # The build is gone, and so is its chart worker, though it was inside a figure
+        # module that still waits: it stops when its build stops waiting for charts.
+        wait_gone(worker, timeout=60)  # the gate alone would hold it for 120 s
+        assert tree(output) == before
+        assert not list(store.glob("*.svg"))  # not one chart drawn
+        assert left_by(worker, staging) == []
+    finally:
+        open_gate(gate)
+    # The next build draws every chart.
+    made = build(project)
+    assert made.path == output / PDF and made.pages > 20 and made.charts_cached == 0
+    assert sorted(tree(output)) == sorted(before)
+    assert not list(staging.iterdir())
 
 
 def test_two_builds_at_once_both_end_well(project):
     processes = [subprocess.Popen(PYTHON + ["build", str(project)], stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [(p.wait(timeout=300), *p.communicate()) for p in processes]
-    for code, out, err in results:
+    for code, _out, err in results:
         assert code == 0, err
         assert "Traceback" not in err
     pdf = Path(results[0][1].strip())

@@ -1,122 +1,246 @@
-"""Screen and print editions from one layout; the specimen; the layout check."""
+"""Editions an archivist can trust: publish, PDF/A-3a with sources, reproducible,
+immutable, atomic, verifiable, recoverable, comparable, catalogued."""
 
 from __future__ import annotations
 
-import re
-import zlib
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from almanac.cli import main
-from almanac.pipeline import build, build_specimen
-from pdfread import page_zones, squash
+from almanac.editions.sources import SOURCES_MANIFEST
+from almanac.editions.verify import verify
+from almanac.project.parts import source_files
 
-MM = 72 / 25.4
+from conftest import almanac, copy_project, edit, snapshot
 
-
-@pytest.fixture(scope="module")
-def print_pdf(sample_dir):
-    return build(sample_dir, variant="print").path
+EDITION = Path("output/2021/1.0")
 
 
-def content(page) -> bytes:
-    data = page.get_contents().get_data()
-    return data
+def test_publish_writes_the_pdf_and_its_manifest(published):
+    project, pdf = published
+    assert pdf.parent == project / EDITION
+    assert sorted(p.name for p in pdf.parent.iterdir()) == sorted([pdf.name, "manifest.json"])
+    manifest = json.loads((pdf.parent / "manifest.json").read_text())
+    data = pdf.read_bytes()
+    assert manifest["pdf"]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert manifest["pdf"]["size"] == len(data)
+    assert manifest["pdf"]["pages"] == len(PdfReader(pdf).pages)
+    assert manifest["edition"] == {"version": "1.0", "date": "2022-05-01"}
+    assert set(manifest["tools"]) == {"python", "almanac", "weasyprint", "vl-convert",
+                                      "altair", "pypdf"}
+    inputs = {item["path"]: item for item in manifest["inputs"]}
+    assert list(inputs) == source_files(project)
+    for name in ("report.yaml", "chapters/03-inzetbaarheid/chapter.yaml",
+                 "figures/normen.py", "layout/chapter.html", "styles/components.css",
+                 "styles/fonts/Lato-Regular.ttf", "styles/brand.yaml"):
+        body = (project / name).read_bytes()
+        assert inputs[name] == {"path": name, "sha256": hashlib.sha256(body).hexdigest(),
+                                "size": len(body)}
 
 
-def test_print_edition_has_bleed_marks_and_trim(print_pdf, pdf_path):
-    reader = PdfReader(print_pdf)
-    for page in reader.pages:
-        trim, bleed, media = page.trimbox, page.bleedbox, page.mediabox
-        assert round(float(trim.width) / MM) == 210 and round(float(trim.height) / MM) == 297
-        assert round((float(trim.left) - float(bleed.left)) / MM, 1) == 3.0
-        assert float(media.width) >= float(bleed.width)
-    screen = PdfReader(pdf_path).pages[0]
-    assert screen.trimbox == screen.mediabox
+def test_the_pdf_is_pdf_a_3a_with_its_sources_inside(published):
+    project, pdf = published
+    reader = PdfReader(pdf)
+    root = reader.trailer["/Root"]
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="A"' in xmp
+    assert "/StructTreeRoot" in root  # tagged
+    sources = reader.attachments[SOURCES_MANIFEST][0]
+    assert f"<almanac:manifestSha256>{hashlib.sha256(sources).hexdigest()}<" in xmp
+    assert "<almanac:editionVersion>1.0<" in xmp and "weasyprint " in xmp
+    relationships = {}
+    for spec in root["/AF"]:
+        spec = spec.get_object()
+        relationships[str(spec["/F"])] = spec["/AFRelationship"]
+    assert relationships[SOURCES_MANIFEST] == "/Data"
+    for name in source_files(project):
+        assert relationships[name] == "/Source"
+        assert reader.attachments[name][0] == (project / name).read_bytes()
+    assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True).returncode == 0
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    rows = fonts.splitlines()[2:]
+    assert rows and all(row.split()[-5] == "yes" for row in rows), fonts  # emb column
 
 
-def test_print_edition_is_pdf_x4_with_a_cmyk_output_intent(print_pdf):
-    reader = PdfReader(print_pdf)
-    intent = reader.trailer["/Root"]["/OutputIntents"][0].get_object()
-    assert intent["/S"] == "/GTS_PDFX"
-    profile = intent["/DestOutputProfile"].get_object()
-    assert profile["/N"] == 4  # a CMYK profile
-    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
-    assert "PDF/X-4" in xmp
+def test_publishing_is_byte_reproducible_across_processes(published, tmp_path):
+    _, pdf = published
+    other = copy_project(tmp_path / "elsewhere")
+    env = {**os.environ, "TZ": "Pacific/Auckland"}  # another place, another local day
+    result = subprocess.run([sys.executable, "-m", "almanac", "publish", str(other)],
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()).read_bytes() == pdf.read_bytes()
 
 
-def test_print_edition_uses_process_colours(print_pdf, pdf_path):
-    printed = b"".join(content(p) for p in PdfReader(print_pdf).pages[:6])
-    screen = b"".join(content(p) for p in PdfReader(pdf_path).pages[:6])
-    assert b"/DeviceCMYK cs" in printed and b"1 0.75 0.18 0.25 scn" in printed  # primary
-    assert b"DeviceCMYK" not in screen
+def test_an_edition_is_never_rewritten(published, tmp_path):
+    project = tmp_path / "project"  # a copy: the published project is shared, read-only
+    shutil.copytree(published[0], project)  # (with the files' times)
+    before = snapshot(project / "output", mtimes=True)
+    again = almanac("publish", str(project))
+    assert again.returncode == 0 and "already published" in again.stderr
+    assert snapshot(project / "output", mtimes=True) == before
+    edit(project, "chapters/03-inzetbaarheid/chapter.yaml", "    value: 35\n", "    value: 38\n")
+    refused = almanac("publish", str(project))
+    assert refused.returncode == 1
+    assert "bump edition.version" in refused.stderr
+    assert "chapters/03-inzetbaarheid/chapter.yaml" in refused.stderr
+    assert snapshot(project / "output", mtimes=True) == before
 
 
-def test_print_chapters_open_on_right_hand_pages(print_pdf):
-    zones = [page_zones(p) for p in PdfReader(print_pdf).pages]
-    openers = [i + 1 for i, (_, body, footer) in enumerate(zones)
-               if re.match(r"0\d", squash(body)[:2] or "") and not footer.strip()
-               and len(squash(body)) < 200]
-    assert len(openers) == 7
-    assert all(number % 2 == 1 for number in openers), openers
+@pytest.mark.slow
+def test_a_killed_publish_leaves_no_edition_folder(warm, pdf_path, tmp_path):
+    """Killed at named phases (see faults.py): before anything is staged, with half
+    the edition's PDF staged, and with the whole edition staged, about to be renamed
+    into output/. Each time output/ stays as it was and no edition folder appears."""
+    from almanac.stages.output import STAGING_DIR
+
+    from conftest import edit
+    from faults import STEPS, killed, tree
+
+    project, name = warm, "jaarverslag-2021-1.1.pdf"  # warm: its charts in the cache
+    archived = project / "output" / "2021" / "1.0"
+    archived.mkdir(parents=True)
+    (archived / "jaarverslag-2021-1.0.pdf").write_bytes(pdf_path.read_bytes())
+    (archived / "manifest.json").write_text(json.dumps({"edition": {"version": "1.0"}}))
+    edit(project, "report.yaml", 'version: "1.0"', 'version: "1.1"')
+    output, staging = project / "output", project / STAGING_DIR
+    before = tree(output)
+    staged: dict = {}
+    for phase in ("typeset", "writing", "staged"):
+        result, marker = killed(phase, tmp_path, "publish", project)
+        assert marker is not None, f"{phase}: never reached (exit {result.returncode}) " \
+            f"{result.stderr[-2000:]}"
+        assert marker["phase"] == phase and result.returncode == -signal.SIGKILL, phase
+        reached = STEPS[:STEPS.index(phase) + 1] if phase in STEPS else STEPS
+        assert [step for step, _ in marker["steps"]] == list(reached), phase
+        charts = dict(marker["steps"])["charts"].split()[0]  # all from the cache: quick
+        assert dict(marker["steps"])["charts"] == f"{charts} charts, {charts} from cache"
+        assert tree(output) == before, phase  # no edition folder, no .partial, nothing
+        held = marker["staging"]
+        folders = [path for path, kind in held.items() if kind == "folder"]
+        if phase == "typeset":  # nothing staged yet
+            assert held == {}
+            continue
+        # the edition's temporary folder, in the staging folder, named after this process
+        assert len(folders) == 1 and folders[0].startswith(f".{marker['pid']}.1.1.") \
+            and folders[0].endswith(".partial"), held
+        folder = folders[0]
+        assert (staging / folder).is_dir()  # left behind by the killed process
+        files = {path.removeprefix(f"{folder}/"): kind for path, kind in held.items()
+                 if path != folder}
+        if phase == "writing":  # half of the PDF written, no manifest yet
+            assert marker["file"] == f"{STAGING_DIR.as_posix()}/{folder}/{name}"
+            assert files == {name: {"size": marker["written"], "sha256": files[name]["sha256"]}}
+            assert marker["written"] == marker["size"] // 2 > 10_000
+        else:  # the whole edition, synced, about to be renamed to output/2021/1.1
+            assert marker["source"] == f"{STAGING_DIR.as_posix()}/{folder}"
+            assert marker["target"] == "output/2021/1.1"
+            assert sorted(files) == [name, "manifest.json"], held
+            manifest = json.loads((staging / folder / "manifest.json").read_text())
+            assert manifest["pdf"]["sha256"] == files[name]["sha256"]
+            assert manifest["pdf"]["size"] == files[name]["size"]
+            staged = files
+    result = almanac("publish", str(project))
+    assert result.returncode == 0, result.stderr
+    pdf = Path(result.stdout.strip())
+    assert pdf == output / "2021" / "1.1" / name and verify(pdf).ok
+    # the edition the killed publish had staged, byte for byte (publishing is reproducible)
+    assert tree(pdf.parent) == staged
+    assert {k: v for k, v in tree(output).items() if not k.startswith("2021/1.1")} == before
+    assert not list(staging.iterdir())  # the killed ones' temporaries are removed
+    assert not [p for p in output.rglob(".*")]  # nothing half-written left
 
 
-def test_print_margins_are_mirrored(print_pdf):
-    reader = PdfReader(print_pdf)
+def test_verify_passes_an_intact_edition_and_names_what_fails(published, tmp_path, capsys):
+    _, pdf = published
+    assert main(["verify", str(pdf)]) == 0
+    assert "intact" in capsys.readouterr().out
+    data = bytearray(pdf.read_bytes())
+    copy = tmp_path / "edition"
+    copy.mkdir()
+    (copy / "manifest.json").write_bytes((pdf.parent / "manifest.json").read_bytes())
+    for offset in (len(data) // 3, len(data) // 2, len(data) - 4000):
+        changed = bytearray(data)
+        changed[offset] ^= 0x01
+        (copy / pdf.name).write_bytes(bytes(changed))
+        assert main(["verify", str(copy / pdf.name)]) == 1
+        out = capsys.readouterr().out
+        assert "FAIL" in out and "NOT intact" in out
+    # from the file alone: a changed embedded source is named
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject
 
-    def left_edge(page):
-        xs = []
-        page.extract_text(visitor_text=lambda t, cm, tm, f, s: xs.append(
-            tm[4] * cm[0] + cm[4]) if t.strip() else None)
-        xs = [x for x in xs if x > 5 * MM]  # text runs positioned by a later operator
-        return min(xs) if xs else None
-
-    body = {number: left_edge(page) for number, page in enumerate(reader.pages, 1)
-            if "pagina" in page_zones(page)[2]}
-    # left-hand (even) pages: narrow margin outside, on the left: 18 mm; right-hand: 26 mm
-    even = {round(x / MM) for n, x in body.items() if n % 2 == 0}
-    odd = {round(x / MM) for n, x in body.items() if n % 2 == 1}
-    assert min(even) == 18 and min(odd) == 26, (even, odd)
-
-
-def test_specimen_shows_tokens_and_every_component(project, capsys):
-    assert main(["specimen", str(project), "-q"]) == 0
-    path = capsys.readouterr().out.strip()
-    reader = PdfReader(path)
-    text = squash(" ".join(page.extract_text() for page in reader.pages))
-    for expected in ("Politieblauw", "CMYK 100 75 18 25", "Kengetallen", "Wist je dat..",
-                     "Figuur 1", "Tabel 1", "Tabel 2", "Norm 2021", "Een voetnoot",
-                     "Voorbeeldgegevens", "TEKST IN BEELD", "zie figuur 1 op pagina"):
-        assert squash(expected) in text, expected
-    # the long table repeats its header row on every page it spans
-    pages_with_rows = [text for text in (p.extract_text() for p in reader.pages)
-                       if re.search(r"20(19|21).\d\d", text)]
-    assert len(pages_with_rows) >= 2
-    assert all("Meldingen" in text for text in pages_with_rows)
-
-
-def test_cross_references_name_the_right_page(reader):
-    pages = [page.extract_text() for page in reader.pages]
-    refs = [(int(n), int(p)) for text in pages
-            for n, p in re.findall(r"figuur (\d+) op pagina (\d+)", text)]
-    assert refs
-    for number, page in refs:
-        assert f"Figuur {number}" in pages[page - 1], (number, page)
+    writer = PdfWriter(clone_from=str(pdf))
+    names = writer._root_object["/Names"]["/EmbeddedFiles"]["/Names"]
+    for index in range(0, len(names), 2):
+        if names[index] == "report.yaml":
+            stream = names[index + 1].get_object()["/EF"][NameObject("/F")].get_object()
+            stream.set_data(stream.get_data().replace(b"Jaarverslag", b"Jaarverslog"))
+    alone = tmp_path / "alone.pdf"
+    with open(alone, "wb") as handle:
+        writer.write(handle)
+    assert main(["verify", str(alone)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL embedded sources: report.yaml does not match its hash" in out
 
 
-def test_layout_problems_warn_and_fail_a_strict_build(project, capsys):
-    path = project / "styles" / "brand.yaml"
-    text = path.read_text()
-    path.write_text(text.replace('muted:        {hex: "#5A6473"', 'muted:        {hex: "#C9CDD3"'))
-    assert main(["build", str(project), "-q"]) == 0
-    assert "contrast" in capsys.readouterr().err
-    assert main(["build", str(project), "-q", "--strict"]) == 1
-    err = capsys.readouterr().err
-    assert re.search(r"page \d+: text .* has contrast \d", err)
-    assert "fix: darken the text colour" in err
+def test_extract_and_publish_reproduce_the_edition(published, tmp_path):
+    _, pdf = published
+    target = tmp_path / "recovered"
+    result = almanac("extract", str(pdf), str(target))
+    assert result.returncode == 0, result.stderr
+    rebuilt = almanac("publish", str(target))
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert Path(rebuilt.stdout.strip()).read_bytes() == pdf.read_bytes()
 
 
-def test_the_sample_is_clean_under_strict_in_both_editions(sample_dir):
-    for edition in ("screen", "print"):
-        assert build(sample_dir, variant=edition, strict=True).warnings == []
+def test_diff_reports_an_erratum(published, tmp_path, capsys):
+    project, old_pdf = published
+    erratum = copy_project(tmp_path / "erratum")
+    report = erratum / "report.yaml"
+    report.write_text(report.read_text().replace(
+        'edition:\n  version: "1.0"\n  date: 2022-05-01',
+        'edition:\n  version: "1.1"\n  date: 2022-06-15\n  changes:\n'
+        '    - version: "1.1"\n      date: 2022-06-15\n'
+        '      text: Het aantal FTE in quarantaine is gecorrigeerd.'))
+    chapter = erratum / "chapters/03-inzetbaarheid/chapter.yaml"
+    chapter.write_text(chapter.read_text().replace("    value: 35\n", "    value: 38\n", 1)
+                       .replace("Beide zijn gericht", "Beide projecten zijn gericht"))
+    new = almanac("publish", str(erratum))
+    assert new.returncode == 0, new.stderr
+    new_pdf = Path(new.stdout.strip())
+    assert "Wijzigingen" in PdfReader(new_pdf).pages[-1].extract_text()
+    pages = tmp_path / "pages"
+    assert main(["diff", str(old_pdf), str(new_pdf), "--pages", str(pages)]) == 0
+    out = capsys.readouterr().out
+    assert "quarantaine_fte (Inzetbaarheid): 35 → 38" in out
+    assert "numbers changed: 1" in out
+    assert "-Het terugdringen" in out and "Beide projecten zijn gericht" in out
+    changed_pages = [int(n) for n in out.split("pages that look different: ")[1]
+                     .splitlines()[0].split(", ")]
+    old_text = PdfReader(old_pdf).pages
+    quarantine_page = next(i + 1 for i, p in enumerate(old_text) if "FTE in quarantaine"
+                           in p.extract_text())
+    assert quarantine_page in changed_pages
+    assert sorted(p.name for p in pages.iterdir()) == [f"page-{n:03d}.png"
+                                                        for n in changed_pages]
+
+
+def test_editions_lists_the_catalogue(published, capsys):
+    project, pdf = published
+    assert main(["editions", str(project)]) == 0
+    assert "1.0" in capsys.readouterr().out
+    assert main(["editions", str(project), "--json"]) == 0
+    [edition] = json.loads(capsys.readouterr().out)
+    assert edition["version"] == "1.0" and edition["status"] == "verified"
+    assert edition["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
+    assert edition["pages"] == len(PdfReader(pdf).pages)

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from almanac.text.formatting import NBSP, Formatter
 from almanac.project.model import Number
+from almanac.text.formatting import NBSP, Formatter
 
 nl = Formatter("nl")
 

@@ -1,6 +1,12 @@
 """Fuzzing: random report data — valid-shaped and broken, with random Unicode prose —
 either builds a valid PDF or raises a ReportError with a message; never another
-exception, a hang or a crash."""
+exception, a hang or a crash.
+
+Every run explores new examples (Hypothesis draws at random; nothing is replayed
+from a database). When one fails, Hypothesis shrinks it and prints it: add it
+above the test as an ``@example(case=...)``, so that it is tried first in every
+run from then on, then fix the bug. The examples there are such regressions.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +17,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from almanac.stages.charts import ChartJob
 from almanac.errors import ReportError
-from almanac.text.formatting import Formatter
-from almanac.pipeline import build, load as check_report
+from almanac.pipeline import build, load
+from almanac.stages.charts import ChartJob
 from almanac.stages.render import render_report
 from almanac.stages.variants import VARIANTS
+from almanac.text.formatting import Formatter
+
 from conftest import ROOT
 
 SLUG = "01-fuzz"
@@ -114,7 +121,7 @@ def broken(draw, data):
     unknown key, or the YAML text cut, spliced or replaced."""
     how = draw(st.sampled_from(["value", "key", "cut", "insert", "garbage"]))
     if how in ("value", "key"):
-        node, path = data, []
+        node = data
         while isinstance(node, (dict, list)) and node and draw(st.booleans()):
             index = draw(st.sampled_from(list(node) if isinstance(node, dict)
                                          else list(range(len(node)))))
@@ -189,15 +196,40 @@ def assert_clear(error: ReportError, root: Path) -> None:
     assert error.format(root).strip()
 
 
-@settings(max_examples=200, deadline=5000, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(data=st.data())
-def test_loading_random_data_is_a_report_or_a_report_error(fuzz_project, data):
-    chapter = data.draw(chapters(figures=False))
-    source = data.draw(st.one_of(st.just(dump(chapter)), broken(chapter)))
-    write(fuzz_project, source, data.draw(series))
+@st.composite
+def loading_cases(draw) -> tuple[str, bytes, str | None]:
+    """(chapter.yaml text, series CSV bytes, report title or None), with no charts."""
+    chapter = draw(chapters(figures=False))
+    source = draw(st.one_of(st.just(dump(chapter)), broken(chapter)))
+    return source, draw(series), None
+
+
+@st.composite
+def building_cases(draw) -> tuple[str, bytes, str | None]:
+    """As loading_cases, with charts, three in four valid-shaped, and a random title."""
+    chapter = draw(chapters(figures=True))
+    valid = draw(st.booleans()) or draw(st.booleans())
+    source = dump(chapter) if valid else draw(broken(chapter))
+    return source, draw(series), draw(st.one_of(st.none(), title))
+
+
+FUZZ = {"deadline": None, "database": None, "print_blob": True,
+        "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+VALID = dump({"title": "Fuzz", "numbers": {name: {"value": 1, "unit": "count"} for name in KEYS},
+              "series": {"reeks": {"file": "data/reeks.csv"}}, "sections": [{"blocks": []}]})
+
+
+# Regressions: inputs that once crashed a build or made it hang.
+@example(case=(VALID.replace("title: Fuzz", 'title: "Fuzz\\u200b\\u202e"'),
+               b"jaar,aantal\n2021,1\n", None))  # a title of invisible characters
+@example(case=(VALID.replace("sections:", "lead: '[x](javascript:alert(1)) {{ aantal }}'\n"
+                             "sections:"), b"\xff\xfe", None))  # CSV not UTF-8
+@settings(max_examples=200, **FUZZ)
+@given(case=loading_cases())
+def test_loading_random_data_is_a_report_or_a_report_error(fuzz_project, case):
+    write(fuzz_project, *case)
     try:
-        report = check_report(fuzz_project)
+        report = load(fuzz_project)
     except ReportError as error:
         assert_clear(error, fuzz_project)
         event(f"load error: {error.problems[0].message[:40]}")
@@ -211,14 +243,17 @@ def test_loading_random_data_is_a_report_or_a_report_error(fuzz_project, data):
     assert html.startswith("<!DOCTYPE html>")
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(data=st.data())
-def test_building_random_data_gives_a_pdf_or_a_report_error(fuzz_project, data):
-    chapter = data.draw(chapters(figures=True))
-    valid = data.draw(st.booleans()) or data.draw(st.booleans())  # three in four
-    source = dump(chapter) if valid else data.draw(broken(chapter))
-    write(fuzz_project, source, data.draw(series), data.draw(st.one_of(st.none(), title)))
+@example(case=(VALID.replace("blocks: []", "blocks: [{type: figure, chart: normen, caption: "
+                             "x, numbers: [aantal], labels: {aantal: \"a\\0b\\uFFFE\\u2028\"}}]"),
+               b"jaar,aantal\n2021,1\n", "\u200f"))  # chart text vl-convert aborts on
+@example(case=(VALID.replace("blocks: []", "blocks: [{type: prose, text: '"
+                             + "Politieondersteuningsmedewerker" * 400 + "'}]"),
+               b"jaar,aantal\n2021,1\n", None))  # one 12 000-letter word (hyphenation time)
+@settings(max_examples=25, **FUZZ)
+@given(case=building_cases())
+@pytest.mark.slow
+def test_building_random_data_gives_a_pdf_or_a_report_error(fuzz_project, case):
+    write(fuzz_project, *case)
     try:
         result = build(fuzz_project)
     except ReportError as error:

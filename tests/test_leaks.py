@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from almanac.editions.verify import embedded_files
 from almanac.cli import main
-from almanac.pipeline import build, publish
+from almanac.editions.verify import embedded_files
+from almanac.pipeline import build, load, publish, render_html
 from almanac.reporter import BufferReporter
-from test_bad_inputs import INZET, OVERVALLEN, RESULTATEN, add_photo, figure, png
-from test_errors import edit
-from test_safety import server  # noqa: F401 (fixture)
+from almanac.stages.fetcher import FetchRefused, ProjectFetcher
+
+from conftest import INZET, OVERVALLEN, RESULTATEN, add_photo, edit, figure, png
 
 
 def secrets(folder: Path) -> dict[str, Path]:
@@ -53,18 +53,16 @@ def assert_nothing_leaked(text: str) -> None:
         assert marker not in text
 
 
-def test_markdown_templates_css_and_svg_cannot_reach_out(project, server, tmp_path):
-    url, requests = server
+def test_markdown_templates_css_and_svg_cannot_reach_out(project, recorder, tmp_path):
+    url, requests = recorder
     outside = secrets(tmp_path / "buiten")
     up = "../" * 8 + str(outside["svg"]).lstrip("/")  # a relative path out of the project
-    attempts = []
 
     # Markdown prose: images and links to files, other folders and the network.
     markdown = [f"![a]({outside['svg'].as_uri()})", f"![b]({up})", f"![c]({url}/md.svg)",
                 f"[d]({outside['txt'].as_uri()})", f"<{url}/autolink>",
-                f'<img src="{url}/raw.svg">', f"![e](file:///etc/passwd)",
+                f'<img src="{url}/raw.svg">', "![e](file:///etc/passwd)",
                 f"[f]: {url}/ref.svg\n\n![f][f]"]
-    attempts += markdown
     edit(project, INZET, "          2021 stond in het teken",
          "          " + "\n\n          ".join(m.replace("\n", "\n          ") for m in markdown)
          + "\n\n          2021 stond in het teken")
@@ -78,7 +76,6 @@ def test_markdown_templates_css_and_svg_cannot_reach_out(project, server, tmp_pa
                 f'<iframe src="{outside["html"].as_uri()}"></iframe>',
                 f'<div style="background: url({url}/style.png)">x</div>',
                 f'<img src="{url.replace("http:", "https:")}/tls.png">']
-    attempts += template
     (project / "chapters" / "03-inzetbaarheid" / "chapter.html").write_text(
         '{% extends "layout/chapter.html" %}\n{% block body %}\n' + "\n".join(template)
         + "\n{{ super() }}\n{% endblock %}\n", encoding="utf-8")
@@ -95,7 +92,6 @@ def test_markdown_templates_css_and_svg_cannot_reach_out(project, server, tmp_pa
              "@font-face { font-family: Lek3; src: url('../../buiten/geheim.ttf'); }",
              "h2 { font-family: Lek, Lek2, Lek3, sans-serif; }",
              f".facts {{ list-style-image: url('{url}/bullet.svg'); }}"]
-    attempts += imports + rules
     css.write_text("\n".join(imports) + "\n" + css.read_text(encoding="utf-8") + "\n"
                    + "\n".join(rules) + "\n", encoding="utf-8")
 
@@ -108,7 +104,6 @@ def test_markdown_templates_css_and_svg_cannot_reach_out(project, server, tmp_pa
                 f'<rect width="5" height="5" fill="url({url}/paint.svg#p)"/>',
                 f'<filter id="f"><feImage href="{url}/fe.png"/></filter>'
                 '<rect width="5" height="5" filter="url(#f)"/>']
-    attempts += svg_refs
     (project / "chapters" / "03-inzetbaarheid" / "foto.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         'width="1200" height="700"><rect width="1200" height="700" fill="#15396B"/>'
@@ -120,18 +115,27 @@ def test_markdown_templates_css_and_svg_cannot_reach_out(project, server, tmp_pa
     assert requests == []  # the loopback server heard nothing
     text = pdf_text(result.path)
     assert_nothing_leaked(text)
-    refused = [w for w in reporter.warnings if "refused" in w]
-    assert any("127.0.0.1" in w for w in refused) and any("buiten" in w for w in refused)
-    assert len(attempts) >= 30
+    # Every way of reaching out that WeasyPrint follows was really tried, and refused:
+    # Markdown images (inline and by reference), a template's image, stylesheet,
+    # object and style attribute, CSS imports, backgrounds and fonts, an SVG's image.
+    refused = {warning.removeprefix("refused: ").split(" (")[0]
+               for warning in reporter.warnings if warning.startswith("refused: ")}
+    remote = ("md.svg", "ref.svg", "tpl.svg", "tpl.css", "object.svg", "style.png",
+              "import.css", "bg.png", "font.woff2", "svg-image.png")
+    expected = {f"{url}/{name}" for name in remote} | {
+        f"{url.replace('http:', 'https:')}/tls.png"} | {
+        outside[kind].as_uri() for kind in ("svg", "css", "font", "png")}
+    assert expected <= refused, sorted(expected - refused)
 
 
-def test_a_strict_build_refuses_the_first_remote_reference(project, server, capsys):
-    url, requests = server
+def test_a_strict_build_refuses_the_first_remote_reference(project, recorder, capsys):
+    url, requests = recorder
     css = project / "styles" / "components.css"
     css.write_text(f'@import url("{url}/import.css");\n' + css.read_text(encoding="utf-8"))
     assert main(["build", str(project), "--strict", "-q"]) == 1
     assert "refused" in capsys.readouterr().err
     assert requests == []
+    assert not (project / "output").exists() or not list((project / "output").glob("*.pdf"))
 
 
 def _link(project: Path, relative: str, target: Path) -> Path:
@@ -204,8 +208,8 @@ def test_data_cannot_point_outside_the_project(kind, project, tmp_path, capsys):
         else True
 
 
-def test_a_figure_module_cannot_fetch_chart_data(project, server, capsys):
-    url, requests = server
+def test_a_figure_module_cannot_fetch_chart_data(project, recorder, capsys):
+    url, requests = recorder
     figure(project, "import altair as alt\n\n\ndef build(data, theme):\n"
                     f"    return alt.Chart(alt.UrlData('{url}/data.csv')).mark_bar()"
                     ".encode(x='aantal:Q', y='jaar:N')\n")
@@ -216,11 +220,11 @@ def test_a_figure_module_cannot_fetch_chart_data(project, server, capsys):
     assert requests == []
 
 
-def test_vl_convert_itself_refuses_urls(server):
+def test_vl_convert_itself_refuses_urls(recorder):
     """The second line of defence: vl-convert is called with allowed_base_urls=[]."""
     import vl_convert
 
-    url, requests = server
+    url, requests = recorder
     with pytest.raises(ValueError, match="not allowed"):
         vl_convert.vegalite_to_svg({"data": {"url": f"{url}/d.csv"}, "mark": "bar"},
                                    allowed_base_urls=[])
@@ -231,8 +235,8 @@ def test_vl_convert_itself_refuses_urls(server):
     assert requests == []
 
 
-def test_a_chart_image_mark_is_not_fetched(project, server):
-    url, requests = server
+def test_a_chart_image_mark_is_not_fetched(project, recorder):
+    url, requests = recorder
     figure(project, "import altair as alt\n\n\ndef build(data, theme):\n"
                     "    rows = [{'x': 1, 'y': 1}]\n"
                     "    return alt.Chart(alt.Data(values=rows)).mark_image(width=20, height=20)"
@@ -250,3 +254,42 @@ def test_publish_embeds_no_file_from_outside(project, tmp_path):
     files = embedded_files(PdfReader(published.pdf))
     assert "layout/geheim.txt" not in files and "chapters/07-resultaten/data/extra.csv" not in files
     assert not any(b"LEAK" in body for body in files.values())
+
+
+def test_fetcher_serves_project_files_and_data_uris(tmp_path):
+    (tmp_path / "a.css").write_text("p { color: red }")
+    fetcher = ProjectFetcher(tmp_path)
+    assert fetcher.fetch((tmp_path / "a.css").as_uri()).read() == b"p { color: red }"
+    assert fetcher.fetch("data:text/plain,hallo").read() == b"hallo"
+
+
+def test_fetcher_refuses_everything_else(tmp_path, recorder):
+    url, requests = recorder
+    project = tmp_path / "project"
+    project.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("geheim")
+    (project / "link.txt").symlink_to(secret)
+    fetcher = ProjectFetcher(project)
+    for target in (f"{url}/image.svg", "https://example.org/x.png", "ftp://example.org/x",
+                   "file:///etc/passwd", secret.as_uri(), f"{project.as_uri()}/../secret.txt",
+                   (project / "link.txt").as_uri(), "file://otherhost/etc/passwd"):
+        with pytest.raises(FetchRefused):
+            fetcher.fetch(target)
+    assert requests == []
+    assert len(fetcher.refused) == 8
+
+
+def test_data_is_escaped_and_markdown_cannot_inject_html(project):
+    edit(project, INZET, "title: Inzetbaarheid\n", 'title: "Inzet <script>alert(1)</script>"\n')
+    edit(project, INZET, "          2021 stond in het teken",
+         "          <img src=x onerror=alert(1)> <b>vet</b> [link](javascript:alert(1))\n\n"
+         "          2021 stond in het teken")
+    rendered, charts = render_html(load(project))
+    charts.cancel()
+    html = rendered.html
+    assert "<script>alert(1)</script>" not in html
+    assert "Inzet &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<b>vet</b>" not in html
+    assert 'href="javascript:' not in html

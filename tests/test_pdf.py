@@ -4,28 +4,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from pypdf.generic import IndirectObject
-
-from pdfread import outline, page_zones, render_page, squash
-
-
-@pytest.fixture(scope="module")
-def zones(reader):
-    return [page_zones(page) for page in reader.pages]
-
-
-@pytest.fixture(scope="module")
-def chapter_starts(report, zones) -> dict[str, int]:
-    """The page (from 1) whose body opens with a chapter's number and title."""
-    starts = {}
-    for chapter in report.chapters:
-        opener = squash(f"{chapter.number:02d}{chapter.data.title}")
-        pages = [i + 1 for i, (_, body, footer) in enumerate(zones)
-                 if squash(body).startswith(opener) and not footer.strip()]
-        assert len(pages) == 1, f"{chapter.data.title}: opener pages {pages}"
-        starts[chapter.data.title] = pages[0]
-    return starts
+from pdfread import outline, rasterise, squash
 
 
 def test_a4_pages(reader):
@@ -64,15 +43,39 @@ def test_contents_page_numbers_are_the_chapter_start_pages(report, reader, zones
     assert listed == chapter_starts
 
 
-def test_contents_entries_are_links(reader, chapter_starts):
-    links = 0
-    for page in reader.pages[1:3]:
+def _text_lines(page) -> list[tuple[float, str]]:
+    """(baseline y, text) of every text run on a page."""
+    runs = []
+    page.extract_text(visitor_text=lambda text, cm, tm, font, size: runs.append(
+        (tm[5] * cm[3] + cm[5], text)) if text.strip() else None)
+    return runs
+
+
+def test_contents_entries_link_to_their_chapters(report, reader, zones, chapter_starts):
+    """Each entry of the contents is a link, on the entry's own line, that opens the
+    page where its chapter starts."""
+    contents = [i for i, (_, body, _) in enumerate(zones) if squash(body).startswith("inhoud")]
+    assert contents, "a contents page"
+    links = {}  # destination page → the link rectangles pointing there
+    for index in contents:
+        page = reader.pages[index]
         for annotation in page.get("/Annots") or []:
-            annotation = annotation.get_object() if isinstance(annotation, IndirectObject) \
-                else annotation
-            if annotation.get("/Subtype") == "/Link":
-                links += 1
-    assert links >= len(chapter_starts)
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") != "/Link" or "/Dest" not in annotation:
+                continue
+            target = reader.named_destinations[str(annotation["/Dest"])]
+            rect = [float(v) for v in annotation["/Rect"]]
+            links.setdefault(reader.get_destination_page_number(target) + 1, []).append(
+                (index, min(rect[1], rect[3]), max(rect[1], rect[3])))
+    for chapter in report.chapters:
+        start = chapter_starts[chapter.data.title]
+        assert start in links, f"no contents link to page {start} ({chapter.data.title})"
+        lines = [(index, y) for index in contents
+                 for y, text in _text_lines(reader.pages[index])
+                 if squash(chapter.data.title) in squash(text)]
+        assert any(index == link_page and low - 2 <= y <= high + 2
+                   for index, y in lines for link_page, low, high in links[start]), \
+            f"the link to page {start} is not on the line of '{chapter.data.title}'"
 
 
 def test_metadata_comes_from_the_manifest(report, reader):
@@ -91,7 +94,7 @@ def test_cover_has_no_running_elements_and_body_pages_do(reader, zones, chapter_
     assert not header.strip() and "pagina" not in footer
     assert "Jaarverslag 2021" in body
     total = len(reader.pages)
-    for number, (header, body, footer) in enumerate(zones, 1):
+    for number, (_, _, footer) in enumerate(zones, 1):
         if number in chapter_starts.values() or number in (1, total):
             assert "pagina" not in footer
         elif number > 2:
@@ -155,20 +158,17 @@ def test_file_is_small(pdf_path):
     assert pdf_path.stat().st_size < 1_500_000
 
 
-def test_pages_look_branded(pdf_path, report, chapter_starts, tmp_path):
-    from PIL import Image
-
-    def share(png, hex_color, tolerance=40):
-        image = Image.open(png).convert("RGB")
+def test_pages_look_branded(pdf_path, report, chapter_starts):
+    def share(image, hex_color, tolerance=40):
         target = tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
         pixels = list(image.get_flattened_data())
         close = sum(1 for p in pixels if sum(abs(a - b) for a, b in zip(p, target)) < tolerance)
         return close / len(pixels)
 
     colors = report.brand.colors
-    cover = render_page(pdf_path, 1, tmp_path)
+    cover = rasterise(pdf_path, 1)
     assert share(cover, colors.primary_dark.hex) + share(cover, colors.primary.hex) > 0.3
-    opener = render_page(pdf_path, chapter_starts["Resultaten"], tmp_path)
+    opener = rasterise(pdf_path, chapter_starts["Resultaten"])
     assert share(opener, "#ffffff") < 0.2  # a full-bleed opener, not a blank page
-    body = render_page(pdf_path, chapter_starts["Resultaten"] + 1, tmp_path)
+    body = rasterise(pdf_path, chapter_starts["Resultaten"] + 1)
     assert share(body, "#ffffff", 10) > 0.6

@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
+import queue
+import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 BRAND = "styles/brand.yaml"
+CHAPTER = "03-inzetbaarheid"  # a one-chapter preview builds in a few seconds
+BUILD = 300.0  # seconds to wait for a build: generous, only a hang runs out of it
+ON_LINUX = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads /proc")
+
+# Sets SIGINT as told (SIG_IGN: as under a test runner started with SIGINT ignored,
+# which its children inherit), then becomes `almanac preview ARGS`: same process.
+LAUNCH = ("import os, signal, sys; signal.signal(signal.SIGINT, getattr(signal, sys.argv[1])); "
+          "os.execv(sys.executable, [sys.executable, '-m', 'almanac', 'preview', *sys.argv[2:]])")
 
 
 def get(url: str) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=BUILD) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, b""
@@ -28,12 +43,23 @@ def get(url: str) -> tuple[int, bytes]:
 
 def raw_get(port: int, path: str) -> int:
     """A request with the path sent exactly as given (no client-side normalising)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
         sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-        return int(sock.recv(64).split()[1])
+        head = b""
+        while b"\r\n" not in head and (chunk := sock.recv(64)):
+            head += chunk
+        return int(head.split()[1])
 
 
-def wait_for(condition, timeout=60.0, step=0.1):
+def save(path: Path, text: str) -> None:
+    """Save as an editor does, in one step: a watcher never sees the file half written
+    (the temporary file's name starts with a dot, so the preview ignores it)."""
+    temporary = path.with_name(f".{path.name}.saving")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def wait_for(condition, timeout=BUILD, step=0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
@@ -43,28 +69,106 @@ def wait_for(condition, timeout=60.0, step=0.1):
     raise AssertionError("timed out waiting")
 
 
+class Running:
+    """An `almanac preview` process: its address, its output, its state."""
+
+    def __init__(self, process: subprocess.Popen, project: Path, errors: Path):
+        self.process = process
+        self.project = project
+        self.errors = errors  # the file its standard error goes to
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.url = ""
+        self.port = 0
+
+    def _read(self) -> None:
+        with self.process.stdout:
+            for line in self.process.stdout:
+                self._lines.put(line.rstrip("\n"))
+        self._lines.put(None)  # the end: it and every process it started closed stdout
+
+    def line(self, timeout: float = BUILD) -> str | None:
+        """Its next line of output; None at the end."""
+        try:
+            return self._lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no output for {timeout} s; stderr:\n{self.stderr()}")
+
+    def rest(self) -> list[str]:
+        """The lines it printed that were not read yet, up to the end."""
+        lines = []
+        while (line := self.line()) is not None:
+            lines.append(line)
+        return lines
+
+    def stderr(self) -> str:
+        return self.errors.read_text(encoding="utf-8", errors="replace")
+
+    def state(self) -> dict:
+        return json.loads(get(self.url + "state.json")[1])
+
+    def wait(self, timeout: float = 60) -> int:
+        """Its exit code, once it exits; killed if it has not within ``timeout``."""
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(f"still running after {timeout} s; stderr:\n"
+                                 f"{self.stderr()}")
+
+    def stop(self) -> int:
+        """Stop it as a service manager or a test runner does (SIGTERM); its exit code.
+        A first build still running is finished first."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        return self.wait(BUILD)
+
+
 @pytest.fixture
-def server(project):
-    """`almanac preview` on a free port, as a user starts it."""
-    process = subprocess.Popen([sys.executable, "-m", "almanac", "preview", str(project),
-                                "--port", "0"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    line = process.stdout.readline()
-    assert "http://127.0.0.1:" in line, line + process.stderr.read()
-    url = line.split(" at ")[1].split(" ")[0]
-    state = lambda: json.loads(get(url + "state.json")[1])  # noqa: E731
-    wait_for(lambda: state()["pages"], timeout=120)
-    yield url, project, state, process
-    process.send_signal(signal.SIGINT)  # Ctrl-C
-    try:
-        assert process.wait(timeout=15) == 0
-    finally:
-        process.kill()
+def start_preview(tmp_path):
+    """Starts `almanac preview PROJECT --port 0 OPTIONS` as a user does, in a session of
+    its own, and returns once it has printed its address; stopped (SIGTERM) at the end."""
+    started: list[Running] = []
+
+    def start(project: Path, *options: str, sigint: str = "SIG_DFL",
+              env: dict[str, str] | None = None) -> Running:
+        errors = tmp_path / f"preview-{len(started)}.stderr"
+        with errors.open("w", encoding="utf-8") as stderr:
+            process = subprocess.Popen(
+                [sys.executable, "-c", LAUNCH, sigint, str(project), "--port", "0", *options],
+                stdout=subprocess.PIPE, stderr=stderr, text=True, env=env,
+                start_new_session=True)
+        running = Running(process, project, errors)
+        started.append(running)
+        line = running.line() or ""
+        assert re.fullmatch(r"Preview of .+ at http://127\.0\.0\.1:\d+/ \(Ctrl-C to stop\)",
+                            line), line + running.stderr()
+        running.url = line.split(" at ")[1].split(" ")[0]
+        running.port = int(running.url.rsplit(":", 1)[1].strip("/"))
+        return running
+
+    yield start
+    codes: list[int | str] = []
+    for running in started:
+        try:
+            codes.append(running.stop())
+        except AssertionError as exc:  # stop the others all the same
+            codes.append(str(exc))
+    assert codes == [0] * len(started), [running.stderr() for running in started]
 
 
-def test_serves_only_the_preview(server):
-    url, project, state, _ = server
-    port = int(url.rsplit(":", 1)[1].strip("/"))
+@pytest.fixture
+def preview_process(project, start_preview) -> Running:
+    """`almanac preview` of the whole sample, its first build done."""
+    running = start_preview(project)
+    assert (running.line() or "").startswith("built in "), running.stderr()
+    return running
+
+
+@pytest.mark.slow
+def test_serves_only_the_preview(preview_process):
+    url, port = preview_process.url, preview_process.port
     assert get(url)[0] == 200
     assert get(url + "page/1.png")[1].startswith(b"\x89PNG")
     assert get(url + "report.pdf")[1].startswith(b"%PDF-")
@@ -73,33 +177,214 @@ def test_serves_only_the_preview(server):
         assert raw_get(port, path) == 404, path
 
 
-def test_binds_to_loopback_only(server):
-    url, *_ = server
-    assert url.startswith("http://127.0.0.1:")
+# --------------------------------------------------------------------------- processes
+
+@dataclass(frozen=True)
+class Process:
+    pid: int
+    started: str  # its start time (clock ticks after boot): a pid may be used again
+    command: str
 
 
-def test_rebuilds_on_change_and_keeps_last_good_pages(server):
-    url, project, state, _ = server
+def _stat(pid: int) -> tuple[int, str, str] | None:
+    """(parent pid, start time, state) of a process, None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()  # after "pid (command name) "
+    return int(fields[1]), fields[19], fields[0]
+
+
+def _pids() -> list[int]:
+    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+
+
+def descendants(pid: int) -> list[Process]:
+    """The processes ``pid`` started, and the ones they started, running now."""
+    children: dict[int, list[int]] = {}
+    for other in _pids():
+        if (stat := _stat(other)) is not None:
+            children.setdefault(stat[0], []).append(other)
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        stat = _stat(child)
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if stat is not None:
+            found.append(Process(child, stat[1], command))
+            todo.extend(children.get(child, []))
+    return found
+
+
+def still_running(processes: list[Process]) -> list[Process]:
+    """Those of ``processes`` that have not exited (a zombie has exited)."""
+    return [p for p in processes
+            if (stat := _stat(p.pid)) is not None and stat[1] == p.started and stat[2] != "Z"]
+
+
+def with_environment(entry: str) -> list[int]:
+    """The running processes (of this user) whose environment has ``entry``."""
+    wanted = entry.encode() + b"\0"
+    found = []
+    for pid in _pids():
+        try:
+            environment = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        if environment.startswith(wanted) or b"\0" + wanted in environment:
+            found.append(pid)
+    return found
+
+
+def ignores(pid: int, signum: int) -> bool:
+    status = Path(f"/proc/{pid}/status").read_text()
+    mask = int(re.search(r"^SigIgn:\s*([0-9a-f]+)$", status, re.M).group(1), 16)
+    return bool(mask >> (signum - 1) & 1)
+
+
+@ON_LINUX
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["SIGTERM, with SIGINT ignored", "Ctrl-C"])
+def test_stops_cleanly(how, project, tmp_path, start_preview):
+    """Stopped by a service manager or a test runner (SIGTERM; a runner may have
+    started it with SIGINT ignored) or by Ctrl-C in its terminal (SIGINT to its
+    process group), it exits with 0 and leaves nothing behind: no build server, no
+    build, no chart worker, no temporary folder."""
+    tmp = tmp_path / "tmp"  # its TMPDIR, and so that of everything it starts
+    tmp.mkdir()
+    ctrl_c = how == "Ctrl-C"
+    running = start_preview(project, "--chapter", CHAPTER,
+                            sigint="SIG_DFL" if ctrl_c else "SIG_IGN",
+                            env={**os.environ, "TMPDIR": str(tmp)})
+    pid = running.process.pid
+    assert ignores(pid, signal.SIGINT) is not ctrl_c
+    built = running.line()
+    assert re.fullmatch(r"built in \d+\.\d s", built or ""), (built, running.stderr())
+    helpers = descendants(pid)
+    assert [p for p in helpers if "almanac.preview.buildserver" in p.command], helpers
+    assert list(tmp.glob("almanac-preview-*"))  # where it draws the pages
+    assert pid in with_environment(f"TMPDIR={tmp}")
+
+    if ctrl_c:
+        os.killpg(pid, signal.SIGINT)  # as the terminal does: to the whole group
+    else:
+        os.kill(pid, signal.SIGTERM)
+    assert running.wait() == 0, running.stderr()  # within a minute: not hung
+    assert running.rest() == []  # nothing after "built in"
+    assert "Traceback" not in running.stderr(), running.stderr()
+    assert still_running(helpers) == []
+    assert with_environment(f"TMPDIR={tmp}") == []  # nor one it started since
+    assert list(tmp.glob("almanac-preview-*")) == []
+
+
+@pytest.mark.slow
+def test_quiet_prints_only_the_address(project, start_preview):
+    running = start_preview(project, "--chapter", CHAPTER, "-q")
+    wait_for(lambda: (s := running.state())["pages"] and not s["building"])
+    assert get(running.url + "page/1.png")[0] == 200  # drawn: the first build is over
+    assert running.stop() == 0
+    assert running.rest() == []  # the address line was all (start_preview read it)
+
+
+# --------------------------------------------------------------------------- the network
+
+def _address(hexadecimal: str) -> str:
+    """An address of /proc/net/tcp{,6}: 32-bit words in hex, each in host byte order."""
+    words = [int(hexadecimal[i:i + 8], 16) for i in range(0, len(hexadecimal), 8)]
+    return str(ipaddress.ip_address(struct.pack(f"={len(words)}I", *words)))
+
+
+def listening(pid: int) -> list[tuple[str, int]]:
+    """(address, port) of each TCP socket the process ``pid`` listens on."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = []
+    for table in ("tcp", "tcp6"):
+        path = Path(f"/proc/{pid}/net/{table}")
+        if not path.exists():
+            continue
+        for row in path.read_text().splitlines()[1:]:
+            fields = row.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and inode in inodes:  # 0A: LISTEN
+                address, port = local.split(":")
+                found.append((_address(address), int(port, 16)))
+    return found
+
+
+def other_addresses() -> set[str]:
+    """This machine's addresses other than loopback (and IPv6 link-local)."""
+    found = set()
+    try:  # the IPv4 routing table: every local address, one per "/32 host LOCAL"
+        rows = Path("/proc/net/fib_trie").read_text().splitlines()
+        found |= {previous.split()[-1] for previous, row in zip(rows, rows[1:])
+                  if "/32 host LOCAL" in row}
+    except OSError:
+        pass
+    try:  # IPv6: address, interface number, prefix, scope (0: global), flags, name
+        for row in Path("/proc/net/if_inet6").read_text().splitlines():
+            fields = row.split()
+            if fields[3] == "00":
+                found.add(str(ipaddress.ip_address(bytes.fromhex(fields[0]))))
+    except OSError:
+        pass
+    try:
+        found |= set(socket.gethostbyname_ex(socket.gethostname())[2])
+    except OSError:
+        pass
+    return {a for a in found if not ipaddress.ip_address(a).is_loopback}
+
+
+@ON_LINUX
+@pytest.mark.slow
+def test_binds_to_loopback_only(project, start_preview):
+    running = start_preview(project, "--chapter", CHAPTER, "-q")
+    pid = running.process.pid
+    assert listening(pid) == [("127.0.0.1", running.port)]
+    for helper in descendants(pid):  # the build server listens on nothing
+        assert listening(helper.pid) == [], helper
+    for address in other_addresses():  # e.g. the LAN's: nobody there
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((address, running.port), timeout=60).close()
+    assert get(running.url + "state.json")[0] == 200  # and it does answer on loopback
+
+
+# --------------------------------------------------------------------------- rebuilding
+
+@pytest.mark.slow
+def test_rebuilds_on_change_and_keeps_last_good_pages(preview_process):
+    url, project, state = preview_process.url, preview_process.project, preview_process.state
     before = state()
     path = project / BRAND
-    path.write_text(path.read_text().replace('"#15396B"', '"#7A1F5C"'))
+    save(path, path.read_text().replace('"#15396B"', '"#7A1F5C"'))
     after = wait_for(lambda: (s := state())["version"] > before["version"]
                      and not s["building"] and s)
     assert after["error"] is None
     assert after["pages"][0]["url"] != before["pages"][0]["url"]  # the cover changed
     chapter = project / "chapters/03-inzetbaarheid/chapter.yaml"
     good = chapter.read_text()
-    chapter.write_text(good.replace("sections:\n", "sections:\n  - title: [kapot\n", 1))
+    save(chapter, good.replace("sections:\n", "sections:\n  - title: [kapot\n", 1))
     failed = wait_for(lambda: (s := state())["error"] and s)
     assert failed["error"][0]["file"] == "chapters/03-inzetbaarheid/chapter.yaml"
     assert failed["error"][0]["line"]
     assert failed["pages"] == after["pages"]  # the last good pages stay
     assert get(url + failed["pages"][0]["url"].lstrip("/"))[0] == 200
-    chapter.write_text(good)
+    save(chapter, good)
     wait_for(lambda: (s := state())["error"] is None and not s["building"]
              and s["version"] > failed["version"])
 
 
+@pytest.mark.slow
 def test_only_changed_pages_are_drawn_again(project):
     from almanac.preview.session import Preview
 
@@ -111,15 +396,17 @@ def test_only_changed_pages_are_drawn_again(project):
         chapter.write_text(chapter.read_text().replace("Mensenhandel is een ernstige",
                                                        "Mensenhandel is een zeer ernstige"))
         second = preview.rebuild()
+        assert second.error is None
         assert 0 < preview.rasterised <= 3, preview.rasterised
     finally:
         preview.close()
 
 
+@pytest.mark.slow
 def test_one_chapter_preview(project):
     from almanac.preview.session import Preview
 
-    preview = Preview(project, chapter="03-inzetbaarheid")
+    preview = Preview(project, chapter=CHAPTER)
     try:
         state = preview.rebuild()
         assert state.error is None and 2 <= len(state.pages) <= 6
@@ -132,6 +419,8 @@ def test_one_chapter_preview(project):
     finally:
         wrong.close()
 
+
+# --------------------------------------------------------------------------- in a browser
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -158,32 +447,35 @@ def browser(tmp_path):
     driver.quit()
 
 
-def test_in_a_real_browser(server, browser):
-    url, project, state, _ = server
+@pytest.mark.slow
+def test_in_a_real_browser(preview_process, browser):
+    url, project = preview_process.url, preview_process.project
     browser.get(url)
     cover = lambda: browser.execute_script(  # noqa: E731
         "const i = document.querySelector('#page-1 img');"
         "return i && i.complete && i.naturalWidth ? i.getAttribute('src') : null;")
     first = wait_for(cover)
     pixel = lambda: browser.execute_script(  # noqa: E731 (a pixel of the cover's band)
-        "const i = document.querySelector('#page-1 img'); const c = document.createElement"
-        "('canvas'); c.width = i.naturalWidth; c.height = i.naturalHeight;"
+        "const i = document.querySelector('#page-1 img');"
+        "if (!(i && i.complete && i.naturalWidth)) return null;"
+        "const c = document.createElement('canvas');"
+        "c.width = i.naturalWidth; c.height = i.naturalHeight;"
         "const x = c.getContext('2d'); x.drawImage(i, 0, 0);"
         "return Array.from(x.getImageData(c.width * 0.3, c.height * 0.62, 1, 1).data);")
-    before = pixel()
+    before = wait_for(pixel)
     path = project / BRAND
-    path.write_text(path.read_text().replace('"#15396B"', '"#7A1F5C"'))
+    save(path, path.read_text().replace('"#15396B"', '"#7A1F5C"'))
     wait_for(lambda: cover() not in (None, first))  # the tab refreshed by itself
-    assert wait_for(lambda: pixel() != before and pixel())
+    wait_for(lambda: pixel() not in (None, before))
     chapter = project / "chapters/01-voorwoord/chapter.yaml"
     good = chapter.read_text()
-    chapter.write_text("title: [kapot\n" + good)
+    save(chapter, "title: [kapot\n" + good)
     shown = wait_for(lambda: browser.execute_script(
         "const e = document.getElementById('error');"
         "return e.classList.contains('shown') ? e.textContent : null;"))
     assert "chapters/01-voorwoord/chapter.yaml:" in shown and "invalid YAML" in shown
     assert browser.execute_script("return document.querySelectorAll('.page img').length") > 10
-    chapter.write_text(good)
+    save(chapter, good)
     wait_for(lambda: browser.execute_script(
         "return !document.getElementById('error').classList.contains('shown');"))
     assert cover()

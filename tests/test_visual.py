@@ -15,10 +15,22 @@ import warnings
 import pytest
 from pypdf import PdfReader
 
-from almanac.pipeline import build, load as check_report
+from almanac.pipeline import build, load
 from almanac.reporter import BufferReporter
-from visual import (DPI, PAGES, REFRESH_COMMAND, ReferenceWritten, compare, diff_image,
-                    find_pages, load_image, reference_path, render_page, save_image)
+
+from visual import (
+    DPI,
+    PAGES,
+    REFRESH_COMMAND,
+    ReferenceWritten,
+    compare,
+    diff_image,
+    find_pages,
+    load_image,
+    reference_path,
+    render_page,
+    save_image,
+)
 
 MUTATION = """
 /* visual test: a deliberate change that must be noticed */
@@ -57,7 +69,7 @@ def test_page_matches_reference(name, visual_pages, pdf_path, refresh, tmp_path)
     path = reference_path(name)
 
     if refresh:
-        warnings.warn(ReferenceWritten(_write_reference(name, page, actual)))
+        warnings.warn(ReferenceWritten(_write_reference(name, page, actual)), stacklevel=1)
         return
 
     if not path.exists():
@@ -84,7 +96,7 @@ def test_comparison_notices_a_style_change(project, pdf_path, visual_pages, tmp_
     css = project / "styles" / "components.css"
     css.write_text(css.read_text(encoding="utf-8") + MUTATION, encoding="utf-8")
     changed_pdf = build(project, reporter=BufferReporter()).path
-    changed_pages = find_pages(PdfReader(changed_pdf), check_report(project))
+    changed_pages = find_pages(PdfReader(changed_pdf), load(project))
 
     results = {}
     for name in PAGES:

@@ -9,15 +9,14 @@ reflowed text.
 
 from __future__ import annotations
 
-import io
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat
 
-from pdfread import page_zones, squash
+from conftest import chapter_starts_in
+from pdfread import page_zones, rasterise, squash
 
 REFERENCES = Path(__file__).resolve().parent / "references"
 REFRESH_COMMAND = "pytest tests/test_visual.py --refresh-references"
@@ -45,20 +44,6 @@ def reference_path(name: str) -> Path:
     return REFERENCES / f"{name}.png"
 
 
-def _chapter_start(zones, report, title: str) -> int:
-    """The page (from 1) whose body opens with the chapter's number and title and
-    that has no footer, as in test_pdf.chapter_starts."""
-    chapter = next((c for c in report.chapters if c.data.title == title), None)
-    if chapter is None:
-        raise LookupError(f"no chapter titled {title!r} in the report")
-    opener = squash(f"{chapter.number:02d}{chapter.data.title}")
-    pages = [i + 1 for i, (_, body, footer) in enumerate(zones)
-             if squash(body).startswith(opener) and not footer.strip()]
-    if len(pages) != 1:
-        raise LookupError(f"chapter {title!r}: expected one opener page, found {pages}")
-    return pages[0]
-
-
 def find_pages(reader, report) -> dict[str, int]:
     """Page numbers (from 1) of the reference pages, found by their text.
 
@@ -72,7 +57,7 @@ def find_pages(reader, report) -> dict[str, int]:
         raise LookupError("no page whose body opens with 'Inhoud' (table of contents)")
     found["contents"] = contents[0]
 
-    found["opener-resultaten"] = _chapter_start(zones, report, "Resultaten")
+    found["opener-resultaten"] = chapter_starts_in(report, zones)["Resultaten"]
 
     figure_1 = re.compile(r"figuur1(?!\d)")  # not Figuur 10, 11, …
     charts = [i + 1 for i, zone in enumerate(zones)
@@ -91,14 +76,8 @@ def find_pages(reader, report) -> dict[str, int]:
 
 
 def render_page(pdf: Path, page: int, dpi: int = DPI) -> Image.Image:
-    """One page (from 1) of ``pdf`` as an RGB image, rendered by pdftoppm."""
-    result = subprocess.run(
-        ["pdftoppm", "-f", str(page), "-l", str(page), "-r", str(dpi), "-png",
-         "-aa", "yes", "-aaVector", "yes", "-singlefile", str(pdf)],
-        check=True, capture_output=True)
-    image = Image.open(io.BytesIO(result.stdout))
-    image.load()
-    return image.convert("RGB")
+    """One page (from 1) of ``pdf`` at the references' resolution."""
+    return rasterise(pdf, page, dpi)
 
 
 def load_image(path: Path) -> Image.Image:
