@@ -315,4 +315,5 @@ def test_a_build_leaves_nothing_in_the_temporary_folder(project, tmp_path):
         result = almanac("build", str(project), "--variant", variant,
                          env={**os.environ, "TMPDIR": str(temporary)})
         assert result.returncode == 0, result.stderr
+        assert result.stderr == ""  # piped: no progress; and no helper process complained
         assert list(temporary.iterdir()) == [], variant

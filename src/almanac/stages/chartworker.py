@@ -40,7 +40,9 @@ if TYPE_CHECKING:
 def main(argv: list[str]) -> None:
     """The worker process: ``argv[1]`` is the file descriptor to report on."""
     results = os.fdopen(int(argv[1]), "wb", buffering=0)
-    drawing: Drawing = ipc.read(sys.stdin.buffer.read)
+    # Standard input is read unbuffered (os.read): a thread still blocked in a
+    # buffered read would hold its lock and abort the interpreter's shutdown.
+    drawing: Drawing = ipc.read(lambda size: os.read(0, size))
     threading.Thread(target=_lifeline, daemon=True).start()
     try:
         worker = _Worker(drawing)
@@ -64,7 +66,7 @@ def _lifeline() -> None:
     standard input open while it waits for charts, and closes it (or dies, and the
     system closes it) when it stops waiting; even a figure module that hangs then
     leaves no process behind."""
-    while sys.stdin.buffer.read(1 << 16):
+    while os.read(0, 1 << 16):
         pass
     os._exit(0)
 
