@@ -193,7 +193,9 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
                          finisher=catalog_finisher, before_read=charts.wait,
                          transform=variant.transform(report.brand))
     finally:
-        charts.finish()  # raises the figure modules' problems, if any
+        # Raises the figure modules' problems, if any: also when a chart that could
+        # not be drawn stopped the typesetting (FetchStopped), which it then replaces.
+        charts.finish()
     reporter.step("preflight", "checking the laid-out pages")
     findings = preflight(result.document, report.brand)
     warnings = result.warnings + [finding.message for finding in findings]

@@ -188,6 +188,7 @@ class ChartJob:
             plans=list(self.missing.values()))
         self._pending: dict[str, None] = {}  # keys not drawn yet, in drawing order
         self._drawing_now: str | None = None  # the key the worker said it is drawing
+        self._failed: set[str] = set()  # keys that could not be drawn
         self._worker: subprocess.Popen | None = None
         self._results: io.FileIO | None = None  # the worker's end of the pipe, read here
         self._deadline = 0.0
@@ -235,17 +236,28 @@ class ChartJob:
         except BrokenPipeError:  # it died at once: wait() reports it
             pass
 
-    def wait(self, path: Path) -> None:
-        """Block until the chart file at ``path`` is drawn (if it is one of ours)."""
+    def wait(self, path: Path) -> bool:
+        """Block until the chart file at ``path`` is drawn, if it is one of ours.
+
+        False when it could not be drawn (its figure module failed, the worker died
+        or ran out of time): the document cannot be made, and the URL fetcher stops
+        the typesetting at once; :meth:`finish` then says why."""
         key = path.stem
-        if path.parent != self.store or key not in self._pending:
+        if path.parent != self.store:
+            return True
+        self._await(key)
+        return key not in self._failed
+
+    def _await(self, key: str) -> None:
+        if key not in self._pending:
             return
         while key in self._pending and self._results is not None:
             left = self._deadline - time.monotonic()
             if left <= 0 or not select.select([self._results], [], [], left)[0]:
                 self.problems.append(self._problem(
-                    self._drawing_now or next(iter(self._pending)), f"drawing the charts took over "
-                    f"{self.timeout:g} s", "simplify the figure module or its data"))
+                    self._drawing_now or next(iter(self._pending)),
+                    f"drawing the charts took over {self.timeout:g} s",
+                    "simplify the figure module or its data"))
                 self._stop()
                 break
             try:
@@ -263,6 +275,7 @@ class ChartJob:
                 self._pending.pop(value, None)
             elif kind == "problems":
                 self.problems += value
+                self._failed.add(self._drawing_now or "")
             else:  # raised by finish(): WeasyPrint would take it for a missing image
                 self._bug = value
                 self._stop()
@@ -270,7 +283,7 @@ class ChartJob:
     def finish(self) -> None:
         """Wait for every chart; raise the figure modules' problems, if any."""
         for key in list(self._pending):
-            self.wait(self.store / f"{key}.svg")
+            self._await(key)
         self._stop()
         if self._bug is not None:
             raise RuntimeError(f"chart worker failed:\n{self._bug}")
@@ -290,6 +303,7 @@ class ChartJob:
     def _stop(self) -> None:
         """End the worker: at once unless it has drawn everything and is leaving."""
         done = not self._pending
+        self._failed.update(self._pending)  # what is not drawn now never will be
         self._pending.clear()
         if self._results is not None:
             self._results.close()

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from weasyprint import URLFetcher
-from weasyprint.urls import URLFetcherResponse
+from weasyprint.urls import FatalURLFetchingError, URLFetcherResponse
 
 from ..project.checks import check_image
 
@@ -25,10 +25,19 @@ class FetchRefused(ValueError):
     """A resource outside the project was requested."""
 
 
+class FetchStopped(FatalURLFetchingError):
+    """A file the document needs will not exist (a chart that could not be drawn):
+    WeasyPrint stops the typesetting (its documented rule for a fetcher's
+    ``FatalURLFetchingError``) rather than lay out a document that is not wanted."""
+
+
 class ProjectFetcher(URLFetcher):
     """A WeasyPrint URL fetcher confined to one folder."""
 
     def __init__(self, root: Path, before_read=None, transform=None, **kwargs):
+        """``before_read(path)`` is called before a file is read and may return False:
+        the file will never be there (:class:`FetchStopped`). ``transform(path,
+        bytes)`` may change a file as it is read."""
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False,
                          timeout=5, **kwargs)
         self.root = Path(root).resolve()
@@ -48,8 +57,8 @@ class ProjectFetcher(URLFetcher):
         if parts.netloc not in ("", "localhost"):
             return self._refuse(url, "remote file URLs are not read")
         path = Path(url2pathname(unquote(parts.path)))
-        if self._before_read is not None:
-            self._before_read(path)
+        if self._before_read is not None and self._before_read(path) is False:
+            raise FetchStopped(f"{url} could not be made")
         try:
             resolved = path.resolve(strict=True)
         except (OSError, RuntimeError):

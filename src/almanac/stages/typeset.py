@@ -173,13 +173,15 @@ def _font_files_removed(fonts: Any) -> Iterator[None]:
 
 def typeset(rendered: Rendered, root: Path, variant: Variant, *,
             embedding: Embedding | None = None, finisher: Callable | None = None,
-            before_read: Callable[[Path], None] | None = None,
+            before_read: Callable[[Path], bool] | None = None,
             transform: Transform | None = None) -> Typeset:
     """Lay out ``rendered`` and write it as PDF bytes for ``variant`` (nothing
     touches the disk); WeasyPrint reads only files inside ``root``.
 
     ``before_read(path)`` is called before a project file is read, e.g. to wait
-    for a chart that is still being drawn; ``transform(path, bytes)`` may change a
+    for a chart that is still being drawn; when it returns False the file will not
+    be made, and the typesetting stops (``FetchStopped``, a WeasyPrint
+    ``FatalURLFetchingError``). ``transform(path, bytes)`` may change a
     file as it is read (recolouring for print). ``finisher`` is WeasyPrint's hook
     on the PDF before it is written. ``embedding`` carries an archival PDF's
     identifier, XMP block and attached files; without it the identifier is a
