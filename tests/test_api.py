@@ -5,7 +5,6 @@ in one process."""
 from __future__ import annotations
 
 import pickle
-import shutil
 import threading
 from pathlib import Path
 
@@ -70,27 +69,16 @@ def test_a_broken_project_raises_report_error_naming_each_file_and_line(project)
 
 # --------------------------------------------------------------------------- options
 
-@pytest.fixture(scope="module")
-def print_by_options(tmp_path_factory, sample_dir) -> almanac.BuildResult:
-    """The sample (its charts cached) built with ``options=BuildOptions(variant="print")``
-    to its default file."""
-    project = copy_project(tmp_path_factory.mktemp("options") / "project")
-    shutil.copytree(sample_dir / CACHE / "charts", project / CACHE / "charts")
-    result = almanac.build(project, options=almanac.BuildOptions(variant="print"))
-    assert result.path == project / "output" / "jaarverslag-2021-print.pdf"
-    return result
-
-
-@pytest.mark.slow
-def test_build_options_and_keywords_are_the_same_build(print_by_options, print_build):
-    """``options=BuildOptions(variant="print")`` here, ``variant="print"`` for the
-    print build shared by the test run (print_build), in another process: the same
-    PDF, byte for byte (a print PDF's XMP document ID comes from its content)."""
-    result, keywords = print_by_options, Path(print_build["pdf"])
-    assert result.path.read_bytes() == keywords.read_bytes()
-    assert result.warnings == print_build["warnings"] == []
+def test_build_options_and_keywords_are_the_same_build(warm, built, pdf_path):
+    """``options=BuildOptions(strict=True)`` here, ``strict=True`` for the sample build
+    shared by the test run, in another process and folder: the same PDF, byte for byte."""
+    result = almanac.build(warm, options=almanac.BuildOptions(strict=True))
+    assert result.path == warm / "output" / pdf_path.name
+    assert result.path.read_bytes() == pdf_path.read_bytes()
+    assert result.warnings == built.warnings == []
     assert result.size == result.path.stat().st_size
-    assert result.pages == len(PdfReader(result.path).pages) == len(PdfReader(keywords).pages)
+    assert result.pages == built.pages == len(PdfReader(result.path).pages)
+    assert result.charts_cached == result.charts == 8
 
 
 def test_an_unknown_variant_is_a_value_error_before_anything_is_done(project):

@@ -571,21 +571,21 @@ ODDITIES = (
 )
 
 
-def test_text_with_every_unicode_oddity_still_lays_out(project):
+def test_text_with_every_unicode_oddity_still_lays_out(warm):
     from almanac.pipeline import build
     from almanac.reporter import BufferReporter
 
     word = "Politieondersteuningsmedewerker" * 323  # a 10 013-character word
     prose = "\n\n".join(ODDITIES + (f"Lang woord: {word}.",))
-    text = (project / INZET).read_text(encoding="utf-8")
+    text = (warm / INZET).read_text(encoding="utf-8")
     start = text.index("sections:\n")
     block = "      - type: prose\n        text: |\n" + "".join(
         f"          {line}\n" if line else "\n" for line in prose.splitlines())
-    (project / INZET).write_text(
+    (warm / INZET).write_text(
         text[:start].replace("title: Inzetbaarheid", 'title: "Inzet \u200f👮🏽‍♀️ \u202eR\u202c"')
         + "sections:\n  - title: Vreemde tekens \u200d🇳🇱\n    blocks:\n" + block
         + text[start + len("sections:\n"):], encoding="utf-8")
-    result = build(project, reporter=BufferReporter())
+    result = build(warm, reporter=BufferReporter())
     assert len(PdfReader(result.path).pages) == result.pages > 10
     content = subprocess.run(["pdftotext", str(result.path), "-"], capture_output=True,
                              text=True, check=True, timeout=60).stdout
@@ -594,12 +594,12 @@ def test_text_with_every_unicode_oddity_still_lays_out(project):
     assert squash(content).count("politieondersteuningsmedewerker") >= 310
 
 
-def test_chart_labels_with_control_characters_still_draw(project):
+def test_chart_labels_with_control_characters_still_draw(warm):
     """vl-convert aborts the whole process on a NUL or U+FFFE in chart text; the
     build cleans the chart's text first. (A separate process: an abort is a crash.)"""
-    edit(project, RESULTATEN, "          norm_cs: Aangepakte CS\n",
+    edit(warm, RESULTATEN, "          norm_cs: Aangepakte CS\n",
          '          norm_cs: "Aangepakte\\0 CS \\uFFFE\\u2028 \\x1b[31m"\n')
-    result = subprocess.run([sys.executable, "-m", "almanac", "build", str(project), "-q"],
+    result = subprocess.run([sys.executable, "-m", "almanac", "build", str(warm), "-q"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert len(PdfReader(result.stdout.strip()).pages) > 20

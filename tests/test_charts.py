@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from almanac.pipeline import build, load
+from almanac.pipeline import load
 from almanac.stages.charts import ChartJob, figure_blocks
 from almanac.text.formatting import Formatter
 
@@ -42,13 +42,20 @@ def test_chart_values_come_from_the_data(project):
 
 
 def test_unchanged_charts_come_from_the_cache(project):
-    first = build(project)
-    assert first.charts_cached == 0
-    second = build(project)
-    assert second.charts_cached == second.charts == first.charts
+    def job() -> ChartJob:
+        return ChartJob(load(project), Formatter("nl"))
+
+    first = job()
+    assert first.cached == 0 and len(first.missing) == len(first.plans)
+    first.start()
+    first.finish()
+    second = job()
+    assert second.cached == len(second.plans) == len(first.plans) and not second.missing
     edit(project, RESULTATEN, "  norm_cs:\n    value: 80\n", "  norm_cs:\n    value: 85\n")
-    third = build(project)
-    assert third.charts_cached == third.charts - 1  # only the chart of the changed number
+    third = job()
+    assert third.cached == len(third.plans) - 1  # only the chart of the changed number
+    [plan] = third.missing.values()
+    assert plan.chart == "normen" and plan.data.numbers["norm_cs"].value == 85
 
 
 def test_figure_module_errors_name_the_module_line(project, capsys):

@@ -224,7 +224,7 @@ VALID = dump({"title": "Fuzz", "numbers": {name: {"value": 1, "unit": "count"} f
                b"jaar,aantal\n2021,1\n", None))  # a title of invisible characters
 @example(case=(VALID.replace("sections:", "lead: '[x](javascript:alert(1)) {{ aantal }}'\n"
                              "sections:"), b"\xff\xfe", None))  # CSV not UTF-8
-@settings(max_examples=200, **FUZZ)
+@settings(max_examples=150, **FUZZ)
 @given(case=loading_cases())
 def test_loading_random_data_is_a_report_or_a_report_error(fuzz_project, case):
     write(fuzz_project, *case)
@@ -249,7 +249,7 @@ def test_loading_random_data_is_a_report_or_a_report_error(fuzz_project, case):
 @example(case=(VALID.replace("blocks: []", "blocks: [{type: prose, text: '"
                              + "Politieondersteuningsmedewerker" * 400 + "'}]"),
                b"jaar,aantal\n2021,1\n", None))  # one 12 000-letter word (hyphenation time)
-@settings(max_examples=25, **FUZZ)
+@settings(max_examples=15, **FUZZ)
 @given(case=building_cases())
 @pytest.mark.slow
 def test_building_random_data_gives_a_pdf_or_a_report_error(fuzz_project, case):

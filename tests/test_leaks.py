@@ -53,17 +53,17 @@ def assert_nothing_leaked(text: str) -> None:
         assert marker not in text
 
 
-def test_markdown_templates_css_and_svg_cannot_reach_out(project, recorder, tmp_path):
+def test_markdown_templates_css_and_svg_cannot_reach_out(warm, recorder, tmp_path):
     url, requests = recorder
     outside = secrets(tmp_path / "buiten")
-    up = "../" * 8 + str(outside["svg"]).lstrip("/")  # a relative path out of the project
+    up = "../" * 8 + str(outside["svg"]).lstrip("/")  # a relative path out of the warm
 
     # Markdown prose: images and links to files, other folders and the network.
     markdown = [f"![a]({outside['svg'].as_uri()})", f"![b]({up})", f"![c]({url}/md.svg)",
                 f"[d]({outside['txt'].as_uri()})", f"<{url}/autolink>",
                 f'<img src="{url}/raw.svg">', "![e](file:///etc/passwd)",
                 f"[f]: {url}/ref.svg\n\n![f][f]"]
-    edit(project, INZET, "          2021 stond in het teken",
+    edit(warm, INZET, "          2021 stond in het teken",
          "          " + "\n\n          ".join(m.replace("\n", "\n          ") for m in markdown)
          + "\n\n          2021 stond in het teken")
 
@@ -76,12 +76,12 @@ def test_markdown_templates_css_and_svg_cannot_reach_out(project, recorder, tmp_
                 f'<iframe src="{outside["html"].as_uri()}"></iframe>',
                 f'<div style="background: url({url}/style.png)">x</div>',
                 f'<img src="{url.replace("http:", "https:")}/tls.png">']
-    (project / "chapters" / "03-inzetbaarheid" / "chapter.html").write_text(
+    (warm / "chapters" / "03-inzetbaarheid" / "chapter.html").write_text(
         '{% extends "layout/chapter.html" %}\n{% block body %}\n' + "\n".join(template)
         + "\n{{ super() }}\n{% endblock %}\n", encoding="utf-8")
 
     # CSS: @import, backgrounds, fonts; absolute, relative and remote.
-    css = project / "styles" / "components.css"
+    css = warm / "styles" / "components.css"
     imports = [f'@import url("{url}/import.css");',
                f'@import url("{outside["css"].as_uri()}");',
                '@import url("../../buiten/geheim.css");']
@@ -104,14 +104,14 @@ def test_markdown_templates_css_and_svg_cannot_reach_out(project, recorder, tmp_
                 f'<rect width="5" height="5" fill="url({url}/paint.svg#p)"/>',
                 f'<filter id="f"><feImage href="{url}/fe.png"/></filter>'
                 '<rect width="5" height="5" filter="url(#f)"/>']
-    (project / "chapters" / "03-inzetbaarheid" / "foto.svg").write_text(
+    (warm / "chapters" / "03-inzetbaarheid" / "foto.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         'width="1200" height="700"><rect width="1200" height="700" fill="#15396B"/>'
         + "".join(svg_refs) + "</svg>", encoding="utf-8")
-    add_photo(project, "foto.svg")
+    add_photo(warm, "foto.svg")
 
     reporter = BufferReporter()
-    result = build(project, reporter=reporter)
+    result = build(warm, reporter=reporter)
     assert requests == []  # the loopback server heard nothing
     text = pdf_text(result.path)
     assert_nothing_leaked(text)
@@ -128,14 +128,14 @@ def test_markdown_templates_css_and_svg_cannot_reach_out(project, recorder, tmp_
     assert expected <= refused, sorted(expected - refused)
 
 
-def test_a_strict_build_refuses_the_first_remote_reference(project, recorder, capsys):
+def test_a_strict_build_refuses_the_first_remote_reference(warm, recorder, capsys):
     url, requests = recorder
-    css = project / "styles" / "components.css"
+    css = warm / "styles" / "components.css"
     css.write_text(f'@import url("{url}/import.css");\n' + css.read_text(encoding="utf-8"))
-    assert main(["build", str(project), "--strict", "-q"]) == 1
+    assert main(["build", str(warm), "--strict", "-q"]) == 1
     assert "refused" in capsys.readouterr().err
     assert requests == []
-    assert not (project / "output").exists() or not list((project / "output").glob("*.pdf"))
+    assert not (warm / "output").exists() or not list((warm / "output").glob("*.pdf"))
 
 
 def _link(project: Path, relative: str, target: Path) -> Path:
@@ -246,11 +246,11 @@ def test_a_chart_image_mark_is_not_fetched(project, recorder):
     assert requests == []
 
 
-def test_publish_embeds_no_file_from_outside(project, tmp_path):
+def test_publish_embeds_no_file_from_outside(warm, tmp_path):
     outside = secrets(tmp_path / "buiten")
-    _link(project, "layout/geheim.txt", outside["txt"])
-    _link(project, "chapters/07-resultaten/data/extra.csv", outside["csv"])
-    published = publish(project)
+    _link(warm, "layout/geheim.txt", outside["txt"])
+    _link(warm, "chapters/07-resultaten/data/extra.csv", outside["csv"])
+    published = publish(warm)
     files = embedded_files(PdfReader(published.pdf))
     assert "layout/geheim.txt" not in files and "chapters/07-resultaten/data/extra.csv" not in files
     assert not any(b"LEAK" in body for body in files.values())

@@ -159,16 +159,18 @@ def start_preview(tmp_path):
 
 
 @pytest.fixture
-def preview_process(project, start_preview) -> Running:
+def preview_process(warm, start_preview) -> Running:
     """`almanac preview` of the whole sample, its first build done."""
-    running = start_preview(project)
+    running = start_preview(warm)
     assert (running.line() or "").startswith("built in "), running.stderr()
     return running
 
 
 @pytest.mark.slow
-def test_serves_only_the_preview(preview_process):
-    url, port = preview_process.url, preview_process.port
+def test_serves_only_the_preview(warm, start_preview):
+    running = start_preview(warm, "--chapter", CHAPTER)
+    assert (running.line() or "").startswith("built in "), running.stderr()
+    url, port = running.url, running.port
     assert get(url)[0] == 200
     assert get(url + "page/1.png")[1].startswith(b"\x89PNG")
     assert get(url + "report.pdf")[1].startswith(b"%PDF-")
@@ -385,14 +387,14 @@ def test_rebuilds_on_change_and_keeps_last_good_pages(preview_process):
 
 
 @pytest.mark.slow
-def test_only_changed_pages_are_drawn_again(project):
+def test_only_changed_pages_are_drawn_again(warm):
     from almanac.preview.session import Preview
 
-    preview = Preview(project)
+    preview = Preview(warm)
     try:
         first = preview.rebuild()
         assert first.error is None and preview.rasterised == len(first.pages)
-        chapter = project / "chapters/07-resultaten/chapter.yaml"
+        chapter = warm / "chapters/07-resultaten/chapter.yaml"
         chapter.write_text(chapter.read_text().replace("Mensenhandel is een ernstige",
                                                        "Mensenhandel is een zeer ernstige"))
         second = preview.rebuild()

@@ -18,11 +18,11 @@ def content(page) -> bytes:
     return page.get_contents().get_data()
 
 
-def ink(pdf, number: int, page, box: str = "trimbox", threshold: int = 200):
+def ink(pdf, number: int, page, box: str = "trimbox", threshold: int = 200, dpi: int = DPI):
     """The page drawn in grey (``number`` from 1), cropped to ``box``, with pixels
     darker than ``threshold`` white and the rest black; and its pixels per point."""
-    image = rasterise(pdf, number, DPI).convert("L")
-    scale = DPI / 72
+    image = rasterise(pdf, number, dpi).convert("L")
+    scale = dpi / 72
     media, area = page.mediabox, getattr(page, box)
     crop = (round((float(area.left) - float(media.left)) * scale),
             round((float(media.top) - float(area.top)) * scale),
@@ -116,7 +116,7 @@ def test_print_margins_are_mirrored(print_pdf):
                                        "odd-right": []}
     for number in text_pages(reader):
         page = reader.pages[number - 1]
-        sheet, scale = ink(print_pdf, number, page)
+        sheet, scale = ink(print_pdf, number, page, dpi=72)  # a pixel is 0.35 mm
         box = sheet.getbbox()
         parity = "even" if number % 2 == 0 else "odd"
         margins[f"{parity}-left"].append(box[0] / scale / MM)

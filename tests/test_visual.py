@@ -87,16 +87,16 @@ def test_page_matches_reference(name, visual_pages, pdf_path, refresh, tmp_path)
                     f"  if the change is intended, run `{REFRESH_COMMAND}`", pytrace=False)
 
 
-def test_comparison_notices_a_style_change(project, pdf_path, visual_pages, tmp_path):
+def test_comparison_notices_a_style_change(warm, pdf_path, visual_pages, tmp_path):
     """A visible CSS change must push at least one reference page out of tolerance.
 
     The changed build is compared with the unchanged session build (the pages the
     references are made from), so this holds whether or not the references are fresh.
     """
-    css = project / "styles" / "components.css"
+    css = warm / "styles" / "components.css"
     css.write_text(css.read_text(encoding="utf-8") + MUTATION, encoding="utf-8")
-    changed_pdf = build(project, reporter=BufferReporter()).path
-    changed_pages = find_pages(PdfReader(changed_pdf), load(project))
+    changed_pdf = build(warm, reporter=BufferReporter()).path
+    changed_pages = find_pages(PdfReader(changed_pdf), load(warm))
 
     results = {}
     for name in PAGES:
