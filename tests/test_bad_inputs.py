@@ -581,6 +581,10 @@ def test_text_with_every_unicode_oddity_still_lays_out(warm):
     start = text.index("sections:\n")
     block = "      - type: prose\n        text: |\n" + "".join(
         f"          {line}\n" if line else "\n" for line in prose.splitlines())
+    # forced line breaks as pasted from a layout program (U+2028, U+2029; a YAML escape)
+    block += ("      - type: facts\n        title: Harde regeleinden\n        items:\n"
+              '          - "Eerste regel\\LTweede regel"\n'
+              f'          - "{word[:250]}\\L ta\\xadb\\Pderde"\n')
     (warm / INZET).write_text(
         text[:start].replace("title: Inzetbaarheid", 'title: "Inzet \u200f👮🏽‍♀️ \u202eR\u202c"')
         + "sections:\n  - title: Vreemde tekens \u200d🇳🇱\n    blocks:\n" + block
@@ -590,6 +594,7 @@ def test_text_with_every_unicode_oddity_still_lays_out(warm):
     content = subprocess.run(["pdftotext", str(result.path), "-"], capture_output=True,
                              text=True, check=True, timeout=60).stdout
     assert "الشرطة في ليمبورخ" in content and "警察年度报告" in content
+    assert "Eerste regel\nTweede regel" in content and "\ntab\nderde" in content
     # every letter, hyphenated across lines and pages (running heads interrupt it)
     assert squash(content).count("politieondersteuningsmedewerker") >= 310
 

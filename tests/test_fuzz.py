@@ -249,6 +249,13 @@ def test_loading_random_data_is_a_report_or_a_report_error(fuzz_project, case):
 @example(case=(VALID.replace("blocks: []", "blocks: [{type: prose, text: '"
                              + "Politieondersteuningsmedewerker" * 400 + "'}]"),
                b"jaar,aantal\n2021,1\n", None))  # one 12 000-letter word (hyphenation time)
+@example(case=(VALID.replace("blocks: []", "blocks: [{type: facts, title: '', items: [\""
+                             + "Politieondersteuningsmedewerker" * 8 + "\\L ta\\xadb\"]}]"),
+               b"jaar,aantal\n2021,1\n", None))  # a forced line break (U+2028) after an
+#                overlong word, before a soft hyphen: WeasyPrint's line layout asserted
+@example(case=(VALID.replace("blocks: []", "blocks: [{type: figure, chart: normen, caption: \""
+                             + "Politieondersteuningsmedewerker" * 8 + "\\P ta\\xadb\"}]"),
+               b"jaar,aantal\n2021,1\n", None))  # the same in plain text (U+2029)
 @settings(max_examples=15, **FUZZ)
 @given(case=building_cases())
 @pytest.mark.slow

@@ -97,11 +97,29 @@ class _ProjectLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+_SEPARATORS = re.compile("[\u2028\u2029]")
+
+
+def _finalize(value: object) -> object:
+    """Every ``{{ expression }}``'s value, before it is escaped: U+2028 LINE SEPARATOR
+    and U+2029 PARAGRAPH SEPARATOR (what InDesign and Word write for a forced line
+    break) become a ``<br>`` in Markdown's output, and a space-like newline in plain
+    text (which may stand in an attribute). As characters they are forced breaks
+    (UAX #14, class BK) that WeasyPrint's line layout does not always expect: after
+    an overlong word and before a soft hyphen it fails an internal assertion."""
+    if isinstance(value, Markup):
+        return Markup(_SEPARATORS.sub("<br>", value))
+    if isinstance(value, str):
+        return _SEPARATORS.sub("\n", value)
+    return value
+
+
 def make_environment(root: Path) -> jinja2.Environment:
     """The Jinja2 environment of a project: templates from ``layout/``, and from
     ``chapters/`` as ``chapters/<slug>/chapter.html``; ``layout/x.html`` names the
     original so that an override can extend it. Autoescape on, undefined names
-    are errors (``StrictUndefined``)."""
+    are errors (``StrictUndefined``); line and paragraph separators are mapped
+    (``_finalize``)."""
     layout = root / "layout"
     loader = jinja2.ChoiceLoader([
         jinja2.PrefixLoader({
@@ -111,7 +129,7 @@ def make_environment(root: Path) -> jinja2.Environment:
         _ProjectLoader(layout, root),
     ])
     return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True)
+                              finalize=_finalize, trim_blocks=True, lstrip_blocks=True)
 
 
 class Renderer:
