@@ -73,6 +73,33 @@ def almanac(*args: str, cwd: Path | None = None, timeout: float = 300,
                           text=True, cwd=cwd, timeout=timeout, **options)
 
 
+@dataclass
+class Ran:
+    """What a command run in this process did: its exit code and what it printed."""
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys) -> Callable[..., Ran]:
+    """The command line run in the test's own process (``almanac.cli.main``), for tests
+    about what a command does rather than about the process it runs in: the same
+    code, without paying a new interpreter's imports each time."""
+    from almanac.cli import main
+
+    def run(*args: str) -> Ran:
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exit:  # argparse's usage errors
+            code = int(exit.code or 0)
+        out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    return run
+
+
 # --------------------------------------------------------------------------- breaking inputs
 
 def png(path: Path, width: int, height: int) -> Path:
@@ -239,6 +266,39 @@ def warm(project, sample_dir) -> Path:
     return project
 
 
+SMALL = ("01-voorwoord", "03-inzetbaarheid")  # the foreword; prose, tiles, a chart, photos
+
+
+def cut_to(project: Path, chapters: tuple[str, ...]) -> Path:
+    """``project`` with only ``chapters`` (folders and manifest)."""
+    import re
+    import shutil
+
+    for folder in (project / "chapters").iterdir():
+        if folder.name not in chapters:
+            shutil.rmtree(folder)
+    listed = "".join(f"  - {name}\n" for name in chapters)
+    manifest = project / "report.yaml"
+    text, count = re.subn(r"chapters:\n(  - .*\n)+", f"chapters:\n{listed}",
+                          manifest.read_text(encoding="utf-8"))
+    assert count == 1
+    manifest.write_text(text, encoding="utf-8")
+    return project
+
+
+@pytest.fixture
+def small(project) -> Path:
+    """The sample cut to two chapters (about 9 pages instead of 30), its cache cold: for
+    tests about a build's life (kills, concurrency, the preview) rather than its pages."""
+    return cut_to(project, SMALL)
+
+
+@pytest.fixture
+def small_warm(warm) -> Path:
+    """``small`` with the charts of the sample build in its cache."""
+    return cut_to(warm, SMALL)
+
+
 @pytest.fixture
 def earlier(project, pdf_path) -> dict[str, object]:
     """The project with a PDF built earlier in its output folder; returns a snapshot
@@ -278,3 +338,14 @@ def pytest_addoption(parser):
         "--refresh-references", action="store_true", default=False,
         help="visual tests: write tests/references/*.png from the current build "
              "instead of comparing against them")
+
+
+def pytest_configure(config):
+    """The test process builds dozens of reports in-process. Layout allocates millions
+    of short-lived objects and few reference cycles, and with the collector's default
+    thresholds (700, 10, 10) it traverses the growing heap over and over; here it runs
+    less often. Only this process: what it starts keeps the defaults, and the CLI
+    makes its own choice (``almanac.cli.run``)."""
+    import gc
+
+    gc.set_threshold(20_000, 50, 50)

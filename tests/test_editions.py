@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from almanac.cli import main
 from almanac.editions.sources import SOURCES_MANIFEST
 from almanac.editions.verify import verify
-from almanac.project.parts import source_files
+from almanac.project.parts import CACHE, source_files
 
 from conftest import almanac, copy_project, edit, snapshot
 
@@ -70,15 +70,15 @@ def test_the_pdf_is_pdf_a_3a_with_its_sources_inside(published):
     assert rows and all(row.split()[-5] == "yes" for row in rows), fonts  # emb column
 
 
-def test_an_edition_is_never_rewritten(published, tmp_path):
+def test_an_edition_is_never_rewritten(published, tmp_path, cli):
     project = tmp_path / "project"  # a copy: the published project is shared, read-only
     shutil.copytree(published[0], project)  # (with the files' times)
     before = snapshot(project / "output", mtimes=True)
-    again = almanac("publish", str(project))
+    again = cli("publish", str(project))
     assert again.returncode == 0 and "already published" in again.stderr
     assert snapshot(project / "output", mtimes=True) == before
     edit(project, "chapters/03-inzetbaarheid/chapter.yaml", "    value: 35\n", "    value: 38\n")
-    refused = almanac("publish", str(project))
+    refused = cli("publish", str(project))
     assert refused.returncode == 1
     assert "bump edition.version" in refused.stderr
     assert "chapters/03-inzetbaarheid/chapter.yaml" in refused.stderr
@@ -86,7 +86,7 @@ def test_an_edition_is_never_rewritten(published, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_killed_publish_leaves_no_edition_folder(warm, pdf_path, tmp_path):
+def test_a_killed_publish_leaves_no_edition_folder(small_warm, pdf_path, tmp_path, cli):
     """Killed at named phases (see faults.py): before anything is staged, with half
     the edition's PDF staged, and with the whole edition staged, about to be renamed
     into output/. Each time output/ stays as it was and no edition folder appears."""
@@ -95,7 +95,7 @@ def test_a_killed_publish_leaves_no_edition_folder(warm, pdf_path, tmp_path):
     from conftest import edit
     from faults import STEPS, killed, tree
 
-    project, name = warm, "jaarverslag-2021-1.1.pdf"  # warm: its charts in the cache
+    project, name = small_warm, "jaarverslag-2021-1.1.pdf"  # its charts in the cache
     archived = project / "output" / "2021" / "1.0"
     archived.mkdir(parents=True)
     (archived / "jaarverslag-2021-1.0.pdf").write_bytes(pdf_path.read_bytes())
@@ -138,7 +138,7 @@ def test_a_killed_publish_leaves_no_edition_folder(warm, pdf_path, tmp_path):
             assert manifest["pdf"]["sha256"] == files[name]["sha256"]
             assert manifest["pdf"]["size"] == files[name]["size"]
             staged = files
-    result = almanac("publish", str(project))
+    result = cli("publish", str(project))
     assert result.returncode == 0, result.stderr
     pdf = Path(result.stdout.strip())
     assert pdf == output / "2021" / "1.1" / name and verify(pdf).ok
@@ -182,20 +182,20 @@ def test_verify_passes_an_intact_edition_and_names_what_fails(published, tmp_pat
     assert "FAIL embedded sources: report.yaml does not match its hash" in out
 
 
-def test_extract_and_publish_reproduce_the_edition_byte_for_byte(published, tmp_path):
+def test_extract_and_publish_reproduce_the_edition_byte_for_byte(published, tmp_path, cli):
     """The sources extracted from the PDF alone, published again in another process,
     another folder and another time zone (another local day), with no chart cache:
     the identical file."""
     _, pdf = published
     target = tmp_path / "elsewhere" / "recovered"
-    result = almanac("extract", str(pdf), str(target))
+    result = cli("extract", str(pdf), str(target))
     assert result.returncode == 0, result.stderr
     rebuilt = almanac("publish", str(target), env={**os.environ, "TZ": "Pacific/Auckland"})
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert Path(rebuilt.stdout.strip()).read_bytes() == pdf.read_bytes()
 
 
-def test_diff_reports_an_erratum(published, tmp_path, capsys):
+def test_diff_reports_an_erratum(published, tmp_path, cli):
     project, old_pdf = published
     erratum = copy_project(tmp_path / "erratum")
     report = erratum / "report.yaml"
@@ -207,13 +207,15 @@ def test_diff_reports_an_erratum(published, tmp_path, capsys):
     chapter = erratum / "chapters/03-inzetbaarheid/chapter.yaml"
     chapter.write_text(chapter.read_text().replace("    value: 35\n", "    value: 38\n", 1)
                        .replace("Beide zijn gericht", "Beide projecten zijn gericht"))
-    new = almanac("publish", str(erratum))
+    shutil.copytree(project / CACHE, erratum / CACHE)  # the charts drawn for 1.0
+    new = cli("publish", str(erratum))
     assert new.returncode == 0, new.stderr
     new_pdf = Path(new.stdout.strip())
     assert "Wijzigingen" in PdfReader(new_pdf).pages[-1].extract_text()
     pages = tmp_path / "pages"
-    assert main(["diff", str(old_pdf), str(new_pdf), "--pages", str(pages)]) == 0
-    out = capsys.readouterr().out
+    compared = cli("diff", str(old_pdf), str(new_pdf), "--pages", str(pages))
+    assert compared.returncode == 0, compared.stderr
+    out = compared.stdout
     assert "quarantaine_fte (Inzetbaarheid): 35 → 38" in out
     assert "numbers changed: 1" in out
     assert "-Het terugdringen" in out and "Beide projecten zijn gericht" in out
