@@ -74,6 +74,26 @@ def killed(phase: str, folder: Path, *command: object, gate: Path | None = None,
     return result, json.loads(marker.read_text(encoding="utf-8")) if marker.exists() else None
 
 
+def killed_warm(phase: str, folder: Path, command: str, project: Path) -> dict:
+    """``almanac COMMAND PROJECT`` (its charts all in the cache) killed at ``phase``:
+    checks that the kill landed there, after exactly the steps before it, with no
+    chart drawn, and that ``output/`` did not change; returns the marker."""
+    before = tree(project / "output")
+    result, marker = killed(phase, folder, command, project)
+    assert marker is not None, f"{phase}: never reached (exit {result.returncode}) " \
+        f"{result.stderr[-2000:]}"
+    assert marker["phase"] == phase and result.returncode == -signal.SIGKILL, phase
+    reached = STEPS[:STEPS.index(phase) + 1] if phase in STEPS else STEPS
+    assert [step for step, _ in marker["steps"]] == list(reached), phase
+    if len(reached) > 1:  # a warm cache: no chart is drawn, no worker runs
+        charts = dict(marker["steps"])["charts"].split()[0]
+        assert dict(marker["steps"])["charts"] == f"{charts} charts, {charts} from cache"
+    # output/: what was there byte for byte as it was, nothing added (no .part, no
+    # .partial, no edition folder, no half of anything)
+    assert tree(project / "output") == before, phase
+    return marker
+
+
 def gate_figures(project: Path, gate: Path) -> None:
     """Make every figure module of ``project``, when the chart worker imports it,
     write the worker's process id to ``<gate>.started`` and wait until

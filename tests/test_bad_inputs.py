@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -537,13 +536,11 @@ STRICT = {"strict css error"}  # cases that fail only under --strict
 @pytest.mark.parametrize("kind", sorted(CASES))
 def test_bad_input(kind, warm, earlier, capsys):
     expect = CASES[kind](warm)
-    started = time.perf_counter()
     args = ["build", str(warm), "-q"] + (["--strict"] if kind in STRICT else [])
     code = main(args)
     output = capsys.readouterr()
     message = output.err + output.out
     assert code == 1, message
-    assert time.perf_counter() - started < 60
     assert "Traceback" not in message
     if expect.file:
         location = f"{expect.file}:{expect.line}:" if expect.line else f"{expect.file}:"

@@ -23,7 +23,7 @@ from almanac.stages.charts import CACHE_DIR
 from almanac.stages.output import STAGING_DIR, remove_stale
 
 from conftest import edit
-from faults import STEPS, gate_figures, killed, open_gate, tree, wait_gone
+from faults import STEPS, gate_figures, killed, killed_warm, open_gate, tree, wait_gone
 
 PYTHON = [sys.executable, "-m", "almanac"]
 PDF = "jaarverslag-2021.pdf"
@@ -49,27 +49,9 @@ def left_by(pid: int, staging: Path) -> list[str]:
     return sorted(p.name for p in staging.glob(f".{pid}.*")) if staging.is_dir() else []
 
 
-def killed_build(phase: str, project: Path, folder: Path) -> dict:
-    """Build ``project``, killed at ``phase``; check where the kill landed and that
-    output/ did not change; return the marker of the killed build."""
-    before = tree(project / "output")
-    result, marker = killed(phase, folder, "build", project)
-    assert marker is not None, f"{phase}: never reached (exit {result.returncode}) " \
-        f"{result.stderr[-2000:]}"
-    assert marker["phase"] == phase and result.returncode == -signal.SIGKILL, phase
-    reached = STEPS[:STEPS.index(phase) + 1] if phase in STEPS else STEPS
-    assert [name for name, _ in marker["steps"]] == list(reached), phase
-    if len(reached) > 1:  # a warm cache: no chart is drawn, no worker runs
-        assert re.fullmatch(r"(\d+) charts, \1 from cache", marker["steps"][1][1])
-    # output/: the earlier PDF and the archived edition byte for byte as they were,
-    # nothing added (no .part, no .partial, no half of anything)
-    assert tree(project / "output") == before, phase
-    return marker
-
-
 @pytest.mark.parametrize("phase", STEPS)
 def test_a_build_killed_as_a_stage_begins_leaves_output_as_it_was(phase, archived, tmp_path):
-    marker = killed_build(phase, archived, tmp_path)
+    marker = killed_warm(phase, tmp_path, "build", archived)
     assert marker["staging"] == {}  # nothing written yet, nothing left behind
     assert left_by(marker["pid"], archived / STAGING_DIR) == []
 
@@ -79,7 +61,7 @@ def test_a_build_killed_writing_its_pdf_leaves_output_as_it_was(archived, tmp_pa
     output, staging = archived / "output", archived / STAGING_DIR
     before = tree(output)
     # Half of the new PDF in its temporary, in the staging folder.
-    marker = killed_build("writing", archived, tmp_path)
+    marker = killed_warm("writing", tmp_path, "build", archived)
     pid, held, name = marker["pid"], marker["staging"], Path(marker["file"]).name
     assert marker["file"] == f"{STAGING_DIR.as_posix()}/{name}"
     assert name.startswith(f".{pid}.{PDF}.") and name.endswith(".part")
@@ -88,7 +70,7 @@ def test_a_build_killed_writing_its_pdf_leaves_output_as_it_was(archived, tmp_pa
     assert left_by(pid, staging) == [name]
     # The whole new PDF, synced, about to be renamed into output/ (the same moment as a
     # kill in the rename itself).
-    marker = killed_build("staged", archived, tmp_path)
+    marker = killed_warm("staged", tmp_path, "build", archived)
     pid, held, name = marker["pid"], marker["staging"], Path(marker["source"]).name
     assert marker["target"] == f"output/{PDF}"
     assert marker["source"] == f"{STAGING_DIR.as_posix()}/{name}"

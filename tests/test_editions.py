@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 from pathlib import Path
 
@@ -93,7 +92,7 @@ def test_a_killed_publish_leaves_no_edition_folder(small_warm, pdf_path, tmp_pat
     from almanac.stages.output import STAGING_DIR
 
     from conftest import edit
-    from faults import STEPS, killed, tree
+    from faults import killed_warm, tree
 
     project, name = small_warm, "jaarverslag-2021-1.1.pdf"  # its charts in the cache
     archived = project / "output" / "2021" / "1.0"
@@ -105,15 +104,7 @@ def test_a_killed_publish_leaves_no_edition_folder(small_warm, pdf_path, tmp_pat
     before = tree(output)
     staged: dict = {}
     for phase in ("typeset", "writing", "staged"):
-        result, marker = killed(phase, tmp_path, "publish", project)
-        assert marker is not None, f"{phase}: never reached (exit {result.returncode}) " \
-            f"{result.stderr[-2000:]}"
-        assert marker["phase"] == phase and result.returncode == -signal.SIGKILL, phase
-        reached = STEPS[:STEPS.index(phase) + 1] if phase in STEPS else STEPS
-        assert [step for step, _ in marker["steps"]] == list(reached), phase
-        charts = dict(marker["steps"])["charts"].split()[0]  # all from the cache: quick
-        assert dict(marker["steps"])["charts"] == f"{charts} charts, {charts} from cache"
-        assert tree(output) == before, phase  # no edition folder, no .partial, nothing
+        marker = killed_warm(phase, tmp_path, "publish", project)
         held = marker["staging"]
         folders = [path for path, kind in held.items() if kind == "folder"]
         if phase == "typeset":  # nothing staged yet

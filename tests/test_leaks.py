@@ -53,7 +53,8 @@ def assert_nothing_leaked(text: str) -> None:
         assert marker not in text
 
 
-def test_markdown_templates_css_and_svg_cannot_reach_out(warm, recorder, tmp_path):
+def test_markdown_templates_css_and_svg_cannot_reach_out(small_warm, recorder, tmp_path):
+    warm = small_warm
     url, requests = recorder
     outside = secrets(tmp_path / "buiten")
     up = "../" * 8 + str(outside["svg"]).lstrip("/")  # a relative path out of the warm
@@ -235,7 +236,8 @@ def test_vl_convert_itself_refuses_urls(recorder):
     assert requests == []
 
 
-def test_a_chart_image_mark_is_not_fetched(project, recorder):
+def test_a_chart_image_mark_is_not_fetched(warm, recorder):
+    project = warm  # only the chart of this module is drawn
     url, requests = recorder
     figure(project, "import altair as alt\n\n\ndef build(data, theme):\n"
                     "    rows = [{'x': 1, 'y': 1}]\n"
@@ -246,13 +248,15 @@ def test_a_chart_image_mark_is_not_fetched(project, recorder):
     assert requests == []
 
 
-def test_publish_embeds_no_file_from_outside(warm, tmp_path):
+def test_publish_embeds_no_file_from_outside(small_warm, tmp_path):
+    warm, data = small_warm, "chapters/03-inzetbaarheid/data/extra.csv"
     outside = secrets(tmp_path / "buiten")
     _link(warm, "layout/geheim.txt", outside["txt"])
-    _link(warm, "chapters/07-resultaten/data/extra.csv", outside["csv"])
+    _link(warm, data, outside["csv"])
     published = publish(warm)
     files = embedded_files(PdfReader(published.pdf))
-    assert "layout/geheim.txt" not in files and "chapters/07-resultaten/data/extra.csv" not in files
+    assert "chapters/03-inzetbaarheid/chapter.yaml" in files  # the sources are embedded
+    assert "layout/geheim.txt" not in files and data not in files
     assert not any(b"LEAK" in body for body in files.values())
 
 

@@ -155,7 +155,8 @@ def test_cross_references_name_the_right_page(reader):
         assert f"Figuur {number}" in pages[page - 1], (number, page)
 
 
-def test_layout_problems_warn_and_fail_a_strict_build(project, capsys):
+def test_layout_problems_warn_and_fail_a_strict_build(small, capsys):
+    project = small
     path = project / "styles" / "brand.yaml"
     text = path.read_text()
     path.write_text(text.replace('muted:        {hex: "#5A6473"', 'muted:        {hex: "#C9CDD3"'))
