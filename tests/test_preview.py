@@ -41,10 +41,13 @@ def get(url: str) -> tuple[int, bytes]:
         return error.code, b""
 
 
-def raw_get(port: int, path: str) -> int:
-    """A request with the path sent exactly as given (no client-side normalising)."""
+def raw_get(port: int, path: str, host: str | None = None) -> int:
+    """A request with the path and ``Host`` sent exactly as given (no client-side
+    normalising); the status code."""
+    host = f"127.0.0.1:{port}" if host is None else host
     with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+                     .encode())
         head = b""
         while b"\r\n" not in head and (chunk := sock.recv(64)):
             head += chunk
@@ -177,6 +180,14 @@ def test_serves_only_the_preview(warm, start_preview):
     for path in ("/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/page/../../etc/passwd",
                  "/report.yaml", "/styles/brand.yaml", "/page/999.png", "/chapters/"):
         assert raw_get(port, path) == 404, path
+    # Only the names it was started for: a DNS-rebinding page (its own name resolved to
+    # 127.0.0.1) gets nothing, neither the page nor the unpublished PDF.
+    for host in (f"localhost:{port}", f"LOCALHOST:{port}", f"[::1]:{port}"):
+        assert raw_get(port, "/report.pdf", host) == 200, host
+    for host in (f"attacker.example:{port}", "attacker.example", f"127.0.0.1:{port + 1}",
+                 "127.0.0.1", f"localhost.attacker.example:{port}", ""):
+        assert raw_get(port, "/report.pdf", host) == 421, host
+        assert raw_get(port, "/", host) == 421, host
 
 
 # --------------------------------------------------------------------------- processes

@@ -23,11 +23,30 @@ PAGE = files(__package__).joinpath("page.html").read_text(encoding="utf-8")
 """The spread view: one HTML page with its style and script."""
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def host_names(host: str, port: int) -> frozenset[str]:
+    """The ``Host`` header values (RFC 9110, section 7.2) a server bound to
+    ``host``:``port`` answers: its own address, and on loopback the loopback names,
+    each with the port (and without it on port 80). Any other name is a request
+    meant for another server, or a DNS-rebinding page's: 421 Misdirected Request
+    (RFC 9110, section 15.5.20)."""
+    own = f"[{host}]" if ":" in host else host
+    names = {own, *LOOPBACK_NAMES} if own in LOOPBACK_NAMES else {own}
+    values = {f"{name}:{port}" for name in names}
+    if port == 80:
+        values |= names
+    return frozenset(values)
+
+
 def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8765,
                 stop: threading.Event | None = None) -> ThreadingHTTPServer:
     """An HTTP server for ``preview``, bound to ``host``:``port`` (OSError if it
-    cannot be); ``serve_forever()`` it in a thread. ``stop`` ends the event streams."""
+    cannot be); ``serve_forever()`` it in a thread. ``stop`` ends the event streams.
+    It answers only requests whose ``Host`` is one of :func:`host_names`."""
     stopping: threading.Event = stop or threading.Event()
+    hosts: list[frozenset[str]] = []  # once bound (port 0 picks a free one)
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "Almanac"
@@ -36,6 +55,12 @@ def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8765,
             pass
 
         def do_GET(self):  # noqa: N802 (the http.server API)
+            allowed = hosts[0]
+            if self.headers.get("Host", "").strip().lower() not in allowed:
+                self._send(421, "text/plain; charset=utf-8",
+                           b"misdirected request: this preview answers only to "
+                           + ", ".join(sorted(allowed)).encode())
+                return
             path = urlsplit(self.path).path
             if path == "/":
                 self._send(200, "text/html; charset=utf-8", PAGE.encode())
@@ -93,7 +118,9 @@ def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8765,
     class Server(ThreadingHTTPServer):
         daemon_threads = True
 
-    return Server((host, port), Handler)
+    server = Server((host, port), Handler)
+    hosts.append(host_names(host, server.server_port))
+    return server
 
 
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8765,
