@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
 from pathlib import Path
 from types import FrameType
+from typing import cast
 from urllib.parse import urlsplit
 
 from .session import Preview
@@ -46,7 +47,6 @@ def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8765,
     cannot be); ``serve_forever()`` it in a thread. ``stop`` ends the event streams.
     It answers only requests whose ``Host`` is one of :func:`host_names`."""
     stopping: threading.Event = stop or threading.Event()
-    hosts: list[frozenset[str]] = []  # once bound (port 0 picks a free one)
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "Almanac"
@@ -55,7 +55,7 @@ def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8765,
             pass
 
         def do_GET(self):  # noqa: N802 (the http.server API)
-            allowed = hosts[0]
+            allowed = cast(Server, self.server).hosts
             if self.headers.get("Host", "").strip().lower() not in allowed:
                 self._send(421, "text/plain; charset=utf-8",
                            b"misdirected request: this preview answers only to "
@@ -117,9 +117,10 @@ def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8765,
 
     class Server(ThreadingHTTPServer):
         daemon_threads = True
+        hosts: frozenset[str] = frozenset()  # set once bound (port 0 picks a free one)
 
     server = Server((host, port), Handler)
-    hosts.append(host_names(host, server.server_port))
+    server.hosts = host_names(host, server.server_port)
     return server
 
 

@@ -42,6 +42,11 @@ def references(text: str):
             yield kind or "number", key
 
 
+LINE_SEPARATORS = re.compile("[\u2028\u2029]")
+"""U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: forced breaks (UAX #14, class
+BK) that text fields may hold; each stage that sets text maps them its own way."""
+
+
 def _one_line(value: str) -> str:
     """A title as the PDF shows it (metadata, outline): runs of spaces, tabs and
     line breaks become one space; not empty; no control characters."""

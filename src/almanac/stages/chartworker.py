@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .. import ipc
 from ..errors import ChartError, Problem, ReportError
+from ..project.model import LINE_SEPARATORS
 from .charts import ILLUSTRATIVE_LABEL, Drawing, FigureData, Plan
 from .output import write_file
 
@@ -196,13 +197,12 @@ def _data_hint(exc: Exception, data: FigureData) -> str | None:
 # Characters vl-convert cannot put in an SVG or a Vega expression: it fails, or
 # aborts the whole process (a Rust panic), on control characters and U+FFFE.
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-_LINE_SEPARATORS = re.compile("[\u2028\u2029]")
 
 
 def _svg_safe(value: Any) -> Any:
     """``value`` (a Vega-Lite spec) with every string cleaned of _UNSAFE characters."""
     if isinstance(value, str):
-        return _LINE_SEPARATORS.sub(" ", _UNSAFE.sub("", value))
+        return LINE_SEPARATORS.sub(" ", _UNSAFE.sub("", value))
     if isinstance(value, dict):
         return {_svg_safe(key): _svg_safe(item) for key, item in value.items()}
     if isinstance(value, list):

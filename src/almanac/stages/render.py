@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from ..errors import Problem, TemplateError
 from ..project.model import (
+    LINE_SEPARATORS,
     Chapter,
     FigureBlock,
     Photo,
@@ -97,9 +98,6 @@ class _ProjectLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
-_SEPARATORS = re.compile("[\u2028\u2029]")
-
-
 def _finalize(value: object) -> object:
     """Every ``{{ expression }}``'s value, before it is escaped: U+2028 LINE SEPARATOR
     and U+2029 PARAGRAPH SEPARATOR (what InDesign and Word write for a forced line
@@ -108,9 +106,9 @@ def _finalize(value: object) -> object:
     (UAX #14, class BK) that WeasyPrint's line layout does not always expect: after
     an overlong word and before a soft hyphen it fails an internal assertion."""
     if isinstance(value, Markup):
-        return Markup(_SEPARATORS.sub("<br>", value))
+        return Markup(LINE_SEPARATORS.sub("<br>", value))
     if isinstance(value, str):
-        return _SEPARATORS.sub("\n", value)
+        return LINE_SEPARATORS.sub("\n", value)
     return value
 
 
