@@ -9,6 +9,7 @@ import os
 import pty
 import re
 import select
+import stat
 import struct
 import subprocess
 import sys
@@ -321,3 +322,105 @@ def test_a_build_leaves_nothing_in_the_temporary_folder(small, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # piped: no progress; and no helper process complained
     assert list(temporary.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- -o and --html refused
+
+INPUTS = ["report.yaml", "chapters/01-voorwoord/chapter.yaml",
+          "chapters/07-resultaten/data/overvallen.csv", "figures/normen.py",
+          "layout/report.html", "styles/pages.css", "styles/brand.yaml"]
+
+
+def _refused_before_building(cli, project: Path, *args: str) -> str:
+    """Run ``almanac ARGS``; check it is a usage error (exit 2) found before the build
+    began (no chart drawn or cached, nothing staged) that changed no file; return the
+    message."""
+    before = snapshot(project)
+    result = cli(*args)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    assert result.stderr.startswith("almanac: error: ") and "\n    fix: " in result.stderr
+    assert snapshot(project) == before
+    assert not (project / CACHE).exists()  # the build never started
+    return result.stderr
+
+
+@pytest.mark.parametrize("name", INPUTS + ["styles/fonts"])
+@pytest.mark.parametrize("option", ["-o", "--html"])
+def test_an_output_that_is_an_input_is_refused_before_building(project, cli, name, option):
+    if name == "styles/fonts":  # a font file, whichever the sample has
+        name = sorted(p.relative_to(project).as_posix()
+                      for p in (project / "styles" / "fonts").iterdir())[0]
+    err = _refused_before_building(cli, project, "build", str(project), option,
+                                   str(project / name))
+    assert f"{project / name} is {name}, an input of the report" in err, err
+    assert "the output would replace it" in err
+
+
+def test_an_output_leading_to_an_input_is_refused_before_building(project, cli, tmp_path):
+    """Through a symbolic link, a hard link, a '..', for the specimen too, and a new file
+    among the sources (it would become an input)."""
+    link, hard = tmp_path / "link.pdf", tmp_path / "hard.pdf"
+    link.symlink_to(project / "report.yaml")
+    os.link(project / "chapters/01-voorwoord/chapter.yaml", hard)
+    err = _refused_before_building(cli, project, "build", str(project), "-o", str(link))
+    assert f"{link} is report.yaml (through a link), an input of the report" in err
+    err = _refused_before_building(cli, project, "build", str(project), "-o", "x.pdf",
+                                   "--html", str(hard))
+    assert f"{hard} is a hard link to {project / 'chapters/01-voorwoord/chapter.yaml'}" in err
+    dotted = f"{project}/output/../layout/cover.html"
+    err = _refused_before_building(cli, project, "specimen", str(project), "-o", dotted)
+    assert f"{dotted} is layout/cover.html, an input of the report" in err
+    new = project / "styles" / "verslag.pdf"
+    err = _refused_before_building(cli, project, "build", str(project), "-o", str(new))
+    assert "a file there would become one of its inputs" in err and not new.exists()
+    cache = project / CACHE / "charts" / "0.svg"
+    err = _refused_before_building(cli, project, "build", str(project), "-o", str(cache))
+    assert ".almanac-cache/charts/0.svg, an input of the report" in err
+
+
+def test_an_output_into_another_reports_inputs_or_edition_is_refused(project, cli, tmp_path):
+    other = copy_project(tmp_path / "other")
+    edition = other / "output" / "2021" / "1.0"
+    edition.mkdir(parents=True)
+    (edition / "manifest.json").write_text("{}", encoding="utf-8")
+    theirs = snapshot(other)
+    err = _refused_before_building(cli, project, "build", str(project), "-o",
+                                   str(other / "chapters" / "01-voorwoord" / "chapter.yaml"))
+    assert f"an input of the report in {other}" in err
+    err = _refused_before_building(cli, project, "build", str(project), "-o",
+                                   str(edition / "jaarverslag-2021-1.0.pdf"))
+    assert f"lies in the published edition {edition}, which is never rewritten" in err
+    assert snapshot(other) == theirs
+
+
+def test_an_output_that_cannot_be_a_file_is_refused_before_building(project, cli, tmp_path):
+    fifo, blocker = tmp_path / "pijp.pdf", tmp_path / "blok"
+    os.mkfifo(fifo)
+    blocker.write_text("een bestand", encoding="utf-8")
+    cases = {
+        ("-o", ""): "'' is an empty name",
+        ("-o", str(tmp_path)): f"{tmp_path} is a folder",
+        ("-o", str(fifo)): f"{fifo} is a FIFO (named pipe), not a regular file",
+        ("-o", str(blocker / "v.pdf")): f"lies below {blocker}, which is a file, not a folder",
+        ("-o", str(tmp_path / "a\0b.pdf")): "contains a NUL character",
+        ("-o", str(tmp_path / ("x" * 300 + ".pdf"))): "has a name of 304 bytes; the file "
+                                                      "system allows 255",
+        ("-o", str(tmp_path / "/".join(["d" * 200] * 21) / "v.pdf")): "bytes long; the "
+                                                                       "system allows 4095",
+        ("-o", str(tmp_path / "v.pdf"), "--html", f"{tmp_path}/./v.pdf"):
+            f"{tmp_path / 'v.pdf'} is the same file as {tmp_path}/./v.pdf",
+    }
+    for args, message in cases.items():
+        err = _refused_before_building(cli, project, "build", str(project), *args)
+        assert message in err, (args, err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blok", "pijp.pdf", "project"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    # hard links of one file, and the specimen's -o
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.7 earlier")
+    os.link(tmp_path / "a.pdf", tmp_path / "b.pdf")
+    err = _refused_before_building(cli, project, "build", str(project), "-o",
+                                   str(tmp_path / "a.pdf"), "--html", str(tmp_path / "b.pdf"))
+    assert f"{tmp_path / 'a.pdf'} is the same file as {tmp_path / 'b.pdf'}" in err
+    err = _refused_before_building(cli, project, "specimen", str(project), "-o", str(fifo))
+    assert "is a FIFO (named pipe)" in err

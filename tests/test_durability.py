@@ -149,12 +149,25 @@ def test_a_build_outside_the_project_writes_beside_its_target(warm, tmp_path):
 
 
 def test_stale_temporaries_of_live_processes_are_kept(tmp_path):
-    live = tmp_path / f".{os.getpid()}.a.pdf.x.part"
-    dead = tmp_path / ".999999999.a.pdf.x.part"
-    dead_folder = tmp_path / ".999999999.1.0.x.partial"
-    for path in (live, dead):
+    live = tmp_path / f".{os.getpid()}.a.pdf.0123abcd.part"
+    dead = tmp_path / ".999999999.a.pdf.0123abcd.part"
+    dead_folder = tmp_path / ".999999999.1.0.k2_x9a0q.partial"
+    foreign = [tmp_path / ".999999999.notes", tmp_path / ".1.b.pdf.0123abcd.tmp"]
+    for path in (live, dead, *foreign):
         path.write_bytes(b"x")
     dead_folder.mkdir()
     (dead_folder / "manifest.json").write_text("{}")
     remove_stale(tmp_path)
     assert live.exists() and not dead.exists() and not dead_folder.exists()
+    assert all(path.exists() for path in foreign)  # not named as ours: not ours
+
+
+def test_beside_a_target_only_its_own_stale_temporaries_are_removed(tmp_path):
+    """Beside a target outside a project (a folder of the user's), a run removes only
+    what killed runs left for that same file."""
+    mine = tmp_path / ".999999999.a.pdf.0123abcd.part"
+    other = tmp_path / ".999999999.b.pdf.0123abcd.part"
+    for path in (mine, other):
+        path.write_bytes(b"x")
+    remove_stale(tmp_path, "a.pdf")
+    assert not mine.exists() and other.exists()

@@ -142,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     if not root.is_dir():
         print(f"almanac: error: {root} is not a folder", file=sys.stderr)
         return 2
+    refused = _refused_outputs(root, args)
+    if refused is not None:
+        print(f"almanac: error: {refused}", file=sys.stderr)
+        return 2
     try:
         if args.command == "build":
             from .pipeline import BuildOptions, build
@@ -181,10 +185,36 @@ def main(argv: list[str] | None = None) -> int:
     except ReportError as exc:
         count = len(exc.problems)
         print(exc.format(root.resolve()), file=sys.stderr)
-        print(f"almanac: {count} problem{'s' if count != 1 else ''}; nothing was written",
-              file=sys.stderr)
+        # a WriteError says what was renamed into place before a later file failed
+        written = getattr(exc, "written", [])
+        done = ("written before it failed: " + ", ".join(map(str, written))
+                + "; nothing else") if written else "nothing was written"
+        print(f"almanac: {count} problem{'s' if count != 1 else ''}; {done}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the disk, the file system or a permission: cause and fix
+        from .stages.output import os_problem
+
+        print(os_problem(exc, doing="read or write").format(root.resolve()), file=sys.stderr)
+        print("almanac: 1 problem; nothing was written", file=sys.stderr)
         return 1
     return 0
+
+
+def _refused_outputs(root: Path, args: argparse.Namespace) -> str | None:
+    """Why the outputs named on the command line (``-o``, ``--html``) may not be
+    written, found before anything is built (see :func:`~.stages.output.check_targets`:
+    an input of the report, a folder, a FIFO or device, a path below a file, an empty
+    name, a NUL, two names of one file, …); None when they may."""
+    if args.command not in ("build", "specimen"):
+        return None
+    from .stages.output import check_targets
+
+    named = [getattr(args, "html", None), args.output]
+    try:
+        check_targets([name for name in named if name is not None], root)
+    except ReportError as exc:
+        return exc.format()
+    return None
 
 
 def _archive_command(args: argparse.Namespace) -> int:

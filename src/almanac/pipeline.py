@@ -17,16 +17,23 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .editions.publish import Published, existing_edition, write_edition
+from .editions.publish import Published, edition_folder, existing_edition, write_edition
 from .editions.sources import SOURCES_MANIFEST, edition_date, sha256, sources_manifest, xmp_block
 from .errors import Problem, TypesetError
 from .project.load import load_report, load_specimen
 from .project.model import Report
-from .project.parts import OUTPUT, source_files
+from .project.parts import CACHE, OUTPUT, source_files
 from .reporter import Reporter
 from .stages.charts import TIMEOUT, ChartJob
 from .stages.finish import catalog_finisher, finish_pdf
-from .stages.output import Writer, file_slug
+from .stages.output import (
+    Writer,
+    check_output_folder,
+    check_target,
+    check_targets,
+    exclusive,
+    file_slug,
+)
 from .stages.render import Rendered, render_report
 from .stages.typeset import Attachment, Embedding
 from .stages.variants import VARIANTS, Variant
@@ -142,12 +149,17 @@ def build_specimen(root: Path | str, output: Path | str | None = None,
 
 def _produce(report: Report, target: Path, options: BuildOptions, reporter: Reporter,
              template: str = "report.html") -> BuildResult:
+    # Refused before any work: an output that is an input, a folder, a FIFO, below a
+    # file, written twice; an output/ or cache that is a file or leads elsewhere.
+    check_output_folder(report.root, [str(CACHE)])
+    outputs = [target] if options.html_output is None else [options.html_output, target]
+    check_targets(outputs, report.root)
     made = make_pdf(report, options, reporter=reporter, template=template)
-    # Written only now, every check passed: a failed build writes nothing at all.
-    writer = Writer(report.root)
-    if options.html_output is not None:
-        writer.file(Path(options.html_output), made.html.encode("utf-8"))
-    target = writer.file(target, made.pdf)
+    # Written only now, every check passed: a failed build writes nothing at all. The
+    # HTML and the PDF are both staged before either is renamed into place.
+    files = {Path(options.html_output): made.html.encode("utf-8")} \
+        if options.html_output is not None else {}
+    target = Writer(report.root).files({**files, Path(target): made.pdf})[-1]
     reporter.done(f"{target} ({made.pages} pages, {len(made.pdf) / 1024:.0f} KB)")
     return BuildResult(path=target, pages=made.pages, size=len(made.pdf),
                        warnings=made.warnings, charts=made.charts,
@@ -226,6 +238,14 @@ def publish(root: Path | str, *, reporter: Reporter | None = None) -> Published:
     reporter = reporter or Reporter()
     reporter.step("load", "reading report.yaml, brand and chapters")
     report = load(root)
+    check_output_folder(report.root)
+    # One publish of a project at a time: a second one waits, then finds the edition
+    # the first made (same inputs: nothing to do; other inputs: refused).
+    with exclusive(report.root, "publish"):
+        return _publish(report, reporter)
+
+
+def _publish(report: Report, reporter: Reporter) -> Published:
     files = {name: (report.root / name).read_bytes() for name in source_files(report.root)}
     sources = sources_manifest(report, files)
     existing = existing_edition(report, json.loads(sources)["inputs"])
@@ -233,6 +253,7 @@ def publish(root: Path | str, *, reporter: Reporter | None = None) -> Published:
         reporter.done(f"edition {report.manifest.edition.version} is already published "
                       f"with these inputs: {existing.folder}")
         return existing
+    check_target(edition_folder(report), report.root)  # not below a file, not an input
     embedding = Embedding(
         identifier=sha256(sources)[:32].encode(), date=edition_date(report),
         xmp=xmp_block(report, sha256(sources)),

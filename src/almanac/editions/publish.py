@@ -10,6 +10,7 @@ atomic (the folder appears complete or not at all, see
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,9 @@ from ..stages.variants import VARIANTS
 from .sources import sha256
 
 EDITION_MANIFEST = "manifest.json"  # the manifest beside the PDF
+MANIFEST_LIMIT = 16 * 2**20
+"""The most bytes of an edition's ``manifest.json`` read (one lists each input: a few
+hundred KB at most)."""
 
 
 @dataclass
@@ -49,21 +53,71 @@ def pdf_name(report: Report) -> str:
     return f"{slug}-{report.manifest.edition.version}.pdf"
 
 
-def existing_edition(report: Report, inputs: list[dict]) -> Published | None:
-    """The published edition of this version, if any; a ReportError when it was made
-    from other inputs (an edition is never rewritten: bump the version)."""
-    folder = edition_folder(report)
-    if not folder.exists():
-        return None
+RESTORE = ("restore the edition folder from a copy (manifest.json gives each file's "
+           "SHA-256, and 'almanac verify' checks the PDF); or, with its inputs, move the "
+           "folder aside and publish again: the same inputs give the same bytes; or publish "
+           "a new version (edition.version in report.yaml). An edition is never rewritten")
+
+
+def _damaged(folder: Path, message: str, path: Path | None = None) -> Problem:
+    return Problem(f"the published edition {folder.name} is damaged: {message}",
+                   path or folder, None, RESTORE)
+
+
+def read_edition(folder: Path) -> tuple[dict, Path]:
+    """The ``manifest.json`` of the edition in ``folder`` and the path of its PDF,
+    both checked: the manifest is a JSON object with ``pdf`` (``file``, a plain
+    file name; ``sha256``; ``size``) and ``inputs`` (each with ``path`` and
+    ``sha256``), and the PDF it names is there with that size and SHA-256.
+    ReportError naming what is missing or wrong, with how to restore it."""
     manifest_path = folder / EDITION_MANIFEST
+    if os.path.islink(folder) or not folder.is_dir():
+        raise ReportError(_damaged(folder, "it is not a folder"))
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        published = {item["path"]: item["sha256"] for item in manifest["inputs"]}
-    except (OSError, ValueError, KeyError) as exc:
-        raise ReportError(Problem(f"edition folder exists but its manifest is unreadable "
-                                  f"({exc})", manifest_path,
-                                  hint="leave archived editions as they are; publish a new "
-                                  "version (edition.version in report.yaml)"))
+        with open(manifest_path, "rb") as stream:  # a manifest is a few hundred KB
+            raw = stream.read(MANIFEST_LIMIT + 1)
+        if len(raw) > MANIFEST_LIMIT:
+            raise ValueError(f"over {MANIFEST_LIMIT // 2**20} MiB")
+        manifest = json.loads(raw)
+    except FileNotFoundError:
+        raise ReportError(_damaged(folder, f"{EDITION_MANIFEST} is missing",
+                                   manifest_path)) from None
+    except (OSError, ValueError) as exc:
+        raise ReportError(_damaged(folder, f"{EDITION_MANIFEST} cannot be read ({exc})",
+                                   manifest_path)) from exc
+    pdf = manifest.get("pdf") if isinstance(manifest, dict) else None
+    inputs = manifest.get("inputs") if isinstance(manifest, dict) else None
+    if not (isinstance(pdf, dict) and isinstance(pdf.get("file"), str)
+            and isinstance(pdf.get("sha256"), str) and type(pdf.get("size")) is int
+            and isinstance(inputs, list)
+            and all(isinstance(item, dict) and isinstance(item.get("path"), str)
+                    and isinstance(item.get("sha256"), str) for item in inputs)):
+        raise ReportError(_damaged(folder, f"{EDITION_MANIFEST} does not have the shape of "
+                                   "an edition's manifest (pdf: file, sha256, size; inputs: "
+                                   "path, sha256)", manifest_path))
+    name = pdf["file"]
+    if name in ("", ".", "..") or "/" in name or "\\" in name or "\0" in name:
+        raise ReportError(_damaged(folder, f"{EDITION_MANIFEST} names the PDF {name!r}, not "
+                                   "a file of the folder", manifest_path))
+    path = folder / name
+    if not path.is_file():
+        raise ReportError(_damaged(folder, f"its PDF {name} is missing", path))
+    data = path.read_bytes() if path.stat().st_size == pdf["size"] else b""
+    if path.stat().st_size != pdf["size"] or sha256(data) != pdf["sha256"]:
+        raise ReportError(_damaged(folder, f"its PDF {name} is not the one published (its "
+                                   f"size or SHA-256 differs from {EDITION_MANIFEST})", path))
+    return manifest, path
+
+
+def existing_edition(report: Report, inputs: list[dict]) -> Published | None:
+    """The published edition of this version, if any, checked whole (see
+    :func:`read_edition`); a ReportError when it is damaged or was made from other
+    inputs (an edition is never rewritten: restore it, or bump the version)."""
+    folder = edition_folder(report)
+    if not os.path.lexists(folder):
+        return None
+    manifest, pdf = read_edition(folder)
+    published = {item["path"]: item["sha256"] for item in manifest["inputs"]}
     current = {item["path"]: item["sha256"] for item in inputs}
     if published != current:
         changed = sorted(name for name in published.keys() | current.keys()
@@ -76,8 +130,7 @@ def existing_edition(report: Report, inputs: list[dict]) -> Published | None:
             f"({folder.relative_to(report.root)}) from other inputs; changed: {shown}",
             report.root / MANIFEST, version_line,
             "bump edition.version (e.g. 1.0 → 1.1), add a changelog entry, then publish"))
-    return Published(folder=folder, pdf=folder / manifest["pdf"]["file"], created=False,
-                     manifest=manifest)
+    return Published(folder=folder, pdf=pdf, created=False, manifest=manifest)
 
 
 def write_edition(report: Report, pdf: bytes, pages: int, sources: bytes) -> Published:
