@@ -200,9 +200,14 @@ def test_an_output_that_is_a_file_or_a_cache_that_leads_out_is_refused(project, 
         ("output", "link", "leads through a link to", "outside the project"),
         (".almanac-cache", "link", f".almanac-cache is a link to {outside}, outside the project",
          "fix: remove the link (rm .almanac-cache)"),
+        # the chart store: a link out would let a build read charts drawn elsewhere
+        (".almanac-cache/charts", "file", ".almanac-cache/charts is a file, not a folder"),
+        (".almanac-cache/charts", "link", f".almanac-cache/charts is a link to {outside}"),
+        (".almanac-cache/tmp", "link", f".almanac-cache/tmp is a link to {outside}"),
     ]
     for name, kind, *phrases in cases:
         path = project / name
+        path.parent.mkdir(exist_ok=True)
         if kind == "file":
             path.write_text("geen map\n", encoding="utf-8")
         else:
@@ -212,7 +217,19 @@ def test_an_output_that_is_a_file_or_a_cache_that_leads_out_is_refused(project, 
         failed_with(result, *phrases)
         assert (snapshot(project), snapshot(outside)) == before
         path.unlink()
+        if path.parent != project:
+            path.parent.rmdir()
     assert list(outside.iterdir()) == []
+
+
+def test_a_name_near_the_longest_allowed_is_written(small_warm, tmp_path, cli):
+    """A temporary's name adds a process id and a random part to its target's: for a
+    name of 250 bytes it would pass the 255 allowed, so it keeps only a part of it."""
+    target = tmp_path / "uit" / ("v" * 246 + ".pdf")
+    result = cli("build", str(small_warm), "-q", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in target.parent.iterdir()] == [target.name]
+    assert len(PdfReader(target).pages) > 5
 
 
 def test_no_permission_to_write_is_a_message(small_warm, pdf_path, monkeypatch, cli):

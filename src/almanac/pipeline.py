@@ -24,9 +24,10 @@ from .project.load import load_report, load_specimen
 from .project.model import Report
 from .project.parts import CACHE, OUTPUT, source_files
 from .reporter import Reporter
-from .stages.charts import TIMEOUT, ChartJob
+from .stages.charts import CACHE_DIR, TIMEOUT, ChartJob
 from .stages.finish import catalog_finisher, finish_pdf
 from .stages.output import (
+    STAGING_DIR,
     Writer,
     check_output_folder,
     check_target,
@@ -39,6 +40,8 @@ from .stages.typeset import Attachment, Embedding
 from .stages.variants import VARIANTS, Variant
 from .text.formatting import Formatter
 
+KEPT = (str(CACHE), str(CACHE_DIR), str(STAGING_DIR))
+"""The folders a run keeps things in: each must be a folder inside the project."""
 HINTS = {  # what to do about each kind of preflight finding (strict builds)
     "overflow": "make the content narrower or allow it to break (styles/)",
     "stranded-heading": "keep the heading with its text: break-after: avoid, or move a block",
@@ -151,7 +154,7 @@ def _produce(report: Report, target: Path, options: BuildOptions, reporter: Repo
              template: str = "report.html") -> BuildResult:
     # Refused before any work: an output that is an input, a folder, a FIFO, below a
     # file, written twice; an output/ or cache that is a file or leads elsewhere.
-    check_output_folder(report.root, [str(CACHE)])
+    check_output_folder(report.root, KEPT)
     outputs = [target] if options.html_output is None else [options.html_output, target]
     check_targets(outputs, report.root)
     made = make_pdf(report, options, reporter=reporter, template=template)
@@ -238,7 +241,7 @@ def publish(root: Path | str, *, reporter: Reporter | None = None) -> Published:
     reporter = reporter or Reporter()
     reporter.step("load", "reading report.yaml, brand and chapters")
     report = load(root)
-    check_output_folder(report.root)
+    check_output_folder(report.root, (OUTPUT, *KEPT))
     # One publish of a project at a time: a second one waits, then finds the edition
     # the first made (same inputs: nothing to do; other inputs: refused).
     with exclusive(report.root, "publish"):

@@ -276,6 +276,10 @@ def os_problem(exc: OSError, path: Path | None = None, doing: str = "write") -> 
                                               "check the file and its folder, and run again"))
     name = path if path is not None else Path(os.fsdecode(exc.filename)) \
         if exc.filename is not None else None
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR) and name is not None:
+        blocker = _first_existing(Path(os.path.abspath(name)).parent)
+        if not blocker.is_dir():
+            cause = f"{blocker} is a file where a folder should be"
     return Problem(f"cannot {doing} this file: {cause}" if name is not None
                    else f"cannot {doing} a file: {cause}", name, None, hint)
 
