@@ -20,7 +20,7 @@ from ..project.model import Report
 from ..project.parts import MANIFEST, OUTPUT
 from ..stages.output import Writer, file_slug
 from ..stages.variants import VARIANTS
-from .sources import sha256
+from .sources import read_edition_manifest, sha256
 
 EDITION_MANIFEST = "manifest.json"  # the manifest beside the PDF
 
@@ -57,7 +57,7 @@ def existing_edition(report: Report, inputs: list[dict]) -> Published | None:
         return None
     manifest_path = folder / EDITION_MANIFEST
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = read_edition_manifest(manifest_path)  # bounded, shape checked
         published = {item["path"]: item["sha256"] for item in manifest["inputs"]}
     except (OSError, ValueError, KeyError) as exc:
         raise ReportError(Problem(f"edition folder exists but its manifest is unreadable "
