@@ -233,7 +233,11 @@ def _archive_command(args: argparse.Namespace) -> int:
             return 1
         print(f"{len(written)} files written to {args.target}")
         return 0
-    result = verify(path)
+    try:
+        result = verify(path)
+    except ReportError as exc:  # a limit set wrongly in the environment
+        print(exc.format(), file=sys.stderr)
+        return 1
     for check in result.checks:
         mark = "ok  " if check.ok else "FAIL"
         print(f"{mark} {check.name}: {check.detail}")

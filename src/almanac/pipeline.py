@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from .editions.publish import Published, edition_folder, existing_edition, write_edition
-from .editions.sources import SOURCES_MANIFEST, edition_date, sha256, sources_manifest, xmp_block
+from .editions.sources import (
+    SOURCES_MANIFEST,
+    edition_date,
+    read_sources,
+    sha256,
+    sources_manifest,
+    xmp_block,
+)
 from .errors import Problem, TypesetError
 from .project.load import load_report, load_specimen
 from .project.model import Report
@@ -249,7 +256,7 @@ def publish(root: Path | str, *, reporter: Reporter | None = None) -> Published:
 
 
 def _publish(report: Report, reporter: Reporter) -> Published:
-    files = {name: (report.root / name).read_bytes() for name in source_files(report.root)}
+    files = read_sources(report.root, source_files(report.root))  # bounded: EmbedLimits
     sources = sources_manifest(report, files)
     existing = existing_edition(report, json.loads(sources)["inputs"])
     if existing is not None:

@@ -8,18 +8,30 @@ chapter); the rendered pages give what a reader sees.
 from __future__ import annotations
 
 import difflib
+import io
+import os
+import secrets
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import Problem, ReportError
 from ..project.load import load_report
 from ..project.model import Report
 from ..text.formatting import Formatter
-from .extract import extract
+from .extract import verified, write_tree
 
 PAGE_DPI = 50
 PIXEL_THRESHOLD = 24  # a channel difference that counts as a changed pixel
+MAX_PAGES = 2_000
+"""The most pages of an edition compared as images (the sample report has 30)."""
+MAX_PAGE_PIXELS = 4_000
+"""The widest and tallest page image drawn, in pixels: a page of 2 m at 50 dpi;
+a larger page is drawn cropped (``pdftoppm -W -H``), so no page can make an image
+of more than 16 megapixels."""
+DRAW_TIMEOUT = 300
+"""Seconds ``pdftoppm`` may take to draw the pages of one edition."""
 
 
 @dataclass
@@ -87,8 +99,20 @@ def _paragraphs(report: Report) -> dict[str, list[str]]:
 
 
 def _rasterise(pdf: Path, folder: Path) -> list[Path]:
-    subprocess.run(["pdftoppm", "-r", str(PAGE_DPI), "-png", str(pdf), str(folder / "p")],
-                   check=True, timeout=300)
+    """The pages of ``pdf`` as PNG files in ``folder``, in order; a
+    :class:`ReportError` naming the PDF when they cannot be drawn in time."""
+    try:
+        subprocess.run(["pdftoppm", "-r", str(PAGE_DPI), "-x", "0", "-y", "0",
+                        "-W", str(MAX_PAGE_PIXELS), "-H", str(MAX_PAGE_PIXELS), "-png",
+                        str(pdf), str(folder / "p")],
+                       check=True, timeout=DRAW_TIMEOUT, capture_output=True)
+    except subprocess.TimeoutExpired:
+        raise ReportError(Problem(f"its pages cannot be drawn in {DRAW_TIMEOUT} s", pdf,
+                                  hint="compare editions made by almanac publish"))
+    except subprocess.CalledProcessError as exc:
+        reason = exc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        raise ReportError(Problem(f"its pages cannot be drawn (pdftoppm: {reason[0][:200]})",
+                                  pdf, hint="compare editions made by almanac publish"))
     return sorted(folder.glob("p-*.png"))
 
 
@@ -120,7 +144,9 @@ def _compare_pages(old: Path, new: Path, out: Path | None) -> tuple[list[int], l
 
 
 def _side_by_side(a, b, mask, path: Path) -> Path:
-    """old | new, with the changed pixels of the new page marked in red."""
+    """old | new, with the changed pixels of the new page marked in red, written to
+    ``path`` under a new temporary name and renamed into place (a link at ``path``
+    is replaced, never written through)."""
     from PIL import Image
 
     blank = Image.new("RGB", (a or b).size, "white")
@@ -133,18 +159,44 @@ def _side_by_side(a, b, mask, path: Path) -> Path:
                       "#888888")
     sheet.paste(a, (0, 0))
     sheet.paste(marked, (a.width + 12, 0))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(path)
+    buffer = io.BytesIO()
+    sheet.save(buffer, "PNG")
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}.part"
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(buffer.getvalue())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return path
 
 
 def diff_editions(old_pdf: Path, new_pdf: Path, pages: Path | None = None) -> EditionDiff:
-    """Compare two published editions (PDFs made by ``almanac publish``)."""
+    """Compare two published editions (PDFs made by ``almanac publish``); ``pages``,
+    when given, is the folder for the side-by-side images of the pages that differ.
+
+    A :class:`ReportError` names what keeps them from being compared: a PDF that
+    does not verify (:func:`~almanac.editions.extract.verified`), sources in it
+    that do not load (the embedded file and line), more than ``MAX_PAGES`` pages,
+    pages that cannot be drawn, or ``pages`` that is not a folder that can be
+    written.
+    """
+    old_pdf, new_pdf = Path(old_pdf), Path(new_pdf)
+    if pages is not None and os.path.lexists(pages) and not pages.is_dir():
+        raise ReportError(Problem("exists and is not a folder", pages,
+                                  hint="name a new folder for the page images (--pages)"))
+    editions = [verified(old_pdf), verified(new_pdf)]
+    for pdf, verification in zip((old_pdf, new_pdf), editions):
+        if verification.pages > MAX_PAGES:
+            raise ReportError(Problem(
+                f"has {verification.pages:,} pages; diff compares at most {MAX_PAGES:,}",
+                pdf, hint="compare editions made by almanac publish"))
     with tempfile.TemporaryDirectory() as tmp:
-        old_dir, new_dir = Path(tmp, "old"), Path(tmp, "new")
-        extract(Path(old_pdf), old_dir)
-        extract(Path(new_pdf), new_dir)
-        old, new = load_report(old_dir), load_report(new_dir)
+        old, new = (_load_embedded(pdf, verification, Path(tmp, name))
+                    for pdf, verification, name in zip((old_pdf, new_pdf), editions,
+                                                       ("old", "new")))
     result = EditionDiff(old.manifest.edition.version, new.manifest.edition.version)
     old_numbers, new_numbers = _numbers(old), _numbers(new)
     for key in sorted(old_numbers.keys() | new_numbers.keys()):
@@ -161,5 +213,39 @@ def diff_editions(old_pdf: Path, new_pdf: Path, pages: Path | None = None) -> Ed
             result.text[chapter] = [line for line in difflib.unified_diff(
                 a, b, f"{result.old_version}", f"{result.new_version}", n=0, lineterm="")
                 if not line.startswith(("---", "+++", "@@"))]
-    result.pages, result.page_images = _compare_pages(Path(old_pdf), Path(new_pdf), pages)
+    if pages is not None:
+        try:
+            pages.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ReportError(Problem(f"cannot be made ({exc.strerror})", pages,
+                                      hint="name a folder you can write to (--pages)"))
+    try:
+        result.pages, result.page_images = _compare_pages(old_pdf, new_pdf, pages)
+    except OSError as exc:
+        raise ReportError(Problem(f"the page images cannot be written ({exc.strerror})",
+                                  pages, hint="free some space, or name another folder"))
     return result
+
+
+def _load_embedded(pdf: Path, verification, folder: Path) -> Report:
+    """The report embedded in ``pdf`` (verified), written to ``folder`` and loaded;
+    a problem in its sources is reported against the PDF, naming the embedded file
+    and line (the temporary folder is gone by the time the message is read)."""
+    write_tree(pdf, verification, folder)
+    try:
+        return load_report(folder)
+    except ReportError as exc:
+        problems = []
+        for problem in exc.problems:
+            where = ""
+            if problem.path is not None:
+                try:
+                    where = Path(problem.path).resolve().relative_to(
+                        folder.resolve()).as_posix()
+                except ValueError:
+                    where = str(problem.path)
+                where += f":{problem.line}" if problem.line else ""
+            problems.append(Problem(f"embedded {where}: {problem.message}" if where
+                                    else problem.message, pdf, hint=problem.hint,
+                                    where=problem.where))
+        raise ReportError(problems)

@@ -21,12 +21,9 @@ from ..project.model import Report
 from ..project.parts import MANIFEST, OUTPUT
 from ..stages.output import Writer, file_slug
 from ..stages.variants import VARIANTS
-from .sources import sha256
+from .sources import read_edition_manifest, sha256
 
 EDITION_MANIFEST = "manifest.json"  # the manifest beside the PDF
-MANIFEST_LIMIT = 16 * 2**20
-"""The most bytes of an edition's ``manifest.json`` read (one lists each input: a few
-hundred KB at most)."""
 
 
 @dataclass
@@ -74,36 +71,20 @@ def read_edition(folder: Path) -> tuple[dict, Path]:
     if os.path.islink(folder) or not folder.is_dir():
         raise ReportError(_damaged(folder, "it is not a folder"))
     try:
-        with open(manifest_path, "rb") as stream:  # a manifest is a few hundred KB
-            raw = stream.read(MANIFEST_LIMIT + 1)
-        if len(raw) > MANIFEST_LIMIT:
-            raise ValueError(f"over {MANIFEST_LIMIT // 2**20} MiB")
-        manifest = json.loads(raw)
+        manifest = read_edition_manifest(manifest_path)  # bounded, its shape checked
     except FileNotFoundError:
         raise ReportError(_damaged(folder, f"{EDITION_MANIFEST} is missing",
                                    manifest_path)) from None
     except (OSError, ValueError) as exc:
         raise ReportError(_damaged(folder, f"{EDITION_MANIFEST} cannot be read ({exc})",
                                    manifest_path)) from exc
-    pdf = manifest.get("pdf") if isinstance(manifest, dict) else None
-    inputs = manifest.get("inputs") if isinstance(manifest, dict) else None
-    if not (isinstance(pdf, dict) and isinstance(pdf.get("file"), str)
-            and isinstance(pdf.get("sha256"), str) and type(pdf.get("size")) is int
-            and isinstance(inputs, list)
-            and all(isinstance(item, dict) and isinstance(item.get("path"), str)
-                    and isinstance(item.get("sha256"), str) for item in inputs)):
-        raise ReportError(_damaged(folder, f"{EDITION_MANIFEST} does not have the shape of "
-                                   "an edition's manifest (pdf: file, sha256, size; inputs: "
-                                   "path, sha256)", manifest_path))
-    name = pdf["file"]
-    if name in ("", ".", "..") or "/" in name or "\\" in name or "\0" in name:
-        raise ReportError(_damaged(folder, f"{EDITION_MANIFEST} names the PDF {name!r}, not "
-                                   "a file of the folder", manifest_path))
+    name = manifest["pdf"]["file"]  # a plain file name (PdfRecord)
     path = folder / name
     if not path.is_file():
         raise ReportError(_damaged(folder, f"its PDF {name} is missing", path))
-    data = path.read_bytes() if path.stat().st_size == pdf["size"] else b""
-    if path.stat().st_size != pdf["size"] or sha256(data) != pdf["sha256"]:
+    size = manifest["pdf"]["size"]
+    data = path.read_bytes() if path.stat().st_size == size else b""
+    if path.stat().st_size != size or sha256(data) != manifest["pdf"]["sha256"]:
         raise ReportError(_damaged(folder, f"its PDF {name} is not the one published (its "
                                    f"size or SHA-256 differs from {EDITION_MANIFEST})", path))
     return manifest, path

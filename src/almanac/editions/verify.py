@@ -4,19 +4,54 @@
 embedded input against its hash, the PDF/A identification and the manifest hash
 in the XMP metadata, and that every font is embedded; with the edition folder
 beside the file, also the file's SHA-256 against ``manifest.json``.
+
+Any file may be given, so everything here reads a PDF as hostile: within the
+edition's limits (:class:`~almanac.editions.sources.EmbedLimits`: the file's size,
+each embedded file and their total as decompressed, their number), with pypdf's
+own resource limits (``pypdf.Configuration``) set to match, every walk of the
+object graph (the name tree of embedded files, resources) guarded against
+cycles and fan-out, and every way the file can be damaged ending in a failed
+check that says what was found, never in an exception.
 """
 
 from __future__ import annotations
 
 import io
-import json
-import re
-from dataclasses import dataclass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..project.parts import OUTPUT
 from .publish import EDITION_MANIFEST
-from .sources import FORMAT, SOURCES_MANIFEST, sha256
+from .sources import (
+    MIB,
+    SOURCES_MANIFEST,
+    XMP_NAMESPACE,
+    EditionManifestRecord,
+    EmbedLimits,
+    SourcesRecord,
+    over_limit,
+    parse_manifest,
+    read_bounded,
+    sha256,
+    source_name_problem,
+    source_tree_problems,
+)
+
+NAME_TREE_DEPTH = 32
+"""The deepest name tree read (ISO 32000-1, 7.9.6: a balanced tree of /Kids;
+WeasyPrint writes one level, a tree of a million entries needs five)."""
+XMP_LIMIT = 4 * MIB
+"""The largest XMP metadata stream read (an edition's is about 4 KB)."""
+RESOURCE_NODES = 100_000
+"""The most resource dictionaries and form XObjects visited by the font check."""
+
+
+class Unreadable(ValueError):
+    """The PDF cannot be read as an edition; the message says what was found."""
 
 
 @dataclass
@@ -30,11 +65,15 @@ class Check:
 
 @dataclass
 class Verification:
-    """Every check made of one PDF; ``ok`` when all passed."""
+    """Every check made of one PDF; ``ok`` when all passed. ``sources`` is the
+    embedded sources manifest (when its shape is right) and ``files`` the embedded
+    files as read and checked (name → bytes); ``pages`` its page count."""
 
     path: Path
     checks: list[Check]
     sources: dict | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+    pages: int = 0
 
     @property
     def ok(self) -> bool:
@@ -42,144 +81,427 @@ class Verification:
         return all(check.ok for check in self.checks)
 
 
-def embedded_files(reader) -> dict[str, bytes]:
-    """The PDF's embedded files by name."""
-    files = {}
-    for name, contents in reader.attachments.items():
-        files[name] = contents[0] if isinstance(contents, list) else contents
+@contextmanager
+def pypdf_limits(limits: EmbedLimits) -> Iterator[None]:
+    """pypdf's resource limits (``pypdf.Configuration``, a context variable, so
+    only this thread's reading is affected) set to the edition's: no stream
+    decompresses to more than one embedded file may hold (plus one byte, to tell
+    "at the limit" from "over it"), no stream is declared longer than an
+    edition's PDF may be, and the name tree's array may hold every embedded file."""
+    from pypdf import apply_configuration
+
+    output = limits.file + 1
+    with apply_configuration(
+            maximum_declared_stream_length=limits.pdf,
+            zlib_maximum_output_length=output, lzw_maximum_output_length=output,
+            run_length_maximum_output_length=output,
+            array_based_stream_maximum_output_length=output,
+            brotli_maximum_output_length=output,
+            stream_decoding_work_maximum_length=max(300_000_000, 4 * output),
+            array_maximum_element_count=max(100_000, 2 * limits.files + 2),
+            xmp_maximum_input_length=XMP_LIMIT):
+        yield
+
+
+def _damage(exc: BaseException) -> str:
+    """A library's exception on a damaged file, as a short detail for a check."""
+    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def open_pdf(data: bytes):
+    """A pypdf reader of ``data``, tolerant of repairable damage (``strict=False``);
+    :class:`Unreadable` when it is not a PDF, cannot be parsed or is encrypted
+    (PDF/A forbids encryption: ISO 19005-3, 6.1.3)."""
+    from pypdf import PdfReader
+
+    if b"%PDF-" not in data[:1024]:  # ISO 32000-1, 7.5.2 (readers look in 1 KB)
+        raise Unreadable("not a PDF (no %PDF- header in its first 1 024 bytes)")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        encrypted = reader.is_encrypted
+    except Exception as exc:  # noqa: BLE001 — pypdf on a damaged file: any exception
+        raise Unreadable(f"damaged ({_damage(exc)})")
+    if encrypted:
+        raise Unreadable("encrypted (an edition is never encrypted: PDF/A forbids it)")
+    return reader
+
+
+def _name_tree(node, depth: int, seen: set, entries: list, limit: int) -> None:
+    """The (key, value) pairs of a name tree (ISO 32000-1, 7.9.6), in order, into
+    ``entries``: each node visited once (a /Kids cycle or a shared node ends
+    there), at most ``NAME_TREE_DEPTH`` deep and ``limit`` entries."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    if isinstance(node, IndirectObject):
+        key = (node.idnum, node.generation)
+        if key in seen:
+            raise Unreadable("its name tree of embedded files refers back to itself")
+        seen.add(key)
+        node = node.get_object()
+    if depth > NAME_TREE_DEPTH:
+        raise Unreadable(f"its name tree of embedded files is more than {NAME_TREE_DEPTH} "
+                         "levels deep")
+    if not isinstance(node, DictionaryObject):
+        raise Unreadable("its name tree of embedded files holds something else")
+    kids, names = node.get("/Kids"), node.get("/Names")
+    if names is not None:
+        names = names.get_object()
+        if not isinstance(names, ArrayObject) or len(names) % 2:
+            raise Unreadable("the /Names of its embedded files is not an array of pairs")
+        for index in range(0, len(names), 2):
+            entries.append((names[index].get_object(), names[index + 1]))
+            if len(entries) > limit:
+                raise Unreadable(f"it embeds more than {limit:,} files")
+    if kids is not None:
+        kids = kids.get_object()
+        if not isinstance(kids, ArrayObject):
+            raise Unreadable("the /Kids of its name tree is not an array")
+        for kid in kids:
+            _name_tree(kid, depth + 1, seen, entries, limit)
+
+
+def embedded_streams(reader, limits: EmbedLimits) -> list[tuple[str, Any]]:
+    """The embedded files of a PDF as (name, file stream) pairs, in the order of
+    its name tree (``/Root /Names /EmbeddedFiles``); :class:`Unreadable` when the
+    tree is damaged, too large, names a file twice or names one with something
+    other than text. (Call it within :func:`pypdf_limits`.)"""
+    from pypdf.generic import DictionaryObject, StreamObject, TextStringObject
+
+    catalog = reader.trailer.get("/Root")
+    catalog = catalog.get_object() if catalog is not None else None
+    if not isinstance(catalog, DictionaryObject):
+        raise Unreadable("it has no document catalog")
+    names = catalog.get("/Names")
+    names = names.get_object() if names is not None else None
+    tree = names.get("/EmbeddedFiles") if isinstance(names, DictionaryObject) else None
+    if tree is None:
+        return []
+    entries: list = []
+    _name_tree(tree, 0, set(), entries, limits.files + 1)
+    streams, seen = [], set()
+    for key, value in entries:
+        if not isinstance(key, TextStringObject):
+            raise Unreadable("an embedded file's name is not text")
+        name = str(key)
+        if name in seen:
+            raise Unreadable(f"it embeds two files named {name!r}")
+        seen.add(name)
+        spec = value.get_object()
+        files = spec.get("/EF") if isinstance(spec, DictionaryObject) else None
+        files = files.get_object() if files is not None else None
+        stream = (files.get("/UF") or files.get("/F")) \
+            if isinstance(files, DictionaryObject) else None
+        stream = stream.get_object() if stream is not None else None
+        if not isinstance(stream, StreamObject):
+            raise Unreadable(f"the embedded file {name!r} has no file stream")
+        streams.append((name, stream))
+    return streams
+
+
+def read_embedded(streams: list[tuple[str, Any]], limits: EmbedLimits
+                  ) -> dict[str, bytes]:
+    """The decompressed bytes of each embedded file, by name; :class:`Unreadable`
+    for one over ``limits.file``, all of them over ``limits.total``, or a stream
+    that cannot be decoded. (Call it within :func:`pypdf_limits`, which stops
+    each decompression one byte past the file limit.)"""
+    from pypdf.errors import LimitReachedError
+    from pypdf.filters import decode_stream_data
+
+    files: dict[str, bytes] = {}
+    total = 0
+    for name, stream in streams:
+        try:
+            body = decode_stream_data(stream)  # not cached in the reader: one copy
+        except LimitReachedError:
+            raise Unreadable(f"the embedded file {name!r} is larger than the limit of "
+                             f"{limits.file // MIB} MiB")
+        except Exception as exc:  # noqa: BLE001 — pypdf on a damaged stream
+            raise Unreadable(f"the embedded file {name!r} cannot be decoded "
+                             f"({_damage(exc)})")
+        body = bytes(body)
+        if len(body) > limits.file:
+            raise Unreadable(f"the embedded file {name!r} "
+                             f"{over_limit(len(body), limits.file)}")
+        total += len(body)
+        if total > limits.total:
+            raise Unreadable(f"its embedded files together are more than the limit of "
+                             f"{limits.total // MIB} MiB")
+        files[name] = body
     return files
 
 
-def verify(path: Path) -> Verification:
-    """Check a published PDF from the file alone (and its edition folder, if beside it)."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def embedded_files(reader, limits: EmbedLimits | None = None) -> dict[str, bytes]:
+    """The PDF's embedded files by name, decompressed within ``limits`` (default:
+    :meth:`EmbedLimits.from_environment`); :class:`Unreadable` when they cannot be
+    read within them."""
+    limits = limits or EmbedLimits.from_environment()
+    with pypdf_limits(limits):
+        try:
+            return read_embedded(embedded_streams(reader, limits), limits)
+        except Unreadable:
+            raise
+        except Exception as exc:  # noqa: BLE001 — pypdf on a damaged object graph
+            raise Unreadable(f"its embedded files cannot be read ({_damage(exc)})")
 
+
+def verify(path: Path, limits: EmbedLimits | None = None, *,
+           follow_links: bool = True) -> Verification:
+    """Check a published PDF from the file alone (and its edition folder, if beside
+    it). Never raises for what the file holds: a file that is not a PDF, is
+    damaged, encrypted, over the limits (``limits``, default
+    :meth:`EmbedLimits.from_environment`) or made to harm a reader gives failed
+    checks. With ``follow_links`` False a symbolic link is not followed (a
+    failed check)."""
+    limits = limits or EmbedLimits.from_environment()
     path = Path(path)
     checks: list[Check] = []
-    data = path.read_bytes()
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        files = embedded_files(reader)
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        return Verification(path, [Check("readable PDF", False, str(exc))])
-    checks.append(Check("readable PDF", True, f"{len(reader.pages)} pages"))
+        data = read_bounded(path, limits.pdf, follow_links=follow_links)
+    except (OSError, ValueError) as exc:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return Verification(path, [Check("readable PDF", False, f"the file {detail}")])
+    with pypdf_limits(limits):
+        try:
+            reader = open_pdf(data)
+            pages = len(reader.pages)
+        except Unreadable as exc:
+            return Verification(path, [Check("readable PDF", False, str(exc))])
+        except Exception as exc:  # noqa: BLE001 — pypdf on a damaged page tree
+            return Verification(path, [Check("readable PDF", False,
+                                             f"its pages cannot be read ({_damage(exc)})")])
+        checks.append(Check("readable PDF", True, f"{pages} pages"))
+        try:
+            files = embedded_files(reader, limits)
+        except Unreadable as exc:
+            checks.append(Check("embedded sources", False, str(exc)))
+            return Verification(path, checks)
+        result = Verification(path, checks, files=files, pages=pages)
+        raw = files.get(SOURCES_MANIFEST)
+        manifest = _check_manifest(raw, limits, checks)
+        if manifest is not None:
+            result.sources = manifest.model_dump()
+            _check_sources(manifest, files, checks)
+        _check_xmp(reader, raw, checks)
+        try:
+            missing_fonts = _unembedded_fonts(reader)
+            checks.append(Check("fonts embedded", not missing_fonts,
+                                ", ".join(missing_fonts[:10]) or "every font"))
+        except Exception as exc:  # noqa: BLE001 — a damaged file is what verify is for
+            checks.append(Check("fonts embedded", False,
+                                f"the pages cannot be read ({_damage(exc)})"))
+    _check_beside(path, data, limits, checks)
+    return result
 
-    sources = None
-    raw = files.get(SOURCES_MANIFEST)
+
+def _check_manifest(raw: bytes | None, limits: EmbedLimits,
+                    checks: list[Check]) -> SourcesRecord | None:
+    """The "embedded manifest" check: there, of the right shape, within the limits,
+    naming only paths that can be written as a source tree."""
     if raw is None:
         checks.append(Check("embedded manifest", False, f"no {SOURCES_MANIFEST} attached"))
-    else:
-        try:
-            sources = json.loads(raw)
-            checks.append(Check("embedded manifest", sources.get("format") == FORMAT,
-                                f"{len(sources.get('inputs', []))} inputs, edition "
-                                f"{sources.get('edition', {}).get('version')}"))
-        except ValueError as exc:
-            checks.append(Check("embedded manifest", False, f"not JSON: {exc}"))
-    if sources is not None:
-        bad = []
-        for item in sources.get("inputs", []):
-            body = files.get(item["path"])
-            if body is None:
-                bad.append(f"{item['path']} is missing")
-            elif sha256(body) != item["sha256"] or len(body) != item["size"]:
-                bad.append(f"{item['path']} does not match its hash")
-        extra = set(files) - {item["path"] for item in sources.get("inputs", [])} \
-            - {SOURCES_MANIFEST}
-        bad += [f"{name} is not in the manifest" for name in sorted(extra)]
-        checks.append(Check("embedded sources", not bad, "; ".join(bad) or
-                            "every input matches its hash"))
+        return None
+    try:
+        manifest = parse_manifest(raw, SourcesRecord)
+    except ValueError as exc:
+        checks.append(Check("embedded manifest", False, str(exc)))
+        return None
+    problems = [f"{item.path!r} {reason}" for item in manifest.inputs
+                if (reason := source_name_problem(item.path))]
+    problems += source_tree_problems([item.path for item in manifest.inputs])
+    if len(manifest.inputs) > limits.files:
+        problems.append(f"{len(manifest.inputs):,} inputs; the limit is {limits.files:,}")
+    problems += [f"{item.path} is said to be {item.size:,} bytes; the limit is "
+                 f"{limits.file // MIB} MiB" for item in manifest.inputs
+                 if item.size > limits.file]
+    if problems:
+        checks.append(Check("embedded manifest", False, "; ".join(problems[:3])[:600]
+                            + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")))
+        return None
+    checks.append(Check("embedded manifest", True, f"{len(manifest.inputs)} inputs, "
+                        f"edition {manifest.edition.version}"))
+    return manifest
 
-    xmp = _xmp(reader)
-    part = re.search(r'pdfaid:part="?(\d)', xmp) or re.search(r"<pdfaid:part>(\d)", xmp)
-    conformance = re.search(r'pdfaid:conformance="?([ABU])', xmp) or \
-        re.search(r"<pdfaid:conformance>([ABU])", xmp)
-    identification = f"PDF/A-{part.group(1)}{conformance.group(1).lower()}" \
-        if part and conformance else None
+
+def _check_sources(manifest: SourcesRecord, files: dict[str, bytes],
+                   checks: list[Check]) -> None:
+    bad = []
+    for item in manifest.inputs:
+        body = files.get(item.path)
+        if body is None:
+            bad.append(f"{item.path} is missing")
+        elif sha256(body) != item.sha256 or len(body) != item.size:
+            bad.append(f"{item.path} does not match its hash")
+    extra = set(files) - {item.path for item in manifest.inputs} - {SOURCES_MANIFEST}
+    bad += [f"{name!r} is not in the manifest" for name in sorted(extra)]
+    checks.append(Check("embedded sources", not bad, "; ".join(bad[:10])[:600] or
+                        "every input matches its hash"))
+
+
+def _check_xmp(reader, raw: bytes | None, checks: list[Check]) -> None:
+    """PDF/A identification and the manifest hash, from the XMP metadata as pypdf
+    parses it (expat, with entity declarations refused and the element count and
+    size bounded: ``pypdf.xmp``)."""
+    from pypdf.xmp import PDFAID_NAMESPACE, RDF_NAMESPACE
+
+    try:
+        xmp = reader.xmp_metadata
+    except Exception as exc:  # noqa: BLE001 — not XML, a bomb, a damaged stream
+        checks.append(Check("PDF/A identification", False,
+                            f"the XMP metadata cannot be read ({_damage(exc)})"))
+        if raw is not None:
+            checks.append(Check("manifest hash in XMP", False, "no XMP metadata"))
+        return
+
+    def value(namespace: str, name: str) -> str | None:
+        """The first value of a property, as an attribute or an element of any
+        rdf:Description in the packet (an edition's packet has two rdf:RDF blocks:
+        WeasyPrint's and Almanac's, and pypdf's getters read only the first)."""
+        if xmp is None:
+            return None
+        for description in xmp.rdf_root.ownerDocument.getElementsByTagNameNS(
+                RDF_NAMESPACE, "Description"):
+            attribute = description.getAttributeNodeNS(namespace, name)
+            if attribute is not None:
+                return str(attribute.nodeValue).strip()
+            for node in description.getElementsByTagNameNS(namespace, name):
+                return "".join(child.data for child in node.childNodes
+                               if child.nodeType == child.TEXT_NODE).strip()
+        return None
+
+    part, conformance = value(PDFAID_NAMESPACE, "part"), value(PDFAID_NAMESPACE,
+                                                               "conformance")
+    identification = f"PDF/A-{part}{conformance.lower()}" if part and conformance else None
     checks.append(Check("PDF/A identification", identification == "PDF/A-3a",
-                        identification or "no pdfaid in the XMP metadata"))
-    recorded = re.search(r"<almanac:manifestSha256>([0-9a-f]{64})<", xmp)
+                        (identification or "no pdfaid in the XMP metadata")[:80]))
     if raw is not None:
-        checks.append(Check("manifest hash in XMP",
-                            recorded is not None and recorded.group(1) == sha256(raw),
-                            "matches" if recorded and recorded.group(1) == sha256(raw)
-                            else "missing or different"))
+        recorded = value(XMP_NAMESPACE, "manifestSha256")
+        checks.append(Check("manifest hash in XMP", recorded == sha256(raw),
+                            "matches" if recorded == sha256(raw) else "missing or different"))
 
-    try:
-        missing_fonts = _unembedded_fonts(reader)
-        checks.append(Check("fonts embedded", not missing_fonts,
-                            ", ".join(missing_fonts) or "every font"))
-    except Exception as exc:  # noqa: BLE001 — a damaged file is what verify is for
-        checks.append(Check("fonts embedded", False,
-                            f"the pages cannot be read ({type(exc).__name__}: {exc})"[:300]))
 
+def _check_beside(path: Path, data: bytes, limits: EmbedLimits, checks: list[Check]) -> None:
+    """The "sha256 against manifest.json" check, when the edition folder's manifest
+    is beside the PDF."""
     beside = path.parent / EDITION_MANIFEST
-    if beside.is_file():
-        try:
-            edition = json.loads(beside.read_text(encoding="utf-8"))
-            expected = edition["pdf"]["sha256"]
-            checks.append(Check("sha256 against manifest.json", expected == sha256(data),
-                                "matches" if expected == sha256(data) else
-                                f"file {sha256(data)[:16]}…, manifest {expected[:16]}…"))
-        except (ValueError, KeyError) as exc:
-            checks.append(Check("sha256 against manifest.json", False, f"unreadable: {exc}"))
-    return Verification(path, checks, sources)
-
-
-def _xmp(reader) -> str:
+    if not os.path.lexists(beside):
+        return
     try:
-        metadata = reader.trailer["/Root"].get("/Metadata")
-        return metadata.get_object().get_data().decode("utf-8", "replace") if metadata else ""
-    except Exception:  # a damaged metadata stream is reported as missing identification
-        return ""
+        edition = parse_manifest(read_bounded(beside, limits.file, follow_links=False),
+                                 EditionManifestRecord)
+    except (OSError, ValueError) as exc:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        checks.append(Check("sha256 against manifest.json", False, f"unreadable: {detail}"))
+        return
+    expected, actual = edition.pdf.sha256, sha256(data)
+    checks.append(Check("sha256 against manifest.json", expected == actual,
+                        "matches" if expected == actual else
+                        f"file {actual[:16]}…, manifest {expected[:16]}…"))
 
 
 def _unembedded_fonts(reader) -> list[str]:
-    missing, seen = [], set()
+    """The fonts the pages use that are not embedded, each resource dictionary and
+    form XObject visited once (a /Resources that refers to itself, or a fan-out of
+    forms that share forms, is walked in time linear in its objects)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
-    def visit(resources):
-        if not resources:
-            return
-        resources = resources.get_object()
-        for ref in (resources.get("/Font") or {}).values():
+    missing: list[str] = []
+    seen_fonts: set[str] = set()
+    visited: set = set()
+
+    def resolve(value):
+        if isinstance(value, IndirectObject):
+            key = (value.idnum, value.generation)
+            if key in visited:
+                return None
+            visited.add(key)
+            if len(visited) > RESOURCE_NODES:
+                raise Unreadable(f"more than {RESOURCE_NODES:,} resource objects")
+            return value.get_object()
+        return value
+
+    pending = [page.get("/Resources") for page in reader.pages]
+    while pending:
+        resources = resolve(pending.pop())
+        if not isinstance(resources, DictionaryObject):
+            continue
+        fonts = resources.get("/Font")
+        fonts = fonts.get_object() if fonts is not None else None
+        for ref in (fonts.values() if isinstance(fonts, DictionaryObject) else ()):
             font = ref.get_object()
-            name = str(font.get("/BaseFont"))
-            if name in seen:
+            if not isinstance(font, DictionaryObject):
                 continue
-            seen.add(name)
+            name = str(font.get("/BaseFont"))[:100]
+            if name in seen_fonts:
+                continue
+            seen_fonts.add(name)
             descendants = font.get("/DescendantFonts")
-            target = descendants[0].get_object() if descendants else font
-            descriptor = target.get("/FontDescriptor")
-            descriptor = descriptor.get_object() if descriptor else {}
-            if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+            descendants = descendants.get_object() if descendants is not None else None
+            target = descendants[0].get_object() \
+                if isinstance(descendants, ArrayObject) and descendants else font
+            descriptor = target.get("/FontDescriptor") \
+                if isinstance(target, DictionaryObject) else None
+            descriptor = descriptor.get_object() if descriptor is not None else None
+            if not isinstance(descriptor, DictionaryObject) or not any(
+                    key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
                 missing.append(name)
-        for ref in (resources.get("/XObject") or {}).values():
-            xobject = ref.get_object()
-            if xobject.get("/Subtype") == "/Form":
-                visit(xobject.get("/Resources"))
-
-    for page in reader.pages:
-        visit(page.get("/Resources"))
+        xobjects = resources.get("/XObject")
+        xobjects = xobjects.get_object() if xobjects is not None else None
+        for ref in (xobjects.values() if isinstance(xobjects, DictionaryObject) else ()):
+            xobject = resolve(ref)
+            if isinstance(xobject, DictionaryObject) and xobject.get("/Subtype") == "/Form":
+                pending.append(xobject.get("/Resources"))
     return missing
 
 
 def list_editions(root: Path) -> list[dict]:
-    """Every archived edition under ``output/<year>/<version>/``, oldest first."""
-    editions = []
-    for manifest_path in sorted(Path(root, OUTPUT).glob(f"*/*/{EDITION_MANIFEST}")):
-        folder = manifest_path.parent
+    """Every archived edition under ``output/<year>/<version>/``, oldest first: a
+    dict with ``version``, ``date``, ``pages``, ``size``, ``sha256``, ``path`` and
+    ``status`` (``verified``, or ``FAILED`` and why). A folder there that is not an
+    edition (no readable ``manifest.json`` of the right shape, a link, a file) is
+    listed as FAILED, never followed out of the project."""
+    limits = EmbedLimits.from_environment()
+    editions: list[dict[str, Any]] = []
+    for folder in _edition_folders(Path(root) / OUTPUT):
+        where = str(folder.relative_to(root))
+        if folder.is_symlink() or not folder.is_dir():
+            editions.append({"version": folder.name, "path": where,
+                             "status": "FAILED: not an edition folder (a link or a file)"})
+            continue
         try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            pdf = folder / manifest["pdf"]["file"]
-            status = "verified" if pdf.is_file() and verify(pdf).ok else "FAILED"
-            editions.append({
-                "version": manifest["edition"]["version"], "date": manifest["edition"]["date"],
-                "pages": manifest["pdf"]["pages"], "size": manifest["pdf"]["size"],
-                "sha256": manifest["pdf"]["sha256"], "path": str(pdf.relative_to(root)),
-                "status": status})
-        except (ValueError, KeyError, OSError) as exc:
-            editions.append({"version": folder.name, "path": str(folder.relative_to(root)),
-                             "status": f"FAILED: unreadable manifest ({exc})"})
-    return sorted(editions, key=lambda e: [int(p) if p.isdigit() else p
+            manifest = parse_manifest(read_bounded(folder / EDITION_MANIFEST, limits.file,
+                                                   follow_links=False),
+                                      EditionManifestRecord)
+        except (OSError, ValueError) as exc:
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            editions.append({"version": folder.name, "path": where,
+                             "status": f"FAILED: unreadable {EDITION_MANIFEST} ({detail})"})
+            continue
+        pdf = folder / manifest.pdf.file  # a plain name (EditionManifestRecord)
+        verification = verify(pdf, limits, follow_links=False)
+        failed = [f"{check.name}: {check.detail}" for check in verification.checks
+                  if not check.ok]
+        editions.append({
+            "version": manifest.edition.version, "date": manifest.edition.date,
+            "pages": manifest.pdf.pages, "size": manifest.pdf.size,
+            "sha256": manifest.pdf.sha256, "path": str(pdf.relative_to(root)),
+            "status": "verified" if not failed else f"FAILED ({failed[0][:120]})"})
+    return sorted(editions, key=lambda e: [(0, int(p), "") if p.isdigit() else (1, 0, p)
                                            for p in str(e["version"]).split(".")])
+
+
+def _edition_folders(output: Path) -> list[Path]:
+    """``output/<year>/<version>`` for every year folder (its name all digits) and
+    every entry in it that is not hidden (a staged temporary), sorted; links are
+    returned, not followed."""
+    if output.is_symlink() or not output.is_dir():
+        return []
+    found = []
+    for year in sorted(output.iterdir()):
+        if not (year.name.isascii() and year.name.isdigit()):
+            continue
+        if year.is_symlink() or not year.is_dir():
+            found.append(year)
+            continue
+        found += sorted(entry for entry in year.iterdir() if not entry.name.startswith("."))
+    return found
