@@ -7,6 +7,7 @@ import json
 import os
 import queue
 import re
+import select
 import shutil
 import signal
 import socket
@@ -492,3 +493,277 @@ def test_in_a_real_browser(preview_process, browser):
     wait_for(lambda: browser.execute_script(
         "return !document.getElementById('error').classList.contains('shown');"))
     assert cover()
+
+
+# --------------------------------------------------------------------------- hostile use
+
+def threads(pid: int) -> int:
+    """The number of threads of the process ``pid``, as the kernel counts them."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^Threads:\s*(\d+)$", status, re.M).group(1))
+
+
+def exchange(port: int, request: bytes, timeout: float = 60) -> bytes:
+    """Send ``request`` as it is and read the whole answer (the server closes)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        return answer
+
+
+def request(path: bytes | str, port: int, *headers: str) -> bytes:
+    path = path.encode() if isinstance(path, str) else path
+    lines = [f"Host: 127.0.0.1:{port}", *headers, "Connection: close"]
+    return b"GET " + path + b" HTTP/1.1\r\n" + "".join(f"{h}\r\n" for h in lines).encode() \
+        + b"\r\n"
+
+
+def status(answer: bytes) -> int:
+    return int(answer.split(b" ", 2)[1])
+
+
+def header(answer: bytes, name: str) -> str | None:
+    head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    found = re.search(rf"^{name}:\s*(.*?)\s*$", head, re.M | re.I)
+    return found.group(1) if found else None
+
+
+@pytest.mark.parametrize("option", [
+    ("--port", "70000"), ("--port", "65536"), ("--port", "-1"), ("--port", "+80"),
+    ("--port", "1_000"), ("--port", "٣٠٠٠"), ("--port", "８０"), ("--port", "http"),
+    ("--port", ""), ("--host", "256.1.1.1"), ("--host", "127.1"), ("--host", "1.2.3.4.5"),
+    ("--host", "no-such-host.invalid"), ("--host", "bad_name!"), ("--host", "-x"),
+    ("--host", "a" * 300)])
+def test_usage_errors_name_the_valid_form(option, small, cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    ran = cli("preview", str(small), f"{option[0]}={option[1]}")
+    assert ran.returncode == 2, ran
+    expected = "from 0 to 65535" if option[0] == "--port" else "give an IP address"
+    assert f"argument {option[0]}" in ran.stderr and expected in ran.stderr, ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert not list(tmp_path.glob("almanac-preview-*"))
+
+
+@ON_LINUX
+@pytest.mark.parametrize("taken", ["a port in use", "an address of another machine"])
+def test_a_failed_start_says_why_and_leaves_nothing(taken, small, tmp_path):
+    """A busy port or an address that is not this machine's: a message with the fix,
+    exit 1, and no temporary folder, build server or other process left behind."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    with socket.socket() as other:  # another program on the port
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        host = "127.0.0.1" if taken == "a port in use" else "192.0.2.1"  # TEST-NET-1
+        ran = subprocess.run([sys.executable, "-m", "almanac", "preview", str(small),
+                              "--port", str(port), "--host", host],
+                             capture_output=True, text=True, timeout=BUILD,
+                             env={**os.environ, "TMPDIR": str(tmp)})
+    assert ran.returncode == 1, ran
+    assert "Traceback" not in ran.stderr and ran.stdout == "", ran
+    if taken == "a port in use":
+        assert f"port {port} is in use" in ran.stderr and "fix:" in ran.stderr
+        assert "--port N" in ran.stderr and "another almanac preview" in ran.stderr
+    else:
+        assert "192.0.2.1 is not an address of this machine" in ran.stderr
+        assert "fix: use --host 127.0.0.1" in ran.stderr
+    assert list(tmp.iterdir()) == []
+    assert with_environment(f"TMPDIR={tmp}") == []  # no build server left running
+
+
+STARTS_AND_IS_STOPPED = """
+import os, signal, sys
+from pathlib import Path
+from almanac.preview.server import serve
+def announce(text):  # the preview exists and listens; its threads are not started
+    print(text, flush=True)
+    os.kill(os.getpid(), signal.SIGTERM)
+serve(Path(sys.argv[1]), port=0, announce=announce)
+print("stopped", flush=True)
+"""
+
+
+@ON_LINUX
+def test_sigterm_while_starting_leaves_nothing(small, tmp_path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    ran = subprocess.run([sys.executable, "-c", STARTS_AND_IS_STOPPED, str(small)],
+                         capture_output=True, text=True, timeout=BUILD,
+                         env={**os.environ, "TMPDIR": str(tmp)})
+    assert ran.returncode == 0 and ran.stdout.endswith("stopped\n"), ran
+    assert "Traceback" not in ran.stderr, ran.stderr
+    assert list(tmp.iterdir()) == []
+    assert with_environment(f"TMPDIR={tmp}") == []
+
+
+ODD_PATHS = [
+    b"/page/\xb2.png",  # a superscript two in Latin-1, as http.server decodes a request
+    "/page/².png".encode(), "/page/٣.png".encode(), "/page/３.png".encode(),
+    b"/page/-1.png", b"/page/+1.png", b"/page/1_0.png", b"/page/0.png", b"/page/01.png",
+    b"/page/%201.png", b"/page/1.5.png", b"/page/99999999999999999999.png",
+    b"/page/" + b"9" * 5000 + b".png",  # past int()'s limit on digits: a ValueError
+    b"/page/1.png?x", b"/page/1.png?v=0000000000000000", b"/page/1.png?v=1&v=2",
+    b"/page/1.PNG", b"/page//1.png", b"/page/%31.png", b"/?x", b"/" + b"a" * 60000,
+    b"/%00", b"/report.pdf/", b"/state.json/../report.yaml"]
+
+
+@pytest.mark.slow
+def test_odd_urls_are_not_found(preview_process):
+    port = preview_process.port
+    first = preview_process.state()["pages"][0]["url"]
+    answer = exchange(port, request(first, port))
+    assert status(answer) == 200 and "immutable" in header(answer, "Cache-Control")
+    answer = exchange(port, request("/page/1.png", port))  # the current drawing, any
+    assert status(answer) == 200 and header(answer, "Cache-Control") == "no-store"
+    for path in ODD_PATHS:
+        answer = exchange(port, request(path, port))
+        assert status(answer) == 404, (path[:60], answer[:200])
+        assert header(answer, "Cache-Control") == "no-store"
+    too_long = exchange(port, request(b"/" + b"a" * 70000, port))
+    assert status(too_long) == 431
+    many = exchange(port, request("/", port, *(f"X-{n}: {'y' * 900}" for n in range(80))))
+    assert status(many) == 431
+    assert status(exchange(port, request("/state.json", port))) == 200  # still serving
+    assert "Traceback" not in preview_process.stderr(), preview_process.stderr()
+
+
+@pytest.mark.slow
+def test_only_reads_no_cross_site_requests_and_safe_headers(preview_process):
+    """Nothing a page of another site can make it do (Fetch Metadata), nothing that
+    changes state, and headers that keep a browser from guessing or framing."""
+    port = preview_process.port
+    for path in ("/", "/state.json", "/events", "/report.pdf", "/page/1.png"):
+        for site in ("cross-site", "same-site"):
+            answer = exchange(port, request(path, port, f"Sec-Fetch-Site: {site}"))
+            assert status(answer) == 403, (path, site)
+    for site in ("same-origin", "none"):
+        assert status(exchange(port, request("/report.pdf", port,
+                                             f"Sec-Fetch-Site: {site}"))) == 200
+    for method in ("POST", "PUT", "DELETE", "HEAD", "OPTIONS"):
+        answer = exchange(port, f"{method} / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                          "Content-Length: 0\r\n\r\n".encode())
+        assert status(answer) == 501, method
+        assert header(answer, "X-Content-Type-Options") == "nosniff"
+    page = exchange(port, request("/", port))
+    policy = header(page, "Content-Security-Policy")
+    assert "default-src 'none'" in policy and "script-src 'sha256-" in policy
+    assert "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy
+    for answer in (page, exchange(port, request("/report.pdf", port)),
+                   exchange(port, request("/nothing", port))):
+        assert header(answer, "X-Content-Type-Options") == "nosniff"
+        assert header(answer, "Cross-Origin-Resource-Policy") == "same-origin"
+        assert header(answer, "Cache-Control") == "no-store"
+    # Smuggling: a second request in the body of the first is never answered.
+    smuggled = request("/state.json", port)
+    answer = exchange(port, (f"GET /state.json HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                             f"Content-Length: {len(smuggled)}\r\nTransfer-Encoding: chunked"
+                             "\r\n\r\n").encode() + smuggled)
+    assert answer.count(b"HTTP/1.") == 1 and status(answer) == 200
+
+
+@ON_LINUX
+@pytest.mark.slow
+def test_bounded_under_load(preview_process):
+    """Half-sent requests hold no thread and keep no request out; a thousand at once
+    are all answered; event streams beyond the cap get 503 with Retry-After; dropped
+    downloads leave no traceback and no thread stuck."""
+    from almanac.preview.server import Limits
+
+    port, pid, limits = preview_process.port, preview_process.process.pid, Limits()
+    before = threads(pid)
+    half = []
+    for _ in range(limits.waiting + 100):  # slowloris: a head that never ends
+        sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        sock.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Wait: ".encode())
+        half.append(sock)
+    assert status(exchange(port, request("/state.json", port))) == 200
+    assert threads(pid) <= before  # reading heads takes no thread
+    for sock in half:
+        sock.close()
+
+    burst = []
+    for _ in range(1000):  # a thousand clients at once, more than Python's backlog of 5
+        sock = socket.create_connection(("127.0.0.1", port), timeout=120)
+        sock.sendall(request("/state.json", port))
+        burst.append(sock)
+    answered = 0
+    for sock in burst:
+        with sock:
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+            answered += status(answer) == 200
+    assert answered == 1000
+    assert threads(pid) <= before
+
+    streams = []
+    for _ in range(limits.streams):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        sock.sendall(request("/events", port))
+        assert sock.recv(12) == b"HTTP/1.0 200", "a stream within the cap"
+        streams.append(sock)
+    refused = exchange(port, request("/events", port))
+    assert status(refused) == 503 and header(refused, "Retry-After")
+    assert status(exchange(port, request("/state.json", port))) == 200  # others still are
+    assert threads(pid) <= before
+    streams.pop().close()  # a tab closed: its place is free once the server notices
+    wait_for(lambda: _stream_opens(port), step=1)
+    for sock in streams:
+        sock.close()
+
+    for _ in range(3 * limits.handlers):  # downloads dropped half-way
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(request("/report.pdf", port))
+        sock.recv(100)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # a reset, as a browser's cancelled download
+    results = []
+    workers = [threading.Thread(target=lambda: results.append(
+        status(exchange(port, request("/report.pdf", port))))) for _ in range(limits.handlers)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=BUILD)
+    assert results == [200] * limits.handlers  # no thread is stuck on a dropped one
+    assert threads(pid) <= before
+    assert "Traceback" not in preview_process.stderr(), preview_process.stderr()
+
+
+def _stream_opens(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        sock.sendall(request("/events", port))
+        return sock.recv(12) == b"HTTP/1.0 200"
+
+
+def test_a_head_sent_too_slowly_is_cut(small):
+    """Slowloris: a client that sends its request a byte at a time is answered 408
+    at the head time limit, not served whenever it is done."""
+    from almanac.preview.server import Limits, make_server
+    from almanac.preview.session import Preview
+
+    preview = Preview(small)
+    server = make_server(preview, port=0, limits=Limits(head_timeout=1))
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        port = server.server_port
+        slow = request("/state.json", port)  # sent over 30 s, 30 times the limit
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+            answer = b""
+            for byte in slow:
+                if select.select([sock], [], [], 0)[0]:  # answered (and closed)
+                    break
+                sock.send(bytes([byte]))
+                time.sleep(30 / len(slow))
+            while chunk := sock.recv(4096):
+                answer += chunk
+        assert status(answer) == 408, answer
+    finally:
+        server.shutdown()
+        server.server_close()
+        preview.close()

@@ -10,6 +10,7 @@ import argparse
 import gc
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -30,6 +31,39 @@ def _variant_argument(parser: argparse.ArgumentParser) -> None:
     # --edition was this option's name before "edition" came to mean a published version
     parser.add_argument("--edition", choices=BUILD_VARIANTS, dest="variant",
                         help=argparse.SUPPRESS)
+
+
+def _port(text: str) -> int:
+    """A TCP port, 0 to 65535 (RFC 793), in ASCII digits: ``int()`` would also take
+    a sign, underscores and any Unicode digit."""
+    if re.fullmatch(r"[0-9]{1,5}", text, re.ASCII) is None or int(text) > 65535:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a port: give a whole number from 0 to 65535 (0 picks a free one)")
+    return int(text)
+
+
+def _host(text: str) -> str:
+    """An address to listen on: an IPv4 address in dotted-quad form, an IPv6 address
+    (brackets optional), or a host name that resolves (RFC 1123, section 2.1)."""
+    import ipaddress
+    import socket
+
+    bare = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+    try:
+        return str(ipaddress.ip_address(bare))
+    except ValueError:
+        pass
+    form = ("give an IP address (127.0.0.1, this machine only; ::1; or one of this "
+            "machine's addresses) or a host name that resolves")
+    label = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+    if re.fullmatch(rf"{label}(\.{label})*\.?", bare, re.ASCII) is None or len(bare) > 253 \
+            or re.fullmatch(r"[0-9.]+", bare):  # 256.1.1.1, 127.1: not an address
+        raise argparse.ArgumentTypeError(f"'{text}' is not an address: {form}")
+    try:
+        socket.getaddrinfo(bare, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise argparse.ArgumentTypeError(f"'{text}' does not resolve: {form}") from None
+    return bare
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,10 +102,12 @@ def _parser() -> argparse.ArgumentParser:
         "watch report.yaml, styles/, layout/, chapters/ and figures/, rebuild on every "
         "change and refresh open browser tabs. Ctrl-C stops it.")
     _project_argument(preview)
-    preview.add_argument("--port", type=int, default=8765,
-                         help="port to listen on (default 8765; 0 picks a free one)")
-    preview.add_argument("--host", default="127.0.0.1",
-                         help="address to listen on (default 127.0.0.1: this machine only)")
+    preview.add_argument("--port", type=_port, default=8765,
+                         help="port to listen on, 0 to 65535 (default 8765; 0 picks a "
+                         "free one)")
+    preview.add_argument("--host", type=_host, default="127.0.0.1",
+                         help="address to listen on: an IPv4 or IPv6 address or a name of "
+                         "this machine (default 127.0.0.1: this machine only)")
     preview.add_argument("--chapter", metavar="SLUG",
                          help="typeset only this chapter (e.g. 03-inzetbaarheid), faster")
     preview.add_argument("-q", "--quiet", action="store_true", help="only the address")
@@ -163,8 +199,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "preview":
             from .preview.server import serve
 
-            serve(root, host=args.host, port=args.port, chapter=args.chapter,
-                  announce=lambda text: print(text, flush=True), quiet=args.quiet)
+            try:
+                serve(root, host=args.host, port=args.port, chapter=args.chapter,
+                      announce=lambda text: print(text, flush=True), quiet=args.quiet)
+            except ReportError as exc:  # it could not listen: nothing was built
+                print(f"almanac: error: {exc.format()}", file=sys.stderr)
+                return 1
         elif args.command == "publish":
             from .pipeline import publish
 

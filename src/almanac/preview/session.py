@@ -11,6 +11,7 @@ own while the next build may already run; only changed pages are drawn again.
 from __future__ import annotations
 
 import gc
+import shutil
 import tempfile
 import threading
 import time
@@ -78,7 +79,11 @@ class Preview:
         self._drawer: threading.Thread | None = None
         # Every build runs in a fresh fork of a warm build server (see buildserver.py),
         # started now so that it warms up while the preview starts.
-        self._server = BuildServer(warm=_warm) if buildserver.available() else None
+        try:
+            self._server = BuildServer(warm=_warm) if buildserver.available() else None
+        except BaseException:  # e.g. Ctrl-C or SIGTERM while it starts: no folder left
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            raise
 
     # ------------------------------------------------------------------ building
 
@@ -233,8 +238,6 @@ class Preview:
 
     def close(self) -> None:
         """Stop the build server and the drawing thread; remove the page images."""
-        import shutil
-
         with self.changed:  # first: a build that the closing server stops starts no new one
             self._closed = True
             self.changed.notify_all()
