@@ -525,6 +525,306 @@ def _strict_css_error(p):
                              "unknown property"))
 
 
+# ---- damaged images: decoded in full, refused where WeasyPrint would draw them wrong or not
+
+PHOTO_DIR = "chapters/03-inzetbaarheid"
+
+
+def noisy(path: Path, kind: str = "PNG", mode: str = "RGB", **options) -> Path:
+    """An image of random pixels (it does not compress, so a cut loses rows)."""
+    import random
+
+    from PIL import Image
+
+    rng = random.Random(7)
+    image = Image.frombytes("RGB", (160, 120), bytes(rng.randrange(256)
+                                                     for _ in range(160 * 120 * 3)))
+    image.convert(mode).save(path, kind, **options)
+    return path
+
+
+def cut(path: Path, fraction: float = 0.6) -> None:
+    """Keep only the first ``fraction`` of a file, as an interrupted copy does."""
+    data = path.read_bytes()
+    path.write_bytes(data[:int(len(data) * fraction)])
+
+
+def _image_truncated_png(p):
+    cut(noisy(p / PHOTO_DIR / "foto.png"))
+    return Expect(INZET, add_photo(p, "foto.png"),
+                  ("image foto.png is truncated", "fix: copy or export the image again"))
+
+
+def _image_truncated_jpeg(p):
+    cut(noisy(p / PHOTO_DIR / "foto.jpg", "JPEG", quality=95))
+    return Expect(INZET, add_photo(p, "foto.jpg"), ("image foto.jpg is truncated",))
+
+
+def _image_truncated_cover(p):
+    cut(noisy(p / "omslag.png"), 0.3)
+    line = edit(p, "report.yaml", "  motif: aerial-river\n",
+                "  motif: aerial-river\n  image: omslag.png\n") + 1
+    return Expect("report.yaml", line, ("cover", "image omslag.png is truncated"))
+
+
+def _image_16_bit(p):
+    from PIL import Image
+
+    Image.new("I;16", (64, 48), 30_000).save(p / PHOTO_DIR / "grijs.png")
+    return Expect(INZET, add_photo(p, "grijs.png"),
+                  ("image grijs.png has 16-bit pixels", "draws black or white",
+                   "fix: save it as an 8-bit image"))
+
+
+def _image_float_tiff(p):
+    from PIL import Image
+
+    Image.new("F", (64, 48), 0.5).save(p / PHOTO_DIR / "hoogte.tif")
+    return Expect(INZET, add_photo(p, "hoogte.tif"),
+                  ("image hoogte.tif has 32-bit floating-point pixels",
+                   "fix: save it as an 8-bit image"))
+
+
+def _image_cmyk_tiff(p):
+    noisy(p / PHOTO_DIR / "druk.tif", "TIFF", "CMYK")
+    return Expect(INZET, add_photo(p, "druk.tif"),
+                  ("image druk.tif has pixels WeasyPrint cannot draw (TIFF, mode CMYK)",
+                   "(CMYK only as JPEG)"))
+
+
+def _image_eps(p):
+    (p / PHOTO_DIR / "logo.eps").write_bytes(
+        b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n0 0 moveto 10 10 lineto stroke\n")
+    return Expect(INZET, add_photo(p, "logo.eps"),
+                  ("image logo.eps is not an image that can be read",
+                   "fix: save it again as PNG or JPEG (a drawing as SVG)"))
+
+
+def _image_pixel_bomb(p):
+    # 57 bytes on disk; 4 295 megapixels if anything decoded it
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data))
+
+    (p / PHOTO_DIR / "bom.png").write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 65535, 65535, 8, 2, 0, 0, 0))
+        + chunk(b"IEND", b""))
+    return Expect(INZET, add_photo(p, "bom.png"),
+                  ("image bom.png is 4295 megapixels; the limit is 50", "too many pixels"))
+
+
+def _svg_latin1(p):
+    (p / PHOTO_DIR / "kaart.svg").write_bytes(
+        '<?xml version="1.0" encoding="ISO-8859-1"?>\n<svg xmlns="http://www.w3.org/2000/svg"'
+        ' width="40" height="30"><text y="20">Maastricht-Zuid, café</text></svg>'
+        .encode("latin-1"))
+    return Expect(INZET, add_photo(p, "kaart.svg"),
+                  ("image kaart.svg is not UTF-8 text", "fix: save it as UTF-8"))
+
+
+def _svg_latin1_declared_only(p):
+    (p / PHOTO_DIR / "kaart.svg").write_bytes(
+        b'<?xml version="1.0" encoding="windows-1252"?>\n<svg xmlns="http://www.w3.org/2000/svg"'
+        b' width="40" height="30"/>')
+    return Expect(INZET, add_photo(p, "kaart.svg"),
+                  ("image kaart.svg declares the encoding windows-1252", "save it as UTF-8"))
+
+
+def _svg_utf16(p):
+    (p / PHOTO_DIR / "kaart.svg").write_bytes(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"/>'.encode("utf-16"))
+    return Expect(INZET, add_photo(p, "kaart.svg"),
+                  ("image kaart.svg is UTF-16 text, not UTF-8", "fix: save it as UTF-8"))
+
+
+def _svg_not_well_formed(p):
+    (p / PHOTO_DIR / "kaart.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30">\n<g><rect/>\n</svg>',
+        encoding="utf-8")
+    return Expect(INZET, add_photo(p, "kaart.svg"),
+                  ("image kaart.svg is not well-formed XML", "line 3"))
+
+
+def _svg_is_html(p):
+    (p / PHOTO_DIR / "kaart.svg").write_text("<html><body>404</body></html>", encoding="utf-8")
+    return Expect(INZET, add_photo(p, "kaart.svg"),
+                  ("image kaart.svg is XML but not SVG (its root is <html>)",))
+
+
+# ---- damaged fonts: parsed whole, refused rather than set in another face
+
+BLACK = "styles/fonts/Lato-Black.ttf"
+
+
+def font_line(p: Path) -> int:
+    return (p / BRAND).read_text(encoding="utf-8").splitlines().index(
+        "      - {file: fonts/Lato-Black.ttf, weight: 900}") + 1
+
+
+def spoil_table(p: Path, tag: bytes, at: float = 0.0) -> None:
+    """Overwrite 64 bytes of one table of Lato Black, its directory left intact."""
+    import struct
+
+    path = p / BLACK
+    data = bytearray(path.read_bytes())
+    for index in range(struct.unpack(">H", data[4:6])[0]):
+        name, _, offset, length = struct.unpack(">4sIII", data[12 + 16 * index:28 + 16 * index])
+        if name == tag:
+            start = offset + int(length * at)
+            data[start:start + 64] = b"\xff" * 64
+    path.write_bytes(bytes(data))
+
+
+def _font_glyf_damaged(p):
+    spoil_table(p, b"glyf")
+    return Expect(BRAND, font_line(p), ("font file fonts/Lato-Black.ttf is damaged",
+                                        "its glyf table cannot be read",
+                                        "fix: replace it with an undamaged copy"))
+
+
+def _font_cmap_damaged(p):
+    spoil_table(p, b"cmap")
+    return Expect(BRAND, font_line(p), ("font file fonts/Lato-Black.ttf is damaged",
+                                        "its cmap table cannot be read"))
+
+
+def _font_truncated(p):
+    cut(p / BLACK, 0.5)
+    return Expect(BRAND, font_line(p), ("font file fonts/Lato-Black.ttf is damaged",))
+
+
+def _font_without_latin_letters(p):
+    from fontTools.ttLib import TTFont
+
+    with TTFont(p / BLACK) as font:
+        for table in font["cmap"].tables:
+            table.cmap = {code: glyph for code, glyph in table.cmap.items()
+                          if not chr(code).isascii() or not chr(code).isalpha()}
+        font.save(p / BLACK)
+    return Expect(BRAND, font_line(p), ("has no glyphs for the letters ABCDEFGHIJKL",
+                                        "fix: use a text face"))
+
+
+# ---- brand strings that go into CSS and the chart theme
+
+def _family_with_a_quote(p):
+    line = edit(p, BRAND, "    family: Lato\n", "    family: Lato'\n")
+    return Expect(BRAND, line, ("fonts.body.family: is not a font family name", "\"Lato'\"",
+                                "fix: write the family's name"))
+
+
+def _family_with_markup(p):
+    # once a panic of the chart engine, blamed on a figure module
+    line = edit(p, BRAND, "    family: Lato\n", "    family: 'La\"to<svg>'\n", count=2)
+    return Expect(BRAND, line, ("fonts.body.family: is not a font family name",))
+
+
+def _fallback_smuggles_css(p):
+    line = edit(p, BRAND, "    fallback: sans-serif\n",
+                "    fallback: 'sans-serif; } body { display: none'\n")
+    return Expect(BRAND, line, ("fonts.body.fallback: has 'sans-serif; } body { display: none'",
+                                "which is not a font family", "fix: write names separated"))
+
+
+# ---- numbers as written: only plain ASCII numbers are numbers
+
+def _csv_underscore_digits(p):
+    csv_file(p, "jaar,aantal\n2017,90\n2018,1_000\n")
+    return Expect(OVERVALLEN, 3, ("'1_000' is not a number as written", "fix: write a plain"))
+
+
+def _csv_arabic_indic_digits(p):
+    csv_file(p, "jaar,aantal\n2017,90\n2018,\u0667\u0665\n")
+    return Expect(OVERVALLEN, 3, ("'\u0667\u0665' is not a number as written",))
+
+
+def _csv_full_width_digits(p):
+    csv_file(p, "jaar,aantal\n\uff12\uff10\uff11\uff17,90\n2018,75\n")
+    return Expect(OVERVALLEN, 2, ("'\uff12\uff10\uff11\uff17' is not a number as written",))
+
+
+def _csv_number_too_large(p):
+    csv_file(p, "jaar,aantal\n2017,90\n2018,1e25\n")
+    return Expect(OVERVALLEN, 3, ("'1e25' is too large to print exactly", "the limit is 10^15",
+                                  "fix: write it in a larger unit"))
+
+
+def _yaml_underscore_digits(p):
+    line = edit(p, INZET, "    value: 6.3\n", "    value: 1_000\n")
+    return Expect(INZET, line, ("numbers.verzuim.value: is not a number as written",
+                                "'1_000'", "fix: write a plain number in ASCII digits"))
+
+
+def _yaml_base_60(p):
+    line = edit(p, INZET, "    value: 6.3\n", "    value: 1:30\n")  # YAML 1.1: 90
+    return Expect(INZET, line, ("numbers.verzuim.value: Input should be a valid number", "'1:30'",
+                                "fix: write a plain number"))
+
+
+def _yaml_hexadecimal(p):
+    line = edit(p, INZET, "    value: 6.3\n", "    value: 0x1F\n")  # YAML 1.1: 31
+    return Expect(INZET, line, ("numbers.verzuim.value: Input should be a valid number",
+                                "'0x1F'"))
+
+
+def _yaml_full_width_digits(p):
+    line = edit(p, INZET, "    value: 6.3\n", '    value: "\uff16.\uff13"\n')
+    return Expect(INZET, line, ("numbers.verzuim.value: is not a number as written",))
+
+
+def _yaml_yes_as_a_number(p):
+    line = edit(p, INZET, "    value: 6.3\n", "    value: yes\n")
+    return Expect(INZET, line, ("numbers.verzuim.value: is true or false, not a number",))
+
+
+def _yaml_weight_as_text(p):
+    line = edit(p, BRAND, "fonts/Lato-Black.ttf, weight: 900", "fonts/Lato-Black.ttf, weight: 9_00")
+    return Expect(BRAND, line, ("weight: is not a number as written",))
+
+
+def _number_too_large(p):
+    # once a traceback, or a template error in layout/components.html
+    line = edit(p, INZET, "    value: 6.3\n", "    value: 1.0e25\n")
+    return Expect(INZET, line, ("numbers.verzuim.value: is too large to print exactly",
+                                "the limit is 10^15"))
+
+
+def _count_with_400_digits(p):
+    line = edit(p, INZET, "    value: 35\n", "    value: " + "9" * 400 + "\n")
+    return Expect(INZET, line, ("value: is too large to print exactly",))
+
+
+# ---- language and footnotes: messages that name the input, not a template
+
+def _unknown_locale(p):
+    line = edit(p, "report.yaml", "language: nl\n", "language: zz\n")
+    return Expect("report.yaml", line, ("language: is not a language and region that CLDR",
+                                        "'zz'", "fix: write a language code CLDR knows",
+                                        "nl-NL"))
+
+
+def _unknown_region(p):
+    line = edit(p, "report.yaml", "language: nl\n", "language: nl-XX\n")
+    return Expect("report.yaml", line, ("language: is not a language", "'nl' alone"))
+
+
+def _footnote_in_a_footnote(p):
+    line = edit(p, RESULTATEN, '          nb: "NB: De doelstellingen',
+                '          bron: "Zie ook [^nb]."\n          nb: "NB: De doelstellingen')
+    edit(p, RESULTATEN, "worden jaarlijks[^nb]", "worden jaarlijks[^nb][^bron]")
+    return Expect(RESULTATEN, line, ("footnote 'bron' refers to the footnote [^nb]",
+                                     "a footnote cannot have footnotes", "fix: write the text"))
+
+
+def _footnote_in_a_fact(p):
+    line = edit(p, INZET, '          - "...AVIM Limburg', '          - "[^bron]...AVIM Limburg')
+    return Expect(INZET, line, ("footnote [^bron] is in a text that cannot have footnotes",
+                                "fix: only prose blocks have footnotes"))
+
+
 CASES: dict[str, Callable[[Path], Expect]] = {
     name.lstrip("_").replace("_", " "): case for name, case in list(globals().items())
     if name.startswith("_") and callable(case) and case.__module__ == __name__

@@ -77,3 +77,47 @@ def test_brand_errors_name_the_line(project, capsys):
         '  accent:       {hex: "E0A526", cmyk: [10, 38, 195, 0], name: Goud}') + 1
     assert f"styles/brand.yaml:{line}: colors.accent.hex" in err
     assert "colors.accent.cmyk" in err and "0 to 100" in err
+
+
+# --------------------------------------------------------------------------- names into CSS
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00")))
+def test_any_text_survives_as_a_css_string(text):
+    """What css_string writes, a CSS parser (tinycss2, WeasyPrint's) reads back as the
+    one string it was (CSS Syntax 3 §4.3.5; NUL and surrogates become U+FFFD by the
+    standard, so they are not tried), and it never holds a quote, < or > itself."""
+    import tinycss2
+
+    from almanac.stages.brand import css_string
+
+    written = css_string(text)
+    tokens = [t for t in tinycss2.parse_component_value_list(written)
+              if t.type != "whitespace"]
+    assert len(tokens) == 1 and tokens[0].type == "string" and tokens[0].value == text
+    assert not set(written[1:-1]) & set('"<>')
+
+
+def test_family_names_and_fallbacks_reach_the_css_as_written(project):
+    """Names with spaces, digits and letters beyond ASCII; fallbacks named and generic."""
+    import tinycss2
+
+    from almanac.stages.brand import brand_css
+
+    edit_brand(project, "    family: Lato\n    fallback: sans-serif\n",
+               "    family: Überschrift Sans 3\n    fallback: Arial Nova, Helvetica, sans-serif\n")
+    report = load(project)
+    css = brand_css(report.brand, report.brand_path.parent)
+    rules = tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True)
+    root = next(rule for rule in rules if rule.type == "qualified-rule")
+    declarations = {d.name: d.value for d in tinycss2.parse_declaration_list(root.content)
+                    if d.type == "declaration"}
+    stack = [t.value for t in declarations["--font-body"] if t.type in ("string", "ident")]
+    assert stack == ["Überschrift Sans 3", "Arial Nova", "Helvetica", "sans-serif"]
+    faces = [rule for rule in rules if rule.type == "at-rule" and rule.lower_at_keyword ==
+             "font-face"]
+    assert {t.value for rule in faces for t in rule.content if t.type == "string"} >= {
+        "Überschrift Sans 3"}

@@ -168,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     # pypdf logs what it repairs in a damaged PDF; the commands say what matters in
     # their own words (a library leaves the logging configuration to its host)
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)  # e.g. a font's odd timestamps
 
     reporter = ConsoleReporter(quiet=getattr(args, "quiet", False))
     if args.command in ("verify", "extract"):

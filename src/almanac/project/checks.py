@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import Problem
 from .model import Brand, Chapter, ChapterData, Photo, references
-from .parts import CHAPTER_FILE
+from .parts import CACHE, CHAPTER_FILE
 
 MAX_IMAGE_MEGAPIXELS = 50  # 50 MP is a 30 × 20 cm photo at 600 dpi
 FONT_SIGNATURES = (b"\x00\x01\x00\x00", b"OTTO", b"true", b"ttcf", b"wOFF", b"wOF2")
@@ -88,9 +88,26 @@ def check_numbers(chapters: list[Chapter]) -> list[Problem]:
     known = {"number": defined, **targets}
     for chapter in chapters:
         path = chapter.folder / CHAPTER_FILE
+        for where, block in blocks(chapter):
+            for note, text in (getattr(block, "footnotes", None) or {}).items():
+                for kind, key in references(text):
+                    if kind == "footnote":  # prose resolves a footnote's text once, flat
+                        problems.append(Problem(
+                            f"footnote '{note}' refers to the footnote [^{key}]; a footnote "
+                            "cannot have footnotes", path,
+                            line_of(path, rf"^\s+{note}:.*\[\^{key}\]")
+                            or line_of(path, re.escape(f"[^{key}]")),
+                            f"write the text of [^{key}] into footnote '{note}' itself, or "
+                            "refer to both from the paragraph", f"{where}.footnotes.{note}"))
         for kind, key, where, block in _references(chapter):
             if kind == "footnote":
-                if key not in getattr(block, "footnotes", {}):
+                if block is None or "footnotes" not in type(block).model_fields:
+                    problems.append(Problem(
+                        f"footnote [^{key}] is in a text that cannot have footnotes", path,
+                        line_of(path, re.escape(f"[^{key}]")),
+                        "only prose blocks have footnotes: move the text to a prose block, "
+                        "or write the note out", where))
+                elif key not in block.footnotes:
                     problems.append(Problem(
                         f"footnote [^{key}] has no text", path,
                         line_of(path, re.escape(f"[^{key}]")),
@@ -170,7 +187,8 @@ def line_of(path: Path, pattern: str) -> int | None:
 
 def check_fonts(brand: Brand, brand_path: Path, root: Path | None = None) -> list[Problem]:
     """The colour profile and every font file exist inside the project, and each
-    font file is a font (TrueType, OpenType or WOFF)."""
+    font file is a whole font that text can be set in (:func:`check_font`); a
+    problem names the brand file and the line that names the font."""
     root = (root or brand_path.parent.parent).resolve()
     problems = []
     profile = (brand_path.parent / brand.print.output_profile).resolve()
@@ -193,18 +211,99 @@ def check_fonts(brand: Brand, brand_path: Path, root: Path | None = None) -> lis
             elif not font.is_file():
                 why = "not found", "put the font under styles/fonts/ or fix the path"
             else:
-                try:
-                    with font.open("rb") as stream:
-                        if stream.read(4) not in FONT_SIGNATURES:
-                            why = ("is not a font (TrueType, OpenType or WOFF)",
-                                   "replace it with the font file itself")
-                except OSError as exc:
-                    why = f"cannot be read: {exc.strerror}", "make it a readable file"
+                why = check_font(font, root / CACHE / "fonts")
             if why:
                 problems.append(Problem(f"font file {face.file} {why[0]}", brand_path,
                                         line_of(brand_path, re.escape(face.file)),
                                         why[1], f"fonts.{role}"))
     return problems
+
+
+LATIN_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+CORE_TABLES = ("head", "hhea", "maxp", "OS/2", "name", "cmap", "post", "loca", "glyf", "CFF ",
+               "CFF2", "hmtx")
+"""Read first, so that a damaged table is named rather than one that depends on it."""
+_FONTS_PASSED: set[str] = set()  # SHA-256 of font files that passed, in this process
+
+
+def check_font(path: Path, verdicts: Path | None = None) -> tuple[str, str] | None:
+    """What is wrong with a font file — (problem, fix) — or None.
+
+    WeasyPrint (Pango, FreeType, HarfBuzz) silently sets text in another face when a
+    font file cannot be used, so the file is parsed whole with fontTools: a font
+    signature (TrueType, OpenType, WOFF, WOFF2, a collection's first face), every
+    table decompiled, a ``cmap`` mapping the basic Latin letters A–Z and a–z, and a
+    family name in its ``name`` table. Parsing costs about half a second per face,
+    so a passing file is remembered by its SHA-256 (and fontTools' version): in this
+    process, and as an empty marker file under ``verdicts`` (a cache folder) when
+    it is given and writable."""
+    import hashlib
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}", "make it a readable file"
+    if data[:4] not in FONT_SIGNATURES:
+        return "is not a font (TrueType, OpenType or WOFF)", "replace it with the font file itself"
+    import fontTools
+    from fontTools.ttLib import TTFont
+
+    digest = hashlib.sha256(data).hexdigest()
+    marker = f"{digest}-{fontTools.version}"
+    if marker in _FONTS_PASSED or (verdicts is not None and (verdicts / marker).is_file()):
+        return None
+    fix = "replace it with an undamaged copy of the font (download it again)"
+    import io
+
+    try:
+        font = TTFont(io.BytesIO(data), fontNumber=0)
+    except Exception as exc:
+        return f"is damaged: its table directory cannot be read ({_reason(exc)})", fix
+    with font:
+        present = [tag for tag in font.keys() if tag != "GlyphOrder"]
+        for tag in sorted(present, key=lambda tag: (CORE_TABLES + (tag,)).index(tag)):
+            try:
+                table = font[tag]
+                if hasattr(table, "ensureDecompiled"):
+                    table.ensureDecompiled(recurse=True)
+            except Exception as exc:
+                return f"is damaged: its {tag.strip()} table cannot be read ({_reason(exc)})", fix
+        if "glyf" not in font and "CFF " not in font and "CFF2" not in font:
+            return "has no glyph outlines (no glyf, CFF or CFF2 table)", fix
+        cmap = font.getBestCmap() or {}
+        missing = [letter for letter in LATIN_LETTERS if ord(letter) not in cmap]
+        if missing:
+            return (f"has no glyphs for the letters {''.join(missing[:12])}"
+                    f"{'…' if len(missing) > 12 else ''} (a symbol font, or a damaged cmap)",
+                    "use a text face that covers the basic Latin letters")
+        name = font["name"].getBestFamilyName() if "name" in font else None
+        if not name:
+            return "has no family name in its name table", fix
+    _FONTS_PASSED.add(marker)
+    if verdicts is not None:
+        _remember(verdicts, marker)
+    return None
+
+
+def _reason(exc: Exception) -> str:
+    first = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+    text = first.strip().splitlines()[0][:120] if first.strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _remember(folder: Path, marker: str) -> None:
+    """An empty file named ``marker`` in ``folder``, made whole or not at all (a
+    temporary name renamed into place); nothing when the folder cannot be written."""
+    import os
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        os.close(handle)
+        os.replace(temporary, folder / marker)
+    except OSError:
+        pass
 
 
 def check_images(chapters: list[Chapter], root: Path | None = None) -> list[Problem]:
@@ -243,37 +342,151 @@ def check_photo(photo: Photo, folder: Path, root: Path, path: Path, where: str,
     return [Problem(f"image {photo.image} {why[0]}", path, line, why[1], where)] if why else []
 
 
+RASTER_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "TIFF", "BMP")
+"""The raster formats an image may have: Pillow decodes them itself (an EPS or PDF
+would need Ghostscript, which a report never runs)."""
+DRAWN_MODES = {"1", "L", "LA", "P", "RGB", "RGBA"}
+"""Pillow modes WeasyPrint embeds as they are (``weasyprint.images.RasterImage``:
+8 bits per component, grey or RGB, palettes converted); CMYK only from a JPEG,
+whose data it passes through. Anything else (16-bit ``I;16``, 32-bit ``I`` and
+``F``, CMYK from a TIFF, ``LAB``, ``YCbCr``, ``PA``) it draws black, white or
+not at all."""
+
+
+TOO_MANY_PIXELS = "scale it down: too many pixels to print (300 dpi at its printed size is plenty)"
+
+
+class _Watched:
+    """A binary file that records whether a read came back empty once ``armed``:
+    a decoder asking for more after the file's end (a truncated image; Pillow
+    does not say, as WeasyPrint sets ``ImageFile.LOAD_TRUNCATED_IMAGES``)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.armed = False
+        self.ran_out = False
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        if self.armed and size != 0 and not data:
+            self.ran_out = True
+        return data
+
+    def readinto(self, buffer) -> int:
+        count = self._stream.readinto(buffer)
+        if self.armed and len(buffer) and not count:
+            self.ran_out = True
+        return count
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def check_image(path: Path) -> tuple[str, str] | None:
     """What is wrong with an image file for the report — (problem, fix) — or None.
-    Reads only the file's header: its format and size in pixels."""
+
+    An SVG must be well-formed UTF-8 XML (:func:`check_svg`). A raster image is read
+    in two steps: its header first (format and size in pixels; more than
+    MAX_IMAGE_MEGAPIXELS is refused without decoding a pixel), then, within the
+    limit, every pixel — so a truncated file (drawn with its lower part black or
+    white), a format or pixel mode WeasyPrint does not draw (:data:`DRAWN_MODES`),
+    a damaged stream or a decompression bomb in a metadata chunk is refused here
+    rather than printed wrong."""
     if path.suffix.lower() == ".svg":
-        return None  # vector: no pixels to count
+        return check_svg(path)
     import warnings
 
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), path.open("rb") as raw:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            stream = _Watched(raw)
+            with Image.open(stream, formats=RASTER_FORMATS) as image:
                 width, height = image.size
+                megapixels = width * height / 1e6
+                if megapixels > MAX_IMAGE_MEGAPIXELS:
+                    return (f"is {megapixels:.0f} megapixels ({width} × {height}); the limit "
+                            f"is {MAX_IMAGE_MEGAPIXELS}", TOO_MANY_PIXELS)
+                form, mode = image.format, image.mode
+                stream.armed = True
+                image.load()  # the first frame: the one WeasyPrint draws
     except Image.DecompressionBombError as exc:  # far over the limit: Pillow refuses
         pixels = re.search(r"\((\d+) pixels\)", str(exc))
         size = f"{int(pixels.group(1)) / 1e6:.0f}" if pixels else "hundreds of"
-        return (f"is {size} megapixels; the limit is {MAX_IMAGE_MEGAPIXELS}",
-                "scale it down (300 dpi at its printed size is plenty)")
+        return (f"is {size} megapixels; the limit is {MAX_IMAGE_MEGAPIXELS}", TOO_MANY_PIXELS)
     except UnidentifiedImageError:
-        return "is not an image that can be read (PNG, JPEG, GIF or WebP)", \
-            "save it again as PNG or JPEG"
+        return ("is not an image that can be read (PNG, JPEG, GIF, WebP, TIFF or BMP)",
+                "save it again as PNG or JPEG (a drawing as SVG)")
     except OSError as exc:
-        return f"cannot be read: {exc.strerror or exc}", "make it a readable image file"
-    except Exception as exc:  # a damaged header makes Pillow raise other errors
+        if exc.strerror:
+            return f"cannot be read: {exc.strerror}", "make it a readable image file"
+        return (f"is damaged ({exc})", "export it again from the original as PNG or JPEG")
+    except ValueError as exc:
+        if "decompressed" in str(exc).lower() or "too much memory" in str(exc).lower():
+            # Pillow's bound on a compressed text or colour-profile chunk (PngImagePlugin
+            # .MAX_TEXT_CHUNK): a decompression bomb in the metadata
+            return ("holds a compressed chunk (text or colour profile) that expands beyond "
+                    "what Pillow accepts, a decompression bomb",
+                    "save it again without its metadata (e.g. as a new PNG)")
+        return f"is damaged ({exc})", "export it again from the original as PNG or JPEG"
+    except Exception as exc:  # a damaged file makes Pillow's decoders raise other errors
         return f"is damaged ({type(exc).__name__})", "save it again as PNG or JPEG"
-    megapixels = width * height / 1e6
-    if megapixels > MAX_IMAGE_MEGAPIXELS:
-        return (f"is {megapixels:.0f} megapixels ({width} × {height}); the limit is "
-                f"{MAX_IMAGE_MEGAPIXELS}", "scale it down (300 dpi at its printed size is "
-                "plenty)")
+    if stream.ran_out:
+        return ("is truncated: its file ends before its last row of pixels",
+                "copy or export the image again (the file was cut short)")
+    if mode not in DRAWN_MODES and not (mode == "CMYK" and form == "JPEG"):
+        if mode.startswith("I") or mode == "F":
+            depth = "16-bit" if "16" in mode else "32-bit floating-point" if mode == "F" \
+                else "32-bit"
+            return (f"has {depth} pixels ({form}, mode {mode}), which WeasyPrint draws "
+                    "black or white",
+                    "save it as an 8-bit image (8 bits per channel, RGB or greyscale)")
+        return (f"has pixels WeasyPrint cannot draw ({form}, mode {mode})",
+                "save it as an 8-bit RGB PNG or JPEG" + (" (CMYK only as JPEG)"
+                                                        if mode == "CMYK" else ""))
+    return None
+
+
+XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([^"']*)["']""")
+
+
+def check_svg(path: Path) -> tuple[str, str] | None:
+    """What is wrong with an SVG image — (problem, fix) — or None: it must be UTF-8
+    (the print variant recolours it as UTF-8 text; any other encoding makes it vanish
+    from the print edition only) and well-formed XML, read as WeasyPrint reads it
+    (``xml.etree.ElementTree``; Python's expat refuses external entities and
+    bounds entity expansion)."""
+    from xml.etree import ElementTree
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}", "make it a readable file"
+    fix = "save it as UTF-8 (in Inkscape or Illustrator: plain SVG, UTF-8)"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "is UTF-16 text, not UTF-8", fix
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"is not UTF-8 text ({exc.reason} at byte {exc.start})", fix
+    declared = XML_ENCODING.match(data.removeprefix(b"\xef\xbb\xbf"))
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        return (f"declares the encoding {declared.group(1).decode('ascii', 'replace')}, "
+                "not UTF-8", fix)
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        line = getattr(exc, "position", (None,))[0]
+        return (f"is not well-formed XML ({str(exc).split(':')[0]}"
+                f"{f', line {line}' if line else ''})", "save it again from the drawing "
+                "program as plain SVG, UTF-8")
+    except Exception as exc:  # expat's bounds on entity expansion and others
+        return f"cannot be read as SVG ({type(exc).__name__})", \
+            "save it again from the drawing program as plain SVG, UTF-8"
+    if not root.tag.endswith("svg"):
+        return (f"is XML but not SVG (its root is <{root.tag}>)",
+                "save it again as plain SVG, UTF-8")
     return None
 
 

@@ -8,17 +8,16 @@ would silently drop. Files are UTF-8 (a BOM is fine) and bounded in size and row
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 
 from ..errors import Problem, ReportError
+from .model import NUMBER_LIKE, check_magnitude, parse_number
 from .yamlfile import line_at, over_limit
 
 MAX_CSV_BYTES = 16 * 2**20
 MAX_CSV_ROWS = 10_000  # a chart or a table of more rows takes minutes and gigabytes
 Record = dict[str, str | float]
 
-NUMBER_LIKE = re.compile(r"^[-+]?[€$]?\s*\d[\d.,]*\s*%?$")
 
 
 def read_csv(path: Path, owner: Path, line: int | None, root: Path) -> list[Record]:
@@ -81,7 +80,10 @@ def read_csv(path: Path, owner: Path, line: int | None, root: Path) -> list[Reco
 
 
 def _record(row: dict, path: Path, line: int) -> Record:
-    """One CSV row: numbers as floats, other cells as stripped text."""
+    """One CSV row: numbers (:func:`~almanac.project.model.parse_number`: ASCII digits,
+    a dot for decimals) as floats, other cells as stripped text. A cell people would
+    read as a number but that is not one as written (``6,3``, ``1_000``, ``١٢``, ``１２``)
+    or a number of 10^15 or more is a ReportError with the line."""
     record: Record = {}
     for column, value in row.items():
         if column is None or value is None:
@@ -89,18 +91,20 @@ def _record(row: dict, path: Path, line: int) -> Record:
                                       "the header", path, line,
                                       "give every row one value per column"))
         value = value.strip()
-        try:
-            number = float(value)
-        except ValueError:
-            if NUMBER_LIKE.match(value):
+        number = parse_number(value)
+        if number is None:
+            if NUMBER_LIKE.match(value) or value.lower().lstrip("+-") in ("inf", "infinity",
+                                                                          "nan"):
                 raise ReportError(Problem(
                     f"column {column!r}: {value!r} is not a number as written", path, line,
-                    "write a plain number, e.g. 6.3 (a dot for decimals, no thousands "
-                    "separator, no % or € sign)"))
+                    "write a plain number in ASCII digits, e.g. 6.3 (a dot for decimals, no "
+                    "thousands separator or _, no % or € sign)"))
             record[column] = value
             continue
-        if number != number or number in (float("inf"), float("-inf")):
-            raise ReportError(Problem(f"column {column!r}: {value!r} is not a finite number",
-                                      path, line, "write a number, or leave the cell empty"))
-        record[column] = number
+        try:
+            record[column] = check_magnitude(number)
+        except ValueError as exc:
+            problem, fix = str(exc).split("; ", 1)
+            raise ReportError(Problem(f"column {column!r}: {value[:40]!r} {problem}", path,
+                                      line, fix))
     return record

@@ -15,12 +15,14 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
@@ -45,6 +47,71 @@ def references(text: str):
 LINE_SEPARATORS = re.compile("[\u2028\u2029]")
 """U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: forced breaks (UAX #14, class
 BK) that text fields may hold; each stage that sets text maps them its own way."""
+
+
+PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+"""A number as the data holds it: ASCII digits, an optional sign, a dot for decimals
+and an optional exponent. Python's ``float()`` also takes ``1_000`` (PEP 515), Arabic-
+Indic or full-width digits and surrounding Unicode spaces; none of these is a number
+here."""
+NUMBER_LIKE = re.compile(r"^[-+]?[€$]?\s*\d[\d.,_\s]*%?$")
+"""A text that people would read as a number (any script's digits, separators, % or
+€) but that is not a :data:`PLAIN_NUMBER`: an error, not text."""
+MAX_MAGNITUDE = 1e15
+"""Numbers are below 10^15 in size: up to there a float (IEEE 754 binary64, 53-bit
+significand) holds every whole number exactly and the formatter (Babel, through
+``decimal`` with 28 digits) prints every digit; beyond it a figure would print
+wrong (``999.999.999.999.999.983.222.784``) or not at all."""
+
+
+def parse_number(text: str) -> float | None:
+    """The one reading of a number written as text (a CSV cell, a quoted YAML
+    value): a float for a :data:`PLAIN_NUMBER` (surrounding ASCII spaces allowed;
+    infinite when it overflows, which :func:`check_magnitude` refuses), None for
+    anything else. ``-0`` reads as 0. The caller decides what a text that is not a
+    number means (see :data:`NUMBER_LIKE`)."""
+    text = text.strip(" \t")
+    if not PLAIN_NUMBER.fullmatch(text):
+        return None
+    return float(text) + 0.0  # -0.0 becomes 0.0
+
+
+def check_magnitude(number: float | int) -> float | int:
+    """``number`` if its size is below :data:`MAX_MAGNITUDE`; else ValueError with
+    "what is wrong; what to do" (an int of any size is compared exactly)."""
+    if not abs(number) < MAX_MAGNITUDE:
+        raise ValueError("is too large to print exactly (the limit is 10^15, a thousand "
+                         "trillion); write it in a larger unit, e.g. millions, and say so "
+                         "in the label")
+    return number + 0  # -0.0 becomes 0.0
+
+
+def _number_value(value: object) -> object:
+    """A number's value as YAML gives it: an int or float (not true/false), or a text
+    that is a :data:`PLAIN_NUMBER`; every other text is refused with what to write."""
+    if isinstance(value, bool):
+        raise ValueError("is true or false, not a number; write the number itself (yes, "
+                         "no, on and off are true/false in YAML)")
+    if isinstance(value, int):
+        return check_magnitude(value)
+    if isinstance(value, str):
+        number = parse_number(value)
+        if number is None and not NUMBER_LIKE.match(value.strip()):  # a word, as pydantic says
+            raise PydanticCustomError("float_parsing", "Input should be a valid number, "
+                                      "unable to parse string as a number")
+        if number is None:
+            raise ValueError("is not a number as written; write a plain number in ASCII "
+                             "digits, e.g. 1000 or 6.3 (a dot for decimals, no thousands "
+                             "separator or _)")
+        return check_magnitude(number)
+    return value
+
+
+Real = Annotated[float, BeforeValidator(_number_value)]
+"""A float as YAML writes it (see :func:`_number_value`): never true/false, ``1_000``
+or digits of another script."""
+Whole = Annotated[int, BeforeValidator(_number_value)]
+"""An int as YAML writes it, the same way."""
 
 
 def _one_line(value: str) -> str:
@@ -108,14 +175,35 @@ class Edition(Strict):
     changes: list[Change] = Field([], description="Changelog (errata), newest first.")
 
 
+def _known_locale(value: str) -> str:
+    """A language tag that Babel (CLDR) has a locale for: the formatter spells
+    numbers and dates with it (``babel.Locale.parse``)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(value.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        language = value.split("-")[0]
+        try:
+            Locale.parse(language)
+            known = f"'{language}' alone, or '{language}' with a region CLDR knows"
+        except (UnknownLocaleError, ValueError):
+            known = "a language code CLDR knows"
+        raise ValueError(f"is not a language and region that CLDR (Babel) knows; write "
+                         f"{known}, e.g. nl, nl-NL, nl-BE, en-GB or de-DE") from None
+    return value
+
+
 class Manifest(Strict):
     """``report.yaml``: what the report is and which chapters it has, in order."""
 
     title: Line
     subtitle: str | None = None
     organisation: Line = Field(description="Author of the PDF and owner of the report.")
-    year: int = Field(ge=1900, le=2200, description="The year the report is about.")
-    language: str = Field("nl", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    year: Whole = Field(ge=1900, le=2200, description="The year the report is about.")
+    language: Annotated[str, AfterValidator(_known_locale)] = Field(
+        "nl", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="The report's language and, "
+        "optionally, region (BCP 47: nl, nl-NL, en-GB); CLDR must know it.")
     subject: Line = Field(description="One sentence; the PDF's subject.")
     keywords: list[str] = []
     edition: Edition
@@ -132,7 +220,7 @@ class Color(Strict):
     """One brand colour: its screen value and, for print, its process colour."""
 
     hex: str = Field(pattern=HEX_PATTERN, description="Screen (sRGB) value, e.g. #15396B.")
-    cmyk: tuple[float, float, float, float] | None = Field(
+    cmyk: tuple[Real, Real, Real, Real] | None = Field(
         None, description="Print value in percent, e.g. [100, 72, 0, 38]; without it the "
         "print edition converts the hex value.")
     name: str | None = None
@@ -149,16 +237,50 @@ class FontFace(Strict):
     """One font file of a family: its weight (100–900) and style."""
 
     file: str = Field(description="Font file, relative to the brand file's folder.")
-    weight: int = Field(400, ge=100, le=900)
+    weight: Whole = Field(400, ge=100, le=900)
     style: Literal["normal", "italic"] = "normal"
 
 
-class FontFamily(Strict):
-    """A font family: its CSS name, its faces and a generic fallback."""
+FAMILY_NAME = re.compile(r"[^\W_](?:[\w .-]{0,62}[\w.])?")
+"""A font family name as the brand may write it: letters (any script), digits,
+spaces, ``.``, ``-`` and ``_``, at most 64 characters. The name goes into CSS
+(``font-family``, ``@font-face``), into the chart theme (JSON for vl-convert) and
+into SVG attributes; quotes, ``<``, ``;``, braces and backslashes would break out of
+them (CSS Fonts 4 §2.1 allows any string; this is the safe subset)."""
+GENERIC_FAMILIES = ("serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui",
+                    "ui-serif", "ui-sans-serif", "ui-monospace", "ui-rounded", "math",
+                    "emoji", "fangsong")
+"""The generic font families of CSS Fonts 4 §4.2 (``font-family``)."""
 
-    family: str
+
+def _family_name(value: str) -> str:
+    if not FAMILY_NAME.fullmatch(value):
+        raise ValueError("is not a font family name that can go into CSS and the chart "
+                         "theme; write the family's name in letters, digits, spaces, '.', "
+                         "'-' or '_' (no quotes, angle brackets, semicolons, braces or "
+                         "backslashes), e.g. Lato or Source Sans 3")
+    return value
+
+
+def _fallback(value: str) -> str:
+    names = [name.strip() for name in value.split(",")]
+    for name in names:
+        if name not in GENERIC_FAMILIES and not FAMILY_NAME.fullmatch(name):
+            raise ValueError(f"has {name[:40]!r}, which is not a font family; write names "
+                             "separated by commas, ending in a generic family, e.g. "
+                             "'Arial, sans-serif' (generic: " + ", ".join(GENERIC_FAMILIES)
+                             + ")")
+    return ", ".join(names)
+
+
+class FontFamily(Strict):
+    """A font family: its CSS name, its faces and the fallback families after it."""
+
+    family: Annotated[str, AfterValidator(_family_name)]
     faces: list[FontFace] = Field(min_length=1)
-    fallback: str = "sans-serif"
+    fallback: Annotated[str, AfterValidator(_fallback)] = Field(
+        "sans-serif", description="Families tried when a glyph is not in the brand font, "
+        "separated by commas; names or CSS generic families.")
 
 
 class Fonts(Strict):
@@ -188,15 +310,15 @@ class TypeScale(Strict):
     """Body size (points), leading (line height / size) and the modular ratio
     between heading sizes: ``--size-n`` is base × ratio^n."""
 
-    base_size_pt: float = Field(9.5, gt=5, lt=20)
-    leading: float = Field(1.45, gt=1, lt=2.5)
-    ratio: float = Field(1.25, gt=1, lt=2, description="Modular scale between heading levels.")
+    base_size_pt: Real = Field(9.5, gt=5, lt=20)
+    leading: Real = Field(1.45, gt=1, lt=2.5)
+    ratio: Real = Field(1.25, gt=1, lt=2, description="Modular scale between heading levels.")
 
 
 class Print(Strict):
     """How the print edition is made."""
 
-    bleed_mm: float = Field(3, ge=0, le=10)
+    bleed_mm: Real = Field(3, ge=0, le=10)
     marks: list[Literal["crop", "cross"]] = ["crop", "cross"]
     output_profile: str = Field("color/FOGRA39L.icc",
                                 description="CMYK ICC profile, relative to the brand file.")
@@ -219,10 +341,12 @@ Unit = Literal["count", "decimal", "percent", "eur"]
 class Number(Strict):
     """A typed figure of the report. Prose refers to it as ``{{ key }}``."""
 
-    value: float = Field(allow_inf_nan=False)
+    value: Annotated[float, BeforeValidator(_number_value), AfterValidator(check_magnitude)] \
+        = Field(allow_inf_nan=False)
     unit: Unit = Field(description="count (whole), decimal, percent (6.3 = 6,3 %), eur.")
     label: str | None = Field(None, description="What the number is, for tiles and tables.")
-    decimals: int | None = Field(None, ge=0, le=4, description="Fixed decimals; default: as given.")
+    decimals: Whole | None = Field(None, ge=0, le=4,
+                                   description="Fixed decimals; default: as given.")
 
     @model_validator(mode="after")
     def _whole_counts(self) -> Number:
@@ -330,7 +454,7 @@ class NormBlock(Strict):
     type: Literal["norm"]
     number: Key
     label: str = Field(description="What the norm counts, e.g. 'afgeronde onderzoeken'.")
-    year: int | None = None
+    year: Whole | None = None
 
 
 Status = Literal["gerealiseerd", "deels gerealiseerd", "niet gerealiseerd", "onbekend"]
@@ -353,7 +477,7 @@ class ResultsBlock(Placed):
     type: Literal["results"]
     id: Key | None = Field(None, description="Key for cross-references: {{ tabel:id }}.")
     caption: str
-    year: int | None = None
+    year: Whole | None = None
     items: list[Result] = Field(min_length=1)
     note: str | None = Field(None, description="Markdown, printed under the table.")
 

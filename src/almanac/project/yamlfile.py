@@ -10,6 +10,7 @@ built only when a problem needs it.
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,18 @@ class _Loader(_SafeLoader):
                 node.start_mark) from exc
 
 
+# Numbers as JSON and YAML 1.2 write them: ASCII digits in base ten. YAML 1.1 (PyYAML's
+# resolver) also reads 1_000, 0x1F, 017 (octal: 15) and 1:30 (base 60: 90) as numbers,
+# a silent change of the value; here those stay text, which a number field refuses.
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag not in (_INT, _FLOAT)]
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver(_INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"),
+                              list("-+0123456789"))
+_Loader.add_implicit_resolver(
+    _FLOAT, re.compile(r"^(?:[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]+)?"
+                       r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"), list("-+0123456789."))
 _LOADER = _Loader
 
 
@@ -297,11 +310,12 @@ def validate(model: type[BaseModel], data: Any, path: Path,
             # the file has no such level
             loc = tuple(part for i, part in enumerate(tagged)
                         if not (i and isinstance(tagged[i - 1], int) and part in BLOCK_TYPES))
-            message = error["msg"]
+            message, got = error["msg"], ""
             if error["type"] not in ("missing", "extra_forbidden") and "input" in error:
                 value = error["input"]
                 if not isinstance(value, (dict, list)):
-                    message += f", got {value!r}"
+                    got = f", got {str(value)[:60]!r}" if isinstance(value, str) \
+                        else f", got {value!r}"[:70]
             hint = _hint(error, model, tagged)
             if error["type"] == "extra_forbidden":
                 message = "unknown key"
@@ -309,5 +323,6 @@ def validate(model: type[BaseModel], data: Any, path: Path,
                 message = message.removeprefix("Value error, ")
                 if "; " in message:
                     message, hint = message.rsplit("; ", 1)
+            message += got
             problems.append(Problem(message, path, lines.line(loc), hint, where(loc) or None))
         return None, problems

@@ -10,9 +10,29 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..project.model import Brand, Color
+from ..project.model import GENERIC_FAMILIES, Brand, Color, FontFamily
 
 HEX_COLOR = re.compile(r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
+
+
+def css_string(text: str) -> str:
+    """``text`` as a double-quoted CSS string (CSS Syntax 3 §4.3.5, §2.1 escapes): a
+    backslash, a double quote, ``<`` and every control or non-ASCII-space character
+    is written as a hex escape, so nothing in it can end the string, the rule or
+    the ``<style>`` element it stands in."""
+    def escape(char: str) -> str:
+        if char in '\\"<>' or ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
+            return f"\\{ord(char):x} "
+        return char
+
+    return '"' + "".join(escape(char) for char in text) + '"'
+
+
+def font_stack(family: FontFamily) -> str:
+    """A brand family and its fallbacks as a CSS ``font-family`` value: names as
+    :func:`css_string`, generic families (CSS Fonts 4 §4.2) as keywords."""
+    names = [family.family] + [name.strip() for name in family.fallback.split(",")]
+    return ", ".join(name if name in GENERIC_FAMILIES else css_string(name) for name in names)
 
 
 def cmyk_of(color: Color) -> tuple[float, float, float, float]:
@@ -83,7 +103,8 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
             seen.add(key)
             url = (brand_dir / face.file).resolve().as_uri()
             lines.append(
-                f"@font-face {{ font-family: '{family.family}'; src: url('{url}'); "
+                f"@font-face {{ font-family: {css_string(family.family)}; "
+                f"src: url({css_string(url)}); "
                 f"font-weight: {face.weight}; font-style: {face.style}; }}")
     props = {}
     for name, color in brand.colors:
@@ -92,8 +113,8 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
                 props[f"color-{name}-{index}"] = color_value(item, process_colours)
         else:
             props[f"color-{name.replace('_', '-')}"] = color_value(color, process_colours)
-    props["font-body"] = f"'{brand.fonts.body.family}', {brand.fonts.body.fallback}"
-    props["font-heading"] = f"'{brand.fonts.heading.family}', {brand.fonts.heading.fallback}"
+    props["font-body"] = font_stack(brand.fonts.body)
+    props["font-heading"] = font_stack(brand.fonts.heading)
     scale = brand.type
     props["size-base"] = f"{scale.base_size_pt}pt"
     props["leading"] = f"{scale.leading}"
@@ -108,7 +129,7 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
     lines.append("}")
     if process_colours:
         profile = (brand_dir / brand.print.output_profile).resolve().as_uri()
-        lines.append(f"@color-profile device-cmyk {{ src: url('{profile}'); "
+        lines.append(f"@color-profile device-cmyk {{ src: url({css_string(profile)}); "
                      "components: cyan, magenta, yellow, black; }")
     if bleed:
         marks = " ".join(brand.print.marks) or "none"

@@ -67,8 +67,8 @@ class ProjectFetcher(URLFetcher):
             return self._refuse(url, "outside the project folder")
         if resolved.stat().st_size > MAX_RESOURCE_BYTES:
             return self._refuse(url, f"larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
-        if resolved.suffix.lower() in RASTER_SUFFIXES:
-            problem = check_image(resolved)  # e.g. too many pixels to decode
+        if resolved.suffix.lower() in RASTER_SUFFIXES + (".svg",):
+            problem = check_image(resolved)  # e.g. too many pixels, or an SVG not in UTF-8
             if problem is not None:
                 return self._refuse(url, f"image {problem[0]}")
         mime, _ = mimetypes.guess_type(resolved.name)

@@ -9,6 +9,7 @@ number and its sign on one line.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from babel import Locale
 from babel.dates import format_date
@@ -17,6 +18,8 @@ from babel.numbers import format_compact_decimal, format_decimal
 from ..project.model import Number
 
 NBSP = "\u00a0"
+MAX_DECIMALS = 15
+"""The most decimals a figure prints when the data does not fix them."""
 
 
 class Formatter:
@@ -29,16 +32,23 @@ class Formatter:
 
     def decimal(self, value: float, decimals: int | None = None) -> str:
         """``value`` with the locale's separators (CLDR, through Babel); ``decimals``
-        fixed, or as many as the value has."""
+        fixed, or as many as the value was written with (its shortest ``repr``: 0.0625
+        prints 0,0625, where Babel's default pattern would stop at three), at most
+        MAX_DECIMALS (5e-324 would be a figure of 326 characters). The figure
+        is formatted from that decimal text, not from the binary float, and a value
+        that rounds to zero prints without a minus sign. Values are below 10^15
+        (``project.model.MAX_MAGNITUDE``): beyond 28 digits Babel's ``decimal``
+        context raises ``InvalidOperation``."""
+        exact = Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value)
+        digit = "0"
         if decimals is None:
-            pattern = None
-        elif decimals == 0:
-            pattern = "#,##0"
-        else:
-            pattern = "#,##0." + "0" * decimals
-        if decimals is None and float(value).is_integer():
-            value = int(value)
-        return format_decimal(value, format=pattern, locale=self.locale)
+            written = -exact.normalize().as_tuple().exponent  # type: ignore[operator]
+            decimals = min(max(0, written), MAX_DECIMALS)
+            digit = "#" if written > MAX_DECIMALS else "0"  # rounded: no trailing zeros
+        pattern = "#,##0" + ("." + digit * decimals if decimals else "")
+        if exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN).is_zero():
+            exact = exact.copy_abs()
+        return format_decimal(exact, format=pattern, locale=self.locale)
 
     def parts(self, number: Number) -> tuple[str, str, str]:
         """A number as (prefix, figure, suffix): ``("€", "100", "miljoen")``, ``("", "6,3", "%")``.
