@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from ..errors import Problem
-from .model import Brand, Chapter, ChapterData, Photo, references
+from .model import Brand, Chapter, ChapterData, Manifest, Photo, references
 from .parts import CACHE, CHAPTER_FILE
 
 MAX_IMAGE_MEGAPIXELS = 50  # 50 MP is a 30 × 20 cm photo at 600 dpi
@@ -509,6 +509,30 @@ def check_svg(path: Path) -> tuple[str, str] | None:
         return (f"is XML but not SVG (its root is <{root.tag}>)",
                 "save it again as plain SVG, UTF-8")
     return None
+
+
+MAX_EDITION_YEARS = 10
+"""An edition is published in the report's year or up to this many years after it."""
+
+
+def check_edition_dates(manifest: Manifest, path: Path) -> list[Problem]:
+    """The edition's date and each erratum's date fall in the report's year or the
+    MAX_EDITION_YEARS after it: a year such as 0001 or 9999 is a typing error that
+    would print as the publication date and stand in the PDF's metadata."""
+    problems = []
+    first, last = manifest.year, manifest.year + MAX_EDITION_YEARS
+    dated = [("edition.date", manifest.edition.date)] + [
+        (f"edition.changes[{index}].date", change.date)
+        for index, change in enumerate(manifest.edition.changes)]
+    for where, date in dated:
+        if not first <= date.year <= last:
+            problems.append(Problem(
+                f"the date {date.isoformat()} is not within the {MAX_EDITION_YEARS} years "
+                f"after the report's year {manifest.year}", path,
+                line_of(path, rf"date:\s*['\"]?{date.isoformat()}"),
+                f"write the date the edition is published, e.g. {manifest.year + 1}-05-01",
+                where))
+    return problems
 
 
 def check_figures(root: Path, chapters: list[Chapter]) -> list[Problem]:
