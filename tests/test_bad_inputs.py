@@ -825,6 +825,21 @@ def _footnote_in_a_fact(p):
                                 "fix: only prose blocks have footnotes"))
 
 
+# ---- dates that would print wrong: an edition dated far from the report's year
+
+def _edition_in_year_one(p):
+    line = edit(p, "report.yaml", "date: 2022-05-01", "date: 0001-05-01")
+    return Expect("report.yaml", line, ("edition.date: the date 0001-05-01 is not within",
+                                        "the report's year 2021", "fix: write the date"))
+
+
+def _erratum_in_year_9999(p):
+    line = edit(p, "report.yaml", "  date: 2022-05-01\n",
+                '  date: 2022-05-01\n  changes:\n    - version: "1.0"\n      date: 9999-12-31\n'
+                "      text: Eerste uitgave\n") + 3
+    return Expect("report.yaml", line, ("edition.changes[0].date: the date 9999-12-31",))
+
+
 CASES: dict[str, Callable[[Path], Expect]] = {
     name.lstrip("_").replace("_", " "): case for name, case in list(globals().items())
     if name.startswith("_") and callable(case) and case.__module__ == __name__

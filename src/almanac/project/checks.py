@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from ..errors import Problem
-from .model import Brand, Chapter, ChapterData, Photo, references
+from .model import Brand, Chapter, ChapterData, Manifest, Photo, references
 from .parts import CACHE, CHAPTER_FILE
 
 MAX_IMAGE_MEGAPIXELS = 50  # 50 MP is a 30 × 20 cm photo at 600 dpi
@@ -356,6 +356,11 @@ not at all."""
 TOO_MANY_PIXELS = "scale it down: too many pixels to print (300 dpi at its printed size is plenty)"
 
 
+_IMAGES_PASSED: set[tuple] = set()  # (path, inode, size, mtime) of images that passed
+TRUNCATED = ("is truncated: its file ends before its last row of pixels",
+             "copy or export the image again (the file was cut short)")
+
+
 class _Watched:
     """A binary file that records whether a read came back empty once ``armed``:
     a decoder asking for more after the file's end (a truncated image; Pillow
@@ -391,9 +396,24 @@ def check_image(path: Path) -> tuple[str, str] | None:
     limit, every pixel — so a truncated file (drawn with its lower part black or
     white), a format or pixel mode WeasyPrint does not draw (:data:`DRAWN_MODES`),
     a damaged stream or a decompression bomb in a metadata chunk is refused here
-    rather than printed wrong."""
-    if path.suffix.lower() == ".svg":
-        return check_svg(path)
+    rather than printed wrong. A file that passed is not decoded again in this
+    process while its inode, size and modification time stay the same."""
+    try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}", "make it a readable image file"
+    if key in _IMAGES_PASSED:  # e.g. a photo checked at load, then fetched to typeset
+        return None
+    why = check_svg(path) if path.suffix.lower() == ".svg" else _check_raster(path)
+    if why is None:
+        if len(_IMAGES_PASSED) > 4096:
+            _IMAGES_PASSED.clear()
+        _IMAGES_PASSED.add(key)
+    return why
+
+
+def _check_raster(path: Path) -> tuple[str, str] | None:
     import warnings
 
     from PIL import Image, UnidentifiedImageError
@@ -421,6 +441,8 @@ def check_image(path: Path) -> tuple[str, str] | None:
     except OSError as exc:
         if exc.strerror:
             return f"cannot be read: {exc.strerror}", "make it a readable image file"
+        if "truncated" in str(exc):  # Pillow's own word, when it is told to say it
+            return TRUNCATED
         return (f"is damaged ({exc})", "export it again from the original as PNG or JPEG")
     except ValueError as exc:
         if "decompressed" in str(exc).lower() or "too much memory" in str(exc).lower():
@@ -433,8 +455,7 @@ def check_image(path: Path) -> tuple[str, str] | None:
     except Exception as exc:  # a damaged file makes Pillow's decoders raise other errors
         return f"is damaged ({type(exc).__name__})", "save it again as PNG or JPEG"
     if stream.ran_out:
-        return ("is truncated: its file ends before its last row of pixels",
-                "copy or export the image again (the file was cut short)")
+        return TRUNCATED
     if mode not in DRAWN_MODES and not (mode == "CMYK" and form == "JPEG"):
         if mode.startswith("I") or mode == "F":
             depth = "16-bit" if "16" in mode else "32-bit floating-point" if mode == "F" \
@@ -488,6 +509,30 @@ def check_svg(path: Path) -> tuple[str, str] | None:
         return (f"is XML but not SVG (its root is <{root.tag}>)",
                 "save it again as plain SVG, UTF-8")
     return None
+
+
+MAX_EDITION_YEARS = 10
+"""An edition is published in the report's year or up to this many years after it."""
+
+
+def check_edition_dates(manifest: Manifest, path: Path) -> list[Problem]:
+    """The edition's date and each erratum's date fall in the report's year or the
+    MAX_EDITION_YEARS after it: a year such as 0001 or 9999 is a typing error that
+    would print as the publication date and stand in the PDF's metadata."""
+    problems = []
+    first, last = manifest.year, manifest.year + MAX_EDITION_YEARS
+    dated = [("edition.date", manifest.edition.date)] + [
+        (f"edition.changes[{index}].date", change.date)
+        for index, change in enumerate(manifest.edition.changes)]
+    for where, date in dated:
+        if not first <= date.year <= last:
+            problems.append(Problem(
+                f"the date {date.isoformat()} is not within the {MAX_EDITION_YEARS} years "
+                f"after the report's year {manifest.year}", path,
+                line_of(path, rf"date:\s*['\"]?{date.isoformat()}"),
+                f"write the date the edition is published, e.g. {manifest.year + 1}-05-01",
+                where))
+    return problems
 
 
 def check_figures(root: Path, chapters: list[Chapter]) -> list[Problem]:

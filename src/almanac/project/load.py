@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import Problem, ReportError
 from .checks import (
+    check_edition_dates,
     check_figures,
     check_fonts,
     check_images,
@@ -46,6 +47,7 @@ def load_report(root: Path | str) -> Report:
     problems += found
     if manifest is None:
         raise ReportError(problems)
+    problems += check_edition_dates(manifest, manifest_path)
 
     brand_path = (root / manifest.brand).resolve()
     brand = None
