@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from ..errors import Problem
+from .files import Refused, confine
 from .model import Brand, Chapter, ChapterData, Photo, references
 from .parts import CHAPTER_FILE
 
@@ -173,25 +174,25 @@ def check_fonts(brand: Brand, brand_path: Path, root: Path | None = None) -> lis
     font file is a font (TrueType, OpenType or WOFF)."""
     root = (root or brand_path.parent.parent).resolve()
     problems = []
-    profile = (brand_path.parent / brand.print.output_profile).resolve()
-    if not profile.is_relative_to(root):
-        problems.append(Problem(f"colour profile {brand.print.output_profile} is outside the "
-                                "project folder", brand_path,
-                                line_of(brand_path, "output_profile"),
-                                "copy the profile into styles/color/", "print.output_profile"))
-    elif not profile.is_file():
-        problems.append(Problem(f"colour profile {brand.print.output_profile} not found",
-                                brand_path, line_of(brand_path, "output_profile"),
-                                "put the CMYK ICC profile under styles/ or fix the path",
-                                "print.output_profile"))
+    try:
+        confine(brand_path.parent / brand.print.output_profile, root)
+    except Refused as exc:
+        problems.append(Problem(
+            f"colour profile {brand.print.output_profile} {exc.reason}", brand_path,
+            line_of(brand_path, "output_profile"),
+            "put the CMYK ICC profile under styles/ or fix the path"
+            if exc.reason == "not found" else "copy the profile into styles/color/"
+            if exc.reason.startswith("is outside") else exc.hint, "print.output_profile"))
     for role in ("body", "heading"):
         for face in getattr(brand.fonts, role).faces:
-            font = (brand_path.parent / face.file).resolve()
             why = None
-            if not font.is_relative_to(root):
-                why = "is outside the project folder", "copy the font into styles/fonts/"
-            elif not font.is_file():
-                why = "not found", "put the font under styles/fonts/ or fix the path"
+            try:
+                font = confine(brand_path.parent / face.file, root)
+            except Refused as exc:
+                why = exc.reason, ("put the font under styles/fonts/ or fix the path"
+                                   if exc.reason == "not found" else
+                                   "copy the font into styles/fonts/"
+                                   if exc.reason.startswith("is outside") else exc.hint)
             else:
                 try:
                     with font.open("rb") as stream:
@@ -232,22 +233,23 @@ def check_photo(photo: Photo, folder: Path, root: Path, path: Path, where: str,
     and an image within the limits (see :func:`check_image`); ``hint`` says where to put it."""
     if photo.image is None:
         return []
-    image = (folder / photo.image).resolve()
     line = line_of(path, re.escape(photo.image))
-    if not image.is_relative_to(root.resolve()):
-        return [Problem(f"image {photo.image} is outside the project folder", path, line,
-                        "copy the image into the project", where)]
-    if not image.is_file():
-        return [Problem(f"image {photo.image} not found", path, line, hint, where)]
+    try:
+        image = confine(folder / photo.image, root)
+    except Refused as exc:
+        return [Problem(f"image {photo.image} {exc.reason}", path, line,
+                        hint if exc.reason == "not found" else exc.hint, where)]
     why = check_image(image)
     return [Problem(f"image {photo.image} {why[0]}", path, line, why[1], where)] if why else []
 
 
-def check_image(path: Path) -> tuple[str, str] | None:
-    """What is wrong with an image file for the report — (problem, fix) — or None.
-    Reads only the file's header: its format and size in pixels."""
-    if path.suffix.lower() == ".svg":
+def check_image(path: Path | bytes) -> tuple[str, str] | None:
+    """What is wrong with an image file (or an image's bytes, e.g. from a ``data:``
+    URI) for the report — (problem, fix) — or None. Reads only the header: its
+    format and size in pixels."""
+    if isinstance(path, Path) and path.suffix.lower() == ".svg":
         return None  # vector: no pixels to count
+    import io
     import warnings
 
     from PIL import Image, UnidentifiedImageError
@@ -255,7 +257,7 @@ def check_image(path: Path) -> tuple[str, str] | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(io.BytesIO(path) if isinstance(path, bytes) else path) as image:
                 width, height = image.size
     except Image.DecompressionBombError as exc:  # far over the limit: Pillow refuses
         pixels = re.search(r"\((\d+) pixels\)", str(exc))
@@ -285,10 +287,13 @@ def check_figures(root: Path, chapters: list[Chapter]) -> list[Problem]:
         for where, block in blocks(chapter):
             if getattr(block, "type", None) != "figure":
                 continue
-            if not (root / "figures" / f"{block.chart}.py").is_file():
+            try:
+                confine(root / "figures" / f"{block.chart}.py", root)
+            except Refused as exc:
                 problems.append(Problem(
-                    f"figure module figures/{block.chart}.py does not exist", path,
+                    f"figure module figures/{block.chart}.py "
+                    + ("does not exist" if exc.reason == "not found" else exc.reason), path,
                     line_of(path, rf"chart:\s*{block.chart}\b"),
                     f"create figures/{block.chart}.py with a build(data, theme) function, "
-                    "or fix the chart name", where))
+                    "or fix the chart name" if exc.reason == "not found" else exc.hint, where))
     return problems
