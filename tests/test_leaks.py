@@ -268,10 +268,15 @@ def test_publish_embeds_no_file_from_outside(small_warm, tmp_path):
     outside = secrets(tmp_path / "buiten")
     _link(warm, "layout/geheim.txt", outside["txt"])
     _link(warm, data, outside["csv"])
+    _link(warm, "styles/nul.css", Path("/dev/zero"))
+    _link(warm, "layout/kring.html", Path("kring.html"))  # a link loop
+    os.mkfifo(warm / "figures" / "pijp.txt")  # would hang a reader
     published = publish(warm)
     files = embedded_files(PdfReader(published.pdf))
     assert "chapters/03-inzetbaarheid/chapter.yaml" in files  # the sources are embedded
-    assert "layout/geheim.txt" not in files and data not in files
+    for stray in ("layout/geheim.txt", data, "styles/nul.css", "layout/kring.html",
+                  "figures/pijp.txt"):
+        assert stray not in files
     assert not any(b"LEAK" in body for body in files.values())
 
 
@@ -489,3 +494,63 @@ def test_no_file_is_read_from_outside_the_project_or_unbounded(case, small_warm,
         assert not (tmp_path / MARKER).exists(), "a module outside the project ran"
         after = snapshot(project / "output") if (project / "output").exists() else {}
         assert after == before  # no PDF, no edition: nothing written
+
+
+# ---- confinement: templates run in the sandbox and reach no file, module or process
+
+RAN = "template-ran"
+
+# Each tries to run a command, or to read or write a file, from a template; the
+# command and the writes would create RAN beside the project.
+TEMPLATE_ESCAPES = {
+    "globals of a class": "{{ cycler.__init__.__globals__.os.popen('touch %(ran)s').read() }}",
+    "globals of a global": "{{ lipsum.__globals__['os'].system('touch %(ran)s') }}",
+    "class hierarchy": "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "a bound method's object": "{{ md.__self__.report.root }}",
+    "format string": "{{ '{0.__class__.__init__.__globals__}'.format(cycler) }}",
+    "path read": "{{ (chapter.folder / '../../../buiten/geheim.txt').read_text() }}",
+    "path write": "{{ (chapter.folder / '../../../%(name)s').write_text('x') }}",
+    "path class": "{{ chapter.model_fields.folder.annotation.write_text("
+                  "chapter.folder / '../../../%(name)s', 'x') }}",
+}
+
+
+@pytest.mark.parametrize("where", ["chapters/03-inzetbaarheid/chapter.html",
+                                   "layout/chapter.html"])
+@pytest.mark.parametrize("escape", list(TEMPLATE_ESCAPES))
+def test_a_template_cannot_run_commands_or_reach_files(escape, where, small_warm, tmp_path,
+                                                        cli):
+    project = small_warm
+    secrets(tmp_path / "buiten")
+    expression = TEMPLATE_ESCAPES[escape] % {"ran": tmp_path / RAN, "name": RAN}
+    if where.startswith("chapters/"):
+        (project / where).write_text('{% extends "layout/chapter.html" %}\n'
+                                     '{% block body %}\n' + expression + '\n{{ super() }}\n'
+                                     '{% endblock %}\n', encoding="utf-8")
+        line = 3
+    else:
+        line = edit(project, where, "{% block body %}", "{% block body %}\n" + expression) + 1
+    result = cli("build", str(project), "-q")
+    assert result.returncode == 1, result.stderr
+    assert f"{where}:{line}: not allowed in a template" in result.stderr, result.stderr
+    assert "fix: " in result.stderr and "Traceback" not in result.stderr
+    assert_nothing_leaked(result.stderr)
+    assert not (tmp_path / RAN).exists()  # nothing ran, nothing was written
+    assert not (project / "output").exists() or not list((project / "output").glob("*.pdf"))
+
+
+def test_a_template_still_reads_the_data_it_is_given(small_warm):
+    """The sandbox refuses what reaches out, not what the templates use: names of
+    paths, the data's attributes and methods, the globals and filters."""
+    from almanac.stages.render import make_environment
+
+    report = load(small_warm)
+    env = make_environment(small_warm)
+    template = env.from_string(
+        "{{ chapter.folder.name }}|{{ chapter.data.title | upper }}|"
+        "{{ chapter.data.numbers | length }}|{{ chapter.data.numbers.keys() | first }}|"
+        "{% for x in range(3) %}{{ loop.index }}{% endfor %}")
+    chapter = report.chapters[1]
+    assert template.render(chapter=chapter) == (
+        f"{chapter.folder.name}|{chapter.data.title.upper()}|{len(chapter.data.numbers)}|"
+        f"{next(iter(chapter.data.numbers))}|123")
