@@ -91,14 +91,13 @@ def confine(path: Path | str, roots: Path | Iterable[Path]) -> Path:
     allowed = roots_of(roots)
     try:
         resolved = Path(path).resolve(strict=True)
-    except FileNotFoundError:
-        if os.path.islink(path):  # a link whose target does not exist
-            try:
-                target = Path(path).resolve()
-            except (OSError, RuntimeError):
-                raise _loop() from None
-            if not any(target.is_relative_to(root) for root in allowed):
-                raise _outside() from None
+    except FileNotFoundError:  # a path, or a link, to nothing: outside, or not found
+        try:
+            target = Path(path).resolve()
+        except (OSError, RuntimeError):
+            raise _loop() from None
+        if not any(target.is_relative_to(root) for root in allowed):
+            raise _outside() from None
         raise Refused("not found", "create it or fix the name", "missing") from None
     except RuntimeError:  # pathlib's report of a link loop
         raise _loop() from None
