@@ -303,7 +303,8 @@ def _empty_chapter(p):
 def _chapter_file_is_a_folder(p):
     (p / INZET).unlink()
     (p / INZET).mkdir()
-    return Expect(INZET, None, ("cannot be read", "fix: make it a readable file"))
+    return Expect(INZET, None, ("file is a folder, not a regular file",
+                                "fix: replace it with the file itself"))
 
 
 def _cover_image_missing(p):

@@ -3,7 +3,10 @@ data, Markdown, templates, CSS, SVG images or figure modules say."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,19 @@ from almanac.pipeline import build, load, publish, render_html
 from almanac.reporter import BufferReporter
 from almanac.stages.fetcher import FetchRefused, ProjectFetcher
 
-from conftest import INZET, OVERVALLEN, RESULTATEN, add_photo, edit, figure, png
+from conftest import (
+    BRAND,
+    INZET,
+    OVERVALLEN,
+    RESULTATEN,
+    VOORWOORD,
+    add_photo,
+    almanac,
+    edit,
+    figure,
+    png,
+    snapshot,
+)
 
 
 def secrets(folder: Path) -> dict[str, Path]:
@@ -191,7 +206,7 @@ DATA_ESCAPES = {
     "template link": lambda p, s: (_link(p, "layout/kader.html", s["html"]),
                                    edit(p, "layout/chapter.html", "{% block body %}",
                                         "{% block body %}{% include 'kader.html' %}"),
-                                   ("layout/chapter.html", "template 'kader.html' not found")),
+                                   ("layout/kader.html", "template is outside the project")),
 }
 
 
@@ -253,10 +268,15 @@ def test_publish_embeds_no_file_from_outside(small_warm, tmp_path):
     outside = secrets(tmp_path / "buiten")
     _link(warm, "layout/geheim.txt", outside["txt"])
     _link(warm, data, outside["csv"])
+    _link(warm, "styles/nul.css", Path("/dev/zero"))
+    _link(warm, "layout/kring.html", Path("kring.html"))  # a link loop
+    os.mkfifo(warm / "figures" / "pijp.txt")  # would hang a reader
     published = publish(warm)
     files = embedded_files(PdfReader(published.pdf))
     assert "chapters/03-inzetbaarheid/chapter.yaml" in files  # the sources are embedded
-    assert "layout/geheim.txt" not in files and data not in files
+    for stray in ("layout/geheim.txt", data, "styles/nul.css", "layout/kring.html",
+                  "figures/pijp.txt"):
+        assert stray not in files
     assert not any(b"LEAK" in body for body in files.values())
 
 
@@ -297,3 +317,240 @@ def test_data_is_escaped_and_markdown_cannot_inject_html(project):
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<b>vet</b>" not in html
     assert 'href="javascript:' not in html
+
+
+# ---- confinement: every file Almanac reads, linked out of the project or not a file
+#
+# Each case turns one file of the small project into a link to a copy outside the
+# project that carries a marker (the copy would build: its text reaches the PDF if
+# it is read), or into a FIFO, a link to /dev/zero or a link loop. Each returns
+# (the file the message names, a phrase of the message). A figure module outside
+# would create MARKER when imported.
+
+MARKER = "figure-module-ran"
+
+
+def _outside_copy(p: Path, relative: str, old: str, new: str) -> tuple[str, str]:
+    """``relative`` moved to a folder beside the project, with ``old`` replaced by
+    ``new``, and a link to it in its place."""
+    outside = p.parent / "buiten" / relative
+    outside.parent.mkdir(parents=True, exist_ok=True)
+    text = (p / relative).read_text(encoding="utf-8")
+    assert old in text, (old, relative)
+    outside.write_text(text.replace(old, new, 1), encoding="utf-8")
+    _link(p, relative, outside)
+    return relative, "is outside the project folder"
+
+
+def _module_outside(p: Path, relative: str) -> tuple[str, str]:
+    """A figure module moved out of the project, which would leave a marker when
+    imported."""
+    marker = p.parent / MARKER
+    return _outside_copy(p, relative, "import altair as alt\n",
+                         f"import altair as alt\nopen({str(marker)!r}, 'w').close()\n")
+
+
+def _fifo(p: Path, relative: str) -> tuple[str, str]:
+    (p / relative).unlink()
+    os.mkfifo(p / relative)
+    return relative, "is a named pipe (FIFO), not a regular file"
+
+
+def _to_dev_zero(p: Path, relative: str) -> tuple[str, str]:
+    _link(p, relative, Path("/dev/zero"))
+    return relative, "is outside the project folder"
+
+
+def _loop(p: Path, relative: str) -> tuple[str, str]:
+    _link(p, relative, Path((p / relative).name))  # a link to itself
+    return relative, "a link loop"
+
+
+def _figures_folder_outside(p: Path) -> tuple[str, str]:
+    outside = p.parent / "buiten" / "figures"
+    shutil.copytree(p / "figures", outside)
+    module = outside / "verzuim.py"
+    module.write_text(module.read_text(encoding="utf-8").replace(
+        "import altair as alt\n",
+        f"import altair as alt\nopen({str(p.parent / MARKER)!r}, 'w').close()\n"),
+        encoding="utf-8")
+    shutil.rmtree(p / "figures")
+    (p / "figures").symlink_to(outside)
+    return INZET, "figure module figures/verzuim.py is outside the project folder"
+
+
+def _series(p: Path) -> str:
+    """A series for the small project: a CSV in INZET's folder, charted by nothing."""
+    (p / "chapters/03-inzetbaarheid/data").mkdir()
+    (p / "chapters/03-inzetbaarheid/data/reeks.csv").write_text("jaar,aantal\n2021,3\n",
+                                                                 encoding="utf-8")
+    edit(p, INZET, "title: Inzetbaarheid\n",
+         "title: Inzetbaarheid\nseries:\n  reeks: {file: data/reeks.csv}\n")
+    return "chapters/03-inzetbaarheid/data/reeks.csv"
+
+
+SERIES_OWNER = INZET  # the series' message names the chapter that declares it
+
+CONFINED: dict[str, Callable[[Path], tuple[str, str]]] = {
+    # YAML: the manifest, a chapter, the brand
+    "yaml report.yaml linked out": lambda p: _outside_copy(
+        p, "report.yaml", "title: Jaarverslag 2021", "title: LEAK-YAML"),
+    "yaml chapter.yaml linked out": lambda p: _outside_copy(
+        p, VOORWOORD, "title: Voorwoord", "title: LEAK-YAML"),
+    "yaml brand.yaml linked out": lambda p: _outside_copy(
+        p, BRAND, "fonts:", "# LEAK-YAML\nfonts:"),
+    "yaml brand.yaml a link loop": lambda p: _loop(p, BRAND),
+    "yaml chapter folder a link loop": lambda p: (
+        shutil.rmtree(p / "chapters/01-voorwoord"),
+        _link(p, "chapters/01-voorwoord", Path("01-voorwoord")),
+        ("report.yaml", "chapters/01-voorwoord is a link to nothing or to itself"))[-1],
+    "yaml report.yaml a FIFO": lambda p: _fifo(p, "report.yaml"),
+    "yaml chapter.yaml a FIFO": lambda p: _fifo(p, VOORWOORD),
+    "yaml chapter.yaml to /dev/zero": lambda p: _to_dev_zero(p, VOORWOORD),
+    "yaml chapter.yaml a link loop": lambda p: _loop(p, VOORWOORD),
+    "yaml brand.yaml a FIFO": lambda p: _fifo(p, BRAND),
+    # CSV
+    "csv linked out": lambda p: (_link(p, _series(p), p.parent / "buiten" / "geheim.csv"),
+                                 (SERIES_OWNER, "is outside the project folder"))[1],
+    "csv a FIFO": lambda p: (_fifo(p, _series(p)), (SERIES_OWNER, "named pipe (FIFO)"))[1],
+    "csv to /dev/zero": lambda p: (_to_dev_zero(p, _series(p)),
+                                   (SERIES_OWNER, "is outside the project folder"))[1],
+    "csv a link loop": lambda p: (_loop(p, _series(p)), (SERIES_OWNER, "a link loop"))[1],
+    # images
+    "image linked out": lambda p: (_link(p, "chapters/03-inzetbaarheid/foto.png",
+                                         p.parent / "buiten" / "geheim.png"),
+                                   add_photo(p, "foto.png"),
+                                   (INZET, "image foto.png is outside the project"))[-1],
+    "image a FIFO": lambda p: (os.mkfifo(p / "chapters/03-inzetbaarheid/foto.png"),
+                               add_photo(p, "foto.png"), (INZET, "named pipe (FIFO)"))[-1],
+    "image a link loop": lambda p: (_loop(p, "chapters/03-inzetbaarheid/foto.png"),
+                                    add_photo(p, "foto.png"), (INZET, "a link loop"))[-1],
+    # fonts and the colour profile
+    "font linked out": lambda p: (_link(p, "styles/fonts/Lato-Black.ttf",
+                                        p.parent / "buiten" / "geheim.ttf"),
+                                  (BRAND, "font file fonts/Lato-Black.ttf is outside"))[1],
+    "font a FIFO": lambda p: (_fifo(p, "styles/fonts/Lato-Black.ttf"),
+                              (BRAND, "named pipe (FIFO)"))[1],
+    "font folder holds a FIFO": lambda p: (os.mkfifo(p / "styles/fonts/extra.ttf"),
+                                           ("styles/fonts/extra.ttf", "named pipe"))[1],
+    "font folder holds a link out": lambda p: (
+        _link(p, "styles/fonts/extra.ttf", p.parent / "buiten" / "geheim.ttf"),
+        ("styles/fonts/extra.ttf", "is outside the project folder"))[1],
+    "ICC profile linked out": lambda p: (_link(p, "styles/color/FOGRA39L.icc",
+                                               p.parent / "buiten" / "geheim.txt"),
+                                         (BRAND, "colour profile color/FOGRA39L.icc is "
+                                          "outside"))[1],
+    "ICC profile a FIFO": lambda p: (_fifo(p, "styles/color/FOGRA39L.icc"),
+                                     (BRAND, "named pipe (FIFO)"))[1],
+    # templates
+    "template layout linked out": lambda p: (_outside_copy(
+        p, "layout/chapter.html", "{% block body %}", "{% block body %}LEAK-HTML"),
+        ("layout/chapter.html", "template is outside the project folder"))[1],
+    "template chapter linked out": lambda p: (
+        (p.parent / "buiten" / "kapittel.html").write_text(
+            '{% extends "layout/chapter.html" %}LEAK-HTML', encoding="utf-8"),
+        _link(p, "chapters/03-inzetbaarheid/chapter.html", p.parent / "buiten/kapittel.html"),
+        ("chapters/03-inzetbaarheid/chapter.html", "template is outside"))[-1],
+    "template chapter a FIFO": lambda p: (
+        os.mkfifo(p / "chapters/03-inzetbaarheid/chapter.html"),
+        ("chapters/03-inzetbaarheid/chapter.html", "named pipe (FIFO)"))[-1],
+    "template a FIFO": lambda p: (_fifo(p, "layout/toc.html"),
+                                  ("layout/toc.html", "named pipe (FIFO)"))[1],
+    "template a link loop": lambda p: (_loop(p, "layout/toc.html"),
+                                       ("layout/toc.html", "a link loop"))[1],
+    # stylesheets (what WeasyPrint fetches)
+    "stylesheet linked out": lambda p: _outside_copy(
+        p, "styles/components.css", "\n", '\nbody::before { content: "LEAK-CSS"; }\n'),
+    "stylesheet a FIFO": lambda p: _fifo(p, "styles/components.css"),
+    "stylesheet a link loop": lambda p: _loop(p, "styles/components.css"),
+    # figure modules: the module, a helper it imports, the whole folder
+    "figure module linked out": lambda p: (
+        _module_outside(p, "figures/verzuim.py"),
+        (INZET, "figure module figures/verzuim.py is outside the project folder"))[1],
+    "figure helper linked out": lambda p: _outside_copy(
+        p, "figures/_common.py", "\n", f"\nopen({str(p.parent / MARKER)!r}, 'w').close()\n"),
+    "figures folder linked out": _figures_folder_outside,
+    "figure module a FIFO": lambda p: (_fifo(p, "figures/verzuim.py"),
+                                       (INZET, "figures/verzuim.py is a named pipe"))[1],
+    "figure helper a FIFO": lambda p: _fifo(p, "figures/_common.py"),
+    "figure helper a link loop": lambda p: _loop(p, "figures/_common.py"),
+}
+
+
+@pytest.mark.parametrize("case", list(CONFINED))
+def test_no_file_is_read_from_outside_the_project_or_unbounded(case, small_warm, tmp_path):
+    project = small_warm
+    secrets(tmp_path / "buiten")
+    named, phrase = CONFINED[case](project)
+    before = snapshot(project / "output") if (project / "output").exists() else {}
+    for command in ("build", "publish"):
+        result = almanac(command, str(project), timeout=240)  # the timeout: a hang
+        message = result.stderr + result.stdout
+        assert result.returncode == 1, message
+        assert f"{named}: " in message or f"{named}:" in message, message
+        assert phrase in message and "fix: " in message, message
+        assert "Traceback" not in message, message
+        assert_nothing_leaked(message)
+        assert not (tmp_path / MARKER).exists(), "a module outside the project ran"
+        after = snapshot(project / "output") if (project / "output").exists() else {}
+        assert after == before  # no PDF, no edition: nothing written
+
+
+# ---- confinement: templates run in the sandbox and reach no file, module or process
+
+RAN = "template-ran"
+
+# Each tries to run a command, or to read or write a file, from a template; the
+# command and the writes would create RAN beside the project.
+TEMPLATE_ESCAPES = {
+    "globals of a class": "{{ cycler.__init__.__globals__.os.popen('touch %(ran)s').read() }}",
+    "globals of a global": "{{ lipsum.__globals__['os'].system('touch %(ran)s') }}",
+    "class hierarchy": "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "a bound method's object": "{{ md.__self__.report.root }}",
+    "format string": "{{ '{0.__class__.__init__.__globals__}'.format(cycler) }}",
+    "path read": "{{ (chapter.folder / '../../../buiten/geheim.txt').read_text() }}",
+    "path write": "{{ (chapter.folder / '../../../%(name)s').write_text('x') }}",
+    "path class": "{{ chapter.model_fields.folder.annotation.write_text("
+                  "chapter.folder / '../../../%(name)s', 'x') }}",
+}
+
+
+@pytest.mark.parametrize("where", ["chapters/03-inzetbaarheid/chapter.html",
+                                   "layout/chapter.html"])
+@pytest.mark.parametrize("escape", list(TEMPLATE_ESCAPES))
+def test_a_template_cannot_run_commands_or_reach_files(escape, where, small_warm, tmp_path,
+                                                        cli):
+    project = small_warm
+    secrets(tmp_path / "buiten")
+    expression = TEMPLATE_ESCAPES[escape] % {"ran": tmp_path / RAN, "name": RAN}
+    if where.startswith("chapters/"):
+        (project / where).write_text('{% extends "layout/chapter.html" %}\n'
+                                     '{% block body %}\n' + expression + '\n{{ super() }}\n'
+                                     '{% endblock %}\n', encoding="utf-8")
+        line = 3
+    else:
+        line = edit(project, where, "{% block body %}", "{% block body %}\n" + expression) + 1
+    result = cli("build", str(project), "-q")
+    assert result.returncode == 1, result.stderr
+    assert f"{where}:{line}: not allowed in a template" in result.stderr, result.stderr
+    assert "fix: " in result.stderr and "Traceback" not in result.stderr
+    assert_nothing_leaked(result.stderr)
+    assert not (tmp_path / RAN).exists()  # nothing ran, nothing was written
+    assert not (project / "output").exists() or not list((project / "output").glob("*.pdf"))
+
+
+def test_a_template_still_reads_the_data_it_is_given(small_warm):
+    """The sandbox refuses what reaches out, not what the templates use: names of
+    paths, the data's attributes and methods, the globals and filters."""
+    from almanac.stages.render import make_environment
+
+    report = load(small_warm)
+    env = make_environment(small_warm)
+    template = env.from_string(
+        "{{ chapter.folder.name }}|{{ chapter.data.title | upper }}|"
+        "{{ chapter.data.numbers | length }}|{{ chapter.data.numbers.keys() | first }}|"
+        "{% for x in range(3) %}{{ loop.index }}{% endfor %}")
+    chapter = report.chapters[1]
+    assert template.render(chapter=chapter) == (
+        f"{chapter.folder.name}|{chapter.data.title.upper()}|{len(chapter.data.numbers)}|"
+        f"{next(iter(chapter.data.numbers))}|123")

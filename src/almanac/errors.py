@@ -30,8 +30,9 @@ class Problem:
         if self.path is not None:
             path = self.path
             if root is not None:
-                try:
-                    path = self.path.resolve().relative_to(root.resolve())
+                try:  # a link is named as it is in the project, not by its target
+                    path = (self.path.parent.resolve() / self.path.name).relative_to(
+                        root.resolve())
                 except ValueError:
                     pass
             location = str(path)

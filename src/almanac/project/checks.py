@@ -10,10 +10,13 @@ check returns problems (file, line, fix) and raises nothing.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import io
 import re
 from pathlib import Path
 
 from ..errors import Problem
+from .files import Refused, confine
 from .model import Brand, Chapter, ChapterData, Manifest, Photo, references
 from .parts import CACHE, CHAPTER_FILE
 
@@ -191,25 +194,25 @@ def check_fonts(brand: Brand, brand_path: Path, root: Path | None = None) -> lis
     problem names the brand file and the line that names the font."""
     root = (root or brand_path.parent.parent).resolve()
     problems = []
-    profile = (brand_path.parent / brand.print.output_profile).resolve()
-    if not profile.is_relative_to(root):
-        problems.append(Problem(f"colour profile {brand.print.output_profile} is outside the "
-                                "project folder", brand_path,
-                                line_of(brand_path, "output_profile"),
-                                "copy the profile into styles/color/", "print.output_profile"))
-    elif not profile.is_file():
-        problems.append(Problem(f"colour profile {brand.print.output_profile} not found",
-                                brand_path, line_of(brand_path, "output_profile"),
-                                "put the CMYK ICC profile under styles/ or fix the path",
-                                "print.output_profile"))
+    try:
+        confine(brand_path.parent / brand.print.output_profile, root)
+    except Refused as exc:
+        problems.append(Problem(
+            f"colour profile {brand.print.output_profile} {exc.reason}", brand_path,
+            line_of(brand_path, "output_profile"),
+            "put the CMYK ICC profile under styles/ or fix the path"
+            if exc.reason == "not found" else "copy the profile into styles/color/"
+            if exc.reason.startswith("is outside") else exc.hint, "print.output_profile"))
     for role in ("body", "heading"):
         for face in getattr(brand.fonts, role).faces:
-            font = (brand_path.parent / face.file).resolve()
             why = None
-            if not font.is_relative_to(root):
-                why = "is outside the project folder", "copy the font into styles/fonts/"
-            elif not font.is_file():
-                why = "not found", "put the font under styles/fonts/ or fix the path"
+            try:
+                font = confine(brand_path.parent / face.file, root)
+            except Refused as exc:
+                why = exc.reason, ("put the font under styles/fonts/ or fix the path"
+                                   if exc.reason == "not found" else
+                                   "copy the font into styles/fonts/"
+                                   if exc.reason.startswith("is outside") else exc.hint)
             else:
                 why = check_font(font, root / CACHE / "fonts")
             if why:
@@ -331,13 +334,12 @@ def check_photo(photo: Photo, folder: Path, root: Path, path: Path, where: str,
     and an image within the limits (see :func:`check_image`); ``hint`` says where to put it."""
     if photo.image is None:
         return []
-    image = (folder / photo.image).resolve()
     line = line_of(path, re.escape(photo.image))
-    if not image.is_relative_to(root.resolve()):
-        return [Problem(f"image {photo.image} is outside the project folder", path, line,
-                        "copy the image into the project", where)]
-    if not image.is_file():
-        return [Problem(f"image {photo.image} not found", path, line, hint, where)]
+    try:
+        image = confine(folder / photo.image, root)
+    except Refused as exc:
+        return [Problem(f"image {photo.image} {exc.reason}", path, line,
+                        hint if exc.reason == "not found" else exc.hint, where)]
     why = check_image(image)
     return [Problem(f"image {photo.image} {why[0]}", path, line, why[1], where)] if why else []
 
@@ -387,8 +389,11 @@ class _Watched:
         return getattr(self._stream, name)
 
 
-def check_image(path: Path) -> tuple[str, str] | None:
-    """What is wrong with an image file for the report — (problem, fix) — or None.
+def check_image(source: Path | bytes, *, svg: bool | None = None) -> tuple[str, str] | None:
+    """What is wrong with an image for the report — (problem, fix) — or None.
+    ``source`` is the image file, or its bytes as read (a ``data:`` URI, a file the
+    typesetter fetched); ``svg`` says whether the bytes are an SVG (default: a file
+    by its suffix, bytes by a sniff of Pillow's).
 
     An SVG must be well-formed UTF-8 XML (:func:`check_svg`). A raster image is read
     in two steps: its header first (format and size in pixels; more than
@@ -396,16 +401,25 @@ def check_image(path: Path) -> tuple[str, str] | None:
     limit, every pixel — so a truncated file (drawn with its lower part black or
     white), a format or pixel mode WeasyPrint does not draw (:data:`DRAWN_MODES`),
     a damaged stream or a decompression bomb in a metadata chunk is refused here
-    rather than printed wrong. A file that passed is not decoded again in this
-    process while its inode, size and modification time stay the same."""
-    try:
-        stat = path.stat()
-        key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
-    except OSError as exc:
-        return f"cannot be read: {exc.strerror}", "make it a readable image file"
+    rather than printed wrong. An image that passed is not decoded again in this
+    process: a file while its inode, size and modification time stay the same,
+    bytes while their BLAKE2 digest does."""
+    key: tuple
+    if isinstance(source, bytes):
+        key = ("bytes", hashlib.blake2b(source, digest_size=20).digest())
+        if svg is None:
+            svg = source.lstrip()[:1] == b"<" or source.startswith(b"\xef\xbb\xbf<")
+    else:
+        try:
+            stat = source.stat()
+            key = (str(source.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        except OSError as exc:
+            return f"cannot be read: {exc.strerror}", "make it a readable image file"
+        if svg is None:
+            svg = source.suffix.lower() == ".svg"
     if key in _IMAGES_PASSED:  # e.g. a photo checked at load, then fetched to typeset
         return None
-    why = check_svg(path) if path.suffix.lower() == ".svg" else _check_raster(path)
+    why = check_svg(source) if svg else _check_raster(source)
     if why is None:
         if len(_IMAGES_PASSED) > 4096:
             _IMAGES_PASSED.clear()
@@ -413,13 +427,14 @@ def check_image(path: Path) -> tuple[str, str] | None:
     return why
 
 
-def _check_raster(path: Path) -> tuple[str, str] | None:
+def _check_raster(source: Path | bytes) -> tuple[str, str] | None:
     import warnings
 
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with warnings.catch_warnings(), path.open("rb") as raw:
+        with warnings.catch_warnings(), \
+                (io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")) as raw:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             stream = _Watched(raw)
             with Image.open(stream, formats=RASTER_FORMATS) as image:
@@ -472,7 +487,7 @@ def _check_raster(path: Path) -> tuple[str, str] | None:
 XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([^"']*)["']""")
 
 
-def check_svg(path: Path) -> tuple[str, str] | None:
+def check_svg(source: Path | bytes) -> tuple[str, str] | None:
     """What is wrong with an SVG image — (problem, fix) — or None: it must be UTF-8
     (the print variant recolours it as UTF-8 text; any other encoding makes it vanish
     from the print edition only) and well-formed XML, read as WeasyPrint reads it
@@ -481,7 +496,7 @@ def check_svg(path: Path) -> tuple[str, str] | None:
     from xml.etree import ElementTree
 
     try:
-        data = path.read_bytes()
+        data = source if isinstance(source, bytes) else source.read_bytes()
     except OSError as exc:
         return f"cannot be read: {exc.strerror}", "make it a readable file"
     fix = "save it as UTF-8 (in Inkscape or Illustrator: plain SVG, UTF-8)"
@@ -543,10 +558,13 @@ def check_figures(root: Path, chapters: list[Chapter]) -> list[Problem]:
         for where, block in blocks(chapter):
             if getattr(block, "type", None) != "figure":
                 continue
-            if not (root / "figures" / f"{block.chart}.py").is_file():
+            try:
+                confine(root / "figures" / f"{block.chart}.py", root)
+            except Refused as exc:
                 problems.append(Problem(
-                    f"figure module figures/{block.chart}.py does not exist", path,
+                    f"figure module figures/{block.chart}.py "
+                    + ("does not exist" if exc.reason == "not found" else exc.reason), path,
                     line_of(path, rf"chart:\s*{block.chart}\b"),
                     f"create figures/{block.chart}.py with a build(data, theme) function, "
-                    "or fix the chart name", where))
+                    "or fix the chart name" if exc.reason == "not found" else exc.hint, where))
     return problems

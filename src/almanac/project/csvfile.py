@@ -8,11 +8,14 @@ would silently drop. Files are UTF-8 (a BOM is fine) and bounded in size and row
 from __future__ import annotations
 
 import csv
+import io
+import os
 from pathlib import Path
 
 from ..errors import Problem, ReportError
+from .files import Refused, read_bytes
 from .model import NUMBER_LIKE, check_magnitude, parse_number
-from .yamlfile import line_at, over_limit
+from .yamlfile import line_at
 
 MAX_CSV_BYTES = 16 * 2**20
 MAX_CSV_ROWS = 10_000  # a chart or a table of more rows takes minutes and gigabytes
@@ -24,21 +27,27 @@ def read_csv(path: Path, owner: Path, line: int | None, root: Path) -> list[Reco
     """The records of the CSV file ``path``, named in ``owner`` at ``line``; a
     ReportError (file, line, fix) for a file outside ``root``, too large, not
     UTF-8, ragged, or with a number written as people write it."""
+    normal = Path(os.path.normpath(path))  # ".." taken away; links are read_bytes's
     try:
-        shown = path.resolve().relative_to(root).as_posix()
+        shown = normal.relative_to(root).as_posix()
     except ValueError:
         raise ReportError(Problem(f"series file {path.name} is outside the project folder",
                                   owner, line, "keep the CSV in the chapter's folder"))
-    if not path.is_file():
-        raise ReportError(Problem(f"series file {path.name} not found", owner, line,
-                                  f"create {shown}"))
-    if path.stat().st_size > MAX_CSV_BYTES:
-        raise ReportError(Problem(
-            f"series file {shown} {over_limit(path.stat().st_size, MAX_CSV_BYTES)}", owner,
-            line, "aggregate the series before it goes in the report"))
+    try:
+        data = read_bytes(path, root, MAX_CSV_BYTES,
+                          "aggregate the series before it goes in the report")
+        text = data.decode("utf-8-sig")
+    except Refused as exc:
+        hint = f"create {shown}" if exc.reason == "not found" else exc.hint
+        raise ReportError(Problem(f"series file {shown} {exc.reason}", owner, line,
+                                  hint)) from None
+    except UnicodeDecodeError as exc:
+        raise ReportError(Problem(f"not UTF-8 text ({exc.reason})", path,
+                                  line_at(data, exc.start),
+                                  "save the CSV as UTF-8 (in Excel: CSV UTF-8)"))
     rows: list[Record] = []
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with io.StringIO(text, newline="") as handle:
             reader = csv.DictReader(handle)
             if not reader.fieldnames:
                 raise ReportError(Problem("empty CSV: no header row", path,
@@ -58,21 +67,9 @@ def read_csv(path: Path, owner: Path, line: int | None, root: Path) -> list[Reco
                         f"is {MAX_CSV_ROWS:,}", owner, line,
                         "aggregate the series (per month or year) before it goes in the report"))
                 rows.append(_record(row, path, reader.line_num))
-    except UnicodeDecodeError:
-        data = path.read_bytes()
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exact:  # the stream's error has no file offset
-            exc = exact
-        raise ReportError(Problem(f"not UTF-8 text ({exc.reason})", path,
-                                  line_at(data, exc.start),
-                                  "save the CSV as UTF-8 (in Excel: CSV UTF-8)"))
     except csv.Error as exc:
         raise ReportError(Problem(f"not a valid CSV file: {exc}", path,
                                   reader.line_num or None, "save it as plain CSV text"))
-    except OSError as exc:
-        raise ReportError(Problem(f"cannot be read: {exc.strerror}", path,
-                                  hint="make it a readable file"))
     if not rows:
         raise ReportError(Problem("CSV has a header but no rows", path, 1,
                                   "add the data rows under the header"))

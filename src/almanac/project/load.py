@@ -11,6 +11,7 @@ left out of the PDF).
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 
 from ..errors import Problem, ReportError
@@ -37,19 +38,19 @@ def load_report(root: Path | str) -> Report:
     """Read the project at ``root`` into a :class:`Report`, or raise ReportError."""
     root = Path(root).resolve()
     manifest_path = root / MANIFEST
-    if not manifest_path.is_file():
+    if not (manifest_path.exists() or manifest_path.is_symlink()):
         raise ReportError(Problem(f"no {MANIFEST} in {root}", manifest_path,
                                   hint="run the command in a report folder or pass its path"))
     problems: list[Problem] = []
 
-    data, lines = read_yaml(manifest_path)
+    data, lines = read_yaml(manifest_path, root)
     manifest, found = validate(Manifest, data, manifest_path, lines)
     problems += found
     if manifest is None:
         raise ReportError(problems)
     problems += check_edition_dates(manifest, manifest_path)
 
-    brand_path = (root / manifest.brand).resolve()
+    brand_path = Path(os.path.normpath(root / manifest.brand))  # links: read_yaml's
     brand = None
     try:
         if not brand_path.is_relative_to(root):
@@ -57,7 +58,8 @@ def load_report(root: Path | str) -> Report:
                                       "folder", manifest_path, lines.line(("brand",)),
                                       "keep it inside the project, e.g. styles/brand.yaml",
                                       "brand"))
-        brand_data, brand_lines = read_yaml(brand_path)
+        brand_data, brand_lines = read_yaml(brand_path, root)
+        brand_path = brand_path.resolve()  # a regular file inside: fonts are beside it
         brand, found = validate(Brand, brand_data, brand_path, brand_lines)
         problems += found
         if brand is not None:
@@ -101,6 +103,11 @@ def _load_chapter(root: Path, slug: str, number: int, manifest_path: Path, lines
                                   lines.line(("chapters", index)),
                                   "name a folder directly under chapters/, e.g. 03-inzet",
                                   f"chapters[{index}]"))
+    if folder.is_symlink() and not folder.exists():
+        raise ReportError(Problem(f"chapters/{slug} is a link to nothing or to itself",
+                                  manifest_path, lines.line(("chapters", index)),
+                                  "replace the link with the chapter's folder",
+                                  f"chapters[{index}]"))
     if folder.is_dir() and not folder.resolve().is_relative_to(root / CHAPTERS):
         raise ReportError(Problem(f"chapters/{slug} links to a folder outside the project",
                                   manifest_path, lines.line(("chapters", index)),
@@ -137,7 +144,7 @@ def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None)
     Files outside ``root`` (default: two folders up) are never read."""
     root = (root or folder.parent.parent).resolve()
     path = folder / CHAPTER_FILE
-    data, chapter_lines = read_yaml(path)
+    data, chapter_lines = read_yaml(path, root)
     chapter_data, problems = validate(ChapterData, data, path, chapter_lines)
     if chapter_data is None:
         raise ReportError(problems)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from .files import Refused, confine
+
 MANIFEST = "report.yaml"
 """The project's manifest: title, edition, language, chapters in order."""
 CHAPTERS = "chapters"
@@ -33,17 +35,23 @@ def _hidden(relative: Path) -> bool:
 def source_files(root: Path) -> list[str]:
     """Every file the report is made from, as sorted POSIX paths relative to ``root``.
 
-    Hidden files and ``__pycache__`` are not sources; neither is a link to a file
-    outside the project (it is never read, so it is never embedded either).
+    Hidden files and ``__pycache__`` are not sources; neither is what no build reads
+    (:func:`~almanac.project.files.confine` refuses it): a link to a file outside
+    the project, a FIFO, a device, a link loop. A build that needs such a file fails
+    naming it; one that does not need it embeds nothing of it.
     """
     root = Path(root)
-    inside = root.resolve()
-    found = [name for name in SOURCE_FILES if (root / name).is_file()]
-    for folder in SOURCE_FOLDERS:
-        for path in sorted((root / folder).rglob("*")):
-            relative = path.relative_to(root)
-            if path.is_file() and not _hidden(relative) and path.resolve().is_relative_to(inside):
-                found.append(relative.as_posix())
+    found = []
+    for path in [root / name for name in SOURCE_FILES] + [
+            path for folder in SOURCE_FOLDERS for path in sorted((root / folder).rglob("*"))]:
+        relative = path.relative_to(root)
+        if _hidden(relative) or path.is_dir():
+            continue
+        try:
+            confine(path, root)
+        except Refused:
+            continue
+        found.append(relative.as_posix())
     return sorted(found)
 
 

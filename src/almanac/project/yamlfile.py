@@ -21,16 +21,11 @@ from pydantic_core import ErrorDetails
 
 from ..errors import Problem, ReportError
 from . import model as m
+from .files import Refused, Roots, read_bytes
+from .files import over_limit as over_limit  # where the readers of other files find it
 from .model import BLOCK_TYPES, HEX_PATTERN, KEY_PATTERN
 
 MAX_YAML_BYTES = 4 * 2**20  # a chapter is text: a few hundred KB at most
-
-
-def over_limit(size: int, limit: int) -> str:
-    """How a file's size compares with its limit, both in bytes, for a message:
-    ``is 16.5 MiB (17,301,504 bytes); the limit is 16 MiB (16,777,216 bytes)``."""
-    return (f"is {size / 2**20:.1f} MiB ({size:,} bytes); the limit is "
-            f"{limit / 2**20:g} MiB ({limit:,} bytes)")
 
 
 class Lines:
@@ -139,23 +134,19 @@ class _LazyLines(Lines):
         self._lines = value
 
 
-def read_yaml(path: Path) -> tuple[Any, Lines]:
-    """Parse a YAML file; a syntax error becomes a ReportError with its line."""
+def read_yaml(path: Path, roots: Path | Roots) -> tuple[Any, Lines]:
+    """Parse the YAML file ``path``, a regular file inside ``roots`` of at most
+    MAX_YAML_BYTES (read by :func:`~almanac.project.files.read_bytes`); a refused
+    file or a syntax error becomes a ReportError with the file and the line."""
     try:
-        if path.stat().st_size > MAX_YAML_BYTES:
-            raise ReportError(Problem(
-                f"file {over_limit(path.stat().st_size, MAX_YAML_BYTES)}", path,
-                hint="split it, or move tables to CSV"))
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReportError(Problem("file not found", path, hint="create it or fix the name"))
+        body = read_bytes(path, roots, MAX_YAML_BYTES, "split it, or move tables to CSV")
+        text = body.decode("utf-8")
+    except Refused as exc:
+        raise ReportError(Problem(f"file {exc.reason}", path, hint=exc.hint)) from None
     except UnicodeDecodeError as exc:
         raise ReportError(Problem(f"not UTF-8 text ({exc.reason})", path,
                                   line_at(exc.object, exc.start),
                                   hint="save the file as UTF-8"))
-    except OSError as exc:
-        raise ReportError(Problem(f"cannot be read: {exc.strerror}", path,
-                                  hint="make it a readable file"))
     try:
         data = yaml.load(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from .. import ipc
 from ..errors import ChartError, Problem
+from ..project.files import Refused, confine, read_bytes
 from ..project.model import Chapter, FigureBlock, Place, Report
 from ..project.parts import CACHE
 from ..text.formatting import Formatter
@@ -41,6 +42,7 @@ from .brand import chart_theme
 CACHE_DIR = CACHE / "charts"
 ILLUSTRATIVE_LABEL = "Voorbeeldgegevens"
 TIMEOUT = 300.0  # seconds for drawing all the charts a build lacks
+MAX_MODULE_BYTES = 2**20  # a figure module is a few KB of code
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class Drawing:
     theme: Theme
     language: str
     font_folders: list[Path]
+    sources: dict[str, bytes]  # the figure modules by file name, read by the build
     plans: list[Plan]
 
 
@@ -139,10 +142,49 @@ def _stderr() -> int | None:
         return None
 
 
-def _sources(figures: Path) -> dict[str, bytes]:
-    """Every module of figures/ (any can import another: all count for the hash)."""
-    return {p.name: p.read_bytes() for p in sorted(figures.glob("*.py"))} \
-        if figures.is_dir() else {}
+def _sources(figures: Path, root: Path) -> dict[str, bytes]:
+    """Every module of figures/ by file name (any can import another: all count for
+    the hash, and the worker imports them from these bytes, never from the folder).
+    Each is read as every project file is (:func:`~almanac.project.files.read_bytes`:
+    a regular file inside ``root``, at most MAX_MODULE_BYTES), so a module, or the
+    whole ``figures/``, linked to a file elsewhere is a :class:`ChartError`, not code
+    that runs."""
+    if not figures.is_dir():
+        return {}
+    sources, problems = {}, []
+    for path in sorted(figures.glob("*.py")):
+        try:
+            sources[path.name] = read_bytes(path, root, MAX_MODULE_BYTES,
+                                            "move data into the chapter's series")
+        except Refused as exc:
+            problems.append(Problem(f"figure module {exc.reason}", path, hint=exc.hint))
+    if problems:
+        raise ChartError(problems)
+    return sources
+
+
+def _font_folders(report: Report) -> list[Path]:
+    """The folders of the brand's font files, which vl-convert's font database reads
+    whole (every file below them): each of their files must pass the check of every
+    project file (:func:`~almanac.project.files.confine`), or a :class:`ChartError`
+    names it (a link out of the project, a FIFO that would hang the worker)."""
+    folders = sorted({(report.brand_path.parent / face.file).resolve().parent
+                      for family in (report.brand.fonts.body, report.brand.fonts.heading)
+                      for face in family.faces})
+    problems = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_dir() and not path.is_symlink():
+                continue
+            try:
+                confine(path, report.root)
+            except Refused as exc:
+                problems.append(Problem(f"file in a font folder {exc.reason}", path,
+                                        hint=exc.hint + " (the chart engine reads every "
+                                        "file of the fonts' folder)"))
+    if problems:
+        raise ChartError(problems)
+    return folders
 
 
 class ChartJob:
@@ -159,7 +201,7 @@ class ChartJob:
         self.store = report.root / CACHE_DIR
         self.timeout = timeout
         figures = report.root / "figures"
-        sources = _sources(figures)
+        sources = _sources(figures, report.root)
         digest = hashlib.sha256()
         for name, source in sources.items():
             digest.update(name.encode() + b"\0" + source + b"\0")
@@ -181,10 +223,7 @@ class ChartJob:
             root=report.root, store=self.store, figures=figures,
             package=f"almanac_figures_{digest.hexdigest()[:16]}", theme=theme,
             language=report.manifest.language,
-            font_folders=sorted({(report.brand_path.parent / face.file).resolve().parent
-                                 for family in (report.brand.fonts.body,
-                                                report.brand.fonts.heading)
-                                 for face in family.faces}),
+            font_folders=_font_folders(report), sources=sources,
             plans=list(self.missing.values()))
         self._pending: dict[str, None] = {}  # keys not drawn yet, in drawing order
         self._drawing_now: str | None = None  # the key the worker said it is drawing

@@ -16,7 +16,9 @@ vl-convert's JavaScript engine and font registry.
 
 from __future__ import annotations
 
+import importlib.abc
 import importlib.util
+import linecache
 import os
 import re
 import sys
@@ -120,25 +122,26 @@ class _Worker:
         return spec
 
     def _import(self, path: Path) -> types.ModuleType:
-        """Import a figure module as part of the package of the figure modules."""
+        """Import a figure module as part of the package of the figure modules, from
+        the sources the build read (:class:`_FigureSources`), never from the folder."""
         package = self.drawing.package
         if package not in sys.modules:
             module = types.ModuleType(package)
-            module.__path__ = [str(path.parent)]
+            module.__path__ = []  # nothing is looked up in a folder
             sys.modules[package] = module
+            sys.meta_path.insert(0, _FigureSources(package, self.drawing.figures,
+                                                   self.drawing.sources))
         name = f"{package}.{path.stem}"
         if name in sys.modules:
             return sys.modules[name]
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
+        if path.name not in self.drawing.sources:
+            raise ChartError(Problem("figure module not found", path,
+                                     hint="create it or fix the chart name"))
         try:
-            spec.loader.exec_module(module)
+            return importlib.import_module(name)
         except Exception as exc:
-            del sys.modules[name]
+            sys.modules.pop(name, None)
             raise ChartError(_problem_in(path, exc)) from exc
-        return module
 
     def _convert(self, spec: dict, path: Path, block: str) -> str:
         import vl_convert
@@ -164,6 +167,40 @@ class _Worker:
                 "fix the chart the module builds (mark, encoding, data): it is not valid Vega-Lite"
             raise ChartError(Problem(f"Vega-Lite cannot draw the chart: {reason[:300]}", path,
                                      None, hint, block)) from exc
+
+
+class _FigureSources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports the modules of the figures package (``package.name``, also as
+    ``from ._common import bars``) from the bytes the build read and checked
+    (:func:`~almanac.project.files.read_bytes`), by the import protocol of PEP 451
+    (``find_spec``, ``exec_module``): the worker opens no file of figures/, so a
+    module swapped or linked after the check is never run. Tracebacks still show
+    the module's lines (``linecache``), under its path in the project."""
+
+    def __init__(self, package: str, folder: Path, sources: dict[str, bytes]):
+        self.prefix = package + "."
+        self.folder = folder
+        self.sources = sources
+
+    def find_spec(self, name, path=None, target=None):
+        stem = name.removeprefix(self.prefix)
+        if stem == name or "." in stem or f"{stem}.py" not in self.sources:
+            return None
+        return importlib.util.spec_from_loader(name, self,
+                                               origin=str(self.folder / f"{stem}.py"))
+
+    def create_module(self, spec):
+        return None  # the default module
+
+    def exec_module(self, module):
+        spec = module.__spec__
+        assert spec is not None and spec.origin is not None
+        source = self.sources[Path(spec.origin).name]
+        module.__file__ = spec.origin
+        linecache.cache[spec.origin] = (len(source), None,
+                                        source.decode("utf-8", "replace").splitlines(True),
+                                        spec.origin)
+        exec(compile(source, spec.origin, "exec", dont_inherit=True), module.__dict__)
 
 
 def _problem_in(path: Path, exc: Exception, where: str | None = None,

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import base64
 import re
+import types
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from ..errors import Problem, TemplateError
+from ..project.files import Refused, Roots, read_bytes, roots_of
 from ..project.model import (
     LINE_SEPARATORS,
     Chapter,
@@ -83,19 +88,60 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-class _ProjectLoader(jinja2.FileSystemLoader):
-    """Templates from one folder of the project; a link to a file outside the
-    project is not a template (Jinja2 already refuses ``..``)."""
+MAX_TEMPLATE_BYTES = 4 * 2**20  # a template is text: a few KB, the whole layout ~50 KB
 
-    def __init__(self, folder: Path, root: Path):
-        super().__init__(folder)
-        self.root = root.resolve()
+
+class _ProjectLoader(jinja2.BaseLoader):
+    """Templates from one folder of the project, each read as every project file is
+    (:func:`~almanac.project.files.read_bytes`: a regular file inside the allowed
+    ``roots``, at most MAX_TEMPLATE_BYTES, UTF-8). A name that is not there is
+    :class:`jinja2.TemplateNotFound` (Jinja2 itself refuses ``..``); a file that is
+    there but refused (a link out of the project, a FIFO, a link loop, too large)
+    is a :class:`TemplateError` naming it."""
+
+    def __init__(self, folder: Path, roots: Roots):
+        self.folder = folder
+        self.roots = roots
 
     def get_source(self, environment, template):
-        source, filename, uptodate = super().get_source(environment, template)
-        if not Path(filename).resolve().is_relative_to(self.root):
+        path = self.folder.joinpath(*split_template_path(template))
+        if not (path.exists() or path.is_symlink()) or path.is_dir():
             raise jinja2.TemplateNotFound(template)
-        return source, filename, uptodate
+        try:
+            source = read_bytes(path, self.roots, MAX_TEMPLATE_BYTES,
+                                "split it into templates that include each other")
+            text = source.decode("utf-8")
+        except Refused as exc:
+            raise TemplateError(Problem(f"template {exc.reason}", path, hint=exc.hint)) \
+                from None
+        except UnicodeDecodeError as exc:
+            raise TemplateError(Problem(f"template is not UTF-8 text ({exc.reason})", path,
+                                        source[:exc.start].count(b"\n") + 1,
+                                        "save the template as UTF-8")) from None
+        mtime = path.stat().st_mtime
+        return text, str(path), lambda: path.stat().st_mtime == mtime
+
+
+_PATH_ATTRIBUTES = frozenset({"name", "stem", "suffix", "suffixes"})
+"""What a template may read of a path (a chapter's folder): its name, never its file."""
+
+
+class ReportSandbox(SandboxedEnvironment):
+    """Jinja2's sandbox (``jinja2.sandbox``: no attribute that starts with ``_``, no
+    internal attributes of functions, frames or generators, ``str.format`` checked,
+    ``range`` bounded), closed further for the objects a report's templates see:
+    a path (``chapter.folder``) shows only its name, never a method that reads or
+    writes its file; a class or a module (reachable through a pydantic model's
+    ``model_fields``) shows nothing. A template may then read the data it is given
+    and nothing else; what it is refused is a :class:`jinja2.sandbox.SecurityError`
+    that :meth:`Renderer.render` reports with the template's file and line."""
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, PurePath):
+            return attr in _PATH_ATTRIBUTES
+        if isinstance(obj, (type, types.ModuleType)) or isinstance(value, types.ModuleType):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
 
 
 def _finalize(value: object) -> object:
@@ -112,22 +158,22 @@ def _finalize(value: object) -> object:
     return value
 
 
-def make_environment(root: Path) -> jinja2.Environment:
+def make_environment(root: Path) -> ReportSandbox:
     """The Jinja2 environment of a project: templates from ``layout/``, and from
     ``chapters/`` as ``chapters/<slug>/chapter.html``; ``layout/x.html`` names the
-    original so that an override can extend it. Autoescape on, undefined names
-    are errors (``StrictUndefined``); line and paragraph separators are mapped
-    (``_finalize``)."""
-    layout = root / "layout"
+    original so that an override can extend it. Templates run in the sandbox
+    (:class:`ReportSandbox`); autoescape on, undefined names are errors
+    (``StrictUndefined``); line and paragraph separators are mapped (``_finalize``)."""
+    layout, roots = root / "layout", roots_of(root)
     loader = jinja2.ChoiceLoader([
         jinja2.PrefixLoader({
-            "layout": _ProjectLoader(layout, root),
-            "chapters": _ProjectLoader(root / CHAPTERS, root),
+            "layout": _ProjectLoader(layout, roots),
+            "chapters": _ProjectLoader(root / CHAPTERS, roots),
         }),
-        _ProjectLoader(layout, root),
+        _ProjectLoader(layout, roots),
     ])
-    return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                              finalize=_finalize, trim_blocks=True, lstrip_blocks=True)
+    return ReportSandbox(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                         finalize=_finalize, trim_blocks=True, lstrip_blocks=True)
 
 
 class Renderer:
@@ -215,7 +261,8 @@ class Renderer:
 
     def chapter_template(self, chapter: Chapter) -> str:
         """The chapter's own template if it has one, else ``chapter.html``."""
-        if (chapter.folder / "chapter.html").is_file():
+        own = chapter.folder / "chapter.html"
+        if own.exists() or own.is_symlink():  # the loader refuses a FIFO or a link out
             return f"chapters/{chapter.slug}/chapter.html"
         return "chapter.html"
 
@@ -224,7 +271,8 @@ class Renderer:
         report = self.report
         styles = report.root / "styles"
         names = STYLESHEETS + (self.variant.stylesheet,)
-        stylesheets = [(styles / name).as_uri() for name in names if (styles / name).is_file()]
+        stylesheets = [(styles / name).as_uri() for name in names  # the fetcher checks them
+                       if (styles / name).exists() or (styles / name).is_symlink()]
         context = {
             "report": report.manifest, "chapters": report.chapters,
             "variant": self.variant.look,
@@ -246,6 +294,12 @@ class Renderer:
                                         path or report.root / "layout", line,
                                         f"create layout/{exc.name}" if inside else
                                         "templates are read from layout/ and chapters/ only"))
+        except SecurityError as exc:  # the sandbox refused it: nothing was run
+            path, line = _template_frame(exc)
+            raise TemplateError(Problem(
+                f"not allowed in a template: {str(exc)[:200]}", path, line,
+                "templates read the report's data only; compute other values in a "
+                "figure module or the data")) from None
         except jinja2.UndefinedError as exc:
             path, line = _template_frame(exc)
             raise TemplateError(Problem(f"template uses an undefined value: {exc.message}",

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from ..errors import ReportError
 from .fetcher import ProjectFetcher
 from .render import Rendered
 from .variants import Transform, Variant
@@ -211,5 +212,7 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
                  for item in embedding.attachments] if embedding is not None else []
         pdf = document.write_pdf(finisher=_stable_metadata(identifier, finisher),
                                  attachments=files or None, **options)
+    if fetcher.problems:  # a file of the project that is not read as it is, over a limit
+        raise ReportError(list(dict.fromkeys(fetcher.problems)))
     messages = list(dict.fromkeys(warnings + [f"refused: {r}" for r in fetcher.refused]))
     return Typeset(pdf=pdf, pages=len(document.pages), warnings=messages, document=document)
