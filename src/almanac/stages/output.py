@@ -10,7 +10,11 @@ Temporaries of files inside a project live in its staging folder,
 rename cannot cross filesystems) and not in ``output/`` itself, so a killed
 build leaves nothing half-written there. Their names start with the writer's
 process id; the ones whose writer is gone are removed by the next run. Files
-outside the project are staged beside their target.
+outside the project are staged beside their target, and so is a file whose rename
+from the staging folder fails with ``EXDEV`` (``output/`` on another mount, e.g. a
+bind mount: same device, yet ``rename(2)`` cannot cross it). Every ``OSError`` of
+writing becomes a :class:`WriteError` naming the file, the cause and a fix, and
+leaves the target as it was.
 """
 
 from __future__ import annotations
