@@ -57,6 +57,16 @@ def set_embedded(writer: PdfWriter, name: str, body: bytes) -> None:
     file_stream(writer, name).set_data(body)
 
 
+def set_raw(writer: PdfWriter, name: str, raw: bytes) -> None:
+    """Make the embedded file ``name`` the Flate-encoded bytes ``raw`` as they are
+    (a decompression bomb, or a stream that does not decode)."""
+    stream = file_stream(writer, name)
+    stream._data = raw
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    if hasattr(stream, "decoded_self"):
+        stream.decoded_self = None
+
+
 def manifest(writer: PdfWriter) -> dict:
     return json.loads(file_stream(writer, SOURCES_MANIFEST).get_data())
 
