@@ -211,3 +211,16 @@ BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
                              for n in range(1, 10))
                   + b']><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf='
                   b'"http://www.w3.org/1999/02/22-rdf-syntax-ns#">&lol9;</rdf:RDF></x:xmpmeta>')
+
+
+def draw_box(writer: PdfWriter, page: int = 0) -> None:
+    """Draw a black box over a corner of a page (the sources stay intact)."""
+    from pypdf.generic import DecodedStreamObject
+
+    box = DecodedStreamObject()
+    box.set_data(b"q 0 0 0 rg 0 0 300 300 re f Q")
+    target = writer.pages[page]
+    contents = target.raw_get("/Contents")
+    parts = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) \
+        else [contents]
+    target[NameObject("/Contents")] = ArrayObject([*parts, writer._add_object(box)])

@@ -29,6 +29,7 @@ from hostile_pdf import (
     clone,
     cyclic_kids,
     cyclic_kids_deep,
+    draw_box,
     manifest,
     recursive_resources,
     rename,
@@ -404,6 +405,42 @@ def test_a_folder_named_like_a_version_that_is_no_edition(archived, tmp_path, cl
     expected = {"a file": "not an edition folder", "other files": "No such file",
                 "a link outside": "not an edition folder (a link or a file)"}[case]
     assert expected in rows["0.9"]["status"]
+
+
+def test_a_linked_pdf_in_an_edition_folder_is_not_followed(archived, tmp_path, cli):
+    """The edition's PDF replaced by a link to a copy outside the project (which would
+    verify): editions lists it as failed, naming the link."""
+    project = tmp_path / "project"
+    shutil.copytree(archived, project)
+    pdf = next((project / EDITION).glob("*.pdf"))
+    outside = tmp_path / "outside.pdf"
+    pdf.rename(outside)
+    pdf.symlink_to(outside)
+    listed = cli("editions", str(project), "--json")
+    assert listed.returncode == 1
+    [entry] = json.loads(listed.stdout)
+    assert entry["status"] == "FAILED (readable PDF: the file is a symbolic link, not a file)"
+
+
+@pytest.mark.slow
+def test_diff_replaces_a_link_among_the_page_images_instead_of_writing_through_it(
+        published, tmp_path, cli):
+    """--pages DIR holding a link named like a page image, to a file outside: the
+    image is written under a new name and renamed over the link."""
+    changed = tmp_path / "changed.pdf"
+    changed.write_bytes(mutated(draw_box)(published[1].read_bytes()))
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me\n")
+    (pages / "page-001.png").symlink_to(outside)
+    compared = cli("diff", str(published[1]), str(changed), "--pages", str(pages))
+    assert compared.returncode == 0, compared.stderr
+    assert "pages that look different: 1\n" in compared.stdout
+    assert outside.read_text() == "keep me\n"
+    image = pages / "page-001.png"
+    assert not image.is_symlink() and image.read_bytes().startswith(b"\x89PNG")
+    assert sorted(p.name for p in pages.iterdir()) == ["page-001.png"]
 
 
 def test_manifest_size_and_pages_are_checked_against_the_pdf(archived, tmp_path, cli):
