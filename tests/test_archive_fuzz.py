@@ -11,7 +11,9 @@ The edition is a one-chapter report published once per run: it has every part
 of an edition (PDF/A-3a, the tagged structure, the fonts, every source embedded)
 at a fifth of the sample's reading time, so the examples fit in about 30 s.
 Hypothesis runs derandomized (the same examples each run); a failure it finds is
-kept above its test as an ``@example``.
+kept above its test as an ``@example``. (For a longer hunt, raise ``max_examples``
+and set ``derandomize`` False for a run: 400 random files and 300 mutated
+editions found nothing when these tests were written.)
 """
 
 from __future__ import annotations
@@ -145,7 +147,7 @@ def _pages(verify_output: str) -> int:
 @example(body=b"%PDF-1.7\n")
 @example(body=b"%PDF-1.7\ntrailer<</Root 1 0 R>>\n1 0 obj<</Names<</EmbeddedFiles 1 0 R>>>>"
          b"endobj\n")  # a catalog that is its own name tree
-@settings(max_examples=40, **FUZZ)
+@settings(max_examples=30, **FUZZ)
 @given(body=st.one_of(st.binary(max_size=2048),
                       st.binary(max_size=2048).map(lambda b: b"%PDF-1.7\n" + b)))
 def test_random_bytes_end_in_a_message(fuzz_edition, cli, body):
@@ -197,8 +199,9 @@ def apply_bytes(data: bytes, steps: list[tuple]) -> bytes:
 
 @example(steps=[("length", 0, "99999999999")])
 @example(steps=[("truncate", 2_000)])
-@settings(max_examples=10, **FUZZ)
+@settings(max_examples=6, **FUZZ)
 @given(steps=byte_mutations(400_000))
+@pytest.mark.slow
 def test_an_edition_with_bytes_changed_ends_in_a_message(fuzz_edition, cli, steps):
     commands_end_in_messages(cli, fuzz_edition, apply_bytes(fuzz_edition, steps))
 
@@ -263,8 +266,9 @@ def structural(draw) -> Callable:
     return lambda w: set_raw(w, target, raw)
 
 
-@settings(max_examples=10, **FUZZ)
+@settings(max_examples=6, **FUZZ)
 @given(change=structural())
+@pytest.mark.slow
 def test_an_edition_with_its_structure_changed_ends_in_a_message(fuzz_edition, cli, change):
     writer = clone(fuzz_edition)
     try:
