@@ -57,6 +57,16 @@ def set_embedded(writer: PdfWriter, name: str, body: bytes) -> None:
     file_stream(writer, name).set_data(body)
 
 
+def set_raw(writer: PdfWriter, name: str, raw: bytes) -> None:
+    """Make the embedded file ``name`` the Flate-encoded bytes ``raw`` as they are
+    (a decompression bomb, or a stream that does not decode)."""
+    stream = file_stream(writer, name)
+    stream._data = raw
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    if hasattr(stream, "decoded_self"):
+        stream.decoded_self = None
+
+
 def manifest(writer: PdfWriter) -> dict:
     return json.loads(file_stream(writer, SOURCES_MANIFEST).get_data())
 
@@ -201,3 +211,16 @@ BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
                              for n in range(1, 10))
                   + b']><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf='
                   b'"http://www.w3.org/1999/02/22-rdf-syntax-ns#">&lol9;</rdf:RDF></x:xmpmeta>')
+
+
+def draw_box(writer: PdfWriter, page: int = 0) -> None:
+    """Draw a black box over a corner of a page (the sources stay intact)."""
+    from pypdf.generic import DecodedStreamObject
+
+    box = DecodedStreamObject()
+    box.set_data(b"q 0 0 0 rg 0 0 300 300 re f Q")
+    target = writer.pages[page]
+    contents = target.raw_get("/Contents")
+    parts = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) \
+        else [contents]
+    target[NameObject("/Contents")] = ArrayObject([*parts, writer._add_object(box)])

@@ -22,6 +22,7 @@ import os
 import platform
 import stat
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -78,8 +79,9 @@ class EmbedLimits:
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> EmbedLimits:
         """The limits, each default replaced by its environment variable when set:
         ``ALMANAC_MAX_EMBEDDED_FILE_MIB`` and ``ALMANAC_MAX_EMBEDDED_TOTAL_MIB``, whole
-        MiB (1 to 65 536). ``publish`` and the reading commands use the same, so an
-        edition published with raised limits is read back with them raised too.
+        MiB (1 to 65 536; a file limit above the total is the total). ``publish``
+        and the reading commands use the same, so an edition published with raised
+        limits is read back with them raised too.
         A value that is not such a number is a :class:`ReportError`."""
         environ = os.environ if environ is None else environ
         values = {}
@@ -96,7 +98,7 @@ class EmbedLimits:
                     hint=f"set it to a whole number of MiB from 1 to 65536 (default "
                     f"{default}), or unset it"))
             values[field] = int(text) * MIB
-        return cls(file=values["file"], total=max(values["total"], values["file"]))
+        return cls(file=min(values["file"], values["total"]), total=values["total"])
 
 
 def limit_hint(variable: str, limit: int) -> str:
@@ -165,9 +167,11 @@ def read_sources(root: Path, names: list[str], limits: EmbedLimits | None = None
     limits = limits or EmbedLimits.from_environment()
     root = Path(root)
     if len(names) > limits.files:
+        folders = Counter(name.rsplit("/", 1)[0] for name in names if "/" in name)
+        fullest, count = folders.most_common(1)[0] if folders else (MANIFEST, 0)
         raise ReportError(Problem(
-            f"the report has {len(names):,} source files; an edition embeds at most "
-            f"{limits.files:,}", root / SOURCE_FOLDERS[0],
+            f"the report has {len(names):,} source files ({count:,} in this folder); an "
+            f"edition embeds at most {limits.files:,}", root / fullest,
             hint="leave out what is not an input of the report (files in "
             + ", ".join(f"{name}/" for name in SOURCE_FOLDERS) + " are embedded)"))
     problems: list[Problem] = []

@@ -27,8 +27,10 @@ from typing import Any
 from ..project.parts import OUTPUT
 from .publish import EDITION_MANIFEST
 from .sources import (
+    FILE_LIMIT_VARIABLE,
     MIB,
     SOURCES_MANIFEST,
+    TOTAL_LIMIT_VARIABLE,
     XMP_NAMESPACE,
     EditionManifestRecord,
     EmbedLimits,
@@ -48,6 +50,9 @@ XMP_LIMIT = 4 * MIB
 """The largest XMP metadata stream read (an edition's is about 4 KB)."""
 RESOURCE_NODES = 100_000
 """The most resource dictionaries and form XObjects visited by the font check."""
+
+
+RAISED = " (if it was published with a raised limit, set {} as it was then)"
 
 
 class Unreadable(ValueError):
@@ -215,18 +220,18 @@ def read_embedded(streams: list[tuple[str, Any]], limits: EmbedLimits
             body = decode_stream_data(stream)  # not cached in the reader: one copy
         except LimitReachedError:
             raise Unreadable(f"the embedded file {name!r} is larger than the limit of "
-                             f"{limits.file // MIB} MiB")
+                             f"{limits.file // MIB} MiB{RAISED.format(FILE_LIMIT_VARIABLE)}")
         except Exception as exc:  # noqa: BLE001 — pypdf on a damaged stream
             raise Unreadable(f"the embedded file {name!r} cannot be decoded "
                              f"({_damage(exc)})")
         body = bytes(body)
         if len(body) > limits.file:
-            raise Unreadable(f"the embedded file {name!r} "
-                             f"{over_limit(len(body), limits.file)}")
+            raise Unreadable(f"the embedded file {name!r} {over_limit(len(body), limits.file)}"
+                             + RAISED.format(FILE_LIMIT_VARIABLE))
         total += len(body)
         if total > limits.total:
             raise Unreadable(f"its embedded files together are more than the limit of "
-                             f"{limits.total // MIB} MiB")
+                             f"{limits.total // MIB} MiB{RAISED.format(TOTAL_LIMIT_VARIABLE)}")
         files[name] = body
     return files
 
@@ -290,7 +295,7 @@ def verify(path: Path, limits: EmbedLimits | None = None, *,
         except Exception as exc:  # noqa: BLE001 — a damaged file is what verify is for
             checks.append(Check("fonts embedded", False,
                                 f"the pages cannot be read ({_damage(exc)})"))
-    _check_beside(path, data, limits, checks)
+    _check_beside(path, data, pages, limits, checks)
     return result
 
 
@@ -380,7 +385,8 @@ def _check_xmp(reader, raw: bytes | None, checks: list[Check]) -> None:
                             "matches" if recorded == sha256(raw) else "missing or different"))
 
 
-def _check_beside(path: Path, data: bytes, limits: EmbedLimits, checks: list[Check]) -> None:
+def _check_beside(path: Path, data: bytes, pages: int, limits: EmbedLimits,
+                  checks: list[Check]) -> None:
     """The "sha256 against manifest.json" check, when the edition folder's manifest
     is beside the PDF."""
     beside = path.parent / EDITION_MANIFEST
@@ -397,6 +403,10 @@ def _check_beside(path: Path, data: bytes, limits: EmbedLimits, checks: list[Che
     checks.append(Check("sha256 against manifest.json", expected == actual,
                         "matches" if expected == actual else
                         f"file {actual[:16]}…, manifest {expected[:16]}…"))
+    if edition.pdf.size != len(data) or edition.pdf.pages != pages:
+        checks.append(Check("size and pages against manifest.json", False,
+                            f"file {len(data):,} bytes, {pages} pages; manifest "
+                            f"{edition.pdf.size:,} bytes, {edition.pdf.pages:,} pages"))
 
 
 def _unembedded_fonts(reader) -> list[str]:
