@@ -80,6 +80,7 @@ def loop(project: Path, chapter: str | None, rounds: int
     with preview.changed:
         preview.changed.notify_all()
     server.shutdown()
+    server.server_close()
     preview.close()
     css.write_text(original)
     return timings, len(state["pages"]), memory

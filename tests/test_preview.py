@@ -469,6 +469,12 @@ def test_in_a_real_browser(preview_process, browser):
         "const i = document.querySelector('#page-1 img');"
         "return i && i.complete && i.naturalWidth ? i.getAttribute('src') : null;")
     first = wait_for(cover)
+    # Its inline style applies under its Content-Security-Policy (the script does:
+    # it drew the cover), and nothing was refused.
+    assert browser.execute_script(
+        "return getComputedStyle(document.body).backgroundColor") == "rgb(91, 100, 112)"
+    assert not [entry for entry in browser.get_log("browser")
+                if "Content Security Policy" in entry["message"]]
     pixel = lambda: browser.execute_script(  # noqa: E731 (a pixel of the cover's band)
         "const i = document.querySelector('#page-1 img');"
         "if (!(i && i.complete && i.naturalWidth)) return null;"
