@@ -512,6 +512,8 @@ TEMPLATE_ESCAPES = {
     "path write": "{{ (chapter.folder / '../../../%(name)s').write_text('x') }}",
     "path class": "{{ chapter.model_fields.folder.annotation.write_text("
                   "chapter.folder / '../../../%(name)s', 'x') }}",
+    "a gigabyte string": "{{ ('x' * 1000) * 1000000 }}",
+    "a huge power": "{{ (chapter.number + 8) ** 999999999 }}",
 }
 
 

@@ -136,6 +136,26 @@ class ReportSandbox(SandboxedEnvironment):
     and nothing else; what it is refused is a :class:`jinja2.sandbox.SecurityError`
     that :meth:`Renderer.render` reports with the template's file and line."""
 
+    intercepted_binops = frozenset({"*", "**"})
+    MAX_ITEMS = 1_000_000
+    """The most characters or items ``*`` may make in a template (a page holds ~3 000)."""
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """``*`` and ``**`` bounded: ``'x' * 10**9`` would hold a gigabyte, and
+        ``9 ** 9 ** 9`` would compute for hours (a :class:`SecurityError`)."""
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) \
+                        and len(sequence) * count > self.MAX_ITEMS:
+                    raise SecurityError(f"'*' would make {len(sequence) * count:,} items; "
+                                        f"a template may make {self.MAX_ITEMS:,}")
+            return left * right
+        if isinstance(left, int) and isinstance(right, int) and right > 0 \
+                and abs(left).bit_length() * right > 64 * self.MAX_ITEMS:
+            raise SecurityError("'**' would make a number of more than "
+                                f"{64 * self.MAX_ITEMS:,} bits")
+        return left**right
+
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, PurePath):
             return attr in _PATH_ATTRIBUTES
