@@ -18,6 +18,10 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcherResponse
 from ..project.checks import check_image
 
 MAX_RESOURCE_BYTES = 64 * 1024 * 1024
+POSTSCRIPT_SIGNATURES = (b"%!PS", b"\xc5\xd0\xd3\xc6")
+"""How PostScript and DOS EPS files begin (what Pillow's ``EpsImagePlugin`` accepts,
+whatever the file's name): WeasyPrint would ask Pillow to draw one, which runs
+Ghostscript on it where Ghostscript is installed."""
 RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp")
 
 
@@ -67,6 +71,11 @@ class ProjectFetcher(URLFetcher):
             return self._refuse(url, "outside the project folder")
         if resolved.stat().st_size > MAX_RESOURCE_BYTES:
             return self._refuse(url, f"larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
+        with resolved.open("rb") as stream:
+            head = stream.read(4)
+        if head in POSTSCRIPT_SIGNATURES:
+            return self._refuse(url, "a PostScript or EPS file (Pillow would hand it to "
+                                "Ghostscript); save it as PNG, JPEG or SVG")
         if resolved.suffix.lower() in RASTER_SUFFIXES + (".svg",):
             problem = check_image(resolved)  # e.g. too many pixels, or an SVG not in UTF-8
             if problem is not None:
