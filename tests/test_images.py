@@ -189,3 +189,18 @@ def test_the_fetcher_refuses_what_check_refuses(tmp_path, name, data, reason):
     fetcher = ProjectFetcher(tmp_path)
     with pytest.raises(FetchRefused, match=reason):
         fetcher.fetch(path.as_uri())
+
+
+@pytest.mark.parametrize("name", ["logo.eps", "logo.png", "achtergrond.css"])
+def test_the_fetcher_never_hands_postscript_to_pillow(tmp_path, name):
+    """Pillow draws an EPS by running Ghostscript on it; a PostScript file is refused
+    by its first bytes, whatever its name, so a stylesheet cannot have it drawn."""
+    from almanac.stages.fetcher import FetchRefused, ProjectFetcher
+
+    path = tmp_path / "styles" / name
+    path.parent.mkdir()
+    path.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n")
+    fetcher = ProjectFetcher(tmp_path)
+    with pytest.raises(FetchRefused, match="PostScript or EPS"):
+        fetcher.fetch(path.as_uri())
+    assert fetcher.refused and name in fetcher.refused[0]

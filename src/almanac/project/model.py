@@ -86,6 +86,15 @@ def check_magnitude(number: float | int) -> float | int:
     return number + 0  # -0.0 becomes 0.0
 
 
+def _whole_value(value: object) -> object:
+    """:func:`_number_value` for a field that holds a whole number (pydantic's words)."""
+    try:
+        return _number_value(value)
+    except PydanticCustomError:
+        raise PydanticCustomError("int_parsing", "Input should be a valid integer, unable "
+                                  "to parse string as an integer") from None
+
+
 def _number_value(value: object) -> object:
     """A number's value as YAML gives it: an int or float (not true/false), or a text
     that is a :data:`PLAIN_NUMBER`; every other text is refused with what to write."""
@@ -110,7 +119,7 @@ def _number_value(value: object) -> object:
 Real = Annotated[float, BeforeValidator(_number_value)]
 """A float as YAML writes it (see :func:`_number_value`): never true/false, ``1_000``
 or digits of another script."""
-Whole = Annotated[int, BeforeValidator(_number_value)]
+Whole = Annotated[int, BeforeValidator(_whole_value)]
 """An int as YAML writes it, the same way."""
 
 

@@ -22,6 +22,12 @@ from ..project.checks import check_image
 from ..project.files import Refused, Roots, read_bytes, roots_of
 
 MAX_RESOURCE_BYTES = 64 * 1024 * 1024
+POSTSCRIPT_SIGNATURES = (b"%!PS", b"\xc5\xd0\xd3\xc6")
+"""How PostScript and DOS EPS files begin (what Pillow's ``EpsImagePlugin`` accepts,
+whatever the file's name): WeasyPrint would ask Pillow to draw one, which runs
+Ghostscript on it where Ghostscript is installed."""
+POSTSCRIPT = ("a PostScript or EPS file (Pillow would hand it to Ghostscript); save it as "
+              "PNG, JPEG or SVG")
 RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp")
 
 
@@ -89,6 +95,8 @@ class ProjectFetcher(URLFetcher):
             if exc.kind == "too-large":
                 return self._refuse(url, f"larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
             return self._fail(url, Problem(f"file {exc.reason}", absolute, hint=exc.hint))
+        if body[:4] in POSTSCRIPT_SIGNATURES:
+            return self._refuse(url, POSTSCRIPT)
         suffix = absolute.suffix.lower()
         # a named image is checked whole (an SVG: UTF-8, well-formed); any other file
         # Pillow would take for an image, by its header
@@ -115,6 +123,8 @@ class ProjectFetcher(URLFetcher):
         body = response.read(MAX_RESOURCE_BYTES + 1)
         if len(body) > MAX_RESOURCE_BYTES:
             return self._refuse(url, f"larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
+        if body[:4] in POSTSCRIPT_SIGNATURES:
+            return self._refuse(url, POSTSCRIPT)
         problem = _image_problem(body)
         if problem is not None:
             return self._refuse(url, f"image {problem[0]}")
