@@ -1,7 +1,7 @@
 """The command line: thin commands that call one pipeline function each.
 
 Exit codes: 0 success, 1 a problem with the report (message names file, line
-and fix), 2 a usage error.
+and fix), 2 a usage error, 130 an interrupt (Ctrl-C; nothing was written).
 """
 
 from __future__ import annotations
@@ -11,7 +11,10 @@ import gc
 import logging
 import os
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import ReportError
@@ -32,6 +35,43 @@ def _variant_argument(parser: argparse.ArgumentParser) -> None:
                         help=argparse.SUPPRESS)
 
 
+def _limit_arguments(parser: argparse.ArgumentParser) -> None:
+    from .stages.charts import CHART_MEMORY_MIB
+    from .stages.guard import MAX_PAGES, MEMORY_MIB, TYPESET_SECONDS
+
+    limits = parser.add_argument_group("limits (a build that reaches one stops, exit 1)")
+    limits.add_argument("--time-limit", type=_positive(float), metavar="SECONDS",
+                        default=TYPESET_SECONDS, help="for typesetting (default %(default)g)")
+    limits.add_argument("--memory-limit", type=_positive(int), metavar="MIB",
+                        default=MEMORY_MIB, help="resident memory of the build's process "
+                        "while typesetting (default %(default)d)")
+    limits.add_argument("--page-limit", type=_positive(int), metavar="N", default=MAX_PAGES,
+                        help="pages (default %(default)d)")
+    limits.add_argument("--chart-memory-limit", type=_positive(int), metavar="MIB",
+                        default=CHART_MEMORY_MIB,
+                        help="resident memory of the chart worker (default %(default)d)")
+
+
+def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
+        return value
+
+    parse.__name__ = getattr(kind, "__name__", "number")
+    return parse
+
+
+def _limits(args: argparse.Namespace) -> dict[str, Any]:
+    """The BuildOptions fields the limit flags set."""
+    return {"typeset_seconds": args.time_limit, "memory_mib": args.memory_limit,
+            "max_pages": args.page_limit, "chart_memory_mib": args.chart_memory_limit}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="almanac", description="Typeset a branded annual-report PDF from structured data.")
@@ -50,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="fail on any WeasyPrint warning (missing image, bad CSS)")
     build.add_argument("--no-cache", action="store_true", help="re-render every chart")
     build.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    _limit_arguments(build)
 
     specimen = commands.add_parser(
         "specimen", help="build a PDF showing the brand tokens and every component",
@@ -61,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="where to write the PDF (default: output/specimen.pdf)")
     _variant_argument(specimen)
     specimen.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    _limit_arguments(specimen)
 
     preview = commands.add_parser(
         "preview", help="live preview in the browser, rebuilt on every change",
@@ -75,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--chapter", metavar="SLUG",
                          help="typeset only this chapter (e.g. 03-inzetbaarheid), faster")
     preview.add_argument("-q", "--quiet", action="store_true", help="only the address")
+    _limit_arguments(preview)
 
     publish = commands.add_parser(
         "publish", help="publish the archival edition (PDF/A-3a with its sources inside)",
@@ -83,6 +126,7 @@ def _parser() -> argparse.ArgumentParser:
         "rewritten: the same inputs leave it as it is, other inputs are refused.")
     _project_argument(publish)
     publish.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    _limit_arguments(publish)
 
     verify = commands.add_parser(
         "verify", help="check a published PDF and its embedded sources",
@@ -127,6 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; the exit code: 0 done, 1 a problem with the report (or a
     published edition that does not verify), 2 a usage error."""
     args = _parser().parse_args(argv)  # exits 2 on a usage error
+    if threading.current_thread() is threading.main_thread():
+        from .stages.guard import record_interrupts
+
+        # This process is the command's: every Ctrl-C is counted, so one that WeasyPrint
+        # swallows while drawing still stops the build before anything is written.
+        record_interrupts()
     from .reporter import ConsoleReporter
 
     # pypdf logs what it repairs in a damaged PDF; the commands say what matters in
@@ -148,23 +198,28 @@ def main(argv: list[str] | None = None) -> int:
 
             options = BuildOptions(variant=args.variant, strict=args.strict,
                                    cache=not args.no_cache,
-                                   html_output=Path(args.html) if args.html else None)
+                                   html_output=Path(args.html) if args.html else None,
+                                   **_limits(args))
             result = build(root, args.output, options, reporter=reporter)
             print(result.path)
         elif args.command == "specimen":
             from .pipeline import build_specimen
 
-            result = build_specimen(root, args.output, reporter=reporter, variant=args.variant)
+            result = build_specimen(root, args.output, reporter=reporter, variant=args.variant,
+                                    **_limits(args))
             print(result.path)
         elif args.command == "preview":
+            from .pipeline import BuildOptions
             from .preview.server import serve
 
             serve(root, host=args.host, port=args.port, chapter=args.chapter,
-                  announce=lambda text: print(text, flush=True), quiet=args.quiet)
+                  announce=lambda text: print(text, flush=True), quiet=args.quiet,
+                  options=BuildOptions(**_limits(args)))
         elif args.command == "publish":
-            from .pipeline import publish
+            from .pipeline import BuildOptions, publish
 
-            published = publish(root, reporter=reporter)
+            published = publish(root, reporter=reporter,
+                                options=BuildOptions(**_limits(args)))
             if not published.created:
                 print(f"edition {published.folder.name} is already published with these "
                       "inputs; nothing changed", file=sys.stderr)
@@ -184,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"almanac: {count} problem{'s' if count != 1 else ''}; nothing was written",
               file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C: the pipeline wrote nothing (stages.guard)
+        print("almanac: interrupted; nothing was written", file=sys.stderr)
+        return 130
     return 0
 
 

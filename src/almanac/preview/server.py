@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
 from pathlib import Path
 from types import FrameType
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from .session import Preview
@@ -126,14 +126,15 @@ def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8765,
 
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8765,
           chapter: str | None = None, announce: Callable[[str], None] = print,
-          quiet: bool = False) -> None:
+          quiet: bool = False, options: Any = None) -> None:
     """Run the preview until Ctrl-C (SIGINT) or SIGTERM, then stop cleanly, also in
     the middle of a build: the server, the watcher, the running build, the build
     server and the page images are gone.
 
     ``announce`` gets the address line and, unless ``quiet``, the first build's outcome.
+    ``options`` (a BuildOptions) give each build's limits.
     """
-    preview = Preview(root, chapter)
+    preview = Preview(root, chapter, options=options)
     stop = threading.Event()
     try:
         server = make_server(preview, host, port, stop)
