@@ -31,6 +31,9 @@ MAX_STYLESHEETS = 500
 each time it is imported)."""
 MAX_FETCHED_BYTES = 1024 * 1024 * 1024
 """The most bytes one build reads through the fetcher, all resources together."""
+MAX_COLUMNS = 100
+"""The most columns a ``columns`` or ``column-count`` declaration may ask for: WeasyPrint
+lays out each column in turn (``columns: 100000`` runs for many minutes)."""
 RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp")
 
 
@@ -122,6 +125,11 @@ class ProjectFetcher(URLFetcher):
         if self._bytes > MAX_FETCHED_BYTES:
             self._stop(path, f"the document reads more than {MAX_FETCHED_BYTES // 2**20:,} "
                        "MiB of resources", "use fewer or smaller images, fonts and stylesheets")
+        if is_css:
+            found = too_many_columns(body)
+            if found is not None:
+                self._stop(path, f"{found[1]} asks for {found[2]:,} columns; the limit is "
+                           f"{MAX_COLUMNS}", "use fewer columns", found[0])
         if not is_css and (mime == "image/svg+xml" or body.lstrip()[:1] == b"<"):
             count = svg_elements(body)
             image = f"the SVG image {'' if path else name + ' '}"
@@ -135,9 +143,9 @@ class ProjectFetcher(URLFetcher):
                            "simplify the image (fewer points or shapes, no nested <use>)")
         return URLFetcherResponse(url, body, {"Content-Type": mime or "application/octet-stream"})
 
-    def _stop(self, path: Path | None, message: str, hint: str):
+    def _stop(self, path: Path | None, message: str, hint: str, line: int | None = None):
         if self.problem is None:
-            self.problem = Problem(message, path, None, hint)
+            self.problem = Problem(message, path, line, hint)
         raise FetchStopped(message)
 
     def _refuse(self, url: str, why: str):
@@ -201,3 +209,24 @@ def svg_elements(body: bytes) -> int | None:
         counts[key] = min(total, 2**62)
         visiting.discard(key)
     return counts[id(tree)]
+
+
+def too_many_columns(body: bytes) -> tuple[int, str, int] | None:
+    """The first ``columns``/``column-count`` declaration of the stylesheet ``body`` that
+    asks for more than :data:`MAX_COLUMNS` columns: (its line, the property, the count);
+    parsed with tinycss2 as WeasyPrint parses it, nested blocks (@media, nesting) too."""
+    import tinycss2
+
+    rules, _ = tinycss2.parse_stylesheet_bytes(body, skip_comments=True, skip_whitespace=True)
+    blocks = [rule.content for rule in rules if getattr(rule, "content", None)]
+    while blocks:
+        for item in tinycss2.parse_blocks_contents(blocks.pop(), skip_comments=True,
+                                                   skip_whitespace=True):
+            if item.type == "declaration" and item.lower_name in ("columns", "column-count"):
+                for token in item.value:
+                    if token.type == "number" and token.is_integer \
+                            and token.int_value > MAX_COLUMNS:
+                        return item.source_line, item.lower_name, token.int_value
+            elif getattr(item, "content", None):
+                blocks.append(item.content)
+    return None

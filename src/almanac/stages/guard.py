@@ -276,9 +276,12 @@ class Guard:
             what = "drawing this SVG image (too many elements, or deeply nested <use>?)"
         elif "svg" in modules:
             what = "drawing an SVG image (too many elements, or deeply nested <use>?)"
+        elif "layout_document" in functions and layout and "css" in modules:
+            what = (f"laying out page {max(pages, 1):,}, computing the styles (a custom "
+                    "property whose var() references multiply?)")
         elif "layout_document" in functions and layout:
             what = (f"laying out page {max(pages, 1):,} (page size and margins, "
-                    "columns, very large sizes or a very long table?)")
+                    "very large sizes or a very long table?)")
         elif modules & {"draw", "pdf"}:
             what = "drawing the pages into the PDF"
         elif "css" in modules:
