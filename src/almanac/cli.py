@@ -11,7 +11,6 @@ import gc
 import logging
 import os
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -171,12 +170,6 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; the exit code: 0 done, 1 a problem with the report (or a
     published edition that does not verify), 2 a usage error."""
     args = _parser().parse_args(argv)  # exits 2 on a usage error
-    if threading.current_thread() is threading.main_thread():
-        from .stages.guard import record_interrupts
-
-        # This process is the command's: every Ctrl-C is counted, so one that WeasyPrint
-        # swallows while drawing still stops the build before anything is written.
-        record_interrupts()
     from .reporter import ConsoleReporter
 
     # pypdf logs what it repairs in a damaged PDF; the commands say what matters in
@@ -313,9 +306,15 @@ def run() -> None:
     is off (layout allocates millions of short-lived objects and few reference
     cycles: a tenth of a build's time), and once the output is flushed and every
     file is written and closed, the process ends without interpreter teardown
-    (tearing a large heap down object by object serves nobody).
+    (tearing a large heap down object by object serves nobody). Every SIGINT is
+    counted (:func:`~almanac.stages.guard.record_interrupts`).
     """
     gc.disable()
+    from .stages.guard import record_interrupts
+
+    # Every Ctrl-C is counted, so one that WeasyPrint swallows while drawing still stops
+    # the build before anything is written (exit 130).
+    record_interrupts()
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -272,7 +272,10 @@ class ChartJob:
             return
         while key in self._pending and self._results is not None:
             left = self._deadline - time.monotonic()
-            if left <= 0 or not select.select([self._results], [], [], left)[0]:
+            # in slices: a typesetting limit (stages.guard) can stop a wait between them
+            if left > 0 and not select.select([self._results], [], [], min(left, 0.25))[0]:
+                continue
+            if left <= 0:
                 self.problems.append(self._problem(
                     self._drawing_now or next(iter(self._pending)),
                     f"drawing the charts took over {self.timeout:g} s",

@@ -90,8 +90,10 @@ def _count_interrupt(signum: int, frame: FrameType | None) -> None:
 def record_interrupts() -> None:
     """Count every SIGINT (Ctrl-C) of this process, then raise ``KeyboardInterrupt``
     as Python's default handler does. For a host that owns its process (the command
-    line); must be called in the main thread (``signal.signal``'s rule)."""
-    signal.signal(signal.SIGINT, _count_interrupt)
+    line); must be called in the main thread (``signal.signal``'s rule). A SIGINT that
+    is ignored, or handled by someone else, is left so."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _count_interrupt)
 
 
 def resident_bytes(pid: int | str = "self") -> int:
