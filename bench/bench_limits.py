@@ -12,7 +12,12 @@ Each case is a private copy of the sample project with one big input added:
 Peak memory is the largest resident set size of the build process and of its
 chart worker (getrusage of the waited-for children).
 
+``--guard-overhead N`` instead times the typesetting of the sample (charts cached)
+N times with the limits' watchdog (almanac.stages.guard) and N times without it,
+alternating, and prints the medians and their ratio.
+
     python bench/bench_limits.py [--cases sample,image,...] [--project .]
+    python bench/bench_limits.py --guard-overhead 7
 """
 
 from __future__ import annotations
@@ -92,11 +97,46 @@ def measure(command: list[str]) -> tuple[int, float, int, str]:
     return code, elapsed, peak, lines[0] if lines else ""
 
 
+def guard_overhead(source: Path, rounds: int) -> None:
+    """Median typesetting time of the sample with and without the guard, in-process."""
+    import statistics
+
+    from almanac.pipeline import BuildOptions, build, load, render_html
+    from almanac.stages import guard
+    from almanac.stages.typeset import typeset
+    from almanac.stages.variants import VARIANTS
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = copy_project(source, Path(tmp) / "project")
+        build(project)  # the charts into the cache
+        report = load(project)
+        rendered, job = render_html(report, BuildOptions())
+        job.finish()
+        variant = VARIANTS["screen"]
+        guarded = guard.Guard.run
+        times: dict[str, list[float]] = {"with": [], "without": []}
+        for _ in range(rounds):
+            for name in times:
+                guard.Guard.run = guarded if name == "with" else (  # type: ignore[method-assign]
+                    lambda self, function: function())
+                start = time.perf_counter()
+                typeset(rendered, report.root, variant, transform=variant.transform(report.brand))
+                times[name].append(time.perf_counter() - start)
+        guard.Guard.run = guarded  # type: ignore[method-assign]
+    with_, without = (statistics.median(times[name]) for name in ("with", "without"))
+    print(f"typesetting the sample, median of {rounds}: {without:.2f} s without the guard, "
+          f"{with_:.2f} s with it: ratio {with_ / without:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--project", type=Path, default=Path(__file__).resolve().parent.parent)
+    parser.add_argument("--guard-overhead", type=int, metavar="N")
     args = parser.parse_args()
+    if args.guard_overhead:
+        guard_overhead(args.project, args.guard_overhead)
+        return
     script = Path(sys.executable).with_name("almanac")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "almanac"]
     print(f"{'case':11}{'exit':>5}{'seconds':>9}{'peak MiB':>10}  message")

@@ -139,13 +139,13 @@ def test_closing_stops_the_server():
 
 # ------------------------------------------------------------- through the preview
 
-def build_unless_marked(root, chapter):
+def build_unless_marked(root, chapter, *options):
     """The preview's build, but it crashes or hangs while a marker file says so."""
     if (root / "CRASH").exists():
         crash()
     if (root / "HANG").exists():
         hang(root / "HANG")
-    return _real_build(root, chapter)
+    return _real_build(root, chapter, *options)
 
 
 _real_build = preview._build

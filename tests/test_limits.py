@@ -4,10 +4,18 @@ that are accepted: time and peak memory.)"""
 
 from __future__ import annotations
 
+import base64
+import re
+import resource
+import subprocess
+import sys
+import time
 from pathlib import Path
 from unittest import mock
+from urllib.parse import quote
 
 import pytest
+from pypdf import PdfReader
 
 from almanac.cli import main
 from almanac.errors import ReportError
@@ -17,10 +25,20 @@ from almanac.project.csvfile import MAX_CSV_BYTES, MAX_CSV_ROWS
 from almanac.project.yamlfile import MAX_YAML_BYTES
 from almanac.reporter import BufferReporter
 from almanac.stages.charts import ChartJob
-from almanac.stages.fetcher import MAX_RESOURCE_BYTES, FetchRefused, ProjectFetcher
+from almanac.stages.fetcher import (
+    INFINITE,
+    MAX_RESOURCE_BYTES,
+    MAX_STYLESHEETS,
+    MAX_SVG_ELEMENTS,
+    FetchRefused,
+    FetchStopped,
+    ProjectFetcher,
+    svg_elements,
+)
+from almanac.stages.guard import resident_bytes
 from almanac.text.formatting import Formatter
 
-from conftest import INZET, OVERVALLEN, RESULTATEN, almanac, figure, png, snapshot
+from conftest import BRAND, INZET, OVERVALLEN, RESULTATEN, almanac, edit, figure, png, snapshot
 from faults import running
 
 
@@ -75,9 +93,11 @@ def test_a_figure_module_that_hangs_times_out(project, tmp_path):
         f"    threading.Event().wait()  # for ever\n", encoding="utf-8")
     job = ChartJob(load(project), Formatter("nl"), timeout=3)
     job.start()
+    assert job._worker is not None
+    worker = job._worker.pid  # the deadline may come while its chart engine starts
     with pytest.raises(ReportError) as caught:
         job.finish()  # returns at all: the worker is stopped, not waited for
-    assert not running(int(started.read_text()))  # and gone
+    assert not running(worker)  # and gone
     message = caught.value.format(project)
     assert "figures/verzuim.py: 03-inzetbaarheid: sections[1].blocks[2]: drawing the charts " \
            "took over 3 s" in message, message
@@ -159,3 +179,259 @@ def test_a_chart_worker_that_dies_fails_the_build_naming_the_chart(warm, earlier
     assert "nothing was written" in result.stderr and "Traceback" not in result.stderr
     assert result.stdout == ""
     assert snapshot(project / "output") == earlier
+
+
+# --------------------------------------------------------------------------- typesetting
+# The guard (almanac.stages.guard) stops WeasyPrint at a limit from a watchdog thread,
+# also where WeasyPrint swallows the stop (its `except BaseException` in SVG drawing).
+
+HANG_GUARD = 120.0  # seconds a stuck stand-in waits at most, so a broken guard fails
+
+
+def stuck_in_weasyprint(monkeypatch, work=lambda: time.sleep(0.01),
+                        swallow: int = 3) -> list[BaseException]:
+    """WeasyPrint never finishes its layout: ``HTML.render`` runs ``work`` in a loop,
+    and the first ``swallow`` stops are caught by ``except BaseException``, as
+    WeasyPrint does in places; it gives up (returns, failing the test) after
+    HANG_GUARD seconds. Returns the list of the stops it swallowed."""
+    import weasyprint
+
+    render = weasyprint.HTML.render
+    end = time.monotonic() + HANG_GUARD
+    swallowed: list[BaseException] = []
+
+    def stuck(*args, **kwargs):
+        for _ in range(swallow):
+            try:
+                while time.monotonic() < end:
+                    work()
+            except BaseException as exc:
+                swallowed.append(exc)
+        while time.monotonic() < end:
+            work()
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "render", stuck)
+    return swallowed
+
+
+def test_typesetting_that_runs_over_the_time_limit_is_stopped(small_warm, earlier,
+                                                              monkeypatch):
+    swallowed = stuck_in_weasyprint(monkeypatch)
+    with pytest.raises(ReportError) as caught:
+        build(small_warm, reporter=BufferReporter(), typeset_seconds=1)
+    message = caught.value.format(small_warm)
+    assert message.startswith("typesetting took over 1 s (the time limit)"), message
+    assert "fix: make the document smaller, or raise the limit: --time-limit SECONDS" in message
+    assert len(swallowed) == 3  # stopped again after each swallowed stop
+    assert snapshot(small_warm / "output") == earlier
+
+
+def test_typesetting_that_grows_past_the_memory_limit_is_stopped(small_warm, earlier,
+                                                                 monkeypatch):
+    hoard: list[bytes] = []
+
+    def grow() -> None:  # 1 MiB of touched memory a millisecond at most
+        hoard.append(b"x" * 2**20)
+        time.sleep(0.001)
+
+    stuck_in_weasyprint(monkeypatch, grow, swallow=0)
+    limit = resident_bytes() // 2**20 + 300
+    try:
+        with pytest.raises(ReportError) as caught:
+            build(small_warm, reporter=BufferReporter(), memory_mib=limit)
+        grown = len(hoard)
+    finally:
+        hoard.clear()
+    message = caught.value.format(small_warm)
+    assert re.match(rf"typesetting used [\d.]+ (MiB|GiB) of memory; the limit is "
+                    rf"{limit / 1024:.1f} GiB|typesetting used [\d.]+ (MiB|GiB) of memory; "
+                    rf"the limit is {limit} MiB", message), message
+    assert "--memory-limit MIB" in message
+    assert 250 < grown < 3 * 300  # stopped near the limit, not at the end of the machine
+    assert snapshot(small_warm / "output") == earlier
+
+
+def test_a_document_over_the_page_limit_is_stopped_and_the_flag_raises_it(small_warm,
+                                                                           earlier, cli):
+    ran = cli("build", str(small_warm), "-q", "--page-limit", "3")
+    assert ran.returncode == 1, ran.stderr
+    assert re.search(r"the document has more than 3 pages \(the page limit\), laying out "
+                     r"page \d", ran.stderr), ran.stderr
+    assert "--page-limit N" in ran.stderr and "nothing was written" in ran.stderr
+    assert snapshot(small_warm / "output") == earlier
+    ran = cli("build", str(small_warm), "-q", "--page-limit", "40")
+    assert ran.returncode == 0, ran.stderr
+    assert len(PdfReader(ran.stdout.strip()).pages) <= 40
+
+
+@pytest.mark.parametrize("flag", ["--time-limit", "--memory-limit", "--page-limit",
+                                  "--chart-memory-limit"])
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "veel"])
+def test_a_limit_that_is_not_a_positive_number_is_a_usage_error(flag, value, tmp_path,
+                                                                 capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["build", str(tmp_path), flag, value])
+    assert exited.value.code == 2
+    assert f"argument {flag}:" in capsys.readouterr().err
+
+
+def test_limits_apply_to_every_command_that_typesets():
+    from almanac.cli import _parser
+
+    for command in ("build", "specimen", "publish", "preview"):
+        args = _parser().parse_args([command, "--time-limit", "5", "--memory-limit", "100",
+                                     "--page-limit", "7", "--chart-memory-limit", "200"])
+        assert (args.time_limit, args.memory_limit, args.page_limit,
+                args.chart_memory_limit) == (5.0, 100, 7, 200)
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+
+INTERRUPTED_WHILE_DRAWING = """
+import os, signal, sys
+import weasyprint.svg
+
+draw = weasyprint.svg.SVG.draw
+
+
+def interrupted(self, *args, **kwargs):
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, as a chart is being drawn
+    return draw(self, *args, **kwargs)
+
+
+weasyprint.svg.SVG.draw = interrupted
+if sys.argv[1] == "cli":
+    from almanac.cli import run
+
+    sys.argv = ["almanac", "build", sys.argv[2], "-q"]
+    run()
+else:
+    import almanac
+
+    try:
+        almanac.build(sys.argv[2])
+    except KeyboardInterrupt:
+        sys.exit(99)
+"""
+
+
+@pytest.mark.parametrize("host", ["cli", "api"])
+def test_ctrl_c_while_weasyprint_draws_an_svg_writes_nothing(host, small_warm, earlier):
+    """WeasyPrint catches BaseException around an SVG's drawing (weasyprint/images.py):
+    the interrupt must still stop the build, before anything is written."""
+    result = subprocess.run([sys.executable, "-c", INTERRUPTED_WHILE_DRAWING, host,
+                             str(small_warm)], capture_output=True, text=True, timeout=300)
+    assert "Failed to render SVG image" not in result.stderr  # the SVG was drawn...
+    assert result.returncode == (130 if host == "cli" else 99), result.stderr
+    if host == "cli":
+        assert result.stderr.strip() == "almanac: interrupted; nothing was written"
+    assert result.stdout == ""
+    assert snapshot(small_warm / "output") == earlier
+
+
+# --------------------------------------------------------------------------- the chart worker
+
+def test_a_chart_worker_over_its_memory_limit_is_killed_naming_the_chart(warm, earlier):
+    figure(warm, "import time\n\n\ndef build(data, theme):\n    hoard = []\n"
+                 f"    for _ in range({int(HANG_GUARD * 1000)}):\n"
+                 "        hoard.append(b'x' * 2**20)  # 1 MiB a millisecond at most\n"
+                 "        time.sleep(0.001)\n")
+    with pytest.raises(ReportError) as caught:
+        build(warm, reporter=BufferReporter(), chart_memory_mib=600)
+    message = caught.value.format(warm)
+    assert re.search(r"figures/normen\.py: 07-resultaten: sections\[\d+\]\.blocks\[\d+\]: "
+                     r"the chart worker used [\d,]+ MiB of memory; the limit is 600 MiB",
+                     message), message
+    assert "--chart-memory-limit MIB" in message
+    assert snapshot(warm / "output") == earlier
+
+
+def test_a_chart_engine_that_cannot_start_is_not_blamed_on_a_figure(small, earlier):
+    """V8 reserves its heap's address space as it starts: under `ulimit -v` the engine
+    dies before any chart; the message says so, not 'simplify the figure module'."""
+    def limit_address_space() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, resource.RLIM_INFINITY))
+
+    result = subprocess.run([sys.executable, "-m", "almanac", "build", str(small), "-q"],
+                            capture_output=True, text=True, timeout=300,
+                            preexec_fn=limit_address_space)
+    assert result.returncode == 1, result.stderr
+    assert "the chart engine (vl-convert) could not start: " in result.stderr
+    assert "address-space limit (ulimit -v) of 6.0 GiB" in result.stderr
+    assert "fix: remove the address-space limit" in result.stderr
+    assert "figures/" not in result.stderr and "simplify" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(small / "output") == earlier
+
+
+def test_a_chart_engine_panic_names_its_cause_not_the_figure_module(small, earlier, cli):
+    edit(small, BRAND, "family: Lato", 'family: "La\\"to<b>"')
+    ran = cli("build", str(small), "-q")
+    assert ran.returncode == 1, ran.stderr
+    assert f"{BRAND}:" in ran.stderr, ran.stderr
+    assert "simplify the figure module" not in ran.stderr and "Traceback" not in ran.stderr
+    assert snapshot(small / "output") == earlier
+
+
+# --------------------------------------------------------------------------- SVG and fetches
+
+def test_the_svg_count_expands_use_from_the_id_graph(tmp_path):
+    from test_bad_inputs import nested_use
+
+    def drawn(depth: int, fan: int = 10) -> int:  # a group: itself and fan × (use + group)
+        return 1 if depth == 0 else 1 + fan * (1 + drawn(depth - 1, fan))
+
+    for depth in (0, 1, 3, 12):
+        expected = 2 + sum(drawn(level) for level in range(depth + 1)) + 1 + drawn(depth)
+        assert svg_elements(nested_use(depth).encode()) == expected
+    flat = "<svg xmlns='http://www.w3.org/2000/svg'>" + "<circle r='1'/>" * 100_000 + "</svg>"
+    assert svg_elements(flat.encode()) == 100_001
+    assert svg_elements(b"<svg><g id='a'><g><use href='#a'/></g></g></svg>") == INFINITE
+    assert svg_elements(b"not xml") is None
+    deep = "<svg>" + "<g>" * 50_000 + "</g>" * 50_000 + "</svg>"  # no recursion in the count
+    assert svg_elements(deep.encode()) == 50_001
+
+
+def test_the_fetcher_stops_at_an_svg_over_the_limit_on_every_path(tmp_path):
+    from test_bad_inputs import nested_use
+
+    bomb = nested_use(6).encode()
+    (tmp_path / "styles").mkdir()
+    (tmp_path / "styles" / "bom.svg").write_bytes(bomb)
+    urls = [(tmp_path / "styles" / "bom.svg").as_uri(),
+            "data:image/svg+xml;base64," + base64.b64encode(bomb).decode(),
+            # WeasyPrint tries as SVG any image Pillow cannot open
+            "data:image/png;base64," + base64.b64encode(bomb).decode(),
+            "data:image/svg+xml," + quote(bomb.decode())]
+    for url in urls:
+        fetcher = ProjectFetcher(tmp_path)
+        with pytest.raises(FetchStopped):
+            fetcher.fetch(url)
+        assert fetcher.problem is not None
+        assert f"draws 4,691,351 elements (counting what each <use> copies); the limit is " \
+               f"{MAX_SVG_ELEMENTS:,}" in fetcher.problem.message
+    small = nested_use(3).encode()
+    assert ProjectFetcher(tmp_path).fetch(
+        "data:image/svg+xml;base64," + base64.b64encode(small).decode()).read() == small
+
+
+def test_the_fetcher_stops_after_too_many_resources_or_bytes(tmp_path, monkeypatch):
+    import almanac.stages.fetcher as fetcher_module
+
+    (tmp_path / "styles").mkdir()
+    sheet = tmp_path / "styles" / "a.css"
+    sheet.write_text("p { color: red; }")
+    fetcher = ProjectFetcher(tmp_path)
+    for _ in range(MAX_STYLESHEETS):
+        fetcher.fetch(sheet.as_uri())
+    with pytest.raises(FetchStopped):
+        fetcher.fetch(sheet.as_uri())
+    assert f"more than {MAX_STYLESHEETS:,} stylesheets" in fetcher.problem.message
+    monkeypatch.setattr(fetcher_module, "MAX_FETCHED_BYTES", 10 * 17)
+    fetcher = ProjectFetcher(tmp_path)
+    for _ in range(10):
+        fetcher.fetch(sheet.as_uri())
+    with pytest.raises(FetchStopped):
+        fetcher.fetch("data:text/plain,x")
+    assert "MiB of resources" in fetcher.problem.message

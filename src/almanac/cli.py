@@ -1,7 +1,7 @@
 """The command line: thin commands that call one pipeline function each.
 
 Exit codes: 0 success, 1 a problem with the report (message names file, line
-and fix), 2 a usage error.
+and fix), 2 a usage error, 130 an interrupt (Ctrl-C; nothing was written).
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import ReportError
@@ -64,6 +66,41 @@ def _host(text: str) -> str:
     except (OSError, UnicodeError):
         raise argparse.ArgumentTypeError(f"'{text}' does not resolve: {form}") from None
     return bare
+def _limit_arguments(parser: argparse.ArgumentParser) -> None:
+    from .stages.charts import CHART_MEMORY_MIB
+    from .stages.guard import MAX_PAGES, MEMORY_MIB, TYPESET_SECONDS
+
+    limits = parser.add_argument_group("limits (a build that reaches one stops, exit 1)")
+    limits.add_argument("--time-limit", type=_positive(float), metavar="SECONDS",
+                        default=TYPESET_SECONDS, help="for typesetting (default %(default)g)")
+    limits.add_argument("--memory-limit", type=_positive(int), metavar="MIB",
+                        default=MEMORY_MIB, help="resident memory of the build's process "
+                        "while typesetting (default %(default)d)")
+    limits.add_argument("--page-limit", type=_positive(int), metavar="N", default=MAX_PAGES,
+                        help="pages (default %(default)d)")
+    limits.add_argument("--chart-memory-limit", type=_positive(int), metavar="MIB",
+                        default=CHART_MEMORY_MIB,
+                        help="resident memory of the chart worker (default %(default)d)")
+
+
+def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not 0 < value < float("inf"):
+            raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
+        return value
+
+    parse.__name__ = getattr(kind, "__name__", "number")
+    return parse
+
+
+def _limits(args: argparse.Namespace) -> dict[str, Any]:
+    """The BuildOptions fields the limit flags set."""
+    return {"typeset_seconds": args.time_limit, "memory_mib": args.memory_limit,
+            "max_pages": args.page_limit, "chart_memory_mib": args.chart_memory_limit}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="fail on any WeasyPrint warning (missing image, bad CSS)")
     build.add_argument("--no-cache", action="store_true", help="re-render every chart")
     build.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    _limit_arguments(build)
 
     specimen = commands.add_parser(
         "specimen", help="build a PDF showing the brand tokens and every component",
@@ -95,6 +133,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="where to write the PDF (default: output/specimen.pdf)")
     _variant_argument(specimen)
     specimen.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    _limit_arguments(specimen)
 
     preview = commands.add_parser(
         "preview", help="live preview in the browser, rebuilt on every change",
@@ -111,6 +150,7 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--chapter", metavar="SLUG",
                          help="typeset only this chapter (e.g. 03-inzetbaarheid), faster")
     preview.add_argument("-q", "--quiet", action="store_true", help="only the address")
+    _limit_arguments(preview)
 
     publish = commands.add_parser(
         "publish", help="publish the archival edition (PDF/A-3a with its sources inside)",
@@ -119,6 +159,7 @@ def _parser() -> argparse.ArgumentParser:
         "rewritten: the same inputs leave it as it is, other inputs are refused.")
     _project_argument(publish)
     publish.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    _limit_arguments(publish)
 
     verify = commands.add_parser(
         "verify", help="check a published PDF and its embedded sources",
@@ -189,27 +230,32 @@ def main(argv: list[str] | None = None) -> int:
 
             options = BuildOptions(variant=args.variant, strict=args.strict,
                                    cache=not args.no_cache,
-                                   html_output=Path(args.html) if args.html else None)
+                                   html_output=Path(args.html) if args.html else None,
+                                   **_limits(args))
             result = build(root, args.output, options, reporter=reporter)
             print(result.path)
         elif args.command == "specimen":
             from .pipeline import build_specimen
 
-            result = build_specimen(root, args.output, reporter=reporter, variant=args.variant)
+            result = build_specimen(root, args.output, reporter=reporter, variant=args.variant,
+                                    **_limits(args))
             print(result.path)
         elif args.command == "preview":
+            from .pipeline import BuildOptions
             from .preview.server import serve
 
             try:
                 serve(root, host=args.host, port=args.port, chapter=args.chapter,
-                      announce=lambda text: print(text, flush=True), quiet=args.quiet)
+                      announce=lambda text: print(text, flush=True), quiet=args.quiet,
+                      options=BuildOptions(**_limits(args)))
             except ReportError as exc:  # it could not listen: nothing was built
                 print(f"almanac: error: {exc.format()}", file=sys.stderr)
                 return 1
         elif args.command == "publish":
-            from .pipeline import publish
+            from .pipeline import BuildOptions, publish
 
-            published = publish(root, reporter=reporter)
+            published = publish(root, reporter=reporter,
+                                options=BuildOptions(**_limits(args)))
             if not published.created:
                 print(f"edition {published.folder.name} is already published with these "
                       "inputs; nothing changed", file=sys.stderr)
@@ -238,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
         print(os_problem(exc, doing="read or write").format(root.resolve()), file=sys.stderr)
         print("almanac: 1 problem; nothing was written", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C: the pipeline wrote nothing (stages.guard)
+        print("almanac: interrupted; nothing was written", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -330,9 +379,15 @@ def run() -> None:
     is off (layout allocates millions of short-lived objects and few reference
     cycles: a tenth of a build's time), and once the output is flushed and every
     file is written and closed, the process ends without interpreter teardown
-    (tearing a large heap down object by object serves nobody).
+    (tearing a large heap down object by object serves nobody). Every SIGINT is
+    counted (:func:`~almanac.stages.guard.record_interrupts`).
     """
     gc.disable()
+    from .stages.guard import record_interrupts
+
+    # Every Ctrl-C is counted, so one that WeasyPrint swallows while drawing still stops
+    # the build before anything is written (exit 130).
+    record_interrupts()
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

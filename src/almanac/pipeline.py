@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pypdf.errors import PyPdfError
+
 from .editions.publish import Published, edition_folder, existing_edition, write_edition
 from .editions.sources import (
     SOURCES_MANIFEST,
@@ -26,13 +28,14 @@ from .editions.sources import (
     sources_manifest,
     xmp_block,
 )
-from .errors import Problem, TypesetError
+from .errors import Problem, ReportError, TypesetError
 from .project.load import load_report, load_specimen
 from .project.model import Report
 from .project.parts import CACHE, OUTPUT, source_files
 from .reporter import Reporter
-from .stages.charts import CACHE_DIR, TIMEOUT, ChartJob
+from .stages.charts import CACHE_DIR, CHART_MEMORY_MIB, TIMEOUT, ChartJob
 from .stages.finish import catalog_finisher, finish_pdf
+from .stages.guard import MAX_PAGES, MEMORY_MIB, TYPESET_SECONDS, Limits
 from .stages.output import (
     STAGING_DIR,
     Writer,
@@ -68,7 +71,10 @@ class BuildOptions:
     draws every chart again. ``html_output`` also writes the HTML WeasyPrint lays
     out. ``chart_timeout`` bounds the drawing of the charts, in seconds. ``check``
     reads the PDF back (the finish stage); the preview, which only looks at the
-    pages, skips it.
+    pages, skips it. ``typeset_seconds``, ``memory_mib`` (the process's resident
+    memory, MiB) and ``max_pages`` bound the typesetting (:mod:`~.stages.guard`;
+    defaults sized for a 2 000-page report); ``chart_memory_mib`` bounds the chart
+    worker's resident memory.
     """
 
     variant: str = "screen"
@@ -77,8 +83,15 @@ class BuildOptions:
     html_output: Path | None = None
     chart_timeout: float = TIMEOUT
     check: bool = True
+    typeset_seconds: float = TYPESET_SECONDS
+    memory_mib: int = MEMORY_MIB
+    max_pages: int = MAX_PAGES
+    chart_memory_mib: int = CHART_MEMORY_MIB
 
     def __post_init__(self) -> None:
+        Limits(self.typeset_seconds, self.memory_mib, self.max_pages)  # ValueError if not > 0
+        if not self.chart_memory_mib > 0 or not self.chart_timeout > 0:
+            raise ValueError("the chart limits must be positive")
         if self.variant not in VARIANTS:
             raise ValueError(f"unknown variant {self.variant!r}; "
                              f"one of {', '.join(VARIANTS)}")
@@ -185,7 +198,7 @@ def render_html(report: Report, options: BuildOptions | None = None, *,
     options = options or BuildOptions()
     reporter = reporter or Reporter()
     job = ChartJob(report, Formatter(report.manifest.language), cache=options.cache,
-                   timeout=options.chart_timeout)
+                   timeout=options.chart_timeout, memory_mib=options.chart_memory_mib)
     reporter.step("charts", f"{len(job.plans)} charts, {job.cached} from cache")
     job.start()
     reporter.step("render", "templates → HTML")
@@ -213,7 +226,9 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     try:
         result = typeset(rendered, report.root, variant, embedding=embedding,
                          finisher=catalog_finisher, before_read=charts.wait,
-                         transform=variant.transform(report.brand))
+                         transform=variant.transform(report.brand),
+                         limits=Limits(options.typeset_seconds, options.memory_mib,
+                                       options.max_pages))
     finally:
         # Raises the figure modules' problems, if any: also when a chart that could
         # not be drawn stopped the typesetting (FetchStopped), which it then replaces.
@@ -231,19 +246,28 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     pdf, pages = result.pdf, result.pages
     if options.check:
         reporter.step("finish", f"{result.pages} pages; metadata and outline")
-        finished = finish_pdf(result.pdf, report)
+        try:
+            finished = finish_pdf(result.pdf, report)
+        except PyPdfError as exc:  # WeasyPrint wrote what a reader refuses: extreme values
+            raise ReportError(Problem(
+                f"the PDF WeasyPrint made cannot be read back: {type(exc).__name__}: "
+                f"{str(exc)[:200]}", None, None,
+                "look for extreme values in styles/ (e.g. transform: scale(1e30), huge sizes) "
+                "and use values a page can hold")) from None
         pdf, pages = finished.pdf, finished.pages
     return Made(pdf=pdf, pages=pages, html=rendered.html, warnings=warnings,
                 charts=len(charts.plans), charts_cached=charts.cached)
 
 
-def publish(root: Path | str, *, reporter: Reporter | None = None) -> Published:
+def publish(root: Path | str, *, reporter: Reporter | None = None,
+            options: BuildOptions | None = None) -> Published:
     """Publish the archival edition into ``output/<year>/<version>/`` (see
     :mod:`almanac.editions`): the ``archive`` variant with every source embedded.
 
     The same version with the same inputs is left as it is; with other inputs it
     is refused (:class:`~almanac.errors.ReportError`). Nothing is written unless
-    the whole edition is complete.
+    the whole edition is complete. ``options`` give the limits (its variant is
+    always ``archive``).
     """
     reporter = reporter or Reporter()
     reporter.step("load", "reading report.yaml, brand and chapters")
@@ -252,10 +276,10 @@ def publish(root: Path | str, *, reporter: Reporter | None = None) -> Published:
     # One publish of a project at a time: a second one waits, then finds the edition
     # the first made (same inputs: nothing to do; other inputs: refused).
     with exclusive(report.root, "publish"):
-        return _publish(report, reporter)
+        return _publish(report, reporter, options or BuildOptions())
 
 
-def _publish(report: Report, reporter: Reporter) -> Published:
+def _publish(report: Report, reporter: Reporter, options: BuildOptions) -> Published:
     files = read_sources(report.root, source_files(report.root))  # bounded: EmbedLimits
     sources = sources_manifest(report, files)
     existing = existing_edition(report, json.loads(sources)["inputs"])
@@ -271,7 +295,7 @@ def _publish(report: Report, reporter: Reporter) -> Published:
                           for name, body in files.items())
         + (Attachment(SOURCES_MANIFEST, sources, "Data",
                       "Almanac sources manifest: inputs, hashes, tools, edition"),))
-    made = make_pdf(report, BuildOptions(variant="archive"), reporter=reporter,
+    made = make_pdf(report, replace(options, variant="archive"), reporter=reporter,
                     embedding=embedding)
     published = write_edition(report, made.pdf, made.pages, sources)
     reporter.done(f"{published.pdf} ({made.pages} pages, {len(made.pdf) / 1024:.0f} KB, "

@@ -33,7 +33,7 @@ from pathlib import Path
 from queue import Empty, Full, Queue
 from socketserver import TCPServer
 from types import FrameType
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from ..errors import Problem, ReportError
@@ -495,14 +495,16 @@ def _cannot_listen(exc: OSError, host: str, port: int) -> ReportError:
 
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8765,
           chapter: str | None = None, announce: Callable[[str], None] = print,
-          quiet: bool = False, limits: Limits = Limits()) -> None:
+          quiet: bool = False, limits: Limits = Limits(), options: Any = None) -> None:
     """Run the preview until Ctrl-C (SIGINT) or SIGTERM, then stop cleanly, also in
     the middle of a build or of its start: the server, the watcher, the running
     build, the build server and the page images are gone.
 
     ``announce`` gets the address line and, unless ``quiet``, the first build's
-    outcome. :class:`ReportError` if it cannot listen on ``host``:``port`` (in use,
-    not this machine's, privileged), with nothing left behind.
+    outcome. ``limits`` bound the server (:class:`Limits`); ``options`` (a
+    BuildOptions) give each build's limits. :class:`ReportError` if it cannot listen
+    on ``host``:``port`` (in use, not this machine's, privileged), with nothing left
+    behind.
     """
     stop = threading.Event()
     starting = True
@@ -517,7 +519,7 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8765,
     server: PreviewServer | None = None
     serving: threading.Thread | None = None
     try:
-        preview = Preview(root, chapter)
+        preview = Preview(root, chapter, options=options)
         try:
             server = make_server(preview, host, port, stop, limits)
         except OSError as exc:

@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from subprocess import SubprocessError
 from typing import Any
@@ -59,9 +59,11 @@ class State:
 class Preview:
     """Builds the report (or one chapter) and keeps its pages as PNG images."""
 
-    def __init__(self, root: Path | str, chapter: str | None = None, dpi: int = DPI):
+    def __init__(self, root: Path | str, chapter: str | None = None, dpi: int = DPI,
+                 options: BuildOptions | None = None):
         self.root = Path(root).resolve()
         self.chapter = chapter
+        self.options = replace(options or BuildOptions(), check=False)  # the limits
         self.dpi = dpi
         self.state = State()
         self.images: dict[str, bytes] = {}  # page hash → PNG
@@ -98,10 +100,10 @@ class Preview:
             start = time.perf_counter()
             try:
                 if self._server is not None:
-                    made = self._server.call(_build, self.root, self.chapter,
+                    made = self._server.call(_build, self.root, self.chapter, self.options,
                                              timeout=BUILD_TIMEOUT)
                 else:
-                    made = _build(self.root, self.chapter)
+                    made = _build(self.root, self.chapter, self.options)
             except BuildCrashed as exc:
                 assert self._server is not None  # only the build server raises it
                 if self._server.stopped and not self._closed:  # it died: a new one next time
@@ -248,7 +250,8 @@ class Preview:
         shutil.rmtree(self._workdir, ignore_errors=True)
 
 
-def _build(root: Path, chapter: str | None) -> dict:
+def _build(root: Path, chapter: str | None,
+           options: BuildOptions | None = None) -> dict:
     """One build of the preview (in the build server's child): the PDF, a hash per
     page, the chapters; or the problems, ready for the browser."""
     try:
@@ -257,7 +260,7 @@ def _build(root: Path, chapter: str | None) -> dict:
         if chapter is not None:
             report = _only_chapter(report, chapter)
             template = "chapter-preview.html"
-        made = make_pdf(report, BuildOptions(check=False), template=template)
+        made = make_pdf(report, options or BuildOptions(check=False), template=template)
         hashes, chapters = analyse(made.pdf)
     except Exception as exc:  # the preview outlives any build, even a bug
         if not isinstance(exc, ReportError):

@@ -22,9 +22,12 @@ import hashlib
 import io
 import json
 import os
+import resource
 import select
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -38,11 +41,15 @@ from ..project.model import Chapter, FigureBlock, Place, Report
 from ..project.parts import CACHE
 from ..text.formatting import Formatter
 from .brand import chart_theme
+from .guard import resident_bytes
 
 CACHE_DIR = CACHE / "charts"
 ILLUSTRATIVE_LABEL = "Voorbeeldgegevens"
 TIMEOUT = 300.0  # seconds for drawing all the charts a build lacks
 MAX_MODULE_BYTES = 2**20  # a figure module is a few KB of code
+CHART_MEMORY_MIB = 2048
+"""Default limit of the chart worker's resident memory, MiB (a 10 000-point line chart
+needs about 0.5 GiB)."""
 
 
 @dataclass(frozen=True)
@@ -196,10 +203,11 @@ class ChartJob:
     """
 
     def __init__(self, report: Report, fmt: Formatter, *, cache: bool = True,
-                 timeout: float = TIMEOUT):
+                 timeout: float = TIMEOUT, memory_mib: int = CHART_MEMORY_MIB):
         self.root = report.root
         self.store = report.root / CACHE_DIR
         self.timeout = timeout
+        self.memory_mib = memory_mib
         figures = report.root / "figures"
         sources = _sources(figures, report.root)
         digest = hashlib.sha256()
@@ -232,6 +240,11 @@ class ChartJob:
         self._results: io.FileIO | None = None  # the worker's end of the pipe, read here
         self._deadline = 0.0
         self._bug: str | None = None  # a traceback from the worker: raised by finish()
+        self._engine_ready = False  # the worker said its chart engine has started
+        self._killed_for = ""  # why the memory watch killed the worker
+        self._stderr_tail: list[bytes] = []  # the worker's last lines of standard error
+        self._watchers: list[threading.Thread] = []
+        self._brand = report.brand_path
         self.problems: list[Problem] = []
 
     def url(self, block: FigureBlock) -> str:
@@ -262,10 +275,16 @@ class ChartJob:
             self._worker = subprocess.Popen(
                 # -P: the current folder is not put on the worker's import path
                 [sys.executable, "-P", "-m", "almanac.stages.chartworker", str(write)],
-                stdin=subprocess.PIPE, stdout=_stderr(), pass_fds=[write])
+                stdin=subprocess.PIPE, stdout=_stderr(), stderr=subprocess.PIPE,
+                pass_fds=[write])
         finally:
             os.close(write)
         self._results = os.fdopen(read, "rb", buffering=0)
+        self._watchers = [threading.Thread(target=target, args=(self._worker,), daemon=True,
+                                           name=f"almanac-chart-{target.__name__.strip('_')}")
+                          for target in (self._relay_stderr, self._watch_memory)]
+        for watcher in self._watchers:
+            watcher.start()
         self._pending = dict.fromkeys(self.missing)
         self._deadline = time.monotonic() + self.timeout
         assert self._worker.stdin is not None  # started with stdin=PIPE
@@ -292,7 +311,10 @@ class ChartJob:
             return
         while key in self._pending and self._results is not None:
             left = self._deadline - time.monotonic()
-            if left <= 0 or not select.select([self._results], [], [], left)[0]:
+            # in slices: a typesetting limit (stages.guard) can stop a wait between them
+            if left > 0 and not select.select([self._results], [], [], min(left, 0.25))[0]:
+                continue
+            if left <= 0:
                 self.problems.append(self._problem(
                     self._drawing_now or next(iter(self._pending)),
                     f"drawing the charts took over {self.timeout:g} s",
@@ -302,13 +324,16 @@ class ChartJob:
             try:
                 kind, value = ipc.read(self._results.read)
             except EOFError:  # it died drawing the chart it named last
-                self.problems.append(self._problem(
-                    self._drawing_now or next(iter(self._pending)),
-                    "the chart worker process died drawing this chart",
-                    "simplify the figure module or its data (vl-convert failed on it)"))
+                self.problems.append(self._death())
                 self._stop()
                 break
-            if kind == "drawing":
+            if kind == "engine":
+                self._engine_ready = True
+            elif kind == "engine-failed":
+                self.problems.append(self._engine_problem(value))
+                self._stop()
+                break
+            elif kind == "drawing":
                 self._drawing_now = value
             elif kind == "done":
                 self._pending.pop(value, None)
@@ -332,6 +357,108 @@ class ChartJob:
     def cancel(self) -> None:
         """Stop drawing (a later stage failed); raise nothing."""
         self._stop()
+
+    def _relay_stderr(self, worker: subprocess.Popen) -> None:
+        """Pass on what the worker writes to its standard error (warnings of a figure
+        module, vl-convert's panics), keeping the last lines to say why it died."""
+        assert worker.stderr is not None
+        target = _stderr()
+        target = 2 if target is None else target
+        for line in iter(worker.stderr.readline, b""):
+            self._stderr_tail = (self._stderr_tail + [line])[-200:]
+            if target is not None:
+                try:
+                    os.write(target, line)
+                except OSError:
+                    pass
+        worker.stderr.close()
+
+    def _watch_memory(self, worker: subprocess.Popen) -> None:
+        """Kill the worker when its resident memory passes the limit (a runaway chart
+        costs the worker, not the machine); polled every 0.1 s."""
+        limit = self.memory_mib * 2**20
+        while worker.poll() is None:
+            resident = resident_bytes(worker.pid)
+            if resident > limit:
+                self._killed_for = (f"the chart worker used {resident / 2**20:,.0f} MiB of "
+                                    f"memory; the limit is {self.memory_mib:,} MiB")
+                worker.kill()
+                return
+            time.sleep(0.1)
+
+    def _death(self) -> Problem:
+        """Why the worker died, blaming what caused it: the memory limit, the engine
+        that could not start, a panic of the engine, or the chart it was drawing."""
+        if self._killed_for:
+            return self._problem(self._drawing_now or next(iter(self._pending)),
+                                 self._killed_for, "simplify the chart (fewer points or "
+                                 "layers), or raise the limit: --chart-memory-limit MIB "
+                                 "(BuildOptions.chart_memory_mib)")
+        self._settle()
+        panic = self._panic()
+        if not self._engine_ready:
+            return self._engine_problem(panic or self._signal())
+        key = self._drawing_now or next(iter(self._pending))
+        if panic is None:
+            return self._problem(key, "the chart worker process died drawing this chart"
+                                 f" ({self._signal()})",
+                                 "simplify the figure module or its data "
+                                 "(vl-convert failed on it)")
+        family = self._drawing.theme.font
+        if any(character in family for character in '"<>&\''):
+            return Problem(f"the chart engine (vl-convert) failed on the brand's font family "
+                           f"{family!r}: {panic}", self._brand, None,
+                           "use a font family name without quotes or <, >, &",
+                           "fonts")
+        return self._problem(key, f"the chart engine (vl-convert) failed drawing this chart: "
+                             f"{panic}", "look for characters or values in the chart's "
+                             "text, labels and theme that an SVG cannot hold")
+
+    def _settle(self) -> None:
+        """Wait (briefly) for the dead worker's last words on its standard error."""
+        if self._worker is not None:
+            try:
+                self._worker.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                return
+        for watcher in self._watchers:
+            watcher.join(timeout=5)
+
+    def _panic(self) -> str | None:
+        """The message of a Rust panic (``thread '…' panicked at FILE:\nMESSAGE``) or a
+        fatal V8 error (``# Fatal …``) in what the worker wrote, if any."""
+        lines = [line.decode("utf-8", "replace").strip() for line in self._stderr_tail]
+        for number, line in enumerate(lines):
+            if " panicked at " in line and number + 1 < len(lines):
+                return lines[number + 1][:300]
+            if line.startswith("# Fatal "):
+                return line[2:300]
+        return None
+
+    def _signal(self) -> str:
+        code = self._worker.returncode if self._worker is not None else None
+        if code is None:
+            return "no exit status"
+        if code < 0:
+            try:
+                return f"signal {signal.Signals(-code).name}"
+            except ValueError:
+                return f"signal {-code}"
+        return f"exit status {code}"
+
+    def _engine_problem(self, reason: str) -> Problem:
+        """The chart engine could not start: say why, and what limits it, not a figure."""
+        hint = "see the reason above; the charts need vl-convert's JavaScript engine"
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if limit != resource.RLIM_INFINITY:
+            reason = reason.rstrip(".") + (
+                f"; this process has an address-space limit (ulimit -v) of "
+                f"{limit / 2**30:.1f} GiB, less than the engine reserves as it starts")
+            hint = ("remove the address-space limit (ulimit -v unlimited): it counts reserved, "
+                    "not used, memory; the chart worker's memory is bounded by "
+                    "--chart-memory-limit MIB instead")
+        return Problem(f"the chart engine (vl-convert) could not start: {reason}", None, None,
+                       hint)
 
     def _problem(self, key: str, message: str, hint: str) -> Problem:
         """A problem with the chart ``key``, naming its figure module and block."""
@@ -359,3 +486,6 @@ class ChartJob:
                 self._worker.kill()
                 self._worker.wait()
             self._worker = None
+        for watcher in self._watchers:  # both end with the worker
+            watcher.join(timeout=5)
+        self._watchers = []

@@ -3,7 +3,9 @@
 ``python -m almanac.stages.chartworker FD`` reads one :class:`~.charts.Drawing`
 from its standard input, draws its plans in order and reports each on the pipe
 ``FD`` (see :mod:`almanac.ipc`): ``("drawing", key)`` when it starts a chart,
-``("done", key)`` when the chart's SVG is in the store, ``("problems", [Problem,
+``("done", key)`` when the chart's SVG is in the store, ``("engine", "ready")``
+once vl-convert's JavaScript engine has started (before any chart; or
+``("engine-failed", reason)``), ``("problems", [Problem,
 ...])`` before the ``done`` of a chart whose figure module failed, ``("bug",
 traceback)`` when Almanac itself failed.
 
@@ -49,6 +51,12 @@ def main(argv: list[str]) -> None:
     threading.Thread(target=_lifeline, daemon=True).start()
     try:
         worker = _Worker(drawing)
+        try:
+            worker.start_engine()
+        except Exception as exc:  # the engine cannot start: not any figure module's fault
+            results.write(ipc.frame(("engine-failed", f"{type(exc).__name__}: {exc}")))
+            return
+        results.write(ipc.frame(("engine", "ready")))
         for plan in drawing.plans:
             results.write(ipc.frame(("drawing", plan.key)))
             try:
@@ -143,13 +151,23 @@ class _Worker:
             sys.modules.pop(name, None)
             raise ChartError(_problem_in(path, exc)) from exc
 
+    def start_engine(self) -> None:
+        """Start vl-convert's JavaScript engine with the brand's fonts, by drawing an
+        empty chart: an engine that cannot start (an address-space limit smaller than
+        the engine's reservation) fails here, before any figure module is blamed."""
+        import vl_convert
+
+        for folder in self.drawing.font_folders:
+            vl_convert.register_font_directory(str(folder))
+        self._fonts_registered = True
+        vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": []}},
+                                   allowed_base_urls=[])
+
     def _convert(self, spec: dict, path: Path, block: str) -> str:
         import vl_convert
 
         if not self._fonts_registered:
-            for folder in self.drawing.font_folders:
-                vl_convert.register_font_directory(str(folder))
-            self._fonts_registered = True
+            self.start_engine()
         language = self.drawing.language
         locale = language if "-" in language else f"{language}-{language.upper()}"
         try:

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
+from xml.etree import ElementTree
 
 from weasyprint import URLFetcher
 from weasyprint.urls import FatalURLFetchingError, URLFetcherResponse
@@ -28,6 +29,20 @@ whatever the file's name): WeasyPrint would ask Pillow to draw one, which runs
 Ghostscript on it where Ghostscript is installed."""
 POSTSCRIPT = ("a PostScript or EPS file (Pillow would hand it to Ghostscript); save it as "
               "PNG, JPEG or SVG")
+MAX_SVG_ELEMENTS = 200_000
+"""The most elements an SVG image may draw, each ``<use>`` counted as the elements it
+copies (SVG 1.1, 5.6: a ``use`` element renders its referenced content as if it
+were deeply cloned in its place): a 10 000-point chart draws about 10 000."""
+MAX_FETCHES = 5_000
+"""The most resources (stylesheets, images, fonts, ``data:`` URIs) one build reads."""
+MAX_STYLESHEETS = 500
+"""The most stylesheets one build reads, ``@import`` included (each is read again
+each time it is imported)."""
+MAX_FETCHED_BYTES = 1024 * 1024 * 1024
+"""The most bytes one build reads through the fetcher, all resources together."""
+MAX_COLUMNS = 100
+"""The most columns a ``columns`` or ``column-count`` declaration may ask for: WeasyPrint
+lays out each column in turn (``columns: 100000`` runs for many minutes)."""
 RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp")
 
 
@@ -56,6 +71,11 @@ class ProjectFetcher(URLFetcher):
         self.roots = roots_of((self.root, *roots))
         self.refused: list[str] = []
         self.problems: list[Problem] = []  # input that fails the build, with its file
+        self.stylesheets: list[Path] = []  # the project's stylesheets read, in order
+        self.problem: Problem | None = None  # a bound reached: the typesetting stopped
+        self._fetches = 0
+        self._css_fetches = 0
+        self._bytes = 0
         self._before_read = before_read  # e.g. wait until a chart file is drawn
         self._transform = transform  # (path, bytes) -> bytes, e.g. recolour for print
 
@@ -109,7 +129,9 @@ class ProjectFetcher(URLFetcher):
             mime = "font/" + suffix.lstrip(".")
         if self._transform is not None:
             body = self._transform(absolute, body)
-        return URLFetcherResponse(url, body, {"Content-Type": mime or "application/octet-stream"})
+        if suffix == ".css":
+            self.stylesheets.append(absolute)
+        return self._bounded(url, body, mime or "application/octet-stream", absolute)
 
     def _data(self, url: str, headers=None) -> URLFetcherResponse:
         """A ``data:`` URI (RFC 2397), held to the limits of a file: at most
@@ -128,8 +150,53 @@ class ProjectFetcher(URLFetcher):
         problem = _image_problem(body)
         if problem is not None:
             return self._refuse(url, f"image {problem[0]}")
-        return URLFetcherResponse(url, body, {"Content-Type": response.content_type
-                                              or "application/octet-stream"})
+        return self._bounded(url, body, response.content_type, None)
+
+    def _bounded(self, url: str, body: bytes, mime: str | None,
+                 path: Path | None) -> URLFetcherResponse:
+        """The response for ``body``, after the build's bounds on resources are checked:
+        :data:`MAX_FETCHES`, :data:`MAX_STYLESHEETS`, :data:`MAX_FETCHED_BYTES`, and for
+        an SVG (or anything WeasyPrint may take for one: it tries any image Pillow
+        cannot open as SVG, ``weasyprint/images.py``) :data:`MAX_SVG_ELEMENTS`. At a
+        bound the typesetting stops (:class:`FetchStopped`) with :attr:`problem` set."""
+        self._fetches += 1
+        self._bytes += len(body)
+        is_css = mime == "text/css" or (path is not None and path.suffix.lower() == ".css")
+        self._css_fetches += is_css
+        name = (path.relative_to(self.root).as_posix() if path.is_relative_to(self.root)
+                else path.name) if path is not None else shorten(url)
+        if self._fetches > MAX_FETCHES:
+            self._stop(path, f"the document reads more than {MAX_FETCHES:,} resources "
+                       f"(the last: {name})", "check @import rules and repeated images")
+        if self._css_fetches > MAX_STYLESHEETS:
+            self._stop(path, f"the document reads more than {MAX_STYLESHEETS:,} stylesheets "
+                       "(each @import of a stylesheet reads it again)",
+                       "import each stylesheet once, from one place (no @import fan-out)")
+        if self._bytes > MAX_FETCHED_BYTES:
+            self._stop(path, f"the document reads more than {MAX_FETCHED_BYTES // 2**20:,} "
+                       "MiB of resources", "use fewer or smaller images, fonts and stylesheets")
+        if is_css:
+            found = too_many_columns(body)
+            if found is not None:
+                self._stop(path, f"{found[1]} asks for {found[2]:,} columns; the limit is "
+                           f"{MAX_COLUMNS}", "use fewer columns", found[0])
+        if not is_css and (mime == "image/svg+xml" or body.lstrip()[:1] == b"<"):
+            count = svg_elements(body)
+            image = f"the SVG image {'' if path else name + ' '}"
+            if count == INFINITE:
+                self._stop(path, image + "has a <use> that refers to an element containing "
+                           "it (SVG 1.1, 5.6): it would draw endlessly",
+                           "remove that <use> or point it at another element")
+            if count is not None and count > MAX_SVG_ELEMENTS:
+                self._stop(path, image + f"draws {count:,} elements (counting what each "
+                           f"<use> copies); the limit is {MAX_SVG_ELEMENTS:,}",
+                           "simplify the image (fewer points or shapes, no nested <use>)")
+        return URLFetcherResponse(url, body, {"Content-Type": mime or "application/octet-stream"})
+
+    def _stop(self, path: Path | None, message: str, hint: str, line: int | None = None):
+        if self.problem is None:
+            self.problem = Problem(message, path, line, hint)
+        raise FetchStopped(message)
 
     def _refuse(self, url: str, why: str):
         self.refused.append(f"{shorten(url)} ({why})")
@@ -172,3 +239,81 @@ def _image_problem(body: bytes) -> tuple[str, str] | None:
     except Exception:  # recognised, then too large or damaged: check_image says which
         pass
     return check_image(body)
+
+INFINITE = -1
+
+
+def svg_elements(body: bytes) -> int | None:
+    """How many elements the SVG document ``body`` draws once every same-document
+    ``<use>`` is expanded, counted from the id graph without expanding it (each
+    element's count is computed once). :data:`INFINITE` (-1) for a ``<use>`` that
+    refers to an ancestor or itself (SVG 1.1, 5.6: an error); None when ``body`` is
+    not XML (WeasyPrint then does not draw it either).
+
+    Parsed as WeasyPrint parses it (``xml.etree.ElementTree``, whose expat refuses
+    entity expansion bombs); iterative, so a deeply nested document costs no stack."""
+    try:
+        tree = ElementTree.fromstring(body)
+    except (ElementTree.ParseError, ValueError, LookupError):
+        return None
+    by_id: dict[str, ElementTree.Element] = {}
+    for element in tree.iter():
+        ident = element.get("id")
+        if ident is not None:
+            by_id.setdefault(ident, element)
+
+    def target(element: ElementTree.Element) -> ElementTree.Element | None:
+        if not isinstance(element.tag, str) or not element.tag.endswith("use"):
+            return None
+        href = element.get("{http://www.w3.org/1999/xlink}href") or element.get("href") or ""
+        return by_id.get(href[1:]) if href.startswith("#") else None
+
+    counts: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[ElementTree.Element, bool]] = [(tree, False)]
+    while stack:
+        element, expanded = stack.pop()
+        key = id(element)
+        if key in counts:
+            continue
+        referred = target(element)
+        if not expanded:
+            if key in visiting:
+                return INFINITE
+            visiting.add(key)
+            stack.append((element, True))
+            stack.extend((child, False) for child in element if id(child) not in counts)
+            if referred is not None and id(referred) not in counts:
+                if id(referred) in visiting:
+                    return INFINITE
+                stack.append((referred, False))
+            continue
+        total = 1 + sum(counts.get(id(child), 0) for child in element)
+        if referred is not None:
+            if id(referred) not in counts:
+                return INFINITE
+            total += counts[id(referred)]
+        counts[key] = min(total, 2**62)
+        visiting.discard(key)
+    return counts[id(tree)]
+
+
+def too_many_columns(body: bytes) -> tuple[int, str, int] | None:
+    """The first ``columns``/``column-count`` declaration of the stylesheet ``body`` that
+    asks for more than :data:`MAX_COLUMNS` columns: (its line, the property, the count);
+    parsed with tinycss2 as WeasyPrint parses it, nested blocks (@media, nesting) too."""
+    import tinycss2
+
+    rules, _ = tinycss2.parse_stylesheet_bytes(body, skip_comments=True, skip_whitespace=True)
+    blocks = [rule.content for rule in rules if getattr(rule, "content", None)]
+    while blocks:
+        for item in tinycss2.parse_blocks_contents(blocks.pop(), skip_comments=True,
+                                                   skip_whitespace=True):
+            if item.type == "declaration" and item.lower_name in ("columns", "column-count"):
+                for token in item.value:
+                    if token.type == "number" and token.is_integer \
+                            and token.int_value > MAX_COLUMNS:
+                        return item.source_line, item.lower_name, token.int_value
+            elif getattr(item, "content", None):
+                blocks.append(item.content)
+    return None

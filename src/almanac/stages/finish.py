@@ -18,6 +18,7 @@ import pydyf
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, NumberObject
 
+from ..errors import Problem, ReportError
 from ..project.model import Report
 
 
@@ -62,6 +63,11 @@ class FinishError(AssertionError):
     """The PDF lacks what the templates should have declared: a bug, not bad data."""
 
 
+class OutlineError(ReportError):
+    """Chapters are missing from the outline: the report's styles took their headings
+    out of it (floated, hidden or without ``bookmark-level``)."""
+
+
 def finish_pdf(pdf: bytes, report: Report) -> Finished:
     """Read the PDF back and check metadata, language, outline and viewer settings."""
     reader = PdfReader(io.BytesIO(pdf))
@@ -80,6 +86,10 @@ def finish_pdf(pdf: bytes, report: Report) -> Finished:
     shown = {title.replace("\u200b", "") for title in titles}  # render.breakable's spaces
     missing = [c.data.title for c in report.chapters if c.data.title not in shown]
     if missing:
-        raise FinishError(f"chapters missing from the PDF outline: {missing}")
+        raise OutlineError(Problem(
+            f"chapters missing from the PDF outline (its bookmarks): {', '.join(missing)}",
+            report.root / "styles", None, "the chapter headings must keep bookmark-level "
+            "and stay in the flow: look for float, display or position rules in styles/ "
+            "that reach them (e.g. * { float: left })"))
     count = cast(NumberObject, cast(DictionaryObject, root["/Pages"])["/Count"])
     return Finished(pdf=pdf, pages=int(count), outline=titles)

@@ -31,8 +31,9 @@ from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from ..errors import ReportError
-from .fetcher import ProjectFetcher
+from ..errors import Problem, ReportError
+from .fetcher import FetchStopped, ProjectFetcher
+from .guard import Guard, Limits
 from .render import Rendered
 from .variants import Transform, Variant
 
@@ -175,7 +176,7 @@ def _font_files_removed(fonts: Any) -> Iterator[None]:
 def typeset(rendered: Rendered, root: Path, variant: Variant, *,
             embedding: Embedding | None = None, finisher: Callable | None = None,
             before_read: Callable[[Path], bool] | None = None,
-            transform: Transform | None = None) -> Typeset:
+            transform: Transform | None = None, limits: Limits | None = None) -> Typeset:
     """Lay out ``rendered`` and write it as PDF bytes for ``variant`` (nothing
     touches the disk); WeasyPrint reads only files inside ``root``.
 
@@ -188,6 +189,11 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     identifier, XMP block and attached files; without it the identifier is a
     hash of the HTML with the project folder left out (the same document gives
     the same bytes, wherever the project lies).
+
+    ``limits`` bound the time, memory and pages (:class:`~.guard.Guard`); at a
+    limit, or when WeasyPrint crashes on the report's styles (an exception raised
+    inside the engine, e.g. ``font-size: 1e9pt``), a ReportError says what failed
+    and where; Ctrl-C raises ``KeyboardInterrupt`` even where WeasyPrint caught it.
     """
     import weasyprint
 
@@ -201,7 +207,9 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
-    with _captured_warnings(root) as warnings, _font_files_removed(fonts):
+    guard = Guard(limits, root)
+
+    def lay_out_and_draw() -> tuple[Any, bytes]:
         html = weasyprint.HTML(string=rendered.html, base_url=rendered.base_url,
                                url_fetcher=fetcher)
         document = html.render(pdf_variant=variant.pdf_variant, font_config=fonts)
@@ -212,7 +220,78 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
                  for item in embedding.attachments] if embedding is not None else []
         pdf = document.write_pdf(finisher=_stable_metadata(identifier, finisher),
                                  attachments=files or None, **options)
+        return document, pdf
+
+    with _captured_warnings(root) as warnings, _font_files_removed(fonts):
+        try:
+            document, pdf = guard.run(lay_out_and_draw)
+        except FetchStopped:
+            if fetcher.problem is None:  # a chart that cannot be drawn: the caller says why
+                raise
+            raise ReportError(fetcher.problem) from None
+        except Exception as exc:
+            problem = engine_failure(exc, root, fetcher.stylesheets)
+            if problem is None:  # not WeasyPrint's: a bug of Almanac, with its traceback
+                raise
+            raise ReportError(problem) from None
+    if fetcher.problem is not None:  # a bound reached where WeasyPrint swallowed the stop
+        raise ReportError(fetcher.problem)
     if fetcher.problems:  # a file of the project that is not read as it is, over a limit
         raise ReportError(list(dict.fromkeys(fetcher.problems)))
     messages = list(dict.fromkeys(warnings + [f"refused: {r}" for r in fetcher.refused]))
     return Typeset(pdf=pdf, pages=len(document.pages), warnings=messages, document=document)
+
+
+ENGINE_PACKAGES = ("weasyprint", "tinycss2", "cssselect2", "pydyf", "fontTools", "PIL")
+"""The packages that lay out and draw: an exception raised inside them, on input
+that Almanac passed on, is caused by the report's styles, templates or images."""
+
+
+def engine_failure(exc: BaseException, root: Path,
+                   stylesheets: list[Path] | None = None) -> Problem | None:
+    """What a WeasyPrint crash means for the report, or None when it did not come
+    from WeasyPrint (the innermost frame of its traceback is not in
+    :data:`ENGINE_PACKAGES`: a bug of Almanac).
+
+    The problem names the stylesheet WeasyPrint was parsing, when it was parsing
+    one; else the stylesheet of the document changed last (``stylesheets``, in the
+    order they were read), the likeliest cause of a crash that was not there before;
+    and the element being laid out or drawn, when there is one on the stack."""
+    frames = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    if not frames or not frames[-1].f_globals.get("__name__", "").startswith(ENGINE_PACKAGES):
+        return None
+    root = root.resolve()
+    path: Path | None = None
+    element = ""
+    for frame in reversed(frames):
+        if path is None and frame.f_code.co_name.startswith("preprocess_"):
+            url = frame.f_locals.get("base_url")
+            if isinstance(url, str) and url.startswith("file:"):
+                path = Path(url2pathname(urlsplit(url).path))
+        box = frame.f_locals.get("box")
+        if not element and getattr(box, "element_tag", None):
+            element = _describe(box)
+    changed = ""
+    if path is None and stylesheets:
+        path = max(stylesheets, key=lambda p: p.stat().st_mtime if p.exists() else 0)
+        changed = " (the stylesheet changed last)"
+    what = f"{type(exc).__name__}: {str(exc)[:200]}" if str(exc) else type(exc).__name__
+    where = f" on {element}" if element else ""
+    return Problem(f"WeasyPrint failed{where}{changed}: {what}",
+                   path if path is None or path.is_relative_to(root) else None, None,
+                   "look for an extreme or malformed value in the rules that apply there: "
+                   "huge sizes (font-size, margins, borders, letter-spacing), transforms "
+                   "such as scale(1e30), deep nesting of :not() or calc(), a malformed "
+                   "leader() or counter(); use values a page can hold")
+
+
+def _describe(box: Any) -> str:
+    """``<div class="kpi">`` for a box of that element."""
+    element = getattr(box, "element", None)
+    classes = element.get("class") if element is not None and hasattr(element, "get") else None
+    name = getattr(box, "element_tag", "?")
+    return f'<{name} class="{classes}">' if classes else f"<{name}>"
