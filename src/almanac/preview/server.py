@@ -243,10 +243,15 @@ class PreviewServer(HTTPServer):
                             new.connection.setblocking(False)
                             waiting[new.connection] = new
                             selector.register(new.connection, selectors.EVENT_READ, new)
+                            self._receive(new, waiting, selector)  # a head already here
                             while len(waiting) > self.limits.waiting:
-                                _, oldest = waiting.popitem(last=False)
-                                selector.unregister(oldest.connection)
-                                _close(oldest.connection)
+                                # the oldest goes, unless its head has come meanwhile
+                                oldest = next(iter(waiting.values()))
+                                self._receive(oldest, waiting, selector)
+                                if oldest.connection in waiting:
+                                    del waiting[oldest.connection]
+                                    selector.unregister(oldest.connection)
+                                    _close(oldest.connection)
                     else:
                         self._receive(key.data, waiting, selector)
                 now = time.monotonic()
