@@ -341,15 +341,15 @@ DAMAGES = {
                          EDITION / "manifest.json", "manifest.json is missing"),
     "manifest not json": (_manifest("{"), EDITION / "manifest.json", "cannot be read"),
     "manifest a list": (_manifest("[]"), EDITION / "manifest.json",
-                        "does not have the shape of an edition's manifest"),
+                        "not an Almanac manifest"),
     "manifest without pdf": (_rewrite(lambda m: m.pop("pdf")), EDITION / "manifest.json",
-                             "does not have the shape"),
+                             "not an Almanac manifest"),
     "size as a string": (_rewrite(lambda m: m["pdf"].update(size=str(m["pdf"]["size"]))),
-                         EDITION / "manifest.json", "does not have the shape"),
+                         EDITION / "manifest.json", "not an Almanac manifest"),
     "inputs of the wrong shape": (_rewrite(lambda m: m.update(inputs=[["report.yaml"]])),
-                                  EDITION / "manifest.json", "does not have the shape"),
+                                  EDITION / "manifest.json", "not an Almanac manifest"),
     "pdf named outside": (_rewrite(lambda m: m["pdf"].update(file="../../../report.yaml")),
-                          EDITION / "manifest.json", "not a file of the folder"),
+                          EDITION / "manifest.json", "not a file name in the edition's folder"),
     "edition a file": (lambda p: (shutil.rmtree(p / EDITION), (p / EDITION).write_text("x")),
                        EDITION, "it is not a folder"),
 }
@@ -402,5 +402,5 @@ def test_two_publishes_of_one_version_at_once(small_warm):
     assert sorted(p.name for p in made.parent.iterdir()) == [made.name, "manifest.json"]
     assert almanac("verify", str(made)).returncode == 0
     assert list((project / STAGING_DIR).iterdir()) == []
-    assert sorted(p.name for p in (project / CACHE).iterdir()) == ["charts", "publish.lock",
-                                                                   "tmp"]
+    assert sorted(p.name for p in (project / CACHE).iterdir()) == ["charts", "fonts",
+                                                                   "publish.lock", "tmp"]

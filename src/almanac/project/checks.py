@@ -419,12 +419,31 @@ def check_image(source: Path | bytes, *, svg: bool | None = None) -> tuple[str, 
             svg = source.suffix.lower() == ".svg"
     if key in _IMAGES_PASSED:  # e.g. a photo checked at load, then fetched to typeset
         return None
+    if svg and _raster_signature(source):  # a PNG named .svg: WeasyPrint hands it to Pillow
+        svg = False
     why = check_svg(source) if svg else _check_raster(source)
     if why is None:
         if len(_IMAGES_PASSED) > 4096:
             _IMAGES_PASSED.clear()
         _IMAGES_PASSED.add(key)
     return why
+
+
+RASTER_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")
+"""How the files of :data:`RASTER_FORMATS` begin (WebP: ``RIFF`` then ``WEBP``)."""
+
+
+def _raster_signature(source: Path | bytes) -> bool:
+    """Whether ``source`` begins as a raster image does, whatever its name."""
+    if isinstance(source, bytes):
+        head = source[:12]
+    else:
+        try:
+            with source.open("rb") as stream:
+                head = stream.read(12)
+        except OSError:
+            return False
+    return head.startswith(RASTER_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
 def _check_raster(source: Path | bytes) -> tuple[str, str] | None:
