@@ -252,6 +252,63 @@ def test_typesetting_that_grows_past_the_memory_limit_is_stopped(small_warm, ear
     assert snapshot(small_warm / "output") == earlier
 
 
+LOOPING_TEMPLATE = """{% extends "layout/chapter.html" %}
+{% block body %}
+{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}
+{% endblock %}
+"""
+GROWING_TEMPLATE = """{% extends "layout/chapter.html" %}
+{% block body %}
+{% set ns = namespace(kept=[]) %}
+{% for i in range(100000) %}{% set _ = ns.kept.append('x' * 1000000 ~ i) %}{% endfor %}
+{% endblock %}
+"""
+
+
+def test_a_template_that_loops_past_the_time_limit_is_stopped_naming_it(small_warm, earlier,
+                                                                          cli):
+    # 10^10 turns of a loop: hours, before the pages are even laid out
+    (small_warm / "chapters" / "01-voorwoord" / "chapter.html").write_text(LOOPING_TEMPLATE)
+    ran = cli("build", str(small_warm), "--time-limit", "2")
+    assert ran.returncode == 1, ran.stderr
+    assert "chapters/01-voorwoord/chapter.html:3: rendering the templates took over 2 s " \
+        "(the time limit)" in ran.stderr, ran.stderr
+    assert "fix: " in ran.stderr and "--time-limit SECONDS" in ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert snapshot(small_warm / "output") == earlier
+
+
+def test_a_template_that_grows_past_the_memory_limit_is_stopped_naming_it(small_warm, earlier,
+                                                                            cli):
+    # a megabyte kept on each of 100 000 turns: 100 GB, unless stopped
+    (small_warm / "chapters" / "01-voorwoord" / "chapter.html").write_text(GROWING_TEMPLATE)
+    limit = resident_bytes() // 2**20 + 300
+    ran = cli("build", str(small_warm), "--memory-limit", str(limit))
+    assert ran.returncode == 1, ran.stderr
+    assert re.search(r"chapters/01-voorwoord/chapter.html:4: rendering the templates used "
+                     r"[\d.]+ (MiB|GiB) of memory; the limit is", ran.stderr), ran.stderr
+    assert "--memory-limit MIB" in ran.stderr and "Traceback" not in ran.stderr
+    assert snapshot(small_warm / "output") == earlier
+
+
+def test_a_template_asking_for_more_memory_than_there_is_gets_a_message(small_warm, earlier):
+    # one allocation of 100 GB: refused at once under a 16 GiB address space
+    (small_warm / "chapters" / "01-voorwoord" / "chapter.html").write_text(
+        '{% extends "layout/chapter.html" %}\n{% block body %}\n'
+        "{{ 'x'.center(10**11) | length }}\n{% endblock %}\n")
+
+    def bounded() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (16 * 2**30, 16 * 2**30))
+
+    ran = almanac("build", str(small_warm), preexec_fn=bounded)
+    assert ran.returncode == 1, ran.stderr
+    assert "chapters/01-voorwoord/chapter.html:3: the template asks for more memory than " \
+        "the machine has" in ran.stderr, ran.stderr
+    assert "fix: fix the expression on this line" in ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert snapshot(small_warm / "output") == earlier
+
+
 def test_a_document_over_the_page_limit_is_stopped_and_the_flag_raises_it(small_warm,
                                                                            earlier, cli):
     ran = cli("build", str(small_warm), "-q", "--page-limit", "3")

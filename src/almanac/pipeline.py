@@ -203,7 +203,8 @@ def render_html(report: Report, options: BuildOptions | None = None, *,
     job.start()
     reporter.step("render", "templates → HTML")
     try:
-        return render_report(report, job, VARIANTS[options.variant], template), job
+        limits = Limits(options.typeset_seconds, options.memory_mib, options.max_pages)
+        return render_report(report, job, VARIANTS[options.variant], template, limits), job
     except BaseException:
         job.cancel()  # a template failed: the chart worker stops too
         raise

@@ -118,8 +118,13 @@ class Guard:
     the limit, what was being done when it was reached, and the option that
     raises it; ``KeyboardInterrupt`` when Ctrl-C came while it ran."""
 
-    def __init__(self, limits: Limits | None = None, root: Path | None = None):
+    def __init__(self, limits: Limits | None = None, root: Path | None = None,
+                 stage: str = "typesetting"):
+        """``stage`` names what is watched in a message ("typesetting", "rendering the
+        templates"); while templates render, the message names the template file and
+        line that was running."""
         self.limits = limits or Limits()
+        self.stage = stage
         self.root = root.resolve() if root is not None else None
         self.problem: Problem | None = None
         self._lock = threading.Lock()
@@ -196,11 +201,11 @@ class Guard:
                 resident = resident_bytes()
                 pages, area = self._layout()
                 if elapsed > limits.seconds:
-                    self._trip(f"typesetting took over {limits.seconds:g} s (the time limit)",
+                    self._trip(f"{self.stage} took over {limits.seconds:g} s (the time limit)",
                                "make the document smaller, or raise the limit: "
                                "--time-limit SECONDS (BuildOptions.typeset_seconds)")
                 elif resident > limits.memory_mib * 2**20:
-                    self._trip(f"typesetting used {_size(resident)} of memory; the limit is "
+                    self._trip(f"{self.stage} used {_size(resident)} of memory; the limit is "
                                f"{_size(limits.memory_mib * 2**20)}",
                                "make the document smaller, or raise the limit: "
                                "--memory-limit MIB (BuildOptions.memory_mib)")
@@ -256,7 +261,28 @@ class Guard:
     def _trip(self, message: str, hint: str, layout: bool = True) -> None:
         """Record the problem, with what the typesetting thread was doing."""
         doing, path = self._doing(layout)
-        self.problem = Problem(f"{message}, {doing}" if doing else message, path, None, hint)
+        template, line = self._template()
+        if template is not None:
+            path, doing = template, ""
+        self.problem = Problem(f"{message}, {doing}" if doing else message, path, line, hint)
+
+    def _template(self) -> tuple[Path | None, int | None]:
+        """The innermost template running on the watched thread and its line, if any:
+        Jinja2 compiles a template to Python code whose file name is the template's,
+        and records in the module's ``debug_info`` which template line each code line
+        comes from (``jinja2.Template.get_corresponding_lineno``)."""
+        frame = sys._current_frames().get(self._thread_id)
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if name.endswith(".html") and "debug_info" in frame.f_globals:
+                line = None
+                for pair in str(frame.f_globals["debug_info"]).split("&"):
+                    template_line, _, code_line = pair.partition("=")
+                    if code_line.isdigit() and int(code_line) <= frame.f_lineno:
+                        line = int(template_line)
+                return Path(name), line
+            frame = frame.f_back
+        return None, None
 
     def _doing(self, layout: bool) -> tuple[str, Path | None]:
         """What WeasyPrint is doing now, in words, and the file it is reading or
