@@ -309,6 +309,48 @@ def test_a_template_asking_for_more_memory_than_there_is_gets_a_message(small_wa
     assert snapshot(small_warm / "output") == earlier
 
 
+MANY_WORDS = "{% for i in range(3000) %}woord {% endfor %}"
+
+
+def _columns_in_a_template(project: Path) -> None:
+    (project / "chapters" / "01-voorwoord" / "chapter.html").write_text(
+        '{% extends "layout/chapter.html" %}\n{% block body %}\n'
+        '<style>.many { columns: 100000 }</style>\n'
+        f'<div class="many">{MANY_WORDS}</div>\n{{% endblock %}}\n')
+
+
+def _columns_in_a_style_attribute(project: Path) -> None:
+    (project / "chapters" / "01-voorwoord" / "chapter.html").write_text(
+        '{% extends "layout/chapter.html" %}\n{% block body %}\n'
+        f'<div class="many" style="column-count: 100000">{MANY_WORDS}</div>\n'
+        '{% endblock %}\n')
+
+
+def _columns_through_a_custom_property(project: Path) -> None:
+    with (project / "styles" / "components.css").open("a") as stream:
+        stream.write("\n:root { --many: 100000; }\n.prose { column-count: var(--many); }\n")
+
+
+def _columns_from_a_tiny_column_width(project: Path) -> None:
+    with (project / "styles" / "components.css").open("a") as stream:
+        stream.write("\n.prose { column-width: 0.01px; column-gap: 0; }\n")
+
+
+@pytest.mark.parametrize("make", [_columns_in_a_template, _columns_in_a_style_attribute,
+                                  _columns_through_a_custom_property,
+                                  _columns_from_a_tiny_column_width],
+                         ids=lambda make: make.__name__.lstrip("_"))
+def test_the_column_limit_holds_however_the_columns_are_asked_for(small_warm, earlier, cli,
+                                                                   make):
+    make(small_warm)
+    ran = cli("build", str(small_warm))
+    assert ran.returncode == 1, ran.stderr
+    assert re.search(r"box is laid out in [\d,]+ columns; the limit is 100", ran.stderr), \
+        ran.stderr
+    assert "fix: use fewer columns" in ran.stderr and "Traceback" not in ran.stderr
+    assert snapshot(small_warm / "output") == earlier
+
+
 def test_a_document_over_the_page_limit_is_stopped_and_the_flag_raises_it(small_warm,
                                                                            earlier, cli):
     ran = cli("build", str(small_warm), "-q", "--page-limit", "3")

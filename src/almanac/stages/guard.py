@@ -200,6 +200,7 @@ class Guard:
                 elapsed = time.monotonic() - start
                 resident = resident_bytes()
                 pages, area = self._layout()
+                columns = self._columns()
                 if elapsed > limits.seconds:
                     self._trip(f"{self.stage} took over {limits.seconds:g} s (the time limit)",
                                "make the document smaller, or raise the limit: "
@@ -209,6 +210,11 @@ class Guard:
                                f"{_size(limits.memory_mib * 2**20)}",
                                "make the document smaller, or raise the limit: "
                                "--memory-limit MIB (BuildOptions.memory_mib)")
+                elif columns is not None:
+                    self._trip(f"{columns[0]} box is laid out in {columns[1]:,} columns; the "
+                               f"limit is {columns[2]}", "use fewer columns: columns, "
+                               "column-count or a narrow column-width, in the stylesheets "
+                               "or in a style in a template", doing=False)
                 elif pages > limits.pages:
                     self._trip(f"the document has more than {limits.pages:,} pages "
                                "(the page limit)",
@@ -253,18 +259,48 @@ class Guard:
             self._note_area(area[0], area[1])
         return pages, self._area
 
+    def _columns(self) -> tuple[str, int, int] | None:
+        """A multi-column box being laid out in more than ``MAX_COLUMNS`` columns, as
+        (its element, the count, the limit), or None. Read from WeasyPrint's
+        ``columns_layout`` frame: its ``count`` is what layout uses, whichever way it
+        was asked for (``columns``, ``column-count`` through ``var()``, a style in the
+        HTML, or a ``column-width`` so narrow that the width holds thousands); the
+        stylesheets' own check (:func:`~.fetcher.too_many_columns`) sees only the
+        first of these."""
+        from .fetcher import MAX_COLUMNS
+
+        frame = sys._current_frames().get(self._thread_id)
+        while frame is not None:
+            if frame.f_code.co_name == "columns_layout" \
+                    and frame.f_globals.get("__name__", "").startswith("weasyprint.layout"):
+                local = frame.f_locals
+                count = local.get("count")
+                if isinstance(count, int) and count > MAX_COLUMNS:
+                    box = local.get("box")
+                    tag = getattr(box, "element_tag", None) or "a"
+                    element = getattr(box, "element", None)
+                    names = (element.get("class") or "").split() if element is not None else []
+                    what = f"a <{tag}{''.join('.' + name for name in names[:2])}>" \
+                        if tag != "a" else "a"
+                    return what, count, MAX_COLUMNS
+            frame = frame.f_back
+        return None
+
     def _note_area(self, width: Any, height: Any) -> None:
         if isinstance(width, (int, float)) and isinstance(height, (int, float)):
             if self._area is None or min(width, height) < min(self._area):
                 self._area = (float(width), float(height))
 
-    def _trip(self, message: str, hint: str, layout: bool = True) -> None:
-        """Record the problem, with what the typesetting thread was doing."""
-        doing, path = self._doing(layout)
+    def _trip(self, message: str, hint: str, layout: bool = True, doing: bool = True) -> None:
+        """Record the problem, with what the typesetting thread was doing (unless the
+        message says it already)."""
+        doing_now, path = self._doing(layout)
+        doing_now = doing_now if doing else ""
         template, line = self._template()
         if template is not None:
-            path, doing = template, ""
-        self.problem = Problem(f"{message}, {doing}" if doing else message, path, line, hint)
+            path, doing_now = template, ""
+        self.problem = Problem(f"{message}, {doing_now}" if doing_now else message, path, line,
+                               hint)
 
     def _template(self) -> tuple[Path | None, int | None]:
         """The innermost template running on the watched thread and its line, if any:
