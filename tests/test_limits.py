@@ -21,7 +21,7 @@ from almanac.cli import main
 from almanac.errors import ReportError
 from almanac.pipeline import build, load
 from almanac.project.checks import MAX_IMAGE_MEGAPIXELS, check_image
-from almanac.project.csvfile import MAX_CSV_BYTES, MAX_CSV_ROWS
+from almanac.project.csvfile import MAX_CSV_BYTES, MAX_CSV_COLUMNS, MAX_CSV_ROWS
 from almanac.project.yamlfile import MAX_YAML_BYTES
 from almanac.reporter import BufferReporter
 from almanac.stages.charts import ChartJob
@@ -73,6 +73,33 @@ def test_a_series_at_the_row_limit_loads_and_one_more_is_refused(project):
     (project / OVERVALLEN).write_text("jaar,aantal\n" + rows + "2021,1\n", encoding="utf-8")
     with pytest.raises(ReportError, match=f"more than {MAX_CSV_ROWS:,} rows; the limit"):
         load(project)
+
+
+def _wide(columns: int) -> str:
+    return ",".join(f"k{i}" for i in range(columns)) + "\n" + ",".join(["1"] * columns) + "\n"
+
+
+def test_a_series_at_the_column_limit_loads_and_one_more_is_refused(project):
+    (project / OVERVALLEN).write_text(_wide(MAX_CSV_COLUMNS), encoding="utf-8")
+    assert len(load(project).chapters[-1].series["overvallen"][0]) == MAX_CSV_COLUMNS
+    (project / OVERVALLEN).write_text(_wide(MAX_CSV_COLUMNS + 1), encoding="utf-8")
+    with pytest.raises(ReportError) as caught:
+        load(project)
+    message = caught.value.format(project)
+    assert message.startswith(f"{OVERVALLEN}:1: the header has {MAX_CSV_COLUMNS + 1:,} columns; "
+                              f"the limit is {MAX_CSV_COLUMNS:,}"), message
+    assert "fix: keep the columns the report uses" in message
+
+
+def test_a_series_of_a_million_columns_is_refused_not_compared_pairwise(project, earlier):
+    # 10 MB, within the size limit: its header's names once compared each with each
+    # (10^12 steps) kept `check` busy for hours
+    (project / OVERVALLEN).write_text(_wide(1_000_000), encoding="utf-8")
+    ran = almanac("check", str(project), timeout=120)  # the timeout only guards a hang
+    assert ran.returncode == 1, ran.stderr
+    assert f"{OVERVALLEN}:1: the header has 1,000,000 columns; the limit is" in ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert snapshot(project / "output") == earlier
 
 
 def test_a_huge_chapter_file_is_refused_before_it_is_parsed(project):
