@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import ReportError
+from .errors import ReportError, printable
 from .stages.variants import BUILD_VARIANTS, VARIANTS
 
 
@@ -330,7 +330,7 @@ def _archive_command(args: argparse.Namespace) -> int:
         return 1
     for check in result.checks:
         mark = "ok  " if check.ok else "FAIL"
-        print(f"{mark} {check.name}: {check.detail}")
+        print(printable(f"{mark} {check.name}: {check.detail}"))
     print(f"{path}: {'intact' if result.ok else 'NOT intact'}")
     return 0 if result.ok else 1
 
@@ -348,7 +348,7 @@ def _diff(args: argparse.Namespace) -> int:
     except ReportError as exc:
         print(exc.format(), file=sys.stderr)
         return 1
-    print(result.format())
+    print(printable(result.format()))
     return 0
 
 
