@@ -365,9 +365,9 @@ def _editions(root: Path, as_json: bool) -> int:
     else:
         print(f"{'version':<9}{'date':<12}{'pages':>6}{'size':>10}  {'sha256':<18}status")
         for e in editions:
-            print(f"{e['version']:<9}{e.get('date', ''):<12}{e.get('pages', ''):>6}"
-                  f"{e.get('size', 0) / 1024:>8.0f}KB  {e.get('sha256', '')[:16]:<18}"
-                  f"{e['status']}")
+            print(printable(f"{e['version']:<9}{e.get('date', ''):<12}{e.get('pages', ''):>6}"
+                            f"{e.get('size', 0) / 1024:>8.0f}KB  "
+                            f"{e.get('sha256', '')[:16]:<18}{e['status']}"))
     return 0 if all(e["status"] == "verified" for e in editions) else 1
 
 
