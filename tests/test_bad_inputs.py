@@ -954,6 +954,26 @@ def _stylesheet_import_fan_out(p):
     return Expect("", None, ("more than 500 stylesheets", "fix: import each stylesheet once"))
 
 
+# ---- unbounded inputs past the limits table: chapters listed, series columns, columns
+def _chapters_listed_past_the_limit(p):
+    chapter_list(p, "".join(f"  - extra-{i}\n" for i in range(600)))
+    line = (p / "report.yaml").read_text(encoding="utf-8").split("\n").index("chapters:") + 1
+    return Expect("report.yaml", line, ("chapters: List should have at most 500 items",
+                                        "fix: keep at most 500"))
+
+
+def _series_wider_than_the_column_limit(p):
+    csv_file(p, ",".join(f"k{i}" for i in range(201)) + "\n" + ",".join(["1"] * 201) + "\n")
+    return Expect(OVERVALLEN, 1, ("the header has 201 columns; the limit is 200",
+                                  "fix: keep the columns the report uses"))
+
+
+def _css_columns_through_a_custom_property(p):
+    style(p, ":root { --veel: 100000; }\n.prose { column-count: var(--veel); }")
+    return Expect("", None, ("box is laid out in 100,000 columns; the limit is 100",
+                             "fix: use fewer columns"))
+
+
 CASES: dict[str, Callable[[Path], Expect]] = {
     name.lstrip("_").replace("_", " "): case for name, case in list(globals().items())
     if name.startswith("_") and callable(case) and case.__module__ == __name__

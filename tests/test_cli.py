@@ -27,7 +27,7 @@ from almanac.pipeline import load
 from almanac.project.parts import CACHE
 from almanac.reporter import ConsoleReporter
 
-from conftest import almanac, copy_project, snapshot
+from conftest import almanac, copy_project, edit, snapshot
 from pdfread import squash
 
 STEPS = ["load", "charts", "render", "typeset", "preflight", "finish"]
@@ -424,3 +424,24 @@ def test_an_output_that_cannot_be_a_file_is_refused_before_building(project, cli
     assert f"{tmp_path / 'a.pdf'} is the same file as {tmp_path / 'b.pdf'}" in err
     err = _refused_before_building(cli, project, "specimen", str(project), "-o", str(fifo))
     assert "is a FIFO (named pipe)" in err
+
+
+ESCAPE = "\x1b]0;pwned\x07\x1b[2J"  # set the window title, clear the screen (ECMA-48)
+
+
+def test_an_inputs_control_characters_reach_the_terminal_escaped(small_warm, cli):
+    # a chapter name (a message), a stylesheet (a warning), a right-to-left override
+    edit(small_warm, "report.yaml", "  - 03-inzetbaarheid\n",
+         '  - 03-inzetbaarheid\n  - "\\e]0;pwned\\a\\e[2J\\u202Eok"\n')
+    ran = cli("check", str(small_warm))
+    assert ran.returncode == 1
+    assert "chapters/\\x1b]0;pwned\\x07\\x1b[2J\\u202eok/ does not exist" in ran.stderr, \
+        ran.stderr
+    edit(small_warm, "report.yaml", '  - "\\e]0;pwned\\a\\e[2J\\u202Eok"\n', "")
+    with (small_warm / "styles" / "components.css").open("a") as stream:
+        stream.write(f'\n.x {{ color: "x{ESCAPE}"; }}\n')  # an invalid value, quoted
+    ran = cli("build", str(small_warm))
+    assert ran.returncode == 0, ran.stderr
+    assert "\\x1b]0;pwned\\x07" in ran.stderr, ran.stderr
+    for out in (ran.stdout, ran.stderr):
+        assert "\x1b]" not in out and "\x07" not in out and "\u202e" not in out

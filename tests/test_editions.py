@@ -229,3 +229,21 @@ def test_editions_lists_the_catalogue(published, capsys):
     assert edition["version"] == "1.0" and edition["status"] == "verified"
     assert edition["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
     assert edition["pages"] == len(PdfReader(pdf).pages)
+
+
+def test_an_edition_whose_manifest_was_retitled_is_not_called_verified(published, tmp_path,
+                                                                      capsys):
+    # manifest.json rewritten after publishing: another version, a date with a
+    # terminal escape (it would set the window title and clear the screen)
+    project, _ = published
+    copy = tmp_path / "copy"
+    shutil.copytree(project / "output", copy / "output", symlinks=True)
+    record = copy / EDITION / "manifest.json"
+    manifest = json.loads(record.read_text(encoding="utf-8"))
+    manifest["edition"]["version"] = "2.0\x1b[31m"
+    manifest["edition"]["date"] = "\x1b]0;pwned\x07\x1b[2J2022-05-01"
+    record.write_text(json.dumps(manifest), encoding="utf-8")
+    assert main(["editions", str(copy)]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED (manifest.json names version '2.0\\x1b[31m'; its folder is 1.0)" in out, out
+    assert "\\x1b]0;pwned\\x07" in out and "\x1b" not in out and "\x07" not in out

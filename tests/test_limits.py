@@ -21,7 +21,7 @@ from almanac.cli import main
 from almanac.errors import ReportError
 from almanac.pipeline import build, load
 from almanac.project.checks import MAX_IMAGE_MEGAPIXELS, check_image
-from almanac.project.csvfile import MAX_CSV_BYTES, MAX_CSV_ROWS
+from almanac.project.csvfile import MAX_CSV_BYTES, MAX_CSV_COLUMNS, MAX_CSV_ROWS
 from almanac.project.yamlfile import MAX_YAML_BYTES
 from almanac.reporter import BufferReporter
 from almanac.stages.charts import ChartJob
@@ -73,6 +73,33 @@ def test_a_series_at_the_row_limit_loads_and_one_more_is_refused(project):
     (project / OVERVALLEN).write_text("jaar,aantal\n" + rows + "2021,1\n", encoding="utf-8")
     with pytest.raises(ReportError, match=f"more than {MAX_CSV_ROWS:,} rows; the limit"):
         load(project)
+
+
+def _wide(columns: int) -> str:
+    return ",".join(f"k{i}" for i in range(columns)) + "\n" + ",".join(["1"] * columns) + "\n"
+
+
+def test_a_series_at_the_column_limit_loads_and_one_more_is_refused(project):
+    (project / OVERVALLEN).write_text(_wide(MAX_CSV_COLUMNS), encoding="utf-8")
+    assert len(load(project).chapters[-1].series["overvallen"][0]) == MAX_CSV_COLUMNS
+    (project / OVERVALLEN).write_text(_wide(MAX_CSV_COLUMNS + 1), encoding="utf-8")
+    with pytest.raises(ReportError) as caught:
+        load(project)
+    message = caught.value.format(project)
+    assert message.startswith(f"{OVERVALLEN}:1: the header has {MAX_CSV_COLUMNS + 1:,} columns; "
+                              f"the limit is {MAX_CSV_COLUMNS:,}"), message
+    assert "fix: keep the columns the report uses" in message
+
+
+def test_a_series_of_a_million_columns_is_refused_not_compared_pairwise(project, earlier):
+    # 10 MB, within the size limit: its header's names once compared each with each
+    # (10^12 steps) kept `check` busy for hours
+    (project / OVERVALLEN).write_text(_wide(1_000_000), encoding="utf-8")
+    ran = almanac("check", str(project), timeout=120)  # the timeout only guards a hang
+    assert ran.returncode == 1, ran.stderr
+    assert f"{OVERVALLEN}:1: the header has 1,000,000 columns; the limit is" in ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert snapshot(project / "output") == earlier
 
 
 def test_a_huge_chapter_file_is_refused_before_it_is_parsed(project):
@@ -249,6 +276,105 @@ def test_typesetting_that_grows_past_the_memory_limit_is_stopped(small_warm, ear
                     rf"the limit is {limit} MiB", message), message
     assert "--memory-limit MIB" in message
     assert 250 < grown < 3 * 300  # stopped near the limit, not at the end of the machine
+    assert snapshot(small_warm / "output") == earlier
+
+
+LOOPING_TEMPLATE = """{% extends "layout/chapter.html" %}
+{% block body %}
+{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}
+{% endblock %}
+"""
+GROWING_TEMPLATE = """{% extends "layout/chapter.html" %}
+{% block body %}
+{% set ns = namespace(kept=[]) %}
+{% for i in range(100000) %}{% set _ = ns.kept.append('x' * 1000000 ~ i) %}{% endfor %}
+{% endblock %}
+"""
+
+
+def test_a_template_that_loops_past_the_time_limit_is_stopped_naming_it(small_warm, earlier,
+                                                                          cli):
+    # 10^10 turns of a loop: hours, before the pages are even laid out
+    (small_warm / "chapters" / "01-voorwoord" / "chapter.html").write_text(LOOPING_TEMPLATE)
+    ran = cli("build", str(small_warm), "--time-limit", "2")
+    assert ran.returncode == 1, ran.stderr
+    assert "chapters/01-voorwoord/chapter.html:3: rendering the templates took over 2 s " \
+        "(the time limit)" in ran.stderr, ran.stderr
+    assert "fix: " in ran.stderr and "--time-limit SECONDS" in ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert snapshot(small_warm / "output") == earlier
+
+
+def test_a_template_that_grows_past_the_memory_limit_is_stopped_naming_it(small_warm, earlier,
+                                                                            cli):
+    # a megabyte kept on each of 100 000 turns: 100 GB, unless stopped
+    (small_warm / "chapters" / "01-voorwoord" / "chapter.html").write_text(GROWING_TEMPLATE)
+    limit = resident_bytes() // 2**20 + 300
+    ran = cli("build", str(small_warm), "--memory-limit", str(limit))
+    assert ran.returncode == 1, ran.stderr
+    assert re.search(r"chapters/01-voorwoord/chapter.html:4: rendering the templates used "
+                     r"[\d.]+ (MiB|GiB) of memory; the limit is", ran.stderr), ran.stderr
+    assert "--memory-limit MIB" in ran.stderr and "Traceback" not in ran.stderr
+    assert snapshot(small_warm / "output") == earlier
+
+
+def test_a_template_asking_for_more_memory_than_there_is_gets_a_message(small_warm, earlier):
+    # one allocation of 100 GB: refused at once under a 16 GiB address space
+    (small_warm / "chapters" / "01-voorwoord" / "chapter.html").write_text(
+        '{% extends "layout/chapter.html" %}\n{% block body %}\n'
+        "{{ 'x'.center(10**11) | length }}\n{% endblock %}\n")
+
+    def bounded() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (16 * 2**30, 16 * 2**30))
+
+    ran = almanac("build", str(small_warm), preexec_fn=bounded)
+    assert ran.returncode == 1, ran.stderr
+    assert "chapters/01-voorwoord/chapter.html:3: the template asks for more memory than " \
+        "the machine has" in ran.stderr, ran.stderr
+    assert "fix: fix the expression on this line" in ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert snapshot(small_warm / "output") == earlier
+
+
+MANY_WORDS = "{% for i in range(3000) %}woord {% endfor %}"
+
+
+def _columns_in_a_template(project: Path) -> None:
+    (project / "chapters" / "01-voorwoord" / "chapter.html").write_text(
+        '{% extends "layout/chapter.html" %}\n{% block body %}\n'
+        '<style>.many { columns: 100000 }</style>\n'
+        f'<div class="many">{MANY_WORDS}</div>\n{{% endblock %}}\n')
+
+
+def _columns_in_a_style_attribute(project: Path) -> None:
+    (project / "chapters" / "01-voorwoord" / "chapter.html").write_text(
+        '{% extends "layout/chapter.html" %}\n{% block body %}\n'
+        f'<div class="many" style="column-count: 100000">{MANY_WORDS}</div>\n'
+        '{% endblock %}\n')
+
+
+def _columns_through_a_custom_property(project: Path) -> None:
+    with (project / "styles" / "components.css").open("a") as stream:
+        stream.write("\n:root { --many: 100000; }\n.prose { column-count: var(--many); }\n")
+
+
+def _columns_from_a_tiny_column_width(project: Path) -> None:
+    with (project / "styles" / "components.css").open("a") as stream:
+        stream.write("\n.prose { column-width: 0.01px; column-gap: 0; }\n")
+
+
+@pytest.mark.parametrize("make", [_columns_in_a_template, _columns_in_a_style_attribute,
+                                  _columns_through_a_custom_property,
+                                  _columns_from_a_tiny_column_width],
+                         ids=lambda make: make.__name__.lstrip("_"))
+def test_the_column_limit_holds_however_the_columns_are_asked_for(small_warm, earlier, cli,
+                                                                   make):
+    make(small_warm)
+    ran = cli("build", str(small_warm))
+    assert ran.returncode == 1, ran.stderr
+    assert re.search(r"box is laid out in [\d,]+ columns; the limit is 100", ran.stderr), \
+        ran.stderr
+    assert "fix: use fewer columns" in ran.stderr and "Traceback" not in ran.stderr
     assert snapshot(small_warm / "output") == earlier
 
 

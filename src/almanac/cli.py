@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import ReportError
+from .errors import ReportError, printable
 from .stages.variants import BUILD_VARIANTS, VARIANTS
 
 
@@ -330,7 +330,7 @@ def _archive_command(args: argparse.Namespace) -> int:
         return 1
     for check in result.checks:
         mark = "ok  " if check.ok else "FAIL"
-        print(f"{mark} {check.name}: {check.detail}")
+        print(printable(f"{mark} {check.name}: {check.detail}"))
     print(f"{path}: {'intact' if result.ok else 'NOT intact'}")
     return 0 if result.ok else 1
 
@@ -348,7 +348,7 @@ def _diff(args: argparse.Namespace) -> int:
     except ReportError as exc:
         print(exc.format(), file=sys.stderr)
         return 1
-    print(result.format())
+    print(printable(result.format()))
     return 0
 
 
@@ -365,9 +365,9 @@ def _editions(root: Path, as_json: bool) -> int:
     else:
         print(f"{'version':<9}{'date':<12}{'pages':>6}{'size':>10}  {'sha256':<18}status")
         for e in editions:
-            print(f"{e['version']:<9}{e.get('date', ''):<12}{e.get('pages', ''):>6}"
-                  f"{e.get('size', 0) / 1024:>8.0f}KB  {e.get('sha256', '')[:16]:<18}"
-                  f"{e['status']}")
+            print(printable(f"{e['version']:<9}{e.get('date', ''):<12}{e.get('pages', ''):>6}"
+                            f"{e.get('size', 0) / 1024:>8.0f}KB  "
+                            f"{e.get('sha256', '')[:16]:<18}{e['status']}"))
     return 0 if all(e["status"] == "verified" for e in editions) else 1
 
 

@@ -9,8 +9,23 @@ other exception is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+_UNPRINTABLE = re.compile(r"[^\n\t\x20-\x7e\xa0-\U0010ffff]|[\u200e\u200f\u202a-\u202e"
+                          r"\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character but newline and tab (Unicode category Cc:
+    C0, DEL, C1) and every bidirectional embedding, override and isolate (Unicode
+    Bidirectional Algorithm, UAX #9, 2.1-2.4) written as a Python escape (``\\x1b``,
+    ``\\u202e``): a report's words reach the terminal in messages, and an ESC there
+    would be obeyed (ECMA-48: clear the screen, set the window title, rewrite a line),
+    letting a hostile file forge what Almanac says."""
+    return _UNPRINTABLE.sub(lambda match: match.group(0).encode("unicode_escape")
+                            .decode("ascii"), text)
 
 
 @dataclass(frozen=True)
@@ -42,7 +57,7 @@ class Problem:
         text = location + (f"{self.where}: " if self.where else "") + self.message
         if self.hint:
             text += f"\n    fix: {self.hint}"
-        return text
+        return printable(text)
 
 
 class ReportError(Exception):

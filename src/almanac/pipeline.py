@@ -28,7 +28,7 @@ from .editions.sources import (
     sources_manifest,
     xmp_block,
 )
-from .errors import Problem, ReportError, TypesetError
+from .errors import Problem, ReportError, TypesetError, printable
 from .project.load import load_report, load_specimen
 from .project.model import Report
 from .project.parts import CACHE, OUTPUT, source_files
@@ -203,7 +203,8 @@ def render_html(report: Report, options: BuildOptions | None = None, *,
     job.start()
     reporter.step("render", "templates → HTML")
     try:
-        return render_report(report, job, VARIANTS[options.variant], template), job
+        limits = Limits(options.typeset_seconds, options.memory_mib, options.max_pages)
+        return render_report(report, job, VARIANTS[options.variant], template, limits), job
     except BaseException:
         job.cancel()  # a template failed: the chart worker stops too
         raise
@@ -237,7 +238,7 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     findings = preflight(result.document, report.brand)
     warnings = result.warnings + [finding.message for finding in findings]
     for warning in warnings:
-        reporter.warning(warning)
+        reporter.warning(printable(warning))  # a stylesheet's words, escaped for a terminal
     if (options.strict or variant.strict) and warnings:
         raise TypesetError(
             [Problem(f"WeasyPrint: {w}", hint="fix the template, style or image it names "

@@ -491,6 +491,9 @@ def list_editions(root: Path) -> list[dict]:
         verification = verify(pdf, limits, follow_links=False)
         failed = [f"{check.name}: {check.detail}" for check in verification.checks
                   if not check.ok]
+        if manifest.edition.version != folder.name:  # retitled after publishing
+            failed.insert(0, f"{EDITION_MANIFEST} names version {manifest.edition.version!r}; "
+                             f"its folder is {folder.name}")
         editions.append({
             "version": manifest.edition.version, "date": manifest.edition.date,
             "pages": manifest.pdf.pages, "size": manifest.pdf.size,

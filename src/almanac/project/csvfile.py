@@ -19,6 +19,9 @@ from .yamlfile import line_at
 
 MAX_CSV_BYTES = 16 * 2**20
 MAX_CSV_ROWS = 10_000  # a chart or a table of more rows takes minutes and gigabytes
+MAX_CSV_COLUMNS = 200
+"""The most columns a series may have: a table that fits a page has about a dozen,
+and 10 000 columns take a minute and a gigabyte to lay out, all past the page edge."""
 Record = dict[str, str | float]
 
 
@@ -53,6 +56,11 @@ def read_csv(path: Path, owner: Path, line: int | None, root: Path) -> list[Reco
                 raise ReportError(Problem("empty CSV: no header row", path,
                                           hint="start with a header such as 'jaar,aantal'"))
             names = [name.strip() for name in reader.fieldnames]
+            if len(names) > MAX_CSV_COLUMNS:
+                raise ReportError(Problem(
+                    f"the header has {len(names):,} columns; the limit is {MAX_CSV_COLUMNS:,}",
+                    path, 1, "keep the columns the report uses (a table that fits a page has "
+                    "about a dozen)"))
             for name in names:
                 if not name or names.count(name) > 1:
                     raise ReportError(Problem(

@@ -57,6 +57,9 @@ here."""
 NUMBER_LIKE = re.compile(r"^[-+]?[€$]?\s*\d[\d.,_\s]*%?$")
 """A text that people would read as a number (any script's digits, separators, % or
 €) but that is not a :data:`PLAIN_NUMBER`: an error, not text."""
+MAX_CHAPTERS = 500
+"""The most chapters a report may list: a 4 MiB report.yaml lists 300 000 names, each
+a folder looked up and, missing, two messages (a minute and a half, 600 000 lines)."""
 MAX_MAGNITUDE = 1e15
 """Numbers are below 10^15 in size: up to there a float (IEEE 754 binary64, 53-bit
 significand) holds every whole number exactly and the formatter (Babel, through
@@ -219,7 +222,7 @@ class Manifest(Strict):
     brand: str = Field("styles/brand.yaml", description="Brand file, relative to the project.")
     cover: Photo | None = Field(None, description="The cover photo (placeholder if no image).")
     identifier: str | None = Field(None, description="ISBN or other identifier, for the colophon.")
-    chapters: list[str] = Field(min_length=1,
+    chapters: list[str] = Field(min_length=1, max_length=MAX_CHAPTERS,
                                 description="Chapter folders under chapters/, in order.")
 
 

@@ -118,8 +118,13 @@ class Guard:
     the limit, what was being done when it was reached, and the option that
     raises it; ``KeyboardInterrupt`` when Ctrl-C came while it ran."""
 
-    def __init__(self, limits: Limits | None = None, root: Path | None = None):
+    def __init__(self, limits: Limits | None = None, root: Path | None = None,
+                 stage: str = "typesetting"):
+        """``stage`` names what is watched in a message ("typesetting", "rendering the
+        templates"); while templates render, the message names the template file and
+        line that was running."""
         self.limits = limits or Limits()
+        self.stage = stage
         self.root = root.resolve() if root is not None else None
         self.problem: Problem | None = None
         self._lock = threading.Lock()
@@ -195,15 +200,21 @@ class Guard:
                 elapsed = time.monotonic() - start
                 resident = resident_bytes()
                 pages, area = self._layout()
+                columns = self._columns()
                 if elapsed > limits.seconds:
-                    self._trip(f"typesetting took over {limits.seconds:g} s (the time limit)",
+                    self._trip(f"{self.stage} took over {limits.seconds:g} s (the time limit)",
                                "make the document smaller, or raise the limit: "
                                "--time-limit SECONDS (BuildOptions.typeset_seconds)")
                 elif resident > limits.memory_mib * 2**20:
-                    self._trip(f"typesetting used {_size(resident)} of memory; the limit is "
+                    self._trip(f"{self.stage} used {_size(resident)} of memory; the limit is "
                                f"{_size(limits.memory_mib * 2**20)}",
                                "make the document smaller, or raise the limit: "
                                "--memory-limit MIB (BuildOptions.memory_mib)")
+                elif columns is not None:
+                    self._trip(f"{columns[0]} box is laid out in {columns[1]:,} columns; the "
+                               f"limit is {columns[2]}", "use fewer columns: columns, "
+                               "column-count or a narrow column-width, in the stylesheets "
+                               "or in a style in a template", doing=False)
                 elif pages > limits.pages:
                     self._trip(f"the document has more than {limits.pages:,} pages "
                                "(the page limit)",
@@ -248,15 +259,66 @@ class Guard:
             self._note_area(area[0], area[1])
         return pages, self._area
 
+    def _columns(self) -> tuple[str, int, int] | None:
+        """A multi-column box being laid out in more than ``MAX_COLUMNS`` columns, as
+        (its element, the count, the limit), or None. Read from WeasyPrint's
+        ``columns_layout`` frame: its ``count`` is what layout uses, whichever way it
+        was asked for (``columns``, ``column-count`` through ``var()``, a style in the
+        HTML, or a ``column-width`` so narrow that the width holds thousands); the
+        stylesheets' own check (:func:`~.fetcher.too_many_columns`) sees only the
+        first of these."""
+        from .fetcher import MAX_COLUMNS
+
+        frame = sys._current_frames().get(self._thread_id)
+        while frame is not None:
+            if frame.f_code.co_name == "columns_layout" \
+                    and frame.f_globals.get("__name__", "").startswith("weasyprint.layout"):
+                local = frame.f_locals
+                count = local.get("count")
+                if isinstance(count, int) and count > MAX_COLUMNS:
+                    box = local.get("box")
+                    tag = getattr(box, "element_tag", None) or "a"
+                    element = getattr(box, "element", None)
+                    names = (element.get("class") or "").split() if element is not None else []
+                    what = f"a <{tag}{''.join('.' + name for name in names[:2])}>" \
+                        if tag != "a" else "a"
+                    return what, count, MAX_COLUMNS
+            frame = frame.f_back
+        return None
+
     def _note_area(self, width: Any, height: Any) -> None:
         if isinstance(width, (int, float)) and isinstance(height, (int, float)):
             if self._area is None or min(width, height) < min(self._area):
                 self._area = (float(width), float(height))
 
-    def _trip(self, message: str, hint: str, layout: bool = True) -> None:
-        """Record the problem, with what the typesetting thread was doing."""
-        doing, path = self._doing(layout)
-        self.problem = Problem(f"{message}, {doing}" if doing else message, path, None, hint)
+    def _trip(self, message: str, hint: str, layout: bool = True, doing: bool = True) -> None:
+        """Record the problem, with what the typesetting thread was doing (unless the
+        message says it already)."""
+        doing_now, path = self._doing(layout)
+        doing_now = doing_now if doing else ""
+        template, line = self._template()
+        if template is not None:
+            path, doing_now = template, ""
+        self.problem = Problem(f"{message}, {doing_now}" if doing_now else message, path, line,
+                               hint)
+
+    def _template(self) -> tuple[Path | None, int | None]:
+        """The innermost template running on the watched thread and its line, if any:
+        Jinja2 compiles a template to Python code whose file name is the template's,
+        and records in the module's ``debug_info`` which template line each code line
+        comes from (``jinja2.Template.get_corresponding_lineno``)."""
+        frame = sys._current_frames().get(self._thread_id)
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if name.endswith(".html") and "debug_info" in frame.f_globals:
+                line = None
+                for pair in str(frame.f_globals["debug_info"]).split("&"):
+                    template_line, _, code_line = pair.partition("=")
+                    if code_line.isdigit() and int(code_line) <= frame.f_lineno:
+                        line = int(template_line)
+                return Path(name), line
+            frame = frame.f_back
+        return None, None
 
     def _doing(self, layout: bool) -> tuple[str, Path | None]:
         """What WeasyPrint is doing now, in words, and the file it is reading or

@@ -38,6 +38,7 @@ from ..text.formatting import Formatter
 from ..text.prose import Prose
 from .brand import cmyk_of, svg_for_print
 from .charts import ChartJob
+from .guard import Guard, Limits
 from .photos import photo_svg
 from .variants import Variant
 
@@ -324,6 +325,12 @@ class Renderer:
             path, line = _template_frame(exc)
             raise TemplateError(Problem(f"template uses an undefined value: {exc.message}",
                                         path, line, "fix the name, or add the value to the data"))
+        except MemoryError as exc:  # 'x'.center(10**10): one allocation beyond the machine
+            path, line = _template_frame(exc)
+            raise TemplateError(Problem(
+                "the template asks for more memory than the machine has", path, line,
+                "fix the expression on this line (a huge width, count or repetition?)")) \
+                from None
         except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError,
                 AttributeError, RecursionError) as exc:
             # The template's own expression failed ({{ 1 / 0 }}, number('nope'), ...).
@@ -345,10 +352,15 @@ def _template_frame(exc: BaseException) -> tuple[Path | None, int | None]:
 
 
 def render_report(report: Report, charts: ChartJob, variant: Variant,
-                  template: str = "report.html") -> Rendered:
+                  template: str = "report.html", limits: Limits | None = None) -> Rendered:
     """The whole report as one HTML document for ``variant``, from ``template`` in
-    ``layout/``; a :class:`TemplateError` names the template file and line."""
-    html = Renderer(report, charts, variant).render(template)
+    ``layout/``; a :class:`TemplateError` names the template file and line. The
+    rendering runs under ``limits``' time and memory (:class:`~.guard.Guard`: a
+    template's loops and strings are bounded by nothing else); at a limit, a
+    ReportError names it and the template line that was running."""
+    renderer = Renderer(report, charts, variant)
+    html = Guard(limits, report.root, "rendering the templates").run(
+        lambda: renderer.render(template))
     return Rendered(html=breakable(html), base_url=report.root.as_uri() + "/")
 
 
