@@ -25,6 +25,7 @@ when WeasyPrint returns, so nothing is written.
 
 from __future__ import annotations
 
+import contextvars
 import ctypes
 import os
 import signal
@@ -55,6 +56,70 @@ POLL_SECONDS = 0.05
 _PX_PER_MM = 96 / 25.4  # CSS px (CSS Values 4, 6.2: 1in = 96px = 25.4mm)
 
 T = TypeVar("T")
+
+
+_SUSPENDABLE = 0x20 | 0x80 | 0x100 | 0x200
+"""Code flags of generators, coroutines and async generators (``inspect.CO_GENERATOR``,
+``CO_COROUTINE``, ``CO_ITERABLE_COROUTINE``, ``CO_ASYNC_GENERATOR``)."""
+
+
+def _frames(thread_id: int):
+    """The frames of the thread ``thread_id``, innermost first, read from another
+    thread: up to and including the first frame of a generator or coroutine, never
+    past it. Such a frame may be suspended between two reads of it, and CPython 3.11
+    then leaves its link to the caller pointing at memory that is reused (a crash,
+    not an exception); every other frame's link stays valid after it returns (it is
+    copied into the frame object, ``take_ownership`` in ``Objects/frameobject.c``)."""
+    frame = sys._current_frames().get(thread_id)
+    while frame is not None:
+        yield frame
+        if frame.f_code.co_flags & _SUSPENDABLE:
+            return
+        frame = frame.f_back
+
+
+_watched: contextvars.ContextVar[Guard | None] = contextvars.ContextVar(
+    "almanac_guard", default=None)
+_probes_lock = threading.Lock()
+
+
+def _install_probes() -> None:
+    """Wrap two functions of WeasyPrint's layout, once per process, so that the
+    guard running in the same context learns, in the typesetting thread itself, the
+    layout context and each page made (``weasyprint.layout.make_all_pages``, looked
+    up by ``layout_document`` at each call) and the column count of a multi-column
+    box (read from ``columns_layout``'s own frame when it lays out a column with
+    ``weasyprint.layout.block.block_box_layout``, which it imports at each call).
+    Without a guard in the context both wrappers only pass the call on. Reading
+    the stack of the typesetting thread from the watchdog thread instead is not
+    safe (see :func:`_frames`)."""
+    import weasyprint.layout as layout
+    import weasyprint.layout.block as block
+
+    with _probes_lock:
+        if getattr(layout.make_all_pages, "almanac_probe", False):
+            return
+        make_pages = layout.make_all_pages
+        lay_out_block = block.block_box_layout
+
+        def make_all_pages(context: Any, root_box: Any, html: Any, pages: Any) -> Any:
+            guard = _watched.get()
+            for page in make_pages(context, root_box, html, pages):
+                if guard is not None:
+                    guard._context = context
+                    guard._note_area(getattr(page, "width", None),
+                                     getattr(page, "height", None))
+                yield page
+
+        def block_box_layout(*args: Any, **kwargs: Any) -> Any:
+            guard = _watched.get()
+            if guard is not None:
+                guard._check_columns(sys._getframe(1))
+            return lay_out_block(*args, **kwargs)
+
+        make_all_pages.almanac_probe = True  # type: ignore[attr-defined]
+        layout.make_all_pages = make_all_pages
+        block.block_box_layout = block_box_layout
 
 
 @dataclass(frozen=True)
@@ -140,10 +205,14 @@ class Guard:
         seen = _interrupts
         result: T | None = None
         failure: BaseException | None = None
+        _install_probes()
+        token = _watched.set(self)
         try:
             result, failure = self._run(function)
         except Stopped:  # delivered on the way out, before the guard was left
             self._leave()
+        finally:
+            _watched.reset(token)
         if _interrupts != seen:
             raise KeyboardInterrupt
         if self.problem is not None:
@@ -200,7 +269,6 @@ class Guard:
                 elapsed = time.monotonic() - start
                 resident = resident_bytes()
                 pages, area = self._layout()
-                columns = self._columns()
                 if elapsed > limits.seconds:
                     self._trip(f"{self.stage} took over {limits.seconds:g} s (the time limit)",
                                "make the document smaller, or raise the limit: "
@@ -210,11 +278,6 @@ class Guard:
                                f"{_size(limits.memory_mib * 2**20)}",
                                "make the document smaller, or raise the limit: "
                                "--memory-limit MIB (BuildOptions.memory_mib)")
-                elif columns is not None:
-                    self._trip(f"{columns[0]} box is laid out in {columns[1]:,} columns; the "
-                               f"limit is {columns[2]}", "use fewer columns: columns, "
-                               "column-count or a narrow column-width, in the stylesheets "
-                               "or in a style in a template", doing=False)
                 elif pages > limits.pages:
                     self._trip(f"the document has more than {limits.pages:,} pages "
                                "(the page limit)",
@@ -234,22 +297,10 @@ class Guard:
 
     def _layout(self) -> tuple[int, tuple[float, float] | None]:
         """Pages laid out so far (the length of WeasyPrint's ``context.page_maker`` less
-        one: it holds the state to start each page and the one after the last; its
-        LayoutContext found once on the typesetting thread's stack) and the
-        smallest content area (px) of a page seen so far: the first page's
-        (``context.style_for.initial_page_sizes``) and the last page made, while
-        ``make_all_pages`` is on the stack (its local ``page``)."""
-        frame = sys._current_frames().get(self._thread_id)
-        while frame is not None:
-            name = frame.f_code.co_name
-            if name in ("layout_document", "make_all_pages") \
-                    and frame.f_globals.get("__name__", "").startswith("weasyprint.layout"):
-                if self._context is None:
-                    self._context = frame.f_locals.get("context")
-                if name == "make_all_pages":
-                    page = frame.f_locals.get("page")
-                    self._note_area(getattr(page, "width", None), getattr(page, "height", None))
-            frame = frame.f_back
+        one: it holds the state to start each page and the one after the last; the
+        LayoutContext is handed over by the layout probe, :func:`_install_probes`)
+        and the smallest content area (px) of a page seen so far: the first page's
+        (``context.style_for.initial_page_sizes``) and each page made."""
         if self._context is None:
             return 0, None
         pages = len(getattr(self._context, "page_maker", ())) - 1
@@ -259,32 +310,31 @@ class Guard:
             self._note_area(area[0], area[1])
         return pages, self._area
 
-    def _columns(self) -> tuple[str, int, int] | None:
-        """A multi-column box being laid out in more than ``MAX_COLUMNS`` columns, as
-        (its element, the count, the limit), or None. Read from WeasyPrint's
-        ``columns_layout`` frame: its ``count`` is what layout uses, whichever way it
-        was asked for (``columns``, ``column-count`` through ``var()``, a style in the
-        HTML, or a ``column-width`` so narrow that the width holds thousands); the
-        stylesheets' own check (:func:`~.fetcher.too_many_columns`) sees only the
-        first of these."""
+    def _check_columns(self, frame: FrameType | None) -> None:
+        """In the typesetting thread, as ``columns_layout`` (``frame``, when it is that
+        function's) lays out a column: stop when its box has more than ``MAX_COLUMNS``
+        columns. Its ``count`` is what layout uses, whichever way it was asked for
+        (``columns``, ``column-count`` through ``var()``, a style in the HTML, or a
+        ``column-width`` so narrow that the width holds thousands); the stylesheets'
+        own check (:func:`~.fetcher.too_many_columns`) sees only the first of these."""
         from .fetcher import MAX_COLUMNS
 
-        frame = sys._current_frames().get(self._thread_id)
-        while frame is not None:
-            if frame.f_code.co_name == "columns_layout" \
-                    and frame.f_globals.get("__name__", "").startswith("weasyprint.layout"):
-                local = frame.f_locals
-                count = local.get("count")
-                if isinstance(count, int) and count > MAX_COLUMNS:
-                    box = local.get("box")
-                    tag = getattr(box, "element_tag", None) or "a"
-                    element = getattr(box, "element", None)
-                    names = (element.get("class") or "").split() if element is not None else []
-                    what = f"a <{tag}{''.join('.' + name for name in names[:2])}>" \
-                        if tag != "a" else "a"
-                    return what, count, MAX_COLUMNS
-            frame = frame.f_back
-        return None
+        if frame is None or frame.f_code.co_name != "columns_layout" \
+                or not frame.f_globals.get("__name__", "").startswith("weasyprint.layout"):
+            return
+        local = frame.f_locals
+        count = local.get("count")
+        if not isinstance(count, int) or count <= MAX_COLUMNS or self.problem is not None:
+            return
+        box = local.get("box")
+        tag = getattr(box, "element_tag", None) or "a"
+        element = getattr(box, "element", None)
+        names = (element.get("class") or "").split() if element is not None else []
+        what = f"a <{tag}{''.join('.' + name for name in names[:2])}>" if tag != "a" else "a"
+        self._trip(f"{what} box is laid out in {count:,} columns; the limit is {MAX_COLUMNS}",
+                   "use fewer columns: columns, column-count or a narrow column-width, in "
+                   "the stylesheets or in a style in a template", doing=False)
+        raise Stopped
 
     def _note_area(self, width: Any, height: Any) -> None:
         if isinstance(width, (int, float)) and isinstance(height, (int, float)):
@@ -307,8 +357,7 @@ class Guard:
         Jinja2 compiles a template to Python code whose file name is the template's,
         and records in the module's ``debug_info`` which template line each code line
         comes from (``jinja2.Template.get_corresponding_lineno``)."""
-        frame = sys._current_frames().get(self._thread_id)
-        while frame is not None:
+        for frame in _frames(self._thread_id):
             name = frame.f_code.co_filename
             if name.endswith(".html") and "debug_info" in frame.f_globals:
                 line = None
@@ -317,33 +366,33 @@ class Guard:
                     if code_line.isdigit() and int(code_line) <= frame.f_lineno:
                         line = int(template_line)
                 return Path(name), line
-            frame = frame.f_back
         return None, None
 
     def _doing(self, layout: bool) -> tuple[str, Path | None]:
         """What WeasyPrint is doing now, in words, and the file it is reading or
         drawing, if any: the innermost stylesheet or image on the thread's stack."""
-        frame = sys._current_frames().get(self._thread_id)
         modules: set[str] = set()
         functions: set[str] = set()
         path: Path | None = None
-        while frame is not None:
+        for frame in _frames(self._thread_id):
             name = frame.f_globals.get("__name__", "")
             if name.startswith("weasyprint"):
                 modules.add(name.split(".")[1] if "." in name else name)
                 functions.add(frame.f_code.co_name)
                 if path is None:
                     path = self._file_of(frame)
-            frame = frame.f_back
         pages = len(getattr(self._context, "page_maker", ()))
+        # the stack is read only up to its first generator (make_all_pages is one)
+        laying_out = bool({"layout_document", "make_all_pages"} & functions
+                          or "layout" in modules)
         if path is not None and path.suffix.lower() == ".svg":
             what = "drawing this SVG image (too many elements, or deeply nested <use>?)"
         elif "svg" in modules:
             what = "drawing an SVG image (too many elements, or deeply nested <use>?)"
-        elif "layout_document" in functions and layout and "css" in modules:
+        elif laying_out and layout and "css" in modules:
             what = (f"laying out page {max(pages, 1):,}, computing the styles (a custom "
                     "property whose var() references multiply?)")
-        elif "layout_document" in functions and layout:
+        elif laying_out and layout:
             what = (f"laying out page {max(pages, 1):,} (page size and margins, "
                     "very large sizes or a very long table?)")
         elif modules & {"draw", "pdf"}:
