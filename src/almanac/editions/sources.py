@@ -33,6 +33,7 @@ from xml.sax.saxutils import escape
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from ..errors import Problem, ReportError
+from ..project.files import over_limit
 from ..project.model import Report
 from ..project.parts import MANIFEST, SOURCE_FOLDERS
 
@@ -139,12 +140,6 @@ def read_bounded(path: Path, limit: int, *, follow_links: bool = True) -> bytes:
     if len(data) > limit:
         raise ValueError(f"grew while it was read; {over_limit(len(data), limit)}")
     return data
-
-
-def over_limit(size: int, limit: int) -> str:
-    """``is 40.0 MiB (41,943,040 bytes); the limit is 32 MiB (33,554,432 bytes)``."""
-    return (f"is {size / MIB:.1f} MiB ({size:,} bytes); the limit is "
-            f"{limit / MIB:g} MiB ({limit:,} bytes)")
 
 
 LEAVE_OUT = ("make it smaller, or leave it out of the edition (move it out of "
