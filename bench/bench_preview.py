@@ -33,7 +33,7 @@ from pathlib import Path
 from almanac.preview.server import make_server
 from almanac.preview.session import Preview
 
-from _project import copy_project
+from _project import copy_project, override
 
 RULE = "\n/* bench */ h2 {{ letter-spacing: {}em; }}\n"
 
@@ -57,7 +57,7 @@ def loop(project: Path, chapter: str | None, rounds: int
         thread.start()
     preview.rebuild()
     time.sleep(0.5)  # let the watcher settle
-    css = project / "styles" / "components.css"
+    css = override(project, "styles/components.css")
     original = css.read_text()
     timings, memory = [], []
     events = urllib.request.urlopen(base + "events", timeout=120)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -24,6 +25,7 @@ from filelock import FileLock
 from pypdf import PdfReader
 
 from almanac.pipeline import build, load
+from almanac.project import theme
 from almanac.project.parts import copy_sources
 from almanac.reporter import BufferReporter
 
@@ -44,9 +46,24 @@ def copy_project(target: Path) -> Path:
     return copy_sources(ROOT, target)
 
 
-def edit(project: Path, relative: str, old: str, new: str, count: int = 1) -> int:
-    """Replace ``old`` by ``new`` in a project file; return the line of the change."""
+def override(project: Path, relative: str) -> Path:
+    """The project's own copy of a file of the built-in theme (``layout/x.html``,
+    ``styles/x.css``): copied from the theme if the project has none yet, as a
+    designer starts an override."""
     path = project / relative
+    if not (path.exists() or path.is_symlink()):
+        kind, _, name = relative.partition("/")
+        original = theme.THEME / kind / name
+        if original.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(original, path)
+    return path
+
+
+def edit(project: Path, relative: str, old: str, new: str, count: int = 1) -> int:
+    """Replace ``old`` by ``new`` in a project file (a theme file is copied into the
+    project first, see :func:`override`); return the line of the change."""
+    path = override(project, relative)
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {relative}"
     line = text[: text.index(old)].count("\n") + 1

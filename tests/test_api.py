@@ -17,7 +17,7 @@ from almanac.pipeline import render_html
 from almanac.project.parts import CACHE
 from almanac.stages.charts import figure_blocks
 
-from conftest import BRAND, INZET, copy_project, edit
+from conftest import BRAND, INZET, copy_project, edit, override
 from pdfread import squash
 
 CSS_TYPO = ".kpi { colr: red; }"
@@ -121,7 +121,7 @@ def test_two_projects_built_at_once_in_threads_give_what_each_gives_alone(
     b = copy_project(tmp_path / "b")
     edit(b, "report.yaml", "title: Jaarverslag 2021\n", "title: Jaarbericht Proefeenheid 2021\n")
     edit(b, BRAND, 'primary:      {hex: "#15396B"', 'primary:      {hex: "#6B1539"')
-    with (b / "styles" / "components.css").open("a", encoding="utf-8") as stream:
+    with override(b, "styles/components.css").open("a", encoding="utf-8") as stream:
         stream.write(f"\n{CSS_TYPO}\n")
 
     alone_b = almanac.build(b, b / "output" / "alleen.pdf")

@@ -29,6 +29,7 @@ from conftest import (
     csv_file,
     edit,
     figure,
+    override,
     png,
     snapshot,
 )
@@ -518,7 +519,7 @@ def _template_include_escape(p):
 
 
 def _strict_css_error(p):
-    css = p / "styles" / "components.css"
+    css = override(p, "styles/components.css")
     line = css.read_text(encoding="utf-8").count("\n") + 2
     with css.open("a", encoding="utf-8") as stream:
         stream.write("\n.kpi { colr: red; }\n")
@@ -931,7 +932,7 @@ def _svg_use_refers_to_itself(p):
 
 
 def _css_columns_huge(p):
-    css = p / "styles" / "components.css"
+    css = override(p, "styles/components.css")
     line = css.read_text(encoding="utf-8").count("\n") + 4  # after a blank line, 2 lines in
     style(p, "@media print {\n  .prose {\n    columns: 100000 8em; }\n}")
     return Expect("styles/components.css", line,
@@ -939,7 +940,7 @@ def _css_columns_huge(p):
 
 
 def _css_column_count_huge(p):
-    css = p / "styles" / "typography.css"
+    css = override(p, "styles/typography.css")
     line = css.read_text(encoding="utf-8").count("\n") + 2
     style(p, "p { column-count: 5000; }", "typography.css")
     return Expect("styles/typography.css", line, ("column-count asks for 5,000 columns",))
@@ -949,7 +950,7 @@ def _stylesheet_import_fan_out(p):
     for level in range(4):  # 1 + 8 + 64 + 512 stylesheets read from one @import
         (p / "styles" / f"waaier{level}.css").write_text(
             f'@import "waaier{level + 1}.css";\n' * 8 if level < 3 else "p { color: #111; }")
-    components = p / "styles" / "components.css"
+    components = override(p, "styles/components.css")
     components.write_text('@import "waaier0.css";\n' + components.read_text())
     return Expect("", None, ("more than 500 stylesheets", "fix: import each stylesheet once"))
 

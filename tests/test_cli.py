@@ -27,7 +27,7 @@ from almanac.pipeline import load
 from almanac.project.parts import CACHE
 from almanac.reporter import ConsoleReporter
 
-from conftest import almanac, copy_project, edit, snapshot
+from conftest import almanac, copy_project, edit, override, snapshot
 from pdfread import squash
 
 STEPS = ["load", "charts", "render", "typeset", "preflight", "finish"]
@@ -38,7 +38,7 @@ ANSI = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07]*\x07|[()][0-9A-Za-z])")
 
 def add_css_typo(project: Path, rule: str = CSS_TYPO) -> None:
     """A rule WeasyPrint ignores with a warning (the build still succeeds)."""
-    with (project / "styles" / "components.css").open("a", encoding="utf-8") as stream:
+    with override(project, "styles/components.css").open("a", encoding="utf-8") as stream:
         stream.write(f"\n{rule}\n")
 
 
@@ -438,7 +438,7 @@ def test_an_inputs_control_characters_reach_the_terminal_escaped(small_warm, cli
     assert "chapters/\\x1b]0;pwned\\x07\\x1b[2J\\u202eok/ does not exist" in ran.stderr, \
         ran.stderr
     edit(small_warm, "report.yaml", '  - "\\e]0;pwned\\a\\e[2J\\u202Eok"\n', "")
-    with (small_warm / "styles" / "components.css").open("a") as stream:
+    with override(small_warm, "styles/components.css").open("a") as stream:
         stream.write(f'\n.x {{ color: "x{ESCAPE}"; }}\n')  # an invalid value, quoted
     ran = cli("build", str(small_warm))
     assert ran.returncode == 0, ran.stderr

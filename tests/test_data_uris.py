@@ -15,7 +15,7 @@ from almanac.project.checks import MAX_IMAGE_MEGAPIXELS
 from almanac.stages import fetcher as fetcher_module
 from almanac.stages.fetcher import FetchRefused, ProjectFetcher
 
-from conftest import add_photo
+from conftest import add_photo, override
 
 SIDE = 13_000  # 169 megapixels: 1.4 GB as WeasyPrint decodes it (RGBA8)
 
@@ -48,7 +48,7 @@ def _svg_with(href: str) -> str:
 
 
 def _css(p: Path, rule: str) -> None:
-    css = p / "styles" / "components.css"
+    css = override(p, "styles/components.css")
     css.write_text(css.read_text(encoding="utf-8") + "\n" + rule + "\n", encoding="utf-8")
 
 

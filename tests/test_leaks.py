@@ -28,6 +28,7 @@ from conftest import (
     almanac,
     edit,
     figure,
+    override,
     png,
     snapshot,
 )
@@ -97,7 +98,7 @@ def test_markdown_templates_css_and_svg_cannot_reach_out(small_warm, recorder, t
         + "\n{{ super() }}\n{% endblock %}\n", encoding="utf-8")
 
     # CSS: @import, backgrounds, fonts; absolute, relative and remote.
-    css = warm / "styles" / "components.css"
+    css = override(warm, "styles/components.css")
     imports = [f'@import url("{url}/import.css");',
                f'@import url("{outside["css"].as_uri()}");',
                '@import url("../../buiten/geheim.css");']
@@ -146,7 +147,7 @@ def test_markdown_templates_css_and_svg_cannot_reach_out(small_warm, recorder, t
 
 def test_a_strict_build_refuses_the_first_remote_reference(warm, recorder, capsys):
     url, requests = recorder
-    css = warm / "styles" / "components.css"
+    css = override(warm, "styles/components.css")
     css.write_text(f'@import url("{url}/import.css");\n' + css.read_text(encoding="utf-8"))
     assert main(["build", str(warm), "--strict", "-q"]) == 1
     assert "refused" in capsys.readouterr().err

@@ -38,7 +38,18 @@ from almanac.stages.fetcher import (
 from almanac.stages.guard import resident_bytes
 from almanac.text.formatting import Formatter
 
-from conftest import BRAND, INZET, OVERVALLEN, RESULTATEN, almanac, edit, figure, png, snapshot
+from conftest import (
+    BRAND,
+    INZET,
+    OVERVALLEN,
+    RESULTATEN,
+    almanac,
+    edit,
+    figure,
+    override,
+    png,
+    snapshot,
+)
 from faults import running
 
 
@@ -184,7 +195,7 @@ def test_the_fetcher_refuses_a_file_over_64_mib_unread(tmp_path):
 @pytest.mark.slow
 def test_a_stylesheet_naming_a_file_over_64_mib_gets_a_warning_not_a_crash(warm):
     image = sparse(warm / "styles" / "achtergrond.png", 65 * 2**20)
-    with (warm / "styles" / "components.css").open("a", encoding="utf-8") as stream:
+    with override(warm, "styles/components.css").open("a", encoding="utf-8") as stream:
         stream.write("\n.kpi { background-image: url(achtergrond.png); }\n")
     reporter = BufferReporter()
     result = build(warm, reporter=reporter)
@@ -354,12 +365,12 @@ def _columns_in_a_style_attribute(project: Path) -> None:
 
 
 def _columns_through_a_custom_property(project: Path) -> None:
-    with (project / "styles" / "components.css").open("a") as stream:
+    with override(project, "styles/components.css").open("a") as stream:
         stream.write("\n:root { --many: 100000; }\n.prose { column-count: var(--many); }\n")
 
 
 def _columns_from_a_tiny_column_width(project: Path) -> None:
-    with (project / "styles" / "components.css").open("a") as stream:
+    with override(project, "styles/components.css").open("a") as stream:
         stream.write("\n.prose { column-width: 0.01px; column-gap: 0; }\n")
 
 

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from almanac.pipeline import build, load
 from almanac.reporter import BufferReporter
 
+from conftest import override
 from visual import (
     DPI,
     PAGES,
@@ -93,7 +94,7 @@ def test_comparison_notices_a_style_change(warm, pdf_path, visual_pages, tmp_pat
     The changed build is compared with the unchanged session build (the pages the
     references are made from), so this holds whether or not the references are fresh.
     """
-    css = warm / "styles" / "components.css"
+    css = override(warm, "styles/components.css")
     css.write_text(css.read_text(encoding="utf-8") + MUTATION, encoding="utf-8")
     changed_pdf = build(warm, reporter=BufferReporter()).path
     changed_pages = find_pages(PdfReader(changed_pdf), load(warm))

@@ -19,6 +19,7 @@ from ..errors import Problem
 from .files import Refused, confine
 from .model import Brand, Chapter, ChapterData, Manifest, Photo, references
 from .parts import CACHE, CHAPTER_FILE
+from .theme import FIGURES, brand_file, find, roots
 
 MAX_IMAGE_MEGAPIXELS = 50  # 50 MP is a 30 × 20 cm photo at 600 dpi
 FONT_SIGNATURES = (b"\x00\x01\x00\x00", b"OTTO", b"true", b"ttcf", b"wOFF", b"wOF2")
@@ -195,7 +196,7 @@ def check_fonts(brand: Brand, brand_path: Path, root: Path | None = None) -> lis
     root = (root or brand_path.parent.parent).resolve()
     problems = []
     try:
-        confine(brand_path.parent / brand.print.output_profile, root)
+        confine(brand_file(brand_path.parent, brand.print.output_profile), roots(root))
     except Refused as exc:
         problems.append(Problem(
             f"colour profile {brand.print.output_profile} {exc.reason}", brand_path,
@@ -207,7 +208,7 @@ def check_fonts(brand: Brand, brand_path: Path, root: Path | None = None) -> lis
         for face in getattr(brand.fonts, role).faces:
             why = None
             try:
-                font = confine(brand_path.parent / face.file, root)
+                font = confine(brand_file(brand_path.parent, face.file), roots(root))
             except Refused as exc:
                 why = exc.reason, ("put the font under styles/fonts/ or fix the path"
                                    if exc.reason == "not found" else
@@ -570,7 +571,8 @@ def check_edition_dates(manifest: Manifest, path: Path) -> list[Problem]:
 
 
 def check_figures(root: Path, chapters: list[Chapter]) -> list[Problem]:
-    """Every figure block names a module under figures/."""
+    """Every figure block names a figure module on the search path: the project's
+    ``figures/`` or the built-in theme's generic ones."""
     problems = []
     for chapter in chapters:
         path = chapter.folder / CHAPTER_FILE
@@ -578,7 +580,8 @@ def check_figures(root: Path, chapters: list[Chapter]) -> list[Problem]:
             if getattr(block, "type", None) != "figure":
                 continue
             try:
-                confine(root / "figures" / f"{block.chart}.py", root)
+                module = find(root, FIGURES, f"{block.chart}.py")
+                confine(module or root / FIGURES / f"{block.chart}.py", roots(root))
             except Refused as exc:
                 problems.append(Problem(
                     f"figure module figures/{block.chart}.py "

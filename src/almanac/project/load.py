@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from ..errors import Problem, ReportError
+from . import theme
 from .checks import (
     check_edition_dates,
     check_figures,
@@ -28,10 +29,6 @@ from .csvfile import read_csv
 from .model import Brand, Chapter, ChapterData, Manifest, Report
 from .parts import CHAPTER_FILE, CHAPTERS, MANIFEST
 from .yamlfile import Lines, read_yaml, validate
-
-SPECIMEN = Path("layout") / "specimen"
-"""The specimen chapter: every component with sample data."""
-"""The specimen chapter: every component with sample data."""
 
 
 def load_report(root: Path | str) -> Report:
@@ -50,15 +47,16 @@ def load_report(root: Path | str) -> Report:
         raise ReportError(problems)
     problems += check_edition_dates(manifest, manifest_path)
 
-    brand_path = Path(os.path.normpath(root / manifest.brand))  # links: read_yaml's
+    brand_path = Path(os.path.normpath(root / manifest.brand)) if manifest.brand is not None \
+        else theme.brand_default(root)  # links: read_yaml's
     brand = None
     try:
-        if not brand_path.is_relative_to(root):
+        if manifest.brand is not None and not brand_path.is_relative_to(root):
             raise ReportError(Problem(f"brand file {manifest.brand} is outside the project "
                                       "folder", manifest_path, lines.line(("brand",)),
                                       "keep it inside the project, e.g. styles/brand.yaml",
                                       "brand"))
-        brand_data, brand_lines = read_yaml(brand_path, root)
+        brand_data, brand_lines = read_yaml(brand_path, theme.roots(root))
         brand_path = brand_path.resolve()  # a regular file inside: fonts are beside it
         brand, found = validate(Brand, brand_data, brand_path, brand_lines)
         problems += found
@@ -162,14 +160,17 @@ def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None)
 
 
 def load_specimen(report: Report) -> Report:
-    """The report's brand and layout with the specimen chapter (``layout/specimen/``),
-    which uses every component, in place of the report's own chapters."""
-    folder = report.root / SPECIMEN
+    """The report's brand and layout with the specimen chapter, which uses every
+    component, in place of the report's own chapters: the project's own
+    (``layout/specimen/``) or the built-in theme's."""
+    folder = theme.specimen_folder(report.root)
     if not (folder / CHAPTER_FILE).is_file():
         raise ReportError(Problem("no specimen chapter", folder / CHAPTER_FILE,
-                                  hint="create layout/specimen/chapter.yaml"))
-    chapter = read_chapter(folder, "specimen", 1, report.root)
-    problems = check_numbers([chapter]) + check_images([chapter], report.root) + \
+                                  hint="create layout/specimen/chapter.yaml, or remove "
+                                  "layout/specimen/ to use the built-in one"))
+    own = theme.THEME if theme.in_theme(folder) else report.root  # what its files are read in
+    chapter = read_chapter(folder, "specimen", 1, own)
+    problems = check_numbers([chapter]) + check_images([chapter], own) + \
         check_figures(report.root, [chapter])
     if problems:
         raise ReportError(problems)

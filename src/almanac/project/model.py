@@ -219,7 +219,9 @@ class Manifest(Strict):
     subject: Line = Field(description="One sentence; the PDF's subject.")
     keywords: list[str] = []
     edition: Edition
-    brand: str = Field("styles/brand.yaml", description="Brand file, relative to the project.")
+    brand: str | None = Field(None, description="Brand file, relative to the project "
+                              "(default: styles/brand.yaml when the project has one, else the "
+                              "built-in theme's neutral brand).")
     cover: Photo | None = Field(None, description="The cover photo (placeholder if no image).")
     identifier: str | None = Field(None, description="ISBN or other identifier, for the colophon.")
     chapters: list[str] = Field(min_length=1, max_length=MAX_CHAPTERS,

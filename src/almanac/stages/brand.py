@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from ..project.model import GENERIC_FAMILIES, Brand, Color, FontFamily
+from ..project.theme import brand_file
 
 HEX_COLOR = re.compile(r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
 
@@ -33,6 +34,17 @@ def font_stack(family: FontFamily) -> str:
     :func:`css_string`, generic families (CSS Fonts 4 §4.2) as keywords."""
     names = [family.family] + [name.strip() for name in family.fallback.split(",")]
     return ", ".join(name if name in GENERIC_FAMILIES else css_string(name) for name in names)
+
+
+def display_weight(family: FontFamily, *, heaviest: bool) -> int:
+    """The weight of the family's heaviest (or lightest) upright face: the stylesheets
+    set display headings in ``--weight-heading`` and light text in ``--weight-light``,
+    so each brand shows its own range (a Black heading where the brand has one) and
+    no weight is asked for that the brand has no face for (CSS Fonts 4 §5.2 would
+    otherwise pick a nearby face or synthesise a bold one)."""
+    weights = [face.weight for face in family.faces if face.style == "normal"] \
+        or [face.weight for face in family.faces]
+    return max(weights) if heaviest else min(weights)
 
 
 def cmyk_of(color: Color) -> tuple[float, float, float, float]:
@@ -92,7 +104,8 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
     """The ``@font-face`` rules and ``:root`` custom properties of the brand; with
     ``process_colours`` its CMYK values (and the output profile as the
     ``device-cmyk`` colour profile), with ``bleed`` its bleed and printer's marks.
-    Font and profile paths are relative to ``brand_dir``."""
+    Font and profile paths are relative to ``brand_dir``, else the theme's
+    (:func:`~almanac.project.theme.brand_file`)."""
     lines: list[str] = []
     seen = set()
     for family in (brand.fonts.body, brand.fonts.heading):
@@ -101,7 +114,7 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
             if key in seen:
                 continue
             seen.add(key)
-            url = (brand_dir / face.file).resolve().as_uri()
+            url = brand_file(brand_dir, face.file).resolve().as_uri()
             lines.append(
                 f"@font-face {{ font-family: {css_string(family.family)}; "
                 f"src: url({css_string(url)}); "
@@ -115,6 +128,8 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
             props[f"color-{name.replace('_', '-')}"] = color_value(color, process_colours)
     props["font-body"] = font_stack(brand.fonts.body)
     props["font-heading"] = font_stack(brand.fonts.heading)
+    props["weight-heading"] = str(display_weight(brand.fonts.heading, heaviest=True))
+    props["weight-light"] = str(display_weight(brand.fonts.body, heaviest=False))
     scale = brand.type
     props["size-base"] = f"{scale.base_size_pt}pt"
     props["leading"] = f"{scale.leading}"
@@ -128,7 +143,7 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
     lines += [f"  --{key}: {value};" for key, value in props.items()]
     lines.append("}")
     if process_colours:
-        profile = (brand_dir / brand.print.output_profile).resolve().as_uri()
+        profile = brand_file(brand_dir, brand.print.output_profile).resolve().as_uri()
         lines.append(f"@color-profile device-cmyk {{ src: url({css_string(profile)}); "
                      "components: cyan, magenta, yellow, black; }")
     if bleed:

@@ -39,6 +39,8 @@ from ..errors import ChartError, Problem
 from ..project.files import Refused, confine, read_bytes
 from ..project.model import Chapter, FigureBlock, Place, Report
 from ..project.parts import CACHE
+from ..project.theme import FIGURES, brand_file, folders
+from ..project.theme import roots as theme_roots
 from ..text.formatting import Formatter
 from .brand import chart_theme
 from .guard import resident_bytes
@@ -100,13 +102,18 @@ class Drawing:
 
     root: Path
     store: Path
-    figures: Path
+    origins: dict[str, Path]  # each figure module's file, by file name
     package: str  # a package name unique to the figure modules' sources
     theme: Theme
     language: str
     font_folders: list[Path]
     sources: dict[str, bytes]  # the figure modules by file name, read by the build
     plans: list[Plan]
+
+    def module(self, chart: str) -> Path:
+        """The file of the figure module ``chart``: where it was read, or where the
+        project would have it."""
+        return self.origins.get(f"{chart}.py") or self.root / FIGURES / f"{chart}.py"
 
 
 def make_theme(report: Report) -> Theme:
@@ -149,25 +156,34 @@ def _stderr() -> int | None:
         return None
 
 
-def _sources(figures: Path, root: Path) -> dict[str, bytes]:
-    """Every module of figures/ by file name (any can import another: all count for
-    the hash, and the worker imports them from these bytes, never from the folder).
-    Each is read as every project file is (:func:`~almanac.project.files.read_bytes`:
-    a regular file inside ``root``, at most MAX_MODULE_BYTES), so a module, or the
-    whole ``figures/``, linked to a file elsewhere is a :class:`ChartError`, not code
-    that runs."""
-    if not figures.is_dir():
-        return {}
-    sources, problems = {}, []
-    for path in sorted(figures.glob("*.py")):
-        try:
-            sources[path.name] = read_bytes(path, root, MAX_MODULE_BYTES,
-                                            "move data into the chapter's series")
-        except Refused as exc:
-            problems.append(Problem(f"figure module {exc.reason}", path, hint=exc.hint))
+def _sources(root: Path) -> tuple[dict[str, bytes], dict[str, Path]]:
+    """Every figure module on the search path — the project's ``figures/``, then the
+    built-in theme's generic ones — by file name, a project's module overriding the
+    theme's of the same name (any can import another: all count for the hash, and
+    the worker imports them from these bytes, never from a folder); and where each
+    was read. Each is read as every project file is
+    (:func:`~almanac.project.files.read_bytes`: a regular file inside the project or
+    the theme, at most MAX_MODULE_BYTES), so a module, or the whole ``figures/``,
+    linked to a file elsewhere is a :class:`ChartError`, not code that runs."""
+    sources: dict[str, bytes] = {}
+    origins: dict[str, Path] = {}
+    problems = []
+    allowed = theme_roots(root)
+    for folder in folders(root, FIGURES):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.py")):
+            if path.name in sources or path.name in origins:
+                continue  # the project's module of this name comes first
+            origins[path.name] = path
+            try:
+                sources[path.name] = read_bytes(path, allowed, MAX_MODULE_BYTES,
+                                                "move data into the chapter's series")
+            except Refused as exc:
+                problems.append(Problem(f"figure module {exc.reason}", path, hint=exc.hint))
     if problems:
         raise ChartError(problems)
-    return sources
+    return sources, origins
 
 
 def _font_folders(report: Report) -> list[Path]:
@@ -175,7 +191,7 @@ def _font_folders(report: Report) -> list[Path]:
     whole (every file below them): each of their files must pass the check of every
     project file (:func:`~almanac.project.files.confine`), or a :class:`ChartError`
     names it (a link out of the project, a FIFO that would hang the worker)."""
-    folders = sorted({(report.brand_path.parent / face.file).resolve().parent
+    folders = sorted({brand_file(report.brand_path.parent, face.file).resolve().parent
                       for family in (report.brand.fonts.body, report.brand.fonts.heading)
                       for face in family.faces})
     problems = []
@@ -184,7 +200,7 @@ def _font_folders(report: Report) -> list[Path]:
             if path.is_dir() and not path.is_symlink():
                 continue
             try:
-                confine(path, report.root)
+                confine(path, theme_roots(report.root))
             except Refused as exc:
                 problems.append(Problem(f"file in a font folder {exc.reason}", path,
                                         hint=exc.hint + " (the chart engine reads every "
@@ -208,8 +224,7 @@ class ChartJob:
         self.store = report.root / CACHE_DIR
         self.timeout = timeout
         self.memory_mib = memory_mib
-        figures = report.root / "figures"
-        sources = _sources(figures, report.root)
+        sources, origins = _sources(report.root)
         digest = hashlib.sha256()
         for name, source in sources.items():
             digest.update(name.encode() + b"\0" + source + b"\0")
@@ -228,7 +243,7 @@ class ChartJob:
             if not (cache and (self.store / f"{plan.key}.svg").is_file()):
                 self.missing.setdefault(plan.key, plan)
         self._drawing = Drawing(
-            root=report.root, store=self.store, figures=figures,
+            root=report.root, store=self.store, origins=origins,
             package=f"almanac_figures_{digest.hexdigest()[:16]}", theme=theme,
             language=report.manifest.language,
             font_folders=_font_folders(report), sources=sources,
@@ -463,7 +478,7 @@ class ChartJob:
     def _problem(self, key: str, message: str, hint: str) -> Problem:
         """A problem with the chart ``key``, naming its figure module and block."""
         plan = self.missing[key]
-        return Problem(message, self.root / "figures" / f"{plan.chart}.py", None, hint,
+        return Problem(message, self._drawing.module(plan.chart), None, hint,
                        f"{plan.chapter}: {plan.where}")
 
     def _stop(self) -> None:

@@ -89,7 +89,7 @@ class _Worker:
 
     def draw(self, plan: Plan) -> str:
         """The chart of ``plan`` as SVG text; a ChartError names the module and block."""
-        path = self.drawing.figures / f"{plan.chart}.py"
+        path = self.drawing.module(plan.chart)
         block = f"{plan.chapter}: {plan.where}"
         return self._convert(self._spec(path, block, plan.data), path, block)
 
@@ -137,7 +137,7 @@ class _Worker:
             module = types.ModuleType(package)
             module.__path__ = []  # nothing is looked up in a folder
             sys.modules[package] = module
-            sys.meta_path.insert(0, _FigureSources(package, self.drawing.figures,
+            sys.meta_path.insert(0, _FigureSources(package, self.drawing.origins,
                                                    self.drawing.sources))
         name = f"{package}.{path.stem}"
         if name in sys.modules:
@@ -195,9 +195,9 @@ class _FigureSources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     module swapped or linked after the check is never run. Tracebacks still show
     the module's lines (``linecache``), under its path in the project."""
 
-    def __init__(self, package: str, folder: Path, sources: dict[str, bytes]):
+    def __init__(self, package: str, origins: dict[str, Path], sources: dict[str, bytes]):
         self.prefix = package + "."
-        self.folder = folder
+        self.origins = origins
         self.sources = sources
 
     def find_spec(self, name, path=None, target=None):
@@ -205,7 +205,7 @@ class _FigureSources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         if stem == name or "." in stem or f"{stem}.py" not in self.sources:
             return None
         return importlib.util.spec_from_loader(name, self,
-                                               origin=str(self.folder / f"{stem}.py"))
+                                               origin=str(self.origins[f"{stem}.py"]))
 
     def create_module(self, spec):
         return None  # the default module
@@ -213,7 +213,7 @@ class _FigureSources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def exec_module(self, module):
         spec = module.__spec__
         assert spec is not None and spec.origin is not None
-        source = self.sources[Path(spec.origin).name]
+        source = self.sources[Path(spec.origin).name]  # origins are named as sources
         module.__file__ = spec.origin
         linecache.cache[spec.origin] = (len(source), None,
                                         source.decode("utf-8", "replace").splitlines(True),

@@ -110,6 +110,10 @@ class ProjectFetcher(URLFetcher):
             body = read_bytes(absolute, self.roots, MAX_RESOURCE_BYTES,
                               "make it smaller, or leave it out")
         except Refused as exc:
+            if exc.kind == "missing" and absolute.suffix.lower() == ".css":
+                return self._fail(url, Problem(  # the PDF would come out unstyled
+                    "stylesheet not found", absolute,
+                    hint="fix the stylesheet's link in the template, or create the file"))
             if exc.kind == "missing":
                 return self._refuse(url, "file not found")
             if exc.kind == "too-large":

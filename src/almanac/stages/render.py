@@ -1,8 +1,9 @@
 """Stage 3 — render: the report and its charts → one HTML document (Jinja2).
 
-Templates are looked up most specific first: ``chapters/<slug>/chapter.html``
-overrides ``layout/chapter.html``, and can extend it as
-``layout/chapter.html``. Autoescape is on and undefined names are errors:
+Templates and stylesheets are looked up most specific first
+(:mod:`almanac.project.theme`): ``chapters/<slug>/chapter.html`` → the project's
+``layout/`` and ``styles/`` → the built-in theme; an override extends the original
+as ``almanac/chapter.html``. Autoescape is on and undefined names are errors:
 data never becomes markup unless it went through the Markdown renderer.
 """
 
@@ -21,7 +22,8 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from ..errors import Problem, TemplateError
-from ..project.files import Refused, Roots, read_bytes, roots_of
+from ..project import theme
+from ..project.files import Refused, Roots, read_bytes
 from ..project.model import (
     LINE_SEPARATORS,
     Chapter,
@@ -34,6 +36,7 @@ from ..project.model import (
     TableBlock,
 )
 from ..project.parts import CHAPTERS
+from ..project.theme import LAYOUT, STYLES
 from ..text.formatting import Formatter
 from ..text.prose import Prose
 from .brand import cmyk_of, svg_for_print
@@ -43,6 +46,8 @@ from .photos import photo_svg
 from .variants import Variant
 
 STYLESHEETS = ("pages.css", "typography.css", "components.css")
+"""The stylesheets every layout uses, in cascade order, each looked up on the
+search path (the project's ``styles/``, then the built-in theme's)."""
 # Text longer than this without a space gets a break opportunity (U+200B) every
 # LONG_WORD // 2 characters: hyphenating one long word costs WeasyPrint time that
 # grows with the square of its length (minutes for 10 000 characters).
@@ -180,21 +185,50 @@ def _finalize(value: object) -> object:
 
 
 def make_environment(root: Path) -> ReportSandbox:
-    """The Jinja2 environment of a project: templates from ``layout/``, and from
-    ``chapters/`` as ``chapters/<slug>/chapter.html``; ``layout/x.html`` names the
-    original so that an override can extend it. Templates run in the sandbox
-    (:class:`ReportSandbox`); autoescape on, undefined names are errors
-    (``StrictUndefined``); line and paragraph separators are mapped (``_finalize``)."""
-    layout, roots = root / "layout", roots_of(root)
+    """The Jinja2 environment of a project. A template name is looked up on the
+    search path of :mod:`almanac.project.theme`: the project's ``layout/``, then the
+    built-in theme's. ``almanac/x.html`` always names the built-in template and
+    ``layout/x.html`` the project's (or, without one, the built-in), so that an
+    override can extend the original; ``chapters/<slug>/chapter.html`` is a
+    chapter's own template. Templates run in the sandbox (:class:`ReportSandbox`);
+    autoescape on, undefined names are errors (``StrictUndefined``); line and
+    paragraph separators are mapped (``_finalize``)."""
+    roots = theme.roots(root)
+    own, builtin = (_ProjectLoader(folder, roots) for folder in theme.folders(root, LAYOUT))
+    search = jinja2.ChoiceLoader([own, builtin])
     loader = jinja2.ChoiceLoader([
         jinja2.PrefixLoader({
-            "layout": _ProjectLoader(layout, roots),
-            "chapters": _ProjectLoader(root / CHAPTERS, roots),
+            theme.THEME_PREFIX: builtin,
+            LAYOUT: search,
+            CHAPTERS: _ProjectLoader(root / CHAPTERS, roots),
         }),
-        _ProjectLoader(layout, roots),
+        search,
     ])
     return ReportSandbox(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                          finalize=_finalize, trim_blocks=True, lstrip_blocks=True)
+
+
+def stylesheets(root: Path, variant: Variant) -> list[Path]:
+    """The stylesheets of the project at ``root`` for ``variant``, in cascade order:
+    each of :data:`STYLESHEETS` from the search path, every other ``*.css`` directly
+    in the project's ``styles/`` (by name: a project adds rules without copying a
+    whole stylesheet), and last the variant's own (``variant-print.css``) where the
+    project or the theme has one. A stylesheet the layout needs that is found
+    nowhere is a :class:`TemplateError`: the PDF would come out unstyled."""
+    found = []
+    for name in STYLESHEETS:
+        path = theme.find(root, STYLES, name)
+        if path is None:
+            raise TemplateError(Problem(f"stylesheet {STYLES}/{name} is found neither in the "
+                                        "project nor in the built-in theme", root / STYLES / name,
+                                        hint="reinstall Almanac, or create the file"))
+        found.append(path)
+    own = root / STYLES
+    extra = sorted(path for path in own.glob("*.css")
+                   if path.name not in STYLESHEETS and not path.name.startswith("variant-")) \
+        if own.is_dir() and not own.is_symlink() else []
+    variant_sheet = theme.find(root, STYLES, variant.stylesheet)
+    return found + extra + ([variant_sheet] if variant_sheet is not None else [])
 
 
 class Renderer:
@@ -290,15 +324,12 @@ class Renderer:
     def render(self, template: str = "report.html") -> str:
         """The HTML of ``template``; a TemplateError names the template's file and line."""
         report = self.report
-        styles = report.root / "styles"
-        names = STYLESHEETS + (self.variant.stylesheet,)
-        stylesheets = [(styles / name).as_uri() for name in names  # the fetcher checks them
-                       if (styles / name).exists() or (styles / name).is_symlink()]
+        sheets = [path.as_uri() for path in stylesheets(report.root, self.variant)]
         context = {
             "report": report.manifest, "chapters": report.chapters,
             "variant": self.variant.look,
             "brand_css": Markup(self.variant.css(report.brand, report.brand_path.parent)),
-            "stylesheets": stylesheets, "chapter_template": self.chapter_template,
+            "stylesheets": sheets, "chapter_template": self.chapter_template,
             "edition_date": self.fmt.date(report.manifest.edition.date),
             "brand": report.brand, "cmyk": cmyk_of,
         }
@@ -312,9 +343,10 @@ class Renderer:
             path, line = _template_frame(exc)
             inside = not str(exc.name).startswith("/") and ".." not in str(exc.name).split("/")
             raise TemplateError(Problem(f"template '{exc.name}' not found",
-                                        path or report.root / "layout", line,
-                                        f"create layout/{exc.name}" if inside else
-                                        "templates are read from layout/ and chapters/ only"))
+                                        path or report.root / LAYOUT, line,
+                                        f"create {LAYOUT}/{exc.name}" if inside else
+                                        "templates are read from layout/, chapters/ and the "
+                                        "built-in theme (almanac/) only"))
         except SecurityError as exc:  # the sandbox refused it: nothing was run
             path, line = _template_frame(exc)
             raise TemplateError(Problem(

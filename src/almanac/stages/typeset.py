@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from ..errors import Problem, ReportError
+from ..project.theme import THEME
 from .fetcher import FetchStopped, ProjectFetcher
 from .guard import Guard, Limits
 from .render import Rendered
@@ -197,7 +198,8 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     """
     import weasyprint
 
-    fetcher = ProjectFetcher(root, before_read=before_read, transform=transform)
+    fetcher = ProjectFetcher(root, before_read=before_read, transform=transform,
+                             roots=(THEME,))
     identifier = embedding.identifier if embedding else hashlib.sha256(
         rendered.html.replace(rendered.base_url, "").encode()).hexdigest()[:32].encode()
     options: dict[str, Any] = {"pdf_variant": variant.pdf_variant, "pdf_identifier": identifier}
