@@ -66,3 +66,19 @@ def rasterise(pdf: Path, page: int, dpi: int = 30) -> Image.Image:
         check=True, capture_output=True, timeout=120)
     with Image.open(io.BytesIO(result.stdout)) as image:
         return image.convert("RGB")
+
+
+def embedded_fonts(reader: PdfReader) -> set[str]:
+    """The PostScript names of the fonts a PDF embeds (each ``/FontDescriptor``'s
+    ``/FontName``, without a subset's ``ABCDEF+`` tag, ISO 32000-1 §9.6.4)."""
+    names = set()
+    for page in reader.pages:
+        fonts = (page.get("/Resources") or {}).get("/Font") or {}
+        for font in fonts.values():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts") or [font]:
+                descriptor = descendant.get_object().get("/FontDescriptor")
+                if descriptor is not None:
+                    name = str(descriptor.get_object()["/FontName"]).lstrip("/")
+                    names.add(name.split("+", 1)[-1])
+    return names

@@ -192,10 +192,14 @@ def _parser() -> argparse.ArgumentParser:
     _project_argument(editions)
     editions.add_argument("--json", action="store_true", help="machine-readable output")
 
-    check = commands.add_parser("check", help="validate the report's data only",
+    check = commands.add_parser("check", help="validate the data, templates and stylesheets",
                                 description="Validate report.yaml, the brand, every chapter "
-                                "and figure reference, without typesetting.")
+                                "and figure reference, render the templates of every edition "
+                                "and parse every stylesheet they link, without drawing "
+                                "charts or laying out pages.")
     _project_argument(check)
+    check.add_argument("--strict", action="store_true",
+                       help="fail on stylesheet warnings, as build --strict does")
     check.add_argument("-q", "--quiet", action="store_true", help="print nothing when valid")
     return parser
 
@@ -263,12 +267,13 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "editions":
             return _editions(root, args.json)
         elif args.command == "check":
-            from .pipeline import load
+            from .pipeline import check
 
-            report = load(root)
+            report = check(root, strict=args.strict, reporter=reporter).report
             if not args.quiet:
+                count = len(report.chapters)
                 print(f"{root.resolve() / 'report.yaml'}: valid "
-                      f"({len(report.chapters)} chapters)")
+                      f"({count} chapter{'s' if count != 1 else ''})")
     except ReportError as exc:
         count = len(exc.problems)
         print(exc.format(root.resolve()), file=sys.stderr)
@@ -276,7 +281,9 @@ def main(argv: list[str] | None = None) -> int:
         written = getattr(exc, "written", [])
         done = ("written before it failed: " + ", ".join(map(str, written))
                 + "; nothing else") if written else "nothing was written"
-        print(f"almanac: {count} problem{'s' if count != 1 else ''}; {done}", file=sys.stderr)
+        problems = f"{count} problem{'s' if count != 1 else ''}"
+        print(f"almanac: {problems}" + ("" if args.command == "check" else f"; {done}"),
+              file=sys.stderr)
         return 1
     except OSError as exc:  # the disk, the file system or a permission: cause and fix
         from .stages.output import os_problem

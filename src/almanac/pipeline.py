@@ -47,7 +47,7 @@ from .stages.output import (
 )
 from .stages.render import Rendered, render_report
 from .stages.typeset import Attachment, Embedding
-from .stages.variants import VARIANTS, Variant
+from .stages.variants import BUILD_VARIANTS, VARIANTS, Variant
 from .text.formatting import Formatter
 
 KEPT = (str(CACHE), str(CACHE_DIR), str(STAGING_DIR))
@@ -122,8 +122,45 @@ class Made:
 
 
 def load(root: Path | str) -> Report:
-    """Load and validate everything that can be checked without typesetting."""
+    """Load and validate the report's data: the manifest, brand and chapters."""
     return load_report(root)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What :func:`check` found valid, and what it warns about."""
+
+    report: Report
+    warnings: list[str]
+
+
+def check(root: Path | str, *, strict: bool = False,
+          reporter: Reporter | None = None) -> Checked:
+    """Everything that can be checked without drawing charts or laying out pages, so
+    that ``check`` and ``build`` never disagree on it: the data (:func:`load`), the
+    figure modules found and read, the templates of every variant rendered in the
+    sandbox (syntax, every template a layout includes, every name they use), and
+    every stylesheet they link, read and parsed as a build reads it
+    (:func:`~.stages.typeset.check_stylesheets`). Raises ReportError (a
+    TypesetError when ``strict`` and a stylesheet warned); returns the warnings."""
+    from .stages.typeset import check_stylesheets
+
+    reporter = reporter or Reporter()
+    reporter.step("load", "reading report.yaml, brand and chapters")
+    report = load(root)
+    job = ChartJob(report, Formatter(report.manifest.language), cache=True)  # not started
+    warnings: list[str] = []
+    for name in BUILD_VARIANTS + ("archive",):
+        reporter.step("render", f"templates and stylesheets of the {name} edition")
+        rendered = render_report(report, job, VARIANTS[name])
+        warnings += check_stylesheets(rendered, report.root)
+    warnings = list(dict.fromkeys(warnings))
+    for warning in warnings:
+        reporter.warning(printable(warning))
+    if strict and warnings:
+        raise TypesetError([Problem(f"WeasyPrint: {w}", hint="fix the stylesheet it names "
+                                    "(strict check)") for w in warnings])
+    return Checked(report=report, warnings=warnings)
 
 
 def _options(options: BuildOptions | None, changes: dict[str, Any]) -> BuildOptions:

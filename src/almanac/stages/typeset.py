@@ -25,15 +25,16 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from types import FrameType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
 from ..errors import Problem, ReportError
 from ..project.theme import THEME
-from .fetcher import FetchStopped, ProjectFetcher
+from .fetcher import FetchStopped, ProjectFetcher, shorten
 from .guard import Guard, Limits
 from .render import Rendered
 from .variants import Transform, Variant
@@ -297,3 +298,48 @@ def _describe(box: Any) -> str:
     classes = element.get("class") if element is not None and hasattr(element, "get") else None
     name = getattr(box, "element_tag", "?")
     return f'<{name} class="{classes}">' if classes else f"<{name}>"
+
+
+class _StylesheetLinks(HTMLParser):
+    """The ``href`` of every ``<link rel="stylesheet">`` of a document, in order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "link" and "stylesheet" in (found.get("rel") or "").lower().split() \
+                and found.get("href"):
+            self.hrefs.append(found["href"])
+
+
+def check_stylesheets(rendered: Rendered, root: Path) -> list[str]:
+    """Read and parse every stylesheet the rendered document links (and each one they
+    ``@import``) as :func:`typeset` would, without laying anything out: the fetcher's
+    rules apply (a stylesheet not found, outside the project and the theme, a FIFO or
+    over a limit is a ReportError naming it), and what WeasyPrint's CSS parser ignores
+    comes back as its warnings (``file: Ignored `colr: red` at 3:1, unknown
+    property.``), the same words a build gives (its logging contract,
+    ``weasyprint/logger.py``). Raises ReportError; returns the warnings."""
+    import weasyprint
+
+    links = _StylesheetLinks()
+    links.feed(rendered.html)
+    fetcher = ProjectFetcher(root, roots=(THEME,))
+    with _captured_warnings(root) as warnings:
+        for href in links.hrefs:
+            url = urljoin(rendered.base_url, href)
+            try:
+                weasyprint.CSS(url=url, url_fetcher=fetcher)
+            except FetchStopped:
+                break
+            except Exception as exc:  # a stylesheet WeasyPrint could not fetch or read
+                if fetcher.problem is None and not fetcher.problems:
+                    warnings.append(f"{shorten(url)}: {type(exc).__name__}: {exc}"[:300])
+    if fetcher.problem is not None:
+        raise ReportError(fetcher.problem)
+    if fetcher.problems:
+        raise ReportError(list(dict.fromkeys(fetcher.problems)))
+    return list(dict.fromkeys(warnings + [f"refused: {r}" for r in fetcher.refused]))
+
