@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..project.fontfaces import hyphen_for
 from ..project.model import GENERIC_FAMILIES, Brand, Color, FontFamily
 
 HEX_COLOR = re.compile(r"#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
@@ -126,6 +127,9 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
     props["bleed"] = f"{bleed_mm}mm"
     lines.append(":root {")
     lines += [f"  --{key}: {value};" for key, value in props.items()]
+    hyphen = hyphen_for(brand, brand_dir)
+    if hyphen is not None:
+        lines.append(f"  hyphenate-character: {css_string(hyphen)};")
     lines.append("}")
     if process_colours:
         profile = (brand_dir / brand.print.output_profile).resolve().as_uri()
