@@ -192,6 +192,15 @@ def _parser() -> argparse.ArgumentParser:
     _project_argument(editions)
     editions.add_argument("--json", action="store_true", help="machine-readable output")
 
+    fonts = commands.add_parser(
+        "fonts", help="list the brand's font families, faces and coverage",
+        description="List the font families the report can use (the brand's; no system "
+        "font is ever used): each face's file, weight, style and glyph count, how much of "
+        "each common Unicode block it covers and which typographic characters (the "
+        "hyphen U+2010, dashes, quotes, bullet, ellipsis, euro sign) it lacks.")
+    _project_argument(fonts)
+    fonts.add_argument("--json", action="store_true", help="machine-readable output")
+
     check = commands.add_parser("check", help="validate the data, templates and stylesheets",
                                 description="Validate report.yaml, the brand, every chapter "
                                 "and figure reference, render the templates of every edition "
@@ -266,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
             print(published.pdf)
         elif args.command == "editions":
             return _editions(root, args.json)
+        elif args.command == "fonts":
+            return _fonts(root, args.json)
         elif args.command == "check":
             from .pipeline import check
 
@@ -376,6 +387,35 @@ def _editions(root: Path, as_json: bool) -> int:
                             f"{e.get('size', 0) / 1024:>8.0f}KB  "
                             f"{e.get('sha256', '')[:16]:<18}{e['status']}"))
     return 0 if all(e["status"] == "verified" for e in editions) else 1
+
+
+def _fonts(root: Path, as_json: bool) -> int:
+    import json
+
+    from .pipeline import load
+    from .project.fontfaces import font_listing
+
+    report = load(root)
+    listing = font_listing(report.brand, report.brand_path)
+    if as_json:
+        print(json.dumps(listing, indent=2, ensure_ascii=False))
+        return 0
+    brand = report.brand_path.relative_to(report.root.resolve()).as_posix() \
+        if report.brand_path.is_relative_to(report.root.resolve()) else report.brand_path.name
+    for family in listing:
+        roles = ", ".join(f"fonts.{role}" for role in family["roles"])
+        print(printable(f"{family['family']} ({roles}; {brand}:{family['line']})"))
+        for face in family["faces"]:
+            print(printable(f"  {face['weight']} {face['style']:<7} {face['file']}  "
+                            f"{face['glyphs']} glyphs, '{face['name']}'"))
+            covered = [f"{name} {done}/{total}" for name, done, total in face["blocks"] if done]
+            none = [name for name, done, _ in face["blocks"] if not done]
+            print("    covers: " + ", ".join(covered))
+            if none:
+                print("    not: " + ", ".join(none))
+            print("    lacks: " + (", ".join(face["missing"]) if face["missing"]
+                                   else "none of the typographic characters"))
+    return 0
 
 
 def run() -> None:

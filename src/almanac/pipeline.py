@@ -58,6 +58,7 @@ HINTS = {  # what to do about each kind of preflight finding (strict builds)
     "table-orphan-row": "keep at least two rows together (orphans/widows on table rows)",
     "low-dpi": "use an image with more pixels, or print it smaller",
     "contrast": "darken the text colour or lighten its background in styles/brand.yaml",
+    "font": "use a face of the brand that has it (fonts in styles/brand.yaml)",
 }
 
 
@@ -258,6 +259,7 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     reporter.step("typeset", "laying out pages with WeasyPrint")
     # Imported here, not at the top: WeasyPrint's import then overlaps with the
     # chart worker drawing the charts on the other core.
+    from .stages.fonts import check_fonts
     from .stages.preflight import preflight
     from .stages.typeset import typeset
 
@@ -272,15 +274,18 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
         # not be drawn stopped the typesetting (FetchStopped), which it then replaces.
         charts.finish()
     reporter.step("preflight", "checking the laid-out pages")
-    findings = preflight(result.document, report.brand)
-    warnings = result.warnings + [finding.message for finding in findings]
+    findings = preflight(result.document, report.brand) + check_fonts(
+        result.document, report.brand, report.brand_path, report.root)
+    problems = [Problem(f.message, f.path, f.line, f.hint or HINTS[f.kind]) for f in findings]
+    warnings = result.warnings + [  # a finding naming its file: with its line and fix
+        problem.format(report.root) if finding.path is not None else finding.message
+        for finding, problem in zip(findings, problems)]
     for warning in warnings:
         reporter.warning(printable(warning))  # a stylesheet's words, escaped for a terminal
     if (options.strict or variant.strict) and warnings:
         raise TypesetError(
             [Problem(f"WeasyPrint: {w}", hint="fix the template, style or image it names "
-                     "(strict build)") for w in result.warnings]
-            + [Problem(f.message, hint=HINTS[f.kind]) for f in findings])
+                     "(strict build)") for w in result.warnings] + problems)
     pdf, pages = result.pdf, result.pages
     if options.check:
         reporter.step("finish", f"{result.pages} pages; metadata and outline")

@@ -294,7 +294,8 @@ class FontFamily(Strict):
     faces: list[FontFace] = Field(min_length=1)
     fallback: Annotated[str, AfterValidator(_fallback)] = Field(
         "sans-serif", description="Families tried when a glyph is not in the brand font, "
-        "separated by commas; names or CSS generic families.")
+        "separated by commas; names or CSS generic families. No system font is used: "
+        "only a name that is also a brand family can supply a glyph.")
 
 
 class Fonts(Strict):

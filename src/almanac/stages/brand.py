@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..project.fontfaces import hyphen_for
 from ..project.model import GENERIC_FAMILIES, Brand, Color, FontFamily
 from ..project.theme import brand_file
 
@@ -141,6 +142,9 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
     props["bleed"] = f"{bleed_mm}mm"
     lines.append(":root {")
     lines += [f"  --{key}: {value};" for key, value in props.items()]
+    hyphen = hyphen_for(brand, brand_dir)
+    if hyphen is not None:
+        lines.append(f"  hyphenate-character: {css_string(hyphen)};")
     lines.append("}")
     if process_colours:
         profile = brand_file(brand_dir, brand.print.output_profile).resolve().as_uri()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from weasyprint.formatting_structure import boxes
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 PX_PER_PT = 96 / 72
 TOLERANCE = 1 * PX_PER_PT  # 1pt, in CSS pixels
 HEADINGS = frozenset({"h1", "h2", "h3", "h4"})
-KINDS = ("overflow", "stranded-heading", "table-orphan-row", "low-dpi", "contrast")
+KINDS = ("overflow", "stranded-heading", "table-orphan-row", "low-dpi", "contrast", "font")
 
 RGB = tuple[float, float, float]
 Ancestors = tuple[boxes.Box, ...]
@@ -44,6 +45,9 @@ class Finding:
     page: int  # 1-based page number
     kind: str  # one of KINDS
     message: str  # for people, e.g. "page 12: heading 'Verzuim' at the foot of the page"
+    path: Path | None = None  # the file to change, when it is not a stylesheet in general
+    line: int | None = None  # its line
+    hint: str | None = None  # the fix, when the kind's general one does not say it
 
 
 def preflight(document: Document, brand: Brand, *, min_dpi: float = 150) -> list[Finding]:

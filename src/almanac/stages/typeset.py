@@ -207,9 +207,9 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     if embedding is not None:
         options["xmp_metadata"] = ["data:application/rdf+xml;base64,"
                                    + base64.b64encode(embedding.xmp).decode("ascii")]
-    from weasyprint.text.fonts import FontConfiguration
+    from .fonts import BrandFontConfiguration
 
-    fonts = FontConfiguration()
+    fonts = BrandFontConfiguration()  # no system font: only the brand's @font-face faces
     guard = Guard(limits, root)
 
     def lay_out_and_draw() -> tuple[Any, bytes]:

@@ -1,0 +1,201 @@
+"""Fonts: only the brand's faces reach the PDF, and every character has its glyph.
+
+Fonts lacking a character are made here by subsetting a brand font with
+fontTools in a private copy of the project.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from fontTools import subset
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
+
+from almanac.pipeline import build, load
+from almanac.reporter import BufferReporter
+
+from conftest import BRAND, VOORWOORD, edit
+
+HYPHEN = "\u2010"
+
+
+def without(font: Path, characters: str) -> None:
+    """Rewrite ``font`` in place without ``characters`` in its character map (and
+    without the glyphs only they used); everything else of the face is kept."""
+    with TTFont(font) as face:
+        kept = set(face.getBestCmap()) - {ord(char) for char in characters}
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.glyph_names = True
+    subsetter = subset.Subsetter(options)
+    with TTFont(font) as face:
+        subsetter.populate(unicodes=kept)
+        subsetter.subset(face)
+        face.save(font)
+
+
+def brand_files(project: Path) -> list[Path]:
+    report = load(project)
+    return [report.brand_path.parent / face.file for role in ("body", "heading")
+            for face in getattr(report.brand.fonts, role).faces]
+
+
+def line_of(project: Path, text: str) -> int:
+    lines = (project / BRAND).read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if text in line)
+
+
+def embedded(pdf: Path) -> dict[str, TTFont]:
+    """Every embedded font program by its PDF /FontName without the subset prefix."""
+    fonts: dict[str, TTFont] = {}
+    for page in PdfReader(pdf).pages:
+        for ref in ((page.get("/Resources") or {}).get("/Font") or {}).values():
+            font = ref.get_object()
+            for descendant in font.get("/DescendantFonts") or [font]:
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                name = str(descriptor["/FontName"]).lstrip("/")
+                program = next(descriptor[key] for key in ("/FontFile2", "/FontFile3",
+                                                           "/FontFile") if key in descriptor)
+                fonts[re.sub(r"^[A-Z]{6}\+", "", name)] = TTFont(
+                    io.BytesIO(program.get_object().get_data()))
+    return fonts
+
+
+def assert_only_brand_faces(pdf: Path, project: Path) -> set[str]:
+    """Each embedded font is a face of the brand's files: its PostScript name (name
+    ID 6) is one of theirs and its /FontName begins with one of their family names
+    (name ID 16, else 1), as read with fontTools. Returns the PostScript names."""
+    postscript, families = set(), set()
+    for file in brand_files(project):
+        with TTFont(file) as face:
+            postscript.add(face["name"].getDebugName(6))
+            families.add(face["name"].getDebugName(16) or face["name"].getDebugName(1))
+    fonts = embedded(pdf)
+    assert fonts
+    names = set()
+    for name, program in fonts.items():
+        ps = program["name"].getDebugName(6)
+        assert ps in postscript, f"{name} ({ps}) is not a brand face: {sorted(postscript)}"
+        assert any(name.replace("-", " ").startswith(family) for family in families), name
+        names.add(ps)
+    return names
+
+
+# --------------------------------------------------------------------------- the sample
+
+@pytest.mark.parametrize("variant", ["screen", "print", "archive"])
+def test_every_variant_embeds_only_the_brand_faces(variant, request, sample_dir):
+    pdf = {"screen": lambda: request.getfixturevalue("pdf_path"),
+           "print": lambda: request.getfixturevalue("print_pdf"),
+           "archive": lambda: request.getfixturevalue("published")[1]}[variant]()
+    names = assert_only_brand_faces(pdf, sample_dir)
+    assert len(names) > 1  # body and headings: more than one face is used
+
+
+# --------------------------------------------------------------------------- gaps
+
+def test_a_character_the_font_lacks_is_named_with_file_line_and_place(small_warm, cli):
+    project = small_warm
+    regular = next(f for f in brand_files(project) if f.name == "Lato-Regular.ttf")
+    without(regular, "§")
+    edit(project, VOORWOORD, "text: |\n          ", "text: |\n          § 2 and § 3. ")
+    reporter = BufferReporter()
+    build(project, reporter=reporter)
+    gaps = [w for w in reporter.warnings if "U+00A7 SECTION SIGN" in w]
+    assert len(gaps) == 1, reporter.warnings  # one finding per face and character
+    assert f"{BRAND}:{line_of(project, 'Lato-Regular.ttf')}:" in gaps[0]
+    assert "fonts/Lato-Regular.ttf" in gaps[0] and "page " in gaps[0]
+
+    ran = cli("build", "--strict", str(project))
+    assert ran.returncode == 1
+    assert "U+00A7 SECTION SIGN" in ran.stderr
+    assert f"{BRAND}:{line_of(project, 'Lato-Regular.ttf')}" in ran.stderr
+
+
+def test_a_weight_without_a_face_is_named(small_warm):
+    project = small_warm
+    edit(project, BRAND, "      - {file: fonts/Lato-Light.ttf, weight: 300}\n", "")
+    reporter = BufferReporter()
+    result = build(project, reporter=reporter)
+    asked = [w for w in reporter.warnings if "Lato weight 300 normal" in w]
+    assert len(asked) == 1, reporter.warnings
+    assert f"{BRAND}:{line_of(project, 'family: Lato')}:" in asked[0]
+    assert "add a face with weight: 300 to fonts.body" in asked[0]
+    assert "Lato-Light" not in assert_only_brand_faces(result.path, project)
+
+
+def test_a_font_family_outside_the_brand_is_named(small_warm):
+    project = small_warm
+    (project / "styles" / "typography.css").open("a", encoding="utf-8").write(
+        "\nh2 { font-family: Georgia, serif; }\n")
+    reporter = BufferReporter()
+    result = build(project, reporter=reporter)
+    assert any("asks for font-family Georgia, serif" in w for w in reporter.warnings), \
+        reporter.warnings
+    assert_only_brand_faces(result.path, project)
+
+
+def text_of(pdf: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+def test_fonts_without_the_hyphen_break_words_with_the_hyphen_minus(small_warm):
+    """Every face lacks U+2010: the build hyphenates with U+002D, which they have,
+    and nothing is missing (a strict build passes)."""
+    project = small_warm
+    for font in brand_files(project):
+        without(font, HYPHEN)
+    result = build(project, strict=True)
+    text = text_of(result.path)
+    assert HYPHEN not in text
+    assert re.search(r"\w-\n\w", text)  # words broken at line ends with "-"
+    assert_only_brand_faces(result.path, project)
+
+
+def test_a_hyphen_the_font_lacks_is_reported_and_no_other_font_embedded(small_warm):
+    project = small_warm
+    for font in brand_files(project):
+        without(font, HYPHEN)
+    (project / "styles" / "typography.css").open("a", encoding="utf-8").write(
+        '\n:root { hyphenate-character: "\\2010"; }\n')
+    reporter = BufferReporter()
+    result = build(project, reporter=reporter)
+    gaps = [w for w in reporter.warnings if "U+2010 HYPHEN" in w]
+    assert gaps and all("the hyphen added at a line's end" in w for w in gaps), \
+        reporter.warnings
+    names = assert_only_brand_faces(result.path, project)
+    assert not any("DejaVu" in name for name in names)
+
+
+# --------------------------------------------------------------------------- almanac fonts
+
+def test_fonts_lists_the_brand_faces_and_what_they_lack(project, cli):
+    regular = next(f for f in brand_files(project) if f.name == "Lato-Regular.ttf")
+    without(regular, HYPHEN + "€")
+    ran = cli("fonts", str(project), "--json")
+    assert ran.returncode == 0, ran.stderr
+    listing = json.loads(ran.stdout)
+    report = load(project)
+    declared = {(face.file, face.weight, face.style) for role in ("body", "heading")
+                for face in getattr(report.brand.fonts, role).faces}
+    assert {(face["file"], face["weight"], face["style"]) for family in listing
+            for face in family["faces"]} == declared
+    faces = {face["file"]: face for family in listing for face in family["faces"]}
+    assert faces["fonts/Lato-Regular.ttf"]["missing"] == ["U+2010 HYPHEN", "U+20AC EURO SIGN"]
+    assert faces["fonts/Lato-Bold.ttf"]["missing"] == []
+    latin = dict((name, (done, total)) for name, done, total in
+                 faces["fonts/Lato-Bold.ttf"]["blocks"])["Basic Latin"]
+    assert latin[0] == latin[1]
+
+    ran = cli("fonts", str(project))
+    assert ran.returncode == 0
+    assert "fonts/Lato-Regular.ttf" in ran.stdout
+    assert "lacks: U+2010 HYPHEN, U+20AC EURO SIGN" in ran.stdout
