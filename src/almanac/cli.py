@@ -220,6 +220,13 @@ def main(argv: list[str] | None = None) -> int:
     if not root.is_dir():
         print(f"almanac: error: {root} is not a folder", file=sys.stderr)
         return 2
+    from .project.parts import find_project
+
+    try:  # as git does: a command run in a folder of a project finds the project
+        root = find_project(root)
+    except ReportError as exc:
+        print(exc.format(), file=sys.stderr)
+        return 1
     refused = _refused_outputs(root, args)
     if refused is not None:
         print(f"almanac: error: {refused}", file=sys.stderr)
