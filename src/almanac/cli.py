@@ -201,6 +201,15 @@ def _parser() -> argparse.ArgumentParser:
     _project_argument(fonts)
     fonts.add_argument("--json", action="store_true", help="machine-readable output")
 
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema of report.yaml, chapter.yaml or the brand",
+        description="Print the JSON Schema of a YAML file of the project, for an editor "
+        "to complete and check it (see the README: a yaml-language-server modeline).")
+    schema.add_argument("kind", nargs="?", choices=("report", "chapter", "brand"),
+                        default="report", help="which file (default: report)")
+    schema.add_argument("-o", "--output", metavar="FILE",
+                        help="write it to FILE instead of printing it")
+
     check = commands.add_parser("check", help="validate the data, templates and stylesheets",
                                 description="Validate report.yaml, the brand, every chapter "
                                 "and figure reference, render the templates of every edition "
@@ -229,10 +238,19 @@ def main(argv: list[str] | None = None) -> int:
         return _archive_command(args)
     if args.command == "diff":
         return _diff(args)
+    if args.command == "schema":
+        return _schema(args.kind, args.output)
     root = Path(args.project)
     if not root.is_dir():
         print(f"almanac: error: {root} is not a folder", file=sys.stderr)
         return 2
+    from .project.parts import find_project
+
+    try:  # as git does: a command run in a folder of a project finds the project
+        root = find_project(root)
+    except ReportError as exc:
+        print(exc.format(), file=sys.stderr)
+        return 1
     refused = _refused_outputs(root, args)
     if refused is not None:
         print(f"almanac: error: {refused}", file=sys.stderr)
@@ -367,6 +385,24 @@ def _diff(args: argparse.Namespace) -> int:
         print(exc.format(), file=sys.stderr)
         return 1
     print(printable(result.format()))
+    return 0
+
+
+def _schema(kind: str, output: str | None) -> int:
+    import json
+
+    from .project.schema import json_schema
+    from .stages.output import check_target, write_file
+
+    text = json.dumps(json_schema(kind), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        print(text, end="")
+        return 0
+    try:
+        write_file(check_target(output), text.encode("utf-8"), durable=False)
+    except ReportError as exc:
+        print(exc.format(), file=sys.stderr)
+        return 1
     return 0
 
 

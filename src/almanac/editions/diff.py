@@ -11,7 +11,6 @@ import difflib
 import io
 import os
 import secrets
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 from ..errors import Problem, ReportError
 from ..project.load import load_report
 from ..project.model import Report
+from ..stages.pageimages import PagesNotDrawn, draw_pages
 from ..text.formatting import Formatter
 from .extract import verified, write_tree
 
@@ -28,10 +28,10 @@ MAX_PAGES = 2_000
 """The most pages of an edition compared as images (the sample report has 30)."""
 MAX_PAGE_PIXELS = 4_000
 """The widest and tallest page image drawn, in pixels: a page of 2 m at 50 dpi;
-a larger page is drawn cropped (``pdftoppm -W -H``), so no page can make an image
-of more than 16 megapixels."""
+a larger page is drawn cropped to its top left corner, so no page can make an image
+of more than 16 megapixels (see :mod:`almanac.stages.pageimages`)."""
 DRAW_TIMEOUT = 300
-"""Seconds ``pdftoppm`` may take to draw the pages of one edition."""
+"""Seconds PDFium may take to draw the pages of one edition."""
 
 
 @dataclass
@@ -102,18 +102,11 @@ def _rasterise(pdf: Path, folder: Path) -> list[Path]:
     """The pages of ``pdf`` as PNG files in ``folder``, in order; a
     :class:`ReportError` naming the PDF when they cannot be drawn in time."""
     try:
-        subprocess.run(["pdftoppm", "-r", str(PAGE_DPI), "-x", "0", "-y", "0",
-                        "-W", str(MAX_PAGE_PIXELS), "-H", str(MAX_PAGE_PIXELS), "-png",
-                        str(pdf), str(folder / "p")],
-                       check=True, timeout=DRAW_TIMEOUT, capture_output=True)
-    except subprocess.TimeoutExpired:
-        raise ReportError(Problem(f"its pages cannot be drawn in {DRAW_TIMEOUT} s", pdf,
+        return draw_pages(pdf, folder, PAGE_DPI, max_side=MAX_PAGE_PIXELS,
+                          timeout=DRAW_TIMEOUT)
+    except PagesNotDrawn as exc:
+        raise ReportError(Problem(f"its pages cannot be drawn ({exc})", pdf,
                                   hint="compare editions made by almanac publish"))
-    except subprocess.CalledProcessError as exc:
-        reason = exc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-        raise ReportError(Problem(f"its pages cannot be drawn (pdftoppm: {reason[0][:200]})",
-                                  pdf, hint="compare editions made by almanac publish"))
-    return sorted(folder.glob("p-*.png"))
 
 
 def _compare_pages(old: Path, new: Path, out: Path | None) -> tuple[list[int], list[Path]]:

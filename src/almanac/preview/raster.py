@@ -1,31 +1,30 @@
 """Pages as pictures: which pages changed (a hash of what each draws) and
-drawing them as PNG with poppler's ``pdftoppm``, a few at a time."""
+drawing them as PNG with PDFium (:mod:`almanac.stages.pageimages`), a few at a time."""
 
 from __future__ import annotations
 
 import hashlib
 import io
-import subprocess
 from pathlib import Path
 from typing import Any
 
-RASTER_TIMEOUT = 120  # seconds for one pdftoppm run
+from ..stages.pageimages import draw_pages
+
+RASTER_TIMEOUT = 120  # seconds for one run of pages
 
 
 def rasterise(source: Path, first: int, last: int, dpi: int, workdir: Path) -> list[bytes]:
     """Pages ``first`` to ``last`` (from 1) of the PDF file ``source`` as PNG images
-    at ``dpi``, drawn by ``pdftoppm`` in ``workdir``; raises OSError or
-    :class:`subprocess.SubprocessError` if it cannot."""
-    prefix = workdir / f"{source.stem}-p{first}"
-    subprocess.run(["pdftoppm", "-f", str(first), "-l", str(last), "-r", str(dpi),
-                    "-png", str(source), str(prefix)], check=True,
-                   timeout=RASTER_TIMEOUT, capture_output=True)
-    files = sorted(workdir.glob(f"{prefix.name}-*.png"),
-                   key=lambda p: int(p.stem.rsplit("-", 1)[1]))
-    images = [p.read_bytes() for p in files]
-    for path in files:
-        path.unlink()
-    return images
+    at ``dpi``, drawn in ``workdir`` (see :func:`~almanac.stages.pageimages.draw_pages`:
+    a page is at most 4,000 pixels each way); raises
+    :class:`~almanac.stages.pageimages.PagesNotDrawn` if they cannot be drawn in
+    ``RASTER_TIMEOUT`` seconds, or at all."""
+    files = draw_pages(source, workdir, dpi, first, last, timeout=RASTER_TIMEOUT)
+    try:
+        return [path.read_bytes() for path in files]
+    finally:
+        for path in files:
+            path.unlink(missing_ok=True)
 
 
 def runs(numbers: list[int], size: int = 4) -> list[tuple[int, int]]:

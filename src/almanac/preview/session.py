@@ -18,13 +18,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from subprocess import SubprocessError
 from typing import Any
 
 from ..errors import Problem, ReportError
 from ..pipeline import BuildOptions, load, make_pdf
 from ..project.model import Report
 from ..project.parts import SOURCES
+from ..stages.pageimages import PagesNotDrawn
 from . import buildserver
 from .buildserver import BuildCrashed, BuildServer
 from .raster import RASTER_TIMEOUT, analyse, rasterise, runs
@@ -162,11 +162,12 @@ class Preview:
                 self._job = None
             try:
                 complete = self._rasterise(generation, pdf, hashes)
-            except (OSError, SubprocessError) as exc:
+            except (OSError, PagesNotDrawn) as exc:
                 complete = True
                 self._publish(error=[_problem(Problem(
                     f"could not draw the pages: {exc}",
-                    hint="is poppler-utils (pdftoppm) installed?"), self.root)])
+                    hint="PDFium (the pypdfium2 package) draws the pages; see why above"),
+                    self.root)])
             del pdf
             with self.changed:
                 if complete:
@@ -186,7 +187,7 @@ class Preview:
         source = self._workdir / f"build-{generation}.pdf"
         source.write_bytes(pdf)
         try:
-            with ThreadPoolExecutor(max_workers=2) as pool:  # one pdftoppm per core
+            with ThreadPoolExecutor(max_workers=2) as pool:  # one drawing process per core
                 for drawn in pool.map(lambda run: self._draw(source, *run), runs(missing)):
                     if drawn is None:
                         continue
@@ -209,10 +210,10 @@ class Preview:
             return None  # superseded: a newer build has its own pages to draw
         if self._build_lock.locked():  # a build runs on one core: leave it that core
             with self._one_lane:
-                return self._pdftoppm(source, first, last)
-        return self._pdftoppm(source, first, last)
+                return self._draw_run(source, first, last)
+        return self._draw_run(source, first, last)
 
-    def _pdftoppm(self, source: Path, first: int, last: int) -> tuple[int, int, list[bytes]]:
+    def _draw_run(self, source: Path, first: int, last: int) -> tuple[int, int, list[bytes]]:
         return first, last, rasterise(source, first, last, self.dpi, self._workdir)
 
     def page(self, number: int, timeout: float = 60) -> bytes | None:

@@ -8,9 +8,11 @@ them), the tests and the benchmarks (which copy them) — asks this module.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
+from ..errors import Problem, ReportError
 from .files import Refused, confine
 
 MANIFEST = "report.yaml"
@@ -26,6 +28,35 @@ OUTPUT = "output"
 """Where builds and published editions go (never an input)."""
 CACHE = Path(".almanac-cache")
 """What a build may keep between runs: drawn charts, staged temporaries."""
+
+
+def find_project(start: Path | str) -> Path:
+    """The project folder for a command run in ``start``: ``start`` itself when it
+    holds a ``report.yaml`` (returned as given), else the nearest folder above it
+    that does (absolute, links resolved), as git finds a repository from any folder
+    in it. Like git (without ``GIT_DISCOVERY_ACROSS_FILESYSTEM``), the search stops
+    at the edge of ``start``'s file system.
+
+    ReportError naming ``start`` when no folder up to the file system's root (or its
+    edge) holds one; OSError when ``start`` cannot be read.
+    """
+    start = Path(start)
+    if os.path.lexists(start / MANIFEST):
+        return start
+    here = start.resolve()
+    device = here.stat().st_dev
+    for folder in here.parents:
+        try:
+            if folder.stat().st_dev != device:
+                break
+            if os.path.lexists(folder / MANIFEST):
+                return folder
+        except OSError:  # a folder above that cannot be read: the search ends there
+            break
+    raise ReportError(Problem(
+        f"no {MANIFEST} in this folder or any folder above it", here,
+        hint="run the command in a report folder or pass its path; "
+        "'almanac new FOLDER' starts a report"))
 
 
 def _hidden(relative: Path) -> bool:

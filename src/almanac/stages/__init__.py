@@ -6,5 +6,6 @@
 HTML → pages → PDF bytes; ``fetcher`` is the only way it reads a file),
 ``preflight`` (the laid-out pages checked), ``finish`` (the PDF read back and
 checked) and ``output`` (the one writer). ``variants`` is the registry of the
-kinds of PDF. :mod:`almanac.pipeline` runs them in order.
+kinds of PDF; ``pageimages`` draws a PDF's pages as PNG (PDFium) for the preview
+and ``diff``. :mod:`almanac.pipeline` runs them in order.
 """
