@@ -121,6 +121,16 @@ def mix(first: str, second: str, amount: float) -> str:
                          b1 + (b2 - b1) * amount))
 
 
+def lighter(value: str, amount: float) -> str:
+    """The hex colour ``value`` lightened by ``amount`` (0–1) in OKLCH, keeping its
+    hue: lightness ``amount`` of the way to 0.95, chroma reduced by half of
+    ``amount``. A step of a sequential ramp that stays recognisably the brand's hue,
+    where a mix with white in OKLab (:func:`mix`) turns greyish."""
+    lightness, a, b = hex_to_oklab(value)
+    keep = 1 - amount / 2
+    return oklab_to_hex((lightness + (0.95 - lightness) * amount, a * keep, b * keep))
+
+
 # --------------------------------------------------------------------------- resolving
 
 def _suggest(name: str) -> str:

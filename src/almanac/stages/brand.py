@@ -207,12 +207,18 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
     return "\n".join(lines) + "\n"
 
 
+def chart_base_px(brand: Brand) -> float:
+    """The brand's body size in CSS px (96 per inch, 72 pt per inch): charts are laid
+    out in px, and their text sizes are steps of this one."""
+    return brand.type.base_size_pt * 96 / 72
+
+
 def chart_theme(brand: Brand) -> dict:
     """The Vega-Lite ``config`` every chart uses: brand fonts, colours, sizes."""
     colors = brand.colors
     body = brand.fonts.body.family
     heading = brand.fonts.heading.family
-    size = brand.type.base_size_pt * 96 / 72  # charts are laid out in CSS px
+    size = chart_base_px(brand)
     palette = [c.hex for c in colors.chart]
     return {
         "background": None,
