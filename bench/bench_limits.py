@@ -120,7 +120,8 @@ def guard_overhead(source: Path, rounds: int) -> None:
                 guard.Guard.run = guarded if name == "with" else (  # type: ignore[method-assign]
                     lambda self, function: function())
                 start = time.perf_counter()
-                typeset(rendered, report.root, variant, transform=variant.transform(report.brand))
+                typeset(rendered, report.root, variant,
+                        transform=variant.transform(report.brand, report.brand_path.parent))
                 times[name].append(time.perf_counter() - start)
         guard.Guard.run = guarded  # type: ignore[method-assign]
     with_, without = (statistics.median(times[name]) for name in ("with", "without"))

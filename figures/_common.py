@@ -1,9 +1,8 @@
-"""Shared pieces of the report's charts: sizes and the labelled-bars layout."""
+"""Shared pieces of the report's charts: the labelled-bars layout."""
 
 import altair as alt
 
-WIDTH = 300
-BAR_HEIGHT = 34
+BAR_HEIGHT = 34  # px per bar: the rhythm of the bars, not a size of text
 
 
 def category_rows(data, value_suffix: str = ""):
@@ -12,7 +11,7 @@ def category_rows(data, value_suffix: str = ""):
              "tekst": v.text + value_suffix} for key, v in data.numbers.items()]
 
 
-def bars(rows, theme, *, colors=None, sort=None):
+def bars(rows, theme, data, *, colors=None, sort=None):
     """Horizontal bars with their formatted value printed at the end of each bar.
 
     ``rows`` have ``categorie``, ``waarde`` and ``tekst``; ``colors`` gives one
@@ -22,13 +21,15 @@ def bars(rows, theme, *, colors=None, sort=None):
     order = [row["categorie"] for row in rows] if sort is None else sort
     base = alt.Chart(alt.Data(values=rows)).encode(
         y=alt.Y("categorie:N", sort=order, title=None,
-                axis=alt.Axis(labelLimit=200, labelFontSize=11, labelColor=theme.colors["ink"],
-                              domain=False, ticks=False, labelPadding=8)),
+                axis=alt.Axis(labelLimit=200, labelFontSize=theme.sizes.label,
+                              labelColor=theme.colors["ink"], domain=False, ticks=False,
+                              labelPadding=8)),
         x=alt.X("waarde:Q", axis=None, scale=alt.Scale(domainMin=0)),
     )
     bar = base.mark_bar(height=BAR_HEIGHT * 0.62).encode(
         color=alt.Color("categorie:N", sort=order, legend=None,
                         scale=alt.Scale(domain=order, range=colors[:len(rows)])))
-    text = base.mark_text(align="left", dx=6, fontWeight=700, fontSize=11.5,
+    text = base.mark_text(align="left", dx=6, fontWeight=700, fontSize=theme.sizes.value,
                           color=theme.colors["ink"]).encode(text="tekst:N")
-    return (bar + text).properties(width=WIDTH, height=BAR_HEIGHT * len(rows))
+    return (bar + text).properties(width=theme.width(data, compact=True),
+                                   height=BAR_HEIGHT * len(rows))

@@ -10,19 +10,18 @@ def build(data, theme):
         {"jaar": "2020", "schade": current.value - increase.value},
         {"jaar": "2021", "schade": current.value},
     ]
+    for row in rows:
+        row["tekst"] = theme.format(row["schade"], current.unit)
     base = alt.Chart(alt.Data(values=rows)).encode(
-        x=alt.X("jaar:N", title=None, axis=alt.Axis(labelAngle=0, labelFontSize=12,
+        x=alt.X("jaar:N", title=None, axis=alt.Axis(labelAngle=0,
+                                                    labelFontSize=theme.sizes.value,
                                                     labelColor=theme.colors["ink"],
                                                     domainColor=theme.colors["rule"],
                                                     ticks=False)),
-        y=alt.Y("schade:Q", title="schade (€ miljoen)", axis=None,
-                scale=alt.Scale(domainMin=0)),
+        y=alt.Y("schade:Q", axis=None, scale=alt.Scale(domainMin=0)),
     )
     bar = base.mark_bar(size=70).encode(
-        color=alt.Color("jaar:N", scale=alt.Scale(range=[theme.palette[3], theme.colors["primary"]]),
-                        legend=None))
-    text = base.mark_text(dy=-10, fontWeight=700, fontSize=13,
-                          color=theme.colors["ink"]).transform_calculate(
-        tekst="'€ ' + format(datum.schade / 1000000, ',.1f') + ' miljoen'"
-    ).encode(text="tekst:N")
-    return (bar + text).properties(width=300, height=170)
+        color=alt.Color("jaar:N", scale=alt.Scale(range=theme.ramp(2)), legend=None))
+    text = base.mark_text(dy=-10, fontWeight=700, fontSize=theme.sizes.large,
+                          color=theme.colors["ink"]).encode(text="tekst:N")
+    return (bar + text).properties(width=theme.width(data, compact=True), height=170)

@@ -4,16 +4,20 @@ import altair as alt
 
 
 def build(data, theme):
-    rows = [{"jaar": str(int(r["jaar"])), "aantal": r["aantal"]} for r in data.rows]
+    rows = [{"jaar": theme.category(row["jaar"]), "aantal": row["aantal"],
+             "tekst": text["aantal"]}
+            for row, text in zip(data.rows, data.texts)]
     base = alt.Chart(alt.Data(values=rows)).encode(
-        x=alt.X("jaar:O", title=None, axis=alt.Axis(labelAngle=0, labelFontSize=11,
+        x=alt.X("jaar:O", title=None, axis=alt.Axis(labelAngle=0,
+                                                    labelFontSize=theme.sizes.label,
                                                     ticks=False)),
         y=alt.Y("aantal:Q", title="aantal", scale=alt.Scale(zero=True),
-                axis=alt.Axis(format=",d", tickCount=4, labelFontSize=10)),
+                axis=alt.Axis(format=theme.number_format("count"), tickCount=4,
+                              labelFontSize=theme.sizes.small)),
     )
     area = base.mark_area(color=theme.colors["tint"], line=False)
     line = base.mark_line(color=theme.colors["primary"], strokeWidth=2.5)
     points = base.mark_point(color=theme.colors["primary"], filled=True, size=50)
-    labels = base.mark_text(dy=-10, fontSize=10, color=theme.colors["ink"]).encode(
-        text=alt.Text("aantal:Q", format=",d"))
-    return (area + line + points + labels).properties(width=420, height=140)
+    labels = base.mark_text(dy=-10, fontSize=theme.sizes.small,
+                            color=theme.colors["ink"]).encode(text="tekst:N")
+    return (area + line + points + labels).properties(width=theme.width(data), height=140)

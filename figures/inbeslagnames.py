@@ -5,4 +5,4 @@ from ._common import bars, category_rows
 
 def build(data, theme):
     rows = sorted(category_rows(data), key=lambda row: -row["waarde"])
-    return bars(rows, theme, colors=[theme.colors["primary"]] * len(rows))
+    return bars(rows, theme, data, colors=[theme.colors["primary"]] * len(rows))

@@ -5,4 +5,4 @@ from ._common import bars, category_rows
 
 def build(data, theme):
     rows = category_rows(data)
-    return bars(rows, theme, colors=[theme.colors["primary_dark"]] * len(rows))
+    return bars(rows, theme, data, colors=[theme.colors["primary_dark"]] * len(rows))

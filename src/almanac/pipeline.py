@@ -266,7 +266,7 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     try:
         result = typeset(rendered, report.root, variant, embedding=embedding,
                          finisher=catalog_finisher, before_read=charts.wait,
-                         transform=variant.transform(report.brand),
+                         transform=variant.transform(report.brand, report.brand_path.parent),
                          limits=Limits(options.typeset_seconds, options.memory_mib,
                                        options.max_pages))
     finally:

@@ -189,6 +189,38 @@ def line_of(path: Path, pattern: str) -> int | None:
     return None
 
 
+def is_cmyk_profile(path: Path) -> bool:
+    """Whether ``path`` is an ICC profile (ICC.1:2010 §7.2) that LittleCMS (Pillow's
+    ``ImageCms``) reads, with CMYK as its colour space: what the print edition
+    converts colours to and names as its output intent."""
+    from PIL import ImageCms
+
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(path.read_bytes()))
+    except (OSError, ImageCms.PyCMSError):
+        return False
+    return profile.profile.xcolor_space.strip() == "CMYK"
+
+
+def check_logo(brand: Brand, brand_path: Path, root: Path) -> list[Problem]:
+    """The brand's ``logo:`` (if any): a file beside the brand file or in the theme
+    (:func:`~almanac.project.theme.brand_file`), inside the project, and an image
+    within the limits of every image (:func:`check_image`: SVG, or a raster format
+    that WeasyPrint draws)."""
+    if brand.logo is None:
+        return []
+    line = line_of(brand_path, r"^\s*logo\s*:")
+    try:
+        logo = confine(brand_file(brand_path.parent, brand.logo), roots(root))
+    except Refused as exc:
+        return [Problem(f"logo {brand.logo} {exc.reason}", brand_path, line,
+                        "put the logo (SVG or PNG) beside the brand file, or fix the path"
+                        if exc.reason == "not found" else exc.hint, "logo")]
+    why = check_image(logo)
+    return [Problem(f"logo {brand.logo} {why[0]}", brand_path, line, why[1], "logo")] \
+        if why else []
+
+
 def check_fonts(brand: Brand, brand_path: Path, root: Path | None = None) -> list[Problem]:
     """The colour profile and every font file exist inside the project, and each
     font file is a whole font that text can be set in (:func:`check_font`); a
@@ -196,7 +228,14 @@ def check_fonts(brand: Brand, brand_path: Path, root: Path | None = None) -> lis
     root = (root or brand_path.parent.parent).resolve()
     problems = []
     try:
-        confine(brand_file(brand_path.parent, brand.print.output_profile), roots(root))
+        profile = confine(brand_file(brand_path.parent, brand.print.output_profile),
+                          roots(root))
+        if not is_cmyk_profile(profile):
+            problems.append(Problem(
+                f"colour profile {brand.print.output_profile} is not a CMYK ICC profile",
+                brand_path, line_of(brand_path, "output_profile"), "name the printer's CMYK "
+                "output profile, e.g. color/FOGRA39L.icc (the built-in one)",
+                "print.output_profile"))
     except Refused as exc:
         problems.append(Problem(
             f"colour profile {brand.print.output_profile} {exc.reason}", brand_path,
@@ -204,6 +243,7 @@ def check_fonts(brand: Brand, brand_path: Path, root: Path | None = None) -> lis
             "put the CMYK ICC profile under styles/ or fix the path"
             if exc.reason == "not found" else "copy the profile into styles/color/"
             if exc.reason.startswith("is outside") else exc.hint, "print.output_profile"))
+    problems += check_logo(brand, brand_path, root)
     for role in ("body", "heading"):
         for face in getattr(brand.fonts, role).faces:
             why = None

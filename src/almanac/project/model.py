@@ -24,6 +24,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from .colors import Broken, resolve_colors
+
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 HEX_PATTERN = r"^#[0-9a-fA-F]{6}$"
@@ -305,20 +307,47 @@ class Fonts(Strict):
     heading: FontFamily
 
 
-class Colors(Strict):
-    """The brand colours by role; stylesheets see them as ``--color-<role>``."""
+def _resolved(value: object) -> object:
+    """A colour as :func:`~almanac.project.colors.resolve_colors` left it: its problem
+    raised for the role's line, else the value for :class:`Color`."""
+    if isinstance(value, Broken):
+        raise ValueError(value.message)
+    return value
 
-    primary: Color = Field(description="The brand colour: cover, openers, headings.")
-    primary_dark: Color
-    accent: Color = Field(description="Highlights: KPI figures, rules, markers.")
-    ink: Color = Field(description="Body text.")
-    muted: Color = Field(description="Captions, running heads, secondary text.")
-    paper: Color
-    tint: Color = Field(description="Light background for sidebars and tiles.")
-    rule: Color
-    positive: Color = Field(description="Status marker: achieved.")
-    negative: Color = Field(description="Status marker: not achieved.")
-    chart: list[Color] = Field(min_length=3, description="Chart categorical palette, in order.")
+
+RoleColor = Annotated[Color, BeforeValidator(_resolved)]
+
+
+class Colors(Strict):
+    """The brand colours by role; stylesheets see them as ``--color-<role>``.
+
+    Each may be a hex value, ``{hex, cmyk, name}``, the name of another role or a mix
+    (:mod:`almanac.project.colors`); only ``primary`` and ``accent`` are required,
+    the others default to values derived from them
+    (:data:`~almanac.project.colors.ROLE_DEFAULTS`)."""
+
+    primary: RoleColor = Field(description="The brand colour: cover, openers, headings.")
+    primary_dark: RoleColor = Field(description="Dark shade: opener shade, back cover "
+                                    "(default: primary mixed 25 % with black).")
+    accent: RoleColor = Field(description="Highlights: KPI figures, rules, markers.")
+    ink: RoleColor = Field(description="Body text (default: #1A1A1A mixed 20 % with "
+                          "primary).")
+    muted: RoleColor = Field(description="Captions, running heads, secondary text "
+                             "(default: ink mixed 35 % with paper).")
+    paper: RoleColor = Field(description="The page (default: white).")
+    tint: RoleColor = Field(description="Light background for sidebars and tiles "
+                            "(default: primary mixed 90 % with paper).")
+    rule: RoleColor = Field(description="Rules and axis lines (default: primary mixed 75 % "
+                            "with paper).")
+    positive: RoleColor = Field(description="Status marker: achieved.")
+    negative: RoleColor = Field(description="Status marker: not achieved.")
+    chart: list[RoleColor] = Field(min_length=3, description="Chart categorical palette, in "
+                                   "order (default: primary, two tints of it, accent, muted).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive(cls, data: object) -> object:
+        return resolve_colors(data)
 
 
 class TypeScale(Strict):
@@ -346,6 +375,8 @@ class Brand(Strict):
     fonts: Fonts
     type: TypeScale = TypeScale()
     print: Print = Print()
+    logo: str | None = Field(None, description="The organisation's logo (SVG, PNG or JPEG), "
+                             "relative to the brand file: on the cover and the colophon.")
 
 
 # --------------------------------------------------------------------------- chapters

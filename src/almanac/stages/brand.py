@@ -7,9 +7,14 @@ custom properties, the charts only the theme returned here.
 
 from __future__ import annotations
 
+import functools
+import io
 import re
 from pathlib import Path
 
+from PIL import Image, ImageCms
+
+from ..errors import Problem, ReportError
 from ..project.fontfaces import hyphen_for
 from ..project.model import GENERIC_FAMILIES, Brand, Color, FontFamily
 from ..project.theme import brand_file
@@ -48,23 +53,69 @@ def display_weight(family: FontFamily, *, heaviest: bool) -> int:
     return max(weights) if heaviest else min(weights)
 
 
-def cmyk_of(color: Color) -> tuple[float, float, float, float]:
-    """The colour's print value in percent: as declared, else converted from hex."""
+def output_profile(brand: Brand, brand_dir: Path) -> Path:
+    """The brand's CMYK output profile (``print.output_profile``), relative to the
+    brand's folder ``brand_dir`` or else the theme's (:func:`brand_file`)."""
+    return brand_file(brand_dir, brand.print.output_profile)
+
+
+@functools.lru_cache(maxsize=8)
+def _transform(profile: str, stamp: tuple[int, int]) -> ImageCms.ImageCmsTransform:
+    """sRGB → the CMYK profile at ``profile``, relative colorimetric with black-point
+    compensation; cached per profile file (``stamp``: its size and modification time)."""
+    try:
+        target = ImageCms.ImageCmsProfile(io.BytesIO(Path(profile).read_bytes()))
+        return ImageCms.buildTransform(
+            ImageCms.createProfile("sRGB"), target, "RGB", "CMYK",
+            renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+            flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+    except (OSError, ImageCms.PyCMSError) as exc:
+        raise ReportError(Problem(f"the colour profile cannot convert sRGB to CMYK ({exc})",
+                                  Path(profile), hint="name a CMYK output profile (ICC), "
+                                  "e.g. color/FOGRA39L.icc")) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _converted(value: str, profile: str, stamp: tuple[int, int]) \
+        -> tuple[float, float, float, float]:
+    r, g, b = (int(value[i:i + 2], 16) for i in (1, 3, 5))
+    pixel = ImageCms.applyTransform(Image.new("RGB", (1, 1), (r, g, b)),
+                                    _transform(profile, stamp))
+    assert pixel is not None  # applyTransform returns a new image unless inPlace
+    parts = pixel.getpixel((0, 0))
+    assert isinstance(parts, tuple)
+    c, m, y, k = (round(part / 255 * 100, 1) for part in parts)
+    return c, m, y, k
+
+
+def profile_cmyk(value: str, profile: Path) -> tuple[float, float, float, float]:
+    """The sRGB colour ``value`` (``#RGB`` or ``#RRGGBB``) as CMYK percentages of the
+    output profile ``profile``, converted by LittleCMS (Pillow's ``ImageCms``) with the
+    relative colorimetric intent and black-point compensation (ICC.1:2010 §6.2.2;
+    Adobe's default for converting a document to a press profile): a colour the
+    press can print keeps its appearance, black becomes the profile's rich black
+    (FOGRA39: about 91/78/54/98 rather than 0/0/0/100), and the darkest greys stay
+    apart. The perceptual intent would shift in-gamut brand colours too. Cached per
+    profile file and colour; a profile that is not a CMYK ICC profile is a
+    ReportError naming it."""
+    value = value.lower()
+    if len(value) == 4:
+        value = "#" + "".join(part * 2 for part in value[1:])
+    path = Path(profile).resolve()
+    try:
+        info = path.stat()
+    except OSError:
+        raise ReportError(Problem("the colour profile is missing", path,
+                                  hint="name a CMYK output profile under styles/")) from None
+    return _converted(value, str(path), (info.st_size, info.st_mtime_ns))
+
+
+def cmyk_of(color: Color, profile: Path) -> tuple[float, float, float, float]:
+    """The colour's print value in percent: as declared (``cmyk:``), else its hex
+    value converted through the output profile ``profile`` (:func:`profile_cmyk`)."""
     if color.cmyk is not None:
         return color.cmyk
-    return _hex_to_cmyk(color.hex)
-
-
-def _hex_to_cmyk(value: str) -> tuple[float, float, float, float]:
-    value = value.lstrip("#")
-    if len(value) == 3:
-        value = "".join(part * 2 for part in value)
-    r, g, b = (int(value[i:i + 2], 16) / 255 for i in (0, 2, 4))
-    k = 1 - max(r, g, b)
-    if k >= 1:
-        return 0, 0, 0, 100
-    c, m, y = (1 - r - k) / (1 - k), (1 - g - k) / (1 - k), (1 - b - k) / (1 - k)
-    return round(100 * c, 1), round(100 * m, 1), round(100 * y, 1), round(100 * k, 1)
+    return profile_cmyk(color.hex, profile)
 
 
 def device_cmyk(cmyk: tuple[float, float, float, float]) -> str:
@@ -72,30 +123,32 @@ def device_cmyk(cmyk: tuple[float, float, float, float]) -> str:
     return "device-cmyk(" + " ".join(f"{part / 100:.3g}" for part in cmyk) + ")"
 
 
-def color_value(color: Color, process_colours: bool = False) -> str:
-    """A brand colour as CSS: its hex value, or its process colour as ``device-cmyk()``."""
-    return device_cmyk(cmyk_of(color)) if process_colours else color.hex
+def color_value(color: Color, profile: Path, process_colours: bool = False) -> str:
+    """A brand colour as CSS: its hex value, or its process colour as ``device-cmyk()``
+    (:func:`cmyk_of` with the output profile ``profile``)."""
+    return device_cmyk(cmyk_of(color, profile)) if process_colours else color.hex
 
 
-def print_colors(brand: Brand) -> dict[str, str]:
+def print_colors(brand: Brand, profile: Path) -> dict[str, str]:
     """Every brand hex value (lower case) → its print value as ``device-cmyk()``."""
     mapping: dict[str, str] = {}
     for _, color in brand.colors:
         for item in color if isinstance(color, list) else [color]:
-            mapping.setdefault(item.hex.lower(), device_cmyk(cmyk_of(item)))
+            mapping.setdefault(item.hex.lower(), device_cmyk(cmyk_of(item, profile)))
     return mapping
 
 
-def svg_for_print(svg: str, brand: Brand) -> str:
+def svg_for_print(svg: str, brand: Brand, profile: Path) -> str:
     """Recolour an SVG (a chart, a placeholder photo) with process colours: brand
-    colours get their declared CMYK value, any other colour a plain conversion."""
-    mapping = print_colors(brand)
+    colours get their print value (:func:`cmyk_of`), any other colour its conversion
+    through the output profile ``profile`` (:func:`profile_cmyk`)."""
+    mapping = print_colors(brand, profile)
 
     def replace(match: re.Match) -> str:
         value = match.group(0).lower()
         if len(value) == 4:
             value = "#" + "".join(part * 2 for part in value[1:])
-        return mapping.get(value) or device_cmyk(_hex_to_cmyk(value))
+        return mapping.get(value) or device_cmyk(profile_cmyk(value, profile))
 
     return HEX_COLOR.sub(replace, svg)
 
@@ -121,12 +174,14 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
                 f"src: url({css_string(url)}); "
                 f"font-weight: {face.weight}; font-style: {face.style}; }}")
     props = {}
+    profile = output_profile(brand, brand_dir)
     for name, color in brand.colors:
         if isinstance(color, list):
             for index, item in enumerate(color, 1):
-                props[f"color-{name}-{index}"] = color_value(item, process_colours)
+                props[f"color-{name}-{index}"] = color_value(item, profile, process_colours)
         else:
-            props[f"color-{name.replace('_', '-')}"] = color_value(color, process_colours)
+            props[f"color-{name.replace('_', '-')}"] = color_value(color, profile,
+                                                                   process_colours)
     props["font-body"] = font_stack(brand.fonts.body)
     props["font-heading"] = font_stack(brand.fonts.heading)
     props["weight-heading"] = str(display_weight(brand.fonts.heading, heaviest=True))
@@ -147,8 +202,8 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
         lines.append(f"  hyphenate-character: {css_string(hyphen)};")
     lines.append("}")
     if process_colours:
-        profile = brand_file(brand_dir, brand.print.output_profile).resolve().as_uri()
-        lines.append(f"@color-profile device-cmyk {{ src: url({css_string(profile)}); "
+        url = profile.resolve().as_uri()
+        lines.append(f"@color-profile device-cmyk {{ src: url({css_string(url)}); "
                      "components: cyan, magenta, yellow, black; }")
     if bleed:
         marks = " ".join(brand.print.marks) or "none"
@@ -156,12 +211,18 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
     return "\n".join(lines) + "\n"
 
 
+def chart_base_px(brand: Brand) -> float:
+    """The brand's body size in CSS px (96 per inch, 72 pt per inch): charts are laid
+    out in px, and their text sizes are steps of this one."""
+    return brand.type.base_size_pt * 96 / 72
+
+
 def chart_theme(brand: Brand) -> dict:
     """The Vega-Lite ``config`` every chart uses: brand fonts, colours, sizes."""
     colors = brand.colors
     body = brand.fonts.body.family
     heading = brand.fonts.heading.family
-    size = brand.type.base_size_pt * 96 / 72  # charts are laid out in CSS px
+    size = chart_base_px(brand)
     palette = [c.hex for c in colors.chart]
     return {
         "background": None,

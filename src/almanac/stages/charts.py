@@ -36,13 +36,14 @@ from pathlib import Path
 
 from .. import ipc
 from ..errors import ChartError, Problem
+from ..project.colors import lighter
 from ..project.files import Refused, confine, read_bytes
-from ..project.model import Chapter, FigureBlock, Place, Report
+from ..project.model import Chapter, FigureBlock, Number, Place, Report
 from ..project.parts import CACHE
 from ..project.theme import FIGURES, brand_file, folders
 from ..project.theme import roots as theme_roots
 from ..text.formatting import Formatter
-from .brand import chart_theme
+from .brand import chart_base_px, chart_theme
 from .guard import resident_bytes
 
 CACHE_DIR = CACHE / "charts"
@@ -66,23 +67,128 @@ class Value:
 
 @dataclass(frozen=True)
 class FigureData:
-    """What a figure module gets: the numbers and series its block names."""
+    """What a figure module gets: the numbers and series its block names.
+
+    ``rows`` are the series' rows as read (numbers as floats, empty cells None);
+    ``texts`` are the same rows with every number formatted for the report's
+    locale, as many decimals as the CSV gives (``"1.250"``, ``"6,3"``), for labels
+    a module prints beside a mark; empty cells are empty text."""
 
     numbers: dict[str, Value]
     labels: dict[str, str]
     rows: list[dict]
     illustrative: bool
     caption: str
+    texts: list[dict] = field(default_factory=list)
+    width: str = "column"  # the block's width: column or full
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Chart text sizes in CSS px (a chart is laid out at 96 px per inch), from the
+    brand's type scale (``type.base_size_pt``, ``type.ratio``; base = the body size):
+    ``small`` base ÷ ratio (notes, the sample-data label), ``label`` 0.85 × base (axis
+    and category labels, as the chart theme's axes), ``value`` 0.95 × base (a value
+    printed at a mark, as the theme's text marks), ``large`` 1.05 × base (the one
+    value a column chart is about)."""
+
+    small: float
+    label: float
+    value: float
+    large: float
+
+
+@dataclass(frozen=True)
+class Widths:
+    """Widths of a chart's plot area in CSS px, to fit the figure's box (a chart is
+    never scaled up, and scaled down only when wider than its box): ``column`` for a
+    figure in the text column (``width: column``, the default; 114 mm is 431 px),
+    ``compact`` for a small chart in it (a few bars, two columns), ``full`` for the
+    full text width (``width: full``, 166 mm of an A4 page)."""
+
+    compact: int = 300
+    column: int = 420
+    full: int = 600
 
 
 @dataclass(frozen=True)
 class Theme:
-    """Brand tokens for charts: named colours, the palette and the Vega-Lite config."""
+    """Brand tokens for figure modules (``build(data, theme)``), so that a module
+    has no sizes, colours or number formats of its own:
+
+    - ``colors``: every brand role by name (``theme.colors["primary"]``), and the
+      chart palette as ``chart_1`` … ``chart_n``;
+    - ``palette``: the chart palette in order; :meth:`series` gives n colours of it;
+      :meth:`ramp` n steps of the primary colour from light to full;
+    - ``sizes`` (:class:`Sizes`) and ``widths`` (:class:`Widths`);
+    - :meth:`format` a value as the report prints numbers, :meth:`category` a
+      series cell as a category label, :meth:`number_format`
+      the matching d3-format string for Vega-Lite axes and text marks (vl-convert
+      formats them with the report's locale);
+    - ``config``: the Vega-Lite config every chart gets (``chart_theme``).
+    """
 
     colors: dict[str, str]
     palette: list[str]
     font: str
     config: dict = field(repr=False)
+    sizes: Sizes = Sizes(10.1, 10.8, 12.0, 13.3)
+    widths: Widths = Widths()
+    language: str = "nl"
+
+    def width(self, data: FigureData, compact: bool = False) -> int:
+        """The plot width for the figure of ``data`` (:class:`Widths`): ``full`` for a
+        block of ``width: full``, else ``column``, or ``compact`` when asked."""
+        if data.width == "full":
+            return self.widths.full
+        return self.widths.compact if compact else self.widths.column
+
+    def series(self, count: int) -> list[str]:
+        """``count`` colours for as many series: the chart palette in order, from its
+        start again when there are more series than colours."""
+        return [self.palette[index % len(self.palette)] for index in range(count)]
+
+    def ramp(self, count: int) -> list[str]:
+        """``count`` steps of the primary colour, light to full (the last is
+        ``primary``), for values in sequence (before and after, a ramp of classes):
+        lightened in OKLCH (:func:`~almanac.project.colors.lighter`) by 0.6 at the
+        lightest, in even steps."""
+        primary = self.colors["primary"]
+        if count <= 1:
+            return [primary][:count]
+        return [lighter(primary, 0.6 * (count - 1 - step) / (count - 1))
+                for step in range(count)]
+
+    def format(self, value: float, unit: str = "decimal", decimals: int | None = None) -> str:
+        """``value`` as the report prints a number of ``unit`` (count, decimal,
+        percent, eur; :class:`~almanac.text.formatting.Formatter`): ``"€ 6,2
+        miljoen"``, ``"6,3 %"``, ``"1.250"``; ``decimals`` fixed, else as few as
+        the value needs (at most 5)."""
+        number = Number(value=value if unit != "count" else round(value), unit=unit,
+                        decimals=decimals)
+        return Formatter(self.language).number(number)
+
+    def category(self, cell: object) -> str:
+        """A series cell used as a category (a year, a code, a name) as its label: a
+        whole number without a thousands separator (``2017``, not ``2.017``: it
+        names, it does not count), another number with the locale's decimal sign,
+        text as it is."""
+        if isinstance(cell, float) and cell.is_integer():
+            return str(int(cell))
+        if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+            return Formatter(self.language).decimal(cell)
+        return "" if cell is None else str(cell)
+
+    def number_format(self, unit: str = "count", decimals: int = 1) -> str:
+        """A d3-format string (Vega-Lite ``format``) for axis labels or text marks of
+        ``unit``: whole numbers with the locale's thousands separator for ``count``
+        (``",d"``), else ``decimals`` fixed (``",.1f"``); ``eur`` with the locale's
+        currency symbol (``"$,.0f"``, whole euros)."""
+        if unit == "count":
+            return ",d"
+        if unit == "eur":
+            return "$,.0f"
+        return f",.{decimals}f"
 
 
 @dataclass(frozen=True)
@@ -117,10 +223,16 @@ class Drawing:
 
 
 def make_theme(report: Report) -> Theme:
-    """The brand as a figure module's ``theme`` argument."""
+    """The brand as a figure module's ``theme`` argument (:class:`Theme`)."""
     colors = {name: c.hex for name, c in report.brand.colors if not isinstance(c, list)}
-    return Theme(colors=colors, palette=[c.hex for c in report.brand.colors.chart],
-                 font=report.brand.fonts.body.family, config=chart_theme(report.brand))
+    palette = [c.hex for c in report.brand.colors.chart]
+    colors.update({f"chart_{index}": value for index, value in enumerate(palette, 1)})
+    base = chart_base_px(report.brand)
+    sizes = Sizes(small=round(base / report.brand.type.ratio, 2), label=round(base * 0.85, 2),
+                  value=round(base * 0.95, 2), large=round(base * 1.05, 2))
+    return Theme(colors=colors, palette=palette, font=report.brand.fonts.body.family,
+                 config=chart_theme(report.brand), sizes=sizes,
+                 language=report.manifest.language)
 
 
 def figure_blocks(report: Report) -> Iterator[tuple[Chapter, FigureBlock]]:
@@ -143,8 +255,12 @@ def figure_data(report: Report, chapter: Chapter, block: FigureBlock,
     if block.series:
         rows = chapter.series[block.series]
         illustrative = chapter.data.series[block.series].illustrative
+    texts = [{column: "" if cell is None else fmt.decimal(cell)
+              if isinstance(cell, (int, float)) and not isinstance(cell, bool) else str(cell)
+              for column, cell in row.items()} for row in rows]
     return FigureData(numbers=numbers, labels=dict(block.labels), rows=rows,
-                      illustrative=illustrative, caption=block.caption)
+                      illustrative=illustrative, caption=block.caption, texts=texts,
+                      width=block.width)
 
 
 def _stderr() -> int | None:
@@ -230,7 +346,7 @@ class ChartJob:
             digest.update(name.encode() + b"\0" + source + b"\0")
         theme = make_theme(report)
         stamp = {"altair": version("altair"), "vl-convert": version("vl-convert-python"),
-                 "theme": asdict(theme), "sources": digest.hexdigest(), "format": 4}
+                 "theme": asdict(theme), "sources": digest.hexdigest(), "format": 5}
         self.plans: dict[Place, Plan] = {}
         for chapter, block in figure_blocks(report):
             data = figure_data(report, chapter, block, fmt)

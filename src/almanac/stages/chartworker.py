@@ -124,7 +124,7 @@ class _Worker:
                 "the chapter folder) and use data.numbers or data.rows", block))
         spec = _svg_safe(spec)
         if data.illustrative and "title" not in spec:
-            spec["title"] = {"text": ILLUSTRATIVE_LABEL.upper(), "fontSize": 10,
+            spec["title"] = {"text": ILLUSTRATIVE_LABEL.upper(), "fontSize": theme.sizes.small,
                              "fontWeight": 700, "color": theme.colors["accent"],
                              "anchor": "start"}
         return spec

@@ -36,10 +36,10 @@ from ..project.model import (
     TableBlock,
 )
 from ..project.parts import CHAPTERS
-from ..project.theme import LAYOUT, STYLES
+from ..project.theme import LAYOUT, STYLES, brand_file
 from ..text.formatting import Formatter
 from ..text.prose import Prose
-from .brand import cmyk_of, svg_for_print
+from .brand import cmyk_of, output_profile, svg_for_print
 from .charts import ChartJob
 from .guard import Guard, Limits
 from .photos import photo_svg
@@ -240,6 +240,7 @@ class Renderer:
         self.fmt = Formatter(report.manifest.language)
         self.prose = Prose(self.number, self.xref)
         self.charts = charts
+        self.profile = output_profile(report.brand, report.brand_path.parent)
         self.env = make_environment(report.root)
         self.env.globals.update(
             md=self.prose.block, md_inline=self.prose.inline, number=self.number,
@@ -311,7 +312,7 @@ class Renderer:
         svg = photo_svg(photo, colors.primary.hex, colors.primary_dark.hex, colors.tint.hex,
                         self.report.brand.fonts.heading.family, aspect)
         if self.variant.process_colours:
-            svg = svg_for_print(svg, self.report.brand)
+            svg = svg_for_print(svg, self.report.brand, self.profile)
         return svg_data_uri(svg)
 
     def chapter_template(self, chapter: Chapter) -> str:
@@ -331,7 +332,9 @@ class Renderer:
             "brand_css": Markup(self.variant.css(report.brand, report.brand_path.parent)),
             "stylesheets": sheets, "chapter_template": self.chapter_template,
             "edition_date": self.fmt.date(report.manifest.edition.date),
-            "brand": report.brand, "cmyk": cmyk_of,
+            "brand": report.brand, "cmyk": lambda color: cmyk_of(color, self.profile),
+            "logo": brand_file(report.brand_path.parent, report.brand.logo).resolve().as_uri()
+            if report.brand.logo else None,
         }
         try:
             return self.env.get_template(template).render(context)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..project.model import Brand
-from .brand import brand_css, svg_for_print
+from .brand import brand_css, output_profile, svg_for_print
 
 Transform = Callable[[Path, bytes], bytes]
 
@@ -52,15 +52,18 @@ class Variant:
         return brand_css(brand, brand_dir, process_colours=self.process_colours,
                          bleed=self.bleed)
 
-    def transform(self, brand: Brand) -> Transform | None:
-        """``(path, bytes) -> bytes`` applied to every file WeasyPrint reads, or None."""
+    def transform(self, brand: Brand, brand_dir: Path) -> Transform | None:
+        """``(path, bytes) -> bytes`` applied to every file WeasyPrint reads, or None;
+        for process colours, SVGs recoloured through the brand's output profile
+        (relative to ``brand_dir``, the brand file's folder)."""
         if not self.process_colours:
             return None
+        profile = output_profile(brand, brand_dir)
 
         def recolour(path: Path, body: bytes) -> bytes:
             if path.suffix.lower() != ".svg":
                 return body
-            return svg_for_print(body.decode("utf-8"), brand).encode("utf-8")
+            return svg_for_print(body.decode("utf-8"), brand, profile).encode("utf-8")
 
         return recolour
 

@@ -7,7 +7,7 @@ A project's ``figures/bars.py`` replaces this module.
 
 import altair as alt
 
-BAR_HEIGHT = 30
+BAR_HEIGHT = 30  # px per bar: the rhythm of the bars, not a size of text
 
 
 def build(data, theme):
@@ -18,10 +18,12 @@ def build(data, theme):
     order = [row["category"] for row in rows]
     base = alt.Chart(alt.Data(values=rows)).encode(
         y=alt.Y("category:N", sort=order, title=None,
-                axis=alt.Axis(labelLimit=220, domain=False, ticks=False, labelPadding=8)),
+                axis=alt.Axis(labelLimit=220, labelFontSize=theme.sizes.label, domain=False,
+                              ticks=False, labelPadding=8)),
         x=alt.X("value:Q", axis=None, scale=alt.Scale(domainMin=0)),
     )
     bar = base.mark_bar(height=BAR_HEIGHT * 0.6, color=theme.colors["primary"])
-    text = base.mark_text(align="left", dx=6, fontWeight=700,
+    text = base.mark_text(align="left", dx=6, fontWeight=700, fontSize=theme.sizes.value,
                           color=theme.colors["ink"]).encode(text="text:N")
-    return (bar + text).properties(width=300, height=BAR_HEIGHT * len(rows))
+    return (bar + text).properties(width=theme.width(data, compact=True),
+                                   height=BAR_HEIGHT * len(rows))

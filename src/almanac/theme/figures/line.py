@@ -19,23 +19,26 @@ def build(data, theme):
         if all(isinstance(row[name], (int, float)) or row[name] is None for row in data.rows)]
     if not values:
         raise ValueError(f"the line chart needs a column of numbers after '{category}'")
-    order = [str(row[category]) for row in data.rows]
-    long = [{"category": str(row[category]), "series": name, "value": row[name]}
+    order = [theme.category(row[category]) for row in data.rows]
+    long = [{"category": theme.category(row[category]), "series": name, "value": row[name]}
             for row in data.rows for name in values]
     many = len(values) > 1
+    whole = all(float(row[name]).is_integer() for row in data.rows for name in values
+                if row[name] is not None)
+    axis_format = theme.number_format("count" if whole else "decimal")
     labels_every = max(1, len(order) // 12)
     base = alt.Chart(alt.Data(values=long)).encode(
         x=alt.X("category:O", sort=order, title=None,
                 axis=alt.Axis(labelAngle=0, ticks=False,
                               values=order[::labels_every])),
         y=alt.Y("value:Q", title=None if many else values[0], scale=alt.Scale(zero=True),
-                axis=alt.Axis(tickCount=4)),
+                axis=alt.Axis(tickCount=4, format=axis_format)),
         color=alt.Color("series:N", sort=values, title=None,
-                        scale=alt.Scale(domain=values, range=theme.palette[:len(values)]),
+                        scale=alt.Scale(domain=values, range=theme.series(len(values))),
                         legend=alt.Legend(orient="top") if many else None),
     )
     line = base.mark_line(strokeWidth=2.5)
     if len(order) > 12:
-        return line.properties(width=420, height=160)
+        return line.properties(width=theme.width(data), height=160)
     points = base.mark_point(filled=True, size=50)
-    return (line + points).properties(width=420, height=160)
+    return (line + points).properties(width=theme.width(data), height=160)
