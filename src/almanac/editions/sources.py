@@ -33,6 +33,7 @@ from xml.sax.saxutils import escape
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from ..errors import Problem, ReportError
+from ..project import theme
 from ..project.files import over_limit
 from ..project.model import Report
 from ..project.parts import MANIFEST, SOURCE_FOLDERS
@@ -363,7 +364,8 @@ def sha256(data: bytes) -> str:
 
 
 def sources_manifest(report: Report, files: dict[str, bytes]) -> bytes:
-    """The manifest embedded in the PDF: the edition, the tools and every input's hash."""
+    """The manifest embedded in the PDF: the edition, the tools, the built-in theme's
+    hash (:func:`~almanac.project.theme.digest`) and every input's hash."""
     manifest = report.manifest
     data = {
         "format": FORMAT,
@@ -372,6 +374,7 @@ def sources_manifest(report: Report, files: dict[str, bytes]) -> bytes:
         "edition": {"version": manifest.edition.version,
                     "date": manifest.edition.date.isoformat()},
         "tools": tool_versions(),
+        "theme": dict(zip(("sha256", "files"), theme.digest(), strict=True)),
         "inputs": [{"path": name, "sha256": sha256(body), "size": len(body)}
                    for name, body in sorted(files.items())],
     }

@@ -18,6 +18,8 @@ project, and nothing else outside the project is ever read.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from pathlib import Path
 
 from .files import Roots, roots_of
@@ -89,3 +91,19 @@ def brand_default(project: Path) -> Path:
     ``styles/brand.yaml`` when it has one, else the built-in theme's neutral brand."""
     own = Path(project) / DEFAULT_BRAND
     return own if own.exists() or own.is_symlink() else THEME / DEFAULT_BRAND
+
+
+@functools.cache
+def digest() -> tuple[str, int]:
+    """The SHA-256 of the built-in theme as installed, and its number of files: of
+    each file's path (relative, POSIX) and SHA-256, in path order. An edition
+    records it beside the tool versions (a theme edited in place, or another
+    release, then shows), as its project's own files are recorded one by one."""
+    entries = []
+    for path in sorted(THEME.rglob("*")):
+        relative = path.relative_to(THEME)
+        if path.is_file() and not any(part.startswith(".") or part == "__pycache__"
+                                      for part in relative.parts):
+            entries.append(f"{relative.as_posix()}\0"
+                           f"{hashlib.sha256(path.read_bytes()).hexdigest()}\n")
+    return hashlib.sha256("".join(entries).encode()).hexdigest(), len(entries)
