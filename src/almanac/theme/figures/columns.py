@@ -7,11 +7,20 @@ values, printed above each column. A project's ``figures/columns.py`` replaces i
 import altair as alt
 
 
+def label(value):
+    """A category as its label: a whole number read from the CSV (a year) without
+    the ``.0`` of the float it was read as."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def build(data, theme):
     if not data.rows or len(data.rows[0]) < 2:
         raise ValueError("the columns chart needs a series with a category and a value column")
     category, value = list(data.rows[0])[:2]
-    rows = [{"category": str(row[category]), "value": row[value]} for row in data.rows]
+    rows = [{"category": label(row[category]), "value": row[value]}
+            for row in data.rows]
     order = [row["category"] for row in rows]
     base = alt.Chart(alt.Data(values=rows)).encode(
         x=alt.X("category:N", sort=order, title=None,

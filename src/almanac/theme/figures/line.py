@@ -10,6 +10,14 @@ A project's ``figures/line.py`` replaces this module.
 import altair as alt
 
 
+def label(value):
+    """A category as its label: a whole number read from the CSV (a year) without
+    the ``.0`` of the float it was read as."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def build(data, theme):
     if not data.rows:
         raise ValueError("the line chart needs a series with at least one row")
@@ -19,8 +27,8 @@ def build(data, theme):
         if all(isinstance(row[name], (int, float)) or row[name] is None for row in data.rows)]
     if not values:
         raise ValueError(f"the line chart needs a column of numbers after '{category}'")
-    order = [str(row[category]) for row in data.rows]
-    long = [{"category": str(row[category]), "series": name, "value": row[name]}
+    order = [label(row[category]) for row in data.rows]
+    long = [{"category": label(row[category]), "series": name, "value": row[name]}
             for row in data.rows for name in values]
     many = len(values) > 1
     labels_every = max(1, len(order) // 12)
