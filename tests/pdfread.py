@@ -66,3 +66,33 @@ def rasterise(pdf: Path, page: int, dpi: int = 30) -> Image.Image:
         check=True, capture_output=True, timeout=120)
     with Image.open(io.BytesIO(result.stdout)) as image:
         return image.convert("RGB")
+
+
+def font_names(reader: PdfReader) -> set[str]:
+    """The base font name (subset tag removed) of every font the pages use, also in
+    their form XObjects (charts drawn as vector graphics); each must be embedded."""
+    names: set[str] = set()
+    seen: set[int] = set()
+
+    def walk(resources) -> None:
+        resources = resources.get_object() if resources is not None else None
+        if not resources or id(resources) in seen:
+            return
+        seen.add(id(resources))
+        for ref in (resources.get("/Font") or {}).values():
+            font = ref.get_object()
+            names.add(str(font.get("/BaseFont")).lstrip("/").split("+")[-1])
+            descendants = font.get("/DescendantFonts")
+            descriptor = (descendants[0].get_object() if descendants else font).get(
+                "/FontDescriptor")
+            assert descriptor is not None and any(
+                key in descriptor.get_object() for key in ("/FontFile", "/FontFile2",
+                                                           "/FontFile3")), font
+        for ref in (resources.get("/XObject") or {}).values():
+            xobject = ref.get_object()
+            if xobject.get("/Subtype") == "/Form":
+                walk(xobject.get("/Resources"))
+
+    for page in reader.pages:
+        walk(page.get("/Resources"))
+    return names
