@@ -68,17 +68,31 @@ def rasterise(pdf: Path, page: int, dpi: int = 30) -> Image.Image:
         return image.convert("RGB")
 
 
-def embedded_fonts(reader: PdfReader) -> set[str]:
-    """The PostScript names of the fonts a PDF embeds (each ``/FontDescriptor``'s
-    ``/FontName``, without a subset's ``ABCDEF+`` tag, ISO 32000-1 §9.6.4)."""
-    names = set()
+def font_names(reader: PdfReader) -> set[str]:
+    """The base font name (subset tag removed) of every font the pages use, also in
+    their form XObjects (charts drawn as vector graphics); each must be embedded."""
+    names: set[str] = set()
+    seen: set[int] = set()
+
+    def walk(resources) -> None:
+        resources = resources.get_object() if resources is not None else None
+        if not resources or id(resources) in seen:
+            return
+        seen.add(id(resources))
+        for ref in (resources.get("/Font") or {}).values():
+            font = ref.get_object()
+            names.add(str(font.get("/BaseFont")).lstrip("/").split("+")[-1])
+            descendants = font.get("/DescendantFonts")
+            descriptor = (descendants[0].get_object() if descendants else font).get(
+                "/FontDescriptor")
+            assert descriptor is not None and any(
+                key in descriptor.get_object() for key in ("/FontFile", "/FontFile2",
+                                                           "/FontFile3")), font
+        for ref in (resources.get("/XObject") or {}).values():
+            xobject = ref.get_object()
+            if xobject.get("/Subtype") == "/Form":
+                walk(xobject.get("/Resources"))
+
     for page in reader.pages:
-        fonts = (page.get("/Resources") or {}).get("/Font") or {}
-        for font in fonts.values():
-            font = font.get_object()
-            for descendant in font.get("/DescendantFonts") or [font]:
-                descriptor = descendant.get_object().get("/FontDescriptor")
-                if descriptor is not None:
-                    name = str(descriptor.get_object()["/FontName"]).lstrip("/")
-                    names.add(name.split("+", 1)[-1])
+        walk(page.get("/Resources"))
     return names

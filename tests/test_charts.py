@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+import pytest
+
 from almanac.pipeline import load
+from almanac.project.scaffold import new_project
+from almanac.stages.chartlocale import chart_locales, locale_tag
 from almanac.stages.charts import ChartJob, figure_blocks
 from almanac.text.formatting import Formatter
 
@@ -69,3 +74,34 @@ def test_figure_module_errors_name_the_module_line(project, capsys):
     assert main(["build", str(project), "-q"]) == 1
     err = capsys.readouterr().err
     assert f"figures/normen.py:{line}: " in err and "ZeroDivisionError" in err
+
+
+# --------------------------------------------------------------------------- locales
+
+@pytest.mark.parametrize("language, tag", [
+    ("en", "en-US"), ("sv", "sv-SE"), ("da", "da-DK"), ("ja", "ja-JP"), ("nl", "nl-NL"),
+    ("nl-BE", "nl-BE"), ("en-GB", "en-GB"), ("pt", "pt-BR")])
+def test_a_language_without_a_region_gets_its_likely_region(language, tag):
+    assert locale_tag(language) == tag
+
+
+def test_chart_locales_are_vl_converts_where_it_has_them_else_made_from_cldr():
+    assert chart_locales("en") == ("en-US", "en-US")
+    numbers, dates = chart_locales("nl-BE")  # vl-convert has nl-BE for dates only
+    assert dates == "nl-BE"
+    assert (numbers["decimal"], numbers["thousands"]) == (",", ".")
+    assert numbers["currency"][0].startswith("€")
+    numbers, dates = chart_locales("sq")  # Albanian: vl-convert has neither
+    assert (numbers["decimal"], numbers["thousands"]) == (",", "\u00a0")
+    assert dates["months"][0] == "janar" and dates["days"][0] == "e diel"  # weeks from Sunday
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language, thousands", [
+    ("en", "3,000"), ("nl-BE", "3.000"), ("sv", "3\u00a0000"), ("sq", "3\u00a0000")])
+def test_chart_axes_write_numbers_in_the_reports_language(tmp_path, language, thousands):
+    project = tmp_path / "r"
+    new_project(project, language=language, year=2023, today=dt.date(2024, 4, 1))
+    svg = drawn(load(project), "line")
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert thousands in labels, labels

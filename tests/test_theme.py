@@ -16,7 +16,7 @@ from almanac.project import theme
 from almanac.stages.render import STYLESHEETS, stylesheets
 from almanac.stages.variants import VARIANTS
 
-from pdfread import embedded_fonts
+from pdfread import font_names as embedded_fonts
 
 REPORT = """\
 title: Annual Review 2025

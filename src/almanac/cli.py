@@ -210,6 +210,21 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("-o", "--output", metavar="FILE",
                         help="write it to FILE instead of printing it")
 
+    new = commands.add_parser(
+        "new", help="write a small working report into a new folder",
+        description="Write a new report into DIR (a new or empty folder): report.yaml, "
+        "three chapters with sample prose, numbers, tiles, charts and a table, a README "
+        "and a .gitignore. It uses the built-in theme and builds as it is.")
+    new.add_argument("target", metavar="DIR", help="the folder to create")
+    new.add_argument("--title", help="the report's title (default: 'Annual report YEAR', "
+                     "in the report's language)")
+    new.add_argument("--organisation", help="who publishes the report")
+    new.add_argument("--year", type=int, help="the year the report is about (default: "
+                     "last year)")
+    new.add_argument("--language", default="en", help="the report's language, a BCP 47 "
+                     "tag such as en, en-GB, nl or de-DE (default: en); the sample texts "
+                     "are in English or Dutch")
+
     check = commands.add_parser("check", help="validate the data, templates and stylesheets",
                                 description="Validate report.yaml, the brand, every chapter "
                                 "and figure reference, render the templates of every edition "
@@ -240,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         return _diff(args)
     if args.command == "schema":
         return _schema(args.kind, args.output)
+    if args.command == "new":
+        return _new(args)
     root = Path(args.project)
     if not root.is_dir():
         print(f"almanac: error: {root} is not a folder", file=sys.stderr)
@@ -341,6 +358,21 @@ def _refused_outputs(root: Path, args: argparse.Namespace) -> str | None:
     except ReportError as exc:
         return exc.format()
     return None
+
+
+def _new(args: argparse.Namespace) -> int:
+    from .project.scaffold import new_project
+
+    try:
+        written = new_project(args.target, title=args.title, organisation=args.organisation,
+                              year=args.year, language=args.language)
+    except ReportError as exc:
+        print(exc.format(), file=sys.stderr)
+        print("almanac: nothing was written", file=sys.stderr)
+        return 1
+    print(f"{len(written)} files written to {args.target}; next: "
+          f"almanac build {args.target}")
+    return 0
 
 
 def _archive_command(args: argparse.Namespace) -> int:

@@ -346,7 +346,8 @@ class ChartJob:
             digest.update(name.encode() + b"\0" + source + b"\0")
         theme = make_theme(report)
         stamp = {"altair": version("altair"), "vl-convert": version("vl-convert-python"),
-                 "theme": asdict(theme), "sources": digest.hexdigest(), "format": 5}
+                 "theme": asdict(theme), "sources": digest.hexdigest(), "format": 5,
+                 "language": report.manifest.language}
         self.plans: dict[Place, Plan] = {}
         for chapter, block in figure_blocks(report):
             data = figure_data(report, chapter, block, fmt)

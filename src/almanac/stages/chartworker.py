@@ -34,12 +34,13 @@ from typing import TYPE_CHECKING, Any, cast
 from .. import ipc
 from ..errors import ChartError, Problem, ReportError
 from ..project.model import LINE_SEPARATORS
+from .chartlocale import Locale, chart_locales
 from .charts import ILLUSTRATIVE_LABEL, Drawing, FigureData, Plan
 from .output import write_file
 
 if TYPE_CHECKING:
     from altair.theme import ConfigKwds
-    from vl_convert import FormatLocaleName, TimeFormatLocaleName
+    from vl_convert import FormatLocale, TimeFormatLocale
 
 
 def main(argv: list[str]) -> None:
@@ -86,6 +87,7 @@ class _Worker:
     def __init__(self, drawing: Drawing):
         self.drawing = drawing
         self._fonts_registered = False
+        self._locales: tuple[Locale, Locale] | None = None  # (numbers, dates), drawn in
 
     def draw(self, plan: Plan) -> str:
         """The chart of ``plan`` as SVG text; a ChartError names the module and block."""
@@ -168,14 +170,16 @@ class _Worker:
 
         if not self._fonts_registered:
             self.start_engine()
-        language = self.drawing.language
-        locale = language if "-" in language else f"{language}-{language.upper()}"
+        if self._locales is None:
+            self._locales = chart_locales(self.drawing.language)
+        number_locale, time_locale = self._locales
         try:
-            # the stubs list the locale names as Literals; vl-convert itself rejects an
-            # unknown name at run time (reported below like any other failure)
+            # the stubs list the locale names as Literals; chart_locales gives only names
+            # vl-convert has, or a definition
             return vl_convert.vegalite_to_svg(
-                spec, format_locale=cast("FormatLocaleName", locale),
-                time_format_locale=cast("TimeFormatLocaleName", locale), allowed_base_urls=[])
+                spec, format_locale=cast("FormatLocale", number_locale),
+                time_format_locale=cast("TimeFormatLocale", time_locale),
+                allowed_base_urls=[])
         except Exception as exc:  # vl-convert rejects the spec the figure module made
             lines = [line.strip() for line in str(exc).splitlines()]
             reason = next((line for line in lines[1:] if line and not line.startswith("at ")),
