@@ -322,15 +322,15 @@ def frame(width: int, height: int, aspect: float, fit: str = "cover",
                  (height - box_height) * fy / 100, box_width, box_height)
 
 
-def image_size(path: Path) -> tuple[int, int] | None:
-    """The size in pixels of the raster image at ``path`` as WeasyPrint draws it: turned
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """The size in pixels of the raster image ``data`` as WeasyPrint draws it: turned
     upright by its EXIF orientation (WeasyPrint's default ``image-orientation:
     from-image``, CSS Images 3 §5.6, ``weasyprint.images.rotate_pillow_image``), read
     from its header only. None if Pillow cannot read it (e.g. an SVG)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
+        with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
             turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8) \
                 and "exif" in image.info
@@ -362,19 +362,19 @@ DUOTONE_VERSION = "1"
 """Part of a duotone's name in the cache: raised when :func:`duotone` changes."""
 
 
-def duotone(source: Path, dark: tuple[float, ...], light: tuple[float, ...],
+def duotone(data: bytes, dark: tuple[float, ...], light: tuple[float, ...],
             store: Path, root: Path | None = None) -> Path:
-    """The image at ``source`` as a duotone: its luminance (ITU-R 601 weights, Pillow's
-    ``convert("L")``) mapped linearly from ``dark`` (black) to ``light`` (white), a
-    JPEG in ``store`` named by a hash of the image's bytes and the two colours, made
-    once. The colours are three sRGB values 0–255, or four CMYK percentages for
-    print: the duotone is then a CMYK JPEG in those process colours (a JPEG is the
-    one CMYK image WeasyPrint embeds as it is). The image is turned upright by its
-    EXIF orientation and laid on white where it is transparent. ``root``: the
-    project, for the staging folder of the write (:func:`.output.write_file`)."""
+    """The raster image ``data`` (its file's bytes) as a duotone: its luminance
+    (ITU-R 601 weights, Pillow's ``convert("L")``) mapped linearly from ``dark``
+    (black) to ``light`` (white), a JPEG in ``store`` named by a hash of the image's
+    bytes and the two colours, made once. The colours are three sRGB values 0–255,
+    or four CMYK percentages for print: the duotone is then a CMYK JPEG in those
+    process colours (a JPEG is the one CMYK image WeasyPrint embeds as it is). The
+    image is turned upright by its EXIF orientation and laid on white where it is
+    transparent. ``root``: the project, for the staging folder of the write
+    (:func:`.output.write_file`, which raises its WriteError)."""
     from PIL import Image, ImageOps
 
-    data = source.read_bytes()
     key = hashlib.sha256(data + repr((DUOTONE_VERSION, dark, light)).encode()).hexdigest()
     target = store / f"{key[:32]}.jpg"
     if target.is_file():

@@ -42,6 +42,7 @@ from ..text.prose import Prose
 from . import photos
 from .brand import cmyk_of, output_profile, svg_for_print
 from .charts import ChartJob
+from .fetcher import MAX_RESOURCE_BYTES
 from .guard import Guard, Limits
 from .variants import Variant
 
@@ -322,16 +323,20 @@ class Renderer:
         if photo.image:
             path = (chapter.folder if chapter else self.report.root).joinpath(photo.image) \
                 .resolve()
-            size = photos.image_size(path)
-            if size is None:  # an SVG drawing (the fetcher checks any other file)
+            try:  # checked when the report was loaded; read as the fetcher reads it
+                data = read_bytes(path, theme.roots(self.report.root), MAX_RESOURCE_BYTES)
+            except Refused:
+                return path.as_uri()  # the fetcher refuses it too, and says why
+            size = photos.image_size(data)
+            if size is None:  # an SVG drawing: shown as it is
                 return path.as_uri()
             if photo.treatment == "duotone":
                 dark, light = ((cmyk_of(colors.primary_dark, self.profile),
                                 cmyk_of(colors.tint, self.profile))
                                if self.variant.process_colours else
                                (_rgb(colors.primary_dark.hex), _rgb(colors.tint.hex)))
-                path = photos.duotone(path, dark, light, self.report.root / PHOTO_CACHE,
-                               self.report.root)
+                path = photos.duotone(data, dark, light, self.report.root / PHOTO_CACHE,
+                                      self.report.root)
             box = photos.frame(*size, aspect, photo.fit, photo.focus_point)
             svg = photos.image_svg(path.as_uri(), box, photo.description,
                             colors.primary.hex if photo.overlaid else None)
