@@ -19,7 +19,7 @@ from pypdf import PdfReader
 
 from almanac.pipeline import build, load
 from almanac.reporter import BufferReporter
-from almanac.stages.brand import cmyk_of
+from almanac.stages.brand import cmyk_of, output_profile
 
 from pdfread import rasterise
 
@@ -236,8 +236,10 @@ def test_a_duotone_of_a_real_image_has_only_tones_between_the_two_brand_colours(
 
 def test_the_print_duotone_is_in_the_brand_s_process_colours(photo_report):
     project, _, printed = photo_report
-    colors = load(project).brand.colors
-    dark, light = ([2.55 * part for part in cmyk_of(c)]
+    report = load(project)
+    profile = output_profile(report.brand, report.brand_path.parent)
+    colors = report.brand.colors
+    dark, light = ([2.55 * part for part in cmyk_of(c, profile)]
                    for c in (colors.primary_dark, colors.tint))
     mode, pixels = duotone_pixels(printed)
     assert mode == "CMYK"

@@ -339,10 +339,11 @@ class Renderer:
                                       self.report.root)
             box = photos.frame(*size, aspect, photo.fit, photo.focus_point)
             svg = photos.image_svg(path.as_uri(), box, photo.description,
-                            colors.primary.hex if photo.overlaid else None)
+                                   colors.primary.hex if photo.overlaid else None)
         else:
             svg = photos.photo_svg(photo, colors.primary.hex, colors.primary_dark.hex,
-                            colors.tint.hex, self.report.brand.fonts.heading.family, aspect)
+                                   colors.tint.hex, self.report.brand.fonts.heading.family,
+                                   aspect)
         if self.variant.process_colours:
             svg = svg_for_print(svg, self.report.brand, self.profile)
         return svg_data_uri(svg)
