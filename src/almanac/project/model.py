@@ -412,17 +412,60 @@ class SeriesRef(Strict):
     note: str | None = None
 
 
+KNOWN_MOTIFS = ("aerial-river", "flood", "crowd", "tape", "drone", "classroom", "lab",
+                "city", "border", "team", "network")
+"""The motifs a placeholder photo has a drawing for; any other motif gets a neutral
+abstract drawing (see :func:`almanac.stages.photos.photo_svg`)."""
+FOCUS_POINTS: dict[str, tuple[float, float]] = {
+    "center": (50, 50), "top": (50, 0), "bottom": (50, 100), "left": (0, 50),
+    "right": (100, 50), "top-left": (0, 0), "top-right": (100, 0), "bottom-left": (0, 100),
+    "bottom-right": (100, 100)}
+"""Named focal points as (x, y) percent of the free space, as the keywords of CSS
+``object-position`` place an image (CSS Images 3, §5.5; ``background-position``)."""
+Percent = Annotated[float, BeforeValidator(_number_value), Field(ge=0, le=100)]
+
+
 class Photo(Strict):
-    """A photo of the original report, drawn as a placeholder with its treatment."""
+    """A photo: an image file, or without one a drawn placeholder of its motif; either
+    with its treatment in the brand colours. Its box on the page has the shape the
+    layout gives it: the image is cropped to it (``fit: cover``) or shown whole within
+    it (``fit: contain``), never stretched."""
 
     description: str = Field(description="Alt text, in the report's language.")
-    motif: Literal["aerial-river", "flood", "crowd", "tape", "drone", "classroom", "lab",
-                   "city", "border", "team", "network"] = "city"
-    treatment: Literal["blue-overlay", "duotone", "none"] = "blue-overlay"
+    motif: str = Field("city", min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f]+$",
+                       description="What a placeholder shows when there is no image: "
+                       + ", ".join(KNOWN_MOTIFS) + "; any other name draws a neutral "
+                       "abstract placeholder.")
+    treatment: Literal["overlay", "blue-overlay", "duotone", "none"] = Field(
+        "overlay", description="overlay: a semi-transparent layer of the brand's primary "
+        "colour over the photo ('blue-overlay' is the same, its older name); duotone: the "
+        "photo in tones from the brand's primary_dark to its tint; none: as it is.")
+    fit: Literal["cover", "contain"] = Field(
+        "cover", description="cover: the image fills its box, cropped around 'focus' "
+        "(CSS object-fit: cover); contain: the whole image, within its box.")
+    focus: tuple[Percent, Percent] | Literal[
+        "center", "top", "bottom", "left", "right", "top-left", "top-right", "bottom-left",
+        "bottom-right"] = Field(
+        "center", description="The point of the image kept in view when it is cropped: "
+        "[x, y] in percent from the left and top (default [50, 50]), or a name such as "
+        "top or bottom-left (as CSS object-position).")
     image: str | None = Field(None, description="A real image file, relative to the chapter "
                               "folder; without it a placeholder is drawn.")
     caption: str | None = None
     overlay_text: str | None = Field(None, description="Text visible in the photo itself.")
+
+    @property
+    def focus_point(self) -> tuple[float, float]:
+        """``focus`` as (x, y) in percent, 0–100."""
+        if isinstance(self.focus, str):
+            return FOCUS_POINTS[self.focus]
+        return self.focus
+
+    @property
+    def overlaid(self) -> bool:
+        """Whether the photo gets the brand colour's layer (``overlay`` or its older
+        name ``blue-overlay``)."""
+        return self.treatment in ("overlay", "blue-overlay")
 
 
 class ProseBlock(Strict):

@@ -1,20 +1,32 @@
-"""Placeholder photos: small generated SVG illustrations standing in for the
-photos of the original report, with the described treatment (a semi-transparent
-brand-blue overlay, or a duotone in the brand colours).
+"""Photos in their box, with their treatment in the brand colours.
 
-They are deterministic (seeded by the description), vector, and a few KB each.
+A photo without an image file is a placeholder: a small generated SVG illustration
+of its motif (an unknown motif gets a neutral abstract drawing), deterministic
+(seeded by the description), vector, a few KB. A photo with a raster image is
+placed by an SVG frame (:func:`image_svg`) that crops it to its box around its
+focal point, or fits it whole, and never stretches it. The treatments are the same
+for both: ``overlay`` (older name ``blue-overlay``) lays the brand's primary colour
+over the photo at :data:`OVERLAY_OPACITY`; ``duotone`` maps its tones to the range
+from the brand's ``primary_dark`` to its ``tint`` — for an image with Pillow, at
+build time (:func:`duotone`), as WeasyPrint does not apply SVG filters.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import random
-from xml.sax.saxutils import escape
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
 
 from ..project.model import Photo
+from .output import write_file
 
 WIDTH, HEIGHT = 1200, 700
+OVERLAY_OPACITY = 0.62
+"""How much of the brand colour's layer covers a photo with ``overlay``."""
 
 # Natural colours per tone: ground, vegetation, built, water, light, dark.
 NATURAL = {"ground": "#B9B49A", "field": "#A7B07F", "green": "#55704A", "built": "#C9C2B6",
@@ -215,6 +227,23 @@ def _network(cv: _Canvas) -> None:
         cv.circle(x, y, rng.uniform(5, 12), cv.c("light"))
 
 
+def _abstract(cv: _Canvas) -> None:
+    """A neutral placeholder for a motif without a drawing: a horizon of soft bands
+    and a few large discs, placed by the canvas's seed (the description)."""
+    rng = cv.rng
+    horizon = rng.uniform(0.45, 0.65) * HEIGHT
+    cv.rect(0, 0, WIDTH, HEIGHT, cv.c("sky"))
+    cv.rect(0, horizon, WIDTH, HEIGHT - horizon, cv.c("ground"))
+    for i in range(4):
+        y = horizon + i * (HEIGHT - horizon) / 4
+        cv.rect(0, y, WIDTH, (HEIGHT - horizon) / 4 + 1,
+                _mix(cv.c("ground"), cv.c("dark"), 0.12 * i))
+    for _ in range(5):
+        cv.circle(rng.uniform(80, WIDTH - 80), rng.uniform(80, horizon),
+                  rng.uniform(50, 150), _mix(cv.c("light"), cv.c("built"), rng.random()),
+                  'opacity="0.7"')
+
+
 MOTIFS = {"aerial-river": _aerial_river, "flood": _flood, "crowd": _crowd, "tape": _tape,
           "drone": _drone, "classroom": _classroom, "lab": _lab, "city": _city,
           "border": _border, "team": _team, "network": _network}
@@ -227,16 +256,18 @@ def photo_svg(photo: Photo, primary: str, primary_dark: str, tint: str,
     ``aspect`` (width / height) is the shape of the box it fills: the drawing is
     cropped to it, centred, as ``object-fit: cover`` would, so the image never
     paints outside its box. Text that the photo shows (``overlay_text``, e.g. on
-    police tape) is real SVG text, selectable and in reading order.
+    police tape) is real SVG text, selectable and in reading order. A motif without
+    a drawing in :data:`MOTIFS` gets a neutral abstract one; the treatment is the
+    photo's (see the module docstring).
     """
     palette = dict(NATURAL)
     if photo.treatment == "duotone":
         palette = {name: _mix(primary_dark, tint, _luma(color) ** 1.3)
                    for name, color in NATURAL.items()}
     canvas = _Canvas(photo.description + photo.motif, palette)
-    MOTIFS[photo.motif](canvas)
-    if photo.treatment == "blue-overlay":
-        canvas.rect(0, 0, WIDTH, HEIGHT, primary, 'opacity="0.62"')
+    MOTIFS.get(photo.motif, _abstract)(canvas)
+    if photo.overlaid:
+        canvas.rect(0, 0, WIDTH, HEIGHT, primary, f'opacity="{OVERLAY_OPACITY}"')
     if photo.overlay_text:
         canvas.parts.append(
             f'<text x="{WIDTH / 2:.0f}" y="{HEIGHT * 0.56:.0f}" text-anchor="middle" '
@@ -256,3 +287,114 @@ def photo_svg(photo: Photo, primary: str, primary_dark: str, tint: str,
             f'{height:.1f}" width="{width:.0f}" height="{height:.0f}" role="img">'
             f'<title>{title}</title><clipPath id="frame"><rect {box}/></clipPath>'
             f'<g clip-path="url(#frame)">' + "".join(canvas.parts) + "</g></svg>")
+
+
+# --------------------------------------------------------------------------- images
+
+@dataclass(frozen=True)
+class Frame:
+    """Where an image of ``width`` × ``height`` pixels shows in its box, in the image's
+    pixels: the box is the rectangle (x, y, box_width, box_height) — inside the image
+    when it is cropped (cover), around it when it is shown whole (contain)."""
+
+    width: int
+    height: int
+    x: float
+    y: float
+    box_width: float
+    box_height: float
+
+
+def frame(width: int, height: int, aspect: float, fit: str = "cover",
+          focus: tuple[float, float] = (50, 50)) -> Frame:
+    """The box of ``aspect`` (width / height) for an image of ``width`` × ``height``
+    pixels: for ``cover`` the largest box of that shape inside the image, for
+    ``contain`` the smallest around it; placed as CSS ``object-position`` places an
+    image (CSS Images 3, §5.5): ``focus`` (x, y) in percent aligns that point of the
+    box with that point of the image, so (50, 50) centres the crop, (50, 0) keeps
+    the top. The image keeps its own shape (the scale is the same both ways)."""
+    if (width / height >= aspect) == (fit == "cover"):
+        box_width, box_height = height * aspect, float(height)
+    else:
+        box_width, box_height = float(width), width / aspect
+    fx, fy = focus
+    return Frame(width, height, (width - box_width) * fx / 100,
+                 (height - box_height) * fy / 100, box_width, box_height)
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """The size in pixels of the raster image ``data`` as WeasyPrint draws it: turned
+    upright by its EXIF orientation (WeasyPrint's default ``image-orientation:
+    from-image``, CSS Images 3 §5.6, ``weasyprint.images.rotate_pillow_image``), read
+    from its header only. None if Pillow cannot read it (e.g. an SVG)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8) \
+                and "exif" in image.info
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+        return None
+    return (height, width) if turned else (width, height)
+
+
+def image_svg(href: str, box: Frame, description: str, overlay: str | None = None) -> str:
+    """An SVG frame showing the image at ``href`` (a URL) in ``box`` (see :func:`frame`):
+    its view box is the box in the image's pixels, clipped, so only what the box holds
+    is drawn, and at the image's own shape. ``overlay`` (a colour) lays a layer of it
+    over the image at :data:`OVERLAY_OPACITY`. The image itself is embedded as
+    WeasyPrint embeds any image (a JPEG as it is)."""
+    view = f"{box.x:.2f} {box.y:.2f} {box.box_width:.2f} {box.box_height:.2f}"
+    clip = (f'x="{box.x:.2f}" y="{box.y:.2f}" width="{box.box_width:.2f}" '
+            f'height="{box.box_height:.2f}"')
+    layer = (f'<rect width="{box.width}" height="{box.height}" fill="{overlay}" '
+             f'opacity="{OVERLAY_OPACITY}"/>') if overlay else ""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{view}" '
+            f'width="{box.box_width:.0f}" height="{box.box_height:.0f}" role="img">'
+            f'<title>{escape(description)}</title><clipPath id="frame"><rect {clip}/>'
+            f'</clipPath><g clip-path="url(#frame)"><image href={quoteattr(href)} '
+            f'width="{box.width}" height="{box.height}" preserveAspectRatio="none"/>'
+            f"{layer}</g></svg>")
+
+
+DUOTONE_VERSION = "1"
+"""Part of a duotone's name in the cache: raised when :func:`duotone` changes."""
+
+
+def duotone(data: bytes, dark: tuple[float, ...], light: tuple[float, ...],
+            store: Path, root: Path | None = None) -> Path:
+    """The raster image ``data`` (its file's bytes) as a duotone: its luminance
+    (ITU-R 601 weights, Pillow's ``convert("L")``) mapped linearly from ``dark``
+    (black) to ``light`` (white), a JPEG in ``store`` named by a hash of the image's
+    bytes and the two colours, made once. The colours are three sRGB values 0–255,
+    or four CMYK percentages for print: the duotone is then a CMYK JPEG in those
+    process colours (a JPEG is the one CMYK image WeasyPrint embeds as it is). The
+    image is turned upright by its EXIF orientation and laid on white where it is
+    transparent. ``root``: the project, for the staging folder of the write
+    (:func:`.output.write_file`, which raises its WriteError)."""
+    from PIL import Image, ImageOps
+
+    key = hashlib.sha256(data + repr((DUOTONE_VERSION, dark, light)).encode()).hexdigest()
+    target = store / f"{key[:32]}.jpg"
+    if target.is_file():
+        return target
+    with Image.open(io.BytesIO(data)) as opened:
+        image = ImageOps.exif_transpose(opened)
+        if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+            rgba = image.convert("RGBA")
+            image = Image.new("RGB", rgba.size, (255, 255, 255))
+            image.paste(rgba, mask=rgba.getchannel("A"))
+        grey = image.convert("L")
+    if len(dark) == 4:
+        bands = [grey.point([round(2.55 * (low + (high - low) * v / 255)) for v in range(256)])
+                 for low, high in zip(dark, light)]
+        toned = Image.merge("CMYK", bands)
+    else:
+        toned = ImageOps.colorize(grey, tuple(round(c) for c in dark),
+                                  tuple(round(c) for c in light))
+    out = io.BytesIO()
+    toned.save(out, "JPEG", quality=92, subsampling=0)
+    store.mkdir(parents=True, exist_ok=True)
+    write_file(target, out.getvalue(), root, durable=False)
+    return target

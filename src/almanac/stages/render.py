@@ -35,16 +35,19 @@ from ..project.model import (
     ResultsBlock,
     TableBlock,
 )
-from ..project.parts import CHAPTERS
+from ..project.parts import CACHE, CHAPTERS
 from ..project.theme import LAYOUT, STYLES, brand_file
 from ..text.formatting import Formatter
 from ..text.prose import Prose
+from . import photos
 from .brand import cmyk_of, output_profile, svg_for_print
 from .charts import ChartJob
+from .fetcher import MAX_RESOURCE_BYTES
 from .guard import Guard, Limits
-from .photos import photo_svg
 from .variants import Variant
 
+PHOTO_CACHE = CACHE / "photos"
+"""Where the duotones of real images are kept, each named by a hash of what makes it."""
 STYLESHEETS = ("pages.css", "typography.css", "components.css")
 """The stylesheets every layout uses, in cascade order, each looked up on the
 search path (the project's ``styles/``, then the built-in theme's)."""
@@ -87,6 +90,11 @@ class Rendered:
 
     html: str
     base_url: str
+
+
+def _rgb(value: str) -> tuple[int, int, int]:
+    """``#RRGGBB`` as three values 0–255."""
+    return int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16)
 
 
 def svg_data_uri(svg: str) -> str:
@@ -303,17 +311,60 @@ class Renderer:
 
     def photo(self, photo: Photo, chapter: Chapter | None = None,
               aspect: float = 16 / 9) -> str:
-        """The photo's URL: its image file, or a placeholder drawn for a box of
-        ``aspect`` (width / height) — the templates pass the shape of the box."""
-        if photo.image:
-            return (chapter.folder if chapter else self.report.root).joinpath(photo.image) \
-                .resolve().as_uri()
+        """The photo's URL for a box of ``aspect`` (width / height) — the templates pass
+        the shape of the box. A raster image file becomes an SVG frame that crops it to
+        the box around ``photo.focus`` (``fit: cover``) or shows it whole within it
+        (``fit: contain``), with its treatment (:mod:`.photos`); an SVG file is used as
+        it is (a drawing keeps its own shape and colours); without an image a
+        placeholder of ``photo.motif`` is drawn for the box. In the print variant the
+        overlay and the placeholders are in process colours and a duotone is a CMYK
+        image in the brand's process colours."""
         colors = self.report.brand.colors
-        svg = photo_svg(photo, colors.primary.hex, colors.primary_dark.hex, colors.tint.hex,
-                        self.report.brand.fonts.heading.family, aspect)
+        if photo.image:
+            path = (chapter.folder if chapter else self.report.root).joinpath(photo.image) \
+                .resolve()
+            try:  # checked when the report was loaded; read as the fetcher reads it
+                data = read_bytes(path, theme.roots(self.report.root), MAX_RESOURCE_BYTES)
+            except Refused:
+                return path.as_uri()  # the fetcher refuses it too, and says why
+            size = photos.image_size(data)
+            if size is None:  # an SVG drawing: shown as it is
+                return path.as_uri()
+            if photo.treatment == "duotone":
+                dark, light = ((cmyk_of(colors.primary_dark, self.profile),
+                                cmyk_of(colors.tint, self.profile))
+                               if self.variant.process_colours else
+                               (_rgb(colors.primary_dark.hex), _rgb(colors.tint.hex)))
+                path = photos.duotone(data, dark, light, self.report.root / PHOTO_CACHE,
+                                      self.report.root)
+            box = photos.frame(*size, aspect, photo.fit, photo.focus_point)
+            svg = photos.image_svg(path.as_uri(), box, photo.description,
+                                   colors.primary.hex if photo.overlaid else None)
+        else:
+            svg = photos.photo_svg(photo, colors.primary.hex, colors.primary_dark.hex,
+                                   colors.tint.hex, self.report.brand.fonts.heading.family,
+                                   aspect)
         if self.variant.process_colours:
             svg = svg_for_print(svg, self.report.brand, self.profile)
         return svg_data_uri(svg)
+
+    def placeholder_photos(self) -> bool:
+        """Whether the report draws a placeholder: a photo (the cover, an opener, a
+        photo block) without an image file. The colophon then says that its photos
+        are illustrations."""
+        every = [self.report.manifest.cover] + [chapter.data.opener
+                                                for chapter in self.report.chapters]
+        every += [block for chapter in self.report.chapters
+                   for section in chapter.data.sections for block in section.blocks
+                   if isinstance(block, Photo)]
+        return any(photo is not None and not photo.image for photo in every)
+
+    def illustrative_charts(self) -> bool:
+        """Whether a chart of the report shows sample data (its series is marked
+        ``illustrative: true``). The colophon then explains the label."""
+        return any(isinstance(block, FigureBlock) and self.charts.illustrative(block)
+                   for chapter in self.report.chapters
+                   for section in chapter.data.sections for block in section.blocks)
 
     def chapter_template(self, chapter: Chapter) -> str:
         """The chapter's own template if it has one, else ``chapter.html``."""
@@ -335,6 +386,8 @@ class Renderer:
             "brand": report.brand, "cmyk": lambda color: cmyk_of(color, self.profile),
             "logo": brand_file(report.brand_path.parent, report.brand.logo).resolve().as_uri()
             if report.brand.logo else None,
+            "placeholder_photos": self.placeholder_photos(),
+            "illustrative_charts": self.illustrative_charts(),
         }
         try:
             return self.env.get_template(template).render(context)
