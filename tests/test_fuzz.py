@@ -171,10 +171,12 @@ def _csv(rows) -> bytes:
 
 @pytest.fixture(scope="module")
 def fuzz_project(tmp_path_factory) -> Path:
-    """A one-chapter report with the sample's brand, layout and figures."""
+    """A one-chapter report with the sample's brand and figures (and its layout, if it
+    has one of its own)."""
     root = tmp_path_factory.mktemp("fuzz")
     for name in ("figures", "layout", "styles"):
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     manifest = yaml.safe_load((ROOT / "report.yaml").read_text(encoding="utf-8"))
     manifest["chapters"] = [SLUG]
     (root / "report.yaml").write_text(dump(manifest), encoding="utf-8")
