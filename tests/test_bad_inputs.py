@@ -224,6 +224,35 @@ def _no_sections(p):
                   ("sections: List should have at least 1 item", "fix: give at least 1"))
 
 
+def _empty_section(p):
+    text = (p / VOORWOORD).read_text(encoding="utf-8")
+    (p / VOORWOORD).write_text(text + "  - title: Tot slot\n    blocks: []\n", encoding="utf-8")
+    return Expect(VOORWOORD, text.count("\n") + 2,
+                  ("sections[1].blocks: List should have at least 1 item",
+                   "fix: give at least 1"))
+
+
+def _section_with_only_a_title(p):
+    text = (p / VOORWOORD).read_text(encoding="utf-8")
+    (p / VOORWOORD).write_text(text + "  - title: Tot slot\n", encoding="utf-8")
+    return Expect(VOORWOORD, text.count("\n") + 1,
+                  ("sections[1].blocks: Field required", "fix: add 'blocks'"))
+
+
+def _status_in_former_words(p):
+    line = edit(p, RESULTATEN, "aangepakte CS, status: achieved}",
+                "aangepakte CS, status: niet gerealiseerd}")
+    return Expect(RESULTATEN, line, ("items[1].status: is not a status, got 'niet gerealiseerd'",
+                                     "fix: did you mean 'not-achieved'?"))
+
+
+def _status_misspelt(p):
+    line = edit(p, RESULTATEN, "afgeronde onderzoeken, status: achieved}",
+                "afgeronde onderzoeken, status: acheived}")
+    return Expect(RESULTATEN, line, ("items[0].status: is not a status, got 'acheived'",
+                                     "fix: did you mean 'achieved'?"))
+
+
 def _title_is_a_list(p):
     line = edit(p, INZET, "title: Inzetbaarheid\n", "title: [Inzet, baarheid]\n")
     return Expect(INZET, line, ("title: Input should be a valid string",))

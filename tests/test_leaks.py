@@ -44,7 +44,8 @@ def secrets(folder: Path) -> dict[str, Path]:
         "css": ("geheim.css", 'body::before { content: "LEAK-CSS"; }'),
         "html": ("geheim.html", "<p>LEAK-HTML</p>"),
         "csv": ("geheim.csv", "jaar,aantal\nLEAK-CSV,1\n"),
-        "yaml": ("geheim.yaml", "title: LEAK-YAML\nsections: [{blocks: []}]\n"),
+        "yaml": ("geheim.yaml", "title: LEAK-YAML\n"
+                                "sections: [{blocks: [{type: note, text: LEAK-YAML}]}]\n"),
         "txt": ("geheim.txt", "LEAK-TXT"),
     }
     paths = {}

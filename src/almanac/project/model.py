@@ -7,10 +7,11 @@ a typo in a YAML file is an error that names the key, not a silent no-op.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import unicodedata
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -408,8 +409,11 @@ class SeriesRef(Strict):
     file: str = Field(description="CSV file, relative to the chapter folder.")
     illustrative: bool = Field(
         False, description="True when the source text does not give these values: the page "
-        "then labels the chart as 'voorbeeldgegevens'.")
-    note: str | None = None
+        "then marks the chart or table made from them as illustrative data, in the report's "
+        "language.")
+    note: str | None = Field(None, description="Plain text printed under every chart and "
+                             "table made from the series (for an illustrative series without "
+                             "a note, a generic note in the report's language).")
 
 
 KNOWN_MOTIFS = ("aerial-river", "flood", "crowd", "tape", "drone", "classroom", "lab",
@@ -546,7 +550,36 @@ class NormBlock(Strict):
     year: Whole | None = None
 
 
-Status = Literal["gerealiseerd", "deels gerealiseerd", "niet gerealiseerd", "onbekend"]
+StatusKey = Literal["achieved", "partly", "not-achieved", "unknown"]
+STATUSES: tuple[str, ...] = get_args(StatusKey)
+"""The statuses of a result, as language-neutral keys; the page prints each in the
+report's language (``almanac.text.labels``), and the stylesheets know each as the
+class ``status-<key>``."""
+FORMER_STATUSES = {"gerealiseerd": "achieved", "deels gerealiseerd": "partly",
+                   "niet gerealiseerd": "not-achieved", "onbekend": "unknown"}
+"""Statuses as the first reports wrote them, in Dutch words: refused, with the key to
+write instead."""
+
+
+def _status_key(value: object) -> object:
+    """A status as written, if it is one of :data:`STATUSES`; a former Dutch word or a
+    near miss is refused with the key it most likely means (``difflib``)."""
+    if not isinstance(value, str) or value in STATUSES:
+        return value  # not text: the Literal says what it wants
+    written = " ".join(value.lower().replace("_", " ").replace("-", " ").split())
+    meant = FORMER_STATUSES.get(written)
+    if meant is None:
+        spelt = {**{key.replace("-", " "): key for key in STATUSES}, **FORMER_STATUSES}
+        close = difflib.get_close_matches(written, list(spelt), n=1, cutoff=0.6)
+        meant = spelt[close[0]] if close else None
+    known = ", ".join(STATUSES)
+    if meant is None:
+        raise ValueError(f"is not a status; write one of {known}")
+    raise ValueError(f"is not a status; did you mean '{meant}'? (a status is one of the "
+                     f"keys {known}, printed in the report's language)")
+
+
+Status = Annotated[StatusKey, BeforeValidator(_status_key)]
 
 
 class Result(Strict):
@@ -557,7 +590,8 @@ class Result(Strict):
     what: str | None = Field(None, description="What the norm counts, e.g. 'afgeronde "
                              "onderzoeken'.")
     realised: Key | None = Field(None, description="The number holding the realisation, if known.")
-    status: Status = "onbekend"
+    status: Status = Field("unknown", description="achieved, partly, not-achieved or "
+                           "unknown; printed in the report's language.")
 
 
 class ResultsBlock(Placed):
@@ -602,7 +636,8 @@ class Section(Strict):
     """A part of a chapter: an optional title and its blocks."""
 
     title: str | None = Field(None, description="Section heading; none for an introduction.")
-    blocks: list[Block] = []
+    blocks: list[Block] = Field(min_length=1, description="What the section holds, in "
+                                "order; at least one block.")
 
 
 class ChapterData(Strict):

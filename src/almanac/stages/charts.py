@@ -47,7 +47,6 @@ from .brand import chart_base_px, chart_theme
 from .guard import resident_bytes
 
 CACHE_DIR = CACHE / "charts"
-ILLUSTRATIVE_LABEL = "Voorbeeldgegevens"
 TIMEOUT = 300.0  # seconds for drawing all the charts a build lacks
 MAX_MODULE_BYTES = 2**20  # a figure module is a few KB of code
 CHART_MEMORY_MIB = 2048
@@ -347,7 +346,7 @@ class ChartJob:
         theme = make_theme(report)
         stamp = {"altair": version("altair"), "vl-convert": version("vl-convert-python"),
                  "theme": asdict(theme), "sources": digest.hexdigest(), "format": 5,
-                 "language": report.manifest.language}
+                 "language": report.manifest.language}  # the locale, the marks' words
         self.plans: dict[Place, Plan] = {}
         for chapter, block in figure_blocks(report):
             data = figure_data(report, chapter, block, fmt)
@@ -383,10 +382,6 @@ class ChartJob:
         """The chart's file as a ``file:`` URL, as the HTML names it (as it names the
         stylesheets and fonts, so the HTML shows its charts wherever it is saved)."""
         return (self.store / f"{self.plans[block.place].key}.svg").as_uri()
-
-    def illustrative(self, block: FigureBlock) -> bool:
-        """Whether the chart shows sample data (its series is ``illustrative: true``)."""
-        return self.plans[block.place].data.illustrative
 
     def svg(self, block: FigureBlock) -> str:
         """The drawn chart of ``block`` (after :meth:`finish`)."""

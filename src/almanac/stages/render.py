@@ -38,6 +38,7 @@ from ..project.model import (
 from ..project.parts import CACHE, CHAPTERS
 from ..project.theme import LAYOUT, STYLES, brand_file
 from ..text.formatting import Formatter
+from ..text.labels import label as text_label
 from ..text.prose import Prose
 from . import photos
 from .brand import cmyk_of, output_profile, svg_for_print
@@ -253,7 +254,8 @@ class Renderer:
         self.env.globals.update(
             md=self.prose.block, md_inline=self.prose.inline, number=self.number,
             number_parts=self.number_parts, chart=self.chart, flow=flow, photo=self.photo,
-            fmt=self.fmt, label=self.label, table_rows=self.table_rows)
+            fmt=self.fmt, label=self.label, table_rows=self.table_rows, term=self.term,
+            series_marks=self.series_marks)
         # Figures and tables are numbered through the report, in order.
         self._labels: dict[Place, dict] = {}
         self._targets: dict[tuple[str, str], dict] = {}
@@ -296,6 +298,43 @@ class Renderer:
                           for value in (row.get(name, "") for name in columns)])
         return list(columns.values()), cells
 
+    def term(self, key: str) -> str:
+        """A word Almanac prints itself (a status, a heading of the results table, the
+        mark of illustrative data) in the report's language (templates: ``term(key)``;
+        the words and their keys are in :mod:`almanac.text.labels`)."""
+        return text_label(self.report.manifest.language, key)
+
+    def series_marks(self, block: FigureBlock | TableBlock) -> dict:
+        """How the page marks a chart or table by its series: ``illustrative`` (the
+        series is ``illustrative: true``) and ``note``, the text printed under it — the
+        series' own ``note:``, else for an illustrative series the generic note in the
+        report's language, else None. A block without a series has neither."""
+        if block.series is None:
+            return {"illustrative": False, "note": None}
+        chapter = next(c for c in self.report.chapters if c.slug == block.place[0])
+        series = chapter.data.series[block.series]
+        note = series.note or (self.term("illustrative-note") if series.illustrative else None)
+        return {"illustrative": series.illustrative, "note": note}
+
+    def illustrations(self) -> dict[str, bool]:
+        """What in the report stands in for what the source does not give, for the
+        colophon to say so: ``data``, a chart or table of an ``illustrative: true``
+        series; ``photos``, a photo drawn as a placeholder (cover, opener or photo
+        block without an ``image``)."""
+        data = False
+        cover = self.report.manifest.cover
+        photos = cover is not None and not cover.image
+        for chapter in self.report.chapters:
+            opener = chapter.data.opener
+            photos = photos or (opener is not None and not opener.image)
+            for section in chapter.data.sections:
+                for block in section.blocks:
+                    if isinstance(block, (FigureBlock, TableBlock)) and block.series:
+                        data = data or chapter.data.series[block.series].illustrative
+                    elif isinstance(block, Photo):
+                        photos = photos or not block.image
+        return {"data": data, "photos": photos}
+
     def number(self, key: str) -> str:
         """The number ``key``, formatted for the report's locale (templates: ``number(key)``)."""
         return self.fmt.number(self.report.number(key))
@@ -305,9 +344,9 @@ class Renderer:
         return self.fmt.parts(self.report.number(key))
 
     def chart(self, block: FigureBlock) -> dict:
-        """A figure block's chart file, whether it shows sample data, and its label."""
-        return {"src": self.charts.url(block), "illustrative": self.charts.illustrative(block),
-                **self.label(block)}
+        """A figure block's chart file, its label and how its series marks it
+        (``illustrative``, ``note``: :meth:`series_marks`)."""
+        return {"src": self.charts.url(block), **self.series_marks(block), **self.label(block)}
 
     def photo(self, photo: Photo, chapter: Chapter | None = None,
               aspect: float = 16 / 9) -> str:
@@ -348,24 +387,6 @@ class Renderer:
             svg = svg_for_print(svg, self.report.brand, self.profile)
         return svg_data_uri(svg)
 
-    def placeholder_photos(self) -> bool:
-        """Whether the report draws a placeholder: a photo (the cover, an opener, a
-        photo block) without an image file. The colophon then says that its photos
-        are illustrations."""
-        every = [self.report.manifest.cover] + [chapter.data.opener
-                                                for chapter in self.report.chapters]
-        every += [block for chapter in self.report.chapters
-                   for section in chapter.data.sections for block in section.blocks
-                   if isinstance(block, Photo)]
-        return any(photo is not None and not photo.image for photo in every)
-
-    def illustrative_charts(self) -> bool:
-        """Whether a chart of the report shows sample data (its series is marked
-        ``illustrative: true``). The colophon then explains the label."""
-        return any(isinstance(block, FigureBlock) and self.charts.illustrative(block)
-                   for chapter in self.report.chapters
-                   for section in chapter.data.sections for block in section.blocks)
-
     def chapter_template(self, chapter: Chapter) -> str:
         """The chapter's own template if it has one, else ``chapter.html``."""
         own = chapter.folder / "chapter.html"
@@ -386,8 +407,7 @@ class Renderer:
             "brand": report.brand, "cmyk": lambda color: cmyk_of(color, self.profile),
             "logo": brand_file(report.brand_path.parent, report.brand.logo).resolve().as_uri()
             if report.brand.logo else None,
-            "placeholder_photos": self.placeholder_photos(),
-            "illustrative_charts": self.illustrative_charts(),
+            "illustrations": self.illustrations(),
         }
         try:
             return self.env.get_template(template).render(context)
