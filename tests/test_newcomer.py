@@ -25,7 +25,7 @@ import yaml
 from pypdf import PdfReader
 
 from almanac.project.parts import source_files
-from almanac.stages.charts import ILLUSTRATIVE_LABEL
+from almanac.text.labels import label
 
 from conftest import ROOT
 from pdfread import font_names, outline, squash
@@ -164,4 +164,95 @@ def test_a_newcomer_installs_starts_builds_and_publishes_a_report(venv, tmp_path
         fonts = font_names(reader)  # the theme's Noto Sans only: no system font stood in
         assert fonts and all(name.startswith("Noto-Sans") for name in fonts), fonts
         text = squash("".join(page.extract_text() for page in reader.pages))
-        assert squash(ILLUSTRATIVE_LABEL) in text
+        assert squash(label("en", "illustrative")) in text
+
+
+FACES = {"Regular": (400, "normal"), "Italic": (400, "italic"), "Bold": (700, "normal"),
+         "BoldItalic": (700, "italic")}
+
+
+def house_font(source: Path, target: Path, family: str, style: str) -> None:
+    """The theme's Noto Sans face ``source`` renamed ``family`` and without U+2010
+    HYPHEN: a brand font such as many a house font is, which lacks the character
+    WeasyPrint sets at a line-end hyphen by default."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(source)
+    options = subset.Options()
+    options.layout_features, options.name_IDs, options.name_languages = ["*"], ["*"], ["*"]
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[code for code in font.getBestCmap() if code != 0x2010])
+    subsetter.subset(font)
+    names = font["name"]
+    for record in list(names.names):
+        if record.nameID in (1, 16):
+            names.setName(family, record.nameID, record.platformID, record.platEncID,
+                          record.langID)
+        elif record.nameID in (3, 4):
+            names.setName(f"{family} {style}", record.nameID, record.platformID,
+                          record.platEncID, record.langID)
+        elif record.nameID == 6:
+            names.setName(f"{family.replace(' ', '')}-{style}", record.nameID,
+                          record.platformID, record.platEncID, record.langID)
+    assert 0x2010 not in font.getBestCmap()
+    font.save(target)
+
+
+def test_a_newcomer_s_report_with_a_brand_of_its_own_a_house_font_and_a_real_photo(
+        venv, tmp_path):
+    """Another organisation, in Dutch: its own brand (two colours, the rest derived),
+    a house font without U+2010 and a real photo in place of a placeholder. Only the
+    house font is embedded, in both editions, and the photo keeps its shape."""
+    from PIL import Image, ImageDraw
+
+    from almanac.project.theme import THEME
+
+    from pdfread import rasterise
+
+    almanac, env = venv / "bin" / "almanac", clean_environment()
+    run(almanac, "new", "r", "--language", "nl", "--title", "Jaarverslag 2025",
+        "--organisation", "Havenbedrijf Noord", cwd=tmp_path, env=env)
+    project = tmp_path / "r"
+    fonts = project / "styles" / "fonts"
+    fonts.mkdir(parents=True)
+    for style in FACES:
+        house_font(THEME / "styles" / "fonts" / f"NotoSans-{style}.ttf",
+                   fonts / f"HavenSans-{style}.ttf", "Haven Sans", style)
+    faces = "".join(f"      - {{file: fonts/HavenSans-{style}.ttf, weight: {weight}, "
+                    f"style: {slant}}}\n" for style, (weight, slant) in FACES.items())
+    (project / "styles" / "brand.yaml").write_text(
+        "colors:\n  primary: '#7A1F3D'\n  accent: '#F2C14E'\n"
+        f"fonts:\n  body:\n    family: Haven Sans\n    faces:\n{faces}"
+        f"  heading:\n    family: Haven Sans\n    faces:\n{faces}", encoding="utf-8")
+    # the placeholder of the last chapter becomes a real 3:2 photo: a round disc on green
+    image = Image.new("RGB", (600, 400), (40, 140, 60))
+    ImageDraw.Draw(image).ellipse([245, 145, 355, 255], fill=(250, 220, 20))
+    chapter = sorted((project / "chapters").iterdir())[-1]
+    image.save(chapter / "haven.jpg", quality=95)
+    text = (chapter / "chapter.yaml").read_text(encoding="utf-8")
+    assert "treatment: duotone" in text
+    (chapter / "chapter.yaml").write_text(text.replace(
+        "treatment: duotone", "treatment: none\n        image: haven.jpg"), encoding="utf-8")
+
+    for edition in ("screen", "print"):
+        built = run(almanac, "build", "r", "--strict", "--edition", edition, cwd=tmp_path,
+                    env=env)
+        pdf = Path(built.stdout.strip().splitlines()[-1])
+        pdf = pdf if pdf.is_absolute() else tmp_path / pdf
+        reader = PdfReader(pdf)
+        embedded = font_names(reader)
+        assert embedded and all(name.startswith("Haven-Sans") for name in embedded), embedded
+        photo_pages = [number for number, page in enumerate(reader.pages, 1)
+                       if any(getattr(picture.image, "size", None) == (600, 400)
+                              for picture in page.images)]
+        assert len(photo_pages) == 1, photo_pages  # the JPEG itself, at its own pixels
+        page = rasterise(pdf, photo_pages[0], 100)
+        disc = Image.new("1", page.size)
+        disc.putdata([r > 200 and g > 180 and b < 120
+                      for r, g, b in page.get_flattened_data()])
+        box = disc.getbbox()
+        assert box is not None, "the photo's disc is not on the page"
+        width, height = box[2] - box[0], box[3] - box[1]
+        assert width > 20 and abs(width - height) <= 2 + 0.02 * width, (width, height)
