@@ -544,7 +544,8 @@ def _template_include_missing(p):
 def _template_include_escape(p):
     line = edit(p, CHAPTER_HTML, "{% block body %}",
                 "{% block body %}{% include '../../../etc/passwd' %}")
-    return Expect(CHAPTER_HTML, line, ("not found", "read from layout/ and chapters/ only"))
+    return Expect(CHAPTER_HTML, line, ("not found", "read from layout/, chapters/ and the "
+                                       "built-in theme (almanac/) only"))
 
 
 def _strict_css_error(p):

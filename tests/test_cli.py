@@ -26,6 +26,9 @@ from almanac.cli import main
 from almanac.pipeline import load
 from almanac.project.parts import CACHE
 from almanac.reporter import ConsoleReporter
+from almanac.stages.render import STYLESHEETS
+from almanac.stages.render import stylesheets as theme_stylesheets
+from almanac.stages.variants import VARIANTS
 
 from conftest import almanac, copy_project, edit, override, snapshot
 from pdfread import squash
@@ -154,8 +157,8 @@ def test_build_html_writes_the_html_it_typeset_beside_the_pdf(html_build):
     text = page.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>")
     stylesheets = re.findall(r'<link rel="stylesheet" href="([^"]+)">', text)
-    assert stylesheets == [(project / "styles" / name).as_uri()
-                           for name in ("pages.css", "typography.css", "components.css")]
+    assert stylesheets == [path.as_uri() for path in theme_stylesheets(project, VARIANTS["screen"])]
+    assert [Path(url).name for url in stylesheets] == list(STYLESHEETS)  # the theme's
     titles = [chapter.data.title for chapter in load(project).chapters]
     assert len(titles) == 7
     headings = re.findall(r'<h1 class="chapter-title">(.*?)</h1>', text, re.DOTALL)
@@ -328,7 +331,7 @@ def test_a_build_leaves_nothing_in_the_temporary_folder(small, tmp_path):
 
 INPUTS = ["report.yaml", "chapters/01-voorwoord/chapter.yaml",
           "chapters/07-resultaten/data/overvallen.csv", "figures/normen.py",
-          "layout/report.html", "styles/pages.css", "styles/brand.yaml"]
+          "figures/_common.py", "styles/brand.yaml"]
 
 
 def _refused_before_building(cli, project: Path, *args: str) -> str:

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from almanac.cli import main
 from almanac.editions.sources import SOURCES_MANIFEST
 from almanac.editions.verify import verify
+from almanac.project import theme
 from almanac.project.parts import CACHE, source_files
 
 from conftest import almanac, copy_project, edit, snapshot
@@ -33,13 +34,14 @@ def test_publish_writes_the_pdf_and_its_manifest(published):
     assert manifest["pdf"]["size"] == len(data)
     assert manifest["pdf"]["pages"] == len(PdfReader(pdf).pages)
     assert manifest["edition"] == {"version": "1.0", "date": "2022-05-01"}
+    # the built-in theme the edition was made with, as installed
+    assert (manifest["theme"]["sha256"], manifest["theme"]["files"]) == theme.digest()
     assert set(manifest["tools"]) == {"python", "almanac", "weasyprint", "vl-convert",
                                       "altair", "pypdf"}
     inputs = {item["path"]: item for item in manifest["inputs"]}
     assert list(inputs) == source_files(project)
     for name in ("report.yaml", "chapters/03-inzetbaarheid/chapter.yaml",
-                 "figures/normen.py", "layout/chapter.html", "styles/components.css",
-                 "styles/fonts/Lato-Regular.ttf", "styles/brand.yaml"):
+                 "figures/normen.py", "styles/fonts/Lato-Regular.ttf", "styles/brand.yaml"):
         body = (project / name).read_bytes()
         assert inputs[name] == {"path": name, "sha256": hashlib.sha256(body).hexdigest(),
                                 "size": len(body)}

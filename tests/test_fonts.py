@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from almanac.pipeline import build, load
 from almanac.reporter import BufferReporter
 
-from conftest import BRAND, VOORWOORD, edit
+from conftest import BRAND, VOORWOORD, edit, override
 
 HYPHEN = "\u2010"
 
@@ -120,9 +120,23 @@ def test_a_character_the_font_lacks_is_named_with_file_line_and_place(small_warm
     assert f"{BRAND}:{line_of(project, 'Lato-Regular.ttf')}" in ran.stderr
 
 
+def test_the_light_text_takes_the_lightest_face_the_brand_has(small_warm):
+    """The stylesheets set light text in ``--weight-light``, the lightest face of the
+    body family: without a Light face it is the Regular, and nothing asks for a
+    weight the brand lacks."""
+    project = small_warm
+    edit(project, BRAND, "      - {file: fonts/Lato-Light.ttf, weight: 300}\n", "")
+    reporter = BufferReporter()
+    result = build(project, reporter=reporter)
+    assert not [w for w in reporter.warnings if "weight" in w], reporter.warnings
+    assert "Lato-Light" not in assert_only_brand_faces(result.path, project)
+
+
 def test_a_weight_without_a_face_is_named(small_warm):
     project = small_warm
     edit(project, BRAND, "      - {file: fonts/Lato-Light.ttf, weight: 300}\n", "")
+    (project / "styles" / "house.css").write_text(  # asked for by name, not by the token
+        ".cover-subtitle, .opener .lead { font-weight: 300; }\n", encoding="utf-8")
     reporter = BufferReporter()
     result = build(project, reporter=reporter)
     asked = [w for w in reporter.warnings if "Lato weight 300 normal" in w]
@@ -134,7 +148,7 @@ def test_a_weight_without_a_face_is_named(small_warm):
 
 def test_a_font_family_outside_the_brand_is_named(small_warm):
     project = small_warm
-    (project / "styles" / "typography.css").open("a", encoding="utf-8").write(
+    override(project, "styles/typography.css").open("a", encoding="utf-8").write(
         "\nh2 { font-family: Georgia, serif; }\n")
     reporter = BufferReporter()
     result = build(project, reporter=reporter)
@@ -164,7 +178,7 @@ def test_a_hyphen_the_font_lacks_is_reported_and_no_other_font_embedded(small_wa
     project = small_warm
     for font in brand_files(project):
         without(font, HYPHEN)
-    (project / "styles" / "typography.css").open("a", encoding="utf-8").write(
+    override(project, "styles/typography.css").open("a", encoding="utf-8").write(
         '\n:root { hyphenate-character: "\\2010"; }\n')
     reporter = BufferReporter()
     result = build(project, reporter=reporter)

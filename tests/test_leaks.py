@@ -270,13 +270,13 @@ def test_publish_embeds_no_file_from_outside(small_warm, tmp_path):
     outside = secrets(tmp_path / "buiten")
     _link(warm, "layout/geheim.txt", outside["txt"])
     _link(warm, data, outside["csv"])
-    _link(warm, "styles/nul.css", Path("/dev/zero"))
+    _link(warm, "styles/nul.dat", Path("/dev/zero"))
     _link(warm, "layout/kring.html", Path("kring.html"))  # a link loop
     os.mkfifo(warm / "figures" / "pijp.txt")  # would hang a reader
     published = publish(warm)
     files = embedded_files(PdfReader(published.pdf))
     assert "chapters/03-inzetbaarheid/chapter.yaml" in files  # the sources are embedded
-    for stray in ("layout/geheim.txt", data, "styles/nul.css", "layout/kring.html",
+    for stray in ("layout/geheim.txt", data, "styles/nul.dat", "layout/kring.html",
                   "figures/pijp.txt"):
         assert stray not in files
     assert not any(b"LEAK" in body for body in files.values())
@@ -337,7 +337,7 @@ def _outside_copy(p: Path, relative: str, old: str, new: str) -> tuple[str, str]
     ``new``, and a link to it in its place."""
     outside = p.parent / "buiten" / relative
     outside.parent.mkdir(parents=True, exist_ok=True)
-    text = (p / relative).read_text(encoding="utf-8")
+    text = override(p, relative).read_text(encoding="utf-8")  # a theme file: its copy
     assert old in text, (old, relative)
     outside.write_text(text.replace(old, new, 1), encoding="utf-8")
     _link(p, relative, outside)
@@ -353,8 +353,11 @@ def _module_outside(p: Path, relative: str) -> tuple[str, str]:
 
 
 def _fifo(p: Path, relative: str) -> tuple[str, str]:
-    (p / relative).unlink()
-    os.mkfifo(p / relative)
+    path = p / relative  # in the project's place of a file, or of the theme's it overrides
+    if path.exists() or path.is_symlink():
+        path.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(path)
     return relative, "is a named pipe (FIFO), not a regular file"
 
 

@@ -226,9 +226,9 @@ def test_a_newcomer_s_report_with_a_brand_of_its_own_a_house_font_and_a_real_pho
         "colors:\n  primary: '#7A1F3D'\n  accent: '#F2C14E'\n"
         f"fonts:\n  body:\n    family: Haven Sans\n    faces:\n{faces}"
         f"  heading:\n    family: Haven Sans\n    faces:\n{faces}", encoding="utf-8")
-    # the placeholder of the last chapter becomes a real 3:2 photo: a round disc on green
+    # the placeholder of the last chapter becomes a real 3:2 photo: a round cyan disc on green
     image = Image.new("RGB", (600, 400), (40, 140, 60))
-    ImageDraw.Draw(image).ellipse([245, 145, 355, 255], fill=(250, 220, 20))
+    ImageDraw.Draw(image).ellipse([245, 145, 355, 255], fill=(20, 200, 235))
     chapter = sorted((project / "chapters").iterdir())[-1]
     image.save(chapter / "haven.jpg", quality=95)
     text = (chapter / "chapter.yaml").read_text(encoding="utf-8")
@@ -244,13 +244,19 @@ def test_a_newcomer_s_report_with_a_brand_of_its_own_a_house_font_and_a_real_pho
         reader = PdfReader(pdf)
         embedded = font_names(reader)
         assert embedded and all(name.startswith("Haven-Sans") for name in embedded), embedded
+        images = {getattr(picture.image, "size", None) for page in reader.pages
+                  for picture in page.images}
+        assert (600, 400) in images  # the JPEG itself, at its own pixels
+        caption = squash(next(
+            block["caption"] for section in yaml.safe_load(
+                (chapter / "chapter.yaml").read_text(encoding="utf-8"))["sections"]
+            for block in section["blocks"] if block.get("image") == "haven.jpg"))
         photo_pages = [number for number, page in enumerate(reader.pages, 1)
-                       if any(getattr(picture.image, "size", None) == (600, 400)
-                              for picture in page.images)]
-        assert len(photo_pages) == 1, photo_pages  # the JPEG itself, at its own pixels
+                       if caption in squash(page.extract_text())]
+        assert len(photo_pages) == 1, photo_pages
         page = rasterise(pdf, photo_pages[0], 100)
         disc = Image.new("1", page.size)
-        disc.putdata([r > 200 and g > 180 and b < 120
+        disc.putdata([r < 90 and g > 160 and b > 190
                       for r, g, b in page.get_flattened_data()])
         box = disc.getbbox()
         assert box is not None, "the photo's disc is not on the page"

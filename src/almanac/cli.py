@@ -266,8 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     try:  # as git does: a command run in a folder of a project finds the project
         root = find_project(root)
     except ReportError as exc:
-        print(exc.format(), file=sys.stderr)
-        return 1
+        if args.command != "editions":  # a folder of editions alone (an archive) lists
+            print(exc.format(), file=sys.stderr)
+            return 1
     refused = _refused_outputs(root, args)
     if refused is not None:
         print(f"almanac: error: {refused}", file=sys.stderr)

@@ -16,9 +16,10 @@ that face's character map.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,13 +76,20 @@ class BrandFontConfiguration(FontConfiguration):
     (``FcInitLoadConfigAndFonts``), so only the fonts of ``@font-face`` rules,
     which WeasyPrint adds with ``FcConfigAppFontAddFile``, can be matched; a
     ``local()`` source finds nothing. The font map's configuration is replaced
-    with ``pango_fc_font_map_set_config``, which releases the system one."""
+    with ``pango_fc_font_map_set_config``, which releases the system one.
 
-    def __init__(self) -> None:
+    ``faces`` (the brand's font files) are added to the configuration at once, so
+    that it is never empty: Pango with no font at all crashes the process when it
+    draws text (a segmentation fault in ``get_pango_font_hb_face``), as a template
+    that leaves out the brand's ``@font-face`` rules would otherwise make it."""
+
+    def __init__(self, faces: Iterable[Path] = ()) -> None:
         from weasyprint.text.ffi import ffi, fontconfig, pangoft2
 
         super().__init__()
         config = _empty_config()
+        for face in faces:
+            fontconfig.FcConfigAppFontAddFile(config, os.fsencode(face))
         pangoft2.pango_fc_font_map_set_config(ffi.cast("PangoFcFontMap *", self.font_map),
                                               config)
         fontconfig.FcConfigDestroy(config)  # the font map keeps its own reference

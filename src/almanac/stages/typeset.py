@@ -178,9 +178,13 @@ def _font_files_removed(fonts: Any) -> Iterator[None]:
 def typeset(rendered: Rendered, root: Path, variant: Variant, *,
             embedding: Embedding | None = None, finisher: Callable | None = None,
             before_read: Callable[[Path], bool] | None = None,
-            transform: Transform | None = None, limits: Limits | None = None) -> Typeset:
+            transform: Transform | None = None, limits: Limits | None = None,
+            font_files: tuple[Path, ...] = ()) -> Typeset:
     """Lay out ``rendered`` and write it as PDF bytes for ``variant`` (nothing
     touches the disk); WeasyPrint reads only files inside ``root``.
+
+    ``font_files`` are the brand's faces, the only fonts text can be set in
+    (:class:`~.fonts.BrandFontConfiguration`).
 
     ``before_read(path)`` is called before a project file is read, e.g. to wait
     for a chart that is still being drawn; when it returns False the file will not
@@ -209,7 +213,7 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
                                    + base64.b64encode(embedding.xmp).decode("ascii")]
     from .fonts import BrandFontConfiguration
 
-    fonts = BrandFontConfiguration()  # no system font: only the brand's @font-face faces
+    fonts = BrandFontConfiguration(font_files)  # no system font: the brand's faces only
     guard = Guard(limits, root)
 
     def lay_out_and_draw() -> tuple[Any, bytes]:
