@@ -48,10 +48,13 @@ def test_no_project_above_names_the_folder_and_suggests_starting_one(tmp_path, c
     folder.mkdir(parents=True)
     assert not any((above / "report.yaml").exists() for above in folder.resolve().parents)
     monkeypatch.chdir(folder)
-    for args in (("check",), ("build", str(folder)), ("editions",)):
+    for args in (("check",), ("build", str(folder))):
         ran = cli(*args)
         assert ran.returncode == 1, args
         assert ran.stderr.startswith(
             f"{folder.resolve()}: no report.yaml in this folder or any folder above it\n")
         assert "almanac new" in ran.stderr and not ran.stdout
+    # a folder of published editions needs no report.yaml: an archive is listed as it is
+    listed = cli("editions")
+    assert listed.returncode == 0 and "no archived editions" in listed.stdout
     assert not list(Path(folder).iterdir())  # nothing made

@@ -193,3 +193,17 @@ def test_the_specimen_of_a_project_without_one_is_the_theme_s(tmp_path, cli):
     assert len(reader.pages) > 3
     used = embedded_fonts(reader)
     assert used and not _outside(used, _family_names(theme.THEME / "styles" / "fonts")), used
+
+
+def test_a_head_template_without_the_brand_s_fonts_is_a_message_not_a_crash(tmp_path, cli):
+    """With no @font-face rule, Pango would have no font at all (system fonts are
+    never used) and crash the process as it draws."""
+    project = minimal(tmp_path)
+    (project / "layout").mkdir()
+    (project / "layout" / "head.html").write_text(
+        '<head><meta charset="utf-8"><title>{{ report.title }}</title></head>\n',
+        encoding="utf-8")
+    ran = cli("build", str(project), "-o", str(project / "out.pdf"))
+    assert ran.returncode == 1
+    assert "the document declares no font" in ran.stderr and "brand_css" in ran.stderr
+    assert not (project / "out.pdf").exists()

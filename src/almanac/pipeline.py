@@ -32,7 +32,6 @@ from .errors import Problem, ReportError, TypesetError, printable
 from .project.load import load_report, load_specimen
 from .project.model import Report
 from .project.parts import CACHE, OUTPUT, source_files
-from .project.theme import brand_file
 from .reporter import Reporter
 from .stages.charts import CACHE_DIR, CHART_MEMORY_MIB, TIMEOUT, ChartJob
 from .stages.finish import catalog_finisher, finish_pdf
@@ -269,11 +268,7 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
                          finisher=catalog_finisher, before_read=charts.wait,
                          transform=variant.transform(report.brand, report.brand_path.parent),
                          limits=Limits(options.typeset_seconds, options.memory_mib,
-                                       options.max_pages),
-                         font_files=tuple(dict.fromkeys(
-                             brand_file(report.brand_path.parent, face.file).resolve()
-                             for family in (report.brand.fonts.body, report.brand.fonts.heading)
-                             for face in family.faces)))
+                                       options.max_pages))
     finally:
         # Raises the figure modules' problems, if any: also when a chart that could
         # not be drawn stopped the typesetting (FetchStopped), which it then replaces.

@@ -16,10 +16,10 @@ that face's character map.
 
 from __future__ import annotations
 
-import os
+import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,22 +78,34 @@ class BrandFontConfiguration(FontConfiguration):
     ``local()`` source finds nothing. The font map's configuration is replaced
     with ``pango_fc_font_map_set_config``, which releases the system one.
 
-    ``faces`` (the brand's font files) are added to the configuration at once, so
-    that it is never empty: Pango with no font at all crashes the process when it
-    draws text (a segmentation fault in ``get_pango_font_hb_face``), as a template
-    that leaves out the brand's ``@font-face`` rules would otherwise make it."""
+    :attr:`faces` counts the ``@font-face`` faces WeasyPrint could add: with none,
+    Pango has no font at all and crashes the process when it draws text (a
+    segmentation fault in ``get_pango_font_hb_face``), so :func:`~.typeset.typeset`
+    stops before drawing (a template that leaves out the brand's rules). The brand's
+    files are not added here by their own names: fontconfig would then match a
+    family a brand renames (``family: House`` set in ``Lato-Bold.ttf``) by the
+    file's own family as well, and set text in a face the brand did not name."""
 
-    def __init__(self, faces: Iterable[Path] = ()) -> None:
+    def __init__(self) -> None:
         from weasyprint.text.ffi import ffi, fontconfig, pangoft2
 
         super().__init__()
+        self.faces = 0
         config = _empty_config()
-        for face in faces:
-            fontconfig.FcConfigAppFontAddFile(config, os.fsencode(face))
         pangoft2.pango_fc_font_map_set_config(ffi.cast("PangoFcFontMap *", self.font_map),
                                               config)
         fontconfig.FcConfigDestroy(config)  # the font map keeps its own reference
         self._config = config
+
+    def add_font_face(self, rule_descriptors, url_fetcher):
+        """WeasyPrint's (``weasyprint/text/fonts.py``), counted in :attr:`faces` when
+        the face's file is there afterwards: WeasyPrint writes each face it reads to
+        its folder, named by the MD5 of the rule's descriptors, before it adds it to
+        fontconfig (and returns nothing either way)."""
+        super().add_font_face(rule_descriptors, url_fetcher)
+        digest = hashlib.md5(str(rule_descriptors).encode(), usedforsecurity=False).hexdigest()
+        if self._folder is not None and (Path(self._folder) / digest).is_file():
+            self.faces += 1
 
 
 # --------------------------------------------------------------------------- the check

@@ -175,16 +175,16 @@ def _font_files_removed(fonts: Any) -> Iterator[None]:
             fonts._folder = None
 
 
+class NoFontFaces(Exception):
+    """Raised in the typesetting thread: the document brought no font face."""
+
+
 def typeset(rendered: Rendered, root: Path, variant: Variant, *,
             embedding: Embedding | None = None, finisher: Callable | None = None,
             before_read: Callable[[Path], bool] | None = None,
-            transform: Transform | None = None, limits: Limits | None = None,
-            font_files: tuple[Path, ...] = ()) -> Typeset:
+            transform: Transform | None = None, limits: Limits | None = None) -> Typeset:
     """Lay out ``rendered`` and write it as PDF bytes for ``variant`` (nothing
     touches the disk); WeasyPrint reads only files inside ``root``.
-
-    ``font_files`` are the brand's faces, the only fonts text can be set in
-    (:class:`~.fonts.BrandFontConfiguration`).
 
     ``before_read(path)`` is called before a project file is read, e.g. to wait
     for a chart that is still being drawn; when it returns False the file will not
@@ -213,13 +213,15 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
                                    + base64.b64encode(embedding.xmp).decode("ascii")]
     from .fonts import BrandFontConfiguration
 
-    fonts = BrandFontConfiguration(font_files)  # no system font: the brand's faces only
+    fonts = BrandFontConfiguration()  # no system font: the @font-face faces only
     guard = Guard(limits, root)
 
     def lay_out_and_draw() -> tuple[Any, bytes]:
         html = weasyprint.HTML(string=rendered.html, base_url=rendered.base_url,
                                url_fetcher=fetcher)
         document = html.render(pdf_variant=variant.pdf_variant, font_config=fonts)
+        if not fonts.faces:  # Pango would draw with no font at all: a crash, not a PDF
+            raise NoFontFaces
         files = [weasyprint.Attachment(file_obj=io.BytesIO(item.data), name=item.name,
                                        description=item.description, created=embedding.date,
                                        modified=embedding.date, relationship=item.relationship,
@@ -232,6 +234,12 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     with _captured_warnings(root) as warnings, _font_files_removed(fonts):
         try:
             document, pdf = guard.run(lay_out_and_draw)
+        except NoFontFaces:  # after what else the project's files did wrong
+            raise ReportError(list(dict.fromkeys(fetcher.problems)) + [Problem(
+                "the document declares no font: no @font-face rule of the brand reached "
+                "WeasyPrint", None, None, "keep {{ brand_css }} in the <style> of the "
+                "document's head (layout/head.html), or give the fonts in a stylesheet "
+                "with @font-face rules")]) from None
         except FetchStopped:
             if fetcher.problem is None:  # a chart that cannot be drawn: the caller says why
                 raise
