@@ -56,6 +56,23 @@ def minimal(folder: Path, chart: str = "line") -> Path:
     return folder
 
 
+def put(project: Path, relative: str, text: str) -> Path:
+    """A file of the project's own (an override of the theme's), written as UTF-8."""
+    path = project / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def fails_to_build(project: Path, cli) -> str:
+    """What ``almanac build`` says of ``project``, which must fail (exit 1, no
+    traceback, no PDF)."""
+    ran = cli("build", str(project), "-o", str(project / "out.pdf"))
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr, ran.stderr
+    assert not (project / "out.pdf").exists()
+    return ran.stderr
+
+
 def _squash(name: str) -> str:
     return "".join(char for char in name.lower() if char.isalnum())
 
@@ -104,12 +121,9 @@ def test_the_sample_uses_its_own_brand_not_the_theme(pdf_path):
 
 def test_a_project_template_overrides_the_theme_and_extends_the_original(tmp_path, cli):
     project = minimal(tmp_path)
-    layout = project / "layout"
-    layout.mkdir()
-    (layout / "chapter.html").write_text(
-        '{% extends "almanac/chapter.html" %}\n'
+    put(project, "layout/chapter.html", '{% extends "almanac/chapter.html" %}\n'
         '{% block opener %}<p class="house-mark">Harbour Trust house style</p>'
-        '{{ super() }}{% endblock %}\n', encoding="utf-8")
+        '{{ super() }}{% endblock %}\n')
     ran = cli("build", str(project), "-q", "-o", str(project / "out.pdf"))
     assert ran.returncode == 0, ran.stderr
     text = "".join(page.extract_text() for page in PdfReader(project / "out.pdf").pages)
@@ -119,10 +133,8 @@ def test_a_project_template_overrides_the_theme_and_extends_the_original(tmp_pat
 
 def test_project_stylesheets_replace_by_name_and_add_after_the_theme(tmp_path):
     project = minimal(tmp_path)
-    styles = project / "styles"
-    styles.mkdir()
-    (styles / "typography.css").write_text("p { margin: 0 }\n", encoding="utf-8")
-    (styles / "house.css").write_text(".prose { color: var(--color-ink) }\n", encoding="utf-8")
+    put(project, "styles/typography.css", "p { margin: 0 }\n")
+    put(project, "styles/house.css", ".prose { color: var(--color-ink) }\n")
     found = stylesheets(project, VARIANTS["print"])
     assert [path.name for path in found] == [*STYLESHEETS, "house.css", "variant-print.css"]
     own = {path.name for path in found if path.is_relative_to(project)}
@@ -134,10 +146,8 @@ def test_project_stylesheets_replace_by_name_and_add_after_the_theme(tmp_path):
 def test_a_stylesheet_a_template_links_but_that_exists_nowhere_fails_check_and_build(
         tmp_path, cli):
     project = minimal(tmp_path)
-    (project / "layout").mkdir()
-    (project / "layout" / "head.html").write_text(
-        '<head><meta charset="utf-8"><title>{{ report.title }}</title>'
-        '<link rel="stylesheet" href="styles/house.css"></head>\n', encoding="utf-8")
+    put(project, "layout/head.html", '<head><meta charset="utf-8"><title>{{ report.title }}'
+        '</title><link rel="stylesheet" href="styles/house.css"></head>\n')
     for command in (("check",), ("build", "-o", str(project / "out.pdf"))):
         ran = cli(*command, str(project))
         assert ran.returncode == 1, (command, ran.stderr)
@@ -148,8 +158,7 @@ def test_a_stylesheet_a_template_links_but_that_exists_nowhere_fails_check_and_b
 
 def test_check_reports_a_template_error_as_build_does(tmp_path, cli):
     project = minimal(tmp_path)
-    (project / "layout").mkdir()
-    (project / "layout" / "toc.html").write_text("{% for x in %}\n", encoding="utf-8")
+    put(project, "layout/toc.html", "{% for x in %}\n")
     checked = cli("check", str(project))
     built = cli("build", str(project), "-o", str(project / "out.pdf"))
     assert checked.returncode == built.returncode == 1
@@ -159,8 +168,7 @@ def test_check_reports_a_template_error_as_build_does(tmp_path, cli):
 
 def test_check_strict_fails_on_a_stylesheet_warning_as_build_strict_does(tmp_path, cli):
     project = minimal(tmp_path)
-    (project / "styles").mkdir()
-    (project / "styles" / "house.css").write_text("p { colr: red }\n", encoding="utf-8")
+    put(project, "styles/house.css", "p { colr: red }\n")
     assert cli("check", str(project)).returncode == 0
     ran = cli("check", "--strict", str(project))
     assert ran.returncode == 1
@@ -169,13 +177,10 @@ def test_check_strict_fails_on_a_stylesheet_warning_as_build_strict_does(tmp_pat
 
 def test_a_project_figure_module_replaces_the_built_in_one(tmp_path, cli):
     project = minimal(tmp_path)
-    (project / "figures").mkdir()
-    (project / "figures" / "line.py").write_text(
-        "def build(data, theme):\n    raise ValueError('the house line chart')\n",
-        encoding="utf-8")
-    ran = cli("build", str(project), "-o", str(project / "out.pdf"))
-    assert ran.returncode == 1
-    assert "figures/line.py:2" in ran.stderr and "the house line chart" in ran.stderr
+    put(project, "figures/line.py",
+        "def build(data, theme):\n    raise ValueError('the house line chart')\n")
+    said = fails_to_build(project, cli)
+    assert "figures/line.py:2" in said and "the house line chart" in said
 
 
 def test_an_unknown_chart_names_the_project_folder_to_create_it_in(tmp_path, cli):
@@ -199,11 +204,7 @@ def test_a_head_template_without_the_brand_s_fonts_is_a_message_not_a_crash(tmp_
     """With no @font-face rule, Pango would have no font at all (system fonts are
     never used) and crash the process as it draws."""
     project = minimal(tmp_path)
-    (project / "layout").mkdir()
-    (project / "layout" / "head.html").write_text(
-        '<head><meta charset="utf-8"><title>{{ report.title }}</title></head>\n',
-        encoding="utf-8")
-    ran = cli("build", str(project), "-o", str(project / "out.pdf"))
-    assert ran.returncode == 1
-    assert "the document declares no font" in ran.stderr and "brand_css" in ran.stderr
-    assert not (project / "out.pdf").exists()
+    put(project, "layout/head.html",
+        '<head><meta charset="utf-8"><title>{{ report.title }}</title></head>\n')
+    said = fails_to_build(project, cli)
+    assert "the document declares no font" in said and "brand_css" in said
