@@ -394,8 +394,13 @@ def test_rebuilds_on_change_and_keeps_last_good_pages(preview_process):
     assert failed["pages"] == after["pages"]  # the last good pages stay
     assert get(url + failed["pages"][0]["url"].lstrip("/"))[0] == 200
     save(chapter, good)
-    wait_for(lambda: (s := state())["error"] is None and not s["building"]
-             and s["version"] > failed["version"])
+    restored = wait_for(lambda: (s := state())["error"] is None and not s["building"]
+                        and s["version"] > failed["version"] and s)
+    # a designer's first override of the built-in theme: a folder made while it runs
+    (project / "layout").mkdir()
+    save(project / "layout" / "cover.html", '{% extends "almanac/cover.html" %}\n')
+    wait_for(lambda: (s := state())["version"] > restored["version"] and not s["building"]
+             and s["error"] is None)
 
 
 @pytest.mark.slow

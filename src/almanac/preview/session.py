@@ -230,12 +230,23 @@ class Preview:
     # ------------------------------------------------------------------ watching
 
     def watch(self, stop: threading.Event) -> None:
-        """Rebuild whenever a source changes, until ``stop`` is set."""
+        """Rebuild whenever a source changes, until ``stop`` is set. The project
+        folder is watched whole, so that a folder made while the preview runs (a
+        designer's first ``styles/`` or ``layout/`` override of the built-in theme)
+        is seen too; only changes to the sources (:data:`WATCHED`) count."""
         from watchfiles import watch
 
-        paths = [self.root / name for name in WATCHED if (self.root / name).exists()]
-        for _ in watch(*paths, stop_event=stop, debounce=20, step=10,
-                       watch_filter=_source_filter, yield_on_timeout=False,
+        root = self.root
+
+        def sources_only(change: Any, path: str) -> bool:
+            try:
+                parts = Path(path).relative_to(root).parts
+            except ValueError:
+                return False
+            return bool(parts) and parts[0] in WATCHED and _source_filter(change, path)
+
+        for _ in watch(root, stop_event=stop, debounce=20, step=10,
+                       watch_filter=sources_only, yield_on_timeout=False,
                        raise_interrupt=False):
             self.rebuild(wait=False)
 
