@@ -6,6 +6,7 @@ fontTools in a private copy of the project.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -27,7 +28,14 @@ HYPHEN = "\u2010"
 def without(font: Path, characters: str) -> None:
     """Rewrite ``font`` in place without ``characters`` in its character map (and
     without the glyphs only they used); everything else of the face is kept."""
-    with TTFont(font) as face:
+    font.write_bytes(_without(font.read_bytes(), characters))
+
+
+@functools.cache
+def _without(body: bytes, characters: str) -> bytes:
+    """The font ``body`` without ``characters`` (subsetting a face takes seconds: the
+    same face is subset once per test process)."""
+    with TTFont(io.BytesIO(body)) as face:
         kept = set(face.getBestCmap()) - {ord(char) for char in characters}
     options = subset.Options()
     options.layout_features = ["*"]
@@ -36,10 +44,12 @@ def without(font: Path, characters: str) -> None:
     options.notdef_outline = True
     options.glyph_names = True
     subsetter = subset.Subsetter(options)
-    with TTFont(font) as face:
+    out = io.BytesIO()
+    with TTFont(io.BytesIO(body)) as face:
         subsetter.populate(unicodes=kept)
         subsetter.subset(face)
-        face.save(font)
+        face.save(out)
+    return out.getvalue()
 
 
 def brand_files(project: Path) -> list[Path]:
