@@ -139,8 +139,9 @@ def check(root: Path | str, *, strict: bool = False,
           reporter: Reporter | None = None) -> Checked:
     """Everything that can be checked without drawing charts or laying out pages, so
     that ``check`` and ``build`` never disagree on it: the data (:func:`load`), the
-    figure modules found and read, the templates of every variant rendered in the
-    sandbox (syntax, every template a layout includes, every name they use), and
+    figure modules found and read, the templates of each look (screen, print; the
+    archive is the screen's) rendered in the sandbox (syntax, every template a layout
+    includes, every name they use), and
     every stylesheet they link, read and parsed as a build reads it
     (:func:`~.stages.typeset.check_stylesheets`). Raises ReportError (a
     TypesetError when ``strict`` and a stylesheet warned); returns the warnings."""
@@ -151,7 +152,7 @@ def check(root: Path | str, *, strict: bool = False,
     report = load(root)
     job = ChartJob(report, Formatter(report.manifest.language), cache=True)  # not started
     warnings: list[str] = []
-    for name in BUILD_VARIANTS + ("archive",):
+    for name in BUILD_VARIANTS:  # the archive has the screen's look: the same HTML
         reporter.step("render", f"templates and stylesheets of the {name} edition")
         rendered = render_report(report, job, VARIANTS[name])
         warnings += check_stylesheets(rendered, report.root)
