@@ -37,10 +37,12 @@ class Problem:
     line: int | None = None
     hint: str | None = None
     where: str | None = None  # a location inside the file, e.g. ``kpis[2].value``
+    cell: str | None = None  # a workbook's sheet and cell, e.g. ``[2021]!C7``
 
     def format(self, root: Path | None = None) -> str:
-        """``file:line: where: message`` and an indented ``fix:`` line; the file
-        relative to ``root`` when it lies inside it."""
+        """``file:line: where: message`` (a workbook's cell: ``file[sheet]!C7:
+        message``, as Excel writes a reference to another workbook's cell) and an
+        indented ``fix:`` line; the file relative to ``root`` when it lies inside it."""
         location = ""
         if self.path is not None:
             path = self.path
@@ -50,8 +52,8 @@ class Problem:
                         root.resolve())
                 except ValueError:
                     pass
-            location = str(path)
-            if self.line is not None:
+            location = str(path) + (self.cell or "")
+            if self.line is not None and self.cell is None:
                 location += f":{self.line}"
             location += ": "
         text = location + (f"{self.where}: " if self.where else "") + self.message

@@ -19,46 +19,33 @@ from ..errors import Problem
 from .files import Refused, confine
 from .model import Brand, Chapter, ChapterData, Manifest, Photo, references
 from .parts import CACHE, CHAPTER_FILE
+from .tables import Series
 from .theme import FIGURES, brand_file, find, roots
 
 MAX_IMAGE_MEGAPIXELS = 50  # 50 MP is a 30 × 20 cm photo at 600 dpi
 FONT_SIGNATURES = (b"\x00\x01\x00\x00", b"OTTO", b"true", b"ttcf", b"wOFF", b"wOF2")
 
 
-def check_series_use(data: ChapterData, series: dict[str, list[dict]], path: Path,
-                      folder: Path) -> list[Problem]:
-    """A table's columns exist in its series; a chart's series has no column that
-    mixes numbers and text (a word where a chart expects a number)."""
+def check_series_use(data: ChapterData, series: dict[str, Series], path: Path,
+                     folder: Path) -> list[Problem]:
+    """A table's columns exist in its series. (A column that mixes numbers and words
+    is the reader's error already: :func:`~almanac.project.tables.type_columns`.)"""
     problems = []
-    charted: set[str] = set()
     for s, section in enumerate(data.sections):
         for b, block in enumerate(section.blocks):
-            name: str = getattr(block, "series", None) or ""
-            rows = series.get(name)
-            if not rows:
+            found = series.get(getattr(block, "series", None) or "")
+            if found is None:
                 continue
-            where = f"sections[{s}].blocks[{b}]"
-            if block.type == "figure":
-                charted.add(name)
+            names = [column.name for column in found.columns]
             for column in getattr(block, "columns", None) or {}:
-                if column not in rows[0]:
-                    close = difflib.get_close_matches(column, list(rows[0]), n=1)
+                if column not in names:
+                    close = difflib.get_close_matches(column, names, n=1)
                     problems.append(Problem(
-                        f"column {column!r} is not in {data.series[name].file}",
+                        f"column {column!r} is not in {found.origin}",
                         path, line_of(path, re.escape(column) + r"\s*:"),
                         f"did you mean {close[0]!r}?" if close else
-                        "its columns are: " + ", ".join(rows[0]), where + ".columns"))
-    for key in sorted(charted):
-        rows = series[key]
-        for column in rows[0]:
-            kinds = {type(row[column]) for row in rows if row[column] != ""}
-            if kinds == {float, str}:
-                index, text = next((i, row[column]) for i, row in enumerate(rows)
-                                   if isinstance(row[column], str) and row[column])
-                problems.append(Problem(
-                    f"column {column!r} mixes numbers and text ({text!r}); a chart reads it",
-                    folder / data.series[key].file, index + 2,
-                    "write a number, or leave the cell empty for a missing value"))
+                        "its columns are: " + ", ".join(names),
+                        f"sections[{s}].blocks[{b}].columns"))
     return problems
 
 

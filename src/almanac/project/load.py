@@ -14,6 +14,8 @@ import difflib
 import os
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from ..errors import Problem, ReportError
 from . import theme
 from .checks import (
@@ -26,8 +28,9 @@ from .checks import (
     check_series_use,
 )
 from .csvfile import read_csv
-from .model import Brand, Chapter, ChapterData, Manifest, Report
+from .model import CELL_REFERENCE, Brand, Chapter, ChapterData, Manifest, Number, Report
 from .parts import CHAPTER_FILE, CHAPTERS, MANIFEST
+from .workbook import Workbook, read_number_cell, read_workbook
 from .yamlfile import Lines, read_yaml, validate
 
 
@@ -146,17 +149,75 @@ def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None)
     chapter_data, problems = validate(ChapterData, data, path, chapter_lines)
     if chapter_data is None:
         raise ReportError(problems)
+    books: dict[Path, Workbook] = {}
     series = {}
     for key, ref in chapter_data.series.items():
+        line = chapter_lines.line(("series", key))
         try:
-            series[key] = read_csv(folder / ref.file, path, chapter_lines.line(("series", key)),
-                                    root)
+            if ref.reader == "workbook":
+                series[key] = read_workbook(_book(books, folder / ref.file, path, line, root),
+                                            ref, path, line)
+            else:
+                series[key] = read_csv(folder / ref.file, path, line, root, ref)
         except ReportError as exc:
             problems += exc.problems
+    numbers, found = _cell_numbers(chapter_data, books, folder, path, chapter_lines, root)
+    problems += found
+    if numbers:
+        chapter_data = chapter_data.model_copy(update={"numbers": {
+            **chapter_data.numbers, **numbers}})
     problems += check_series_use(chapter_data, series, path, folder)
     if problems:
         raise ReportError(problems)
     return Chapter(slug=slug, number=number, folder=folder, data=chapter_data, series=series)
+
+
+def _book(books: dict[Path, Workbook], path: Path, owner: Path, line: int | None,
+          root: Path) -> Workbook:
+    """The workbook at ``path``, opened once for every series and cell of a chapter."""
+    key = Path(os.path.normpath(path))
+    if key not in books:
+        books[key] = Workbook(path, owner, line, root)
+    return books[key]
+
+
+def _cell_numbers(data: ChapterData, books: dict[Path, Workbook], folder: Path, path: Path,
+                  lines: Lines, root: Path) -> tuple[dict[str, Number], list[Problem]]:
+    """The chapter's numbers kept in workbook cells (``cell:``), each with the cell's
+    value and, where the chapter does not give them, the unit and decimals its
+    format shows; the problems of those that cannot be read."""
+    numbers: dict[str, Number] = {}
+    problems: list[Problem] = []
+    for key, number in data.numbers.items():
+        if number.cell is None:
+            continue
+        line = lines.line(("numbers", key, "cell"))
+        if number.value is not None:
+            problems.append(Problem("the number gives both a value and a cell", path,
+                                    lines.line(("numbers", key)), "keep one: the cell, "
+                                    "where the number is kept, or the value", f"numbers.{key}"))
+            continue
+        reference = CELL_REFERENCE.match(number.cell)
+        assert reference is not None  # the model checked the pattern
+        try:
+            book = _book(books, folder / reference.group("file"), path, line, root)
+            read, cell = read_number_cell(book, number.cell, path, line)
+        except ReportError as exc:
+            problems += exc.problems
+            continue
+        unit = number.unit or ("percent" if read.percent else "eur" if read.currency
+                               else "count" if isinstance(read.value, int) else "decimal")
+        decimals = number.decimals if number.decimals is not None else \
+            read.decimals if unit != "count" and read.decimals is not None else None
+        try:
+            numbers[key] = Number(value=read.value, cell=number.cell, unit=unit, label=number.label,
+                                  decimals=decimals)
+        except ValidationError as exc:
+            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            text, _, fix = message.partition("; ")
+            problems.append(Problem(f"{text} (the cell {number.cell} holds {read.value!r})",
+                                    path, line, fix or None, f"numbers.{key}"))
+    return numbers, problems
 
 
 def load_specimen(report: Report) -> Report:

@@ -19,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    InstanceOf,
     PrivateAttr,
     field_validator,
     model_validator,
@@ -26,6 +27,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .colors import Broken, resolve_colors
+from .tables import MAX_MAGNITUDE as MAX_MAGNITUDE
+from .tables import Series, check_magnitude, parse_spec
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
@@ -63,13 +66,6 @@ NUMBER_LIKE = re.compile(r"^[-+]?[€$]?\s*\d[\d.,_\s]*%?$")
 MAX_CHAPTERS = 500
 """The most chapters a report may list: a 4 MiB report.yaml lists 300 000 names, each
 a folder looked up and, missing, two messages (a minute and a half, 600 000 lines)."""
-MAX_MAGNITUDE = 1e15
-"""Numbers are below 10^15 in size: up to there a float (IEEE 754 binary64, 53-bit
-significand) holds every whole number exactly and the formatter (Babel, through
-``decimal`` with 28 digits) prints every digit; beyond it a figure would print
-wrong (``999.999.999.999.999.983.222.784``) or not at all."""
-
-
 def parse_number(text: str) -> float | None:
     """The one reading of a number written as text (a CSV cell, a quoted YAML
     value): a float for a :data:`PLAIN_NUMBER` (surrounding ASCII spaces allowed;
@@ -80,16 +76,6 @@ def parse_number(text: str) -> float | None:
     if not PLAIN_NUMBER.fullmatch(text):
         return None
     return float(text) + 0.0  # -0.0 becomes 0.0
-
-
-def check_magnitude(number: float | int) -> float | int:
-    """``number`` if its size is below :data:`MAX_MAGNITUDE`; else ValueError with
-    "what is wrong; what to do" (an int of any size is compared exactly)."""
-    if not abs(number) < MAX_MAGNITUDE:
-        raise ValueError("is too large to print exactly (the limit is 10^15, a thousand "
-                         "trillion); write it in a larger unit, e.g. millions, and say so "
-                         "in the label")
-    return number + 0  # -0.0 becomes 0.0
 
 
 def _whole_value(value: object) -> object:
@@ -385,28 +371,94 @@ class Brand(Strict):
 Unit = Literal["count", "decimal", "percent", "eur"]
 
 
-class Number(Strict):
-    """A typed figure of the report. Prose refers to it as ``{{ key }}``."""
+SERIES_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "workbook",
+                   ".xlsm": "workbook"}
+"""The files a series may be read from, by suffix: delimited text (CSV) or an Office
+Open XML workbook (ECMA-376; Excel's .xlsx and .xlsm, read by openpyxl)."""
+SEPARATORS = {",": ",", ";": ";", "tab": "\t", "\t": "\t", "|": "|"}
+"""The field separators a CSV may declare (``separator: ';'``), and the character each is."""
+CELL_REFERENCE = re.compile(
+    r"^(?P<file>[^\[\]!]+?)(?:\[(?P<sheet>[^\[\]]{1,31})\])?!"
+    r"(?P<cell>\$?[A-Za-z]{1,3}\$?[0-9]{1,7}|[A-Za-z_\\][A-Za-z0-9_.]{0,254})$")
+"""A workbook cell as a number gives it, the way messages name it: ``FILE[SHEET]!C7``
+(file relative to the chapter folder; without ``[SHEET]`` the first sheet) or
+``FILE!NAME``, a defined name (Excel's Name Manager) of one cell."""
 
-    value: Annotated[float, BeforeValidator(_number_value), AfterValidator(check_magnitude)] \
-        = Field(allow_inf_nan=False)
-    unit: Unit = Field(description="count (whole), decimal, percent (6.3 = 6,3 %), eur.")
+
+class Number(Strict):
+    """A typed figure of the report. Prose refers to it as ``{{ key }}``.
+
+    Its value is written here (``value:``) or kept in a workbook cell (``cell:``), read
+    when the report loads; the unit and decimals of a cell's number default to what
+    the cell's format shows (a percentage, an amount, a whole number)."""
+
+    value: Annotated[float, Field(allow_inf_nan=False), BeforeValidator(_number_value),
+                     AfterValidator(check_magnitude)] | None = Field(
+        None, description="The value; for a number with cell:, the cell's, read when the "
+        "report loads.")
+    cell: str | None = Field(None, pattern=CELL_REFERENCE.pattern, description="A workbook "
+                             "cell holding the value: FILE[SHEET]!C7 (file relative to the "
+                             "chapter folder), or FILE!NAME for a defined name.")
+    unit: Unit | None = Field(None, description="count (whole), decimal, percent (6.3 = "
+                              "6,3 %), eur; for a cell, default: as its format shows.")
     label: str | None = Field(None, description="What the number is, for tiles and tables.")
     decimals: Whole | None = Field(None, ge=0, le=4,
                                    description="Fixed decimals; default: as given.")
 
+    @property
+    def resolved(self) -> tuple[float, Unit]:
+        """(value, unit) of a loaded number: after loading every number has both (a
+        cell's is read by the loader); ValueError for one that was not loaded."""
+        if self.value is None or self.unit is None:
+            raise ValueError(f"the number of cell {self.cell} was not read")
+        return self.value, self.unit
+
     @model_validator(mode="after")
     def _whole_counts(self) -> Number:
-        if self.unit == "count" and not float(self.value).is_integer():
+        if self.value is None and self.cell is None:
+            raise ValueError("give the number's value or the workbook cell that holds it; "
+                             "write value: or cell:")
+        if self.cell is None and self.unit is None:
+            raise ValueError("a number needs its unit; write unit: count, decimal, percent "
+                             "or eur")
+        if self.unit == "count" and self.value is not None \
+                and not float(self.value).is_integer():
             raise ValueError(f"a count must be a whole number, got {self.value}; "
                              "use unit: decimal for fractions")
         return self
 
 
-class SeriesRef(Strict):
-    """A table of values kept as CSV beside the chapter."""
+def _column_spec(value: str) -> str:
+    parse_spec(value)
+    return value.strip()
 
-    file: str = Field(description="CSV file, relative to the chapter folder.")
+
+ColumnSpec = Annotated[str, AfterValidator(_column_spec)]
+
+
+class SeriesRef(Strict):
+    """A table of values kept beside the chapter: a CSV file, or a sheet (a named table
+    or a range of it) of a workbook. Its first row names the columns."""
+
+    file: str = Field(description="CSV (.csv, .tsv, .txt) or workbook (.xlsx, .xlsm), "
+                      "relative to the chapter folder.")
+    sheet: str | None = Field(None, min_length=1, max_length=31, description="Workbook: the "
+                              "sheet (default: the first; or the sheet of 'table').")
+    table: str | None = Field(None, min_length=1, description="Workbook: a named table "
+                              "(Excel's Format as Table), header row included.")
+    range: str | None = Field(None, min_length=1, description="Workbook: a range such as "
+                              "A3:D20, header row first, or a defined name of one.")
+    separator: Literal[",", ";", "tab", "\t", "|"] | None = Field(
+        None, description="CSV: the field separator (default: found from the file).")
+    decimal: Literal[",", "."] | None = Field(
+        None, description="CSV: the decimal mark (default: found from the numbers that show "
+        "it; a number that reads two ways, such as 12.345, is then an error).")
+    encoding: str | None = Field(None, description="CSV: the text encoding when it is not "
+                                 "UTF-8, e.g. windows-1252 (Python's codec names).")
+    columns: dict[str, ColumnSpec] = Field(
+        {}, description="Column name → kind: year, code, count, decimal, percent, currency, "
+        "date or text; decimal, percent and currency may fix their decimals, e.g. "
+        "decimal(1). Default: inferred from the cells.")
     illustrative: bool = Field(
         False, description="True when the source text does not give these values: the page "
         "then marks the chart or table made from them as illustrative data, in the report's "
@@ -414,6 +466,51 @@ class SeriesRef(Strict):
     note: str | None = Field(None, description="Plain text printed under every chart and "
                              "table made from the series (for an illustrative series without "
                              "a note, a generic note in the report's language).")
+
+    @field_validator("file")
+    @classmethod
+    def _known_file(cls, value: str) -> str:
+        suffix = Path(value).suffix.lower()
+        if suffix in (".xls", ".ods", ".numbers", ".xlsb"):
+            raise ValueError(f"{suffix} files cannot be read; save it as an Excel workbook "
+                             "(.xlsx) or as CSV UTF-8")
+        if suffix not in SERIES_SUFFIXES:
+            raise ValueError("is not a series file; name a CSV (.csv, .tsv, .txt) or a "
+                             "workbook (.xlsx)")
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        import codecs
+
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError("is not a text encoding Python knows; write e.g. utf-8, "
+                                 "windows-1252 or iso-8859-15") from None
+        return value
+
+    @model_validator(mode="after")
+    def _fits_the_file(self) -> SeriesRef:
+        workbook = SERIES_SUFFIXES[Path(self.file).suffix.lower()] == "workbook"
+        given = [name for name in ("sheet", "table", "range") if getattr(self, name)]
+        if not workbook and given:
+            raise ValueError(f"{given[0]} is for a workbook, and {self.file} is CSV; remove "
+                             f"{given[0]}, or name the workbook")
+        text = [name for name in ("separator", "decimal", "encoding") if getattr(self, name)]
+        if workbook and text:
+            raise ValueError(f"{text[0]} is for a CSV file, and {self.file} is a workbook "
+                             f"(its cells hold numbers, not text); remove {text[0]}")
+        if self.table and self.range:
+            raise ValueError("give either table or range, not both")
+        return self
+
+    @property
+    def reader(self) -> str:
+        """``csv`` or ``workbook``: how the file is read (:data:`SERIES_SUFFIXES`)."""
+        return SERIES_SUFFIXES[Path(self.file).suffix.lower()]
 
 
 KNOWN_MOTIFS = ("aerial-river", "flood", "crowd", "tape", "drone", "classroom", "lab",
@@ -663,7 +760,8 @@ class Chapter(BaseModel):
     number: int
     folder: Path
     data: ChapterData
-    series: dict[str, list[dict[str, str | float]]] = {}
+    series: dict[str, InstanceOf[Series]] = Field({}, description="The chapter's series by key, "
+                                      "typed (:class:`~almanac.project.tables.Series`).")
 
     @model_validator(mode="after")
     def _place_blocks(self) -> Chapter:
