@@ -18,6 +18,7 @@ before it reads a chart that is not drawn yet.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -68,10 +69,13 @@ class Value:
 class FigureData:
     """What a figure module gets: the numbers and series its block names.
 
-    ``rows`` are the series' rows as read (numbers as floats, empty cells None);
-    ``texts`` are the same rows with every number formatted for the report's
-    locale, as many decimals as the CSV gives (``"1.250"``, ``"6,3"``), for labels
-    a module prints beside a mark; empty cells are empty text."""
+    ``rows`` are the series' rows, typed by column (:mod:`almanac.project.tables`:
+    whole numbers and years as int, other numbers as float, codes and text as str,
+    dates as ``datetime.date``, empty cells None); ``columns`` gives each column's
+    kind as a series declares it (``{"year": "year", "share": "percent(1)"}``);
+    ``texts`` are the same rows as a table prints them, formatted for the report's
+    locale (``"1.250"``, ``"6,3 %"``, ``"2021"``), for labels a module prints beside
+    a mark; empty cells are empty text."""
 
     numbers: dict[str, Value]
     labels: dict[str, str]
@@ -80,6 +84,7 @@ class FigureData:
     caption: str
     texts: list[dict] = field(default_factory=list)
     width: str = "column"  # the block's width: column or full
+    columns: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -171,11 +176,15 @@ class Theme:
         """A series cell used as a category (a year, a code, a name) as its label: a
         whole number without a thousands separator (``2017``, not ``2.017``: it
         names, it does not count), another number with the locale's decimal sign,
-        text as it is."""
+        a date in the locale's medium form, text as it is."""
+        if isinstance(cell, int) and not isinstance(cell, bool):
+            return str(cell)
         if isinstance(cell, float) and cell.is_integer():
             return str(int(cell))
-        if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        if isinstance(cell, float):
             return Formatter(self.language).decimal(cell)
+        if isinstance(cell, dt.date):
+            return Formatter(self.language).date(cell, "medium")
         return "" if cell is None else str(cell)
 
     def number_format(self, unit: str = "count", decimals: int = 1) -> str:
@@ -249,17 +258,21 @@ def figure_data(report: Report, chapter: Chapter, block: FigureBlock,
     numbers = {}
     for key in block.numbers:
         number = report.number(key)
-        numbers[key] = Value(number.value, number.unit, number.label, fmt.number(number))
-    rows, illustrative = [], False
+        numbers[key] = Value(*number.resolved, number.label, fmt.number(number))
+    rows: list[dict] = []
+    texts: list[dict] = []
+    columns: dict[str, str] = {}
+    illustrative = False
     if block.series:
-        rows = chapter.series[block.series]
+        series = chapter.series[block.series]
+        rows = [dict(row) for row in series.rows]
         illustrative = chapter.data.series[block.series].illustrative
-    texts = [{column: "" if cell is None else fmt.decimal(cell)
-              if isinstance(cell, (int, float)) and not isinstance(cell, bool) else str(cell)
-              for column, cell in row.items()} for row in rows]
+        columns = {column.name: column.spec for column in series.columns}
+        texts = [{column.name: fmt.cell(row.get(column.name), column)
+                  for column in series.columns} for row in series.rows]
     return FigureData(numbers=numbers, labels=dict(block.labels), rows=rows,
                       illustrative=illustrative, caption=block.caption, texts=texts,
-                      width=block.width)
+                      width=block.width, columns=columns)
 
 
 def _stderr() -> int | None:
@@ -345,7 +358,7 @@ class ChartJob:
             digest.update(name.encode() + b"\0" + source + b"\0")
         theme = make_theme(report)
         stamp = {"altair": version("altair"), "vl-convert": version("vl-convert-python"),
-                 "theme": asdict(theme), "sources": digest.hexdigest(), "format": 5,
+                 "theme": asdict(theme), "sources": digest.hexdigest(), "format": 6,
                  "language": report.manifest.language}  # the locale, the marks' words
         self.plans: dict[Place, Plan] = {}
         for chapter, block in figure_blocks(report):

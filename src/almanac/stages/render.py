@@ -288,15 +288,19 @@ class Renderer:
                       '<a class="xref-page" href="#{a}"></a>').format(
             a=target["anchor"], k=kind, n=target["number"])
 
-    def table_rows(self, chapter: Chapter, block) -> tuple[list[str], list[list[str]]]:
-        """Headings and formatted cells of a table block's series."""
-        rows = chapter.series[block.series]
-        columns = block.columns or {name: name for name in (rows[0] if rows else {})}
-        cells = []
-        for row in rows:
-            cells.append([self.fmt.decimal(value) if isinstance(value, float) else str(value)
-                          for value in (row.get(name, "") for name in columns)])
-        return list(columns.values()), cells
+    def table_rows(self, chapter: Chapter, block) -> tuple[list[dict], list[list[str]]]:
+        """A table block's columns — each ``{"heading", "kind", "numeric"}`` in the
+        order the block names them (default: the series') — and its rows of cells,
+        each formatted by its column's kind (:meth:`Formatter.cell`)."""
+        series = chapter.series[block.series]
+        names = list(block.columns) or [column.name for column in series.columns]
+        columns = [series.column(name) for name in names]
+        headings = [{"heading": block.columns.get(column.name, column.name),
+                     "kind": column.kind, "numeric": column.numeric}
+                    for column in columns if column is not None]
+        cells = [[self.fmt.cell(row.get(column.name), column) for column in columns
+                  if column is not None] for row in series.rows]
+        return headings, cells
 
     def term(self, key: str) -> str:
         """A word Almanac prints itself (a status, a heading of the results table, the

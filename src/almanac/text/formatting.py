@@ -12,10 +12,11 @@ import datetime as dt
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_compact_decimal, format_decimal
 
 from ..project.model import Number
+from ..project.tables import Column
 
 NBSP = "\u00a0"
 MAX_DECIMALS = 15
@@ -56,22 +57,50 @@ class Formatter:
         KPI tiles set the figure large and the prefix and suffix small; prose
         joins the parts with no-break spaces (:meth:`number`).
         """
-        value, decimals = number.value, number.decimals
-        if number.unit == "percent":
+        (value, unit), decimals = number.resolved, number.decimals
+        if unit == "percent":
             return "", self.decimal(value, decimals), "%"
-        if number.unit == "eur":
+        if unit == "eur":
             if abs(value) >= 1_000_000:
                 compact = format_compact_decimal(
                     value, format_type="long", locale=self.locale,
                     fraction_digits=1 if decimals is None else decimals)
-                figure, _, unit = compact.partition(" ")
-                return self.currency_symbol, figure, unit
+                figure, _, scale = compact.partition(" ")
+                return self.currency_symbol, figure, scale
             if decimals is None and not float(value).is_integer():
                 decimals = 2
             return self.currency_symbol, self.decimal(value, decimals), ""
-        if number.unit == "count":
+        if unit == "count":
             return "", self.decimal(int(value), 0), ""
         return "", self.decimal(value, decimals), ""
+
+    def cell(self, value: object, column: Column) -> str:
+        """A series cell as a table prints it, by its column's kind
+        (:mod:`almanac.project.tables`): a year or a code as written, never grouped
+        (``2021``, ``0591``); a count grouped (``12.345``); a decimal, percentage or
+        amount with the column's decimals, so that the column aligns on the decimal
+        mark (``12,5``, ``12,5 %``, ``€ 1.250,00``); a date in the locale's medium form;
+        text as it is; an empty cell as empty text."""
+        if value is None:
+            return ""
+        kind = column.kind
+        if isinstance(value, bool) or kind in ("text", "code") \
+                or not isinstance(value, (int, float, dt.date)):
+            return str(value)
+        if kind == "date" and isinstance(value, dt.datetime):
+            return format_datetime(value, format="medium", locale=self.locale)
+        if isinstance(value, dt.date):
+            return self.date(value, "medium")
+        if kind == "year":
+            return str(value)
+        if kind == "count":
+            return self.decimal(value, 0)
+        figure = self.decimal(value, column.decimals)
+        if kind == "percent":
+            return figure + NBSP + "%"
+        if kind == "currency":
+            return self.currency_symbol + NBSP + figure
+        return figure
 
     def number(self, number: Number) -> str:
         """Format a typed :class:`Number`: ``6,3 %``, ``€ 100 miljoen``, ``12.345``."""
