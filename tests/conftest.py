@@ -143,6 +143,34 @@ def csv_file(project: Path, body: bytes | str) -> None:
     path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
 
 
+def saved_as_excel_would(path: Path, values: dict[str, object], sheet: int = 1) -> None:
+    """Give the formula cells of the workbook ``path`` (written by openpyxl, which saves
+    formulas without a value) the values Excel saves with them (ECMA-376 Part 1,
+    18.3.1.4 ``c``: the ``f`` formula and its cached ``v`` value; ``t="e"`` an error
+    value, ``t="str"`` a text), by cell reference: ``{"B3": 150, "C4": "#DIV/0!"}``."""
+    import re
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    name = f"xl/worksheets/sheet{sheet}.xml"
+    with zipfile.ZipFile(path) as package:
+        parts = {info.filename: package.read(info) for info in package.infolist()}
+    xml = parts[name].decode("utf-8")
+    for reference, value in values.items():
+        kind = "e" if isinstance(value, str) and value.startswith("#") else \
+            "str" if isinstance(value, str) else "n"
+        pattern = re.compile(rf'<c r="{reference}"([^>]*)><f>(.*?)</f><v\s*/>(?:</v>)?</c>')
+        found = pattern.search(xml)
+        assert found, f"{reference} is not a formula cell without a value"
+        attributes = re.sub(r" t=.[a-z]+.", "", found[1])
+        xml = xml.replace(found[0], f'<c r="{reference}"{attributes} t="{kind}"><f>{found[2]}'
+                          f'</f><v>{escape(str(value))}</v></c>')
+    parts[name] = xml.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for filename, data in parts.items():
+            package.writestr(filename, data)
+
+
 # --------------------------------------------------------------------------- shared builds
 
 def _shared(tmp_path_factory, worker_id: str, name: str,

@@ -31,6 +31,7 @@ from conftest import (
     figure,
     override,
     png,
+    saved_as_excel_would,
     snapshot,
 )
 from pdfread import squash
@@ -456,19 +457,28 @@ def _figure_wrong_column(p):
 
 def _table_column_missing(p):
     line = add_table(p, "jaar: Jaar, aantall: Aantal")
-    return Expect(RESULTATEN, line, ("column 'aantall' is not in data/overvallen.csv",
+    return Expect(RESULTATEN, line, (f"column 'aantall' is not in {OVERVALLEN}",
                                      "did you mean 'aantal'?"))
 
 
-def _csv_decimal_comma(p):
-    csv_file(p, 'jaar,aantal\n2017,90\n2018,"75,5"\n')
-    return Expect(OVERVALLEN, 3, ("'75,5' is not a number as written",
-                                  "fix: write a plain number"))
+def _csv_ambiguous_thousands(p):
+    # no cell shows the decimal mark: 12.345 is twelve thousand or twelve point three
+    csv_file(p, "jaar,aantal\n2017,90\n2018,12.345\n")
+    return Expect(OVERVALLEN, 3, ("B3: '12.345' reads as 12345 or as 12.345",
+                                  "the file's decimal mark is not known",
+                                  "fix: declare it for the series (decimal: ','"))
+
+
+def _csv_both_decimal_marks(p):
+    csv_file(p, "jaar;aantal\n2017;12,5\n2018;3.7\n")
+    return Expect(OVERVALLEN, 3, ("B3: '3.7' has '.' where this file's decimal mark is ','",
+                                  "fix: write every number of the file with the same"))
 
 
 def _csv_word_in_numbers(p):
     csv_file(p, "jaar,aantal\n2017,90\n2018,onbekend\n2019,60\n")
-    return Expect(OVERVALLEN, 3, ("column 'aantal' mixes numbers and text ('onbekend')",))
+    return Expect(OVERVALLEN, 3, ("B3: expected a number, got 'onbekend'",
+                                  "or declare the column text"))
 
 
 def _csv_empty(p):
@@ -483,12 +493,15 @@ def _csv_header_only(p):
 
 def _csv_latin1(p):
     csv_file(p, "jaar,aantal,bron\n2017,90,CBS\n2018,75,Politié\n".encode("latin-1"))
-    return Expect(OVERVALLEN, 3, ("not UTF-8", "fix: save the CSV as UTF-8"))
+    return Expect(OVERVALLEN, 3, ("this file is Windows-1252", "'2018,75,Politié'",
+                                  "fix: save it as CSV UTF-8",
+                                  "or declare encoding: windows-1252"))
 
 
 def _csv_ragged_row(p):
     csv_file(p, "jaar,aantal\n2017,90\n2018\n")
-    return Expect(OVERVALLEN, 3, ("different number of cells than the header",))
+    return Expect(OVERVALLEN, 3, ("this row has 1 cell where the header has 2",
+                                  "(read with ',' as the separator)"))
 
 
 def _csv_duplicate_header(p):
@@ -497,8 +510,8 @@ def _csv_duplicate_header(p):
 
 
 def _csv_outside(p):
-    line = edit(p, RESULTATEN, "file: data/overvallen.csv", "file: ../../../../etc/passwd")
-    return Expect(RESULTATEN, line - 1, ("series file passwd is outside the project folder",))
+    line = edit(p, RESULTATEN, "file: data/overvallen.csv", "file: ../../../../etc/hosts.csv")
+    return Expect(RESULTATEN, line - 1, ("series file hosts.csv is outside the project folder",))
 
 
 def _csv_too_many_rows(p):
@@ -759,6 +772,114 @@ def _fallback_smuggles_css(p):
                 "    fallback: 'sans-serif; } body { display: none'\n")
     return Expect(BRAND, line, ("fonts.body.fallback: has 'sans-serif; } body { display: none'",
                                 "which is not a font family", "fix: write names separated"))
+
+
+# ---- series from workbooks, and the kinds of their columns
+
+def workbook(p: Path, sheets: dict[str, list[list]], series: str = "") -> Path:
+    """The 'overvallen' series read from a workbook of ``sheets`` (rows of values; a
+    text starting with = is a formula, saved without a value as openpyxl saves it),
+    with ``series`` lines added to its entry in RESULTATEN."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    path = p / OVERVALLEN.replace(".csv", ".xlsx")
+    book.save(path)
+    edit(p, RESULTATEN, "file: data/overvallen.csv", "file: data/overvallen.xlsx" + series)
+    return path
+
+
+WORKBOOK = OVERVALLEN.replace(".csv", ".xlsx")
+
+
+def _workbook_wrong_sheet(p):
+    workbook(p, {"Cijfers 2021": [["jaar", "aantal"], [2017, 90]]},
+             "\n    sheet: Cijfers 2012")
+    line = (p / RESULTATEN).read_text(encoding="utf-8").splitlines().index("  overvallen:") + 1
+    return Expect(RESULTATEN, line, ("data/overvallen.xlsx has no sheet 'Cijfers 2012'",
+                                     "fix: did you mean 'Cijfers 2021'?"))
+
+
+def _workbook_word_in_numbers(p):
+    workbook(p, {"2021": [["jaar", "aantal"], [2017, 90], [2018, 75], [2019, "n.b."],
+                          [2020, 50]]}, "\n    sheet: '2021'")
+    return Expect(WORKBOOK + "[2021]!B4", None, ("expected a number, got 'n.b.'",
+                                                 "or declare the column text"))
+
+
+def _workbook_error_value(p):
+    path = workbook(p, {"Blad1": [["jaar", "aantal"], [2017, 90], [2018, "=1/0"]]})
+    saved_as_excel_would(path, {"B3": "#DIV/0!"})
+    return Expect(WORKBOOK + "[Blad1]!B3", None, ("holds the error value #DIV/0!",
+                                                  "fix: correct the formula"))
+
+
+def _workbook_formula_never_calculated(p):
+    workbook(p, {"Blad1": [["jaar", "aantal"], [2017, 90], [2018, "=B2*2"]]})
+    return Expect(WORKBOOK + "[Blad1]!B3", None, ("the formula =B2*2 has no saved value",
+                                                  "fix: open the workbook in Excel or "
+                                                  "LibreOffice and save it"))
+
+
+def _workbook_row_below_a_gap(p):
+    workbook(p, {"Blad1": [["jaar", "aantal"], [2017, 90], [], ["Bron: eigen telling"]]})
+    return Expect(WORKBOOK + "[Blad1]!A4", None, ("below an empty row (3)",
+                                                  "declare range: A1:B2"))
+
+
+def _workbook_declared_column_missing(p):
+    workbook(p, {"Blad1": [["jaar", "aantal"], [2017, 90]]},
+             "\n    columns: {aantl: count}")
+    line = (p / RESULTATEN).read_text(encoding="utf-8").splitlines().index("  overvallen:") + 1
+    return Expect(RESULTATEN, line, ("columns: 'aantl' is not a column of overvallen.xlsx",
+                                     "fix: did you mean 'aantal'?"))
+
+
+def _workbook_not_a_workbook(p):
+    workbook(p, {"Blad1": [["jaar", "aantal"], [2017, 90]]}).write_bytes(b"jaar,aantal\n1,2\n")
+    return Expect(WORKBOOK, None, ("not an Excel workbook (.xlsx)",
+                                   "fix: save it as Excel Workbook"))
+
+
+def _csv_that_is_a_workbook(p):
+    path = workbook(p, {"Blad1": [["jaar", "aantal"], [2017, 90]]})
+    edit(p, RESULTATEN, "file: data/overvallen.xlsx", "file: data/overvallen.csv")
+    (p / OVERVALLEN).write_bytes(path.read_bytes())
+    return Expect(OVERVALLEN, None, ("this file is an Excel workbook (.xlsx), not CSV text",
+                                     "fix: rename it to overvallen.xlsx"))
+
+
+def _series_old_excel(p):
+    edit(p, RESULTATEN, "file: data/overvallen.csv", "file: data/overvallen.xls")
+    line = (p / RESULTATEN).read_text(encoding="utf-8").splitlines().index("  overvallen:") + 2
+    return Expect(RESULTATEN, line, (".xls files cannot be read",
+                                     "save it as an Excel workbook (.xlsx)"))
+
+
+def _column_kind_unknown(p):
+    edit(p, RESULTATEN, "file: data/overvallen.csv",
+         "file: data/overvallen.csv\n    columns: {jaar: jaartal}")
+    line = (p / RESULTATEN).read_text(encoding="utf-8").splitlines().index("  overvallen:") + 3
+    return Expect(RESULTATEN, line, ("'jaartal' is not a column kind",
+                                     "write one of year, code, count"))
+
+
+def _number_cell_empty(p):
+    workbook(p, {"2021": [["jaar", "aantal"], [2017, 90]]})
+    edit(p, INZET, "    value: 6.3\n", "    cell: ../07-resultaten/data/overvallen.xlsx[2021]!C9\n")
+    return Expect(WORKBOOK + "[2021]!C9", None, ("expected a number, got an empty cell",
+                                                 "fix: write the number in the cell"))
+
+
+def _number_value_and_cell(p):
+    line = edit(p, INZET, "    value: 6.3\n", "    value: 6.3\n    cell: k.xlsx!B2\n")
+    return Expect(INZET, line - 1, ("numbers.verzuim: the number gives both a value and a cell",
+                                    "fix: keep one"))
 
 
 # ---- numbers as written: only plain ASCII numbers are numbers

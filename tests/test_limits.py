@@ -80,7 +80,7 @@ def test_a_series_at_the_row_limit_loads_and_one_more_is_refused(project):
     rows = "".join(f"{2000 + i % 20},{i}\n" for i in range(MAX_CSV_ROWS))
     (project / OVERVALLEN).write_text("jaar,aantal\n" + rows, encoding="utf-8")
     report = load(project)
-    assert len(report.chapters[-1].series["overvallen"]) == MAX_CSV_ROWS
+    assert len(report.chapters[-1].series["overvallen"].rows) == MAX_CSV_ROWS
     (project / OVERVALLEN).write_text("jaar,aantal\n" + rows + "2021,1\n", encoding="utf-8")
     with pytest.raises(ReportError, match=f"more than {MAX_CSV_ROWS:,} rows; the limit"):
         load(project)
@@ -92,7 +92,7 @@ def _wide(columns: int) -> str:
 
 def test_a_series_at_the_column_limit_loads_and_one_more_is_refused(project):
     (project / OVERVALLEN).write_text(_wide(MAX_CSV_COLUMNS), encoding="utf-8")
-    assert len(load(project).chapters[-1].series["overvallen"][0]) == MAX_CSV_COLUMNS
+    assert len(load(project).chapters[-1].series["overvallen"].columns) == MAX_CSV_COLUMNS
     (project / OVERVALLEN).write_text(_wide(MAX_CSV_COLUMNS + 1), encoding="utf-8")
     with pytest.raises(ReportError) as caught:
         load(project)
