@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -56,7 +57,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..errors import Problem, ReportError
 from .files import Roots
-from .model import BLOCK_TYPES, references
+from .model import references
 from .yamlfile import _LOADER, Lines, parse_yaml, read_text, where
 
 
@@ -83,8 +84,8 @@ DIRECTIVES = {
     "kpis": Directive(None, None, "yaml"),
     "results": Directive(None, None, "yaml"),
 }
-"""Every block type as a directive: the table of the module's docstring."""
-assert set(DIRECTIVES) == set(BLOCK_TYPES)
+"""Every block type (:data:`~almanac.project.model.BLOCK_TYPES`) as a directive: the
+table of the module's docstring."""
 OPTIONAL_ARGUMENT = {"photo"}  # a photo's motif has a default
 NAME = re.compile(r"^\{([^{}]*)\}\s*(.*)$")
 OPTION = re.compile(r"^:([A-Za-z_][\w-]*):(?:\s+(.*?))?\s*$")
@@ -136,8 +137,8 @@ class _Reader:
         tokens = _PARSER.parse(self.text)
         if self.source[0].rstrip() == "---" and tokens[:1] \
                 and tokens[0].type != "front_matter":
-            self.problem("the front matter is not closed", 1,
-                         "end it with a line of --- before the chapter's text")
+            raise ReportError(Problem("the front matter is not closed", self.path, 1,
+                                      "end it with a line of --- before the chapter's text"))
         cursor = 0  # the first line (from 0) not yet in a block
         for index, token in enumerate(tokens):
             if token.map is None or token.nesting < 0:
@@ -247,8 +248,10 @@ class _Reader:
         self.data["sections"] = self.sections
         self.lines.setdefault(("sections",), self.lines.get(("sections", 0), 1))
         referred = {key for section in self.sections for block in section["blocks"]
-                    for value in block.values() if isinstance(value, str)
-                    for kind, key in references(value) if kind == "footnote"}
+                    for value in block.values()
+                    for text in (value if isinstance(value, list) else [value])
+                    if isinstance(text, str)
+                    for kind, key in references(text) if kind == "footnote"}
         for block, loc in self.prose:
             for kind, key in references(block["text"]):
                 if kind == "footnote" and key in self.notes:
@@ -272,13 +275,13 @@ class _Reader:
             return
         name, argument = named.group(1).strip(), named.group(2).strip()
         spec = DIRECTIVES.get(name)
-        closing = self.source[end - 1].strip() if end - 1 > start else ""
         if spec is None:
             close = difflib.get_close_matches(name, list(DIRECTIVES), n=1)
             self.problem(f"unknown directive {{{name}}}", line, (
                 f"did you mean {{{close[0]}}}? " if close else "") + "known: "
                 + ", ".join(DIRECTIVES))
             return
+        closing = self.source[end - 1].strip() if end - 1 > start else ""
         if not closing.startswith(token.markup) or closing.strip(":"):
             self.problem(f"the {{{name}}} directive is not closed", line,
                          f"end it with a line of {token.markup}")
@@ -311,7 +314,11 @@ class _Reader:
             body, first = body[1:], first + 1
         while body and not body[-1].strip():
             body.pop()
-        self.body(name, spec, body, first, block, lines)
+        if body or spec.form in ("yaml", "none"):
+            self.body(name, spec, body, first, block, lines)
+        else:
+            self.problem(f"the {{{name}}} directive has no {spec.body}", line,
+                         f"write the {spec.body} on the lines between :::{{{name}}} and :::")
         self.add(block, line, lines)
 
     def body(self, name: str, spec: Directive, body: list[str], first: int, block: dict,
@@ -322,9 +329,6 @@ class _Reader:
             if body:
                 self.problem(f"the {{{name}}} directive has no body", first,
                              f"write the {spec.argument} after the name: :::{{{name}}} …")
-        elif not body:
-            self.problem(f"the {{{name}}} directive has no {spec.body}", first - 1,
-                         f"write the {spec.body} on the lines between :::{{{name}}} and :::")
         elif spec.form == "line":
             text = " ".join(part.strip() for part in body if part.strip())
             self.field(name, block, lines, spec.body, text, first)
@@ -344,7 +348,7 @@ class _Reader:
                     entries.append(token.map)
             if spec.form == "markdown":
                 text = "\n".join(part for n, part in enumerate(body) if n not in dropped)
-                self.field(name, block, lines, spec.body, text + "\n", first)
+                self.field(name, block, lines, spec.body, text.rstrip() + "\n", first)
             elif len(tops) == 1 and tops[0].type in ("bullet_list_open", "ordered_list_open"):
                 items = []
                 for i, (start, end) in enumerate(entries):
@@ -386,8 +390,8 @@ class _Reader:
         if raw[:1] in ("[", "{", '"', "'"):
             try:
                 return parse_yaml(raw, self.path, line - 1)
-            except ReportError as exc:
-                self.problems += exc.problems
+            except ReportError as exc:  # one line: the option's
+                self.problems += [replace(problem, line=line) for problem in exc.problems]
                 return raw
         try:
             value = yaml.load(raw, Loader=_LOADER)
