@@ -41,7 +41,7 @@ def test_load_gives_the_chapters_report_yaml_names_in_its_order(project):
         assert chapter.source.parent == project / "chapters" / chapter.slug
         text = chapter.source.read_text(encoding="utf-8")
         title = yaml.safe_load(text)["title"] if chapter.source.suffix == ".yaml" \
-            else re.search(r"^# (.+)$", text, re.MULTILINE).group(1)
+            else re.search(r"^# (.+)$", text.split("\n---\n", 1)[1], re.MULTILINE).group(1)
         assert chapter.data.title == title
 
     text = (project / "report.yaml").read_text(encoding="utf-8")

@@ -144,8 +144,8 @@ def test_a_newcomer_installs_starts_builds_and_publishes_a_report(venv, tmp_path
 
     run(almanac, "new", "r", cwd=work, env=env)
     manifest = yaml.safe_load((work / "r" / "report.yaml").read_text(encoding="utf-8"))
-    titles = [re.search(r"^# (.+)$", (work / "r" / "chapters" / slug / "chapter.md")
-                        .read_text(encoding="utf-8"), re.MULTILINE).group(1)
+    titles = [re.search(r"^# (.+)$", (work / "r" / "chapters" / slug / "chapter.md").read_text(
+        encoding="utf-8").split("\n---\n", 1)[1], re.MULTILINE).group(1)  # after the front matter
               for slug in manifest["chapters"]]
 
     screen = Path(run(almanac, "build", "r", "--strict", cwd=work, env=env)
