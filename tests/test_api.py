@@ -5,6 +5,7 @@ in one process."""
 from __future__ import annotations
 
 import pickle
+import re
 import threading
 from pathlib import Path
 
@@ -36,9 +37,12 @@ def test_load_gives_the_chapters_report_yaml_names_in_its_order(project):
     names = chapter_list(project)
     assert [chapter.slug for chapter in report.chapters] == names
     assert [chapter.number for chapter in report.chapters] == list(range(1, len(names) + 1))
-    for chapter in report.chapters:
-        source = project / "chapters" / chapter.slug / "chapter.yaml"
-        assert chapter.data.title == yaml.safe_load(source.read_text(encoding="utf-8"))["title"]
+    for chapter in report.chapters:  # each from its own file, YAML or Markdown
+        assert chapter.source.parent == project / "chapters" / chapter.slug
+        text = chapter.source.read_text(encoding="utf-8")
+        title = yaml.safe_load(text)["title"] if chapter.source.suffix == ".yaml" \
+            else re.search(r"^# (.+)$", text.split("\n---\n", 1)[1], re.MULTILINE).group(1)
+        assert chapter.data.title == title
 
     text = (project / "report.yaml").read_text(encoding="utf-8")
     start = text.index("chapters:\n")

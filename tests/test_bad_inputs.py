@@ -167,7 +167,7 @@ def _unknown_number(p):
 def _chapter_folder_missing(p):
     line = chapter_list(p, "  - 08-vooruitblik\n")
     return Expect("report.yaml", line, ("chapters/08-vooruitblik/ does not exist",
-                                        "fix: create chapters/08-vooruitblik/chapter.yaml"))
+                                        "fix: create chapters/08-vooruitblik/chapter.md"))
 
 
 def _photo_missing(p):

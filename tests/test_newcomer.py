@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -143,8 +144,9 @@ def test_a_newcomer_installs_starts_builds_and_publishes_a_report(venv, tmp_path
 
     run(almanac, "new", "r", cwd=work, env=env)
     manifest = yaml.safe_load((work / "r" / "report.yaml").read_text(encoding="utf-8"))
-    titles = [yaml.safe_load((work / "r" / "chapters" / slug / "chapter.yaml").read_text(
-        encoding="utf-8"))["title"] for slug in manifest["chapters"]]
+    titles = [re.search(r"^# (.+)$", (work / "r" / "chapters" / slug / "chapter.md").read_text(
+        encoding="utf-8").split("\n---\n", 1)[1], re.MULTILINE).group(1)  # after the front matter
+              for slug in manifest["chapters"]]
 
     screen = Path(run(almanac, "build", "r", "--strict", cwd=work, env=env)
                   .stdout.strip().splitlines()[-1])
@@ -231,10 +233,12 @@ def test_a_newcomer_s_report_with_a_brand_of_its_own_a_house_font_and_a_real_pho
     ImageDraw.Draw(image).ellipse([245, 145, 355, 255], fill=(20, 200, 235))
     chapter = sorted((project / "chapters").iterdir())[-1]
     image.save(chapter / "haven.jpg", quality=95)
-    text = (chapter / "chapter.yaml").read_text(encoding="utf-8")
-    assert "treatment: duotone" in text
-    (chapter / "chapter.yaml").write_text(text.replace(
-        "treatment: duotone", "treatment: none\n        image: haven.jpg"), encoding="utf-8")
+    text = (chapter / "chapter.md").read_text(encoding="utf-8")
+    assert ":treatment: duotone\n" in text
+    (chapter / "chapter.md").write_text(text.replace(
+        ":treatment: duotone\n", ":treatment: none\n:image: haven.jpg\n"), encoding="utf-8")
+    caption = squash(re.search(r":image: haven.jpg\n:caption: (.+)\n", (
+        chapter / "chapter.md").read_text(encoding="utf-8")).group(1))
 
     for edition in ("screen", "print"):
         built = run(almanac, "build", "r", "--strict", "--edition", edition, cwd=tmp_path,
@@ -247,10 +251,6 @@ def test_a_newcomer_s_report_with_a_brand_of_its_own_a_house_font_and_a_real_pho
         images = {getattr(picture.image, "size", None) for page in reader.pages
                   for picture in page.images}
         assert (600, 400) in images  # the JPEG itself, at its own pixels
-        caption = squash(next(
-            block["caption"] for section in yaml.safe_load(
-                (chapter / "chapter.yaml").read_text(encoding="utf-8"))["sections"]
-            for block in section["blocks"] if block.get("image") == "haven.jpg"))
         photo_pages = [number for number, page in enumerate(reader.pages, 1)
                        if caption in squash(page.extract_text())]
         assert len(photo_pages) == 1, photo_pages

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from ..errors import Problem
 from .files import Refused, confine
+from .markdown import directive_line
 from .model import Brand, Chapter, ChapterData, Manifest, Photo, references
-from .parts import CACHE, CHAPTER_FILE
+from .parts import CACHE
 from .tables import Series
 from .theme import FIGURES, brand_file, find, roots
 
@@ -57,7 +58,7 @@ def check_numbers(chapters: list[Chapter]) -> list[Problem]:
     for chapter in chapters:
         for key in chapter.data.numbers:
             if key in defined:
-                path = chapter.folder / CHAPTER_FILE
+                path = chapter.source
                 problems.append(Problem(
                     f"number '{key}' is also defined in chapters/{defined[key].slug}",
                     path, line_of(path, rf"^\s+{key}:"),
@@ -71,14 +72,14 @@ def check_numbers(chapters: list[Chapter]) -> list[Problem]:
             ident = getattr(block, "id", None)
             if kind and ident:
                 if ident in targets[kind]:
-                    path = chapter.folder / CHAPTER_FILE
+                    path = chapter.source
                     problems.append(Problem(f"{kind} id '{ident}' is used twice", path,
                                             line_of(path, rf"id:\s*{ident}\b"),
                                             "give every figure and table its own id", where))
                 targets[kind][ident] = chapter
     known = {"number": defined, **targets}
     for chapter in chapters:
-        path = chapter.folder / CHAPTER_FILE
+        path = chapter.source
         for where, block in blocks(chapter):
             for note, text in (getattr(block, "footnotes", None) or {}).items():
                 for kind, key in references(text):
@@ -86,7 +87,7 @@ def check_numbers(chapters: list[Chapter]) -> list[Problem]:
                         problems.append(Problem(
                             f"footnote '{note}' refers to the footnote [^{key}]; a footnote "
                             "cannot have footnotes", path,
-                            line_of(path, rf"^\s+{note}:.*\[\^{key}\]")
+                            line_of(path, rf"^(\s+{note}|\[\^{note}\]):.*\[\^{key}\]")
                             or line_of(path, re.escape(f"[^{key}]")),
                             f"write the text of [^{key}] into footnote '{note}' itself, or "
                             "refer to both from the paragraph", f"{where}.footnotes.{note}"))
@@ -102,6 +103,8 @@ def check_numbers(chapters: list[Chapter]) -> list[Problem]:
                     problems.append(Problem(
                         f"footnote [^{key}] has no text", path,
                         line_of(path, re.escape(f"[^{key}]")),
+                        f"define it below the paragraph as [^{key}]: and its text"
+                        if path.suffix == ".md" else
                         f"add it under this block's footnotes: as {key}: ...", where))
                 continue
             if key not in known[kind]:
@@ -117,7 +120,8 @@ def check_numbers(chapters: list[Chapter]) -> list[Problem]:
             if block.type in ("figure", "table") and series is not None \
                     and series not in chapter.data.series:
                 problems.append(Problem(f"unknown series '{series}'", path,
-                                        line_of(path, rf"series:\s*{series}\b"),
+                                        line_of(path, rf"series:\s*{series}\b|"
+                                                + directive_line("table", series)),
                                         "declare it under series: with its CSV file", where))
     return problems
 
@@ -159,9 +163,10 @@ def _references(chapter: Chapter):
 
 def _mention(key: str) -> str:
     """A pattern for the places a key is used: ``{{ key }}``, ``{{ figuur:key }}``,
-    ``number: key``, ``norm: key`` or in a ``numbers: [...]`` list."""
+    ``number: key``, ``norm: key``, in a ``numbers: [...]`` list or as the argument of
+    a ``:::{norm} key`` directive."""
     return (rf"\{{\{{\s*(\w+:)?{key}\s*\}}\}}|(number|norm|realised):\s*{key}\b"
-            rf"|numbers:.*\b{key}\b")
+            rf"|numbers:.*\b{key}\b|" + directive_line("norm", key))
 
 
 def line_of(path: Path, pattern: str) -> int | None:
@@ -342,7 +347,7 @@ def check_images(chapters: list[Chapter], root: Path | None = None) -> list[Prob
     project, of at most MAX_IMAGE_MEGAPIXELS."""
     problems = []
     for chapter in chapters:
-        path = chapter.folder / CHAPTER_FILE
+        path = chapter.source
         photos = [("opener", chapter.data.opener)] + [
             (where, block) for where, block in blocks(chapter)
             if getattr(block, "type", None) == "photo"]
@@ -602,7 +607,7 @@ def check_figures(root: Path, chapters: list[Chapter]) -> list[Problem]:
     ``figures/`` or the built-in theme's generic ones."""
     problems = []
     for chapter in chapters:
-        path = chapter.folder / CHAPTER_FILE
+        path = chapter.source
         for where, block in blocks(chapter):
             if getattr(block, "type", None) != "figure":
                 continue
@@ -613,7 +618,8 @@ def check_figures(root: Path, chapters: list[Chapter]) -> list[Problem]:
                 problems.append(Problem(
                     f"figure module figures/{block.chart}.py "
                     + ("does not exist" if exc.reason == "not found" else exc.reason), path,
-                    line_of(path, rf"chart:\s*{block.chart}\b"),
+                    line_of(path, rf"chart:\s*{block.chart}\b|"
+                            + directive_line("figure", block.chart)),
                     f"create figures/{block.chart}.py with a build(data, theme) function, "
                     "or fix the chart name" if exc.reason == "not found" else exc.hint, where))
     return problems

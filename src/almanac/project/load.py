@@ -28,8 +28,9 @@ from .checks import (
     check_series_use,
 )
 from .csvfile import read_csv
+from .markdown import read_markdown_chapter
 from .model import CELL_REFERENCE, Brand, Chapter, ChapterData, Manifest, Number, Report
-from .parts import CHAPTER_FILE, CHAPTERS, MANIFEST
+from .parts import CHAPTER_FILES, CHAPTER_MARKDOWN, CHAPTERS, MANIFEST, chapter_file
 from .workbook import Workbook, read_number_cell, read_workbook
 from .yamlfile import Lines, read_yaml, validate
 
@@ -117,7 +118,8 @@ def _load_chapter(root: Path, slug: str, number: int, manifest_path: Path, lines
     if not folder.is_dir():
         existing = sorted(p.name for p in (root / CHAPTERS).glob("*") if p.is_dir())
         close = difflib.get_close_matches(slug, existing, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"create chapters/{slug}/{CHAPTER_FILE}"
+        hint = f"did you mean '{close[0]}'?" if close \
+            else f"create chapters/{slug}/{CHAPTER_MARKDOWN}"
         raise ReportError(Problem(f"chapter folder chapters/{slug}/ does not exist",
                                   manifest_path, lines.line(("chapters", index)), hint,
                                   f"chapters[{index}]"))
@@ -129,7 +131,7 @@ def _check_unlisted(root: Path, listed: list[str], manifest_path: Path,
     """A chapter folder that report.yaml does not list is an error: it would be
     silently left out of the PDF. (A misspelt entry already suggests it.)"""
     present = sorted(p.name for p in (root / CHAPTERS).glob("*")
-                     if p.is_dir() and (p / CHAPTER_FILE).is_file()
+                     if p.is_dir() and any((p / name).is_file() for name in CHAPTER_FILES)
                      and not p.name.startswith((".", "_")))
     missing = [slug for slug in listed if slug not in present]
     suggested = {close for slug in missing
@@ -141,11 +143,14 @@ def _check_unlisted(root: Path, listed: list[str], manifest_path: Path,
 
 
 def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None) -> Chapter:
-    """One chapter folder (its chapter.yaml and series) into a :class:`Chapter`.
-    Files outside ``root`` (default: two folders up) are never read."""
+    """One chapter folder (its chapter.md or chapter.yaml, and its series) into a
+    :class:`Chapter`. Files outside ``root`` (default: two folders up) are never read."""
     root = (root or folder.parent.parent).resolve()
-    path = folder / CHAPTER_FILE
-    data, chapter_lines = read_yaml(path, root)
+    path = chapter_file(folder)
+    if path.name == CHAPTER_MARKDOWN:
+        data, chapter_lines = read_markdown_chapter(path, root)
+    else:
+        data, chapter_lines = read_yaml(path, root)
     chapter_data, problems = validate(ChapterData, data, path, chapter_lines)
     if chapter_data is None:
         raise ReportError(problems)
@@ -169,7 +174,8 @@ def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None)
     problems += check_series_use(chapter_data, series, path, folder)
     if problems:
         raise ReportError(problems)
-    return Chapter(slug=slug, number=number, folder=folder, data=chapter_data, series=series)
+    return Chapter(slug=slug, number=number, folder=folder, source=path, data=chapter_data,
+                   series=series)
 
 
 def _book(books: dict[Path, Workbook], path: Path, owner: Path, line: int | None,
@@ -225,10 +231,10 @@ def load_specimen(report: Report) -> Report:
     component, in place of the report's own chapters: the project's own
     (``layout/specimen/``) or the built-in theme's."""
     folder = theme.specimen_folder(report.root)
-    if not (folder / CHAPTER_FILE).is_file():
-        raise ReportError(Problem("no specimen chapter", folder / CHAPTER_FILE,
-                                  hint="create layout/specimen/chapter.yaml, or remove "
-                                  "layout/specimen/ to use the built-in one"))
+    if not chapter_file(folder).is_file():
+        raise ReportError(Problem("no specimen chapter", chapter_file(folder),
+                                  hint="create layout/specimen/chapter.md (or .yaml), or "
+                                  "remove layout/specimen/ to use the built-in one"))
     own = theme.THEME if theme.in_theme(folder) else report.root  # what its files are read in
     chapter = read_chapter(folder, "specimen", 1, own)
     problems = check_numbers([chapter]) + check_images([chapter], own) + \

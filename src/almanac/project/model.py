@@ -738,7 +738,7 @@ class Section(Strict):
 
 
 class ChapterData(Strict):
-    """``chapters/NN-slug/chapter.yaml``."""
+    """``chapters/NN-slug/chapter.yaml``, or the same data as ``chapter.md``."""
 
     title: Line
     short_title: str | None = Field(None, description="For the running header, if shorter.")
@@ -759,6 +759,7 @@ class Chapter(BaseModel):
     slug: str
     number: int
     folder: Path
+    source: Path = Field(description="The chapter's file: its chapter.md or chapter.yaml.")
     data: ChapterData
     series: dict[str, InstanceOf[Series]] = Field({}, description="The chapter's series by key, "
                                       "typed (:class:`~almanac.project.tables.Series`).")

@@ -19,6 +19,12 @@ MANIFEST = "report.yaml"
 """The project's manifest: title, edition, language, chapters in order."""
 CHAPTERS = "chapters"
 CHAPTER_FILE = "chapter.yaml"
+"""A chapter written as YAML: its data, sections and blocks as keys with values."""
+CHAPTER_MARKDOWN = "chapter.md"
+"""A chapter written as Markdown: YAML front matter, ``##`` sections and directives
+(:mod:`almanac.project.markdown`)."""
+CHAPTER_FILES = (CHAPTER_MARKDOWN, CHAPTER_FILE)
+"""The names a chapter folder's file may have; a folder holds one of them."""
 SOURCE_FOLDERS = ("chapters", "figures", "layout", "styles")
 """Folders whose files are inputs of the report."""
 SOURCE_FILES = (MANIFEST,)
@@ -57,6 +63,22 @@ def find_project(start: Path | str) -> Path:
         f"no {MANIFEST} in this folder or any folder above it", here,
         hint="run the command in a report folder or pass its path; "
         "'almanac new FOLDER' starts a report"))
+
+
+def chapter_file(folder: Path) -> Path:
+    """The file of the chapter in ``folder``: its ``chapter.md`` or its ``chapter.yaml``
+    (as a path, whether or not it exists: the YAML file's when there is neither, for
+    the message that it is missing). A file that exists in any form (a link, a FIFO)
+    counts, so the reader refuses it by name. ReportError naming both when the folder
+    holds both: one of them would silently be left out."""
+    present = [folder / name for name in CHAPTER_FILES
+               if os.path.lexists(folder / name)]
+    if len(present) > 1:
+        raise ReportError(Problem(
+            f"the chapter folder holds both {CHAPTER_MARKDOWN} and {CHAPTER_FILE}",
+            present[0], hint=f"keep one of them: a chapter is one file, Markdown or YAML "
+            f"(delete or rename {CHAPTER_FILE} if {CHAPTER_MARKDOWN} is the one you edit)"))
+    return present[0] if present else folder / CHAPTER_FILE
 
 
 def _hidden(relative: Path) -> bool:

@@ -7,9 +7,10 @@ fields in braces filled in here: ``{title}``, ``{organisation}``, ``{year}``,
 ``{date}``. A report in another language gets the English texts with its own
 ``language:`` (numbers, dates and charts then follow that language).
 
-It holds ``report.yaml``, three chapters (prose with numbers, KPI tiles, a quote,
-facts, a footnote, a photo placeholder, a line and a column chart of CSV series
-marked illustrative, a table), a README saying what each file is and what to run,
+It holds ``report.yaml``, three chapters written in Markdown (``chapter.md``, see
+:mod:`almanac.project.markdown`: prose with numbers, KPI tiles, a quote, facts, a
+footnote, a photo placeholder, a line and a column chart of CSV series marked
+illustrative, a table), a README saying what each file is and what to run,
 and a ``.gitignore`` for ``output/`` and ``.almanac-cache/``. It has no ``styles/``,
 ``layout/`` or ``figures/``: the built-in theme (:mod:`almanac.project.theme`)
 supplies them until the project overrides a file.

@@ -138,40 +138,56 @@ def read_yaml(path: Path, roots: Path | Roots) -> tuple[Any, Lines]:
     """Parse the YAML file ``path``, a regular file inside ``roots`` of at most
     MAX_YAML_BYTES (read by :func:`~almanac.project.files.read_bytes`); a refused
     file or a syntax error becomes a ReportError with the file and the line."""
+    text = read_text(path, roots)
+    return parse_yaml(text, path), _LazyLines(text)
+
+
+def read_text(path: Path, roots: Path | Roots) -> str:
+    """The UTF-8 text of ``path``, a regular file inside ``roots`` of at most
+    MAX_YAML_BYTES (a chapter file of either form); a refused file or bytes that are
+    not UTF-8 become a ReportError with the file (and the line of the bad byte)."""
     try:
         body = read_bytes(path, roots, MAX_YAML_BYTES, "split it, or move tables to CSV")
-        text = body.decode("utf-8")
+        return body.decode("utf-8")
     except Refused as exc:
         raise ReportError(Problem(f"file {exc.reason}", path, hint=exc.hint)) from None
     except UnicodeDecodeError as exc:
         raise ReportError(Problem(f"not UTF-8 text ({exc.reason})", path,
                                   line_at(exc.object, exc.start),
                                   hint="save the file as UTF-8"))
+
+
+def parse_yaml(text: str, path: Path, offset: int = 0) -> Any:
+    """The data of the YAML document ``text`` (the safe loader, a key given twice
+    refused); a syntax error becomes a ReportError naming ``path`` and the line,
+    counted as line ``offset + 1`` for the first line of ``text`` (a document that
+    stands inside a larger file, e.g. a Markdown chapter's front matter)."""
     try:
-        data = yaml.load(text, Loader=_LOADER)
+        return yaml.load(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = f"invalid YAML: {exc.problem or exc.context}"
         if exc.problem and exc.context and exc.context_mark and mark \
                 and exc.context_mark.line != mark.line:
-            message += f" ({exc.context.removesuffix(':')}, line {exc.context_mark.line + 1})"
+            message += (f" ({exc.context.removesuffix(':')}, line "
+                        f"{exc.context_mark.line + 1 + offset})")
         hint = "check indentation, colons and quotes on this line"
         if "is not a valid value" in str(exc.problem):
             hint = "write a valid value (a date as YYYY-MM-DD), or quote it to make it text"
         elif "is given twice" in str(exc.problem):
             hint = "keep one of them"
-        raise ReportError(Problem(message, path, mark.line + 1 if mark else None, hint))
+        raise ReportError(Problem(message, path, mark.line + 1 + offset if mark else None,
+                                  hint))
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
         raise ReportError(Problem(
             f"invalid YAML: character U+{exc.character:04X} is not allowed", path,
-            text[:exc.position].count("\n") + 1,
+            text[:exc.position].count("\n") + 1 + offset,
             hint="remove the control character (or write it as an escape in double quotes)"))
     except yaml.YAMLError as exc:
         raise ReportError(Problem(f"invalid YAML: {exc}", path))
     except RecursionError:
         raise ReportError(Problem("invalid YAML: nested too deeply", path,
                                   hint="flatten the lists and mappings"))
-    return data, _LazyLines(text)
 
 
 def line_at(data: bytes | str, offset: int) -> int:
