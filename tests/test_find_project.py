@@ -15,7 +15,8 @@ def test_check_in_a_chapter_folder_checks_the_project_above(small, cli, monkeypa
     monkeypatch.chdir(chapter)
     checked = cli("check")
     assert checked.returncode == 0, checked.stderr
-    assert checked.stdout == f"{small.resolve() / 'report.yaml'}: valid (2 chapters)\n"
+    assert checked.stdout.splitlines()[0] == \
+        f"{small.resolve() / 'report.yaml'}: valid (2 chapters)"
     monkeypatch.chdir(small / "chapters")  # a folder named on the command line, too
     checked = cli("check", "01-voorwoord")
     assert checked.returncode == 0, checked.stderr

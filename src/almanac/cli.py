@@ -229,10 +229,21 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Validate report.yaml, the brand, every chapter "
                                 "and figure reference, render the templates of every edition "
                                 "and parse every stylesheet they link, without drawing "
-                                "charts or laying out pages.")
+                                "charts or laying out pages. Warns about every number and "
+                                "series that is defined but used nowhere (a build does "
+                                "not) and prints a summary: how many numbers and series "
+                                "the report defines and how many are unused.")
     _project_argument(check)
     check.add_argument("--strict", action="store_true",
-                       help="fail on stylesheet warnings, as build --strict does")
+                       help="fail on its warnings: a stylesheet's (as build --strict does) "
+                       "and a number or series defined but used nowhere")
+    check.add_argument("--uses", action="store_true",
+                       help="list per chapter the numbers and series it uses: key, value, "
+                       "where it is defined (chapter and line, or workbook cell) and where "
+                       "the chapter uses it (as what, on which line); then what is "
+                       "defined but unused")
+    check.add_argument("--json", action="store_true",
+                       help="the same listing as JSON, for tools (nothing else on stdout)")
     check.add_argument("-q", "--quiet", action="store_true", help="print nothing when valid")
     return parser
 
@@ -316,11 +327,15 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "check":
             from .pipeline import check
 
-            report = check(root, strict=args.strict, reporter=reporter).report
-            if not args.quiet:
+            checked = check(root, strict=args.strict, reporter=reporter)
+            report = checked.report
+            if args.json or args.uses:
+                _print_uses(_uses_listing(checked), args.json)
+            if not args.quiet and not args.json:
                 count = len(report.chapters)
                 print(f"{root.resolve() / 'report.yaml'}: valid "
                       f"({count} chapter{'s' if count != 1 else ''})")
+                print(_uses_summary(checked.definitions))
     except ReportError as exc:
         count = len(exc.problems)
         print(exc.format(root.resolve()), file=sys.stderr)
@@ -342,6 +357,102 @@ def main(argv: list[str] | None = None) -> int:
         print("almanac: interrupted; nothing was written", file=sys.stderr)
         return 130
     return 0
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 or word.endswith('s') else 's'}"
+
+
+def _uses_summary(found: list) -> str:
+    """One line: how many numbers and series the report defines, how many unused."""
+    numbers = sum(1 for d in found if d.kind == "number")
+    spare = sum(1 for d in found if not d.uses)
+    return (f"{_plural(numbers, 'number')}, {_plural(len(found) - numbers, 'series')}; "
+            + (f"{spare} defined but unused" if spare else "all used"))
+
+
+def _uses_listing(checked: Any) -> dict[str, Any]:
+    """The numbers and series each chapter uses, as ``check --json`` prints them:
+    ``chapters`` in order, each with its ``numbers`` (key, value, unit, text as
+    printed, where defined: chapter, file, line, cell; ``used_in``: what, where,
+    line) and ``series`` (key, rows, where defined, source file; ``used_in``), and
+    ``unused``: every number and series defined but used nowhere."""
+    from .project.uses import number_uses, series_uses
+    from .text.formatting import Formatter
+
+    report, found = checked.report, checked.definitions
+    fmt = Formatter(report.manifest.language)
+    chapters = {chapter.slug: chapter for chapter in report.chapters}
+
+    def defined(d: Any) -> dict[str, Any]:
+        try:
+            file = d.path.relative_to(report.root).as_posix()
+        except ValueError:
+            file = d.path.name
+        entry: dict[str, Any] = {"key": d.key}
+        if d.kind == "number":
+            number = chapters[d.chapter].data.numbers[d.key]
+            entry.update(value=number.value, unit=number.unit, text=fmt.number(number))
+        else:
+            entry.update(rows=len(chapters[d.chapter].series.get(d.key, [])))
+        entry.update({"defined_in": d.chapter, "file": file, "line": d.line,
+                      "cell" if d.kind == "number" else "source": d.source})
+        return entry
+
+    def used(items: list) -> list[dict[str, Any]]:
+        return [{**defined(u.definition), "used_in": [
+            {"what": use.what, "where": use.where, "line": use.line} for use in u.uses]}
+            for u in items]
+
+    numbers, series = number_uses(report, found), series_uses(report, found)
+    return {
+        "numbers": sum(1 for d in found if d.kind == "number"),
+        "series": sum(1 for d in found if d.kind == "series"),
+        "chapters": [{"chapter": chapter.slug, "number": chapter.number,
+                      "title": chapter.data.title, "numbers": used(numbers[chapter.slug]),
+                      "series": used(series[chapter.slug])} for chapter in report.chapters],
+        "unused": [{"kind": d.kind, **defined(d)} for d in found if not d.uses]}
+
+
+def _print_uses(listing: dict[str, Any], as_json: bool) -> None:
+    """``listing`` (:func:`_uses_listing`) as JSON, or as a table per chapter: one
+    line a number or series (key, value, where defined, where used), in columns, so
+    that it reads at a terminal and greps in a pipe."""
+    import json
+
+    if as_json:
+        print(json.dumps(listing, indent=2, ensure_ascii=False))
+        return
+
+    def origin(entry: dict[str, Any]) -> str:
+        place = f"{entry['defined_in']}:{entry['line']}" if entry["line"] else \
+            entry["defined_in"]
+        source = entry.get("cell") or entry.get("source")
+        return f"{place} {source}" if source else place
+
+    def table(title: str, entries: list[dict[str, Any]], uses: bool = True) -> None:
+        head = ["key", "value", "defined in"] + (["used in (as, line)"] if uses else [])
+        rows = [[entry["key"], entry["text"] if "text" in entry else
+                 f"series, {_plural(entry['rows'], 'row')}", origin(entry)]
+                + ([", ".join(f"{use['what']} {use['line'] or ''}".strip()
+                              for use in entry["used_in"])] if uses else [])
+                for entry in entries]
+        widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+        print(printable(title))
+        for row in [head, *rows]:
+            cells = [cell.rjust(width) if i == 1 else cell.ljust(width)
+                     for i, (cell, width) in enumerate(zip(row, widths))]
+            print(printable("  " + "  ".join(cells).rstrip()))
+        print()
+
+    for chapter in listing["chapters"]:
+        title = f"{chapter['number']:02d} {chapter['title']} (chapters/{chapter['chapter']})"
+        if chapter["numbers"] or chapter["series"]:
+            table(title, chapter["numbers"] + chapter["series"])
+        else:
+            print(printable(title) + "\n  uses no number or series\n")
+    if listing["unused"]:
+        table("defined but unused", listing["unused"], uses=False)
 
 
 def _refused_outputs(root: Path, args: argparse.Namespace) -> str | None:

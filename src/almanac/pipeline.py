@@ -32,6 +32,7 @@ from .errors import Problem, ReportError, TypesetError, printable
 from .project.load import load_report, load_specimen
 from .project.model import Report
 from .project.parts import CACHE, OUTPUT, source_files
+from .project.uses import Definition, definitions, unused
 from .reporter import Reporter
 from .stages.charts import CACHE_DIR, CHART_MEMORY_MIB, TIMEOUT, ChartJob
 from .stages.finish import catalog_finisher, finish_pdf
@@ -129,10 +130,14 @@ def load(root: Path | str) -> Report:
 
 @dataclass(frozen=True)
 class Checked:
-    """What :func:`check` found valid, and what it warns about."""
+    """What :func:`check` found valid, and what it warns about: ``warnings`` as
+    printed (numbers and series defined but not used, then the stylesheets'),
+    ``definitions`` every number and series with its uses
+    (:func:`~.project.uses.definitions`)."""
 
     report: Report
     warnings: list[str]
+    definitions: list[Definition] = field(default_factory=list)
 
 
 def check(root: Path | str, *, strict: bool = False,
@@ -143,13 +148,19 @@ def check(root: Path | str, *, strict: bool = False,
     archive is the screen's) rendered in the sandbox (syntax, every template a layout
     includes, every name they use), and
     every stylesheet they link, read and parsed as a build reads it
-    (:func:`~.stages.typeset.check_stylesheets`). Raises ReportError (a
-    TypesetError when ``strict`` and a stylesheet warned); returns the warnings."""
+    (:func:`~.stages.typeset.check_stylesheets`). It also warns about every number
+    and series that is defined but used nowhere (:func:`~.project.uses.unused`; a
+    build does not, as it prints right). Raises ReportError when ``strict`` and
+    anything warned (a TypesetError when a stylesheet did); returns the warnings."""
     from .stages.typeset import check_stylesheets
 
     reporter = reporter or Reporter()
     reporter.step("load", "reading report.yaml, brand and chapters")
     report = load(root)
+    found = definitions(report)
+    spare = unused(found)
+    for problem in spare:
+        reporter.warning(problem.format(report.root))
     job = ChartJob(report, Formatter(report.manifest.language), cache=True)  # not started
     warnings: list[str] = []
     for name in BUILD_VARIANTS:  # the archive has the screen's look: the same HTML
@@ -161,8 +172,11 @@ def check(root: Path | str, *, strict: bool = False,
         reporter.warning(printable(warning))
     if strict and warnings:
         raise TypesetError([Problem(f"WeasyPrint: {w}", hint="fix the stylesheet it names "
-                                    "(strict check)") for w in warnings])
-    return Checked(report=report, warnings=warnings)
+                                    "(strict check)") for w in warnings] + spare)
+    if strict and spare:
+        raise ReportError(spare)
+    return Checked(report=report, warnings=[p.format(report.root) for p in spare] + warnings,
+                   definitions=found)
 
 
 def _options(options: BuildOptions | None, changes: dict[str, Any]) -> BuildOptions:

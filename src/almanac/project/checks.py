@@ -111,7 +111,7 @@ def check_numbers(chapters: list[Chapter]) -> list[Problem]:
                 close = difflib.get_close_matches(key, known[kind], n=1)
                 what = "number" if kind == "number" else kind
                 problems.append(Problem(
-                    f"unknown {what} '{key}'", path, line_of(path, _mention(key)),
+                    f"unknown {what} '{key}'", path, line_of(path, mention(key)),
                     f"did you mean '{close[0]}'?" if close else
                     "define it under numbers: with a value and a unit" if kind == "number"
                     else f"give the {kind} block id: {key}", where))
@@ -135,33 +135,46 @@ def blocks(chapter: Chapter):
 
 def _references(chapter: Chapter):
     """(kind, key, where, block) for every reference a chapter makes."""
+    for kind, key, where, block, _ in references_in(chapter):
+        yield kind, key, where, block
+
+
+def references_in(chapter: Chapter):
+    """(kind, key, where, block, what) for every reference a chapter makes, in order:
+    ``kind`` as :func:`~.model.references` says ("number", "figuur", "tabel",
+    "footnote"), ``where`` the block's location (``sections[1].blocks[2]``) or
+    ``lead`` (``block`` None), ``what`` the part that makes it: ``lead``, the block's
+    type for its text or items (``prose``, ``heading``, ``quote``, ``facts``,
+    ``note``), ``footnote``, ``results note``, ``tile``, ``norm``, ``results norm``,
+    ``results realised`` or ``figure`` (a key in its ``numbers:``)."""
     if chapter.data.lead:
         for kind, key in references(chapter.data.lead):
-            yield kind, key, "lead", None
+            yield kind, key, "lead", None, "lead"
     for where, block in blocks(chapter):
-        texts = [block.text] if isinstance(getattr(block, "text", None), str) else []
-        texts += [t for t in (getattr(block, "footnotes", None) or {}).values()]
+        texts = [(block.type, block.text)] if isinstance(getattr(block, "text", None), str) \
+            else []
+        texts += [("footnote", t) for t in (getattr(block, "footnotes", None) or {}).values()]
         if getattr(block, "note", None):
-            texts.append(block.note)
+            texts.append((f"{block.type} note", block.note))
         for item in getattr(block, "items", None) or []:
             if isinstance(item, str):
-                texts.append(item)
+                texts.append((block.type, item))
             elif block.type == "kpis":
-                yield "number", item.number, where, block
+                yield "number", item.number, where, block, "tile"
             else:  # a result: its norm and realisation
-                yield "number", item.norm, where, block
+                yield "number", item.norm, where, block, "results norm"
                 if item.realised:
-                    yield "number", item.realised, where, block
+                    yield "number", item.realised, where, block, "results realised"
         if block.type == "norm":
-            yield "number", block.number, where, block
+            yield "number", block.number, where, block, "norm"
         for key in getattr(block, "numbers", None) or []:
-            yield "number", key, where, block
-        for text in texts:
+            yield "number", key, where, block, block.type
+        for what, text in texts:
             for kind, key in references(text):
-                yield kind, key, where, block
+                yield kind, key, where, block, what
 
 
-def _mention(key: str) -> str:
+def mention(key: str) -> str:
     """A pattern for the places a key is used: ``{{ key }}``, ``{{ figuur:key }}``,
     ``number: key``, ``norm: key``, in a ``numbers: [...]`` list or as the argument of
     a ``:::{norm} key`` directive."""
