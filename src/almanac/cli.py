@@ -394,7 +394,9 @@ def _uses_listing(checked: Any) -> dict[str, Any]:
             number = chapters[d.chapter].data.numbers[d.key]
             entry.update(value=number.value, unit=number.unit, text=fmt.number(number))
         else:
-            entry.update(rows=len(chapters[d.chapter].series.get(d.key, [])))
+            loaded = chapters[d.chapter].series.get(d.key)
+            entry.update(rows=len(loaded.rows) if loaded else 0, columns={
+                column.name: column.spec for column in loaded.columns} if loaded else {})
         entry.update({"defined_in": d.chapter, "file": file, "line": d.line,
                       "cell" if d.kind == "number" else "source": d.source})
         return entry

@@ -19,8 +19,8 @@ from typing import Literal
 
 from ..errors import Problem, ReportError
 from .checks import blocks, mention, references_in
+from .markdown import read_markdown_chapter
 from .model import Chapter, Report
-from .parts import CHAPTER_FILE
 from .yamlfile import Lines, read_yaml
 
 
@@ -95,10 +95,10 @@ def definitions(report: Report) -> list[Definition]:
              for key, (chapter, uses) in numbers.items()]
     for chapter in report.chapters:
         for key, ref in chapter.data.series.items():
-            sheet = getattr(ref, "sheet", None)
+            loaded = chapter.series.get(key)
             found.append(Definition("series", key, chapter.slug, files[chapter.slug].path,
                                     files[chapter.slug].line(("series", key)),
-                                    ref.file + (f"[{sheet}]" if sheet else ""),
+                                    loaded.origin if loaded is not None else ref.file,
                                     tuple(series[chapter.slug, key])))
     return found
 
@@ -170,11 +170,12 @@ class _ChapterFile:
     when it cannot be read again, no line is known."""
 
     def __init__(self, chapter: Chapter, root: Path):
-        self.path = chapter.folder / CHAPTER_FILE
+        self.path = chapter.source
         self.lines = Lines(None)
         self.text: list[str] = []
         try:
-            self.lines = read_yaml(self.path, root)[1]
+            self.lines = (read_markdown_chapter if self.path.suffix == ".md"
+                          else read_yaml)(self.path, root)[1]
             self.text = self.path.read_text(encoding="utf-8").splitlines()
         except (ReportError, OSError, UnicodeDecodeError):
             pass
