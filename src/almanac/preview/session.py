@@ -291,7 +291,7 @@ def _problem(problem: Problem, root: Path) -> dict:
     path = problem.path
     shown = str(path.relative_to(root)) if path and path.is_relative_to(root) else \
         (str(path) if path else "")
-    return {"file": shown, "line": problem.line, "where": problem.where,
+    return {"file": shown + (problem.cell or ""), "line": problem.line, "where": problem.where,
             "message": problem.message, "hint": problem.hint}
 
 
