@@ -214,7 +214,8 @@ def test_a_chapter_in_markdown_and_in_yaml_give_the_same_chapter(tmp_path):
         "quote", "facts", "figure", "photo", "norm", "results", "table", "note", "prose"]
     assert markdown.data.sections[0].blocks[0].footnotes == {
         "pi": "Pi footnote text,\nover two lines."}
-    assert markdown.series == written.series
+    assert {key: (s.columns, s.rows) for key, s in markdown.series.items()} == \
+        {key: (s.columns, s.rows) for key, s in written.series.items()}
 
 
 def test_the_sample_has_chapters_in_both_forms_and_they_load(report):

@@ -27,11 +27,26 @@ def add_spares(project: Path) -> tuple[int, int]:
 
 
 def chapters(project: Path) -> dict[str, dict]:
-    """Chapter slug → its chapter.yaml as plain YAML, in the report's order."""
+    """Chapter slug → its chapter file as plain data, in the report's order: a
+    chapter.yaml as YAML; a chapter.md as its front matter, with its Markdown body as
+    one text under ``body`` (its references found by :func:`keys_named`)."""
     manifest = yaml.safe_load((project / "report.yaml").read_text(encoding="utf-8"))
-    return {slug: yaml.safe_load((project / "chapters" / slug / "chapter.yaml")
-                                 .read_text(encoding="utf-8"))
-            for slug in manifest["chapters"]}
+    found = {}
+    for slug in manifest["chapters"]:
+        text = chapter_path(project, slug).read_text(encoding="utf-8")
+        if chapter_path(project, slug).suffix == ".md":
+            _, front, body = text.split("---\n", 2)
+            found[slug] = {**yaml.safe_load(front), "body": body}
+        else:
+            found[slug] = yaml.safe_load(text)
+    return found
+
+
+def chapter_path(project: Path, slug: str) -> Path:
+    """The chapter's file: chapter.md or chapter.yaml."""
+    folder = project / "chapters" / slug
+    return folder / "chapter.md" if (folder / "chapter.md").exists() else \
+        folder / "chapter.yaml"
 
 
 def keys_named(node, found: set[str] | None = None) -> set[str]:
@@ -40,7 +55,13 @@ def keys_named(node, found: set[str] | None = None) -> set[str]:
     found = set() if found is None else found
     if isinstance(node, dict):
         for name, value in node.items():
-            if name in ("number", "norm", "realised") and isinstance(value, str):
+            if name == "body":  # a Markdown chapter's directives name keys as text
+                found.update(re.findall(r"(?:\bnumber:|\bnorm:|\brealised:|\{norm\})\s*"
+                                        r"([a-z][a-z0-9_]*)", value))
+                for listed in re.findall(r"\bnumbers:\s*\[([^\]]*)\]", value):
+                    found.update(key.strip() for key in listed.split(","))
+                keys_named(value, found)
+            elif name in ("number", "norm", "realised") and isinstance(value, str):
                 found.add(value)
             elif name == "numbers" and isinstance(value, list):
                 found.update(value)
@@ -62,7 +83,7 @@ def test_a_number_and_a_series_defined_but_unused_are_warned_about(project, cli)
             "but not used") in ran.stderr, ran.stderr
     assert "fix: use it as {{ spare_hours }} in prose" in ran.stderr
     assert (f"{RESULTATEN}:{series_line}: series.spare_rows: series 'spare_rows' "
-            "(data/overvallen.csv) is declared but not used") in ran.stderr, ran.stderr
+            "(chapters/07-resultaten/data/overvallen.csv) is declared but not used") in ran.stderr, ran.stderr
     assert ran.stdout.splitlines()[-1].endswith("; 2 defined but unused"), ran.stdout
 
     strict = cli("check", "--strict", str(project))
@@ -91,7 +112,7 @@ def test_check_lists_where_each_number_and_series_is_used(project, cli):
     assert listing["numbers"] == len(home) and listing["unused"] == []
 
     for chapter in listing["chapters"]:
-        text = (project / "chapters" / chapter["chapter"] / "chapter.yaml").read_text(
+        text = chapter_path(project, chapter["chapter"]).read_text(
             encoding="utf-8").splitlines()
         for number in chapter["numbers"]:
             assert number["defined_in"] == home[number["key"]]
@@ -103,7 +124,8 @@ def test_check_lists_where_each_number_and_series_is_used(project, cli):
             assert series["key"] in data[chapter["chapter"]]["series"]
             for use in series["used_in"]:
                 assert use["what"] in ("figure", "table")
-                assert re.search(rf"series:\s*{series['key']}\b", text[use["line"] - 1])
+                assert re.search(rf"(series:\s*|\{{table\}}\s+){series['key']}\b",
+                                 text[use["line"] - 1])
 
     uses = cli("check", "--uses", str(project))
     assert uses.returncode == 0, uses.stderr
