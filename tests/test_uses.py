@@ -83,7 +83,7 @@ def test_a_number_and_a_series_defined_but_unused_are_warned_about(project, cli)
             "but not used") in ran.stderr, ran.stderr
     assert "fix: use it as {{ spare_hours }} in prose" in ran.stderr
     assert (f"{RESULTATEN}:{series_line}: series.spare_rows: series 'spare_rows' "
-            "(chapters/07-resultaten/data/overvallen.csv) is declared but not used") in ran.stderr, ran.stderr
+            f"({OVERVALLEN}) is declared but not used") in ran.stderr, ran.stderr
     assert ran.stdout.splitlines()[-1].endswith("; 2 defined but unused"), ran.stdout
 
     strict = cli("check", "--strict", str(project))
