@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import INZET, RESULTATEN, VOORWOORD, edit
+from conftest import INZET, OVERVALLEN, RESULTATEN, VOORWOORD, edit
 
 SPARE_NUMBER = "  spare_hours:\n    value: 1200\n    unit: count\n    label: spare hours\n"
 SPARE_SERIES = "  spare_rows:\n    file: data/overvallen.csv\n"
