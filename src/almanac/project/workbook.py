@@ -212,7 +212,10 @@ def read_cell(book: Workbook, sheet: str, cell: Any, row: int, column: str) -> C
 
 def _number(value: int | float, number_format: str) -> Number:
     """A cell's number as its format shows it: ``0.0%`` is value × 100 with one
-    decimal, a currency format an amount, ``0.00`` two decimals, General as stored."""
+    decimal, a currency format an amount, ``0.00`` two decimals, General as stored;
+    a whole number in a format of zeros only (``0000``, as codes and postcodes are
+    kept) shows the zeros that pad it (ECMA-376 Part 1, 18.8.31 ``numFmts``: the
+    digit placeholder ``0`` shows insignificant zeros), so 591 is the code ``0591``."""
     section = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", number_format.split(";")[0])
     percent = "%" in section
     currency = bool(CURRENCY_FORMAT.search(number_format.split(";")[0]))
@@ -225,8 +228,12 @@ def _number(value: int | float, number_format: str) -> Number:
     if isinstance(value, float) and value.is_integer() and decimals in (0, None) \
             and abs(value) < 2**53:
         value = int(value)
+    text = str(value) if isinstance(value, int) else ""
+    padded = re.fullmatch(r"0{2,}", section.strip())
+    if padded and isinstance(value, int) and value >= 0:
+        text = text.zfill(len(padded.group()))
     return Number(check_magnitude(value), decimals, percent, currency,
-                  text=str(value) if isinstance(value, int) else "")
+                  leading_zero=text.startswith("0") and len(text) > 1, text=text)
 
 
 def read_workbook(book: Workbook, ref: SeriesRef, owner: Path, line: int | None) -> Series:
