@@ -30,9 +30,9 @@ Inference, when the series does not declare a column's kind:
   column, a workbook's currency format a ``currency`` column;
 - other whole numbers are a ``count``, other numbers a ``decimal``;
 - ISO 8601 dates (``2021-12-31``, or a workbook's date cells) are a ``date``;
-- a column with numbers and a few words (``n.b.``, ``-``) is an error at the first
-  word — "expected a number" — never a column of text by accident; a column that is
-  mostly words is ``text``.
+- a column with numbers and words (``n.b.``, ``-``), as many numbers as words or
+  more, is an error at the first word — "expected a number" — never a column of
+  text by accident; a column of more words than numbers is ``text``.
 
 Numbers written as text are read by :func:`read_number`, with the file's decimal mark
 (declared, or found from the cells that show it: :func:`decimal_mark`).
@@ -363,7 +363,7 @@ def _infer(name: str, present: Sequence[tuple[Cell, object]]) -> str:
     meant = len(values) - len(words) - len(dates)  # numbers, and texts written as one
     if dates and len(dates) > len(words) + meant:
         return "date"  # a word among dates is an error at the word
-    if not meant or len(words) >= meant:
+    if not meant or len(words) > meant:
         return "text"  # mostly words: its numbers are names too (``Q1``, ``2021``)
     if not numbers:
         return "decimal"  # every one is an error at its cell
