@@ -212,6 +212,7 @@ def _grid(text: str, path: Path, separator: str, shown: str, owner: Path,
                     f"header has {'an empty' if not name else f'the column {name!r} twice'}"
                     f"{'' if name else ' column name'}", path, reader.line_num,
                     "give every column its own name"))
+        letters = [column_letter(index) for index in range(len(names))]
         for record in reader:
             if not record or all(not cell.strip() for cell in record) and len(record) == 1:
                 continue
@@ -229,8 +230,7 @@ def _grid(text: str, path: Path, separator: str, shown: str, owner: Path,
                     "separator goes in double quotes (\"12,5\"), or declare separator: "
                     "for the series"))
             row = reader.line_num
-            grid.append([Cell(value, row, column_letter(index))
-                         for index, value in enumerate(record)])
+            grid.append([Cell(value, row, letter) for value, letter in zip(record, letters)])
     except csv.Error as exc:
         raise ReportError(Problem(f"not a valid CSV file: {exc}", path,
                                   reader.line_num or None, "save it as plain CSV text"))
