@@ -703,13 +703,14 @@ class ResultsBlock(Placed):
 
 
 class TableBlock(Placed):
-    """A table of a series (CSV): one row per record, its header repeated on every page."""
+    """A table of a series (CSV or workbook): one row per record, each column printed by
+    its kind (:mod:`almanac.project.tables`), its header repeated on every page."""
 
     type: Literal["table"]
     id: Key | None = Field(None, description="Key for cross-references: {{ tabel:id }}.")
     caption: str
     series: Key
-    columns: dict[str, str] = Field({}, description="CSV column → heading, in order; "
+    columns: dict[str, str] = Field({}, description="Series column → heading, in order; "
                                     "default: every column under its own name.")
 
 
