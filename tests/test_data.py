@@ -134,7 +134,11 @@ def write_csvs(folder: Path) -> None:
     rows = ["jaar;gemeente;meldingen;aandeel;gemiddelde"] + [
         f"{year};{place};{dutch(reports)};{dutch(share)}%;{dutch(average)}"
         for year, place, reports, share, average in DUTCH]
-    # Dutch Excel, "CSV UTF-8": a BOM, ';' between cells, CRLF line ends
+    # Dutch Excel, "CSV UTF-8": a BOM, ';' between cells, CRLF line ends, and a separator
+    # for every column of the sheet that some row uses (two empty ones after the table,
+    # a row of empty cells in it)
+    rows = [row + ";;" for row in rows]
+    rows.insert(2, ";" * (rows[0].count(";")))
     (folder / "dutch.csv").write_bytes(codecs.BOM_UTF8 + "\r\n".join(rows).encode() + b"\r\n")
     (folder / "tabs.tsv").write_text(
         "country\tyear\tshare\n" + "".join(f"{c}\t{y}\t{s}\n" for c, y, s in TABS),

@@ -5,7 +5,8 @@
   is Windows-1252"), with the fix: save it as CSV UTF-8, or declare ``encoding:``.
 - **Separator.** ``,`` ``;`` tab or ``|``, declared (``separator:``) or found: the
   one that splits the header and the first rows into the same number of cells, more
-  than one (Excel writes ``;`` where the decimal mark is a comma).
+  than one (Excel writes ``;`` where the decimal mark is a comma). Empty cells after
+  the last named column (Excel's ``a;b;;``) and rows of empty cells are left out.
 - **Numbers.** Read by :func:`~almanac.project.tables.read_number` with the file's
   decimal mark, declared (``decimal:``) or shown by its cells (``12,5``); where no
   cell shows it, a number that reads two ways (``12.345``) is an error naming its
@@ -201,6 +202,8 @@ def _grid(text: str, path: Path, separator: str, shown: str, owner: Path,
             raise ReportError(Problem("empty CSV: no header row", path,
                                       hint="start with a header that names the columns"))
         names = [name.strip() for name in header]
+        while len(names) > 1 and not names[-1]:
+            names.pop()  # Excel writes a separator for every column any row uses: a;b;;
         if len(names) > MAX_CSV_COLUMNS:
             raise ReportError(Problem(
                 f"the header has {len(names):,} columns; the limit is {MAX_CSV_COLUMNS:,}",
@@ -214,8 +217,11 @@ def _grid(text: str, path: Path, separator: str, shown: str, owner: Path,
                     "give every column its own name"))
         letters = [column_letter(index) for index in range(len(names))]
         for record in reader:
-            if not record or all(not cell.strip() for cell in record) and len(record) == 1:
-                continue
+            if all(not cell.strip() for cell in record):
+                continue  # an empty line, or a row of empty cells (;;;)
+            if len(record) > len(names) and not any(cell.strip()
+                                                     for cell in record[len(names):]):
+                del record[len(names):]
             if len(grid) == MAX_CSV_ROWS:
                 raise ReportError(Problem(
                     f"series file {shown} has more than {MAX_CSV_ROWS:,} rows; the limit "
