@@ -21,7 +21,9 @@ import pytest
 from babel.dates import format_date
 from pypdf import PdfReader
 
+from almanac.errors import ReportError
 from almanac.pipeline import build, load
+from almanac.project.csvfile import read_csv
 
 from conftest import INZET, SMALL, copy_project, cut_to, saved_as_excel_would
 from pdfread import squash
@@ -482,3 +484,30 @@ def test_a_figure_module_gets_the_rows_typed_and_the_kinds_of_the_columns(pdf):
 def test_a_tables_caption_stays_on_the_page_of_its_table(pdf):
     caption = "Regions at the end of the year"
     assert page_with(pdf, caption) == page_with(pdf, " ".join(HEADINGS))
+
+
+@pytest.mark.parametrize("separator", ["-", "/", "."])
+def test_dates_in_a_locales_order_are_read_in_the_order_a_cell_shows(tmp_path, separator):
+    # as Excel saves a date column in CSV: the day first in most of Europe, the month
+    # first in the United States; one day above 12 says which
+    day_first = [(31, 12), (3, 4), (15, 1)]
+    root = tmp_path.resolve()
+    for first, order in ((True, day_first), (False, [(m, d) for d, m in day_first])):
+        (root / "d.csv").write_text("date;n\n" + "".join(
+            f"{a:02d}{separator}{b:02d}{separator}2021;{i}\n" for i, (a, b) in enumerate(order)),
+            encoding="utf-8")
+        series = read_csv(root / "d.csv", root / "chapter.yaml", 1, root)
+        assert [c.kind for c in series.columns] == ["date", "count"]
+        assert [row["date"] for row in series.rows] == [
+            dt.date(2021, month, day) for day, month in day_first], first
+
+
+def test_dates_whose_order_no_cell_shows_are_refused_not_guessed(tmp_path):
+    root = tmp_path.resolve()
+    (root / "d.csv").write_text("date;n\n03-04-2021;1\n05-06-2021;2\n", encoding="utf-8")
+    with pytest.raises(ReportError) as caught:
+        read_csv(root / "d.csv", root / "chapter.yaml", 1, root)
+    message = caught.value.format(root)
+    assert message.startswith("d.csv:2: A2: the date '03-04-2021' reads as a day and a month "
+                              "either way round"), message
+    assert "fix: write the dates as YYYY-MM-DD" in message

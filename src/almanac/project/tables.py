@@ -29,7 +29,9 @@ Inference, when the series does not declare a column's kind:
 - numbers written with ``%`` (or a workbook's percent format) are a ``percent``
   column, a workbook's currency format a ``currency`` column;
 - other whole numbers are a ``count``, other numbers a ``decimal``;
-- ISO 8601 dates (``2021-12-31``, or a workbook's date cells) are a ``date``;
+- ISO 8601 dates (``2021-12-31``, or a workbook's date cells) are a ``date``, and
+  so are dates written in a locale's order (``31-12-2021``, ``12/31/2021``) when a
+  cell shows the order beyond doubt (:func:`_numeric_dates`);
 - a column with numbers and words (``n.b.``, ``-``), as many numbers as words or
   more, is an error at the first word — "expected a number" — never a column of
   text by accident; a column of more words than numbers is ``text``.
@@ -93,6 +95,14 @@ _PLAIN = re.compile(r"\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?")
 _GROUPED = re.compile(r"\d{1,3}(?:(?P<g>[.,\u00a0\u202f' \u2019])\d{3})(?:(?P=g)\d{3})*"
                       r"(?:(?P<d>[.,])\d+)?")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+NUMERIC_DATE = re.compile(r"(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})")
+
+
+def _date_parts(text: str) -> tuple[int, int, int]:
+    """The two leading numbers and the year of a :data:`NUMERIC_DATE`."""
+    match = NUMERIC_DATE.fullmatch(text)
+    assert match is not None
+    return int(match["a"]), int(match["b"]), int(match["y"])
 _DIGITS_WITH_ZERO = re.compile(r"0\d+")
 NUMBER_WORDS = re.compile(r"^[-+\u2212]?[€$£¥]?\s*\d[\d.,_\s\u00a0\u202f'’]*\s*%?$")
 """A text people would read as a number; one :func:`read_number` cannot read is an
@@ -346,6 +356,11 @@ def _read(cell: Cell, decimal: str | None, place) -> Number | dt.date | dt.datet
 def _type_column(name: str, cells: list[Cell], spec: str | None, decimal: str | None,
                  place) -> tuple[Column, list[Value]]:
     read = [_read(cell, decimal, place) for cell in cells]
+    texts = [(cell, value) for cell, value in zip(cells, read) if isinstance(value, str)]
+    if texts and all(NUMERIC_DATE.fullmatch(text) for _, text in texts) \
+            and (spec is None or spec.strip() == "date"):
+        dates = _numeric_dates(texts, place)
+        read = [dates.get(id(cell), value) for cell, value in zip(cells, read)]
     present = [(cell, value) for cell, value in zip(cells, read) if value is not None]
     if spec is not None:
         kind, decimals = parse_spec(spec)
@@ -353,6 +368,39 @@ def _type_column(name: str, cells: list[Cell], spec: str | None, decimal: str | 
         kind, decimals = _infer(name, present), None
     column = Column(name, kind, decimals)
     return _fill(column, cells, read, place)
+
+
+def _numeric_dates(texts: list[tuple[Cell, str]], place) -> dict[int, dt.date]:
+    """Dates written with numbers in a locale's order, as Excel saves them in CSV
+    (``31-12-2021``, ``12/31/2021``, ``31.12.2021``): by ``id`` of their cell. The order
+    is the one a cell shows beyond doubt (a day above 12); a column where none does
+    (``03-04-2021``: 3 April or 4 March) or two cells show different orders is an error
+    naming the cell, never a guess."""
+    orders: dict[str, Cell] = {}
+    for cell, text in texts:
+        first, second, _ = _date_parts(text)
+        if first > 12 >= second:
+            orders.setdefault("day-first", cell)
+        elif second > 12 >= first:
+            orders.setdefault("month-first", cell)
+    if len(orders) != 1:
+        cell = texts[0][0] if not orders else max(orders.values(), key=lambda c: c.row)
+        reason = "reads as a day and a month either way round" if not orders else \
+            "puts the day first in one cell and the month first in another"
+        raise _problem(place, cell, f"the date {_shown(cell)} {reason}",
+                       "write the dates as YYYY-MM-DD, e.g. 2021-12-31 (in Excel: format the "
+                       "column as yyyy-mm-dd before saving it as CSV)")
+    day_first = "day-first" in orders
+    dates = {}
+    for cell, text in texts:
+        first, second, year = _date_parts(text)
+        day, month = (first, second) if day_first else (second, first)
+        try:
+            dates[id(cell)] = dt.date(year, month, day)
+        except ValueError:
+            raise _problem(place, cell, f"{_shown(cell)} is not a date",
+                           "write a date that exists")
+    return dates
 
 
 def _infer(name: str, present: Sequence[tuple[Cell, object]]) -> str:
