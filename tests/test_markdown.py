@@ -69,7 +69,7 @@ items:
 
 :::{quote}
 :source: Epsilon Person
-Delta quotation
+Delta quotation of {{ target }}
 over two lines.
 :::
 
@@ -81,7 +81,7 @@ over two lines.
 :::{figure} bars
 :id: theta
 :numbers: [ones, share]
-Theta chart caption
+Theta chart caption {{ share }}
 :::
 
 :::{photo} team
@@ -146,13 +146,13 @@ sections:
           - {number: ones, label: Gamma tiles}
   - title: Second section
     blocks:
-      - {type: quote, text: Delta quotation over two lines., source: Epsilon Person}
+      - {type: quote, text: "Delta quotation of {{ target }} over two lines.", source: Epsilon Person}
       - {type: facts, title: Zeta facts, items: [Eta fact, Eta second fact]}
       - type: figure
         id: theta
         chart: bars
         numbers: [ones, share]
-        caption: Theta chart caption
+        caption: "Theta chart caption {{ share }}"
       - type: photo
         motif: team
         treatment: duotone
@@ -177,8 +177,8 @@ sections:
 # What each block puts on the page, in the order of the chapter; the facts, a sidebar
 # that floats beside the text, are read out of the page where it stands.
 IN_ORDER = ["Every block", "Alpha paragraph of 1,234 ones", "a list item of the same prose",
-            "Beta heading", "Gamma tiles", "Second section", "Delta quotation over two lines",
-            "Epsilon Person", "Theta chart caption", "Iota photo caption", "Kappa norm label",
+            "Beta heading", "Gamma tiles", "Second section", "Delta quotation of 12 over two lines",
+            "Epsilon Person", "Theta chart caption 42.5%", "Iota photo caption", "Kappa norm label",
             "Lambda results", "Mu subject", "Nu table caption", "Q4", "141", "Xi note, in Markdown",
             "Omicron text in two columns, 42.5% of it"]
 
@@ -255,7 +255,7 @@ CASES = {
                          "a heading of level 4 (####) is not typeset", "### for a heading"),
     "unclosed directive": ("::::{prose}", ":::::{prose}", 0,
                            "the {prose} directive is not closed", "a line of :::::"),
-    "directive without body": ("Theta chart caption\n", "", -3,
+    "directive without body": ("Theta chart caption {{ share }}\n", "", -3,
                                "the {figure} directive has no caption",
                                "write the caption on the lines between"),
     "second title": ("### Beta heading", "# Beta heading", 0,

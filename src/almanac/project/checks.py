@@ -139,6 +139,11 @@ def _references(chapter: Chapter):
         yield kind, key, where, block
 
 
+PLAIN_FIELDS = ("caption", "source", "label", "title")
+"""The plain-text fields of a block (besides ``text``) whose ``{{ key }}`` references the
+page fills in (``Prose.plain``), so that they are checked and counted as uses."""
+
+
 def references_in(chapter: Chapter):
     """(kind, key, where, block, what) for every reference a chapter makes, in order:
     ``kind`` as :func:`~.model.references` says ("number", "figuur", "tabel",
@@ -156,12 +161,18 @@ def references_in(chapter: Chapter):
         texts += [("footnote", t) for t in (getattr(block, "footnotes", None) or {}).values()]
         if getattr(block, "note", None):
             texts.append((f"{block.type} note", block.note))
+        for field in PLAIN_FIELDS:  # plain text, its references filled in as in prose
+            value = getattr(block, field, None)
+            if isinstance(value, str) and not (field == "label" and block.type == "kpis"):
+                texts.append((f"{block.type} {field}", value))
         for item in getattr(block, "items", None) or []:
             if isinstance(item, str):
                 texts.append((block.type, item))
             elif block.type == "kpis":
                 yield "number", item.number, where, block, "tile"
-            else:  # a result: its norm and realisation
+                texts.append(("tile label", item.label))
+            else:  # a result: its label, norm and realisation
+                texts.append(("results label", item.label))
                 yield "number", item.norm, where, block, "results norm"
                 if item.realised:
                     yield "number", item.realised, where, block, "results realised"

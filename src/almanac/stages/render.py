@@ -252,7 +252,8 @@ class Renderer:
         self.profile = output_profile(report.brand, report.brand_path.parent)
         self.env = make_environment(report.root)
         self.env.globals.update(
-            md=self.prose.block, md_inline=self.prose.inline, number=self.number,
+            md=self.prose.block, md_inline=self.prose.inline, plain=self.prose.plain,
+            number=self.number,
             number_parts=self.number_parts, chart=self.chart, flow=flow, photo=self.photo,
             fmt=self.fmt, label=self.label, table_rows=self.table_rows, term=self.term,
             series_marks=self.series_marks)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..project.model import TOKEN
 
@@ -77,3 +77,24 @@ class Prose:
     def inline(self, text: str) -> Markup:
         """Markdown → HTML without the surrounding paragraph."""
         return self._render(text, {}, inline=True)
+
+    def plain(self, text: str) -> Markup:
+        """A plain-text field (a heading, a quotation, a caption, a label) with its
+        ``{{ key }}`` numbers and cross-references resolved, as in prose, and every
+        other character escaped: no Markdown, no footnotes (a ``[^key]`` stays as
+        written)."""
+        parts: list[Markup] = []
+        last = 0
+        for match in TOKEN.finditer(text):
+            kind, key, note = match.groups()
+            parts.append(escape(text[last:match.start()]))
+            if note is not None:
+                parts.append(escape(match.group(0)))
+            elif kind is not None:
+                assert self._xref is not None, "a cross-reference needs the xref callback"
+                parts.append(self._xref(kind, key))
+            else:
+                parts.append(escape(self._number(key)))
+            last = match.end()
+        parts.append(escape(text[last:]))
+        return Markup("").join(parts)
