@@ -840,6 +840,17 @@ def _workbook_declared_column_missing(p):
                                      "fix: did you mean 'aantal'?"))
 
 
+def _workbook_amount_in_another_currency(p):
+    import openpyxl
+
+    path = workbook(p, {"Blad1": [["jaar", "schade"], [2017, 1234.5]]})
+    book = openpyxl.load_workbook(path)
+    book["Blad1"]["B2"].number_format = "[$$-409]#,##0.00"  # US dollars, as Excel writes it
+    book.save(path)
+    return Expect(WORKBOOK + "[Blad1]!B2", None, ("the cell is an amount in $",
+                                                  "the report prints amounts in euros"))
+
+
 def _workbook_not_a_workbook(p):
     workbook(p, {"Blad1": [["jaar", "aantal"], [2017, 90]]}).write_bytes(b"jaar,aantal\n1,2\n")
     return Expect(WORKBOOK, None, ("not an Excel workbook (.xlsx)",

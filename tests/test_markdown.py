@@ -146,7 +146,9 @@ sections:
           - {number: ones, label: Gamma tiles}
   - title: Second section
     blocks:
-      - {type: quote, text: "Delta quotation of {{ target }} over two lines.", source: Epsilon Person}
+      - type: quote
+        text: "Delta quotation of {{ target }} over two lines."
+        source: Epsilon Person
       - {type: facts, title: Zeta facts, items: [Eta fact, Eta second fact]}
       - type: figure
         id: theta

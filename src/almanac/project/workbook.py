@@ -41,8 +41,6 @@ MAX_WORKBOOK_BYTES = 32 * 2**20
 MAX_UNPACKED_BYTES = 512 * 2**20
 """The most a workbook's parts may hold unpacked: a ZIP of a few MB can unpack to
 gigabytes (a "ZIP bomb"); a workbook of 10 000 rows holds a few MB of XML."""
-CURRENCY_FORMAT = re.compile(r"[€$£¥]|\[\$")
-"""A number format that shows an amount of money (a symbol, or Excel's ``[$€-413]``)."""
 
 
 class Workbook:
@@ -205,9 +203,28 @@ def read_cell(book: Workbook, sheet: str, cell: Any, row: int, column: str) -> C
     if isinstance(value, dt.date):
         return Cell(value, row, column)
     if isinstance(value, (int, float)):
-        return Cell(_number(value, getattr(cell, "number_format", "General") or "General"),
-                    row, column)
+        number_format = getattr(cell, "number_format", "General") or "General"
+        symbol = currency_symbol(number_format)
+        if symbol not in (None, "€"):
+            raise ReportError(book.problem(
+                sheet, coordinate, f"the cell is an amount in {symbol} (its format is "
+                f"{number_format[:40]}), and the report prints amounts in euros",
+                "give the amount in euros, or format the cell as a plain number and name "
+                "the currency in the label"))
+        return Cell(_number(value, number_format), row, column)
     return Cell(str(value), row, column)
+
+
+def currency_symbol(number_format: str) -> str | None:
+    """The currency symbol a number format shows, or None: Excel's locale form
+    ``[$€-413]`` (ECMA-376 Part 1, 18.8.31: ``[$`` symbol ``-`` locale ``]``) or a
+    symbol written in the format (``€ #,##0``, ``"$"#,##0.00``)."""
+    section = number_format.split(";")[0]
+    bracket = re.search(r"\[\$([^\]-]*)", section)
+    if bracket:
+        return bracket.group(1) or None
+    found = re.search(r"[€$£¥]", section)
+    return found.group(0) if found else None
 
 
 def _number(value: int | float, number_format: str) -> Number:
@@ -218,7 +235,7 @@ def _number(value: int | float, number_format: str) -> Number:
     digit placeholder ``0`` shows insignificant zeros), so 591 is the code ``0591``."""
     section = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", number_format.split(";")[0])
     percent = "%" in section
-    currency = bool(CURRENCY_FORMAT.search(number_format.split(";")[0]))
+    currency = currency_symbol(number_format) is not None
     decimals = None
     if number_format != "General" and re.search(r"[0#?]", section):
         fraction = re.search(r"\.([0#?]+)", section)
