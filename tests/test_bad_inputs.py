@@ -851,6 +851,28 @@ def _workbook_amount_in_another_currency(p):
                                                   "the report prints amounts in euros"))
 
 
+def _workbook_title_above_the_table(p):
+    workbook(p, {"Blad1": [["Overvallen per jaar"], [], ["jaar", "aantal"], [2017, 90],
+                           [2018, 75]]})
+    return Expect(WORKBOOK + "[Blad1]!A1", None, ("row 1 is read as the header",
+                                                  "is row 1 a title above the table?",
+                                                  "e.g. range: A3:B5"))
+
+
+def _number_cell_fraction_as_percent(p):
+    workbook(p, {"2021": [["jaar", "aantal"], [2017, 90], [2018, 0.063]]})
+    line = edit(p, INZET, "    value: 6.3\n",
+                "    cell: ../07-resultaten/data/overvallen.xlsx[2021]!B3\n")
+    return Expect(INZET, line, ("holds 0.063 with no percent format: 6.3 % or 0.063 %?",
+                                    "fix: format the cell as a percentage"))
+
+
+def _csv_one_column_with_decimal_commas(p):
+    csv_file(p, "aantal\n12,5\n13,1\n")
+    return Expect(OVERVALLEN, 2, ("a file of one column whose numbers have a decimal comma",
+                                  "fix: declare separator: ';'"))
+
+
 def _workbook_not_a_workbook(p):
     workbook(p, {"Blad1": [["jaar", "aantal"], [2017, 90]]}).write_bytes(b"jaar,aantal\n1,2\n")
     return Expect(WORKBOOK, None, ("not an Excel workbook (.xlsx)",

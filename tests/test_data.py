@@ -511,3 +511,16 @@ def test_dates_whose_order_no_cell_shows_are_refused_not_guessed(tmp_path):
     assert message.startswith("d.csv:2: A2: the date '03-04-2021' reads as a day and a month "
                               "either way round"), message
     assert "fix: write the dates as YYYY-MM-DD" in message
+
+
+def test_amounts_with_the_euro_sign_and_the_usual_names_of_years_and_codes(tmp_path):
+    # as Dutch Excel exports a currency column; "Jaartal" and "Zaaknummer" are the usual
+    # Dutch headings of a year and a case number, "Number" alone counts
+    root = tmp_path.resolve()
+    (root / "m.csv").write_text("Jaartal;Zaaknummer;Number;Bedrag\n2019;2020;2021;€ 1.234,50\n"
+                                "2020;1999;12;12,00 €\n", encoding="utf-8")
+    series = read_csv(root / "m.csv", root / "chapter.yaml", 1, root)
+    assert [(c.kind, c.decimals) for c in series.columns] == [
+        ("year", None), ("code", None), ("count", None), ("currency", 2)]
+    assert series.rows[0] == {"Jaartal": 2019, "Zaaknummer": "2020", "Number": 2021,
+                              "Bedrag": 1234.5}

@@ -392,7 +392,9 @@ def _uses_listing(checked: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {"key": d.key}
         if d.kind == "number":
             number = chapters[d.chapter].data.numbers[d.key]
-            entry.update(value=number.value, unit=number.unit, text=fmt.number(number))
+            value = int(number.value) if number.unit == "count" and number.value is not None \
+                else number.value
+            entry.update(value=value, unit=number.unit, text=fmt.number(number))
         else:
             loaded = chapters[d.chapter].series.get(d.key)
             entry.update(rows=len(loaded.rows) if loaded else 0, columns={

@@ -227,6 +227,12 @@ def _grid(text: str, path: Path, separator: str, shown: str, owner: Path,
                     f"series file {shown} has more than {MAX_CSV_ROWS:,} rows; the limit "
                     f"is {MAX_CSV_ROWS:,}", owner, line,
                     "aggregate the series (per month or year) before it goes in the report"))
+            if len(names) == 1 and separator == "," and len(record) == 2:
+                raise ReportError(Problem(
+                    f"this row has 2 cells where the header has 1: a file of one column "
+                    f"whose numbers have a decimal comma ({','.join(record)!r})?", path,
+                    reader.line_num, "declare separator: ';' for the series (or put each "
+                    "number in double quotes)"))
             if len(record) != len(names):
                 raise ReportError(Problem(
                     f"this row has {len(record)} cell{'s' if len(record) != 1 else ''} where "

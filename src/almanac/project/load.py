@@ -213,6 +213,13 @@ def _cell_numbers(data: ChapterData, books: dict[Path, Workbook], folder: Path, 
             continue
         unit = number.unit or ("percent" if read.percent else "eur" if read.currency
                                else "count" if isinstance(read.value, int) else "decimal")
+        if unit == "percent" and not read.percent and 0 < abs(read.value) < 1:
+            problems.append(Problem(
+                f"the cell {number.cell} holds {read.value!r} with no percent format: "
+                f"{read.value * 100:g} % or {read.value!r} %?", path, line,
+                "format the cell as a percentage in Excel (0.0%), or write the value in "
+                "percent (6.3 for 6,3 %)", f"numbers.{key}"))
+            continue
         decimals = number.decimals if number.decimals is not None else \
             read.decimals if unit != "count" and read.decimals is not None else None
         try:

@@ -451,8 +451,9 @@ class SeriesRef(Strict):
     separator: Literal[",", ";", "tab", "\t", "|"] | None = Field(
         None, description="CSV: the field separator (default: found from the file).")
     decimal: Literal[",", "."] | None = Field(
-        None, description="CSV: the decimal mark (default: found from the numbers that show "
-        "it; a number that reads two ways, such as 12.345, is then an error).")
+        None, description="The decimal mark of numbers written as text (a CSV's cells, a "
+        "workbook's text cells); default: found from the numbers that show it (a number "
+        "that reads two ways, such as 12.345, is then an error).")
     encoding: str | None = Field(None, description="CSV: the text encoding when it is not "
                                  "UTF-8, e.g. windows-1252 (Python's codec names).")
     columns: dict[str, ColumnSpec] = Field(
@@ -499,10 +500,10 @@ class SeriesRef(Strict):
         if not workbook and given:
             raise ValueError(f"{given[0]} is for a workbook, and {self.file} is CSV; remove "
                              f"{given[0]}, or name the workbook")
-        text = [name for name in ("separator", "decimal", "encoding") if getattr(self, name)]
+        text = [name for name in ("separator", "encoding") if getattr(self, name)]
         if workbook and text:
             raise ValueError(f"{text[0]} is for a CSV file, and {self.file} is a workbook "
-                             f"(its cells hold numbers, not text); remove {text[0]}")
+                             f"(its cells are not text in a file); remove {text[0]}")
         if self.table and self.range:
             raise ValueError("give either table or range, not both")
         return self

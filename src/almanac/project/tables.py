@@ -80,14 +80,16 @@ COLUMN_SPEC = re.compile(
 number of decimals in brackets (``decimal(1)``, ``currency(2)``)."""
 
 YEAR_NAMES = re.compile(
-    r"(?:^|[\s_-])(?:fiscal[\s_-]?)?(?:year|yr|jaar|jahr|ann[ée]e|an|a[ñn]o|anno|[åa]r|"
-    r"vuosi|rok|ev|yil|год|年|年度)$|(?:jaar|jahr)$", re.IGNORECASE)
+    r"(?:^|[\s_-])(?:fiscal[\s_-]?)?(?:years?|yr|fy|jaar|jaartal|jahr|ann[ée]e|an|a[ñn]o|"
+    r"anno|[åa]r|vuosi|rok|ev|yil|год|年|年度)$|(?:jaar|jahr)$", re.IGNORECASE)
 """Column names that say "year", in the languages CLDR's largest locales use and as
 compounds end in it (``boekjaar``, ``Geschäftsjahr``)."""
 CODE_NAMES = re.compile(
-    r"(?:^|[\s_-])(?:code|id|nr|no|zip|postal[\s_-]?code|plz|cp|cap|nuts|iso|isbn|issn)$"
-    r"|code$", re.IGNORECASE)
-"""Column names that say "identifier": their digits name, they do not count."""
+    r"(?:^|[\s_-])(?:code|id|nr\.?|no\.?|zip|postal[\s_-]?code|plz|cp|cap|nuts|iso|isbn|"
+    r"issn)$|code$|\S(?:nummer|number)$", re.IGNORECASE)
+"""Column names that say "identifier": their digits name, they do not count (a name
+ending in "number" after another word, ``case number``, ``zaaknummer``, but not
+``number`` alone, which counts)."""
 
 _SIGN = "+-\u2212"  # U+2212 MINUS SIGN, as typeset text writes it
 _GROUP_SPACES = " \u00a0\u202f'\u2019"  # space, no-break, narrow no-break, apostrophes
@@ -198,15 +200,21 @@ def read_number(text: str, decimal: str | None) -> Number | None:
     Accepted: ASCII digits with an optional sign (``-``, ``+``, U+2212), the decimal
     mark, digit groups of three separated by the other mark, a space, a no-break
     space, U+202F or an apostrophe (``1.234.567``, ``1 234,5``, ``1'234``), an
-    exponent (``1.5e-3``, dot only) and a trailing ``%`` (a percentage, with or
-    without a space). Raises :class:`Ambiguous` when the decimal mark is not known and
-    the text reads two ways (``12.345``, ``1,500``), and ValueError for a text that
-    cannot be a number with this file's mark (``1.5`` where the mark is ``,``)."""
-    written = text.strip().replace("\u00a0%", "%").replace(" %", "%")
+    exponent (``1.5e-3``, dot only), a trailing ``%`` (a percentage, with or
+    without a space) and a ``€`` before or after (an amount in the report's
+    currency, as Excel exports it: ``€ 1.234,50``). Raises :class:`Ambiguous` when the
+    decimal mark is not known and the text reads two ways (``12.345``, ``1,500``), and
+    ValueError for a text that cannot be a number with this file's mark (``1.5`` where
+    the mark is ``,``)."""
+    written = text.strip()
+    if written.startswith("€") or written.endswith("€"):
+        number = read_number(written.strip("€").strip(" \u00a0\u202f"), decimal)
+        return replace(number, currency=True) if number is not None else None
+    written = written.replace("\u00a0%", "%").replace(" %", "%")
     percent = written.endswith("%")
     body = written[:-1].rstrip() if percent else written
     sign = ""
-    if body[:1] in _SIGN:
+    if body and body[0] in _SIGN:
         sign, body = ("-" if body[0] != "+" else ""), body[1:]
     if not body or not body[0].isdigit() or not body[0].isascii():
         return None

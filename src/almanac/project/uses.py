@@ -12,6 +12,7 @@ nothing: a leftover, or the twin of a typo; :func:`unused` warns about it.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,8 @@ class Use:
 class Definition:
     """A number or series as the report defines it: ``kind``, ``key``, the chapter
     (slug) and file that define it and the line of its key there; ``source`` is the
-    workbook cell a number is read from (``data/x.xlsx[2021]!C7``; None when its
+    workbook cell a number is read from, relative to the project as a series' file is
+    (``chapters/03-x/data/x.xlsx[2021]!C7``; None when its
     value is written in the chapter) or the file a series is read from (a sheet
     after it in brackets); ``uses`` every use in the report, in document order, one
     per place (a text that names the key twice is one use)."""
@@ -91,7 +93,8 @@ def definitions(report: Report) -> list[Definition]:
                     file.line_in(where, rf"series:\s*['\"]?{name}\b")))
     found = [Definition("number", key, chapter.slug, files[chapter.slug].path,
                         files[chapter.slug].line(("numbers", key)),
-                        getattr(chapter.data.numbers[key], "cell", None), tuple(uses))
+                        _cell(chapter, chapter.data.numbers[key].cell, report.root),
+                        tuple(uses))
              for key, (chapter, uses) in numbers.items()]
     for chapter in report.chapters:
         for key, ref in chapter.data.series.items():
@@ -199,3 +202,13 @@ class _ChapterFile:
         return next((number for number in range(start, end)
                      if number <= len(self.text) and regex.search(self.text[number - 1])),
                     start)
+
+
+def _cell(chapter: Chapter, cell: str | None, root: Path) -> str | None:
+    """A number's ``cell:`` named as a series' file is, relative to the project."""
+    if cell is None:
+        return None
+    try:
+        return Path(os.path.normpath(chapter.folder / cell)).relative_to(root).as_posix()
+    except ValueError:
+        return cell

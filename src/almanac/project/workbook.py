@@ -323,6 +323,13 @@ def read_workbook(book: Workbook, ref: SeriesRef, owner: Path, line: int | None)
         if all(v is None for v in inside) and not outside:
             gap = gap or row_number
             continue
+        if gap is not None and not grid:  # the "header" was a title above the table
+            raise ReportError(book.problem(
+                title, f"{_letter(first + start)}{header_row}",
+                f"row {header_row} is read as the header, and the rows under it start after "
+                f"the empty row {gap}: is row {header_row} a title above the table?",
+                f"declare the table's range, its header row first, e.g. range: "
+                f"{_extent(cells, row_number, rows, first)}"))
         if gap is not None:
             raise ReportError(book.problem(
                 title, f"{_letter(first + start)}{row_number}",
@@ -359,10 +366,25 @@ def read_workbook(book: Workbook, ref: SeriesRef, owner: Path, line: int | None)
     def place(cell: Cell) -> Problem:
         return book.problem(title, f"{cell.column}{cell.row}", "", "")
 
-    mark = decimal_mark([c for r in grid for c in r])
+    mark = ref.decimal or decimal_mark([c for r in grid for c in r])
     series = type_columns(names, grid, dict(ref.columns), mark, place)
     origin = f"{book.shown}[{title}]" + (f"!{declared_range}" if declared_range else "")
     return Series(series.columns, series.rows, origin)
+
+
+def _extent(cells: list[Any], row_number: int, rows: Iterator[tuple[int, list[Any]]],
+            first: int) -> str:
+    """The range from the row ``row_number`` (its ``cells``) down to the last row with a
+    value before an empty one, across the columns that hold values: ``A3:D8``."""
+    used = [i for i, c in enumerate(cells) if getattr(c, "value", None) is not None]
+    last = row_number
+    for number, more in rows:
+        if all(getattr(c, "value", None) is None for c in more) or number - row_number \
+                > MAX_CSV_ROWS:
+            break
+        used += [i for i, c in enumerate(more) if getattr(c, "value", None) is not None]
+        last = number
+    return f"{_letter(first + min(used))}{row_number}:{_letter(first + max(used))}{last}"
 
 
 def _header_name(value: object) -> str:
