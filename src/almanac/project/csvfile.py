@@ -27,7 +27,7 @@ from pathlib import Path
 from ..errors import Problem, ReportError
 from .files import Refused, read_bytes
 from .model import SEPARATORS, SeriesRef
-from .tables import Cell, Series, decimal_mark, type_columns
+from .tables import Cell, Series, check_declared, decimal_mark, type_columns
 from .yamlfile import line_at
 
 MAX_CSV_BYTES = 16 * 2**20
@@ -96,25 +96,12 @@ def read_csv(path: Path, owner: Path, line: int | None, root: Path,
         return Problem("", path, cell.row, None, f"{cell.column}{cell.row}")
 
     declared = dict(ref.columns)
-    _check_declared(declared, names, owner, line, path)
+    check_declared(declared, names, owner, line, path)
     mark: str | None = ref.decimal
     if mark is None:
         mark = decimal_mark([cell for row in grid for cell in row])
     series = type_columns(names, grid, declared, mark, place)
     return Series(series.columns, series.rows, shown_path(path, root))
-
-
-def _check_declared(declared: dict[str, str], names: list[str], owner: Path,
-                    line: int | None, path: Path) -> None:
-    import difflib
-
-    for name in declared:
-        if name not in names:
-            close = difflib.get_close_matches(name, names, n=1)
-            raise ReportError(Problem(
-                f"columns: {name!r} is not a column of {path.name}", owner, line,
-                f"did you mean {close[0]!r}?" if close else "its columns are: "
-                + ", ".join(names)))
 
 
 def _decode(data: bytes, path: Path, encoding: str | None) -> str:

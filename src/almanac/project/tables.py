@@ -43,9 +43,11 @@ Numbers written as text are read by :func:`read_number`, with the file's decimal
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from ..errors import Problem, ReportError
 
@@ -297,6 +299,20 @@ def decimal_mark(cells: Sequence[Cell]) -> str | None:
             if mark is not None:
                 return mark
     return None
+
+
+def check_declared(declared: dict[str, str], names: Sequence[str], owner: Path,
+                   line: int | None, path: Path) -> None:
+    """Every column a series declares a kind for (``columns:``) is one of ``names``,
+    the columns of its file ``path``; else a ReportError at ``owner``'s ``line`` with
+    the closest name (``difflib``) or the names there are."""
+    for name in declared:
+        if name not in names:
+            close = difflib.get_close_matches(name, list(names), n=1)
+            raise ReportError(Problem(
+                f"columns: {name!r} is not a column of {path.name}", owner, line,
+                f"did you mean {close[0]!r}?" if close else "its columns are: "
+                + ", ".join(names)))
 
 
 def type_columns(names: Sequence[str], grid: Sequence[Sequence[Cell]],

@@ -35,7 +35,15 @@ from typing import Any
 from ..errors import Problem, ReportError
 from .csvfile import MAX_CSV_COLUMNS, MAX_CSV_ROWS, read_series_bytes, shown_path
 from .model import CELL_REFERENCE, SeriesRef
-from .tables import Cell, Number, Series, check_magnitude, decimal_mark, type_columns
+from .tables import (
+    Cell,
+    Number,
+    Series,
+    check_declared,
+    check_magnitude,
+    decimal_mark,
+    type_columns,
+)
 
 MAX_WORKBOOK_BYTES = 32 * 2**20
 MAX_UNPACKED_BYTES = 512 * 2**20
@@ -309,9 +317,7 @@ def read_workbook(book: Workbook, ref: SeriesRef, owner: Path, line: int | None)
             raise ReportError(book.problem(title, coordinate, f"the column {name!r} is "
                                            "named twice", "give every column its own name"))
         names.append(name)
-    from .csvfile import _check_declared
-
-    _check_declared(dict(ref.columns), names, owner, line, book.path)
+    check_declared(dict(ref.columns), names, owner, line, book.path)
     grid: list[list[Cell]] = []
     problems: list[Problem] = []
     gap: int | None = None
