@@ -27,8 +27,8 @@ MAX_IMAGE_MEGAPIXELS = 50  # 50 MP is a 30 × 20 cm photo at 600 dpi
 FONT_SIGNATURES = (b"\x00\x01\x00\x00", b"OTTO", b"true", b"ttcf", b"wOFF", b"wOF2")
 
 
-def check_series_use(data: ChapterData, series: dict[str, Series], path: Path,
-                     folder: Path) -> list[Problem]:
+def check_series_use(data: ChapterData, series: dict[str, Series],
+                     path: Path) -> list[Problem]:
     """A table's columns exist in its series. (A column that mixes numbers and words
     is the reader's error already: :func:`~almanac.project.tables.type_columns`.)"""
     problems = []

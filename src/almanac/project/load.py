@@ -171,7 +171,7 @@ def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None)
     if numbers:
         chapter_data = chapter_data.model_copy(update={"numbers": {
             **chapter_data.numbers, **numbers}})
-    problems += check_series_use(chapter_data, series, path, folder)
+    problems += check_series_use(chapter_data, series, path)
     if problems:
         raise ReportError(problems)
     return Chapter(slug=slug, number=number, folder=folder, source=path, data=chapter_data,
@@ -207,7 +207,7 @@ def _cell_numbers(data: ChapterData, books: dict[Path, Workbook], folder: Path, 
         assert reference is not None  # the model checked the pattern
         try:
             book = _book(books, folder / reference.group("file"), path, line, root)
-            read, cell = read_number_cell(book, number.cell, path, line)
+            read = read_number_cell(book, number.cell, path, line)
         except ReportError as exc:
             problems += exc.problems
             continue

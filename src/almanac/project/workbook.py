@@ -191,7 +191,7 @@ def read_cell(book: Workbook, sheet: str, cell: Any, row: int, column: str) -> C
     coordinate = f"{column}{row}"
     value = getattr(cell, "value", None)
     kind = getattr(cell, "data_type", "n")
-    if kind == "e" or isinstance(value, str) and value.startswith("#") and kind == "e":
+    if kind == "e":
         raise ReportError(book.problem(sheet, coordinate, f"the cell holds the error value "
                                        f"{value}", "correct the formula in Excel, or leave "
                                        "the cell empty for a value that is not known"))
@@ -318,6 +318,7 @@ def read_workbook(book: Workbook, ref: SeriesRef, owner: Path, line: int | None)
                                            "named twice", "give every column its own name"))
         names.append(name)
     check_declared(dict(ref.columns), names, owner, line, book.path)
+    letters = [_letter(first + index) for index in range(start, end)]
     grid: list[list[Cell]] = []
     problems: list[Problem] = []
     gap: int | None = None
@@ -354,13 +355,13 @@ def read_workbook(book: Workbook, ref: SeriesRef, owner: Path, line: int | None)
                                       owner, line, "aggregate the series (per month or "
                                       "year) before it goes in the report"))
         row = []
-        for index in range(start, end):
+        for index, letter in zip(range(start, end), letters):
             cell = cells[index] if index < len(cells) else None
             try:
-                row.append(read_cell(book, title, cell, row_number, _letter(first + index)))
+                row.append(read_cell(book, title, cell, row_number, letter))
             except ReportError as exc:
                 problems += exc.problems
-                row.append(Cell(None, row_number, _letter(first + index)))
+                row.append(Cell(None, row_number, letter))
         grid.append(row)
     if problems:
         raise ReportError(problems)
@@ -420,7 +421,7 @@ def _rows(sheet: Any, min_row: int | None, max_row: int | None, min_col: int | N
 
 
 def read_number_cell(book: Workbook, reference: str, owner: Path,
-                     line: int | None) -> tuple[Number, Cell]:
+                     line: int | None) -> Number:
     """The number in the cell ``reference`` (:data:`~almanac.project.model.CELL_REFERENCE`:
     ``FILE[SHEET]!C7`` or ``FILE!NAME``); a ReportError naming the cell when it is
     empty or does not hold a number (a text that reads as one, e.g. ``"12,5"``, is
@@ -441,7 +442,7 @@ def read_number_cell(book: Workbook, reference: str, owner: Path,
     cell = book.cell(sheet, target.replace("$", "").upper())
     place = f"{cell.column}{cell.row}"
     if isinstance(cell.value, Number):
-        return cell.value, cell
+        return cell.value
     if isinstance(cell.value, str):
         try:
             number = read_number(cell.value, None)
@@ -449,7 +450,7 @@ def read_number_cell(book: Workbook, reference: str, owner: Path,
             raise ReportError(book.problem(sheet.title, place, str(exc), "make the cell a "
                                            "number cell in Excel"))
         if number is not None:
-            return number, cell
+            return number
     got = "an empty cell" if cell.value is None else f"{str(cell.value)[:40]!r}"
     raise ReportError(book.problem(sheet.title, place, f"expected a number, got {got}",
                                    "write the number in the cell, or name the cell that "
