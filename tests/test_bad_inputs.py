@@ -58,6 +58,12 @@ def add_table(project: Path, columns: str) -> int:
     return text.count("\n") + 7
 
 
+def series_line(project: Path, below: int = 0) -> int:
+    """The line of the 'overvallen' series in RESULTATEN, or ``below`` lines under it."""
+    lines = (project / RESULTATEN).read_text(encoding="utf-8").splitlines()
+    return lines.index("  overvallen:") + 1 + below
+
+
 def chapter_list(project: Path, extra: str) -> int:
     """Append ``extra`` to the chapters: list of report.yaml; return its line."""
     return edit(project, "report.yaml", "  - 07-resultaten\n", f"  - 07-resultaten\n{extra}") + 1
@@ -516,7 +522,7 @@ def _csv_outside(p):
 
 def _csv_too_many_rows(p):
     csv_file(p, "jaar,aantal\n" + "".join(f"{i},{i % 97}\n" for i in range(50_000)))
-    line = (p / RESULTATEN).read_text(encoding="utf-8").splitlines().index("  overvallen:") + 1
+    line = series_line(p)
     return Expect(RESULTATEN, line, ("data/overvallen.csv has more than 10,000 rows",
                                      "the limit is 10,000", "fix: aggregate"))
 
@@ -800,7 +806,7 @@ WORKBOOK = OVERVALLEN.replace(".csv", ".xlsx")
 def _workbook_wrong_sheet(p):
     workbook(p, {"Cijfers 2021": [["jaar", "aantal"], [2017, 90]]},
              "\n    sheet: Cijfers 2012")
-    line = (p / RESULTATEN).read_text(encoding="utf-8").splitlines().index("  overvallen:") + 1
+    line = series_line(p)
     return Expect(RESULTATEN, line, ("data/overvallen.xlsx has no sheet 'Cijfers 2012'",
                                      "fix: did you mean 'Cijfers 2021'?"))
 
@@ -835,7 +841,7 @@ def _workbook_row_below_a_gap(p):
 def _workbook_declared_column_missing(p):
     workbook(p, {"Blad1": [["jaar", "aantal"], [2017, 90]]},
              "\n    columns: {aantl: count}")
-    line = (p / RESULTATEN).read_text(encoding="utf-8").splitlines().index("  overvallen:") + 1
+    line = series_line(p)
     return Expect(RESULTATEN, line, ("columns: 'aantl' is not a column of overvallen.xlsx",
                                      "fix: did you mean 'aantal'?"))
 
@@ -889,7 +895,7 @@ def _csv_that_is_a_workbook(p):
 
 def _series_old_excel(p):
     edit(p, RESULTATEN, "file: data/overvallen.csv", "file: data/overvallen.xls")
-    line = (p / RESULTATEN).read_text(encoding="utf-8").splitlines().index("  overvallen:") + 2
+    line = series_line(p, 1)
     return Expect(RESULTATEN, line, (".xls files cannot be read",
                                      "save it as an Excel workbook (.xlsx)"))
 
@@ -897,7 +903,7 @@ def _series_old_excel(p):
 def _column_kind_unknown(p):
     edit(p, RESULTATEN, "file: data/overvallen.csv",
          "file: data/overvallen.csv\n    columns: {jaar: jaartal}")
-    line = (p / RESULTATEN).read_text(encoding="utf-8").splitlines().index("  overvallen:") + 3
+    line = series_line(p, 2)
     return Expect(RESULTATEN, line, ("'jaartal' is not a column kind",
                                      "write one of year, code, count"))
 
