@@ -1,0 +1,118 @@
+"""Finding Almanac's messages in its sources, and keeping its catalogues current.
+
+The messages are what ``pybabel extract`` would find: calls of ``gettext``,
+``ngettext``, ``pgettext`` and ``N_`` (a marker that returns its text) in the
+Python modules, and ``{% trans %}`` blocks and ``_()``/``gettext()`` calls in the
+templates (Jinja2's own extractor, ``jinja2.ext.babel_extract``). :func:`extract`
+returns them as a Babel :class:`~babel.messages.catalog.Catalog`; :func:`update`
+writes the template (``almanac.pot``) and brings every built-in catalogue up to
+date with it (Babel's ``Catalog.update``: new messages added untranslated, old
+ones dropped), as ``pybabel update`` does. Run it after changing a message::
+
+    python -m almanac.text.extract
+
+then translate what it added (each ``msgstr ""``); the tests refuse a built-in
+catalogue that lacks a translation or breaks a placeholder.
+
+Files are written sorted by message and without line numbers, so that a change to a
+source line does not rewrite the catalogues, and two changes that add different
+messages merge as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+from .messages import DOMAIN
+
+PACKAGE = Path(__file__).resolve().parent.parent
+"""The ``almanac`` package folder, whose sources are searched."""
+LOCALE = PACKAGE / "locale"
+"""The built-in catalogues (``<lang>/LC_MESSAGES/almanac.po``) and the template."""
+TEMPLATE = LOCALE / f"{DOMAIN}.pot"
+"""The message template: every message, untranslated."""
+METHODS = [
+    ("**/scaffold/**", "ignore"),  # a new project's own text, in its language
+    ("**.py", "python"),
+    ("**/theme/layout/**.html", "jinja2.ext:babel_extract"),
+    ("**/preview/**.html", "jinja2.ext:babel_extract"),
+]
+"""Which files hold messages and how they are read (Babel's method map)."""
+OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true",
+                       "trim_blocks": "true", "lstrip_blocks": "true"}}
+"""The templates are read as the renderer's Jinja2 environment reads them."""
+HEADER = ("# {language} messages of Almanac: the words it writes on pages, in the preview\n"
+          "# and on the command line. Update with `python -m almanac.text.extract`.\n"
+          "# Distributed under the same license as Almanac.\n#")
+"""The comment at the top of every catalogue."""
+STAMP = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+"""The date in the catalogues' headers: fixed, so that an update changes only messages."""
+
+
+def extract() -> Catalog:
+    """Every message of the package's sources as a catalogue with no translations,
+    each with the files it comes from (and translator comments, ``# Translators:``)."""
+    template = _catalog(None)
+    for path, _, message, comments, context in extract_from_dir(
+            PACKAGE, METHODS, OPTIONS, comment_tags=("Translators:",),
+            strip_comment_tags=True):
+        template.add(message, None, [(path, 0)], auto_comments=comments, context=context)
+    return template
+
+
+def _catalog(language: str | None) -> Catalog:
+    catalog = Catalog(locale=language, domain=DOMAIN, project="Almanac", version="",
+                      charset="utf-8", creation_date=STAMP, revision_date=STAMP, fuzzy=False,
+                      last_translator="", language_team="")
+    catalog.header_comment = HEADER.format(
+        language=catalog.locale.english_name if catalog.locale else "The")
+    return catalog
+
+
+def _write(catalog: Catalog, path: Path) -> bool:
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=96, sort_output=True, include_lineno=False,
+             ignore_obsolete=True)
+    data = buffer.getvalue()
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return True
+
+
+def update() -> list[Path]:
+    """Write :data:`TEMPLATE` from :func:`extract` and update every built-in catalogue
+    to it; returns the files that changed."""
+    template = extract()
+    changed = [TEMPLATE] if _write(template, TEMPLATE) else []
+    for path in sorted(LOCALE.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        with path.open("rb") as file:
+            catalog = read_po(file, locale=path.parent.parent.name, domain=DOMAIN)
+        catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
+        catalog.revision_date = STAMP
+        catalog.creation_date = STAMP
+        catalog.header_comment = _catalog(catalog.locale_identifier).header_comment
+        if _write(catalog, path):
+            changed.append(path)
+    return changed
+
+
+def start(language: str) -> Catalog:
+    """A new catalogue of every message for ``language`` (a tag, ``sv``), untranslated:
+    what a project starts its own ``locale/<tag>.po`` from."""
+    template = extract() if not TEMPLATE.is_file() else read_po(TEMPLATE.open("rb"))
+    catalog = _catalog(language.replace("-", "_"))
+    catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
+    return catalog
+
+
+if __name__ == "__main__":
+    for changed in update():
+        print(f"updated {changed.relative_to(PACKAGE)}")  # noqa: T201
