@@ -58,6 +58,12 @@ MAX_CATALOGUE_BYTES = 4 * 2**20
 """The largest catalogue read: Almanac's own are ~20 KB."""
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction without translating it (gettext's ``N_``): for
+    words kept in a table at import time and translated where they are used."""
+    return message
+
+
 def candidates(language: str) -> list[str]:
     """The catalogue names to try for a BCP 47 ``language`` tag, most specific
     first: ``de-AT`` → ``["de-AT", "de"]``, ``sr-Latn-RS`` → ``["sr-Latn-RS",
