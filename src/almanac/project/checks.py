@@ -64,11 +64,10 @@ def check_numbers(chapters: list[Chapter]) -> list[Problem]:
                     path, line_of(path, rf"^\s+{key}:"),
                     "define each number once; other chapters can use it as {{ key }}"))
             defined.setdefault(key, chapter)
-    targets: dict[str, dict[str, Chapter]] = {"figuur": {}, "tabel": {}}
+    targets: dict[str, dict[str, Chapter]] = {"figure": {}, "table": {}}
     for chapter in chapters:
         for where, block in blocks(chapter):
-            kind = "figuur" if block.type == "figure" else "tabel" \
-                if block.type in ("results", "table") else None
+            kind = TARGET_KINDS.get(block.type)
             ident = getattr(block, "id", None)
             if kind and ident:
                 if ident in targets[kind]:
@@ -77,7 +76,7 @@ def check_numbers(chapters: list[Chapter]) -> list[Problem]:
                                             line_of(path, rf"id:\s*{ident}\b"),
                                             "give every figure and table its own id", where))
                 targets[kind][ident] = chapter
-    known = {"number": defined, **targets}
+    known = {"number": defined, **targets, "ref": {**targets["table"], **targets["figure"]}}
     for chapter in chapters:
         path = chapter.source
         for where, block in blocks(chapter):
@@ -107,14 +106,31 @@ def check_numbers(chapters: list[Chapter]) -> list[Problem]:
                         if path.suffix == ".md" else
                         f"add it under this block's footnotes: as {key}: ...", where))
                 continue
+            if kind.startswith("form:"):
+                form = kind.removeprefix("form:")
+                close = difflib.get_close_matches(form.lower(), NEUTRAL_FORMS, n=1)
+                problems.append(Problem(
+                    f"unknown kind of reference '{{{{ {form}:{key} }}}}'", path,
+                    line_of(path, rf"\{{\{{\s*{re.escape(form)}\s*:\s*{key}\s*\}}\}}"),
+                    f"write {{{{ ref:{key} }}}} for a figure or table"
+                    + (f" (did you mean '{close[0]}'?)" if close else "")
+                    + f", or {{{{ {key} }}}} for a number", where))
+                continue
+            if kind == "ref" and key in targets["figure"] and key in targets["table"]:
+                problems.append(Problem(
+                    f"reference '{key}' names both a figure and a table", path,
+                    line_of(path, mention(key)),
+                    f"write {{{{ figure:{key} }}}} or {{{{ table:{key} }}}}, or give one of "
+                    "them another id", where))
+                continue
             if key not in known[kind]:
                 close = difflib.get_close_matches(key, known[kind], n=1)
-                what = "number" if kind == "number" else kind
+                what = {"number": "number", "ref": "figure or table"}.get(kind, kind)
                 problems.append(Problem(
                     f"unknown {what} '{key}'", path, line_of(path, mention(key)),
                     f"did you mean '{close[0]}'?" if close else
                     "define it under numbers: with a value and a unit" if kind == "number"
-                    else f"give the {kind} block id: {key}", where))
+                    else f"give the {what} block id: {key}", where))
         for where, block in blocks(chapter):
             series = getattr(block, "series", None)
             if block.type in ("figure", "table") and series is not None \
@@ -124,6 +140,14 @@ def check_numbers(chapters: list[Chapter]) -> list[Problem]:
                                                 + directive_line("table", series)),
                                         "declare it under series: with its CSV file", where))
     return problems
+
+
+NEUTRAL_FORMS = ("ref", "figure", "table")
+"""The forms of a cross-reference a mistyped one is compared with (the Dutch forms
+work, but are not suggested)."""
+TARGET_KINDS = {"figure": "figure", "results": "table", "table": "table"}
+"""The blocks a cross-reference can point at, by type, and the kind they are counted
+and referred to as (a results block is a table)."""
 
 
 def blocks(chapter: Chapter):
@@ -146,8 +170,8 @@ page fills in (``Prose.plain``), so that they are checked and counted as uses.""
 
 def references_in(chapter: Chapter):
     """(kind, key, where, block, what) for every reference a chapter makes, in order:
-    ``kind`` as :func:`~.model.references` says ("number", "figuur", "tabel",
-    "footnote"), ``where`` the block's location (``sections[1].blocks[2]``) or
+    ``kind`` as :func:`~.model.references` says ("number", "ref", "figure", "table",
+    "footnote", "form:<word>"), ``where`` the block's location (``sections[1].blocks[2]``) or
     ``lead`` (``block`` None), ``what`` the part that makes it: ``lead``, the block's
     type for its text or items (``prose``, ``heading``, ``quote``, ``facts``,
     ``note``), ``footnote``, ``results note``, ``tile``, ``norm``, ``results norm``,
@@ -186,10 +210,10 @@ def references_in(chapter: Chapter):
 
 
 def mention(key: str) -> str:
-    """A pattern for the places a key is used: ``{{ key }}``, ``{{ figuur:key }}``,
+    """A pattern for the places a key is used: ``{{ key }}``, ``{{ ref:key }}``,
     ``number: key``, ``norm: key``, in a ``numbers: [...]`` list or as the argument of
     a ``:::{norm} key`` directive."""
-    return (rf"\{{\{{\s*(\w+:)?{key}\s*\}}\}}|(number|norm|realised):\s*{key}\b"
+    return (rf"\{{\{{\s*(\w+\s*:\s*)?{key}\s*\}}\}}|(number|norm|realised):\s*{key}\b"
             rf"|numbers:.*\b{key}\b|" + directive_line("norm", key))
 
 

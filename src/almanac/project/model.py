@@ -34,20 +34,42 @@ KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 HEX_PATTERN = r"^#[0-9a-fA-F]{6}$"
 
-# The references prose may make: ``{{ key }}`` a number, ``{{ figuur:key }}`` and
-# ``{{ tabel:key }}`` a cross-reference, ``[^key]`` a footnote of the block.
+REFERENCE_FORMS = {"ref": "ref", "figure": "figure", "table": "table",
+                   "figuur": "figure", "tabel": "table"}
+"""The forms of a cross-reference, as written before the colon (lower case), and what
+each points at: ``ref`` any figure or table by its id (language-neutral: the page
+words it in the report's language, "figure 5 on page 26" / "figuur 5 op pagina
+26"); ``figure`` and ``table`` one kind only; ``figuur`` and ``tabel``, the forms of
+Almanac's first reports, the same. Written with a capital (``{{ Ref:key }}``) the
+reference starts with a capital, for the start of a sentence."""
+
+# The references prose may make: ``{{ key }}`` a number, ``{{ ref:key }}`` (or another
+# of REFERENCE_FORMS) a cross-reference, ``[^key]`` a footnote of the block. The form
+# and the key are matched loosely (any word), so that a mistyped one is reported by
+# the checks rather than printed as written.
 TOKEN = re.compile(
-    r"\{\{\s*(?:(figuur|tabel):)?([a-z][a-z0-9_]*)\s*\}\}|\[\^([a-z0-9_]+)\]")
+    r"\{\{\s*(?:([^\W\d]\w*)\s*:\s*)?([^\W\d]\w*)\s*\}\}|\[\^([a-z0-9_]+)\]")
+
+
+def reference_kind(form: str | None) -> str:
+    """What a reference written with ``form`` (the word before the colon, None for
+    none) is: ``number``, ``ref``, ``figure`` or ``table`` (:data:`REFERENCE_FORMS`),
+    else ``form:<form as written>`` for a form Almanac does not know."""
+    if form is None:
+        return "number"
+    return REFERENCE_FORMS.get(form.lower(), f"form:{form}")
 
 
 def references(text: str):
-    """Every reference in a Markdown text: ("number" | "figuur" | "tabel" | "footnote", key)."""
+    """Every reference in a Markdown text, in order, as (kind, key): kind ``number``,
+    ``ref``, ``figure``, ``table`` or ``footnote``, or ``form:<word>`` for a
+    cross-reference of an unknown form (:func:`reference_kind`)."""
     for match in TOKEN.finditer(text):
-        kind, key, note = match.groups()
+        form, key, note = match.groups()
         if note:
             yield "footnote", note
         else:
-            yield kind or "number", key
+            yield reference_kind(form), key
 
 
 LINE_SEPARATORS = re.compile("[\u2028\u2029]")
@@ -574,8 +596,9 @@ class ProseBlock(Strict):
     """Running text in Markdown, with references and footnotes."""
 
     type: Literal["prose"]
-    text: str = Field(description="Markdown. {{ key }} inserts a number, {{ figuur:key }} / "
-                      "{{ tabel:key }} a cross-reference ('figuur 3 op pagina 12'), "
+    text: str = Field(description="Markdown. {{ key }} inserts a number, {{ ref:key }} a "
+                      "cross-reference to a figure or table ('figure 3 on page 12'; "
+                      "{{ Ref:key }} capitalised), "
                       "[^key] a footnote from footnotes.")
     footnotes: dict[Key, str] = Field({}, description="Footnote texts (Markdown) by key.")
     columns: Literal[1, 2] = 1
@@ -622,7 +645,7 @@ class FigureBlock(Placed):
     """A chart drawn by a figure module from numbers and/or a series."""
 
     type: Literal["figure"]
-    id: Key | None = Field(None, description="Key for cross-references: {{ figuur:id }}.")
+    id: Key | None = Field(None, description="Key for cross-references: {{ ref:id }}.")
     chart: Key = Field(description="Module name under figures/.")
     caption: str
     numbers: list[Key] = []
@@ -696,7 +719,7 @@ class ResultsBlock(Placed):
     """A results table: norm against realisation, with a status marker per row."""
 
     type: Literal["results"]
-    id: Key | None = Field(None, description="Key for cross-references: {{ tabel:id }}.")
+    id: Key | None = Field(None, description="Key for cross-references: {{ ref:id }}.")
     caption: str
     year: Whole | None = None
     items: list[Result] = Field(min_length=1)
@@ -708,7 +731,7 @@ class TableBlock(Placed):
     its kind (:mod:`almanac.project.tables`), its header repeated on every page."""
 
     type: Literal["table"]
-    id: Key | None = Field(None, description="Key for cross-references: {{ tabel:id }}.")
+    id: Key | None = Field(None, description="Key for cross-references: {{ ref:id }}.")
     caption: str
     series: Key
     columns: dict[str, str] = Field({}, description="Series column → heading, in order; "

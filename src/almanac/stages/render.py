@@ -19,10 +19,11 @@ from typing import Any
 import jinja2
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..errors import Problem, TemplateError
 from ..project import theme
+from ..project.checks import TARGET_KINDS
 from ..project.files import Refused, Roots, read_bytes
 from ..project.model import (
     LINE_SEPARATORS,
@@ -39,6 +40,7 @@ from ..project.parts import CACHE, CHAPTERS
 from ..project.theme import LAYOUT, STYLES, brand_file
 from ..text.formatting import Formatter
 from ..text.labels import label as text_label
+from ..text.messages import catalogue
 from ..text.prose import Prose
 from . import photos
 from .brand import cmyk_of, output_profile, svg_for_print
@@ -257,37 +259,64 @@ class Renderer:
             number_parts=self.number_parts, chart=self.chart, flow=flow, photo=self.photo,
             fmt=self.fmt, label=self.label, table_rows=self.table_rows, term=self.term,
             series_marks=self.series_marks)
-        # Figures and tables are numbered through the report, in order.
+        self.catalogue = catalogue(report.manifest.language, report.root,
+                                   theme.roots(report.root))
+        # Figures and tables are numbered through the report, in order, each kind apart.
         self._labels: dict[Place, dict] = {}
         self._targets: dict[tuple[str, str], dict] = {}
-        counters = {"figuur": 0, "tabel": 0}
+        counters = {"figure": 0, "table": 0}
         for chapter in report.chapters:
             for section in chapter.data.sections:
                 for block in section.blocks:
-                    kind = {"figure": "figuur", "results": "tabel", "table": "tabel"}.get(
-                        block.type)
+                    kind = TARGET_KINDS.get(block.type)
                     if kind is None:
                         continue
                     assert isinstance(block, (FigureBlock, ResultsBlock, TableBlock))
                     counters[kind] += 1
                     number = counters[kind]
-                    anchor = f"{kind}-{block.id or number}"
-                    label = {"kind": kind, "number": number, "anchor": anchor,
-                             "text": f"{kind.capitalize()} {number}"}
+                    label = {"kind": kind, "number": number,
+                             "anchor": f"{kind}-{block.id or number}",
+                             "text": self._caption_label(kind, number)}
                     self._labels[block.place] = label
                     if block.id:
                         self._targets[(kind, block.id)] = label
+                        self._targets.setdefault(("ref", block.id), label)
+
+    def _caption_label(self, kind: str, number: int) -> str:
+        """"Figure 3" / "Table 3" in the report's language: the label of a caption,
+        and a cross-reference at the start of a sentence."""
+        if kind == "figure":
+            return self.catalogue.gettext("Figure %(number)s", number=number)
+        return self.catalogue.gettext("Table %(number)s", number=number)
 
     def label(self, block: Placed) -> dict:
-        """The number, anchor and label ("Figuur 3") of a figure or table block."""
+        """The number, anchor and label ("Figure 3") of a figure or table block."""
         return self._labels[block.place]
 
-    def xref(self, kind: str, key: str) -> Markup:
-        """``figuur 3 op pagina 12``, linked; the page is filled in by WeasyPrint."""
+    def xref(self, kind: str, key: str, capital: bool = False) -> Markup:
+        """A cross-reference to the figure or table ``key`` (``kind`` ``ref``, ``figure``
+        or ``table``, as :func:`~almanac.project.model.references` gives it) in the
+        report's language — "figure 3 on page 12", "figuur 3 op pagina 12",
+        "Abbildung 3 auf Seite 12" — both parts linked to the target, the page filled
+        in by WeasyPrint (``target-counter``); ``capital`` for the start of a sentence.
+        The words and their order are the catalogue's."""
         target = self._targets[(kind, key)]
-        return Markup('<a class="xref" href="#{a}">{k} {n}</a> op pagina '
-                      '<a class="xref-page" href="#{a}"></a>').format(
-            a=target["anchor"], k=kind, n=target["number"])
+        number = target["number"]
+        if capital:
+            words = self._caption_label(target["kind"], number)
+        elif target["kind"] == "figure":
+            words = self.catalogue.gettext("figure %(number)s", number=number)
+        else:
+            words = self.catalogue.gettext("table %(number)s", number=number)
+        anchor = target["anchor"]
+        pieces = {"target": Markup('<a class="xref" href="#{}">{}</a>').format(anchor, words),
+                  "page": Markup('<a class="xref-page" href="#{}"></a>').format(anchor)}
+        # Translators: a cross-reference in running text, "figure 3 on page 12"; target
+        # is "figure 3" (or "table 3"), page the page number.
+        frame = self.catalogue.gettext("%(target)s on page %(page)s")
+        if capital and not frame.startswith("%(target)s"):
+            frame = frame[:1].upper() + frame[1:]
+        return Markup(escape(frame) % pieces)
 
     def table_rows(self, chapter: Chapter, block) -> tuple[list[dict], list[list[str]]]:
         """A table block's columns — each ``{"heading", "kind", "numeric"}`` in the

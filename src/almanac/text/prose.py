@@ -2,9 +2,11 @@
 
 Raw HTML in Markdown is disabled (it is escaped, not passed through) and links
 may only be http(s), mailto or in-document. Three kinds of reference are
-resolved: ``{{ key }}`` inserts a formatted number, ``{{ figuur:key }}`` and
-``{{ tabel:key }}`` a cross-reference ("figuur 3 op pagina 12"), and ``[^key]``
-a footnote whose text the block gives.
+resolved: ``{{ key }}`` inserts a formatted number, ``{{ ref:key }}`` a
+cross-reference to a figure or table in the report's language ("figure 3 on page
+12"; ``{{ Ref:key }}`` capitalised; the forms are
+:data:`~almanac.project.model.REFERENCE_FORMS`), and ``[^key]`` a footnote whose
+text the block gives.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Mapping
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from ..project.model import TOKEN
+from ..project.model import TOKEN, reference_kind
 
 SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
@@ -40,13 +42,16 @@ _PARSER = _make_parser()
 class Prose:
     """Renders Markdown fields with their references resolved.
 
-    ``number(key)`` gives a number's text; ``xref(kind, key)`` the markup of a
-    cross-reference. Markup is kept out of the Markdown source (where it would
-    be escaped) as placeholders and put back after rendering.
+    ``number(key)`` gives a number's text; ``xref(kind, key, capital)`` the markup
+    of a cross-reference (kind ``ref``, ``figure`` or ``table``; ``capital`` when
+    the form was written with a capital, ``{{ Ref:key }}``). The references were
+    checked when the report was loaded (:func:`~almanac.project.checks.check_numbers`).
+    Markup is kept out of the Markdown source (where it would be escaped) as
+    placeholders and put back after rendering.
     """
 
     def __init__(self, number: Callable[[str], str],
-                 xref: Callable[[str, str], Markup] | None = None):
+                 xref: Callable[[str, str, bool], Markup] | None = None):
         self._number = number
         self._xref = xref
 
@@ -54,13 +59,12 @@ class Prose:
         fragments: list[str] = []
 
         def substitute(match: re.Match) -> str:
-            kind, key, note = match.groups()
+            form, key, note = match.groups()
             if note is not None:
                 body = self._render(footnotes[note], {}, inline=True)
                 markup = Markup('<span class="footnote">{}</span>').format(body)
-            elif kind is not None:
-                assert self._xref is not None, "a cross-reference needs the xref callback"
-                markup = self._xref(kind, key)
+            elif form is not None:
+                markup = self._reference(form, key)
             else:
                 return self._number(key)
             fragments.append(str(markup))
@@ -69,6 +73,10 @@ class Prose:
         source = TOKEN.sub(substitute, text)
         html = _PARSER.renderInline(source) if inline else _PARSER.render(source)
         return Markup(PLACEHOLDER.sub(lambda m: fragments[int(m.group(1))], html))
+
+    def _reference(self, form: str, key: str) -> Markup:
+        assert self._xref is not None, "a cross-reference needs the xref callback"
+        return self._xref(reference_kind(form), key, form[:1].isupper())
 
     def block(self, text: str, footnotes: Mapping[str, str] | None = None) -> Markup:
         """Markdown → HTML block markup."""
@@ -86,13 +94,12 @@ class Prose:
         parts: list[Markup] = []
         last = 0
         for match in TOKEN.finditer(text):
-            kind, key, note = match.groups()
+            form, key, note = match.groups()
             parts.append(escape(text[last:match.start()]))
             if note is not None:
                 parts.append(escape(match.group(0)))
-            elif kind is not None:
-                assert self._xref is not None, "a cross-reference needs the xref callback"
-                parts.append(self._xref(kind, key))
+            elif form is not None:
+                parts.append(self._reference(form, key))
             else:
                 parts.append(escape(self._number(key)))
             last = match.end()
