@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,12 @@ from almanac.project.parts import copy_sources
 from almanac.reporter import BufferReporter
 
 from pdfread import page_zones, squash
+
+# The command line and the preview speak the user's language, read from these variables
+# (almanac.text.messages.interface_language): the tests start from none of them set
+# (English), whatever the machine's; a test about another language sets its own.
+for _variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+    os.environ.pop(_variable, None)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = Path(__file__).resolve().parent / "fixtures" / "jaarverslag-2021-eenheid-limburg.txt"

@@ -7,6 +7,7 @@ and fix), 2 a usage error, 130 an interrupt (Ctrl-C; nothing was written).
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import logging
 import os
@@ -14,22 +15,86 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ReportError, printable
 from .stages.variants import BUILD_VARIANTS, VARIANTS
 
+if TYPE_CHECKING:
+    from .text.messages import Catalogue
+
+
+LANGUAGE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+"""The environment variables the interface's language is read from (gettext's)."""
+
+
+@functools.lru_cache(maxsize=4)
+def _catalogue(environment: tuple[tuple[str, str], ...]) -> Catalogue:
+    from .text.messages import catalogue, interface_language
+
+    return catalogue(interface_language(dict(environment)))
+
+
+def words() -> Catalogue:
+    """The words of the command line: Almanac's built-in catalogue of the language the
+    user reads (:func:`~almanac.text.messages.interface_language`: ``LANGUAGE``,
+    ``LC_ALL``, ``LC_MESSAGES``, ``LANG``; English by default). Built when first
+    needed, not at import (``almanac --help`` pays ~40 ms for it), and once for each
+    setting of those variables."""
+    return _catalogue(tuple((name, os.environ[name]) for name in LANGUAGE_VARIABLES
+                            if name in os.environ))
+
+
+def _(msgid: str, /, **values: object) -> str:
+    """``msgid`` in the user's language (:func:`words`), placeholders filled."""
+    return words().gettext(msgid, **values)
+
+
+def _error(text: str) -> str:
+    """``almanac: error: text``, the frame of a usage error, in the user's language."""
+    return _("almanac: error: %(problem)s", problem=text)
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help, its ``usage:`` in the user's language."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose own words (the ``usage:`` line, the section titles,
+    ``--help`` and the frame of a usage error) are in the user's language. argparse's
+    messages inside that frame ("invalid choice: …") stay as argparse writes them."""
+
+    def __init__(self, *, add_help: bool = True, **kwargs: Any):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(add_help=False, **kwargs)
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                              help=_("show this help and exit"))
+
+    def error(self, message: str):
+        """Usage and ``PROG: error: message`` on standard error; exit 2 (argparse's
+        contract for ``error``)."""
+        self.print_usage(sys.stderr)
+        self.exit(2, _("%(prog)s: error: %(problem)s", prog=self.prog, problem=message)
+                  + "\n")
+
 
 def _project_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project", nargs="?", default=".", metavar="PROJECT_DIR",
-                        help="the report folder (default: the current folder)")
+                        help=_("the report folder (default: the current folder)"))
 
 
 def _variant_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variant", choices=BUILD_VARIANTS, default="screen",
                         help="; ".join(f"{name}: {VARIANTS[name].description}"
-                                       for name in BUILD_VARIANTS) + " (default: screen)")
+                                       for name in BUILD_VARIANTS)
+                        + " " + _("(default: %(variant)s)", variant="screen"))
     # --edition was this option's name before "edition" came to mean a published version
     parser.add_argument("--edition", choices=BUILD_VARIANTS, dest="variant",
                         help=argparse.SUPPRESS)
@@ -39,8 +104,9 @@ def _port(text: str) -> int:
     """A TCP port, 0 to 65535 (RFC 793), in ASCII digits: ``int()`` would also take
     a sign, underscores and any Unicode digit."""
     if re.fullmatch(r"[0-9]{1,5}", text, re.ASCII) is None or int(text) > 65535:
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not a port: give a whole number from 0 to 65535 (0 picks a free one)")
+        raise argparse.ArgumentTypeError(_(
+            "'%(text)s' is not a port: give a whole number from 0 to 65535 (0 picks a free "
+            "one)", text=text))
     return int(text)
 
 
@@ -55,32 +121,35 @@ def _host(text: str) -> str:
         return str(ipaddress.ip_address(bare))
     except ValueError:
         pass
-    form = ("give an IP address (127.0.0.1, this machine only; ::1; or one of this "
-            "machine's addresses) or a host name that resolves")
+    form = _("give an IP address (127.0.0.1, this machine only; ::1; or one of this "
+             "machine's addresses) or a host name that resolves")
     label = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
     if re.fullmatch(rf"{label}(\.{label})*\.?", bare, re.ASCII) is None or len(bare) > 253 \
             or re.fullmatch(r"[0-9.]+", bare):  # 256.1.1.1, 127.1: not an address
-        raise argparse.ArgumentTypeError(f"'{text}' is not an address: {form}")
+        raise argparse.ArgumentTypeError(_("'%(text)s' is not an address: %(fix)s",
+                                           text=text, fix=form))
     try:
         socket.getaddrinfo(bare, None, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
-        raise argparse.ArgumentTypeError(f"'{text}' does not resolve: {form}") from None
+        raise argparse.ArgumentTypeError(_("'%(text)s' does not resolve: %(fix)s",
+                                           text=text, fix=form)) from None
     return bare
 def _limit_arguments(parser: argparse.ArgumentParser) -> None:
     from .stages.charts import CHART_MEMORY_MIB
     from .stages.guard import MAX_PAGES, MEMORY_MIB, TYPESET_SECONDS
 
-    limits = parser.add_argument_group("limits (a build that reaches one stops, exit 1)")
+    limits = parser.add_argument_group(_("limits (a build that reaches one stops, exit 1)"))
     limits.add_argument("--time-limit", type=_positive(float), metavar="SECONDS",
-                        default=TYPESET_SECONDS, help="for typesetting (default %(default)g)")
+                        default=TYPESET_SECONDS,
+                        help=_("for typesetting (default %(default)g)"))
     limits.add_argument("--memory-limit", type=_positive(int), metavar="MIB",
-                        default=MEMORY_MIB, help="resident memory of the build's process "
-                        "while typesetting (default %(default)d)")
+                        default=MEMORY_MIB, help=_("resident memory of the build's process "
+                                                   "while typesetting (default %(default)d)"))
     limits.add_argument("--page-limit", type=_positive(int), metavar="N", default=MAX_PAGES,
-                        help="pages (default %(default)d)")
+                        help=_("pages (default %(default)d)"))
     limits.add_argument("--chart-memory-limit", type=_positive(int), metavar="MIB",
                         default=CHART_MEMORY_MIB,
-                        help="resident memory of the chart worker (default %(default)d)")
+                        help=_("resident memory of the chart worker (default %(default)d)"))
 
 
 def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -88,9 +157,11 @@ def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+            raise argparse.ArgumentTypeError(_("not a number: %(text)s",
+                                               text=repr(text))) from None
         if not 0 < value < float("inf"):
-            raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
+            raise argparse.ArgumentTypeError(_("must be a positive number, not %(text)s",
+                                               text=repr(text)))
         return value
 
     parse.__name__ = getattr(kind, "__name__", "number")
@@ -104,147 +175,158 @@ def _limits(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="almanac", description="Typeset a branded annual-report PDF from structured data.")
-    parser.add_argument("--version", action="version", version=f"almanac {__version__}")
+    parser = _Parser(
+        prog="almanac",
+        description=_("Typeset a branded annual-report PDF from structured data."))
+    parser.add_argument("--version", action="version", version=f"almanac {__version__}",
+                        help=_("show the version and exit"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    build = commands.add_parser("build", help="build the report into a PDF",
-                                description="Build the report in PROJECT_DIR into a PDF and "
-                                "print the path of the PDF it wrote.")
+    build = commands.add_parser("build", help=_("build the report into a PDF"),
+                                description=_("Build the report in PROJECT_DIR into a PDF "
+                                              "and print the path of the PDF it wrote."))
     _project_argument(build)
-    build.add_argument("-o", "--output", metavar="FILE", help="where to write the PDF "
-                       "(default: output/<title>.pdf in the report folder)")
+    build.add_argument("-o", "--output", metavar="FILE", help=_(
+        "where to write the PDF (default: output/<title>.pdf in the report folder)"))
     _variant_argument(build)
-    build.add_argument("--html", metavar="FILE", help="also write the intermediate HTML")
+    build.add_argument("--html", metavar="FILE", help=_("also write the intermediate HTML"))
     build.add_argument("--strict", action="store_true",
-                       help="fail on any WeasyPrint warning (missing image, bad CSS)")
-    build.add_argument("--no-cache", action="store_true", help="re-render every chart")
-    build.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+                       help=_("fail on any WeasyPrint warning (missing image, bad CSS)"))
+    build.add_argument("--no-cache", action="store_true", help=_("re-render every chart"))
+    build.add_argument("-q", "--quiet", action="store_true", help=_("no progress output"))
     _limit_arguments(build)
 
     specimen = commands.add_parser(
-        "specimen", help="build a PDF showing the brand tokens and every component",
-        description="Build a specimen PDF: the brand's colours (screen and print values), "
-        "type scale and every layout component, from layout/specimen/, with the "
-        "report's styles. Prints the path of the PDF.")
+        "specimen", help=_("build a PDF showing the brand tokens and every component"),
+        description=_("Build a specimen PDF: the brand's colours (screen and print values), "
+                      "type scale and every layout component, from layout/specimen/, with "
+                      "the report's styles. Prints the path of the PDF."))
     _project_argument(specimen)
     specimen.add_argument("-o", "--output", metavar="FILE",
-                          help="where to write the PDF (default: output/specimen.pdf)")
+                          help=_("where to write the PDF (default: output/specimen.pdf)"))
     _variant_argument(specimen)
-    specimen.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    specimen.add_argument("-q", "--quiet", action="store_true", help=_("no progress output"))
     _limit_arguments(specimen)
 
     preview = commands.add_parser(
-        "preview", help="live preview in the browser, rebuilt on every change",
-        description="Serve the report's pages in a spread view on a local address, "
-        "watch report.yaml, styles/, layout/, chapters/ and figures/, rebuild on every "
-        "change and refresh open browser tabs. Ctrl-C stops it.")
+        "preview", help=_("live preview in the browser, rebuilt on every change"),
+        description=_("Serve the report's pages in a spread view on a local address, "
+                      "watch report.yaml, styles/, layout/, chapters/ and figures/, rebuild "
+                      "on every change and refresh open browser tabs. Ctrl-C stops it."))
     _project_argument(preview)
     preview.add_argument("--port", type=_port, default=8765,
-                         help="port to listen on, 0 to 65535 (default 8765; 0 picks a "
-                         "free one)")
+                         help=_("port to listen on, 0 to 65535 (default 8765; 0 picks a "
+                                "free one)"))
     preview.add_argument("--host", type=_host, default="127.0.0.1",
-                         help="address to listen on: an IPv4 or IPv6 address or a name of "
-                         "this machine (default 127.0.0.1: this machine only)")
+                         help=_("address to listen on: an IPv4 or IPv6 address or a name "
+                                "of this machine (default 127.0.0.1: this machine only)"))
     preview.add_argument("--chapter", metavar="SLUG",
-                         help="typeset only this chapter (e.g. 03-inzetbaarheid), faster")
-    preview.add_argument("-q", "--quiet", action="store_true", help="only the address")
+                         help=_("typeset only this chapter (its folder's name under "
+                                "chapters/), faster"))
+    preview.add_argument("-q", "--quiet", action="store_true", help=_("only the address"))
     _limit_arguments(preview)
 
     publish = commands.add_parser(
-        "publish", help="publish the archival edition (PDF/A-3a with its sources inside)",
-        description="Build the archival edition into output/<year>/<version>/: a PDF/A-3a "
-        "file with every input embedded, and manifest.json. An edition is never "
-        "rewritten: the same inputs leave it as it is, other inputs are refused.")
+        "publish", help=_("publish the archival edition (PDF/A-3a with its sources inside)"),
+        description=_("Build the archival edition into output/<year>/<version>/: a "
+                      "PDF/A-3a file with every input embedded, and manifest.json. An "
+                      "edition is never rewritten: the same inputs leave it as it is, "
+                      "other inputs are refused."))
     _project_argument(publish)
-    publish.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    publish.add_argument("-q", "--quiet", action="store_true", help=_("no progress output"))
     _limit_arguments(publish)
 
     verify = commands.add_parser(
-        "verify", help="check a published PDF and its embedded sources",
-        description="Check, from the file alone, the embedded manifest and sources, the "
-        "PDF/A identification and the fonts; with the edition folder beside it, also the "
-        "PDF's SHA-256. Exit 1 when anything fails.")
+        "verify", help=_("check a published PDF and its embedded sources"),
+        description=_("Check, from the file alone, the embedded manifest and sources, the "
+                      "PDF/A identification and the fonts; with the edition folder beside "
+                      "it, also the PDF's SHA-256. Exit 1 when anything fails."))
     verify.add_argument("pdf", metavar="FILE.pdf")
 
     extract = commands.add_parser(
-        "extract", help="restore the source tree embedded in a published PDF",
-        description="Write the report's source files embedded in FILE.pdf into DIR; "
-        "'almanac publish DIR' then makes the same PDF again.")
+        "extract", help=_("restore the source tree embedded in a published PDF"),
+        description=_("Write the report's source files embedded in FILE.pdf into DIR; "
+                      "'almanac publish DIR' then makes the same PDF again."))
     extract.add_argument("pdf", metavar="FILE.pdf")
     extract.add_argument("target", metavar="DIR")
 
     diff = commands.add_parser(
-        "diff", help="what changed between two published editions",
-        description="Compare two published editions from their embedded sources and "
-        "pages: changed numbers (key, old, new, chapter), changed paragraphs per chapter, "
-        "and pages that look different.")
+        "diff", help=_("what changed between two published editions"),
+        description=_("Compare two published editions from their embedded sources and "
+                      "pages: changed numbers (key, old, new, chapter), changed paragraphs "
+                      "per chapter, and pages that look different."))
     diff.add_argument("old", metavar="OLD.pdf")
     diff.add_argument("new", metavar="NEW.pdf")
-    diff.add_argument("--pages", metavar="DIR",
-                      help="write side-by-side PNGs of the differing pages, changes in red")
+    diff.add_argument("--pages", metavar="DIR", help=_(
+        "write side-by-side PNGs of the differing pages, changes in red"))
 
     editions = commands.add_parser(
-        "editions", help="list the archived editions",
-        description="List the editions under output/: version, date, pages, size, "
-        "SHA-256 and whether they verify.")
+        "editions", help=_("list the archived editions"),
+        description=_("List the editions under output/: version, date, pages, size, "
+                      "SHA-256 and whether they verify."))
     _project_argument(editions)
-    editions.add_argument("--json", action="store_true", help="machine-readable output")
+    editions.add_argument("--json", action="store_true",
+                          help=_("machine-readable output (the same in every language)"))
 
     fonts = commands.add_parser(
-        "fonts", help="list the brand's font families, faces and coverage",
-        description="List the font families the report can use (the brand's; no system "
-        "font is ever used): each face's file, weight, style and glyph count, how much of "
-        "each common Unicode block it covers and which typographic characters (the "
-        "hyphen U+2010, dashes, quotes, bullet, ellipsis, euro sign) it lacks.")
+        "fonts", help=_("list the brand's font families, faces and coverage"),
+        description=_("List the font families the report can use (the brand's; no system "
+                      "font is ever used): each face's file, weight, style and glyph count, "
+                      "how much of each common Unicode block it covers and which "
+                      "typographic characters (the hyphen U+2010, dashes, quotes, bullet, "
+                      "ellipsis, euro sign) it lacks."))
     _project_argument(fonts)
-    fonts.add_argument("--json", action="store_true", help="machine-readable output")
+    fonts.add_argument("--json", action="store_true",
+                       help=_("machine-readable output (the same in every language)"))
 
     schema = commands.add_parser(
-        "schema", help="print the JSON Schema of report.yaml, chapter.yaml or the brand",
-        description="Print the JSON Schema of a YAML file of the project, for an editor "
-        "to complete and check it (see the README: a yaml-language-server modeline).")
+        "schema", help=_("print the JSON Schema of report.yaml, chapter.yaml or the brand"),
+        description=_("Print the JSON Schema of a YAML file of the project, for an editor "
+                      "to complete and check it (see the README: a yaml-language-server "
+                      "modeline)."))
     schema.add_argument("kind", nargs="?", choices=("report", "chapter", "brand"),
-                        default="report", help="which file (default: report)")
+                        default="report", help=_("which file (default: report)"))
     schema.add_argument("-o", "--output", metavar="FILE",
-                        help="write it to FILE instead of printing it")
+                        help=_("write it to FILE instead of printing it"))
 
     new = commands.add_parser(
-        "new", help="write a small working report into a new folder",
-        description="Write a new report into DIR (a new or empty folder): report.yaml, "
-        "three chapters with sample prose, numbers, tiles, charts and a table, a README "
-        "and a .gitignore. It uses the built-in theme and builds as it is.")
-    new.add_argument("target", metavar="DIR", help="the folder to create")
-    new.add_argument("--title", help="the report's title (default: 'Annual report YEAR', "
-                     "in the report's language)")
-    new.add_argument("--organisation", help="who publishes the report")
-    new.add_argument("--year", type=int, help="the year the report is about (default: "
-                     "last year)")
-    new.add_argument("--language", default="en", help="the report's language, a BCP 47 "
-                     "tag such as en, en-GB, nl or de-DE (default: en); the sample texts "
-                     "are in English or Dutch")
+        "new", help=_("write a small working report into a new folder"),
+        description=_("Write a new report into DIR (a new or empty folder): report.yaml, "
+                      "three chapters with sample prose, numbers, tiles, charts and a "
+                      "table, a README and a .gitignore. It uses the built-in theme and "
+                      "builds as it is."))
+    new.add_argument("target", metavar="DIR", help=_("the folder to create"))
+    new.add_argument("--title", help=_("the report's title (default: 'Annual report YEAR', "
+                                       "in the report's language)"))
+    new.add_argument("--organisation", help=_("who publishes the report"))
+    new.add_argument("--year", type=int, help=_("the year the report is about (default: "
+                                                 "last year)"))
+    new.add_argument("--language", default="en", help=_(
+        "the report's language, a BCP 47 tag such as en, en-GB, nl or de-DE (default: en); "
+        "the sample texts are in English or Dutch"))
 
-    check = commands.add_parser("check", help="validate the data, templates and stylesheets",
-                                description="Validate report.yaml, the brand, every chapter "
-                                "and figure reference, render the templates of every edition "
-                                "and parse every stylesheet they link, without drawing "
-                                "charts or laying out pages. Warns about every number and "
-                                "series that is defined but used nowhere (a build does "
-                                "not) and prints a summary: how many numbers and series "
-                                "the report defines and how many are unused.")
+    check = commands.add_parser(
+        "check", help=_("validate the data, templates and stylesheets"),
+        description=_("Validate report.yaml, the brand, every chapter and figure reference, "
+                      "render the templates of every edition and parse every stylesheet "
+                      "they link, without drawing charts or laying out pages. Warns about "
+                      "every number and series that is defined but used nowhere (a build "
+                      "does not) and prints a summary: how many numbers and series the "
+                      "report defines and how many are unused."))
     _project_argument(check)
     check.add_argument("--strict", action="store_true",
-                       help="fail on its warnings: a stylesheet's (as build --strict does) "
-                       "and a number or series defined but used nowhere")
+                       help=_("fail on its warnings: a stylesheet's (as build --strict does) "
+                              "and a number or series defined but used nowhere"))
     check.add_argument("--uses", action="store_true",
-                       help="list per chapter the numbers and series it uses: key, value, "
-                       "where it is defined (chapter and line, or workbook cell) and where "
-                       "the chapter uses it (as what, on which line); then what is "
-                       "defined but unused")
+                       help=_("list per chapter the numbers and series it uses: key, value, "
+                              "where it is defined (chapter and line, or workbook cell) and "
+                              "where the chapter uses it (as what, on which line); then what "
+                              "is defined but unused"))
     check.add_argument("--json", action="store_true",
-                       help="the same listing as JSON, for tools (nothing else on stdout)")
-    check.add_argument("-q", "--quiet", action="store_true", help="print nothing when valid")
+                       help=_("the same listing as JSON, for tools (nothing else on stdout; "
+                              "the same in every language)"))
+    check.add_argument("-q", "--quiet", action="store_true",
+                       help=_("print nothing when valid"))
     return parser
 
 
@@ -259,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)  # e.g. a font's odd timestamps
 
-    reporter = ConsoleReporter(quiet=getattr(args, "quiet", False))
+    reporter = ConsoleReporter(quiet=getattr(args, "quiet", False), words=words())
     if args.command in ("verify", "extract"):
         return _archive_command(args)
     if args.command == "diff":
@@ -270,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         return _new(args)
     root = Path(args.project)
     if not root.is_dir():
-        print(f"almanac: error: {root} is not a folder", file=sys.stderr)
+        print(_error(_("%(path)s is not a folder", path=root)), file=sys.stderr)
         return 2
     from .project.parts import find_project
 
@@ -278,11 +360,11 @@ def main(argv: list[str] | None = None) -> int:
         root = find_project(root)
     except ReportError as exc:
         if args.command != "editions":  # a folder of editions alone (an archive) lists
-            print(exc.format(), file=sys.stderr)
+            print(exc.format(fix=_("fix")), file=sys.stderr)
             return 1
     refused = _refused_outputs(root, args)
     if refused is not None:
-        print(f"almanac: error: {refused}", file=sys.stderr)
+        print(_error(refused), file=sys.stderr)
         return 2
     try:
         if args.command == "build":
@@ -309,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
                       announce=lambda text: print(text, flush=True), quiet=args.quiet,
                       options=BuildOptions(**_limits(args)))
             except ReportError as exc:  # it could not listen: nothing was built
-                print(f"almanac: error: {exc.format()}", file=sys.stderr)
+                print(_error(exc.format(fix=_("fix"))), file=sys.stderr)
                 return 1
         elif args.command == "publish":
             from .pipeline import BuildOptions, publish
@@ -317,8 +399,8 @@ def main(argv: list[str] | None = None) -> int:
             published = publish(root, reporter=reporter,
                                 options=BuildOptions(**_limits(args)))
             if not published.created:
-                print(f"edition {published.folder.name} is already published with these "
-                      "inputs; nothing changed", file=sys.stderr)
+                print(_("edition %(version)s is already published with these inputs; "
+                        "nothing changed", version=published.folder.name), file=sys.stderr)
             print(published.pdf)
         elif args.command == "editions":
             return _editions(root, args.json)
@@ -332,43 +414,48 @@ def main(argv: list[str] | None = None) -> int:
             if args.json or args.uses:
                 _print_uses(_uses_listing(checked), args.json)
             if not args.quiet and not args.json:
-                count = len(report.chapters)
-                print(f"{root.resolve() / 'report.yaml'}: valid "
-                      f"({count} chapter{'s' if count != 1 else ''})")
+                print(words().ngettext("%(file)s: valid (%(count)s chapter)",
+                                       "%(file)s: valid (%(count)s chapters)",
+                                       len(report.chapters),
+                                       file=root.resolve() / "report.yaml"))
                 print(_uses_summary(checked.definitions))
     except ReportError as exc:
         count = len(exc.problems)
-        print(exc.format(root.resolve()), file=sys.stderr)
+        print(exc.format(root.resolve(), _("fix")), file=sys.stderr)
         # a WriteError says what was renamed into place before a later file failed
         written = getattr(exc, "written", [])
-        done = ("written before it failed: " + ", ".join(map(str, written))
-                + "; nothing else") if written else "nothing was written"
-        problems = f"{count} problem{'s' if count != 1 else ''}"
-        print(f"almanac: {problems}" + ("" if args.command == "check" else f"; {done}"),
+        done = _("written before it failed: %(files)s; nothing else",
+                 files=", ".join(map(str, written))) if written else _("nothing was written")
+        problems = words().ngettext("%(count)s problem", "%(count)s problems", count)
+        print(_("almanac: %(problems)s", problems=problems) if args.command == "check" else
+              _("almanac: %(problems)s; %(written)s", problems=problems, written=done),
               file=sys.stderr)
         return 1
     except OSError as exc:  # the disk, the file system or a permission: cause and fix
         from .stages.output import os_problem
 
-        print(os_problem(exc, doing="read or write").format(root.resolve()), file=sys.stderr)
-        print("almanac: 1 problem; nothing was written", file=sys.stderr)
+        print(os_problem(exc, doing="read or write").format(root.resolve(), _("fix")),
+              file=sys.stderr)
+        print(_("almanac: %(problems)s; %(written)s",
+                problems=words().ngettext("%(count)s problem", "%(count)s problems", 1),
+                written=_("nothing was written")), file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # Ctrl-C: the pipeline wrote nothing (stages.guard)
-        print("almanac: interrupted; nothing was written", file=sys.stderr)
+        print(_("almanac: interrupted; nothing was written"), file=sys.stderr)
         return 130
     return 0
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 or word.endswith('s') else 's'}"
 
 
 def _uses_summary(found: list) -> str:
     """One line: how many numbers and series the report defines, how many unused."""
     numbers = sum(1 for d in found if d.kind == "number")
     spare = sum(1 for d in found if not d.uses)
-    return (f"{_plural(numbers, 'number')}, {_plural(len(found) - numbers, 'series')}; "
-            + (f"{spare} defined but unused" if spare else "all used"))
+    said = words()
+    return _("%(numbers)s, %(series)s; %(unused)s",
+             numbers=said.ngettext("%(count)s number", "%(count)s numbers", numbers),
+             series=said.ngettext("%(count)s series", "%(count)s series", len(found) - numbers),
+             unused=said.ngettext("%(count)s defined but unused", "%(count)s defined but unused",
+                                  spare) if spare else _("all used"))
 
 
 def _uses_listing(checked: Any) -> dict[str, Any]:
@@ -435,9 +522,11 @@ def _print_uses(listing: dict[str, Any], as_json: bool) -> None:
         return f"{place} {source}" if source else place
 
     def table(title: str, entries: list[dict[str, Any]], uses: bool = True) -> None:
-        head = ["key", "value", "defined in"] + (["used in (as, line)"] if uses else [])
+        head = [_("key"), _("value"), _("defined in")] + ([_("used in (as, line)")]
+                                                         if uses else [])
         rows = [[entry["key"], entry["text"] if "text" in entry else
-                 f"series, {_plural(entry['rows'], 'row')}", origin(entry)]
+                 words().ngettext("series, %(count)s row", "series, %(count)s rows",
+                                  entry["rows"]), origin(entry)]
                 + ([", ".join(f"{use['what']} {use['line'] or ''}".strip()
                               for use in entry["used_in"])] if uses else [])
                 for entry in entries]
@@ -454,9 +543,9 @@ def _print_uses(listing: dict[str, Any], as_json: bool) -> None:
         if chapter["numbers"] or chapter["series"]:
             table(title, chapter["numbers"] + chapter["series"])
         else:
-            print(printable(title) + "\n  uses no number or series\n")
+            print(printable(title) + "\n  " + _("uses no number or series") + "\n")
     if listing["unused"]:
-        table("defined but unused", listing["unused"], uses=False)
+        table(_("defined but unused"), listing["unused"], uses=False)
 
 
 def _refused_outputs(root: Path, args: argparse.Namespace) -> str | None:
@@ -472,7 +561,7 @@ def _refused_outputs(root: Path, args: argparse.Namespace) -> str | None:
     try:
         check_targets([name for name in named if name is not None], root)
     except ReportError as exc:
-        return exc.format()
+        return exc.format(fix=_("fix"))
     return None
 
 
@@ -483,11 +572,12 @@ def _new(args: argparse.Namespace) -> int:
         written = new_project(args.target, title=args.title, organisation=args.organisation,
                               year=args.year, language=args.language)
     except ReportError as exc:
-        print(exc.format(), file=sys.stderr)
-        print("almanac: nothing was written", file=sys.stderr)
+        print(exc.format(fix=_("fix")), file=sys.stderr)
+        print(_("almanac: nothing was written"), file=sys.stderr)
         return 1
-    print(f"{len(written)} files written to {args.target}; next: "
-          f"almanac build {args.target}")
+    print(words().ngettext("%(count)s file written to %(folder)s; next: almanac build "
+                           "%(folder)s", "%(count)s files written to %(folder)s; next: "
+                           "almanac build %(folder)s", len(written), folder=args.target))
     return 0
 
 
@@ -497,25 +587,29 @@ def _archive_command(args: argparse.Namespace) -> int:
 
     path = Path(args.pdf)
     if not path.is_file():
-        print(f"almanac: error: {path} is not a file", file=sys.stderr)
+        print(_error(_("%(path)s is not a file", path=path)), file=sys.stderr)
         return 2
     if args.command == "extract":
         try:
             written = extract(path, Path(args.target))
         except ReportError as exc:
-            print(exc.format(), file=sys.stderr)
+            print(exc.format(fix=_("fix")), file=sys.stderr)
             return 1
-        print(f"{len(written)} files written to {args.target}")
+        print(words().ngettext("%(count)s file written to %(folder)s",
+                               "%(count)s files written to %(folder)s", len(written),
+                               folder=args.target))
         return 0
     try:
         result = verify(path)
     except ReportError as exc:  # a limit set wrongly in the environment
-        print(exc.format(), file=sys.stderr)
+        print(exc.format(fix=_("fix")), file=sys.stderr)
         return 1
+    marks = {True: _("ok"), False: _("FAIL")}
+    width = max(map(len, marks.values()))
     for check in result.checks:
-        mark = "ok  " if check.ok else "FAIL"
-        print(printable(f"{mark} {check.name}: {check.detail}"))
-    print(f"{path}: {'intact' if result.ok else 'NOT intact'}")
+        print(printable(f"{marks[check.ok]:<{width}} {check.name}: {check.detail}"))
+    print(_("%(file)s: intact", file=path) if result.ok else
+          _("%(file)s: NOT intact", file=path))
     return 0 if result.ok else 1
 
 
@@ -524,13 +618,13 @@ def _diff(args: argparse.Namespace) -> int:
 
     for name in (args.old, args.new):
         if not Path(name).is_file():
-            print(f"almanac: error: {name} is not a file", file=sys.stderr)
+            print(_error(_("%(path)s is not a file", path=name)), file=sys.stderr)
             return 2
     try:
         result = diff_editions(Path(args.old), Path(args.new),
                                Path(args.pages) if args.pages else None)
     except ReportError as exc:
-        print(exc.format(), file=sys.stderr)
+        print(exc.format(fix=_("fix")), file=sys.stderr)
         return 1
     print(printable(result.format()))
     return 0
@@ -549,7 +643,7 @@ def _schema(kind: str, output: str | None) -> int:
     try:
         write_file(check_target(output), text.encode("utf-8"), durable=False)
     except ReportError as exc:
-        print(exc.format(), file=sys.stderr)
+        print(exc.format(fix=_("fix")), file=sys.stderr)
         return 1
     return 0
 
@@ -563,13 +657,17 @@ def _editions(root: Path, as_json: bool) -> int:
     if as_json:
         print(json.dumps(editions, indent=2))
     elif not editions:
-        print("no archived editions (almanac publish makes one)")
+        print(_("no archived editions (almanac publish makes one)"))
     else:
-        print(f"{'version':<9}{'date':<12}{'pages':>6}{'size':>10}  {'sha256':<18}status")
-        for e in editions:
-            print(printable(f"{e['version']:<9}{e.get('date', ''):<12}{e.get('pages', ''):>6}"
-                            f"{e.get('size', 0) / 1024:>8.0f}KB  "
-                            f"{e.get('sha256', '')[:16]:<18}{e['status']}"))
+        head = [_("version"), _("date"), _("pages"), _("size"), "SHA-256", _("status")]
+        rows = [[e["version"], e.get("date", ""), str(e.get("pages", "")),
+                 f"{e.get('size', 0) / 1024:.0f} KB", e.get("sha256", "")[:16], e["status"]]
+                for e in editions]
+        widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+        for row in [head, *rows]:  # columns as wide as their widest cell; numbers right
+            print(printable("  ".join(cell.rjust(width) if i in (2, 3) else cell.ljust(width)
+                                      for i, (cell, width) in enumerate(zip(row, widths)))
+                            .rstrip()))
     return 0 if all(e["status"] == "verified" for e in editions) else 1
 
 
@@ -590,15 +688,17 @@ def _fonts(root: Path, as_json: bool) -> int:
         roles = ", ".join(f"fonts.{role}" for role in family["roles"])
         print(printable(f"{family['family']} ({roles}; {brand}:{family['line']})"))
         for face in family["faces"]:
+            glyphs = words().ngettext("%(count)s glyph", "%(count)s glyphs", face["glyphs"])
             print(printable(f"  {face['weight']} {face['style']:<7} {face['file']}  "
-                            f"{face['glyphs']} glyphs, '{face['name']}'"))
+                            f"{glyphs}, '{face['name']}'"))
             covered = [f"{name} {done}/{total}" for name, done, total in face["blocks"] if done]
-            none = [name for name, done, _ in face["blocks"] if not done]
-            print("    covers: " + ", ".join(covered))
+            none = [name for name, done, _total in face["blocks"] if not done]
+            print("    " + _("covers: %(blocks)s", blocks=", ".join(covered)))
             if none:
-                print("    not: " + ", ".join(none))
-            print("    lacks: " + (", ".join(face["missing"]) if face["missing"]
-                                   else "none of the typographic characters"))
+                print("    " + _("not: %(blocks)s", blocks=", ".join(none)))
+            print("    " + (_("lacks: %(characters)s", characters=", ".join(face["missing"]))
+                            if face["missing"] else
+                            _("lacks: none of the typographic characters")))
     return 0
 
 

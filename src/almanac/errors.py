@@ -39,10 +39,11 @@ class Problem:
     where: str | None = None  # a location inside the file, e.g. ``kpis[2].value``
     cell: str | None = None  # a workbook's sheet and cell, e.g. ``[2021]!C7``
 
-    def format(self, root: Path | None = None) -> str:
+    def format(self, root: Path | None = None, fix: str = "fix") -> str:
         """``file:line: where: message`` (a workbook's cell: ``file[sheet]!C7:
         message``, as Excel writes a reference to another workbook's cell) and an
-        indented ``fix:`` line; the file relative to ``root`` when it lies inside it."""
+        indented ``fix:`` line (its label ``fix``, in the reader's language where the
+        command line gives one); the file relative to ``root`` when it lies inside it."""
         location = ""
         if self.path is not None:
             path = self.path
@@ -58,7 +59,7 @@ class Problem:
             location += ": "
         text = location + (f"{self.where}: " if self.where else "") + self.message
         if self.hint:
-            text += f"\n    fix: {self.hint}"
+            text += f"\n    {fix}: {self.hint}"
         return printable(text)
 
 
@@ -74,9 +75,9 @@ class ReportError(Exception):
         self.problems: list[Problem] = list(problems)
         super().__init__(self.format())
 
-    def format(self, root: Path | None = None) -> str:
+    def format(self, root: Path | None = None, fix: str = "fix") -> str:
         """Every problem, as :meth:`Problem.format` shows it, one after the other."""
-        return "\n".join(problem.format(root) for problem in self.problems)
+        return "\n".join(problem.format(root, fix) for problem in self.problems)
 
 
 class TemplateError(ReportError):

@@ -155,7 +155,7 @@ def check(root: Path | str, *, strict: bool = False,
     from .stages.typeset import check_stylesheets
 
     reporter = reporter or Reporter()
-    reporter.step("load", "reading report.yaml, brand and chapters")
+    reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
     report = load(root)
     found = definitions(report)
     spare = unused(found)
@@ -164,7 +164,8 @@ def check(root: Path | str, *, strict: bool = False,
     job = ChartJob(report, Formatter(report.manifest.language), cache=True)  # not started
     warnings: list[str] = []
     for name in BUILD_VARIANTS:  # the archive has the screen's look: the same HTML
-        reporter.step("render", f"templates and stylesheets of the {name} edition")
+        reporter.step("render", reporter.words.gettext(
+            "templates and stylesheets of the %(variant)s edition", variant=name))
         rendered = render_report(report, job, VARIANTS[name])
         warnings += check_stylesheets(rendered, report.root)
     warnings = list(dict.fromkeys(warnings))
@@ -203,7 +204,7 @@ def build(root: Path | str, output: Path | str | None = None,
     """
     options = _options(options, changes)
     reporter = reporter or Reporter()
-    reporter.step("load", "reading report.yaml, brand and chapters")
+    reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
     report = load(root)
     target = Path(output) if output is not None else default_output(report, options.variant)
     return _produce(report, target, options, reporter)
@@ -216,7 +217,7 @@ def build_specimen(root: Path | str, output: Path | str | None = None,
     the report's brand and layout; default ``output/specimen[-<variant>].pdf``."""
     options = _options(options, changes)
     reporter = reporter or Reporter()
-    reporter.step("load", "reading the brand and layout/specimen/")
+    reporter.step("load", reporter.words.gettext("reading the brand and layout/specimen/"))
     report = load_specimen(load(root))
     target = Path(output) if output is not None else \
         report.root / OUTPUT / f"specimen{VARIANTS[options.variant].file_suffix}.pdf"
@@ -236,7 +237,9 @@ def _produce(report: Report, target: Path, options: BuildOptions, reporter: Repo
     files = {Path(options.html_output): made.html.encode("utf-8")} \
         if options.html_output is not None else {}
     target = Writer(report.root).files({**files, Path(target): made.pdf})[-1]
-    reporter.done(f"{target} ({made.pages} pages, {len(made.pdf) / 1024:.0f} KB)")
+    reporter.done(reporter.words.ngettext(
+        "%(file)s (%(count)s page, %(size).0f KB)", "%(file)s (%(count)s pages, %(size).0f KB)",
+        made.pages, file=target, size=len(made.pdf) / 1024))
     return BuildResult(path=target, pages=made.pages, size=len(made.pdf),
                        warnings=made.warnings, charts=made.charts,
                        charts_cached=made.charts_cached)
@@ -252,9 +255,11 @@ def render_html(report: Report, options: BuildOptions | None = None, *,
     reporter = reporter or Reporter()
     job = ChartJob(report, Formatter(report.manifest.language), cache=options.cache,
                    timeout=options.chart_timeout, memory_mib=options.chart_memory_mib)
-    reporter.step("charts", f"{len(job.plans)} charts, {job.cached} from cache")
+    reporter.step("charts", reporter.words.ngettext(
+        "%(count)s chart, %(cached)s from cache", "%(count)s charts, %(cached)s from cache",
+        len(job.plans), cached=job.cached))
     job.start()
-    reporter.step("render", "templates → HTML")
+    reporter.step("render", reporter.words.gettext("templates → HTML"))
     try:
         limits = Limits(options.typeset_seconds, options.memory_mib, options.max_pages)
         return render_report(report, job, VARIANTS[options.variant], template, limits), job
@@ -271,7 +276,7 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     reporter = reporter or Reporter()
     variant = VARIANTS[options.variant]
     rendered, charts = render_html(report, options, reporter=reporter, template=template)
-    reporter.step("typeset", "laying out pages with WeasyPrint")
+    reporter.step("typeset", reporter.words.gettext("laying out pages with WeasyPrint"))
     # Imported here, not at the top: WeasyPrint's import then overlaps with the
     # chart worker drawing the charts on the other core.
     from .stages.fonts import check_fonts
@@ -288,7 +293,7 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
         # Raises the figure modules' problems, if any: also when a chart that could
         # not be drawn stopped the typesetting (FetchStopped), which it then replaces.
         charts.finish()
-    reporter.step("preflight", "checking the laid-out pages")
+    reporter.step("preflight", reporter.words.gettext("checking the laid-out pages"))
     findings = preflight(result.document, report.brand) + check_fonts(
         result.document, report.brand, report.brand_path, report.root)
     problems = [Problem(f.message, f.path, f.line, f.hint or HINTS[f.kind]) for f in findings]
@@ -303,7 +308,9 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
                      "(strict build)") for w in result.warnings] + problems)
     pdf, pages = result.pdf, result.pages
     if options.check:
-        reporter.step("finish", f"{result.pages} pages; metadata and outline")
+        reporter.step("finish", reporter.words.ngettext(
+            "%(count)s page; metadata and outline", "%(count)s pages; metadata and outline",
+            result.pages))
         try:
             finished = finish_pdf(result.pdf, report)
         except PyPdfError as exc:  # WeasyPrint wrote what a reader refuses: extreme values
@@ -328,7 +335,7 @@ def publish(root: Path | str, *, reporter: Reporter | None = None,
     always ``archive``).
     """
     reporter = reporter or Reporter()
-    reporter.step("load", "reading report.yaml, brand and chapters")
+    reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
     report = load(root)
     check_output_folder(report.root, (OUTPUT, *KEPT))
     # One publish of a project at a time: a second one waits, then finds the edition
@@ -342,8 +349,9 @@ def _publish(report: Report, reporter: Reporter, options: BuildOptions) -> Publi
     sources = sources_manifest(report, files)
     existing = existing_edition(report, json.loads(sources)["inputs"])
     if existing is not None:
-        reporter.done(f"edition {report.manifest.edition.version} is already published "
-                      f"with these inputs: {existing.folder}")
+        reporter.done(reporter.words.gettext(
+            "edition %(version)s is already published with these inputs: %(folder)s",
+            version=report.manifest.edition.version, folder=existing.folder))
         return existing
     check_target(edition_folder(report), report.root)  # not below a file, not an input
     embedding = Embedding(
@@ -356,8 +364,10 @@ def _publish(report: Report, reporter: Reporter, options: BuildOptions) -> Publi
     made = make_pdf(report, replace(options, variant="archive"), reporter=reporter,
                     embedding=embedding)
     published = write_edition(report, made.pdf, made.pages, sources)
-    reporter.done(f"{published.pdf} ({made.pages} pages, {len(made.pdf) / 1024:.0f} KB, "
-                  f"{len(files)} sources embedded)")
+    reporter.done(reporter.words.ngettext(
+        "%(file)s (%(count)s page, %(size).0f KB, %(sources)s sources embedded)",
+        "%(file)s (%(count)s pages, %(size).0f KB, %(sources)s sources embedded)",
+        made.pages, file=published.pdf, size=len(made.pdf) / 1024, sources=len(files)))
     return published
 
 

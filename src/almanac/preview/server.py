@@ -36,11 +36,42 @@ from types import FrameType
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+import jinja2
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_decimal
+
 from ..errors import Problem, ReportError
+from ..text.messages import Catalogue, catalogue, interface_language
 from .session import Preview
 
 PAGE = files(__package__).joinpath("page.html").read_text(encoding="utf-8")
-"""The spread view: one HTML page with its style and script."""
+"""The spread view: one HTML page with its style and script, a Jinja2 template whose
+words are messages (``{{ _("Chapter") }}``); see :func:`page`."""
+
+
+def interface(language: str | None = None) -> Catalogue:
+    """The words of the preview: Almanac's built-in catalogue of ``language`` (a BCP 47
+    tag), by default the one the user reads (:func:`~almanac.text.messages.
+    interface_language`, from the environment; English when it names none)."""
+    return catalogue(language or interface_language())
+
+
+def page(words: Catalogue) -> str:
+    """The spread view in the language of ``words``: :data:`PAGE` rendered by Jinja2
+    with its i18n extension (``install_gettext_translations``, new style: placeholders
+    filled by ``_()`` itself) and autoescaping, as the templates are read when their
+    messages are extracted (trimmed, ``trim_blocks``, ``lstrip_blocks``). Its ``<html
+    lang>`` is the catalogue's language, English when no catalogue has it (the words
+    are then English); the words its script writes are a JSON object (``|tojson``:
+    ``<``, ``>``, ``&`` and ``'`` escaped, safe inside ``<script>``)."""
+    environment = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=True,
+                                     trim_blocks=True, lstrip_blocks=True,
+                                     undefined=jinja2.StrictUndefined)
+    environment.policies["ext.i18n.trimmed"] = True
+    environment.install_gettext_translations(words.translations,  # type: ignore[attr-defined]
+                                             newstyle=True)
+    language = "en" if words.missing else words.language
+    return environment.from_string(PAGE).render(language=language)
 
 
 def _content_security_policy(page: str) -> str:
@@ -56,7 +87,6 @@ def _content_security_policy(page: str) -> str:
             "frame-ancestors 'none'")
 
 
-PAGE_POLICY = _content_security_policy(PAGE)
 OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 """What anything but the page may do when opened in a tab: nothing (the PDF viewer
 of a browser is not bound by it)."""
@@ -337,13 +367,18 @@ def address_family(host: str) -> int:
 
 def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8765,
                 stop: threading.Event | None = None,
-                limits: Limits = Limits()) -> PreviewServer:
+                limits: Limits = Limits(), words: Catalogue | None = None) -> PreviewServer:
     """An HTTP server for ``preview``, bound to ``host``:``port`` (OSError if it
     cannot be); ``serve_forever()`` it in a thread, ``server_close()`` it at the end.
     ``stop`` ends the event streams. It answers only GET requests whose ``Host`` is
     one of :func:`host_names`, and none that a page of another site made
-    (``Sec-Fetch-Site``: 403); it holds at most what ``limits`` allow."""
+    (``Sec-Fetch-Site``: 403); it holds at most what ``limits`` allow. Its page and
+    what it says are in the language of ``words`` (default :func:`interface`),
+    rendered once, now."""
     stopping: threading.Event = stop or threading.Event()
+    said: Catalogue = words or interface()
+    shown = page(said)
+    shown_policy = _content_security_policy(shown)
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "Almanac"
@@ -384,19 +419,19 @@ def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8765,
         def do_GET(self):  # noqa: N802 (the http.server API)
             server = cast(PreviewServer, self.server)
             if self.headers.get("Host", "").strip().lower() not in server.hosts:
-                self._send(421, "text/plain; charset=utf-8",
-                           b"misdirected request: this preview answers only to "
-                           + ", ".join(sorted(server.hosts)).encode())
+                self._send(421, "text/plain; charset=utf-8", said.gettext(
+                    "misdirected request: this preview answers only to %(hosts)s",
+                    hosts=", ".join(sorted(server.hosts))).encode())
                 return
             if self.headers.get("Sec-Fetch-Site", "").strip().lower() in CROSS_SITE:
-                self._send(403, "text/plain; charset=utf-8",
-                           b"forbidden: a request made by a page of another site")
+                self._send(403, "text/plain; charset=utf-8", said.gettext(
+                    "forbidden: a request made by a page of another site").encode())
                 return
             parts = urlsplit(self.path)
             path = parts.path
             if path == "/" and not parts.query:
-                self._send(200, "text/html; charset=utf-8", PAGE.encode(),
-                           policy=PAGE_POLICY)
+                self._send(200, "text/html; charset=utf-8", shown.encode(),
+                           policy=shown_policy)
             elif path == "/state.json":
                 with preview.changed:
                     body = json.dumps(preview.state.to_json()).encode()
@@ -409,7 +444,8 @@ def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8765,
                     (not parts.query or VERSION.fullmatch(parts.query)):
                 self._page(int(page.group(1)), parts.query[2:] or None)
             else:
-                self._send(404, "text/plain; charset=utf-8", b"not found")
+                self._send(404, "text/plain; charset=utf-8",
+                           said.gettext("not found").encode())
 
         def _page(self, number: int, version: str | None):
             """A page image; with ``?v=`` (the start of the page's hash, as the state
@@ -421,7 +457,8 @@ def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8765,
             if current is not None and (version is None or current.startswith(version)):
                 png = preview.page(number)
             if png is None:
-                self._send(404, "text/plain; charset=utf-8", b"no such page")
+                self._send(404, "text/plain; charset=utf-8",
+                           said.gettext("no such page").encode())
             else:
                 self._send(200, "image/png", png, cache=version is not None)
 
@@ -440,9 +477,9 @@ def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8765,
 
         def _events(self, server: PreviewServer):
             if not server.streams.acquire(blocking=False):
-                self._send(503, "text/plain; charset=utf-8",
-                           f"too many event streams (at most {server.limits.streams}); "
-                           "close other preview tabs".encode(), retry=5)
+                self._send(503, "text/plain; charset=utf-8", said.gettext(
+                    "too many event streams (at most %(streams)s); close other preview tabs",
+                    streams=server.limits.streams).encode(), retry=5)
                 return
             try:
                 self._stream(server.limits)
@@ -498,9 +535,21 @@ def _cannot_listen(exc: OSError, host: str, port: int) -> ReportError:
                                hint="choose another address or port: --host, --port"))
 
 
+def _seconds(value: float, words: Catalogue) -> str:
+    """``value`` with one decimal, written as the language of ``words`` writes numbers
+    (CLDR's decimal symbol, by Babel's ``format_decimal``: ``2.5`` in English, ``2,5``
+    in Dutch); English for a language no catalogue has."""
+    try:
+        locale = Locale.parse("en" if words.missing else words.language, sep="-")
+    except (UnknownLocaleError, ValueError):
+        locale = Locale("en")
+    return format_decimal(value, "0.0", locale=locale)
+
+
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8765,
           chapter: str | None = None, announce: Callable[[str], None] = print,
-          quiet: bool = False, limits: Limits = Limits(), options: Any = None) -> None:
+          quiet: bool = False, limits: Limits = Limits(), options: Any = None,
+          language: str | None = None) -> None:
     """Run the preview until Ctrl-C (SIGINT) or SIGTERM, then stop cleanly, also in
     the middle of a build or of its start: the server, the watcher, the running
     build, the build server and the page images are gone.
@@ -509,8 +558,10 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8765,
     outcome. ``limits`` bound the server (:class:`Limits`); ``options`` (a
     BuildOptions) give each build's limits. :class:`ReportError` if it cannot listen
     on ``host``:``port`` (in use, not this machine's, privileged), with nothing left
-    behind.
+    behind. What it announces and the page are in ``language`` (default: the one the
+    user reads, :func:`interface`).
     """
+    words = interface(language)
     stop = threading.Event()
     starting = True
 
@@ -526,19 +577,23 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8765,
     try:
         preview = Preview(root, chapter, options=options)
         try:
-            server = make_server(preview, host, port, stop, limits)
+            server = make_server(preview, host, port, stop, limits, words)
         except OSError as exc:
             raise _cannot_listen(exc, host, port) from None
         shown = f"[{host}]" if ":" in host else host
-        announce(f"Preview of {preview.root} at http://{shown}:{server.server_port}/ "
-                 "(Ctrl-C to stop)")
+        address = f"http://{shown}:{server.server_port}/"
+        announce(words.gettext("Preview of %(folder)s at %(address)s (Ctrl-C to stop)",
+                               folder=preview.root, address=address))
 
         def first_build() -> None:
             assert preview is not None
             state = preview.rebuild()
             if not quiet and not stop.is_set():
-                announce(f"built in {state.seconds:.1f} s" if state.error is None else
-                         f"build failed: {state.error[0]['message']}")
+                announce(words.gettext("built in %(seconds)s s",
+                                       seconds=_seconds(state.seconds, words))
+                         if state.error is None else
+                         words.gettext("build failed: %(problem)s",
+                                       problem=state.error[0]["message"]))
 
         # Builds run in threads; this one only waits, so that a signal is handled at
         # once, whatever is being built, and the running build is stopped with the rest.
