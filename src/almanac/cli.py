@@ -305,6 +305,17 @@ def _parser() -> argparse.ArgumentParser:
         "the report's language, a BCP 47 tag such as en, en-GB, nl or de-DE (default: en); "
         "the sample texts are in English or Dutch"))
 
+    messages = commands.add_parser(
+        "messages", help=_("write the words Almanac prints, to translate or change them"),
+        description=_("Write locale/LANG.po into the project: every word Almanac prints in "
+                      "a report (page numbers, captions, the contents, the colophon), as a "
+                      "gettext catalogue, with the built-in translation where Almanac has "
+                      "one. Change or translate the texts (msgstr) with any .po editor; "
+                      "the next build uses them. An existing file is never overwritten."))
+    messages.add_argument("language", metavar="LANG",
+                          help=_("the language to write, a BCP 47 tag such as sv or en-GB"))
+    _project_argument(messages)
+
     check = commands.add_parser(
         "check", help=_("validate the data, templates and stylesheets"),
         description=_("Validate report.yaml, the brand, every chapter and figure reference, "
@@ -404,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
             print(published.pdf)
         elif args.command == "editions":
             return _editions(root, args.json)
+        elif args.command == "messages":
+            return _messages(root, args.language)
         elif args.command == "fonts":
             return _fonts(root, args.json)
         elif args.command == "check":
@@ -578,6 +591,37 @@ def _new(args: argparse.Namespace) -> int:
     print(words().ngettext("%(count)s file written to %(folder)s; next: almanac build "
                            "%(folder)s", "%(count)s files written to %(folder)s; next: "
                            "almanac build %(folder)s", len(written), folder=args.target))
+    return 0
+
+
+def _messages(root: Path, language: str) -> int:
+    """``almanac messages LANG``: the report's words as ``locale/LANG.po`` (never over
+    an existing file), translated where a built-in catalogue has the language."""
+    from babel import Locale, UnknownLocaleError
+
+    from .stages.output import Writer
+    from .text.extract import po_bytes, report_messages
+    from .text.messages import PROJECT_LOCALE, catalogue
+
+    try:
+        Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        print(_error(_("%(language)s is not a language tag CLDR knows; write e.g. sv, "
+                       "en-GB or pt-BR", language=language)), file=sys.stderr)
+        return 2
+    target = root / PROJECT_LOCALE / f"{language}.po"
+    if target.exists() or target.is_symlink():
+        print(_error(_("%(file)s exists; edit it, or remove it to start again",
+                       file=target)), file=sys.stderr)
+        return 1
+    built_in = catalogue(language)
+    found = report_messages(language, built_in.table())
+    count = sum(1 for message in found if message.id)
+    translated = sum(1 for message in found if message.id and message.string)
+    Writer(root).file(target, po_bytes(found))
+    print(_("%(file)s: %(count)s messages, %(translated)s of them translated; change or "
+            "translate the texts (msgstr) and build", file=target, count=count,
+            translated=translated))
     return 0
 
 

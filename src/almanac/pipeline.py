@@ -31,7 +31,7 @@ from .editions.sources import (
 from .errors import Problem, ReportError, TypesetError, printable
 from .project.load import load_report, load_specimen
 from .project.model import Report
-from .project.parts import CACHE, OUTPUT, source_files
+from .project.parts import CACHE, MANIFEST, OUTPUT, source_files
 from .project.uses import Definition, definitions, unused
 from .reporter import Reporter
 from .stages.charts import CACHE_DIR, CHART_MEMORY_MIB, TIMEOUT, ChartJob
@@ -150,7 +150,8 @@ def check(root: Path | str, *, strict: bool = False,
     every stylesheet they link, read and parsed as a build reads it
     (:func:`~.stages.typeset.check_stylesheets`). It also warns about every number
     and series that is defined but used nowhere (:func:`~.project.uses.unused`; a
-    build does not, as it prints right). Raises ReportError when ``strict`` and
+    build does not, as it prints right), and, as a build does, about a language no
+    message catalogue has (:func:`language_problems`). Raises ReportError when ``strict`` and
     anything warned (a TypesetError when a stylesheet did); returns the warnings."""
     from .stages.typeset import check_stylesheets
 
@@ -158,8 +159,8 @@ def check(root: Path | str, *, strict: bool = False,
     reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
     report = load(root)
     found = definitions(report)
-    spare = unused(found)
-    for problem in spare:
+    noted = unused(found) + language_problems(report)
+    for problem in noted:
         reporter.warning(problem.format(report.root))
     job = ChartJob(report, Formatter(report.manifest.language), cache=True)  # not started
     warnings: list[str] = []
@@ -173,11 +174,46 @@ def check(root: Path | str, *, strict: bool = False,
         reporter.warning(printable(warning))
     if strict and warnings:
         raise TypesetError([Problem(f"WeasyPrint: {w}", hint="fix the stylesheet it names "
-                                    "(strict check)") for w in warnings] + spare)
-    if strict and spare:
-        raise ReportError(spare)
-    return Checked(report=report, warnings=[p.format(report.root) for p in spare] + warnings,
+                                    "(strict check)") for w in warnings] + noted)
+    if strict and noted:
+        raise ReportError(noted)
+    return Checked(report=report, warnings=[p.format(report.root) for p in noted] + warnings,
                    definitions=found)
+
+
+def language_problems(report: Report) -> list[Problem]:
+    """What a build warns about the report's language, blamed on report.yaml's
+    ``language`` line: a language no message catalogue has (Almanac's own words are
+    then printed in English), or catalogues that leave some of the words a report
+    prints untranslated; each with the fix."""
+    from .project.checks import line_of
+    from .project.theme import roots
+    from .text.extract import report_messages
+    from .text.messages import catalogue
+
+    language = report.manifest.language
+    found = catalogue(language, report.root, roots(report.root))
+    manifest = report.root / MANIFEST
+    line = line_of(manifest, r"^languages?:")
+    if found.missing:
+        return [Problem(
+            f"Almanac has no message catalogue for '{language}': the words it writes "
+            "itself (page numbers, captions, contents, colophon) are printed in English",
+            manifest, line, f"run `almanac messages {language}` and translate "
+            f"locale/{language}.po")]
+    translated = found.table()
+    words = [message.id for message in report_messages(language, {})
+             if isinstance(message.id, str) and message.id]
+    untranslated = [word for word in words if word not in translated]
+    if not untranslated:
+        return []
+    shown = ", ".join(repr(word) for word in untranslated[:3])
+    return [Problem(
+        f"{len(untranslated)} of the {len(words)} words Almanac writes have no translation "
+        f"in '{language}' ({shown}{', …' if len(untranslated) > 3 else ''}) and are printed "
+        "in English", manifest, line,
+        f"translate them (msgstr) in {found.found[0]}" if found.found[0].endswith(".po")
+        else f"run `almanac messages {language}` and translate locale/{language}.po")]
 
 
 def _options(options: BuildOptions | None, changes: dict[str, Any]) -> BuildOptions:
@@ -297,15 +333,17 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     findings = preflight(result.document, report.brand) + check_fonts(
         result.document, report.brand, report.brand_path, report.root)
     problems = [Problem(f.message, f.path, f.line, f.hint or HINTS[f.kind]) for f in findings]
+    languages = language_problems(report)
     warnings = result.warnings + [  # a finding naming its file: with its line and fix
         problem.format(report.root) if finding.path is not None else finding.message
-        for finding, problem in zip(findings, problems)]
+        for finding, problem in zip(findings, problems)] + [
+        problem.format(report.root) for problem in languages]
     for warning in warnings:
         reporter.warning(printable(warning))  # a stylesheet's words, escaped for a terminal
     if (options.strict or variant.strict) and warnings:
         raise TypesetError(
             [Problem(f"WeasyPrint: {w}", hint="fix the template, style or image it names "
-                     "(strict build)") for w in result.warnings] + problems)
+                     "(strict build)") for w in result.warnings] + problems + languages)
     pdf, pages = result.pdf, result.pages
     if options.check:
         reporter.step("finish", reporter.words.ngettext(

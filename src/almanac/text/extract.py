@@ -76,10 +76,7 @@ def _catalog(language: str | None) -> Catalog:
 
 
 def _write(catalog: Catalog, path: Path) -> bool:
-    buffer = io.BytesIO()
-    write_po(buffer, catalog, width=96, sort_output=True, include_lineno=False,
-             ignore_obsolete=True)
-    data = buffer.getvalue()
+    data = po_bytes(catalog)
     if path.is_file() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,13 +101,36 @@ def update() -> list[Path]:
     return changed
 
 
-def start(language: str) -> Catalog:
-    """A new catalogue of every message for ``language`` (a tag, ``sv``), untranslated:
-    what a project starts its own ``locale/<tag>.po`` from."""
-    template = extract() if not TEMPLATE.is_file() else read_po(TEMPLATE.open("rb"))
+INTERFACE = ("cli.py", "reporter.py", "pipeline.py", "errors.py", "preview/")
+"""The sources of the interface's words (the command line, the preview): a report's
+catalogue leaves out messages used only there."""
+
+
+def report_messages(language: str, translated: dict[str, str]) -> Catalog:
+    """A project's catalogue for ``language`` (a tag, ``sv``): every message Almanac
+    writes into a report (not its interface's words, :data:`INTERFACE`), each with
+    its text from ``translated`` (``{msgid: text}``, e.g. the built-in catalogue's
+    :meth:`~almanac.text.messages.Catalogue.table`) or untranslated; what ``almanac
+    messages`` writes for a project to edit as ``locale/<tag>.po``."""
+    with TEMPLATE.open("rb") as file:
+        template = read_po(file)
     catalog = _catalog(language.replace("-", "_"))
-    catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
+    for message in template:
+        if not message.id or all(path.startswith(INTERFACE) for path, _ in message.locations):
+            continue
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        text = translated.get(key, "") if isinstance(message.id, str) else ""
+        catalog.add(message.id, text, [], flags=message.flags,
+                    auto_comments=message.auto_comments, context=message.context)
     return catalog
+
+
+def po_bytes(catalog: Catalog) -> bytes:
+    """``catalog`` as a ``.po`` file, as the built-in catalogues are written."""
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=96, sort_output=True, include_lineno=False,
+             ignore_obsolete=True)
+    return buffer.getvalue()
 
 
 if __name__ == "__main__":
