@@ -12,7 +12,7 @@ from almanac.pipeline import build, load
 from almanac.project.checks import MAX_EDITION_YEARS
 from almanac.project.model import FigureBlock, KpisBlock, TableBlock
 from almanac.text.formatting import Formatter
-from almanac.text.labels import label
+from almanac.text.messages import catalogue
 
 from conftest import snapshot
 from pdfread import font_names, outline, squash
@@ -138,7 +138,7 @@ def test_a_new_report_builds_clean_under_strict(tmp_path, language, variant):
     fonts = font_names(reader)  # the theme's Noto Sans only: no system font stood in
     assert fonts and all(name.startswith("Noto-Sans") for name in fonts), fonts
     text = built_text(reader)
-    assert squash(label(language, "illustrative")) in text
+    assert squash(catalogue(language).gettext("Illustrative data")) in text
     # every tile's figure as the report's language writes it
     fmt = Formatter(language)
     for block in blocks(report):

@@ -26,7 +26,7 @@ import yaml
 from pypdf import PdfReader
 
 from almanac.project.parts import source_files
-from almanac.text.labels import label
+from almanac.text.messages import catalogue
 
 from conftest import ROOT
 from pdfread import font_names, outline, squash
@@ -166,7 +166,7 @@ def test_a_newcomer_installs_starts_builds_and_publishes_a_report(venv, tmp_path
         fonts = font_names(reader)  # the theme's Noto Sans only: no system font stood in
         assert fonts and all(name.startswith("Noto-Sans") for name in fonts), fonts
         text = squash("".join(page.extract_text() for page in reader.pages))
-        assert squash(label("en", "illustrative")) in text
+        assert squash(catalogue("en").gettext("Illustrative data")) in text
 
 
 FACES = {"Regular": (400, "normal"), "Italic": (400, "italic"), "Bold": (700, "normal"),

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from almanac.pipeline import build, load
 from almanac.reporter import BufferReporter
 from almanac.stages.brand import cmyk_of, output_profile
-from almanac.text.labels import label
+from almanac.text.messages import catalogue
 
 from pdfread import rasterise, squash
 
@@ -257,6 +257,13 @@ def test_an_unknown_motif_draws_a_placeholder(photo_report):
     assert sky is not None and sky[0] > page.width / 2, sky  # a drawing across the column
 
 
+ENGLISH = catalogue("en")
+# the colophon's sentences on drawn photos and on illustrative data
+PHOTOS_NOTE = ENGLISH.gettext("Photos are shown as illustrations.")
+DATA_NOTE = ENGLISH.gettext("Charts and tables labelled ‘illustrative data’ show series that "
+                            "the report does not give; their values are for illustration.")
+
+
 def colophon(pdf: Path) -> str:
     return squash(PdfReader(pdf).pages[-1].extract_text())
 
@@ -264,8 +271,8 @@ def colophon(pdf: Path) -> str:
 def test_the_colophon_notes_drawn_photos_but_no_sample_data_it_does_not_have(photo_report):
     _, pdf, _ = photo_report
     text = colophon(pdf)
-    assert squash(label("en", "colophon-placeholders")) in text  # the unknown motif's
-    assert squash(label("en", "colophon-illustrative")) not in text
+    assert squash(PHOTOS_NOTE) in text  # the unknown motif's
+    assert squash(DATA_NOTE) not in text
 
 
 def test_the_colophon_has_no_note_on_illustrations_when_every_photo_is_an_image(tmp_path):
@@ -275,5 +282,5 @@ def test_the_colophon_has_no_note_on_illustrations_when_every_photo_is_an_image(
         cover="{image: pattern.jpg, description: A test pattern}")
     result = build(project)
     text = colophon(result.path)
-    assert squash(label("en", "colophon-placeholders")) not in text
-    assert squash(label("en", "colophon-illustrative")) in text  # the illustrative chart
+    assert squash(PHOTOS_NOTE) not in text
+    assert squash(DATA_NOTE) in text  # the illustrative chart

@@ -44,6 +44,7 @@ from ..project.parts import CACHE
 from ..project.theme import FIGURES, brand_file, folders
 from ..project.theme import roots as theme_roots
 from ..text.formatting import Formatter
+from ..text.messages import catalogue
 from .brand import chart_base_px, chart_theme
 from .guard import resident_bytes
 
@@ -220,6 +221,7 @@ class Drawing:
     package: str  # a package name unique to the figure modules' sources
     theme: Theme
     language: str
+    illustrative: str  # the title of a chart of illustrative data, in the report's language
     font_folders: list[Path]
     sources: dict[str, bytes]  # the figure modules by file name, read by the build
     plans: list[Plan]
@@ -357,9 +359,14 @@ class ChartJob:
         for name, source in sources.items():
             digest.update(name.encode() + b"\0" + source + b"\0")
         theme = make_theme(report)
+        messages = catalogue(report.manifest.language, report.root, theme_roots(report.root))
+        # Translators: the mark of a chart or table whose data are not from the report's
+        # sources (a chart prints it in capitals as its title).
+        illustrative = messages.gettext("Illustrative data")
         stamp = {"altair": version("altair"), "vl-convert": version("vl-convert-python"),
                  "theme": asdict(theme), "sources": digest.hexdigest(), "format": 6,
-                 "language": report.manifest.language}  # the locale, the marks' words
+                 "language": report.manifest.language,  # the locale
+                 "illustrative": illustrative}  # the words the chart prints itself
         self.plans: dict[Place, Plan] = {}
         for chapter, block in figure_blocks(report):
             data = figure_data(report, chapter, block, fmt)
@@ -374,7 +381,7 @@ class ChartJob:
         self._drawing = Drawing(
             root=report.root, store=self.store, origins=origins,
             package=f"almanac_figures_{digest.hexdigest()[:16]}", theme=theme,
-            language=report.manifest.language,
+            language=report.manifest.language, illustrative=illustrative,
             font_folders=_font_folders(report), sources=sources,
             plans=list(self.missing.values()))
         self._pending: dict[str, None] = {}  # keys not drawn yet, in drawing order

@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any, cast
 from .. import ipc
 from ..errors import ChartError, Problem, ReportError
 from ..project.model import LINE_SEPARATORS
-from ..text.labels import label
 from .chartlocale import Locale, chart_locales
 from .charts import Drawing, FigureData, Plan
 from .output import write_file
@@ -127,7 +126,7 @@ class _Worker:
                 "the chapter folder) and use data.numbers or data.rows", block))
         spec = _svg_safe(spec)
         if data.illustrative and "title" not in spec:
-            spec["title"] = {"text": label(self.drawing.language, "illustrative").upper(),
+            spec["title"] = {"text": self.drawing.illustrative.upper(),
                              "fontSize": theme.sizes.small, "fontWeight": 700,
                              "color": theme.colors["accent"], "anchor": "start"}
         return spec

@@ -5,6 +5,12 @@ Templates and stylesheets are looked up most specific first
 ``layout/`` and ``styles/`` → the built-in theme; an override extends the original
 as ``almanac/chapter.html``. Autoescape is on and undefined names are errors:
 data never becomes markup unless it went through the Markdown renderer.
+
+Every word the templates write themselves is a message of the report's language
+(:mod:`almanac.text.messages`), through Jinja2's i18n extension: ``{{ _("Contents")
+}}``, ``{{ _("Version %(version)s", version=v) }}``, ``{% trans %}``. The words of
+the running heads and footers, which the stylesheets place, are CSS custom
+properties the document head defines (:func:`label_css`).
 """
 
 from __future__ import annotations
@@ -39,8 +45,7 @@ from ..project.model import (
 from ..project.parts import CACHE, CHAPTERS
 from ..project.theme import LAYOUT, STYLES, brand_file
 from ..text.formatting import Formatter
-from ..text.labels import label as text_label
-from ..text.messages import catalogue
+from ..text.messages import N_, Catalogue, catalogue, css_content, css_string
 from ..text.prose import Prose
 from . import photos
 from .brand import cmyk_of, output_profile, svg_for_print
@@ -61,6 +66,19 @@ LONG_WORD = 100
 _TEXT_RUNS = re.compile(r"(<(style|script|title)\b.*?</\2\s*>|<!--.*?-->|<[^>]*>)"
                         r"|([^\s<>&]{" + str(LONG_WORD) + ",})", re.DOTALL | re.IGNORECASE)
 ASIDES = ("kpis", "facts")  # blocks set beside the text, attached to the block that follows
+STATUS_TEXT = {
+    # Translators: the status of a result in the results table: its target was met.
+    "achieved": N_("achieved"),
+    # Translators: the status of a result in the results table: its target was met in part.
+    "partly": N_("partly achieved"),
+    # Translators: the status of a result in the results table: its target was not met.
+    "not-achieved": N_("not achieved"),
+    # Translators: the status of a result in the results table: the report does not say
+    # whether its target was met.
+    "unknown": N_("unknown"),
+}
+"""The words of a result's status (:data:`almanac.project.model.STATUSES`, the
+language-neutral keys the data writes), translated where they are printed."""
 
 
 def flow(blocks) -> tuple[list, list[list]]:
@@ -215,8 +233,35 @@ def make_environment(root: Path) -> ReportSandbox:
         }),
         search,
     ])
-    return ReportSandbox(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                         finalize=_finalize, trim_blocks=True, lstrip_blocks=True)
+    env = ReportSandbox(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                        finalize=_finalize, trim_blocks=True, lstrip_blocks=True,
+                        extensions=["jinja2.ext.i18n"])
+    # {% trans %} blocks have their whitespace collapsed, as the extraction reads them
+    # (almanac.text.extract.OPTIONS): a template's line breaks are no part of a message.
+    env.policies["ext.i18n.trimmed"] = True
+    return env
+
+
+def label_css(messages: Catalogue) -> Markup:
+    """The words the stylesheets place in page margins, as CSS custom properties of
+    the document (a ``:root`` rule) in the report's language: ``--almanac-page``, the
+    footer's ``"page " counter(page) " of " counter(pages)`` in the translator's word
+    order (:func:`~almanac.text.messages.css_content`), and ``--almanac-contents``, the
+    running head of the contents pages. A stylesheet uses them as ``content:
+    var(--almanac-page)`` (CSS Custom Properties 1 §3; WeasyPrint resolves ``var()``
+    in margin boxes, counters included), so no stylesheet holds a word. Every
+    string is escaped (:func:`~almanac.text.messages.css_string`), so a project's
+    translation cannot end the ``<style>`` element it stands in."""
+    properties = {
+        # Translators: the page footer, "page 6 of 15"; page is the page's number and
+        # pages the number of pages, both filled in by the layout.
+        "--almanac-page": css_content(messages.gettext("page %(page)s of %(pages)s"),
+                                      {"page": "counter(page)", "pages": "counter(pages)"}),
+        # Translators: the running head of the pages of the table of contents.
+        "--almanac-contents": css_string(messages.gettext("Contents")),
+    }
+    return Markup(":root {\n%s\n}") % Markup("\n".join(
+        f"  {name}: {value};" for name, value in properties.items()))
 
 
 def stylesheets(root: Path, variant: Variant) -> list[Path]:
@@ -257,10 +302,13 @@ class Renderer:
             md=self.prose.block, md_inline=self.prose.inline, plain=self.prose.plain,
             number=self.number,
             number_parts=self.number_parts, chart=self.chart, flow=flow, photo=self.photo,
-            fmt=self.fmt, label=self.label, table_rows=self.table_rows, term=self.term,
-            series_marks=self.series_marks)
+            fmt=self.fmt, label=self.label, table_rows=self.table_rows,
+            status_text=self.status_text, series_marks=self.series_marks)
         self.catalogue = catalogue(report.manifest.language, report.root,
                                    theme.roots(report.root))
+        # the i18n extension adds the method to the environment when it is created
+        self.env.install_gettext_translations(  # type: ignore[attr-defined]
+            self.catalogue.translations, newstyle=True)
         # Figures and tables are numbered through the report, in order, each kind apart.
         self._labels: dict[Place, dict] = {}
         self._targets: dict[tuple[str, str], dict] = {}
@@ -332,11 +380,13 @@ class Renderer:
                   if column is not None] for row in series.rows]
         return headings, cells
 
-    def term(self, key: str) -> str:
-        """A word Almanac prints itself (a status, a heading of the results table, the
-        mark of illustrative data) in the report's language (templates: ``term(key)``;
-        the words and their keys are in :mod:`almanac.text.labels`)."""
-        return text_label(self.report.manifest.language, key)
+    def status_text(self, status: str) -> str:
+        """A result's status key (``achieved``, ``partly``, ``not-achieved``,
+        ``unknown``: :data:`~almanac.project.model.STATUSES`) as the results table
+        prints it in the report's language ("partly achieved"; templates:
+        ``status_text(item.status)``). A key not in :data:`STATUS_TEXT` is a KeyError
+        (the model admits no other)."""
+        return self.catalogue.gettext(STATUS_TEXT[status])
 
     def series_marks(self, block: FigureBlock | TableBlock) -> dict:
         """How the page marks a chart or table by its series: ``illustrative`` (the
@@ -347,7 +397,12 @@ class Renderer:
             return {"illustrative": False, "note": None}
         chapter = next(c for c in self.report.chapters if c.slug == block.place[0])
         series = chapter.data.series[block.series]
-        note = series.note or (self.term("illustrative-note") if series.illustrative else None)
+        if series.note or not series.illustrative:
+            return {"illustrative": series.illustrative, "note": series.note or None}
+        # Translators: printed under a chart or table whose series is marked as illustrative
+        # data (not from the report's sources) and has no note of its own.
+        note = self.catalogue.gettext("Illustrative data: the report does not give this "
+                                      "series; the values are for illustration.")
         return {"illustrative": series.illustrative, "note": note}
 
     def illustrations(self) -> dict[str, bool]:
@@ -442,6 +497,7 @@ class Renderer:
             "logo": brand_file(report.brand_path.parent, report.brand.logo).resolve().as_uri()
             if report.brand.logo else None,
             "illustrations": self.illustrations(),
+            "label_css": label_css(self.catalogue),
         }
         try:
             return self.env.get_template(template).render(context)

@@ -1,3 +1,3 @@
 """Text: the one Markdown renderer (``prose``), the one locale-aware number and
 date formatter (``formatting``) and the words Almanac itself prints, per language
-(``labels``)."""
+(``messages``), with their extraction into the catalogues (``extract``)."""

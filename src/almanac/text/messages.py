@@ -235,10 +235,12 @@ def interface_language(environ: Mapping[str, str] | None = None) -> str:
 
 def css_string(text: str) -> str:
     """``text`` as a CSS string token (CSS Syntax 3 §4.3.5): in double quotes, a
-    quote, a backslash and every control character escaped as a hex escape."""
+    quote, a backslash and every control character escaped as a hex escape, and
+    ``<`` and ``>`` too, so that the string can stand in an HTML ``<style>`` element
+    (whose text ends at the first ``</style``, HTML §13.1.2.6)."""
     def escape(match: re.Match) -> str:
         return f"\\{ord(match.group(0)):x} "
-    return '"' + re.sub(r'["\\\x00-\x1f\x7f\n]', escape, text) + '"'
+    return '"' + re.sub(r'["\\<>\x00-\x1f\x7f\n]', escape, text) + '"'
 
 
 _COUNTER = re.compile(r"%\((\w+)\)s")
