@@ -35,6 +35,12 @@ def _variant_argument(parser: argparse.ArgumentParser) -> None:
                         help=argparse.SUPPRESS)
 
 
+def _language_argument(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument("--language", metavar="TAG",
+                        help="of a report in several languages, the one to make (a tag of "
+                        f"languages: in report.yaml, e.g. en; default: {default})")
+
+
 def _port(text: str) -> int:
     """A TCP port, 0 to 65535 (RFC 793), in ASCII digits: ``int()`` would also take
     a sign, underscores and any Unicode digit."""
@@ -121,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="fail on any WeasyPrint warning (missing image, bad CSS)")
     build.add_argument("--no-cache", action="store_true", help="re-render every chart")
     build.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    _language_argument(build, "every language, each into its own PDF")
     _limit_arguments(build)
 
     specimen = commands.add_parser(
@@ -133,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="where to write the PDF (default: output/specimen.pdf)")
     _variant_argument(specimen)
     specimen.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    _language_argument(specimen, "the main language")
     _limit_arguments(specimen)
 
     preview = commands.add_parser(
@@ -150,6 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--chapter", metavar="SLUG",
                          help="typeset only this chapter (e.g. 03-inzetbaarheid), faster")
     preview.add_argument("-q", "--quiet", action="store_true", help="only the address")
+    _language_argument(preview, "the main language")
     _limit_arguments(preview)
 
     publish = commands.add_parser(
@@ -245,6 +254,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true",
                        help="the same listing as JSON, for tools (nothing else on stdout)")
     check.add_argument("-q", "--quiet", action="store_true", help="print nothing when valid")
+    _language_argument(check, "every language")
     return parser
 
 
@@ -286,19 +296,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.command == "build":
-            from .pipeline import BuildOptions, build
+            from .pipeline import BuildOptions, build_all
 
             options = BuildOptions(variant=args.variant, strict=args.strict,
                                    cache=not args.no_cache,
                                    html_output=Path(args.html) if args.html else None,
-                                   **_limits(args))
-            result = build(root, args.output, options, reporter=reporter)
-            print(result.path)
+                                   language=args.language, **_limits(args))
+            for result in build_all(root, args.output, options, reporter=reporter):
+                print(result.path)
         elif args.command == "specimen":
             from .pipeline import build_specimen
 
             result = build_specimen(root, args.output, reporter=reporter, variant=args.variant,
-                                    **_limits(args))
+                                    language=args.language, **_limits(args))
             print(result.path)
         elif args.command == "preview":
             from .pipeline import BuildOptions
@@ -307,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 serve(root, host=args.host, port=args.port, chapter=args.chapter,
                       announce=lambda text: print(text, flush=True), quiet=args.quiet,
-                      options=BuildOptions(**_limits(args)))
+                      options=BuildOptions(language=args.language, **_limits(args)))
             except ReportError as exc:  # it could not listen: nothing was built
                 print(f"almanac: error: {exc.format()}", file=sys.stderr)
                 return 1
@@ -317,9 +327,10 @@ def main(argv: list[str] | None = None) -> int:
             published = publish(root, reporter=reporter,
                                 options=BuildOptions(**_limits(args)))
             if not published.created:
-                print(f"edition {published.folder.name} is already published with these "
-                      "inputs; nothing changed", file=sys.stderr)
-            print(published.pdf)
+                print(f"edition {published.manifest['edition']['version']} is already "
+                      "published with these inputs; nothing changed", file=sys.stderr)
+            for edition in [published, *published.translations]:
+                print(edition.pdf)
         elif args.command == "editions":
             return _editions(root, args.json)
         elif args.command == "fonts":
@@ -327,14 +338,17 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "check":
             from .pipeline import check
 
-            checked = check(root, strict=args.strict, reporter=reporter)
+            checked = check(root, strict=args.strict, reporter=reporter,
+                            language=args.language)
             report = checked.report
             if args.json or args.uses:
                 _print_uses(_uses_listing(checked), args.json)
             if not args.quiet and not args.json:
                 count = len(report.chapters)
+                languages = f"; languages {', '.join(report.languages)}" \
+                    if report.multilingual and args.language is None else ""
                 print(f"{root.resolve() / 'report.yaml'}: valid "
-                      f"({count} chapter{'s' if count != 1 else ''})")
+                      f"({count} chapter{'s' if count != 1 else ''}{languages})")
                 print(_uses_summary(checked.definitions))
     except ReportError as exc:
         count = len(exc.problems)
@@ -565,10 +579,13 @@ def _editions(root: Path, as_json: bool) -> int:
     elif not editions:
         print("no archived editions (almanac publish makes one)")
     else:
-        print(f"{'version':<9}{'date':<12}{'pages':>6}{'size':>10}  {'sha256':<18}status")
+        languages = any(e.get("language") for e in editions)  # a report in several
+        print(f"{'version':<9}" + (f"{'lang':<7}" if languages else "")
+              + f"{'date':<12}{'pages':>6}{'size':>10}  {'sha256':<18}status")
         for e in editions:
-            print(printable(f"{e['version']:<9}{e.get('date', ''):<12}{e.get('pages', ''):>6}"
-                            f"{e.get('size', 0) / 1024:>8.0f}KB  "
+            language = f"{e.get('language') or '':<7}" if languages else ""
+            print(printable(f"{e['version']:<9}{language}{e.get('date', ''):<12}"
+                            f"{e.get('pages', ''):>6}{e.get('size', 0) / 1024:>8.0f}KB  "
                             f"{e.get('sha256', '')[:16]:<18}{e['status']}"))
     return 0 if all(e["status"] == "verified" for e in editions) else 1
 
