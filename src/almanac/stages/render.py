@@ -39,6 +39,7 @@ from ..project.parts import CACHE, CHAPTERS
 from ..project.theme import LAYOUT, STYLES, brand_file
 from ..text.formatting import Formatter
 from ..text.labels import label as text_label
+from ..text.messages import catalogue
 from ..text.prose import Prose
 from . import photos
 from .brand import cmyk_of, output_profile, svg_for_print
@@ -251,6 +252,11 @@ class Renderer:
         self.charts = charts
         self.profile = output_profile(report.brand, report.brand_path.parent)
         self.env = make_environment(report.root)
+        if "_" not in self.env.globals:  # the templates' _(): the report language's messages
+            self.env.add_extension("jinja2.ext.i18n")
+            self.env.install_gettext_translations(  # type: ignore[attr-defined]
+                catalogue(report.manifest.language, report.root,
+                          theme.roots(report.root)).translations, newstyle=True)
         self.env.globals.update(
             md=self.prose.block, md_inline=self.prose.inline, plain=self.prose.plain,
             number=self.number,
@@ -413,6 +419,8 @@ class Renderer:
             "logo": brand_file(report.brand_path.parent, report.brand.logo).resolve().as_uri()
             if report.brand.logo else None,
             "illustrations": self.illustrations(),
+            # the texts of this language's edition shown in the main language
+            "untranslated": list(dict.fromkeys(text.shown for text in report.untranslated)),
         }
         try:
             return self.env.get_template(template).render(context)
