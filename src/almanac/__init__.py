@@ -2,10 +2,11 @@
 
 The public API is small, and the command line is built on it:
 
-``load(root) -> Report``
+``load(root, language=None) -> Report``
     Read and validate the project in the folder ``root`` (``report.yaml``, the
     brand file, every chapter): the typed model, or :class:`ReportError` with
-    every problem found, each with its file, line and a fix.
+    every problem found, each with its file, line and a fix. A report in several
+    languages (``languages:``) is read in ``language`` (default: its main one).
 
 ``build(root, output=None, options=None, *, reporter=None, **changes) -> BuildResult``
     Typeset the report into a PDF (default ``<root>/output/<title>.pdf``).

@@ -100,6 +100,12 @@ def _variant_argument(parser: argparse.ArgumentParser) -> None:
                         help=argparse.SUPPRESS)
 
 
+def _language_argument(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument("--language", metavar="TAG", help=_(
+        "of a report in several languages, the one to make (a tag of languages: in "
+        "report.yaml, e.g. en; default: %(default)s)", default=default))
+
+
 def _port(text: str) -> int:
     """A TCP port, 0 to 65535 (RFC 793), in ASCII digits: ``int()`` would also take
     a sign, underscores and any Unicode digit."""
@@ -194,6 +200,7 @@ def _parser() -> argparse.ArgumentParser:
                        help=_("fail on any WeasyPrint warning (missing image, bad CSS)"))
     build.add_argument("--no-cache", action="store_true", help=_("re-render every chart"))
     build.add_argument("-q", "--quiet", action="store_true", help=_("no progress output"))
+    _language_argument(build, _("every language, each into its own PDF"))
     _limit_arguments(build)
 
     specimen = commands.add_parser(
@@ -206,6 +213,7 @@ def _parser() -> argparse.ArgumentParser:
                           help=_("where to write the PDF (default: output/specimen.pdf)"))
     _variant_argument(specimen)
     specimen.add_argument("-q", "--quiet", action="store_true", help=_("no progress output"))
+    _language_argument(specimen, _("the main language"))
     _limit_arguments(specimen)
 
     preview = commands.add_parser(
@@ -224,6 +232,7 @@ def _parser() -> argparse.ArgumentParser:
                          help=_("typeset only this chapter (its folder's name under "
                                 "chapters/), faster"))
     preview.add_argument("-q", "--quiet", action="store_true", help=_("only the address"))
+    _language_argument(preview, _("the main language"))
     _limit_arguments(preview)
 
     publish = commands.add_parser(
@@ -338,6 +347,7 @@ def _parser() -> argparse.ArgumentParser:
                               "the same in every language)"))
     check.add_argument("-q", "--quiet", action="store_true",
                        help=_("print nothing when valid"))
+    _language_argument(check, _("every language"))
     return parser
 
 
@@ -379,19 +389,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.command == "build":
-            from .pipeline import BuildOptions, build
+            from .pipeline import BuildOptions, build_all
 
             options = BuildOptions(variant=args.variant, strict=args.strict,
                                    cache=not args.no_cache,
                                    html_output=Path(args.html) if args.html else None,
-                                   **_limits(args))
-            result = build(root, args.output, options, reporter=reporter)
-            print(result.path)
+                                   language=args.language, **_limits(args))
+            for result in build_all(root, args.output, options, reporter=reporter):
+                print(result.path)
         elif args.command == "specimen":
             from .pipeline import build_specimen
 
             result = build_specimen(root, args.output, reporter=reporter, variant=args.variant,
-                                    **_limits(args))
+                                    language=args.language, **_limits(args))
             print(result.path)
         elif args.command == "preview":
             from .pipeline import BuildOptions
@@ -400,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 serve(root, host=args.host, port=args.port, chapter=args.chapter,
                       announce=lambda text: print(text, flush=True), quiet=args.quiet,
-                      options=BuildOptions(**_limits(args)))
+                      options=BuildOptions(language=args.language, **_limits(args)))
             except ReportError as exc:  # it could not listen: nothing was built
                 print(_error(exc.format(fix=_("fix"))), file=sys.stderr)
                 return 1
@@ -411,8 +421,10 @@ def main(argv: list[str] | None = None) -> int:
                                 options=BuildOptions(**_limits(args)))
             if not published.created:
                 print(_("edition %(version)s is already published with these inputs; "
-                        "nothing changed", version=published.folder.name), file=sys.stderr)
-            print(published.pdf)
+                        "nothing changed", version=published.manifest["edition"]["version"]),
+                      file=sys.stderr)
+            for edition in [published, *published.translations]:
+                print(edition.pdf)
         elif args.command == "editions":
             return _editions(root, args.json)
         elif args.command == "messages":
@@ -422,15 +434,19 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "check":
             from .pipeline import check
 
-            checked = check(root, strict=args.strict, reporter=reporter)
+            checked = check(root, strict=args.strict, reporter=reporter,
+                            language=args.language)
             report = checked.report
             if args.json or args.uses:
                 _print_uses(_uses_listing(checked), args.json)
             if not args.quiet and not args.json:
-                print(words().ngettext("%(file)s: valid (%(count)s chapter)",
-                                       "%(file)s: valid (%(count)s chapters)",
-                                       len(report.chapters),
-                                       file=root.resolve() / "report.yaml"))
+                valid = words().ngettext("%(file)s: valid (%(count)s chapter)",
+                                         "%(file)s: valid (%(count)s chapters)",
+                                         len(report.chapters),
+                                         file=root.resolve() / "report.yaml")
+                if report.multilingual and args.language is None:
+                    valid += " · " + ", ".join(report.languages)
+                print(valid)
                 print(_uses_summary(checked.definitions))
     except ReportError as exc:
         count = len(exc.problems)
@@ -703,13 +719,17 @@ def _editions(root: Path, as_json: bool) -> int:
     elif not editions:
         print(_("no archived editions (almanac publish makes one)"))
     else:
-        head = [_("version"), _("date"), _("pages"), _("size"), "SHA-256", _("status")]
-        rows = [[e["version"], e.get("date", ""), str(e.get("pages", "")),
+        languages = any(e.get("language") for e in editions)  # a report in several
+        head = [_("version"), *([_("language")] if languages else []), _("date"),
+                _("pages"), _("size"), "SHA-256", _("status")]
+        rows = [[e["version"], *([e.get("language") or ""] if languages else []),
+                 e.get("date", ""), str(e.get("pages", "")),
                  f"{e.get('size', 0) / 1024:.0f} KB", e.get("sha256", "")[:16], e["status"]]
                 for e in editions]
+        numeric = {len(head) - 5, len(head) - 4}  # pages and size, right-aligned
         widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
         for row in [head, *rows]:  # columns as wide as their widest cell; numbers right
-            print(printable("  ".join(cell.rjust(width) if i in (2, 3) else cell.ljust(width)
+            print(printable("  ".join(cell.rjust(width) if i in numeric else cell.ljust(width)
                                       for i, (cell, width) in enumerate(zip(row, widths)))
                             .rstrip()))
     return 0 if all(e["status"] == "verified" for e in editions) else 1

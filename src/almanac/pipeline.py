@@ -19,7 +19,13 @@ from typing import Any
 
 from pypdf.errors import PyPdfError
 
-from .editions.publish import Published, edition_folder, existing_edition, write_edition
+from .editions.publish import (
+    Published,
+    existing_edition,
+    together,
+    version_folder,
+    write_editions,
+)
 from .editions.sources import (
     SOURCES_MANIFEST,
     edition_date,
@@ -29,6 +35,8 @@ from .editions.sources import (
     xmp_block,
 )
 from .errors import Problem, ReportError, TypesetError, printable
+from .project.checks import line_of
+from .project.load import load_all as load_editions
 from .project.load import load_report, load_specimen
 from .project.model import Report
 from .project.parts import CACHE, MANIFEST, OUTPUT, source_files
@@ -76,7 +84,9 @@ class BuildOptions:
     pages, skips it. ``typeset_seconds``, ``memory_mib`` (the process's resident
     memory, MiB) and ``max_pages`` bound the typesetting (:mod:`~.stages.guard`;
     defaults sized for a 2 000-page report); ``chart_memory_mib`` bounds the chart
-    worker's resident memory.
+    worker's resident memory. ``language`` is the edition of a report in several
+    languages to make (a tag of its ``languages:``; None: the main language, or for
+    :func:`build_all` every language).
     """
 
     variant: str = "screen"
@@ -89,6 +99,7 @@ class BuildOptions:
     memory_mib: int = MEMORY_MIB
     max_pages: int = MAX_PAGES
     chart_memory_mib: int = CHART_MEMORY_MIB
+    language: str | None = None
 
     def __post_init__(self) -> None:
         Limits(self.typeset_seconds, self.memory_mib, self.max_pages)  # ValueError if not > 0
@@ -123,9 +134,24 @@ class Made:
     charts_cached: int = 0
 
 
-def load(root: Path | str) -> Report:
-    """Load and validate the report's data: the manifest, brand and chapters."""
-    return load_report(root)
+def load(root: Path | str, language: str | None = None) -> Report:
+    """Load and validate the report's data: the manifest, brand and chapters, in
+    ``language`` (a report in several languages; None: its main language)."""
+    return load_report(root, language)
+
+
+def load_all(root: Path | str) -> list[Report]:
+    """The report in each of its languages, the main one first (one report for a
+    report in one language); every problem of every language in one ReportError."""
+    return load_editions(root)
+
+
+def _untranslated(report: Report, reporter: Reporter) -> None:
+    """A warning for each text of the edition shown in the main language."""
+    for text in report.untranslated:
+        reporter.warning(Problem(
+            f"not translated into {text.language}: shown in {report.languages[0]}",
+            text.path, text.line, where=text.where).format(report.root))
 
 
 @dataclass(frozen=True)
@@ -133,15 +159,17 @@ class Checked:
     """What :func:`check` found valid, and what it warns about: ``warnings`` as
     printed (numbers and series defined but not used, then the stylesheets'),
     ``definitions`` every number and series with its uses
-    (:func:`~.project.uses.definitions`)."""
+    (:func:`~.project.uses.definitions`); ``reports`` the report in every language
+    checked, ``report`` the first of them."""
 
     report: Report
     warnings: list[str]
     definitions: list[Definition] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
 
 
-def check(root: Path | str, *, strict: bool = False,
-          reporter: Reporter | None = None) -> Checked:
+def check(root: Path | str, *, strict: bool = False, reporter: Reporter | None = None,
+          language: str | None = None) -> Checked:
     """Everything that can be checked without drawing charts or laying out pages, so
     that ``check`` and ``build`` never disagree on it: the data (:func:`load`), the
     figure modules found and read, the templates of each look (screen, print; the
@@ -151,24 +179,31 @@ def check(root: Path | str, *, strict: bool = False,
     (:func:`~.stages.typeset.check_stylesheets`). It also warns about every number
     and series that is defined but used nowhere (:func:`~.project.uses.unused`; a
     build does not, as it prints right), and, as a build does, about a language no
-    message catalogue has (:func:`language_problems`). Raises ReportError when ``strict`` and
-    anything warned (a TypesetError when a stylesheet did); returns the warnings."""
+    message catalogue has (:func:`language_problems`). Raises ReportError when
+    ``strict`` and anything warned (a TypesetError when a stylesheet did); returns the
+    warnings. A report in several languages is checked in each (``language``: in that
+    one); the uses of numbers and series are those of the main language."""
     from .stages.typeset import check_stylesheets
 
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
-    report = load(root)
+    reports = load_all(root) if language is None else [load(root, language)]
+    report = reports[0]
     found = definitions(report)
-    noted = unused(found) + language_problems(report)
+    noted = unused(found) + [problem for edition in reports
+                             for problem in language_problems(edition)]
     for problem in noted:
         reporter.warning(problem.format(report.root))
-    job = ChartJob(report, Formatter(report.manifest.language), cache=True)  # not started
     warnings: list[str] = []
-    for name in BUILD_VARIANTS:  # the archive has the screen's look: the same HTML
-        reporter.step("render", reporter.words.gettext(
-            "templates and stylesheets of the %(variant)s edition", variant=name))
-        rendered = render_report(report, job, VARIANTS[name])
-        warnings += check_stylesheets(rendered, report.root)
+    for edition in reports:
+        _untranslated(edition, reporter)
+        job = ChartJob(edition, Formatter(edition.manifest.language), cache=True)  # not started
+        for name in BUILD_VARIANTS:  # the archive has the screen's look: the same HTML
+            reporter.step("render", reporter.words.gettext(
+                "templates and stylesheets of the %(variant)s edition", variant=name)
+                + (f" ({edition.manifest.language})" if edition.multilingual else ""))
+            rendered = render_report(edition, job, VARIANTS[name])
+            warnings += check_stylesheets(rendered, edition.root)
     warnings = list(dict.fromkeys(warnings))
     for warning in warnings:
         reporter.warning(printable(warning))
@@ -178,7 +213,7 @@ def check(root: Path | str, *, strict: bool = False,
     if strict and noted:
         raise ReportError(noted)
     return Checked(report=report, warnings=[p.format(report.root) for p in noted] + warnings,
-                   definitions=found)
+                   definitions=found, reports=reports)
 
 
 def language_problems(report: Report) -> list[Problem]:
@@ -221,10 +256,13 @@ def _options(options: BuildOptions | None, changes: dict[str, Any]) -> BuildOpti
 
 
 def default_output(report: Report, variant: str = "screen") -> Path:
-    """``<project>/output/<title slug>[-<year>][<variant suffix>].pdf``."""
+    """``<project>/output/<title slug>[-<year>][-<language>][<variant suffix>].pdf``:
+    the language (its tag) for a report in several languages, each with its title."""
     slug = file_slug(report.manifest.title)
     if str(report.manifest.year) not in slug:
         slug += f"-{report.manifest.year}"
+    if report.multilingual:
+        slug += f"-{report.manifest.language}"
     return report.root / OUTPUT / f"{slug}{VARIANTS[variant].file_suffix}.pdf"
 
 
@@ -236,14 +274,48 @@ def build(root: Path | str, output: Path | str | None = None,
 
     ``options`` (or its fields as keywords, e.g. ``variant="print"``) say how.
     Raises :class:`~almanac.errors.ReportError` for a problem of the report's
-    files; nothing is written then, and an earlier PDF stays as it was.
+    files; nothing is written then, and an earlier PDF stays as it was. A report in
+    several languages is built in ``options.language`` (default: its main language;
+    :func:`build_all` builds each).
     """
     options = _options(options, changes)
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
-    report = load(root)
+    report = load(root, options.language)
+    _untranslated(report, reporter)
     target = Path(output) if output is not None else default_output(report, options.variant)
     return _produce(report, target, options, reporter)
+
+
+def build_all(root: Path | str, output: Path | str | None = None,
+              options: BuildOptions | None = None, *, reporter: Reporter | None = None,
+              **changes: Any) -> list[BuildResult]:
+    """Build the report in every language (``options.language`` given: in that one),
+    each into its own PDF (:func:`default_output`, which names the language), the
+    main language first; for a report in one language, :func:`build`. Every language
+    is loaded and checked before any is built. ``output`` (and ``html_output``) name
+    one file: a ReportError for a report in several languages unless one is chosen.
+    Each PDF is written as :func:`build` writes it; a failed language stops the
+    build, the PDFs of the languages before it are written."""
+    options = _options(options, changes)
+    reporter = reporter or Reporter()
+    reporter.step("load", "reading report.yaml, brand and chapters")
+    reports = load_all(root) if options.language is None else [load(root, options.language)]
+    if len(reports) > 1 and (output is not None or options.html_output is not None):
+        report = reports[0]
+        raise ReportError(Problem(
+            f"one output file is named, and the report has {len(reports)} languages "
+            f"({', '.join(report.languages)})", report.root / MANIFEST,
+            line_of(report.root / MANIFEST, r"^languages\s*:"),
+            "choose one language to build into it (--language), or leave the file name "
+            "out: each language gets its own PDF"))
+    results = []
+    for report in reports:
+        _untranslated(report, reporter)
+        target = Path(output) if output is not None else \
+            default_output(report, options.variant)
+        results.append(_produce(report, target, options, reporter))
+    return results
 
 
 def build_specimen(root: Path | str, output: Path | str | None = None,
@@ -254,7 +326,7 @@ def build_specimen(root: Path | str, output: Path | str | None = None,
     options = _options(options, changes)
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading the brand and layout/specimen/"))
-    report = load_specimen(load(root))
+    report = load_specimen(load(root, options.language))
     target = Path(output) if output is not None else \
         report.root / OUTPUT / f"specimen{VARIANTS[options.variant].file_suffix}.pdf"
     return _produce(report, target, options, reporter, template="specimen.html")
@@ -366,48 +438,61 @@ def publish(root: Path | str, *, reporter: Reporter | None = None,
             options: BuildOptions | None = None) -> Published:
     """Publish the archival edition into ``output/<year>/<version>/`` (see
     :mod:`almanac.editions`): the ``archive`` variant with every source embedded.
+    A report in several languages is published in each, an edition per language
+    in ``output/<year>/<version>/<language>/``, each PDF with the whole project
+    embedded; the main language's edition is returned, the others in its
+    ``translations``.
 
     The same version with the same inputs is left as it is; with other inputs it
     is refused (:class:`~almanac.errors.ReportError`). Nothing is written unless
-    the whole edition is complete. ``options`` give the limits (its variant is
-    always ``archive``).
+    the whole edition (every language) is complete. ``options`` give the limits
+    (its variant is always ``archive``, its language every one).
     """
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
-    report = load(root)
-    check_output_folder(report.root, (OUTPUT, *KEPT))
+    reports = load_all(root)
+    check_output_folder(reports[0].root, (OUTPUT, *KEPT))
     # One publish of a project at a time: a second one waits, then finds the edition
     # the first made (same inputs: nothing to do; other inputs: refused).
-    with exclusive(report.root, "publish"):
-        return _publish(report, reporter, options or BuildOptions())
+    with exclusive(reports[0].root, "publish"):
+        return _publish(reports, reporter, options or BuildOptions())
 
 
-def _publish(report: Report, reporter: Reporter, options: BuildOptions) -> Published:
+def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions) -> Published:
+    report = reports[0]
     files = read_sources(report.root, source_files(report.root))  # bounded: EmbedLimits
-    sources = sources_manifest(report, files)
-    existing = existing_edition(report, json.loads(sources)["inputs"])
-    if existing is not None:
+    sources = [sources_manifest(edition, files) for edition in reports]
+    existing = [existing_edition(edition, json.loads(manifest)["inputs"])
+                for edition, manifest in zip(reports, sources)]
+    if all(edition is not None for edition in existing):
         reporter.done(reporter.words.gettext(
             "edition %(version)s is already published with these inputs: %(folder)s",
-            version=report.manifest.edition.version, folder=existing.folder))
-        return existing
-    check_target(edition_folder(report), report.root)  # not below a file, not an input
-    embedding = Embedding(
-        identifier=sha256(sources)[:32].encode(), date=edition_date(report),
-        xmp=xmp_block(report, sha256(sources)),
-        attachments=tuple(Attachment(name, body, "Source", "input of the edition")
-                          for name, body in files.items())
-        + (Attachment(SOURCES_MANIFEST, sources, "Data",
-                      "Almanac sources manifest: inputs, hashes, tools, edition"),))
-    made = make_pdf(report, replace(options, variant="archive"), reporter=reporter,
-                    embedding=embedding)
-    published = write_edition(report, made.pdf, made.pages, sources)
-    reporter.done(reporter.words.ngettext(
-        "%(file)s (%(count)s page, %(size).0f KB, %(sources)s sources embedded)",
-        "%(file)s (%(count)s pages, %(size).0f KB, %(sources)s sources embedded)",
-        made.pages, file=published.pdf, size=len(made.pdf) / 1024, sources=len(files)))
+            version=report.manifest.edition.version, folder=version_folder(report)))
+        return together([edition for edition in existing if edition is not None])
+    check_target(version_folder(report), report.root)  # not below a file, not an input
+    made = []
+    for edition, manifest in zip(reports, sources):
+        _untranslated(edition, reporter)
+        embedding = Embedding(
+            identifier=sha256(manifest)[:32].encode(), date=edition_date(edition),
+            xmp=xmp_block(edition, sha256(manifest)),
+            attachments=tuple(Attachment(name, body, "Source", "input of the edition")
+                              for name, body in files.items())
+            + (Attachment(SOURCES_MANIFEST, manifest, "Data",
+                          "Almanac sources manifest: inputs, hashes, tools, edition"),))
+        pdf = make_pdf(edition, replace(options, variant="archive"), reporter=reporter,
+                       embedding=embedding)
+        made.append((edition, pdf.pdf, pdf.pages, manifest))
+    published = write_editions(made)
+    for written in [published, *published.translations]:
+        reporter.done(reporter.words.ngettext(
+            "%(file)s (%(count)s page, %(size).0f KB, %(sources)s sources embedded)",
+            "%(file)s (%(count)s pages, %(size).0f KB, %(sources)s sources embedded)",
+            written.manifest["pdf"]["pages"], file=written.pdf,
+            size=written.manifest["pdf"]["size"] / 1024, sources=len(files)))
     return published
 
 
-__all__ = ["BuildOptions", "BuildResult", "Made", "Variant", "build", "build_specimen",
-           "default_output", "load", "make_pdf", "publish", "render_html"]
+__all__ = ["BuildOptions", "BuildResult", "Made", "Variant", "build", "build_all",
+           "build_specimen", "default_output", "load", "load_all", "make_pdf", "publish",
+           "render_html"]

@@ -223,10 +223,12 @@ def diff_editions(old_pdf: Path, new_pdf: Path, pages: Path | None = None) -> Ed
 def _load_embedded(pdf: Path, verification, folder: Path) -> Report:
     """The report embedded in ``pdf`` (verified), written to ``folder`` and loaded;
     a problem in its sources is reported against the PDF, naming the embedded file
-    and line (the temporary folder is gone by the time the message is read)."""
+    and line (the temporary folder is gone by the time the message is read). The
+    edition of a report in several languages is loaded in its own language (its
+    sources manifest names it)."""
     write_tree(pdf, verification, folder)
     try:
-        return load_report(folder)
+        return load_report(folder, (verification.sources or {}).get("language"))
     except ReportError as exc:
         problems = []
         for problem in exc.problems:

@@ -1,6 +1,8 @@
 """Publishing: an edition is written once into ``output/<year>/<version>/``.
 
-The folder holds the PDF/A-3a file and ``manifest.json``. Publishing is
+The folder holds the PDF/A-3a file and ``manifest.json``; a report in several
+languages has a folder of that kind per language, ``output/<year>/<version>/<tag>/``,
+all written together. Publishing is
 reproducible (same inputs → same bytes), immutable (an edition is never
 rewritten: the same inputs leave it as it is, other inputs are refused) and
 atomic (the folder appears complete or not at all, see
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from ..errors import Problem, ReportError
 from ..project.checks import line_of
+from ..project.languages import TAG
 from ..project.model import Report
 from ..project.parts import MANIFEST, OUTPUT
 from ..stages.output import Writer, file_slug
@@ -34,20 +37,33 @@ class Published:
     pdf: Path
     created: bool  # False: the identical edition was there already
     manifest: dict = field(default_factory=dict)
+    translations: list[Published] = field(default_factory=list)
+    """The editions of the report's other languages, published with this one (the
+    main language's)."""
 
 
-def edition_folder(report: Report) -> Path:
-    """``<project>/output/<year>/<version>``."""
+def version_folder(report: Report) -> Path:
+    """``<project>/output/<year>/<version>``: the edition, or for a report in several
+    languages the folder of its editions, one per language."""
     edition = report.manifest.edition
     return report.root / OUTPUT / str(report.manifest.year) / edition.version
 
 
+def edition_folder(report: Report) -> Path:
+    """``<project>/output/<year>/<version>``, and ``/<language>`` for a report in
+    several languages: the folder of this language's edition."""
+    folder = version_folder(report)
+    return folder / report.manifest.language if report.multilingual else folder
+
+
 def pdf_name(report: Report) -> str:
-    """The edition's file name: ``<title slug>[-<year>]-<version>.pdf``."""
+    """The edition's file name: ``<title slug>[-<year>]-<version>[-<language>].pdf``
+    (the language for a report in several)."""
     slug = file_slug(report.manifest.title)
     if str(report.manifest.year) not in slug:
         slug += f"-{report.manifest.year}"
-    return f"{slug}-{report.manifest.edition.version}.pdf"
+    language = f"-{report.manifest.language}" if report.multilingual else ""
+    return f"{slug}-{report.manifest.edition.version}{language}.pdf"
 
 
 RESTORE = ("restore the edition folder from a copy (manifest.json gives each file's "
@@ -57,7 +73,8 @@ RESTORE = ("restore the edition folder from a copy (manifest.json gives each fil
 
 
 def _damaged(folder: Path, message: str, path: Path | None = None) -> Problem:
-    return Problem(f"the published edition {folder.name} is damaged: {message}",
+    name = f"{folder.parent.name}/{folder.name}" if TAG.match(folder.name) else folder.name
+    return Problem(f"the published edition {name} is damaged: {message}",
                    path or folder, None, RESTORE)
 
 
@@ -93,9 +110,11 @@ def read_edition(folder: Path) -> tuple[dict, Path]:
 def existing_edition(report: Report, inputs: list[dict]) -> Published | None:
     """The published edition of this version, if any, checked whole (see
     :func:`read_edition`); a ReportError when it is damaged or was made from other
-    inputs (an edition is never rewritten: restore it, or bump the version)."""
+    inputs (an edition is never rewritten: restore it, or bump the version). For a
+    report in several languages, the edition of its language once the version's
+    folder is there."""
     folder = edition_folder(report)
-    if not os.path.lexists(folder):
+    if not os.path.lexists(version_folder(report)):
         return None
     manifest, pdf = read_edition(folder)
     published = {item["path"]: item["sha256"] for item in manifest["inputs"]}
@@ -122,11 +141,7 @@ def write_edition(report: Report, pdf: bytes, pages: int, sources: bytes) -> Pub
     folder = edition_folder(report)
     for stale in folder.parent.glob(f".{folder.name}.*.partial"):  # left by older versions
         shutil.rmtree(stale, ignore_errors=True)
-    manifest = json.loads(sources)
-    manifest["pdf"] = {"file": pdf_name(report), "sha256": sha256(pdf), "size": len(pdf),
-                       "pages": pages, "variant": VARIANTS["archive"].pdf_variant,
-                       "sources_sha256": sha256(sources)}
-    body = (json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
+    manifest, body = _edition_manifest(report, pdf, pages, sources)
     try:
         Writer(report.root).folder(folder, {pdf_name(report): pdf, EDITION_MANIFEST: body})
     except FileExistsError:  # another publish of this version finished first
@@ -136,3 +151,55 @@ def write_edition(report: Report, pdf: bytes, pages: int, sources: bytes) -> Pub
         raise
     return Published(folder=folder, pdf=folder / pdf_name(report), created=True,
                      manifest=manifest)
+
+
+def _edition_manifest(report: Report, pdf: bytes, pages: int, sources: bytes
+                      ) -> tuple[dict, bytes]:
+    """The edition folder's ``manifest.json``: the sources manifest and the PDF beside
+    it, as data and as the bytes written."""
+    manifest = json.loads(sources)
+    manifest["pdf"] = {"file": pdf_name(report), "sha256": sha256(pdf), "size": len(pdf),
+                       "pages": pages, "variant": VARIANTS["archive"].pdf_variant,
+                       "sources_sha256": sha256(sources)}
+    body = (json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
+    return manifest, body
+
+
+def write_editions(editions: list[tuple[Report, bytes, int, bytes]]) -> Published:
+    """Write the editions of one version — (report, PDF, pages, sources manifest) per
+    language, the main language first — together: for a report in one language its
+    folder (:func:`write_edition`), for one in several the version's folder holding a
+    folder per language, complete or not at all. The main language's edition is
+    returned, the others in its ``translations``. If another run published this
+    version meanwhile, its editions are returned when they have the same inputs
+    (``created`` False), and refused (ReportError) when not."""
+    first = editions[0][0]
+    if not first.multilingual:
+        return write_edition(*editions[0])
+    folder = version_folder(first)
+    for stale in folder.parent.glob(f".{folder.name}.*.partial"):
+        shutil.rmtree(stale, ignore_errors=True)
+    files: dict[str, bytes] = {}
+    published = []
+    for report, pdf, pages, sources in editions:
+        manifest, body = _edition_manifest(report, pdf, pages, sources)
+        tag = report.manifest.language
+        files[f"{tag}/{pdf_name(report)}"] = pdf
+        files[f"{tag}/{EDITION_MANIFEST}"] = body
+        published.append(Published(folder=folder / tag, pdf=folder / tag / pdf_name(report),
+                                   created=True, manifest=manifest))
+    try:
+        Writer(first.root).folder(folder, files)
+    except FileExistsError:  # another publish of this version finished first
+        existing = [existing_edition(report, json.loads(sources)["inputs"])
+                    for report, _, _, sources in editions]  # refused if other inputs
+        if all(edition is not None for edition in existing):
+            return together([edition for edition in existing if edition is not None])
+        raise
+    return together(published)
+
+
+def together(editions: list[Published]) -> Published:
+    """The main language's edition with the others as its ``translations``."""
+    editions[0].translations = editions[1:]
+    return editions[0]

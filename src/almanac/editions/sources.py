@@ -286,6 +286,7 @@ class SourcesRecord(_Shape):
     format: Literal["almanac-edition/1"]
     edition: EditionRecord
     inputs: list[InputRecord]
+    language: StrictStr | None = None  # the edition's, for a report in several languages
 
 
 def _plain_file_name(name: str) -> str:
@@ -365,7 +366,9 @@ def sha256(data: bytes) -> str:
 
 def sources_manifest(report: Report, files: dict[str, bytes]) -> bytes:
     """The manifest embedded in the PDF: the edition, the tools, the built-in theme's
-    hash (:func:`~almanac.project.theme.digest`) and every input's hash."""
+    hash (:func:`~almanac.project.theme.digest`) and every input's hash; for a report
+    in several languages also the edition's ``language`` and all ``languages`` (a
+    report in one language has neither, so its editions stay as they were)."""
     manifest = report.manifest
     data = {
         "format": FORMAT,
@@ -373,6 +376,8 @@ def sources_manifest(report: Report, files: dict[str, bytes]) -> bytes:
         "year": manifest.year,
         "edition": {"version": manifest.edition.version,
                     "date": manifest.edition.date.isoformat()},
+        **({"language": manifest.language, "languages": report.languages}
+           if report.multilingual else {}),
         "tools": tool_versions(),
         "theme": dict(zip(("sha256", "files"), theme.digest(), strict=True)),
         "inputs": [{"path": name, "sha256": sha256(body), "size": len(body)}

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..project.languages import TAG
 from ..project.parts import OUTPUT
 from .publish import EDITION_MANIFEST
 from .sources import (
@@ -465,17 +466,19 @@ def _unembedded_fonts(reader) -> list[str]:
 
 
 def list_editions(root: Path) -> list[dict]:
-    """Every archived edition under ``output/<year>/<version>/``, oldest first: a
-    dict with ``version``, ``date``, ``pages``, ``size``, ``sha256``, ``path`` and
+    """Every archived edition under ``output/<year>/<version>/`` (a report in several
+    languages: ``output/<year>/<version>/<language>/``, one per language, listed
+    together), oldest first: a dict with ``version``, ``language`` (None for a report
+    in one language), ``date``, ``pages``, ``size``, ``sha256``, ``path`` and
     ``status`` (``verified``, or ``FAILED`` and why). A folder there that is not an
     edition (no readable ``manifest.json`` of the right shape, a link, a file) is
     listed as FAILED, never followed out of the project."""
     limits = EmbedLimits.from_environment()
     editions: list[dict[str, Any]] = []
-    for folder in _edition_folders(Path(root) / OUTPUT):
+    for folder, version in _edition_folders(Path(root) / OUTPUT):
         where = str(folder.relative_to(root))
         if folder.is_symlink() or not folder.is_dir():
-            editions.append({"version": folder.name, "path": where,
+            editions.append({"version": version, "path": where,
                              "status": "FAILED: not an edition folder (a link or a file)"})
             continue
         try:
@@ -484,18 +487,22 @@ def list_editions(root: Path) -> list[dict]:
                                       EditionManifestRecord)
         except (OSError, ValueError) as exc:
             detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            editions.append({"version": folder.name, "path": where,
+            editions.append({"version": version, "path": where,
                              "status": f"FAILED: unreadable {EDITION_MANIFEST} ({detail})"})
             continue
         pdf = folder / manifest.pdf.file  # a plain name (EditionManifestRecord)
         verification = verify(pdf, limits, follow_links=False)
         failed = [f"{check.name}: {check.detail}" for check in verification.checks
                   if not check.ok]
-        if manifest.edition.version != folder.name:  # retitled after publishing
+        if manifest.edition.version != version:  # retitled after publishing
             failed.insert(0, f"{EDITION_MANIFEST} names version {manifest.edition.version!r}; "
+                             f"its folder is {version}")
+        if version != folder.name and manifest.language != folder.name:
+            failed.insert(0, f"{EDITION_MANIFEST} names language {manifest.language!r}; "
                              f"its folder is {folder.name}")
         editions.append({
-            "version": manifest.edition.version, "date": manifest.edition.date,
+            "version": manifest.edition.version, "language": manifest.language,
+            "date": manifest.edition.date,
             "pages": manifest.pdf.pages, "size": manifest.pdf.size,
             "sha256": manifest.pdf.sha256, "path": str(pdf.relative_to(root)),
             "status": "verified" if not failed else f"FAILED ({failed[0][:120]})"})
@@ -503,10 +510,12 @@ def list_editions(root: Path) -> list[dict]:
                                            for p in str(e["version"]).split(".")])
 
 
-def _edition_folders(output: Path) -> list[Path]:
-    """``output/<year>/<version>`` for every year folder (its name all digits) and
-    every entry in it that is not hidden (a staged temporary), sorted; links are
-    returned, not followed."""
+def _edition_folders(output: Path) -> list[tuple[Path, str]]:
+    """(folder, version) of every edition: ``output/<year>/<version>`` for every year
+    folder (its name all digits) and every entry in it that is not hidden (a staged
+    temporary), sorted; for a version folder without ``manifest.json`` whose entries
+    are named as languages (``en``, ``en-GB``), each of those instead (the editions of
+    a report in several languages). Links are returned, not followed."""
     if output.is_symlink() or not output.is_dir():
         return []
     found = []
@@ -514,7 +523,19 @@ def _edition_folders(output: Path) -> list[Path]:
         if not (year.name.isascii() and year.name.isdigit()):
             continue
         if year.is_symlink() or not year.is_dir():
-            found.append(year)
+            found.append((year, year.name))
             continue
-        found += sorted(entry for entry in year.iterdir() if not entry.name.startswith("."))
+        for entry in sorted(entry for entry in year.iterdir() if not entry.name.startswith(".")):
+            languages = _language_folders(entry)
+            found += [(folder, entry.name) for folder in languages] or [(entry, entry.name)]
     return found
+
+
+def _language_folders(folder: Path) -> list[Path]:
+    """The editions in a version's folder of a report in several languages: its
+    entries named as languages, sorted; none when it is an edition itself (it holds
+    a ``manifest.json``), a link or not a folder."""
+    if folder.is_symlink() or not folder.is_dir() \
+            or os.path.lexists(folder / EDITION_MANIFEST):
+        return []
+    return sorted(entry for entry in folder.iterdir() if TAG.match(entry.name))

@@ -265,9 +265,10 @@ class Preview:
 def _build(root: Path, chapter: str | None,
            options: BuildOptions | None = None) -> dict:
     """One build of the preview (in the build server's child): the PDF, a hash per
-    page, the chapters; or the problems, ready for the browser."""
+    page, the chapters; or the problems, ready for the browser. A report in several
+    languages is built in ``options.language`` (default: its main language)."""
     try:
-        report = load(root)
+        report = load(root, options.language if options is not None else None)
         template = "report.html"
         if chapter is not None:
             report = _only_chapter(report, chapter)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import os
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -28,15 +29,50 @@ from .checks import (
     check_series_use,
 )
 from .csvfile import read_csv
+from .languages import (
+    FALLBACK_HINT,
+    Languages,
+    declared,
+    is_markdown,
+    merge,
+    select,
+    stray_translations,
+    translation_file,
+)
 from .markdown import read_markdown_chapter
-from .model import CELL_REFERENCE, Brand, Chapter, ChapterData, Manifest, Number, Report
+from .model import (
+    CELL_REFERENCE,
+    Brand,
+    Chapter,
+    ChapterData,
+    Manifest,
+    Number,
+    Report,
+    Untranslated,
+)
 from .parts import CHAPTER_FILES, CHAPTER_MARKDOWN, CHAPTERS, MANIFEST, chapter_file
 from .workbook import Workbook, read_number_cell, read_workbook
-from .yamlfile import Lines, read_yaml, validate
+from .yamlfile import Lines, read_yaml, validate, where
 
 
-def load_report(root: Path | str) -> Report:
-    """Read the project at ``root`` into a :class:`Report`, or raise ReportError."""
+def load_report(root: Path | str, language: str | None = None) -> Report:
+    """Read the project at ``root`` into the :class:`Report` of ``language`` (a tag of
+    its ``languages:``; None: the main language), or raise ReportError naming every
+    problem found. The main language is always read and checked whole, so the
+    edition of any language has been checked as the main one is."""
+    return _load(root, [language])[0]
+
+
+def load_all(root: Path | str) -> list[Report]:
+    """Every language's :class:`Report` of the project at ``root``, the main language
+    first (one for a report in one language); ReportError naming every problem of
+    every language."""
+    return _load(root, None)
+
+
+def _load(root: Path | str, wanted: list[str | None] | None) -> list[Report]:
+    """The reports of the ``wanted`` languages (None in it: the main one; ``wanted``
+    None: every language), in that order."""
     root = Path(root).resolve()
     manifest_path = root / MANIFEST
     if not (manifest_path.exists() or manifest_path.is_symlink()):
@@ -45,10 +81,21 @@ def load_report(root: Path | str) -> Report:
     problems: list[Problem] = []
 
     data, lines = read_yaml(manifest_path, root)
-    manifest, found = validate(Manifest, data, manifest_path, lines)
+    languages = declared(data)
+    main_data, found, untranslated = _manifest_data(data, lines, manifest_path, languages,
+                                                    languages.main if languages else None)
     problems += found
+    manifest, found = validate(Manifest, main_data, manifest_path, lines)
+    problems += [p for p in found if not (languages and p.where == "language")]
     if manifest is None:
         raise ReportError(problems)
+    tags = list(manifest.languages) or [manifest.language]
+    unknown = [tag for tag in wanted or () if tag is not None and tag not in tags]
+    if unknown:
+        key = "languages" if manifest.languages else "language"
+        raise ReportError(Problem(
+            f"the report has no language {unknown[0]!r}", manifest_path, lines.line((key,)),
+            f"build one of its languages: {', '.join(tags)} (or add it to {key}: here)"))
     problems += check_edition_dates(manifest, manifest_path)
 
     brand_path = Path(os.path.normpath(root / manifest.brand)) if manifest.brand is not None \
@@ -79,7 +126,8 @@ def load_report(root: Path | str) -> Report:
                                           lines.line(("chapters", index)),
                                           "list each chapter folder once", f"chapters[{index}]"))
             listed.add(slug)
-            chapters.append(_load_chapter(root, slug, index + 1, manifest_path, lines, index))
+            chapters.append(_load_chapter(root, slug, index + 1, manifest_path, lines, index,
+                                          languages))
         except ReportError as exc:
             problems += exc.problems
             complete = False
@@ -91,14 +139,75 @@ def load_report(root: Path | str) -> Report:
     if manifest.cover is not None:
         problems += check_photo(manifest.cover, root, root, manifest_path, "cover")
     problems += check_figures(root, chapters)
+
+    editions: dict[str, Report] = {}
+    if brand is not None and not problems:
+        editions[tags[0]] = Report(root=root, manifest=manifest, brand=brand,
+                                   brand_path=brand_path, chapters=chapters,
+                                   untranslated=untranslated)
+    for tag in tags[1:]:
+        if languages is None or (wanted is not None and tag not in wanted):
+            continue
+        edition_data, found, untranslated = _manifest_data(data, lines, manifest_path,
+                                                           languages, tag)
+        edition, found = validate(Manifest, edition_data, manifest_path, lines) \
+            if not found else (None, found)
+        problems += found
+        translated, found, missed = _translate(chapters, tag, languages, complete)
+        problems += found
+        if edition is not None and brand is not None and not problems:
+            editions[tag] = Report(root=root, manifest=edition, brand=brand,
+                                   brand_path=brand_path, chapters=translated,
+                                   untranslated=untranslated + missed)
     if problems:
-        raise ReportError(problems)
-    return Report(root=root, manifest=manifest, brand=brand, brand_path=brand_path,
-                  chapters=chapters)
+        raise ReportError(list(dict.fromkeys(problems)))
+    return [editions[tag or tags[0]] for tag in (wanted or tags)]
+
+
+def _manifest_data(data: Any, lines: Lines, path: Path, languages: Languages | None,
+                   language: str | None) -> tuple[Any, list[Problem], list[Untranslated]]:
+    """``report.yaml``'s raw data for the edition in ``language``: each text given by
+    language selected (:func:`~.languages.select`) and ``language:`` set to it, with
+    the problems and the texts shown in the main language. The data as it is for a
+    report in one language; a report that gives both ``language:`` and
+    ``languages:`` is a problem."""
+    if languages is None or language is None or not isinstance(data, dict):
+        return data, [], []
+    problems = []
+    if "language" in data:
+        problems.append(Problem("the report gives both language and languages", path,
+                                lines.line(("language",)), "remove language: here; the "
+                                "first of languages: is the main language", "language"))
+    selected, found = select(Manifest, data, language, languages, path, lines)
+    missed = [Untranslated(language=language, path=path, line=lines.line(loc),
+                           where=where(loc), shown=where(loc)) for loc in found.untranslated]
+    return {**selected, "language": language}, problems + found.problems, missed
+
+
+def _translate(chapters: list[Chapter], language: str, languages: Languages,
+               complete: bool) -> tuple[list[Chapter], list[Problem], list[Untranslated]]:
+    """The chapters (of the main language) in ``language``; the problems of its texts,
+    and the texts shown in the main language. References in the translated texts are
+    checked once every chapter has its translation."""
+    translated: list[Chapter] = []
+    problems: list[Problem] = []
+    missed: list[Untranslated] = []
+    for chapter in chapters:
+        try:
+            edition, found = translate_chapter(chapter, language, languages)
+        except ReportError as exc:
+            problems += exc.problems
+            complete = False
+            continue
+        translated.append(edition)
+        missed += found
+    if complete:
+        problems += check_numbers(translated)
+    return translated, problems, missed
 
 
 def _load_chapter(root: Path, slug: str, number: int, manifest_path: Path, lines: Lines,
-                  index: int) -> Chapter:
+                  index: int, languages: Languages | None = None) -> Chapter:
     folder = root / CHAPTERS / slug
     if not slug.strip() or slug.startswith(".") or any(c in slug for c in "/\\\0"):
         raise ReportError(Problem(f"chapter '{slug}' is not a folder name", manifest_path,
@@ -123,7 +232,7 @@ def _load_chapter(root: Path, slug: str, number: int, manifest_path: Path, lines
         raise ReportError(Problem(f"chapter folder chapters/{slug}/ does not exist",
                                   manifest_path, lines.line(("chapters", index)), hint,
                                   f"chapters[{index}]"))
-    return read_chapter(folder, slug, number)
+    return read_chapter(folder, slug, number, languages=languages)
 
 
 def _check_unlisted(root: Path, listed: list[str], manifest_path: Path,
@@ -142,16 +251,23 @@ def _check_unlisted(root: Path, listed: list[str], manifest_path: Path,
             for name in present if name not in listed and name not in suggested]
 
 
-def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None) -> Chapter:
+def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None,
+                 languages: Languages | None = None) -> Chapter:
     """One chapter folder (its chapter.md or chapter.yaml, and its series) into a
-    :class:`Chapter`. Files outside ``root`` (default: two folders up) are never read."""
+    :class:`Chapter`, in the main language of ``languages`` when the report has
+    several (its texts given by language selected; a translation file of a
+    language the report does not have is a problem). Files outside ``root``
+    (default: two folders up) are never read."""
     root = (root or folder.parent.parent).resolve()
     path = chapter_file(folder)
-    if path.name == CHAPTER_MARKDOWN:
-        data, chapter_lines = read_markdown_chapter(path, root)
-    else:
-        data, chapter_lines = read_yaml(path, root)
-    chapter_data, problems = validate(ChapterData, data, path, chapter_lines)
+    data, chapter_lines = _read_source(path, root)
+    problems: list[Problem] = []
+    if languages is not None:
+        data, found = select(ChapterData, data, languages.main, languages, path,
+                             chapter_lines)
+        problems += found.problems + stray_translations(folder, path, languages)
+    chapter_data, found_problems = validate(ChapterData, data, path, chapter_lines)
+    problems += found_problems
     if chapter_data is None:
         raise ReportError(problems)
     books: dict[Path, Workbook] = {}
@@ -166,8 +282,9 @@ def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None)
                 series[key] = read_csv(folder / ref.file, path, line, root, ref)
         except ReportError as exc:
             problems += exc.problems
-    numbers, found = _cell_numbers(chapter_data, books, folder, path, chapter_lines, root)
-    problems += found
+    numbers, found_problems = _cell_numbers(chapter_data, books, folder, path, chapter_lines,
+                                            root)
+    problems += found_problems
     if numbers:
         chapter_data = chapter_data.model_copy(update={"numbers": {
             **chapter_data.numbers, **numbers}})
@@ -176,6 +293,76 @@ def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None)
         raise ReportError(problems)
     return Chapter(slug=slug, number=number, folder=folder, source=path, data=chapter_data,
                    series=series)
+
+
+def _read_source(path: Path, root: Path) -> tuple[Any, Lines]:
+    """The raw data and lines of a chapter file, Markdown or YAML."""
+    if path.name.endswith(".md"):
+        return read_markdown_chapter(path, root)
+    return read_yaml(path, root)
+
+
+def translate_chapter(chapter: Chapter, language: str, languages: Languages
+                      ) -> tuple[Chapter, list[Untranslated]]:
+    """``chapter`` (loaded in the main language) in ``language``: its texts from its
+    translation file (``chapter.<tag>.md``, :func:`~.languages.merge`), or from the
+    texts its YAML gives by language (:func:`~.languages.select`); its numbers' values
+    and its series as loaded. A chapter with neither is a problem naming its file and
+    the language — or, with ``languages.fallback``, the chapter as it is, recorded
+    as untranslated. ReportError with every problem of its texts."""
+    root = chapter.folder.parent.parent.resolve()
+    main_path = chapter.source
+    data, main_lines = _read_source(main_path, root)
+    selected, found = select(ChapterData, data, language, languages, main_path, main_lines)
+    problems = found.problems
+    missed = [(main_path, main_lines, loc) for loc in found.untranslated]
+    path, lines = main_path, main_lines
+    translation = translation_file(chapter.folder, main_path, language)
+    whole = False
+    if translation is not None:
+        own, own_lines = _read_source(translation, root)
+        own, own_found = select(ChapterData, own, language, languages, translation, own_lines)
+        merged = merge(selected, main_lines, main_path, own, own_lines, translation,
+                       language, languages)
+        problems = own_found.problems + merged.problems
+        missed = [(translation, own_lines, loc) for loc in own_found.untranslated] + [
+            (main_path, main_lines, loc) for loc in merged.untranslated]
+        if problems:
+            raise ReportError(problems)
+        path, lines, selected = translation, merged.lines, merged.data
+    elif is_markdown(main_path) or not found.mapped:
+        if not languages.fallback:
+            form = f"chapter.{language}{main_path.suffix}"
+            raise ReportError(Problem(
+                f"the chapter has no {language} translation", main_path,
+                main_lines.line(("title",)),
+                f"write its {language} text in {form} beside it: the same sections and blocks, "
+                + ("" if is_markdown(main_path) else "or give its texts by language "
+                   f"(title: {{{languages.main}: …, {language}: …}}), ") + FALLBACK_HINT))
+        whole = True
+    if problems:
+        raise ReportError(problems)
+    if whole:
+        edition = chapter
+    else:
+        chapter_data, invalid = validate(ChapterData, selected, path, lines)
+        if translation is not None:
+            invalid = [merged.source_of(p, main_path, translation) for p in invalid]
+        if chapter_data is None:
+            raise ReportError(invalid)
+        numbers = {key: chapter.data.numbers[key].model_copy(update={"label": number.label})
+                   if key in chapter.data.numbers else number
+                   for key, number in chapter_data.numbers.items()}
+        edition = Chapter(slug=chapter.slug, number=chapter.number, folder=chapter.folder,
+                          source=path, series=chapter.series,
+                          data=chapter_data.model_copy(update={"numbers": numbers}))
+    shown = f"{edition.number} {edition.data.title}"
+    if whole:
+        return edition, [Untranslated(language=language, path=main_path,
+                                      line=main_lines.line(("title",)), shown=shown)]
+    return edition, [Untranslated(language=language, path=file, line=in_file.line(loc),
+                                  where=where(loc) or None, shown=shown)
+                     for file, in_file, loc in missed]
 
 
 def _book(books: dict[Path, Workbook], path: Path, owner: Path, line: int | None,

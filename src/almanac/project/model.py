@@ -217,6 +217,12 @@ def _known_locale(value: str) -> str:
     return value
 
 
+LanguageTag = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$"),
+                        AfterValidator(_known_locale)]
+"""A language and, optionally, its region as BCP 47 writes it (``nl``, ``en-GB``),
+known to CLDR."""
+
+
 class Manifest(Strict):
     """``report.yaml``: what the report is and which chapters it has, in order."""
 
@@ -224,9 +230,19 @@ class Manifest(Strict):
     subtitle: str | None = None
     organisation: Line = Field(description="Author of the PDF and owner of the report.")
     year: Whole = Field(ge=1900, le=2200, description="The year the report is about.")
-    language: Annotated[str, AfterValidator(_known_locale)] = Field(
-        "nl", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="The report's language and, "
-        "optionally, region (BCP 47: nl, nl-NL, en-GB); CLDR must know it.")
+    language: LanguageTag = Field(
+        "nl", description="The report's language and, optionally, region (BCP 47: nl, "
+        "nl-NL, en-GB); CLDR must know it. A report in several languages gives "
+        "languages: instead.")
+    languages: list[LanguageTag] = Field(
+        [], min_length=1, description="A report in several languages, the main one first, "
+        "e.g. [nl, en]: each is built and published as a PDF of its own. Any text may then "
+        "be a mapping by language (title: {nl: …, en: …}), and a chapter's translation is "
+        "a file beside it (chapter.en.md); numbers, series and figures are shared.")
+    missing_translations: Literal["error", "main-language"] = Field(
+        "error", description="A text missing in one of the languages: an error (default), "
+        "or main-language: shown in the main language, and the colophon of that edition "
+        "says which texts are not translated.")
     subject: Line = Field(description="One sentence; the PDF's subject.")
     keywords: list[str] = []
     edition: Edition
@@ -237,6 +253,14 @@ class Manifest(Strict):
     identifier: str | None = Field(None, description="ISBN or other identifier, for the colophon.")
     chapters: list[str] = Field(min_length=1, max_length=MAX_CHAPTERS,
                                 description="Chapter folders under chapters/, in order.")
+
+    @field_validator("languages")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        twice = [tag for index, tag in enumerate(value) if tag in value[:index]]
+        if twice:
+            raise ValueError(f"names {twice[0]} twice; give each language once")
+        return value
 
 
 # --------------------------------------------------------------------------- brand
@@ -803,6 +827,19 @@ class Chapter(BaseModel):
         return "h-" + re.sub(r"[^a-z0-9]+", "-", self.slug.lower()).strip("-")
 
 
+class Untranslated(Strict):
+    """A text of one language's edition that is not translated and is shown in the
+    main language instead: where it is missing (``path``, ``line``, ``where`` inside
+    the file) and ``shown``, how the colophon names it (a chapter by its number and
+    title, a text of report.yaml by its key)."""
+
+    language: str
+    path: Path
+    line: int | None = None
+    where: str | None = None
+    shown: str
+
+
 class Report(BaseModel):
     """The whole loaded report: the only input of the later stages."""
 
@@ -813,6 +850,20 @@ class Report(BaseModel):
     brand: Brand
     brand_path: Path
     chapters: list[Chapter]
+    untranslated: list[Untranslated] = Field(
+        [], description="The texts of this language's edition shown in the main language "
+        "(``missing_translations: main-language``), in the order of the report.")
+
+    @property
+    def languages(self) -> list[str]:
+        """Every language of the report, the main one first: ``languages:`` of
+        ``report.yaml``, or its one ``language:``."""
+        return list(self.manifest.languages) or [self.manifest.language]
+
+    @property
+    def multilingual(self) -> bool:
+        """Whether the report is made in more than one language (each its own PDF)."""
+        return len(self.languages) > 1
 
     def number(self, key: str) -> Number:
         """The number defined under ``key`` in some chapter; KeyError if none."""

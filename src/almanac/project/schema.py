@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from . import model as m
+from .languages import TAG, text_fields
 from .model import Brand, ChapterData, Manifest
 from .parts import CHAPTER_FILE, CHAPTERS, MANIFEST
 
@@ -45,11 +47,14 @@ def json_schema(kind: str) -> dict[str, Any]:
     as the loader reads it (:data:`NUMBER_TEXT`; its bounds then apply only when
     it is loaded); and a mapping whose keys have a pattern (a number's key) takes
     no other key (pydantic writes ``patternProperties`` alone, which lets any key
-    through). KeyError for an unknown ``kind``.
+    through). A text field (:data:`~.languages.TEXT_FIELDS`) also takes its text by
+    language, ``{nl: …, en: …}``, as a report in several languages gives it.
+    KeyError for an unknown ``kind``.
     """
     model, where = KINDS[kind]
     schema = model.model_json_schema(mode="validation")
     schema = _as_loaded(schema)
+    _by_language(schema, model)
     schema.pop("title", None)  # the model's name
     description = schema.pop("description", "")
     return {"$schema": DIALECT, "$id": f"urn:almanac:schema:{kind}",
@@ -76,3 +81,38 @@ def _as_loaded(node: Any) -> Any:
                  if key in node}
         return {**outer, "anyOf": [node, {"type": "string", "pattern": NUMBER_TEXT}]}
     return node
+
+
+def _by_language(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Widen every text field of ``schema`` (of ``model``; its ``$defs`` named by
+    their models) to take its text by language too: a mapping from language tags to
+    the text (:func:`~.languages.select`); a list's items and a mapping's values
+    each may be given so as well."""
+    for name, definition in [(model.__name__, schema), *schema.get("$defs", {}).items()]:
+        found = getattr(m, name, None)
+        if not (isinstance(found, type) and issubclass(found, BaseModel)):
+            continue
+        properties = definition.get("properties", {})
+        for field in text_fields(found) & set(properties):
+            properties[field] = _either(properties[field])
+
+
+def _either(node: dict[str, Any]) -> dict[str, Any]:
+    """A text's schema ``node`` widened to also take a mapping by language, its items
+    or values too."""
+    outer: dict[str, Any] = {key: node.pop(key) for key in ("title", "description", "default")
+                             if key in node}
+    for branch in node.get("anyOf", [node]):
+        if branch.get("type") == "array" and isinstance(branch.get("items"), dict):
+            branch["items"] = _in_languages(branch["items"])
+        if isinstance(branch.get("additionalProperties"), dict):
+            branch["additionalProperties"] = _in_languages(branch["additionalProperties"])
+        for key, value in branch.get("patternProperties", {}).items():
+            branch["patternProperties"][key] = _in_languages(value)
+    return {**outer, **_in_languages(node)}
+
+
+def _in_languages(node: dict[str, Any]) -> dict[str, Any]:
+    """``node``, or a mapping from language tags to what ``node`` takes."""
+    return {"anyOf": [node, {"type": "object", "propertyNames": {"pattern": TAG.pattern},
+                             "minProperties": 1, "additionalProperties": node}]}

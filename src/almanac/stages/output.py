@@ -453,11 +453,18 @@ def _write_folder(target: Path, files: Mapping[str, bytes], staging: Path) -> No
     temporary = Path(tempfile.mkdtemp(prefix=prefix(target.name), suffix=".partial",
                                       dir=staging))
     try:
+        folders = {temporary}
         for name, data in files.items():
-            with open(temporary / name, "wb") as stream:
+            path = temporary / name  # a name may have folders: "en/manifest.json"
+            if path.parent not in folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(path.parent)
+            with open(path, "wb") as stream:
                 stream.write(data)
                 stream.flush()
                 os.fsync(stream.fileno())
+        for folder in folders - {temporary}:
+            _sync_folder(folder)
         os.chmod(temporary, 0o755)
         if os.path.lexists(target):
             raise FileExistsError(errno.EEXIST, "the folder exists", str(target))

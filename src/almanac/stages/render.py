@@ -498,6 +498,8 @@ class Renderer:
             if report.brand.logo else None,
             "illustrations": self.illustrations(),
             "label_css": label_css(self.catalogue),
+            # the texts of this language's edition shown in the main language
+            "untranslated": list(dict.fromkeys(text.shown for text in report.untranslated)),
         }
         try:
             return self.env.get_template(template).render(context)
