@@ -171,7 +171,7 @@ def test_each_edition_embeds_the_whole_project_and_verifies(editions, cli):
     ran = cli("editions", str(project))
     assert ran.returncode == 0, ran.stdout + ran.stderr
     rows = [line.split() for line in ran.stdout.splitlines()]
-    assert rows[0][:2] == ["version", "lang"]
+    assert rows[0][:2] == ["version", "language"]
     assert sorted((row[0], row[1], row[-1]) for row in rows[1:]) == [
         ("1.0", "en", "verified"), ("1.0", "nl", "verified")]
     listed = json.loads(cli("editions", str(project), "--json").stdout)
@@ -319,7 +319,7 @@ def test_one_output_file_for_several_languages_is_refused(project, cli, tmp_path
 def test_check_reads_every_language(project, cli):
     ran = cli("check", str(project))
     assert ran.returncode == 0, ran.stderr
-    assert "valid (2 chapters; languages nl, en)" in ran.stdout
+    assert "valid (2 chapters) · nl, en" in ran.stdout
     edit(project, INTRODUCTION, "{{ bezoekers }}", "{{ bezoeker }}")
     ran = cli("check", str(project))
     assert ran.returncode == 1
