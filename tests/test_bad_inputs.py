@@ -854,7 +854,7 @@ def _workbook_amount_in_another_currency(p):
     book["Blad1"]["B2"].number_format = "[$$-409]#,##0.00"  # US dollars, as Excel writes it
     book.save(path)
     return Expect(WORKBOOK + "[Blad1]!B2", None, ("the cell is an amount in $",
-                                                  "the report prints amounts in euros"))
+                                                  "the report's currency is EUR (€)"))
 
 
 def _workbook_title_above_the_table(p):

@@ -31,6 +31,7 @@ from .csvfile import read_csv
 from .markdown import read_markdown_chapter
 from .model import CELL_REFERENCE, Brand, Chapter, ChapterData, Manifest, Number, Report
 from .parts import CHAPTER_FILES, CHAPTER_MARKDOWN, CHAPTERS, MANIFEST, chapter_file
+from .tables import EURO, Currency
 from .workbook import Workbook, read_number_cell, read_workbook
 from .yamlfile import Lines, read_yaml, validate
 
@@ -70,6 +71,7 @@ def load_report(root: Path | str) -> Report:
         problems += exc.problems
 
     chapters: list[Chapter] = []
+    currency = Currency.of(manifest.currency, manifest.language)
     complete = True
     listed: set[str] = set()
     for index, slug in enumerate(manifest.chapters):
@@ -79,7 +81,8 @@ def load_report(root: Path | str) -> Report:
                                           lines.line(("chapters", index)),
                                           "list each chapter folder once", f"chapters[{index}]"))
             listed.add(slug)
-            chapters.append(_load_chapter(root, slug, index + 1, manifest_path, lines, index))
+            chapters.append(_load_chapter(root, slug, index + 1, manifest_path, lines, index,
+                                          currency))
         except ReportError as exc:
             problems += exc.problems
             complete = False
@@ -98,7 +101,7 @@ def load_report(root: Path | str) -> Report:
 
 
 def _load_chapter(root: Path, slug: str, number: int, manifest_path: Path, lines: Lines,
-                  index: int) -> Chapter:
+                  index: int, currency: Currency) -> Chapter:
     folder = root / CHAPTERS / slug
     if not slug.strip() or slug.startswith(".") or any(c in slug for c in "/\\\0"):
         raise ReportError(Problem(f"chapter '{slug}' is not a folder name", manifest_path,
@@ -123,7 +126,7 @@ def _load_chapter(root: Path, slug: str, number: int, manifest_path: Path, lines
         raise ReportError(Problem(f"chapter folder chapters/{slug}/ does not exist",
                                   manifest_path, lines.line(("chapters", index)), hint,
                                   f"chapters[{index}]"))
-    return read_chapter(folder, slug, number)
+    return read_chapter(folder, slug, number, currency=currency)
 
 
 def _check_unlisted(root: Path, listed: list[str], manifest_path: Path,
@@ -142,9 +145,11 @@ def _check_unlisted(root: Path, listed: list[str], manifest_path: Path,
             for name in present if name not in listed and name not in suggested]
 
 
-def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None) -> Chapter:
+def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None,
+                 currency: Currency = EURO) -> Chapter:
     """One chapter folder (its chapter.md or chapter.yaml, and its series) into a
-    :class:`Chapter`. Files outside ``root`` (default: two folders up) are never read."""
+    :class:`Chapter`, its amounts in the report's ``currency``. Files outside ``root``
+    (default: two folders up) are never read."""
     root = (root or folder.parent.parent).resolve()
     path = chapter_file(folder)
     if path.name == CHAPTER_MARKDOWN:
@@ -154,19 +159,21 @@ def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None)
     chapter_data, problems = validate(ChapterData, data, path, chapter_lines)
     if chapter_data is None:
         raise ReportError(problems)
+    problems += _check_amounts(chapter_data, currency, path, chapter_lines)
     books: dict[Path, Workbook] = {}
     series = {}
     for key, ref in chapter_data.series.items():
         line = chapter_lines.line(("series", key))
         try:
             if ref.reader == "workbook":
-                series[key] = read_workbook(_book(books, folder / ref.file, path, line, root),
-                                            ref, path, line)
+                series[key] = read_workbook(_book(books, folder / ref.file, path, line, root,
+                                                  currency), ref, path, line)
             else:
-                series[key] = read_csv(folder / ref.file, path, line, root, ref)
+                series[key] = read_csv(folder / ref.file, path, line, root, ref, currency)
         except ReportError as exc:
             problems += exc.problems
-    numbers, found = _cell_numbers(chapter_data, books, folder, path, chapter_lines, root)
+    numbers, found = _cell_numbers(chapter_data, books, folder, path, chapter_lines, root,
+                                   currency)
     problems += found
     if numbers:
         chapter_data = chapter_data.model_copy(update={"numbers": {
@@ -179,16 +186,30 @@ def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None)
 
 
 def _book(books: dict[Path, Workbook], path: Path, owner: Path, line: int | None,
-          root: Path) -> Workbook:
+          root: Path, currency: Currency) -> Workbook:
     """The workbook at ``path``, opened once for every series and cell of a chapter."""
     key = Path(os.path.normpath(path))
     if key not in books:
-        books[key] = Workbook(path, owner, line, root)
+        books[key] = Workbook(path, owner, line, root, currency)
     return books[key]
 
 
+def _check_amounts(data: ChapterData, currency: Currency, path: Path,
+                   lines: Lines) -> list[Problem]:
+    """``unit: eur`` names the euro: in a report whose currency is another, each
+    number of that unit is a problem at its unit's line (write ``unit: currency``)."""
+    if currency.code == "EUR":
+        return []
+    return [Problem(f"unit: eur is an amount in euros, and the report's currency is "
+                    f"{currency.shown}", path, lines.line(("numbers", key, "unit")),
+                    f"write unit: currency (an amount in {currency.code}), or give the "
+                    "report's currency in report.yaml", f"numbers.{key}")
+            for key, number in data.numbers.items() if number.unit == "eur"]
+
+
 def _cell_numbers(data: ChapterData, books: dict[Path, Workbook], folder: Path, path: Path,
-                  lines: Lines, root: Path) -> tuple[dict[str, Number], list[Problem]]:
+                  lines: Lines, root: Path,
+                  currency: Currency) -> tuple[dict[str, Number], list[Problem]]:
     """The chapter's numbers kept in workbook cells (``cell:``), each with the cell's
     value and, where the chapter does not give them, the unit and decimals its
     format shows; the problems of those that cannot be read."""
@@ -206,12 +227,12 @@ def _cell_numbers(data: ChapterData, books: dict[Path, Workbook], folder: Path, 
         reference = CELL_REFERENCE.match(number.cell)
         assert reference is not None  # the model checked the pattern
         try:
-            book = _book(books, folder / reference.group("file"), path, line, root)
+            book = _book(books, folder / reference.group("file"), path, line, root, currency)
             read = read_number_cell(book, number.cell, path, line)
         except ReportError as exc:
             problems += exc.problems
             continue
-        unit = number.unit or ("percent" if read.percent else "eur" if read.currency
+        unit = number.unit or ("percent" if read.percent else "currency" if read.currency
                                else "count" if isinstance(read.value, int) else "decimal")
         if unit == "percent" and not read.percent and 0 < abs(read.value) < 1:
             problems.append(Problem(
@@ -243,7 +264,8 @@ def load_specimen(report: Report) -> Report:
                                   hint="create layout/specimen/chapter.md (or .yaml), or "
                                   "remove layout/specimen/ to use the built-in one"))
     own = theme.THEME if theme.in_theme(folder) else report.root  # what its files are read in
-    chapter = read_chapter(folder, "specimen", 1, own)
+    chapter = read_chapter(folder, "specimen", 1, own,
+                           Currency.of(report.manifest.currency, report.manifest.language))
     problems = check_numbers([chapter]) + check_images([chapter], own) + \
         check_figures(report.root, [chapter])
     if problems:
