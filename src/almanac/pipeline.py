@@ -69,7 +69,9 @@ class BuildOptions:
 
     ``variant`` names an entry of :data:`~almanac.stages.variants.VARIANTS`
     (``screen``, ``print``; ``archive`` is made by :func:`publish`). ``strict``
-    fails the build on any warning (WeasyPrint's, the preflight's). ``cache=False``
+    fails the build on any warning (WeasyPrint's, the preflight's); a note on the
+    locale (a region inferred, :func:`~.stages.charts.locale_notes`) is said but
+    fails nothing, as the PDF follows CLDR's data for the language. ``cache=False``
     draws every chart again. ``html_output`` also writes the HTML WeasyPrint lays
     out. ``chart_timeout`` bounds the drawing of the charts, in seconds. ``check``
     reads the PDF back (the finish stage); the preview, which only looks at the
@@ -161,7 +163,10 @@ def check(root: Path | str, *, strict: bool = False,
     spare = unused(found)
     for problem in spare:
         reporter.warning(problem.format(report.root))
-    job = ChartJob(report, Formatter(report.manifest.language), cache=True)  # not started
+    job = ChartJob(report, Formatter(report.manifest.language, report.manifest.currency),
+                   cache=True)  # not started
+    for note in job.notes:  # the locale's: said, never a failure of a strict check
+        reporter.warning(printable(note))
     warnings: list[str] = []
     for name in BUILD_VARIANTS:  # the archive has the screen's look: the same HTML
         reporter.step("render", f"templates and stylesheets of the {name} edition")
@@ -175,8 +180,8 @@ def check(root: Path | str, *, strict: bool = False,
                                     "(strict check)") for w in warnings] + spare)
     if strict and spare:
         raise ReportError(spare)
-    return Checked(report=report, warnings=[p.format(report.root) for p in spare] + warnings,
-                   definitions=found)
+    return Checked(report=report, warnings=[p.format(report.root) for p in spare] + warnings
+                   + job.notes, definitions=found)
 
 
 def _options(options: BuildOptions | None, changes: dict[str, Any]) -> BuildOptions:
@@ -250,7 +255,8 @@ def render_html(report: Report, options: BuildOptions | None = None, *,
     the returned :class:`ChartJob` (``job.cancel()`` to stop it)."""
     options = options or BuildOptions()
     reporter = reporter or Reporter()
-    job = ChartJob(report, Formatter(report.manifest.language), cache=options.cache,
+    job = ChartJob(report, Formatter(report.manifest.language, report.manifest.currency),
+                   cache=options.cache,
                    timeout=options.chart_timeout, memory_mib=options.chart_memory_mib)
     reporter.step("charts", f"{len(job.plans)} charts, {job.cached} from cache")
     job.start()
@@ -301,6 +307,9 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
         raise TypesetError(
             [Problem(f"WeasyPrint: {w}", hint="fix the template, style or image it names "
                      "(strict build)") for w in result.warnings] + problems)
+    for note in charts.notes:  # the locale's: the PDF is right, so never a strict failure
+        reporter.warning(printable(note))
+    warnings = warnings + charts.notes
     pdf, pages = result.pdf, result.pages
     if options.check:
         reporter.step("finish", f"{result.pages} pages; metadata and outline")

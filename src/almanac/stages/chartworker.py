@@ -35,7 +35,6 @@ from .. import ipc
 from ..errors import ChartError, Problem, ReportError
 from ..project.model import LINE_SEPARATORS
 from ..text.labels import label
-from .chartlocale import Locale, chart_locales
 from .charts import Drawing, FigureData, Plan
 from .output import write_file
 
@@ -88,7 +87,6 @@ class _Worker:
     def __init__(self, drawing: Drawing):
         self.drawing = drawing
         self._fonts_registered = False
-        self._locales: tuple[Locale, Locale] | None = None  # (numbers, dates), drawn in
 
     def draw(self, plan: Plan) -> str:
         """The chart of ``plan`` as SVG text; a ChartError names the module and block."""
@@ -171,12 +169,9 @@ class _Worker:
 
         if not self._fonts_registered:
             self.start_engine()
-        if self._locales is None:
-            self._locales = chart_locales(self.drawing.language)
-        number_locale, time_locale = self._locales
+        # the d3 definitions the build made from CLDR (almanac.stages.chartlocale)
+        number_locale, time_locale = self.drawing.locales
         try:
-            # the stubs list the locale names as Literals; chart_locales gives only names
-            # vl-convert has, or a definition
             return vl_convert.vegalite_to_svg(
                 spec, format_locale=cast("FormatLocale", number_locale),
                 time_format_locale=cast("TimeFormatLocale", time_locale),
