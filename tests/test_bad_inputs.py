@@ -456,6 +456,10 @@ def _figure_reads_a_file(p):
 
 
 def _figure_wrong_column(p):
+    (p / "figures" / "hic_trend.py").write_text(  # a module that names its columns
+        "import altair as alt\n\n\ndef build(data, theme):\n"
+        "    years = [row['jaar'] for row in data.rows]\n"
+        "    return alt.Chart(alt.Data(values=years)).mark_point()\n", encoding="utf-8")
     csv_file(p, "year,aantal\n2017,90\n2018,75\n")
     return Expect("figures/hic_trend.py", None, ("KeyError: 'jaar'",
                                                  "series columns year, aantal"))
