@@ -1,8 +1,8 @@
-"""Seizures from the crypto-communication investigations, in euros."""
+"""Seizures from the crypto-communication investigations, largest first."""
 
 from ._common import bars, category_rows
 
 
 def build(data, theme):
-    rows = sorted(category_rows(data), key=lambda row: -row["waarde"])
+    rows = sorted(category_rows(data), key=lambda row: -row["value"])
     return bars(rows, theme, data, colors=[theme.colors["primary"]] * len(rows))

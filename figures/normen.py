@@ -1,4 +1,4 @@
-"""The national norms for 2021, as given in the Resultaten chapter."""
+"""The national norms of the year, as the results chapter gives them."""
 
 from ._common import bars, category_rows
 

@@ -456,6 +456,10 @@ def _figure_reads_a_file(p):
 
 
 def _figure_wrong_column(p):
+    (p / "figures" / "hic_trend.py").write_text(  # a module that names its columns
+        "import altair as alt\n\n\ndef build(data, theme):\n"
+        "    years = [row['jaar'] for row in data.rows]\n"
+        "    return alt.Chart(alt.Data(values=years)).mark_point()\n", encoding="utf-8")
     csv_file(p, "year,aantal\n2017,90\n2018,75\n")
     return Expect("figures/hic_trend.py", None, ("KeyError: 'jaar'",
                                                  "series columns year, aantal"))
@@ -854,7 +858,7 @@ def _workbook_amount_in_another_currency(p):
     book["Blad1"]["B2"].number_format = "[$$-409]#,##0.00"  # US dollars, as Excel writes it
     book.save(path)
     return Expect(WORKBOOK + "[Blad1]!B2", None, ("the cell is an amount in $",
-                                                  "the report prints amounts in euros"))
+                                                  "the report's currency is EUR (€)"))
 
 
 def _workbook_title_above_the_table(p):

@@ -9,7 +9,7 @@ import pytest
 
 from almanac.pipeline import load
 from almanac.project.scaffold import new_project
-from almanac.stages.chartlocale import chart_locales, locale_tag
+from almanac.stages.chartlocale import locale_tag
 from almanac.stages.charts import ChartJob, figure_blocks
 from almanac.text.formatting import Formatter
 
@@ -80,20 +80,10 @@ def test_figure_module_errors_name_the_module_line(project, capsys):
 
 @pytest.mark.parametrize("language, tag", [
     ("en", "en-US"), ("sv", "sv-SE"), ("da", "da-DK"), ("ja", "ja-JP"), ("nl", "nl-NL"),
-    ("nl-BE", "nl-BE"), ("en-GB", "en-GB"), ("pt", "pt-BR")])
+    ("nl-BE", "nl-BE"), ("en-GB", "en-GB"), ("pt", "pt-BR"), ("sr-Latn", "sr-Latn-RS"),
+    ("zh-Hant", "zh-Hant-TW"), ("de-AT", "de-AT")])
 def test_a_language_without_a_region_gets_its_likely_region(language, tag):
     assert locale_tag(language) == tag
-
-
-def test_chart_locales_are_vl_converts_where_it_has_them_else_made_from_cldr():
-    assert chart_locales("en") == ("en-US", "en-US")
-    numbers, dates = chart_locales("nl-BE")  # vl-convert has nl-BE for dates only
-    assert dates == "nl-BE"
-    assert (numbers["decimal"], numbers["thousands"]) == (",", ".")
-    assert numbers["currency"][0].startswith("€")
-    numbers, dates = chart_locales("sq")  # Albanian: vl-convert has neither
-    assert (numbers["decimal"], numbers["thousands"]) == (",", "\u00a0")
-    assert dates["months"][0] == "janar" and dates["days"][0] == "e diel"  # weeks from Sunday
 
 
 @pytest.mark.slow

@@ -409,7 +409,7 @@ MARKED = ["Hours", "Absence"]  # the columns whose figures show a decimal mark
 def printed_rows() -> list[list[str]]:
     """The table's rows as a Dutch reader expects them, from the data written."""
     return [[code, region, str(YEAR), dutch(staff), dutch(hours, 2),
-             dutch(absence * 100, 1) + " %", format_date(start, "medium", locale="nl"),
+             dutch(absence * 100, 1) + "%", format_date(start, "medium", locale="nl"),
              "€ " + dutch(staff * BUDGET_PER_HEAD)]
             for code, _, region, staff, hours, absence, start in REGIONS]
 
@@ -432,7 +432,7 @@ def table_rows(text: str, start: int) -> list[list[tuple[int, int]]]:
 
 
 def test_numbers_from_cells_print_in_prose_and_tiles_for_the_locale(pdf):
-    absence = dutch(ABSENCE * 100, 1) + " %"  # decimals and unit as the cell's format shows
+    absence = dutch(ABSENCE * 100, 1) + "%"  # decimals and unit as the cell's format shows
     officers, staff = dutch(OFFICERS), dutch(sum(r[3] for r in REGIONS))
     prose = (f"At the end of the year absence stood at {absence}, with {officers} "
              f"officers; the regions counted {staff} staff.")

@@ -1,4 +1,4 @@
-"""Dutch numbers and dates, through the one formatter."""
+"""Dutch numbers and dates, through the one formatter (other languages: test_locales)."""
 
 import datetime as dt
 
@@ -11,8 +11,8 @@ nl = Formatter("nl")
 
 
 @pytest.mark.parametrize("value, unit, expected", [
-    (6.3, "percent", "6,3 %"),
-    (0.4, "percent", "0,4 %"),
+    (6.3, "percent", "6,3%"),
+    (0.4, "percent", "0,4%"),
     (100_000_000, "eur", "€ 100 miljoen"),
     (6_200_000, "eur", "€ 6,2 miljoen"),
     (1_000_000, "eur", "€ 1 miljoen"),
@@ -28,12 +28,12 @@ def test_numbers(value, unit, expected):
 
 
 def test_signs_never_split_from_their_number():
-    assert nl.number(Number(value=6.3, unit="percent")) == f"6,3{NBSP}%"
+    assert nl.number(Number(value=-19, unit="percent")) == "-19%"  # CLDR nl: #,##0%
     assert nl.number(Number(value=100e6, unit="eur")) == f"€{NBSP}100{NBSP}miljoen"
 
 
 def test_fixed_decimals():
-    assert nl.number(Number(value=6, unit="percent", decimals=1)).replace(NBSP, " ") == "6,0 %"
+    assert nl.number(Number(value=6, unit="percent", decimals=1)) == "6,0%"
 
 
 def test_parts_for_tiles():

@@ -134,7 +134,8 @@ def test_charts_and_photos_are_vector(reader):
 
 def test_chart_text_is_selectable(reader):
     text = squash(" ".join(page.extract_text() for page in reader.pages))
-    for label in ("Nederweert (crystal meth)", "€ 6,2 miljoen", "2,6 dagen", "Aangepakte CS"):
+    for label in ("Nederweert (crystal meth)", "€ 6,2 miljoen", "2,6", "Aangepakte CS",
+                  "ultimo 2021"):
         assert squash(label) in text, label
 
 

@@ -497,7 +497,7 @@ def _uses_listing(checked: Any) -> dict[str, Any]:
     from .text.formatting import Formatter
 
     report, found = checked.report, checked.definitions
-    fmt = Formatter(report.manifest.language)
+    fmt = Formatter(report.manifest.language, report.manifest.currency)
     chapters = {chapter.slug: chapter for chapter in report.chapters}
 
     def defined(d: Any) -> dict[str, Any]:

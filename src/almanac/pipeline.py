@@ -77,7 +77,9 @@ class BuildOptions:
 
     ``variant`` names an entry of :data:`~almanac.stages.variants.VARIANTS`
     (``screen``, ``print``; ``archive`` is made by :func:`publish`). ``strict``
-    fails the build on any warning (WeasyPrint's, the preflight's). ``cache=False``
+    fails the build on any warning (WeasyPrint's, the preflight's); a note on the
+    locale (a region inferred, :func:`~.stages.charts.locale_notes`) is said but
+    fails nothing, as the PDF follows CLDR's data for the language. ``cache=False``
     draws every chart again. ``html_output`` also writes the HTML WeasyPrint lays
     out. ``chart_timeout`` bounds the drawing of the charts, in seconds. ``check``
     reads the PDF back (the finish stage); the preview, which only looks at the
@@ -195,9 +197,14 @@ def check(root: Path | str, *, strict: bool = False, reporter: Reporter | None =
     for problem in noted:
         reporter.warning(problem.format(report.root))
     warnings: list[str] = []
+    notes: list[str] = []  # the locales': said, never a failure of a strict check
     for edition in reports:
         _untranslated(edition, reporter)
-        job = ChartJob(edition, Formatter(edition.manifest.language), cache=True)  # not started
+        job = ChartJob(edition, Formatter(edition.manifest.language, edition.manifest.currency),
+                       cache=True)  # not started
+        for note in job.notes:
+            reporter.warning(printable(note))
+        notes += job.notes
         for name in BUILD_VARIANTS:  # the archive has the screen's look: the same HTML
             reporter.step("render", reporter.words.gettext(
                 "templates and stylesheets of the %(variant)s edition", variant=name)
@@ -212,8 +219,8 @@ def check(root: Path | str, *, strict: bool = False, reporter: Reporter | None =
                                     "(strict check)") for w in warnings] + noted)
     if strict and noted:
         raise ReportError(noted)
-    return Checked(report=report, warnings=[p.format(report.root) for p in noted] + warnings,
-                   definitions=found, reports=reports)
+    return Checked(report=report, warnings=[p.format(report.root) for p in noted] + warnings
+                   + notes, definitions=found, reports=reports)
 
 
 def language_problems(report: Report) -> list[Problem]:
@@ -361,7 +368,8 @@ def render_html(report: Report, options: BuildOptions | None = None, *,
     the returned :class:`ChartJob` (``job.cancel()`` to stop it)."""
     options = options or BuildOptions()
     reporter = reporter or Reporter()
-    job = ChartJob(report, Formatter(report.manifest.language), cache=options.cache,
+    job = ChartJob(report, Formatter(report.manifest.language, report.manifest.currency),
+                   cache=options.cache,
                    timeout=options.chart_timeout, memory_mib=options.chart_memory_mib)
     reporter.step("charts", reporter.words.ngettext(
         "%(count)s chart, %(cached)s from cache", "%(count)s charts, %(cached)s from cache",
@@ -416,6 +424,9 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
         raise TypesetError(
             [Problem(f"WeasyPrint: {w}", hint="fix the template, style or image it names "
                      "(strict build)") for w in result.warnings] + problems + languages)
+    for note in charts.notes:  # the locale's: the PDF is right, so never a strict failure
+        reporter.warning(printable(note))
+    warnings = warnings + charts.notes
     pdf, pages = result.pdf, result.pages
     if options.check:
         reporter.step("finish", reporter.words.ngettext(

@@ -73,7 +73,7 @@ class EditionDiff:
 
 
 def _numbers(report: Report) -> dict[str, tuple[str, str]]:
-    fmt = Formatter(report.manifest.language)
+    fmt = Formatter(report.manifest.language, report.manifest.currency)
     return {key: (fmt.number(number), chapter.data.title)
             for chapter in report.chapters for key, number in chapter.data.numbers.items()}
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from ..errors import Problem, ReportError
 from .files import Refused, read_bytes
 from .model import SEPARATORS, SeriesRef
-from .tables import Cell, Series, check_declared, decimal_mark, type_columns
+from .tables import EURO, Cell, Currency, Series, check_declared, decimal_mark, type_columns
 from .yamlfile import line_at
 
 MAX_CSV_BYTES = 16 * 2**20
@@ -80,12 +80,13 @@ def read_series_bytes(path: Path, owner: Path, line: int | None, root: Path,
 
 
 def read_csv(path: Path, owner: Path, line: int | None, root: Path,
-             ref: SeriesRef | None = None) -> Series:
+             ref: SeriesRef | None = None, currency: Currency = EURO) -> Series:
     """The typed :class:`~almanac.project.tables.Series` of the CSV file ``path``,
     named in ``owner`` at ``line`` (with ``ref``'s separator, decimal mark, encoding
-    and column kinds, when declared); a ReportError (file, line or cell, fix) for a
-    file outside ``root``, too large, in an encoding not declared, ragged, or with a
-    cell that is not what its column holds."""
+    and column kinds, when declared; amounts in the report's ``currency``); a
+    ReportError (file, line or cell, fix) for a file outside ``root``, too large, in an
+    encoding not declared, ragged, or with a cell that is not what its column holds
+    (an amount in another currency among them)."""
     ref = ref or SeriesRef(file=path.name)
     data = read_series_bytes(path, owner, line, root, MAX_CSV_BYTES, "CSV")
     text = _decode(data, path, ref.encoding)
@@ -99,8 +100,8 @@ def read_csv(path: Path, owner: Path, line: int | None, root: Path,
     check_declared(declared, names, owner, line, path)
     mark: str | None = ref.decimal
     if mark is None:
-        mark = decimal_mark([cell for row in grid for cell in row])
-    series = type_columns(names, grid, declared, mark, place)
+        mark = decimal_mark([cell for row in grid for cell in row], currency)
+    series = type_columns(names, grid, declared, mark, place, currency)
     return Series(series.columns, series.rows, shown_path(path, root))
 
 

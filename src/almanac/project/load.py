@@ -51,6 +51,7 @@ from .model import (
     Untranslated,
 )
 from .parts import CHAPTER_FILES, CHAPTER_MARKDOWN, CHAPTERS, MANIFEST, chapter_file
+from .tables import EURO, Currency
 from .workbook import Workbook, read_number_cell, read_workbook
 from .yamlfile import Lines, read_yaml, validate, where
 
@@ -117,6 +118,7 @@ def _load(root: Path | str, wanted: list[str | None] | None) -> list[Report]:
         problems += exc.problems
 
     chapters: list[Chapter] = []
+    currency = Currency.of(manifest.currency, manifest.language)
     complete = True
     listed: set[str] = set()
     for index, slug in enumerate(manifest.chapters):
@@ -127,7 +129,7 @@ def _load(root: Path | str, wanted: list[str | None] | None) -> list[Report]:
                                           "list each chapter folder once", f"chapters[{index}]"))
             listed.add(slug)
             chapters.append(_load_chapter(root, slug, index + 1, manifest_path, lines, index,
-                                          languages))
+                                          currency, languages))
         except ReportError as exc:
             problems += exc.problems
             complete = False
@@ -207,7 +209,8 @@ def _translate(chapters: list[Chapter], language: str, languages: Languages,
 
 
 def _load_chapter(root: Path, slug: str, number: int, manifest_path: Path, lines: Lines,
-                  index: int, languages: Languages | None = None) -> Chapter:
+                  index: int, currency: Currency,
+                  languages: Languages | None = None) -> Chapter:
     folder = root / CHAPTERS / slug
     if not slug.strip() or slug.startswith(".") or any(c in slug for c in "/\\\0"):
         raise ReportError(Problem(f"chapter '{slug}' is not a folder name", manifest_path,
@@ -232,7 +235,7 @@ def _load_chapter(root: Path, slug: str, number: int, manifest_path: Path, lines
         raise ReportError(Problem(f"chapter folder chapters/{slug}/ does not exist",
                                   manifest_path, lines.line(("chapters", index)), hint,
                                   f"chapters[{index}]"))
-    return read_chapter(folder, slug, number, languages=languages)
+    return read_chapter(folder, slug, number, currency=currency, languages=languages)
 
 
 def _check_unlisted(root: Path, listed: list[str], manifest_path: Path,
@@ -252,11 +255,12 @@ def _check_unlisted(root: Path, listed: list[str], manifest_path: Path,
 
 
 def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None,
-                 languages: Languages | None = None) -> Chapter:
+                 currency: Currency = EURO, languages: Languages | None = None) -> Chapter:
     """One chapter folder (its chapter.md or chapter.yaml, and its series) into a
-    :class:`Chapter`, in the main language of ``languages`` when the report has
-    several (its texts given by language selected; a translation file of a
-    language the report does not have is a problem). Files outside ``root``
+    :class:`Chapter`, its amounts in the report's ``currency``, in the main language
+    of ``languages`` when the report has several (its texts given by language
+    selected; a translation file of a language the report does not have is a
+    problem). Files outside ``root``
     (default: two folders up) are never read."""
     root = (root or folder.parent.parent).resolve()
     path = chapter_file(folder)
@@ -270,20 +274,21 @@ def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None,
     problems += found_problems
     if chapter_data is None:
         raise ReportError(problems)
+    problems += _check_amounts(chapter_data, currency, path, chapter_lines)
     books: dict[Path, Workbook] = {}
     series = {}
     for key, ref in chapter_data.series.items():
         line = chapter_lines.line(("series", key))
         try:
             if ref.reader == "workbook":
-                series[key] = read_workbook(_book(books, folder / ref.file, path, line, root),
-                                            ref, path, line)
+                series[key] = read_workbook(_book(books, folder / ref.file, path, line, root,
+                                                  currency), ref, path, line)
             else:
-                series[key] = read_csv(folder / ref.file, path, line, root, ref)
+                series[key] = read_csv(folder / ref.file, path, line, root, ref, currency)
         except ReportError as exc:
             problems += exc.problems
     numbers, found_problems = _cell_numbers(chapter_data, books, folder, path, chapter_lines,
-                                            root)
+                                            root, currency)
     problems += found_problems
     if numbers:
         chapter_data = chapter_data.model_copy(update={"numbers": {
@@ -366,16 +371,30 @@ def translate_chapter(chapter: Chapter, language: str, languages: Languages
 
 
 def _book(books: dict[Path, Workbook], path: Path, owner: Path, line: int | None,
-          root: Path) -> Workbook:
+          root: Path, currency: Currency) -> Workbook:
     """The workbook at ``path``, opened once for every series and cell of a chapter."""
     key = Path(os.path.normpath(path))
     if key not in books:
-        books[key] = Workbook(path, owner, line, root)
+        books[key] = Workbook(path, owner, line, root, currency)
     return books[key]
 
 
+def _check_amounts(data: ChapterData, currency: Currency, path: Path,
+                   lines: Lines) -> list[Problem]:
+    """``unit: eur`` names the euro: in a report whose currency is another, each
+    number of that unit is a problem at its unit's line (write ``unit: currency``)."""
+    if currency.code == "EUR":
+        return []
+    return [Problem(f"unit: eur is an amount in euros, and the report's currency is "
+                    f"{currency.shown}", path, lines.line(("numbers", key, "unit")),
+                    f"write unit: currency (an amount in {currency.code}), or give the "
+                    "report's currency in report.yaml", f"numbers.{key}")
+            for key, number in data.numbers.items() if number.unit == "eur"]
+
+
 def _cell_numbers(data: ChapterData, books: dict[Path, Workbook], folder: Path, path: Path,
-                  lines: Lines, root: Path) -> tuple[dict[str, Number], list[Problem]]:
+                  lines: Lines, root: Path,
+                  currency: Currency) -> tuple[dict[str, Number], list[Problem]]:
     """The chapter's numbers kept in workbook cells (``cell:``), each with the cell's
     value and, where the chapter does not give them, the unit and decimals its
     format shows; the problems of those that cannot be read."""
@@ -393,12 +412,12 @@ def _cell_numbers(data: ChapterData, books: dict[Path, Workbook], folder: Path, 
         reference = CELL_REFERENCE.match(number.cell)
         assert reference is not None  # the model checked the pattern
         try:
-            book = _book(books, folder / reference.group("file"), path, line, root)
+            book = _book(books, folder / reference.group("file"), path, line, root, currency)
             read = read_number_cell(book, number.cell, path, line)
         except ReportError as exc:
             problems += exc.problems
             continue
-        unit = number.unit or ("percent" if read.percent else "eur" if read.currency
+        unit = number.unit or ("percent" if read.percent else "currency" if read.currency
                                else "count" if isinstance(read.value, int) else "decimal")
         if unit == "percent" and not read.percent and 0 < abs(read.value) < 1:
             problems.append(Problem(
@@ -430,7 +449,8 @@ def load_specimen(report: Report) -> Report:
                                   hint="create layout/specimen/chapter.md (or .yaml), or "
                                   "remove layout/specimen/ to use the built-in one"))
     own = theme.THEME if theme.in_theme(folder) else report.root  # what its files are read in
-    chapter = read_chapter(folder, "specimen", 1, own)
+    chapter = read_chapter(folder, "specimen", 1, own,
+                           Currency.of(report.manifest.currency, report.manifest.language))
     problems = check_numbers([chapter]) + check_images([chapter], own) + \
         check_figures(report.root, [chapter])
     if problems:

@@ -198,9 +198,17 @@ class Edition(Strict):
     changes: list[Change] = Field([], description="Changelog (errata), newest first.")
 
 
+LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-(?:[A-Z]{2}|[0-9]{3}))?$"
+"""A report's language as a BCP 47 tag (RFC 5646 §2.1) in its canonical case: a
+language (``nl``), optionally a script (``sr-Latn``) and a region (``en-GB``,
+``zh-Hant-TW``, ``es-419``)."""
+
+
 def _known_locale(value: str) -> str:
     """A language tag that Babel (CLDR) has a locale for: the formatter spells
-    numbers and dates with it (``babel.Locale.parse``)."""
+    numbers and dates with it (``babel.Locale.parse``; a script CLDR does not
+    write the language in falls back to the language's own, with a warning from
+    the build: :func:`almanac.stages.chartlocale.resolve`)."""
     from babel import Locale, UnknownLocaleError
 
     try:
@@ -213,14 +221,30 @@ def _known_locale(value: str) -> str:
         except (UnknownLocaleError, ValueError):
             known = "a language code CLDR knows"
         raise ValueError(f"is not a language and region that CLDR (Babel) knows; write "
-                         f"{known}, e.g. nl, nl-NL, nl-BE, en-GB or de-DE") from None
+                         f"{known}, e.g. nl, nl-NL, nl-BE, en-GB, de-DE or sr-Latn") from None
     return value
 
 
-LanguageTag = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$"),
-                        AfterValidator(_known_locale)]
-"""A language and, optionally, its region as BCP 47 writes it (``nl``, ``en-GB``),
-known to CLDR."""
+LanguageTag = Annotated[str, Field(pattern=LANGUAGE_TAG), AfterValidator(_known_locale)]
+"""A language and, optionally, its script and region as BCP 47 writes it (``nl``,
+``en-GB``, ``sr-Latn``), known to CLDR."""
+
+
+def _known_currency(value: str) -> str:
+    """An ISO 4217 currency code that CLDR (Babel) has a name for
+    (``babel.numbers.is_currency``); else ValueError with the closest codes."""
+    from babel.numbers import is_currency, list_currencies
+
+    if is_currency(value):
+        return value
+    codes = sorted(list_currencies())
+    close = difflib.get_close_matches(value.upper(), codes, n=3, cutoff=0.6)
+    if value.upper() in codes:
+        close = [value.upper()]
+    guess = "did you mean " + " or ".join(f"'{code}'" for code in close) + "? " if close \
+        else ""
+    raise ValueError(f"is not an ISO 4217 currency code that CLDR (Babel) knows; {guess}"
+                     "write the three capital letters, e.g. EUR, USD, GBP or CHF")
 
 
 class Manifest(Strict):
@@ -231,9 +255,10 @@ class Manifest(Strict):
     organisation: Line = Field(description="Author of the PDF and owner of the report.")
     year: Whole = Field(ge=1900, le=2200, description="The year the report is about.")
     language: LanguageTag = Field(
-        "nl", description="The report's language and, optionally, region (BCP 47: nl, "
-        "nl-NL, en-GB); CLDR must know it. A report in several languages gives "
-        "languages: instead.")
+        "nl", description="The report's language and, optionally, script and region (BCP "
+        "47: nl, nl-NL, en-GB, sr-Latn, zh-Hant-TW); CLDR must know it. Numbers, dates and "
+        "charts follow its conventions (without a region, those of the region CLDR finds "
+        "likeliest: en is en-US). A report in several languages gives languages: instead.")
     languages: list[LanguageTag] = Field(
         [], min_length=1, description="A report in several languages, the main one first, "
         "e.g. [nl, en]: each is built and published as a PDF of its own. Any text may then "
@@ -243,6 +268,10 @@ class Manifest(Strict):
         "error", description="A text missing in one of the languages: an error (default), "
         "or main-language: shown in the main language, and the colophon of that edition "
         "says which texts are not translated.")
+    currency: Annotated[str, AfterValidator(_known_currency)] = Field(
+        "EUR", description="The currency of the report's amounts (unit: currency), as an "
+        "ISO 4217 code: EUR, USD, GBP, CHF…; printed with the symbol and pattern of the "
+        "report's language.")
     subject: Line = Field(description="One sentence; the PDF's subject.")
     keywords: list[str] = []
     edition: Edition
@@ -414,7 +443,12 @@ class Brand(Strict):
 
 # --------------------------------------------------------------------------- chapters
 
-Unit = Literal["count", "decimal", "percent", "eur"]
+Unit = Literal["count", "decimal", "percent", "currency", "eur"]
+"""A number's unit: ``currency`` is an amount in the report's currency
+(``currency:`` in report.yaml); ``eur``, its first name, is the same and accepted
+while that currency is EUR."""
+AMOUNTS = ("currency", "eur")
+"""The units of an amount of money."""
 
 
 SERIES_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "workbook",
@@ -446,7 +480,9 @@ class Number(Strict):
                              "cell holding the value: FILE[SHEET]!C7 (file relative to the "
                              "chapter folder), or FILE!NAME for a defined name.")
     unit: Unit | None = Field(None, description="count (whole), decimal, percent (6.3 = "
-                              "6,3 %), eur; for a cell, default: as its format shows.")
+                              "6.3 %), currency (an amount in the report's currency; eur "
+                              "is accepted for EUR); for a cell, default: as its format "
+                              "shows.")
     label: str | None = Field(None, description="What the number is, for tiles and tables.")
     decimals: Whole | None = Field(None, ge=0, le=4,
                                    description="Fixed decimals; default: as given.")
@@ -466,7 +502,7 @@ class Number(Strict):
                              "write value: or cell:")
         if self.cell is None and self.unit is None:
             raise ValueError("a number needs its unit; write unit: count, decimal, percent "
-                             "or eur")
+                             "or currency")
         if self.unit == "count" and self.value is not None \
                 and not float(self.value).is_integer():
             raise ValueError(f"a count must be a whole number, got {self.value}; "

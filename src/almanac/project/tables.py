@@ -11,8 +11,8 @@ kind              value in ``Series.rows``               printed (``Formatter.ce
 ``code``          str, as written (``0591``, ``5911``)   as written, never grouped
 ``count``         int                                    ``12.345`` (locale's grouping)
 ``decimal(n)``    int or float                           ``12,5`` with n decimals
-``percent(n)``    int or float, in percent (12.5 = 12,5 %) ``12,5 %``
-``currency(n)``   int or float, in the report's currency ``€ 1.250``
+``percent(n)``    int or float, in percent (12.5 = 12,5 %) ``12,5%`` (the locale's pattern)
+``currency(n)``   int or float, in the report's currency ``€ 1.250`` (the locale's pattern)
 ``date``          ``datetime.date``                      the locale's medium date
 ``text``          str                                    as written
 ================  =====================================  ==============================
@@ -27,7 +27,8 @@ Inference, when the series does not declare a column's kind:
   a ``year``; one named like a code (:data:`CODE_NAMES`: ``code``, ``id``, ``zip``,
   ``postcode``…), or with a digit string that has a leading zero, is a ``code``;
 - numbers written with ``%`` (or a workbook's percent format) are a ``percent``
-  column, a workbook's currency format a ``currency`` column;
+  column, a workbook's currency format or the report's currency symbol (``€ 1.250``,
+  ``$1,250``: :class:`Currency`) a ``currency`` column; another currency's is an error;
 - other whole numbers are a ``count``, other numbers a ``decimal``;
 - ISO 8601 dates (``2021-12-31``, or a workbook's date cells) are a ``date``, and
   so are dates written in a locale's order (``31-12-2021``, ``12/31/2021``) when a
@@ -108,9 +109,57 @@ def _date_parts(text: str) -> tuple[int, int, int]:
     assert match is not None
     return int(match["a"]), int(match["b"]), int(match["y"])
 _DIGITS_WITH_ZERO = re.compile(r"0\d+")
-NUMBER_WORDS = re.compile(r"^[-+\u2212]?[€$£¥]?\s*\d[\d.,_\s\u00a0\u202f'’]*\s*%?$")
+CURRENCY_SIGNS = ("$\u00a2-\u00a5\u058f\u060b\u07fe\u07ff\u09f2\u09f3\u09fb\u0af1\u0bf9"
+                  "\u0e3f\u17db\u20a0-\u20c0\ua838\ufdfc\ufe69\uff04\uffe0\uffe1\uffe5\uffe6")
+"""The characters of Unicode's general category Sc (currency symbols: $, £, €, ₹…), as
+the inside of a regular expression's character class (Unicode 15.1)."""
+NUMBER_WORDS = re.compile(rf"^[-+\u2212]?[{CURRENCY_SIGNS}]?\s*\d[\d.,_\s\u00a0\u202f'’]*\s*%?"
+                          rf"\s*[{CURRENCY_SIGNS}]?$")
 """A text people would read as a number; one :func:`read_number` cannot read is an
 error, not text."""
+_MONEY_AFFIX = re.compile(rf"^(?P<before>[A-Za-z]{{0,3}}[{CURRENCY_SIGNS}]|[A-Z]{{3}}(?=[\s\d]))"
+                          rf"|(?P<after>[{CURRENCY_SIGNS}]|(?<=[\s\d])[A-Z]{{3}})$")
+"""A currency symbol (``$``, ``US$``, ``€``) or code (``USD``) written before or after
+an amount."""
+_SPACES = " \u00a0\u202f"
+
+
+@dataclass(frozen=True)
+class Currency:
+    """The report's currency as data may write it: its ISO 4217 ``code`` and the
+    ``symbols`` that mark an amount in it (``("€", "EUR")``)."""
+
+    code: str
+    symbols: tuple[str, ...]
+
+    @classmethod
+    def of(cls, code: str, language: str) -> Currency:
+        """The currency ``code`` with the symbols people write it with: CLDR's symbol in
+        the report's ``language`` and in English (``babel.numbers.get_currency_symbol``:
+        USD is ``US$`` in Dutch, ``$`` in English) and the code itself."""
+        from babel import Locale, UnknownLocaleError
+        from babel.numbers import get_currency_symbol
+
+        symbols = {code, get_currency_symbol(code, "en")}
+        try:
+            symbols.add(get_currency_symbol(code, Locale.parse(language.replace("-", "_"))))
+        except (UnknownLocaleError, ValueError):
+            pass
+        return cls(code, tuple(sorted(symbols, key=lambda symbol: (-len(symbol), symbol))))
+
+    @property
+    def shown(self) -> str:
+        """How messages name it: ``EUR (€)``."""
+        signs = [symbol for symbol in self.symbols if symbol != self.code]
+        return f"{self.code} ({signs[-1]})" if signs else self.code
+
+
+EURO = Currency("EUR", ("EUR", "€"))
+"""The default currency of a report."""
+
+
+class OtherCurrency(ValueError):
+    """An amount written in a currency that is not the report's."""
 
 
 class Ambiguous(ValueError):
@@ -195,7 +244,7 @@ def parse_spec(spec: str) -> tuple[str, int | None]:
     return kind, int(match.group(3)) if match.group(3) else None
 
 
-def read_number(text: str, decimal: str | None) -> Number | None:
+def read_number(text: str, decimal: str | None, currency: Currency = EURO) -> Number | None:
     """The number a cell's text writes, with ``decimal`` the file's decimal mark
     (``"."``, ``","`` or None: not known); None when the text is not a number.
 
@@ -203,15 +252,37 @@ def read_number(text: str, decimal: str | None) -> Number | None:
     mark, digit groups of three separated by the other mark, a space, a no-break
     space, U+202F or an apostrophe (``1.234.567``, ``1 234,5``, ``1'234``), an
     exponent (``1.5e-3``, dot only), a trailing ``%`` (a percentage, with or
-    without a space) and a ``€`` before or after (an amount in the report's
-    currency, as Excel exports it: ``€ 1.234,50``). Raises :class:`Ambiguous` when the
-    decimal mark is not known and the text reads two ways (``12.345``, ``1,500``), and
-    ValueError for a text that cannot be a number with this file's mark (``1.5`` where
-    the mark is ``,``)."""
+    without a space) and a symbol of ``currency`` before or after (an amount in the
+    report's currency, as Excel exports it: ``€ 1.234,50``, ``-$1,250``, ``1250 USD``;
+    :class:`Currency`). Raises :class:`Ambiguous` when the decimal mark is not known and
+    the text reads two ways (``12.345``, ``1,500``), :class:`OtherCurrency` for an
+    amount in another currency (``$ 12`` in a report in euros), and ValueError for a
+    text that cannot be a number with this file's mark (``1.5`` where the mark is
+    ``,``)."""
     written = text.strip()
-    if written.startswith("€") or written.endswith("€"):
-        number = read_number(written.strip("€").strip(" \u00a0\u202f"), decimal)
-        return replace(number, currency=True) if number is not None else None
+    sign = ""
+    if written[:1] in _SIGN and written[1:2] and not written[1].isdigit():
+        sign, written = written[0], written[1:].lstrip(_SPACES)  # -€ 12: the sign first
+    for symbol in currency.symbols:
+        if written.startswith(symbol) or written.endswith(symbol):
+            body = written.removeprefix(symbol) if written.startswith(symbol) \
+                else written.removesuffix(symbol)
+            number = read_number(sign + body.strip(_SPACES), decimal, currency)
+            return replace(number, currency=True) if number is not None else None
+    other = _MONEY_AFFIX.search(written)
+    if other is not None:
+        from babel.numbers import is_currency
+
+        symbol = other.group("before") or other.group("after")
+        rest = written[other.end():] if other.group("before") else written[:other.start()]
+        try:
+            amount = read_number(sign + rest.strip(_SPACES), decimal, currency)
+        except ValueError:
+            amount = None
+        if amount is not None and (not symbol.isalpha() or is_currency(symbol)):
+            raise OtherCurrency(f"{text.strip()!r} is an amount in {symbol}, and the "
+                                f"report's currency is {currency.shown}")
+    written = sign + written
     written = written.replace("\u00a0%", "%").replace(" %", "%")
     percent = written.endswith("%")
     body = written[:-1].rstrip() if percent else written
@@ -270,7 +341,7 @@ def _number(digits: str, decimals: int, percent: bool) -> Number:
     return Number(check_magnitude(value), decimals, percent)
 
 
-def mark_shown(text: str) -> str | None:
+def mark_shown(text: str, currency: Currency = EURO) -> str | None:
     """The decimal mark a cell's text shows beyond doubt: the one mark with which
     :func:`read_number` reads it (``12,5``, ``1.234,5``, ``1.234.567``: ``","``;
     ``12.5``, ``1,234.5``: ``"."``); None when it reads with either (``12``,
@@ -280,7 +351,7 @@ def mark_shown(text: str) -> str | None:
     readings = {}
     for mark in (".", ","):
         try:
-            readings[mark] = read_number(text, mark)
+            readings[mark] = read_number(text, mark, currency)
         except ValueError:
             readings[mark] = None
     if (readings["."] is None) == (readings[","] is None):
@@ -288,14 +359,14 @@ def mark_shown(text: str) -> str | None:
     return "." if readings["."] is not None else ","
 
 
-def decimal_mark(cells: Sequence[Cell]) -> str | None:
+def decimal_mark(cells: Sequence[Cell], currency: Currency = EURO) -> str | None:
     """The decimal mark the first text cell that shows one shows (:func:`mark_shown`),
     or None when none does. A later cell with the other mark is then an error at that
     cell when it is read (:func:`read_number`), and one that reads two ways
     (``12.345``) is read with this mark."""
     for cell in cells:
         if isinstance(cell.value, str):
-            mark = mark_shown(cell.value)
+            mark = mark_shown(cell.value, currency)
             if mark is not None:
                 return mark
     return None
@@ -317,7 +388,7 @@ def check_declared(declared: dict[str, str], names: Sequence[str], owner: Path,
 
 def type_columns(names: Sequence[str], grid: Sequence[Sequence[Cell]],
                  declared: dict[str, str], decimal: str | None,
-                 place: Callable[[Cell], Problem]) -> Series:
+                 place: Callable[[Cell], Problem], currency: Currency = EURO) -> Series:
     """The :class:`Series` of ``grid`` (rows of cells, one per name in ``names``):
     each column of the kind ``declared`` for it (:data:`COLUMN_SPEC`) or inferred (see
     the module), each cell its value. ``decimal`` is the file's decimal mark for text
@@ -329,7 +400,8 @@ def type_columns(names: Sequence[str], grid: Sequence[Sequence[Cell]],
     for index, name in enumerate(names):
         cells = [row[index] for row in grid]
         try:
-            column, values = _type_column(name, cells, declared.get(name), decimal, place)
+            column, values = _type_column(name, cells, declared.get(name), decimal, place,
+                                          currency)
         except ReportError as exc:
             problems += exc.problems
             continue
@@ -346,7 +418,8 @@ def _problem(place: Callable[[Cell], Problem], cell: Cell, message: str,
     return ReportError(replace(place(cell), message=message, hint=hint))
 
 
-def _read(cell: Cell, decimal: str | None, place) -> Number | dt.date | dt.datetime | str | None:
+def _read(cell: Cell, decimal: str | None, place,
+          currency: Currency = EURO) -> Number | dt.date | dt.datetime | str | None:
     """A cell as a number, a date, text or None (empty)."""
     value = cell.value
     if value is None or isinstance(value, (Number, dt.date)):
@@ -355,7 +428,7 @@ def _read(cell: Cell, decimal: str | None, place) -> Number | dt.date | dt.datet
     if not text:
         return None
     try:
-        number = read_number(text, decimal)
+        number = read_number(text, decimal, currency)
     except Ambiguous as exc:
         raise _problem(place, cell, f"{exc}: the file's decimal mark is not known",
                        "declare it for the series (decimal: ',' for 12,5 or '.' for 12.5), "
@@ -363,6 +436,9 @@ def _read(cell: Cell, decimal: str | None, place) -> Number | dt.date | dt.datet
     except TooLarge as exc:
         problem, fix = str(exc).split("; ", 1)
         raise _problem(place, cell, f"{text[:40]!r} {problem}", fix)
+    except OtherCurrency as exc:
+        raise _problem(place, cell, str(exc), f"give the amount in {currency.code}, or set "
+                       "the report's currency (currency: in report.yaml)")
     except ValueError as exc:
         raise _problem(place, cell, str(exc), "write every number of the file with the same "
                        "decimal mark, or correct the series' decimal:")
@@ -378,8 +454,8 @@ def _read(cell: Cell, decimal: str | None, place) -> Number | dt.date | dt.datet
 
 
 def _type_column(name: str, cells: list[Cell], spec: str | None, decimal: str | None,
-                 place) -> tuple[Column, list[Value]]:
-    read = [_read(cell, decimal, place) for cell in cells]
+                 place, currency: Currency = EURO) -> tuple[Column, list[Value]]:
+    read = [_read(cell, decimal, place, currency) for cell in cells]
     texts = [(cell, value) for cell, value in zip(cells, read) if isinstance(value, str)]
     if texts and all(NUMERIC_DATE.fullmatch(text) for _, text in texts) \
             and (spec is None or spec.strip() == "date"):

@@ -36,7 +36,10 @@ from ..errors import Problem, ReportError
 from .csvfile import MAX_CSV_COLUMNS, MAX_CSV_ROWS, read_series_bytes, shown_path
 from .model import CELL_REFERENCE, SeriesRef
 from .tables import (
+    CURRENCY_SIGNS,
+    EURO,
     Cell,
+    Currency,
     Number,
     Series,
     check_declared,
@@ -53,10 +56,13 @@ gigabytes (a "ZIP bomb"); a workbook of 10 000 rows holds a few MB of XML."""
 
 class Workbook:
     """One workbook file, opened once for every series and cell a chapter reads
-    from it. ``shown`` is its path as messages name it."""
+    from it. ``shown`` is its path as messages name it; ``currency`` the report's,
+    the one its amounts must be in."""
 
-    def __init__(self, path: Path, owner: Path, line: int | None, root: Path):
+    def __init__(self, path: Path, owner: Path, line: int | None, root: Path,
+                 currency: Currency = EURO):
         self.path, self.shown = path, shown_path(path, root)
+        self.currency = currency
         data = read_series_bytes(path, owner, line, root, MAX_WORKBOOK_BYTES, "workbook")
         self._data = data
         self._book = self._open(read_only=True)
@@ -213,12 +219,14 @@ def read_cell(book: Workbook, sheet: str, cell: Any, row: int, column: str) -> C
     if isinstance(value, (int, float)):
         number_format = getattr(cell, "number_format", "General") or "General"
         symbol = currency_symbol(number_format)
-        if symbol not in (None, "€"):
+        if symbol is not None and symbol not in book.currency.symbols:
+            currency = book.currency
             raise ReportError(book.problem(
                 sheet, coordinate, f"the cell is an amount in {symbol} (its format is "
-                f"{number_format[:40]}), and the report prints amounts in euros",
-                "give the amount in euros, or format the cell as a plain number and name "
-                "the currency in the label"))
+                f"{number_format[:40]}), and the report's currency is {currency.shown}",
+                f"give the amount in {currency.code}, or format the cell as a plain number "
+                "and name the currency in the label, or set the report's currency "
+                "(currency: in report.yaml)"))
         return Cell(_number(value, number_format), row, column)
     return Cell(str(value), row, column)
 
@@ -231,7 +239,7 @@ def currency_symbol(number_format: str) -> str | None:
     bracket = re.search(r"\[\$([^\]-]*)", section)
     if bracket:
         return bracket.group(1) or None
-    found = re.search(r"[€$£¥]", section)
+    found = re.search(rf"[{CURRENCY_SIGNS}]", re.sub(r"\[[^\]]*\]", "", section))
     return found.group(0) if found else None
 
 
@@ -373,8 +381,8 @@ def read_workbook(book: Workbook, ref: SeriesRef, owner: Path, line: int | None)
     def place(cell: Cell) -> Problem:
         return book.problem(title, f"{cell.column}{cell.row}", "", "")
 
-    mark = ref.decimal or decimal_mark([c for r in grid for c in r])
-    series = type_columns(names, grid, dict(ref.columns), mark, place)
+    mark = ref.decimal or decimal_mark([c for r in grid for c in r], book.currency)
+    series = type_columns(names, grid, dict(ref.columns), mark, place, book.currency)
     origin = f"{book.shown}[{title}]" + (f"!{declared_range}" if declared_range else "")
     return Series(series.columns, series.rows, origin)
 
@@ -445,7 +453,7 @@ def read_number_cell(book: Workbook, reference: str, owner: Path,
         return cell.value
     if isinstance(cell.value, str):
         try:
-            number = read_number(cell.value, None)
+            number = read_number(cell.value, None, book.currency)
         except (Ambiguous, ValueError) as exc:
             raise ReportError(book.problem(sheet.title, place, str(exc), "make the cell a "
                                            "number cell in Excel"))

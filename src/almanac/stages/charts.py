@@ -3,17 +3,21 @@
 A figure module (``figures/<name>.py``) defines ``build(data: FigureData, theme:
 Theme) -> alt.Chart``; vl-convert draws the chart as SVG. Each SVG is a file
 named by a hash of everything that determines it — the figure modules' sources,
-the block's data, the brand theme, the versions of Altair and vl-convert — in
-``.almanac-cache/charts/``, so the HTML can name every chart before any is
-drawn, and an unchanged chart costs nothing.
+the block's data, the brand theme and its font files, the locale's number and date
+definitions, the currency, the time zone, the translations a module may use, the
+versions of Altair and vl-convert — in ``.almanac-cache/charts/``, so the HTML can
+name every chart before any is drawn, and an unchanged chart costs nothing.
 
 Charts not in the store are drawn by a worker process (``chartworker``), a fresh
 interpreter that imports the figure modules, Altair and vl-convert: none of them
 is ever imported by the process that builds, so a build keeps no global state
 of theirs, is safe to run from a threaded host, and a figure module that hangs
-or crashes costs the worker, not the build. The worker draws in document order
-while this process lays out the document; the URL fetcher waits (:meth:`ChartJob.wait`)
-before it reads a chart that is not drawn yet.
+or crashes costs the worker, not the build. The worker draws in UTC, whatever the
+machine's time zone (:data:`WORKER_ENVIRONMENT`: a date without a time is midnight
+UTC to Vega, and in local time a month axis would put 2021-01-01 in December on a
+machine west of Greenwich), so a chart's pixels are the same everywhere. The worker
+draws in document order while this process lays out the document; the URL fetcher
+waits (:meth:`ChartJob.wait`) before it reads a chart that is not drawn yet.
 """
 
 from __future__ import annotations
@@ -39,13 +43,14 @@ from .. import ipc
 from ..errors import ChartError, Problem
 from ..project.colors import lighter
 from ..project.files import Refused, confine, read_bytes
-from ..project.model import Chapter, FigureBlock, Number, Place, Report
-from ..project.parts import CACHE
+from ..project.model import AMOUNTS, Chapter, FigureBlock, Number, Place, Report
+from ..project.parts import CACHE, MANIFEST
 from ..project.theme import FIGURES, brand_file, folders
 from ..project.theme import roots as theme_roots
 from ..text.formatting import Formatter
 from ..text.messages import catalogue
 from .brand import chart_base_px, chart_theme
+from .chartlocale import chart_locales, resolve
 from .guard import resident_bytes
 
 CACHE_DIR = CACHE / "charts"
@@ -54,6 +59,11 @@ MAX_MODULE_BYTES = 2**20  # a figure module is a few KB of code
 CHART_MEMORY_MIB = 2048
 """Default limit of the chart worker's resident memory, MiB (a 10 000-point line chart
 needs about 0.5 GiB)."""
+WORKER_ENVIRONMENT = {"TZ": "UTC", "LC_ALL": "C.UTF-8"}
+"""What the chart worker's environment sets over the build's: the time zone of its
+JavaScript engine and of Python (POSIX ``TZ``; a chart is drawn in UTC) and the
+locale of its C library and ICU (``LC_ALL``; the chart's own locale is the report's,
+given to vl-convert), so that nothing of the machine shows in a chart."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,7 @@ class Value:
     value: float
     unit: str
     label: str | None
-    text: str  # formatted for the report's locale, e.g. "€ 6,2 miljoen"
+    text: str  # formatted for the report's locale, e.g. "€6.2 million" in English
 
 
 @dataclass(frozen=True)
@@ -75,7 +85,7 @@ class FigureData:
     dates as ``datetime.date``, empty cells None); ``columns`` gives each column's
     kind as a series declares it (``{"year": "year", "share": "percent(1)"}``);
     ``texts`` are the same rows as a table prints them, formatted for the report's
-    locale (``"1.250"``, ``"6,3 %"``, ``"2021"``), for labels a module prints beside
+    locale (``"1.250"``, ``"6,3%"``, ``"2021"`` in Dutch), for labels a module prints beside
     a mark; empty cells are empty text."""
 
     numbers: dict[str, Value]
@@ -129,7 +139,16 @@ class Theme:
     - :meth:`format` a value as the report prints numbers, :meth:`category` a
       series cell as a category label, :meth:`number_format`
       the matching d3-format string for Vega-Lite axes and text marks (vl-convert
-      formats them with the report's locale);
+      formats them with the report's locale and currency);
+    - ``language``: the report's language as report.yaml gives it (``en``,
+      ``sr-Latn``); ``locale``: the tag of its region, as numbers and dates follow
+      it (``en-US``; :func:`~almanac.stages.chartlocale.locale_tag`), for a module
+      that formats with Babel itself; ``currency``: the report's ISO 4217 code;
+    - :meth:`gettext` a message in the report's language, from the catalogues
+      (Almanac's own and the project's ``locale/<tag>.po``), so that one module
+      serves every language: ``theme.gettext("Cases per year")``,
+      ``theme.gettext("%(count)s cases", count=12)``; ``messages`` is that table,
+      ``{msgid: text}``;
     - ``config``: the Vega-Lite config every chart gets (``chart_theme``).
     """
 
@@ -140,6 +159,19 @@ class Theme:
     sizes: Sizes = Sizes(10.1, 10.8, 12.0, 13.3)
     widths: Widths = Widths()
     language: str = "nl"
+    locale: str = ""
+    currency: str = "EUR"
+    messages: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def gettext(self, message: str, **values: object) -> str:
+        """``message`` (an English msgid, as gettext has it) in the report's language:
+        its translation in :attr:`messages` (a project's ``locale/<tag>.po`` first,
+        then Almanac's catalogue of the language; :func:`almanac.text.messages.catalogue`),
+        else the message itself, gettext's own fallback. ``%(name)s`` placeholders
+        are filled from ``values`` (Python's ``%`` formatting, as gettext's
+        python-format); without values the text is returned as it is."""
+        text = self.messages.get(message) or message
+        return text % values if values else text
 
     def width(self, data: FigureData, compact: bool = False) -> int:
         """The plot width for the figure of ``data`` (:class:`Widths`): ``full`` for a
@@ -166,12 +198,16 @@ class Theme:
 
     def format(self, value: float, unit: str = "decimal", decimals: int | None = None) -> str:
         """``value`` as the report prints a number of ``unit`` (count, decimal,
-        percent, eur; :class:`~almanac.text.formatting.Formatter`): ``"€ 6,2
-        miljoen"``, ``"6,3 %"``, ``"1.250"``; ``decimals`` fixed, else as few as
-        the value needs (at most 5)."""
+        percent, currency — ``eur`` is the same —;
+        :class:`~almanac.text.formatting.Formatter`), in the report's language and
+        currency: ``"€6.2 million"``, ``"6.3%"``, ``"1,250"`` in English;
+        ``decimals`` fixed, else as few as the value needs."""
         number = Number(value=value if unit != "count" else round(value), unit=unit,
                         decimals=decimals)
-        return Formatter(self.language).number(number)
+        return self._formatter().number(number)
+
+    def _formatter(self) -> Formatter:
+        return Formatter(self.language, self.currency)
 
     def category(self, cell: object) -> str:
         """A series cell used as a category (a year, a code, a name) as its label: a
@@ -183,19 +219,21 @@ class Theme:
         if isinstance(cell, float) and cell.is_integer():
             return str(int(cell))
         if isinstance(cell, float):
-            return Formatter(self.language).decimal(cell)
+            return self._formatter().decimal(cell)
         if isinstance(cell, dt.date):
-            return Formatter(self.language).date(cell, "medium")
+            return self._formatter().date(cell, "medium")
         return "" if cell is None else str(cell)
 
     def number_format(self, unit: str = "count", decimals: int = 1) -> str:
         """A d3-format string (Vega-Lite ``format``) for axis labels or text marks of
         ``unit``: whole numbers with the locale's thousands separator for ``count``
-        (``",d"``), else ``decimals`` fixed (``",.1f"``); ``eur`` with the locale's
-        currency symbol (``"$,.0f"``, whole euros)."""
+        (``",d"``), else ``decimals`` fixed (``",.1f"``); ``currency`` (or ``eur``)
+        with the report's currency as the locale's pattern places it (``"$,.0f"``,
+        whole amounts: d3-format's ``$`` is the locale's currency, which is the
+        report's; :func:`~almanac.stages.chartlocale.format_definition`)."""
         if unit == "count":
             return ",d"
-        if unit == "eur":
+        if unit in AMOUNTS:
             return "$,.0f"
         return f",.{decimals}f"
 
@@ -222,6 +260,7 @@ class Drawing:
     theme: Theme
     language: str
     illustrative: str  # the title of a chart of illustrative data, in the report's language
+    locales: tuple[dict, dict]  # d3's number and time format locale definitions
     font_folders: list[Path]
     sources: dict[str, bytes]  # the figure modules by file name, read by the build
     plans: list[Plan]
@@ -233,16 +272,21 @@ class Drawing:
 
 
 def make_theme(report: Report) -> Theme:
-    """The brand as a figure module's ``theme`` argument (:class:`Theme`)."""
+    """The brand, locale and messages as a figure module's ``theme`` argument
+    (:class:`Theme`); a ReportError for a project catalogue (``locale/<tag>.po``)
+    that cannot be read."""
     colors = {name: c.hex for name, c in report.brand.colors if not isinstance(c, list)}
     palette = [c.hex for c in report.brand.colors.chart]
     colors.update({f"chart_{index}": value for index, value in enumerate(palette, 1)})
     base = chart_base_px(report.brand)
     sizes = Sizes(small=round(base / report.brand.type.ratio, 2), label=round(base * 0.85, 2),
                   value=round(base * 0.95, 2), large=round(base * 1.05, 2))
+    manifest = report.manifest
+    messages = catalogue(manifest.language, report.root, theme_roots(report.root)).table()
     return Theme(colors=colors, palette=palette, font=report.brand.fonts.body.family,
-                 config=chart_theme(report.brand), sizes=sizes,
-                 language=report.manifest.language)
+                 config=chart_theme(report.brand), sizes=sizes, language=manifest.language,
+                 locale=resolve(manifest.language).tag, currency=manifest.currency,
+                 messages=messages)
 
 
 def figure_blocks(report: Report) -> Iterator[tuple[Chapter, FigureBlock]]:
@@ -340,12 +384,38 @@ def _font_folders(report: Report) -> list[Path]:
     return folders
 
 
+def _fonts_digest(font_folders: list[Path]) -> str:
+    """A SHA-256 of every file the chart engine reads as a font (every regular file
+    below the brand's font folders, by its name there and its bytes): a font changed
+    under the same family name changes the chart's key, not only a renamed one."""
+    digest = hashlib.sha256()
+    for folder in font_folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def locale_notes(report: Report) -> list[str]:
+    """What a build tells about the locale of ``report``'s numbers, dates and charts
+    (:func:`~almanac.stages.chartlocale.resolve`): a region inferred where the
+    language's regions write differently, a fallback to another locale; each as a
+    warning naming report.yaml's ``language``."""
+    language = report.manifest.language
+    return [Problem(f"{language}: {note}", report.root / MANIFEST, None, None,
+                    "language").format(report.root)
+            for note in resolve(language).notes]
+
+
 class ChartJob:
     """The charts of one build: planned at once, drawn in a worker process.
 
     ``cache=False`` draws every chart again (``--no-cache``); ``timeout`` bounds
     the drawing of all of them (seconds). Problems of the figure modules are
-    raised by :meth:`finish` as one :class:`ChartError`.
+    raised by :meth:`finish` as one :class:`ChartError`. ``notes`` are what the
+    build should say about the charts' locale (:func:`locale_notes`): warnings that
+    do not stop a build.
     """
 
     def __init__(self, report: Report, fmt: Formatter, *, cache: bool = True,
@@ -363,10 +433,17 @@ class ChartJob:
         # Translators: the mark of a chart or table whose data are not from the report's
         # sources (a chart prints it in capitals as its title).
         illustrative = messages.gettext("Illustrative data")
+        font_folders = _font_folders(report)
+        locales = chart_locales(report.manifest.language, report.manifest.currency)
+        self.notes = locale_notes(report)
+        # everything that changes a chart's pixels: the theme (with the locale, currency
+        # and messages a module sees), the d3 locales, the time zone, the font files, and
+        # the words the chart prints itself
         stamp = {"altair": version("altair"), "vl-convert": version("vl-convert-python"),
-                 "theme": asdict(theme), "sources": digest.hexdigest(), "format": 6,
-                 "language": report.manifest.language,  # the locale
-                 "illustrative": illustrative}  # the words the chart prints itself
+                 "theme": asdict(theme), "sources": digest.hexdigest(), "format": 7,
+                 "language": report.manifest.language, "locales": locales,
+                 "currency": report.manifest.currency, "environment": WORKER_ENVIRONMENT,
+                 "fonts": _fonts_digest(font_folders), "illustrative": illustrative}
         self.plans: dict[Place, Plan] = {}
         for chapter, block in figure_blocks(report):
             data = figure_data(report, chapter, block, fmt)
@@ -381,8 +458,8 @@ class ChartJob:
         self._drawing = Drawing(
             root=report.root, store=self.store, origins=origins,
             package=f"almanac_figures_{digest.hexdigest()[:16]}", theme=theme,
-            language=report.manifest.language, illustrative=illustrative,
-            font_folders=_font_folders(report), sources=sources,
+            language=report.manifest.language, illustrative=illustrative, locales=locales,
+            font_folders=font_folders, sources=sources,
             plans=list(self.missing.values()))
         self._pending: dict[str, None] = {}  # keys not drawn yet, in drawing order
         self._drawing_now: str | None = None  # the key the worker said it is drawing
@@ -423,7 +500,7 @@ class ChartJob:
                 # -P: the current folder is not put on the worker's import path
                 [sys.executable, "-P", "-m", "almanac.stages.chartworker", str(write)],
                 stdin=subprocess.PIPE, stdout=_stderr(), stderr=subprocess.PIPE,
-                pass_fds=[write])
+                pass_fds=[write], env={**os.environ, **WORKER_ENVIRONMENT})
         finally:
             os.close(write)
         self._results = os.fdopen(read, "rb", buffering=0)

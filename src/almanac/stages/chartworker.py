@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any, cast
 from .. import ipc
 from ..errors import ChartError, Problem, ReportError
 from ..project.model import LINE_SEPARATORS
-from .chartlocale import Locale, chart_locales
 from .charts import Drawing, FigureData, Plan
 from .output import write_file
 
@@ -87,7 +86,6 @@ class _Worker:
     def __init__(self, drawing: Drawing):
         self.drawing = drawing
         self._fonts_registered = False
-        self._locales: tuple[Locale, Locale] | None = None  # (numbers, dates), drawn in
 
     def draw(self, plan: Plan) -> str:
         """The chart of ``plan`` as SVG text; a ChartError names the module and block."""
@@ -170,12 +168,9 @@ class _Worker:
 
         if not self._fonts_registered:
             self.start_engine()
-        if self._locales is None:
-            self._locales = chart_locales(self.drawing.language)
-        number_locale, time_locale = self._locales
+        # the d3 definitions the build made from CLDR (almanac.stages.chartlocale)
+        number_locale, time_locale = self.drawing.locales
         try:
-            # the stubs list the locale names as Literals; chart_locales gives only names
-            # vl-convert has, or a definition
             return vl_convert.vegalite_to_svg(
                 spec, format_locale=cast("FormatLocale", number_locale),
                 time_format_locale=cast("TimeFormatLocale", time_locale),

@@ -293,7 +293,7 @@ class Renderer:
     def __init__(self, report: Report, charts: ChartJob, variant: Variant):
         self.report = report
         self.variant = variant
-        self.fmt = Formatter(report.manifest.language)
+        self.fmt = Formatter(report.manifest.language, report.manifest.currency)
         self.prose = Prose(self.number, self.xref)
         self.charts = charts
         self.profile = output_profile(report.brand, report.brand_path.parent)

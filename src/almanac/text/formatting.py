@@ -1,86 +1,211 @@
 """The one number and date formatter of a report, built on Babel.
 
-Every figure in the PDF — prose, KPI tiles, norms, chart labels — goes through
-:class:`Formatter`, so a report is consistently Dutch: ``6,3 %``,
-``€ 100 miljoen``, ``12.345``, ``1 april 2022``. A no-break space keeps a
-number and its sign on one line.
+Every figure in the PDF — prose, KPI tiles, norms, table cells, chart labels — goes
+through :class:`Formatter`, so a report writes numbers one way, the way its
+language does: the patterns and symbols of its CLDR locale (Unicode TR 35, Part 3,
+"Number Format Patterns"), through Babel. The same 6.3 percent is ``6.3%`` in
+English, ``6,3%`` in Dutch, ``6,3 %`` in German and French (a no-break space);
+6.2 million euros is ``€6.2 million``, ``€ 6,2 miljoen`` and
+``6,2 Millionen €``. A no-break space keeps a number and its sign on one line.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_compact_decimal, format_decimal
+from babel.numbers import (
+    NumberPattern,
+    format_compact_decimal,
+    get_currency_precision,
+    get_currency_symbol,
+)
 
-from ..project.model import Number
+from ..project.model import AMOUNTS, Number
 from ..project.tables import Column
 
 NBSP = "\u00a0"
 MAX_DECIMALS = 15
 """The most decimals a figure prints when the data does not fix them."""
+COMPACT_FROM = 1_000_000
+"""Amounts from a million up print in the locale's long compact form (``6,2
+miljoen``), placed in its currency pattern."""
+_SPACES = " \u00a0\u202f"
+
+
+def _affix(text: str, symbols: dict[str, str]) -> str:
+    """A prefix or suffix of a CLDR number pattern with its special characters
+    (``-`` ``+`` ``%`` ``‰`` ``¤``) replaced by the locale's symbols and its quoted
+    literals unquoted (UTS #35 Part 3, "Special Pattern Characters": in a prefix or
+    suffix these stand for the localized symbol; ``''`` is a quote). Babel's
+    ``NumberPattern.apply`` writes ``-`` and ``%`` as they are, where Swedish, for
+    one, writes U+2212 MINUS SIGN."""
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        character = text[index]
+        if character == "'":
+            end = text.find("'", index + 1)
+            end = len(text) if end < 0 else end
+            out.append(text[index + 1:end] or "'")
+            index = end + 1
+            continue
+        out.append(symbols.get(character, character))
+        index += 1
+    return "".join(out)
 
 
 class Formatter:
-    """Formats numbers and dates for one locale (``nl`` by default)."""
+    """Formats numbers and dates for one locale (``nl`` by default) and one currency
+    (an ISO 4217 code, ``EUR`` by default), as a report's manifest gives them."""
 
-    def __init__(self, language: str = "nl"):
+    def __init__(self, language: str = "nl", currency: str = "EUR"):
         self.locale = Locale.parse(language.replace("-", "_"))
+        self.currency = currency
+        numbers = self.locale.number_symbols["latn"]
+        self._symbols = {"-": numbers.get("minusSign", "-"),
+                         "+": numbers.get("plusSign", "+"),
+                         "%": numbers.get("percentSign", "%"),
+                         "‰": numbers.get("perMille", "‰"),
+                         "¤": self.currency_symbol}
 
-    currency_symbol = "€"
+    @property
+    def currency_symbol(self) -> str:
+        """The report's currency as the locale writes it (``€``; USD is ``$`` in
+        English, ``US$`` in Dutch: ``babel.numbers.get_currency_symbol``)."""
+        return get_currency_symbol(self.currency, self.locale)
 
-    def decimal(self, value: float, decimals: int | None = None) -> str:
-        """``value`` with the locale's separators (CLDR, through Babel); ``decimals``
-        fixed, or as many as the value was written with (its shortest ``repr``: 0.0625
-        prints 0,0625, where Babel's default pattern would stop at three), at most
-        MAX_DECIMALS (5e-324 would be a figure of 326 characters). The figure
-        is formatted from that decimal text, not from the binary float, and a value
-        that rounds to zero prints without a minus sign. Values are below 10^15
-        (``project.model.MAX_MAGNITUDE``): beyond 28 digits Babel's ``decimal``
-        context raises ``InvalidOperation``."""
+    @property
+    def minus_sign(self) -> str:
+        """The locale's minus sign (CLDR ``minusSign``: ``-``, or U+2212 in Swedish)."""
+        return self._symbols["-"]
+
+    def affixes(self, kind: str) -> tuple[str, str]:
+        """The text the locale's ``kind`` pattern (decimal, percent, currency) sets
+        before and after a positive figure, spaces kept: ``("€\u00a0", "")`` for an
+        amount in Dutch, ``("", "\u00a0%")`` for a percentage in German."""
+        pattern = self._pattern(kind)
+        return _affix(pattern.prefix[0], self._symbols), _affix(pattern.suffix[0],
+                                                                self._symbols)
+
+    def _pattern(self, kind: str) -> NumberPattern:
+        """The locale's standard pattern of ``kind`` (decimal, percent, currency)."""
+        if kind == "percent":
+            return self.locale.percent_formats[None]
+        if kind == "currency":
+            return self.locale.currency_formats["standard"]
+        return self.locale.decimal_formats[None]
+
+    def _split(self, value: float | int, kind: str, decimals: int | None,
+               compact: bool = True) -> tuple[str, str, str]:
+        """``value`` by the locale's ``kind`` pattern (decimal, percent, currency) as
+        (text before the figure, figure, text after it), spaces kept; the figure
+        carries the minus sign when the pattern sets it right before the digits
+        (``-12``, ``€ -1.250``), the text before it otherwise (``-€1,250``).
+
+        The figure is the pattern's own number part, formatted by a copy of the
+        pattern whose fraction digits are ``decimals`` (Babel's
+        ``NumberPattern.frac_prec``; grouping and minimum integer digits stay the
+        locale's), rounded half to even from the value's shortest decimal text; a
+        percentage is a value in percent (6.3 is 6.3 %), so the pattern is not
+        scaled again. Without ``decimals``, as many as the value was written with
+        (at most MAX_DECIMALS), and an amount that is not whole the currency's
+        (``babel.numbers.get_currency_precision``: 2 for EUR, 0 for JPY). An amount
+        of a million or more is, when ``compact``, the long compact form
+        (``babel.numbers.format_compact_decimal``) in the currency pattern."""
         exact = Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value)
-        digit = "0"
         if decimals is None:
             written = -exact.normalize().as_tuple().exponent  # type: ignore[operator]
-            decimals = min(max(0, written), MAX_DECIMALS)
-            digit = "#" if written > MAX_DECIMALS else "0"  # rounded: no trailing zeros
-        pattern = "#,##0" + ("." + digit * decimals if decimals else "")
-        if exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN).is_zero():
-            exact = exact.copy_abs()
-        return format_decimal(exact, format=pattern, locale=self.locale)
+            if kind == "currency" and written > 0:
+                written = get_currency_precision(self.currency)
+            precision = min(max(0, written), MAX_DECIMALS)
+            low = precision if written <= MAX_DECIMALS else 0  # beyond: no trailing zeros
+        else:
+            precision = low = decimals
+        if exact.quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_EVEN).is_zero():
+            exact = exact.copy_abs()  # no minus sign on a figure that rounds to zero
+        pattern = self._pattern(kind)
+        negative = int(exact.is_signed())
+        if kind == "currency" and compact and abs(exact) >= COMPACT_FROM:
+            compact_text = format_compact_decimal(
+                abs(exact), format_type="long", locale=self.locale,
+                fraction_digits=1 if decimals is None else decimals)
+            digits = [index for index, character in enumerate(compact_text)
+                      if character.isdigit()]
+            start, end = digits[0], digits[-1] + 1  # "6,2 miljoen": "6,2", " miljoen"
+            figure = compact_text[start:end]
+            scale_before, scale_after = compact_text[:start], compact_text[end:]
+        else:
+            scale_before = scale_after = ""
+            plain = copy.copy(pattern)
+            plain.prefix, plain.suffix = ("", ""), ("", "")
+            plain.frac_prec = (low, precision)
+            plain.scale = 0
+            figure = plain.apply(abs(exact), self.locale)
+        before = _affix(pattern.prefix[negative], self._symbols)
+        after = _affix(pattern.suffix[negative], self._symbols)
+        if scale_before or scale_after:
+            # the compact form's words beside the figure, the currency's outside them
+            before, after = before + scale_before, scale_after + after
+        if negative and before.endswith(self.minus_sign):
+            before, figure = before[:-len(self.minus_sign)], self.minus_sign + figure
+        return before, figure, after
+
+    def _text(self, value: float | int, kind: str, decimals: int | None,
+              compact: bool = True) -> str:
+        """:meth:`_split` as one text; no line may break inside it (no-break spaces)."""
+        before, figure, after = self._split(value, kind, decimals, compact)
+        return (before + figure + after).replace(" ", NBSP)
+
+    def decimal(self, value: float, decimals: int | None = None) -> str:
+        """``value`` by the locale's decimal pattern (CLDR, through Babel): its
+        separators, grouping and minus sign; ``decimals`` fixed, or as many as the
+        value was written with (its shortest ``repr``: 0.0625 prints 0,0625, where
+        Babel's default pattern would stop at three), at most MAX_DECIMALS
+        (5e-324 would be a figure of 326 characters). The figure is formatted from
+        that decimal text, not from the binary float, and a value that rounds to
+        zero prints without a minus sign. Values are below 10^15
+        (``project.model.MAX_MAGNITUDE``): beyond 28 digits Babel's ``decimal``
+        context raises ``InvalidOperation``."""
+        return self._text(value, "decimal", decimals)
+
+    def percent(self, value: float, decimals: int | None = None) -> str:
+        """``value`` in percent (6.3 is 6.3 %) by the locale's percent pattern:
+        ``6.3%`` (en), ``6,3%`` (nl), ``6,3 %`` (de, fr); decimals as :meth:`decimal`."""
+        return self._text(value, "percent", decimals)
+
+    def amount(self, value: float, decimals: int | None = None) -> str:
+        """``value`` in the report's currency by the locale's currency pattern and
+        symbol: ``€1,250`` (en), ``€ 1.250`` (nl), ``1.250 €`` (de); a million or more
+        in the long compact form, ``€6.2 million``, ``€ 6,2 miljoen``, ``6,2 Millionen
+        €``. Without ``decimals``: a whole amount none, another the currency's
+        (``get_currency_precision``: 2 for EUR, 0 for JPY) or as many as it has."""
+        return self._text(value, "currency", decimals)
 
     def parts(self, number: Number) -> tuple[str, str, str]:
-        """A number as (prefix, figure, suffix): ``("€", "100", "miljoen")``, ``("", "6,3", "%")``.
-
-        KPI tiles set the figure large and the prefix and suffix small; prose
-        joins the parts with no-break spaces (:meth:`number`).
-        """
+        """A number as (prefix, figure, suffix), for KPI tiles that set the figure large
+        and the prefix and suffix small: the text the locale's pattern writes before
+        and after the figure, spaces trimmed — ``("€", "100", "miljoen")`` (nl),
+        ``("", "100", "Millionen €")`` (de), ``("", "6,3", "%")``; a minus sign right
+        before the digits is part of the figure (``("", "-19", "%")``)."""
         (value, unit), decimals = number.resolved, number.decimals
-        if unit == "percent":
-            return "", self.decimal(value, decimals), "%"
-        if unit == "eur":
-            if abs(value) >= 1_000_000:
-                compact = format_compact_decimal(
-                    value, format_type="long", locale=self.locale,
-                    fraction_digits=1 if decimals is None else decimals)
-                figure, _, scale = compact.partition(" ")
-                return self.currency_symbol, figure, scale
-            if decimals is None and not float(value).is_integer():
-                decimals = 2
-            return self.currency_symbol, self.decimal(value, decimals), ""
         if unit == "count":
-            return "", self.decimal(int(value), 0), ""
-        return "", self.decimal(value, decimals), ""
+            value, decimals = int(value), 0
+        kind = "currency" if unit in AMOUNTS else "percent" if unit == "percent" \
+            else "decimal"
+        before, figure, after = self._split(value, kind, decimals)
+        return before.strip(_SPACES), figure, after.strip(_SPACES)
 
     def cell(self, value: object, column: Column) -> str:
         """A series cell as a table prints it, by its column's kind
         (:mod:`almanac.project.tables`): a year or a code as written, never grouped
         (``2021``, ``0591``); a count grouped (``12.345``); a decimal, percentage or
         amount with the column's decimals, so that the column aligns on the decimal
-        mark (``12,5``, ``12,5 %``, ``€ 1.250,00``); a date in the locale's medium form;
-        text as it is; an empty cell as empty text."""
+        mark (``12,5``, ``12,5%``, ``€ 1.250,00``; an amount never compact); a date in
+        the locale's medium form; text as it is; an empty cell as empty text."""
         if value is None:
             return ""
         kind = column.kind
@@ -95,17 +220,27 @@ class Formatter:
             return str(value)
         if kind == "count":
             return self.decimal(value, 0)
-        figure = self.decimal(value, column.decimals)
         if kind == "percent":
-            return figure + NBSP + "%"
+            return self.percent(value, column.decimals)
         if kind == "currency":
-            return self.currency_symbol + NBSP + figure
-        return figure
+            return self._text(value, "currency", column.decimals, compact=False)
+        return self.decimal(value, column.decimals)
 
     def number(self, number: Number) -> str:
-        """Format a typed :class:`Number`: ``6,3 %``, ``€ 100 miljoen``, ``12.345``."""
-        return NBSP.join(part for part in self.parts(number) if part)
+        """A typed :class:`Number` as prose prints it: ``6,3%``, ``€ 100 miljoen``,
+        ``12.345`` (nl); the parts of :meth:`parts` as the pattern joins them, with
+        no-break spaces."""
+        (value, unit), decimals = number.resolved, number.decimals
+        if unit == "count":
+            return self.decimal(int(value), 0)
+        if unit == "percent":
+            return self.percent(value, decimals)
+        if unit in AMOUNTS:
+            return self.amount(value, decimals)
+        return self.decimal(value, decimals)
 
     def date(self, value: dt.date, style: str = "long") -> str:
-        """``2022-04-01`` → ``1 april 2022``."""
+        """A date in the locale's ``style`` (CLDR's date formats: short, medium,
+        long, full): ``2022-04-01`` → ``1 april 2022`` (nl), ``1. April 2022`` (de),
+        ``April 1, 2022`` (en)."""
         return format_date(value, format=style, locale=self.locale)
