@@ -390,6 +390,15 @@ def test_a_language_of_the_main_ones_needs_no_translation(project):
     assert not flemish.untranslated
 
 
+def test_the_region_note_names_the_languages_line_and_writes_the_fix_there(project, cli):
+    ran = cli("check", str(project))
+    assert ran.returncode == 0, ran.stderr
+    line = (project / "report.yaml").read_text().splitlines().index("languages: [nl, en]") + 1
+    notes = [text for text in ran.stderr.splitlines() if "en-US conventions" in text]
+    assert notes and f" report.yaml:{line}: languages: en: numbers" in notes[0], ran.stderr
+    assert notes[0].endswith("e.g. languages: [nl, en-US]")
+
+
 def test_the_editor_schemas_take_texts_by_language(project, cli):
     import yaml
     from jsonschema import Draft202012Validator
