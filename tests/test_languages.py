@@ -274,6 +274,22 @@ def _a_translation_into_another_language(project: Path) -> tuple[str, int | None
         "a translation into de, which is not one of the report's languages (nl, en)",)
 
 
+def _a_key_of_no_language_of_the_report(project: Path) -> tuple[str, int, tuple[str, ...]]:
+    edit(project, "report.yaml", "languages: [nl, en]", "languages: [nl, en-GB]")  # en: serves
+    line = edit(project, CIJFERS, "title: {nl: Cijfers, en: Figures}",
+                "title: {nl: Cijfers, en: Figures, de: Zahlen}")
+    return CIJFERS, line, ("title.de: de is not one of the report's languages (nl, en-GB)",
+                           "use one of the report's languages, nl, en-GB (or a shorter tag "
+                           "that serves one: en serves en-GB)", "add de to languages:")
+
+
+def _a_translation_no_edition_reads(project: Path) -> tuple[str, None, tuple[str, ...]]:
+    edit(project, "report.yaml", "languages: [nl, en]", "languages: [nl, en-GB]")
+    shutil.copy(project / INTRODUCTION, project / "chapters/01-inleiding/chapter.en-GB.md")
+    return INTRODUCTION, None, ("chapter.en.md is read by no edition: chapter.en-GB.md serves "
+                                "en-GB", "merge chapter.en.md into chapter.en-GB.md")
+
+
 def _language_and_languages(project: Path) -> tuple[str, int, tuple[str, ...]]:
     line = edit(project, "report.yaml", "year: 2024\n", "year: 2024\nlanguage: nl\n") + 1
     return "report.yaml", line, ("the report gives both language and languages",)
@@ -283,6 +299,7 @@ PROBLEMS = {case.__name__.strip("_"): case for case in (
     _mapping_without_english, _report_text_without_english, _no_translation_file,
     _another_block_in_the_translation, _a_number_restated_otherwise,
     _a_text_left_out_of_the_translation, _a_translation_into_another_language,
+    _a_key_of_no_language_of_the_report, _a_translation_no_edition_reads,
     _language_and_languages)}
 
 
@@ -324,6 +341,62 @@ def test_check_reads_every_language(project, cli):
     ran = cli("check", str(project))
     assert ran.returncode == 1
     assert f"{INTRODUCTION}:7: sections[0].blocks[0]: unknown number 'bezoeker'" in ran.stderr
+
+
+# --------------------------------------------------------------------------- regions
+
+def test_a_language_with_a_region_takes_the_text_of_its_language(project, cli):
+    """``en-GB`` reads ``chapter.en.md`` and every ``en:`` key, as RFC 4647's lookup
+    finds them; its numbers and dates are British."""
+    edit(project, "report.yaml", "languages: [nl, en]", "languages: [nl, en-GB]")
+    ran = cli("build", str(project), "--language", "en-GB")
+    assert ran.returncode == 0, ran.stderr
+    [pdf] = [Path(line) for line in ran.stdout.split()]
+    reader = PdfReader(pdf)
+    assert reader.trailer["/Root"]["/Lang"] == "en-GB"
+    assert reader.metadata.title == "Annual report 2024"
+    english = text_of(pdf)
+    assert "This year we counted 12,345.5 visitors at the branch." in english
+    assert "Members by year Year Members 2023 3,900 2024 4,200" in english
+    assert "1 April 2025" in english  # the edition's date in the colophon, as Britain writes it
+    assert "Inleiding" not in english and "not translated" not in ran.stderr.lower()
+
+
+def test_regions_of_one_language_share_its_texts_and_differ_where_they_say(project):
+    from almanac import load
+
+    edit(project, "report.yaml", "languages: [nl, en]", "languages: [nl, en-GB, en-US]")
+    edit(project, CIJFERS, "columns: {jaar: {nl: Jaar, en: Year}",
+         "columns: {jaar: {nl: Jaar, en: Year, en-US: Calendar year}")
+    british, american = (load(project, tag) for tag in ("en-GB", "en-US"))
+    for edition in (british, american):
+        assert edition.manifest.title == "Annual report 2024"  # en: serves both
+        assert edition.chapters[0].data.title == "Introduction"  # so does chapter.en.md
+        assert not edition.untranslated
+    columns = [edition.chapters[1].data.sections[0].blocks[2].columns
+               for edition in (british, american)]
+    assert [c["jaar"] for c in columns] == ["Year", "Calendar year"]
+
+
+def test_a_language_of_the_main_ones_needs_no_translation(project):
+    """``nl-BE`` beside the main ``nl`` reads the main texts: no file, no key, no warning."""
+    from almanac import load
+
+    edit(project, "report.yaml", "languages: [nl, en]", "languages: [nl, en, nl-BE]")
+    flemish = load(project, "nl-BE")
+    assert flemish.manifest.language == "nl-BE"
+    assert flemish.manifest.title == "Jaarverslag 2024"
+    assert [chapter.data.title for chapter in flemish.chapters] == ["Inleiding", "Cijfers"]
+    assert not flemish.untranslated
+
+
+def test_the_region_note_names_the_languages_line_and_writes_the_fix_there(project, cli):
+    ran = cli("check", str(project))
+    assert ran.returncode == 0, ran.stderr
+    line = (project / "report.yaml").read_text().splitlines().index("languages: [nl, en]") + 1
+    notes = [text for text in ran.stderr.splitlines() if "en-US conventions" in text]
+    assert notes and f" report.yaml:{line}: languages: en: numbers" in notes[0], ran.stderr
+    assert notes[0].endswith("e.g. languages: [nl, en-US]")
 
 
 def test_the_editor_schemas_take_texts_by_language(project, cli):

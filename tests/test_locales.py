@@ -412,6 +412,9 @@ def test_a_project_in_english_is_told_which_region_it_follows(tmp_path):
     new_project(project, language="en", today=TODAY)
     reporter = BufferReporter()
     checked = check(project, strict=True, reporter=reporter)  # a note fails nothing
-    assert any(warning.startswith("report.yaml: language: en: numbers, dates and charts "
-                                  "follow en-US conventions") for warning in checked.warnings)
+    line = next(number for number, text in enumerate(
+        (project / "report.yaml").read_text().splitlines(), 1) if text.startswith("language:"))
+    assert any(warning.startswith(f"report.yaml:{line}: language: en: numbers, dates and "
+                                  "charts follow en-US conventions")
+               and warning.endswith("e.g. language: en-US") for warning in checked.warnings)
     assert any("en-US conventions" in warning for warning in reporter.warnings)

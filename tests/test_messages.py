@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from almanac.pipeline import build
 from almanac.text.extract import LOCALE, PACKAGE, TEMPLATE, extract
 from almanac.text.messages import DOMAIN, built_in_languages, catalogue, messages_of
 
-from conftest import copy_project
+from conftest import copy_project, edit
 from pdfread import page_zones, squash
 
 # Words the Dutch sample printed where Almanac wrote them itself (headings, labels, the
@@ -76,6 +77,44 @@ def test_every_built_in_catalogue_translates_every_message_keeping_its_placehold
 
     lost = [message.id for message in messages if names(message.id) != names(message.string)]
     assert not lost, lost  # Babel's check allows a translation to drop one; the page would not
+
+
+def _texts(language: str) -> Iterator[tuple[str, str]]:
+    """(msgid, text) of every translation of a built-in catalogue, each plural form."""
+    for message in _read(LOCALE / language / "LC_MESSAGES" / f"{DOMAIN}.po"):
+        if message.id:
+            key = message.id if isinstance(message.id, str) else message.id[0]
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            yield from ((key, form) for form in forms)
+
+
+FRENCH_SPACE = {":": "\u00a0", ";": "\u202f", "!": "\u202f", "?": "\u202f"}
+"""The space French sets before each high punctuation mark (Lexique des règles
+typographiques en usage à l'Imprimerie nationale): a no-break space before the colon,
+a narrow one before the semicolon, the exclamation and the question mark."""
+
+
+def test_french_messages_space_their_punctuation_as_french_does():
+    wrong = []
+    for key, text in _texts("fr"):
+        for match in re.finditer(r"[:;!?]", text):
+            token = re.search(r"\S*$", text[:match.end()]).group(0) \
+                + re.match(r"\S*", text[match.end():]).group(0)
+            before = text[match.start() - 1] if match.start() else ""
+            if before != FRENCH_SPACE[match.group()] and token not in key:  # languages:, ::1
+                wrong.append(text[max(0, match.start() - 20):match.end() + 5])
+        if re.search(r"(?<!\w)'|'(?!\w)|\"|«(?!\u00a0)|(?<!\u00a0)»", text):
+            wrong.append(text)  # quoted « as French quotes », with no-break spaces inside
+        if re.search(r"\w'\w", text):
+            wrong.append(text)  # an elision's apostrophe is the typographic one: l’édition
+    assert not wrong, wrong
+
+
+def test_german_messages_quote_and_abbreviate_as_german_does():
+    wrong = [text for _, text in _texts("de")
+             if re.search(r"['\"„“”‘’]", re.sub(r"„[^„“]*“", "", text))  # „so“ quoted
+             or re.search(r"\b(z|d|u)\.( ?)(B|h|a)\.", text)]  # z.\u00a0B.: a no-break space
+    assert not wrong, wrong
 
 
 def test_the_dutch_catalogue_gives_the_words_a_dutch_report_prints():
@@ -303,6 +342,21 @@ def test_a_projects_catalogue_changes_the_words_on_its_pages(tmp_path):
     total = len(footers)
     assert any(f"blad {number}/{total}" in footer for number, footer in enumerate(footers, 1))
     assert not any("pagina" in footer for footer in footers)
+
+
+def test_a_french_report_names_its_edition_as_french_does(tmp_path):
+    """The colophon says which file this is by its medium (“Support”), not a second
+    “Version” beside the version number; the results table heads its column “Objet”."""
+    project = small_report(tmp_path / "r", OWN)
+    shutil.rmtree(project / "locale")
+    edit(project, "report.yaml", "language: nl", "language: fr")
+    reader = PdfReader(build(project).path)
+    back = squash(reader.pages[-1].extract_text())
+    assert squash("Support Édition pour écran") in back, back
+    assert squash("Version 1.0, 1 mars 2025") in back
+    assert "versionécran" not in back and "versionimprimée" not in back
+    assert any(squash("Objet Objectif Réalisé Statut") in squash(page.extract_text())
+               for page in reader.pages)
 
 
 def test_a_projects_translation_that_breaks_a_placeholder_is_an_error_naming_its_line(

@@ -5,7 +5,7 @@ Numbers, series, figures, photos and the brand are shared; only texts differ. A
 text of any language is given in one of two ways:
 
 - in YAML, a text field (:data:`TEXT_FIELDS`) may be a mapping by language,
-  ``title: {nl: …, en: …}``; it must name every language of
+  ``title: {nl: …, en: …}``; it must serve every language of
   the report. A text written plainly is the same in every language (a name, a
   source such as "CBS"). Each edition's data is selected from the raw data before
   it is validated (:func:`select`), with its line numbers kept, so the model sees
@@ -16,6 +16,14 @@ text of any language is given in one of two ways:
   the same types; whatever else it restates (a chart, a number, a series, an option)
   must agree with the main file, and what it leaves out is taken from it; only its
   texts differ (:func:`merge`).
+
+A text is found for a language as RFC 4647 §3.4 "Lookup" finds one (:func:`lookup`),
+as the message catalogues do: ``en-GB`` takes an ``en-GB:`` key or a
+``chapter.en-GB.md`` first, then ``en:`` or ``chapter.en.md``. So ``en`` serves
+``en-GB`` and ``en-US`` alike, and a report in both writes ``en:`` for what they
+share and ``en-GB:`` / ``en-US:`` where they differ; the main language's own text
+serves a language it is the lookup of (``en`` the main one, ``en-GB`` another).
+A key or a file that serves none of the report's languages is an error.
 
 A chapter with neither, or a text missing in a language, is an error naming the
 file, the line and the language; with ``missing_translations: main-language`` it is
@@ -64,12 +72,24 @@ TEXT_FIELDS: dict[type[BaseModel], frozenset[str]] = {
 (a model inherits its bases': a photo block has a photo's). Every other field —
 keys, numbers, files, charts, options — is the same in every language."""
 
-TAG = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
-"""A language tag as ``report.yaml`` writes one (``nl``, ``en-GB``)."""
-TRANSLATION = re.compile(r"^chapter\.(?P<tag>[A-Za-z]{2}(?:[-_][A-Za-z]{2})?)\.(?P<form>md|yaml)$")
-"""A chapter's translation file: ``chapter.<tag>.md`` or ``chapter.<tag>.yaml``."""
+TAG = re.compile(m.LANGUAGE_TAG)
+"""A language tag as ``report.yaml`` writes one (``nl``, ``en-GB``, ``sr-Latn``;
+:data:`~almanac.project.model.LANGUAGE_TAG`)."""
+TRANSLATION = re.compile(r"^chapter\.(?P<tag>[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,4}){0,2})"
+                         r"\.(?P<form>md|yaml)$")
+"""A chapter's translation file: ``chapter.<tag>.md`` or ``chapter.<tag>.yaml`` (a
+tag in another case or with ``_`` too, so that it is named rather than ignored)."""
 FALLBACK_HINT = "or set missing_translations: main-language in report.yaml to show the " \
     "main language's text (the colophon then says so)"
+
+
+def lookup(tag: str) -> list[str]:
+    """The tags whose text serves the language ``tag``, most specific first:
+    ``en-GB`` → ``["en-GB", "en"]``, ``sr-Latn-RS`` → ``["sr-Latn-RS", "sr-Latn",
+    "sr"]`` (RFC 4647 §3.4, "Lookup": subtags removed from the end; the message
+    catalogues find theirs so, :func:`almanac.text.messages.candidates`)."""
+    parts = tag.split("-")
+    return ["-".join(parts[:size]) for size in range(len(parts), 0, -1)]
 
 
 @dataclass(frozen=True)
@@ -88,6 +108,30 @@ class Languages:
     def listed(self) -> str:
         """The languages as a message names them: ``nl, en``."""
         return ", ".join(self.tags)
+
+    def served(self, key: str) -> tuple[str, ...]:
+        """The report's languages a text given for ``key`` serves (:func:`lookup`):
+        ``en`` serves ``en-GB`` and ``en-US``; ``en-GB`` serves only ``en-GB``."""
+        return tuple(tag for tag in self.tags if key in lookup(tag))
+
+    def choose(self, keys: Any, language: str) -> str | None:
+        """The first of ``language``'s :func:`lookup` tags that ``keys`` (a mapping's
+        keys) has, or None: the key whose text ``language`` is shown."""
+        return next((tag for tag in lookup(language) if tag in keys), None)
+
+    def shares_main(self, language: str) -> bool:
+        """Whether the main language's own text serves ``language`` (``en`` the main
+        language, ``en-GB`` another): then a chapter needs no translation into it."""
+        return self.main in lookup(language)[1:]
+
+    def unserved_hint(self, key: str, otherwise: str) -> str:
+        """The fix for a key or a file in ``key``, which serves none of the languages
+        (``otherwise``: the last way out, e.g. ``remove it here``)."""
+        shorter = next(((lookup(tag)[-1], tag) for tag in self.tags if "-" in tag), None)
+        also = f" (or a shorter tag that serves one: {shorter[0]} serves {shorter[1]})" \
+            if shorter else ""
+        return (f"use one of the report's languages, {self.listed()}{also}; add {key} to "
+                f"languages: in report.yaml; or {otherwise}")
 
 
 def declared(data: Any) -> Languages | None:
@@ -164,12 +208,15 @@ def select(model: type[BaseModel], data: Any, language: str, languages: Language
            path: Path, lines: Lines) -> tuple[Any, Selection]:
     """``data`` (raw YAML of ``model``, e.g. a chapter's) with every text given by
     language replaced by its ``language`` text: a text field's value that is a
-    mapping whose keys are language tags, at least one of them the report's, e.g.
-    ``{nl: …, en: …}`` (a list's items and a mapping's values, such as a figure's
-    ``labels``, may each be given so). A mapping without ``language`` is a problem at
-    the field's line in ``path`` — or, with ``languages.fallback``, the main
-    language's text, its location recorded in :attr:`Selection.untranslated`. The
-    data is not validated here."""
+    mapping whose keys are language tags, at least one of them serving a language of
+    the report (:meth:`Languages.served`), e.g. ``{nl: …, en: …}`` (a list's items
+    and a mapping's values, such as a figure's ``labels``, may each be given so).
+    ``language`` takes the text of its most specific key (``en-GB:``, else ``en:``;
+    :func:`lookup`). A mapping with no key for ``language`` is a problem at the
+    field's line in ``path`` — or, with ``languages.fallback``, the main language's
+    text, its location recorded in :attr:`Selection.untranslated`; a key serving none
+    of the report's languages is a problem at its own line. The data is not
+    validated here."""
     found = Selection()
 
     def problem(message: str, loc: tuple, hint: str) -> None:
@@ -179,20 +226,23 @@ def select(model: type[BaseModel], data: Any, language: str, languages: Language
     def per_language(value: Any) -> bool:
         return isinstance(value, dict) and bool(value) \
             and all(isinstance(key, str) and TAG.match(key) for key in value) \
-            and any(key in languages.tags for key in value)
+            and any(languages.served(key) for key in value)
 
     def pick(value: dict, loc: tuple) -> Any:
         found.mapped = True
         for key in value:
-            if key not in languages.tags:
+            if not languages.served(key):
                 problem(f"{key} is not one of the report's languages ({languages.listed()})",
-                        loc + (key,), "add it to languages: in report.yaml, or remove it here")
-        if language in value:
-            return value[language]
-        if languages.fallback and languages.main in value:
+                        loc + (key,), languages.unserved_hint(key, "remove it here"))
+        chosen = languages.choose(value, language)
+        if chosen is not None:
+            return value[chosen]
+        main = languages.choose(value, languages.main)
+        if languages.fallback and main is not None:
             found.untranslated.append(loc)
-            return value[languages.main]
-        fix = f"add {language}: and its text to the mapping"
+            return value[main]
+        fix = f"add {' or '.join(tag + ':' for tag in lookup(language))} and its text to " \
+            "the mapping"
         problem(f"the text has no {language} translation", loc,
                 f"{fix}, {FALLBACK_HINT}" if language != languages.main else fix)
         return next(iter(value.values()))
@@ -235,39 +285,62 @@ def select(model: type[BaseModel], data: Any, language: str, languages: Language
 
 # --------------------------------------------------------------------------- translation files
 
-def translation_file(folder: Path, main: Path, language: str) -> Path | None:
-    """The translation of the chapter file ``main`` into ``language`` in ``folder``
-    (``chapter.en.md`` for ``chapter.md``), or None when there is none."""
-    path = folder / f"chapter.{language}{main.suffix}"
-    return path if path.exists() or path.is_symlink() else None
+def translation_file(folder: Path, main: Path, language: str,
+                     languages: Languages | None = None) -> Path | None:
+    """The translation of the chapter file ``main`` into ``language`` in ``folder``:
+    the first of ``chapter.<tag>`` + ``main``'s suffix for the tags of ``language``'s
+    :func:`lookup` (``chapter.en-GB.md``, else ``chapter.en.md``), stopping at the
+    main language of ``languages``, whose text is ``main`` itself; None when there
+    is none."""
+    for tag in lookup(language):
+        if languages is not None and tag == languages.main:
+            return None
+        path = folder / f"chapter.{tag}{main.suffix}"
+        if path.exists() or path.is_symlink():
+            return path
+    return None
 
 
 def stray_translations(folder: Path, main: Path, languages: Languages) -> list[Problem]:
     """The files of a chapter folder named as translations (``chapter.<tag>.md``)
-    that no edition reads: of a language the report does not have, of the main
-    language (whose text is the chapter's own file), or in the other form than the
-    chapter's (``chapter.en.yaml`` beside ``chapter.md``)."""
+    that no edition reads (:func:`translation_file`): of a tag that serves none of
+    the report's languages (:meth:`Languages.served`), or only the main language
+    (whose text is the chapter's own file), in the other form than the chapter's
+    (``chapter.en.yaml`` beside ``chapter.md``), or one that a more specific file
+    serves in its stead (``chapter.en.md`` beside ``chapter.en-GB.md`` in a report
+    in ``en-GB`` but no other English)."""
+    read = [(translation_file(folder, main, tag, languages), tag)
+            for tag in languages.tags[1:]]
     problems = []
     for path in sorted(folder.glob("chapter.*.*")):
         named = TRANSLATION.match(path.name)
-        if named is None:
+        if named is None or path in (file for file, _ in read):
             continue
         tag, suffix = named.group("tag"), "." + named.group("form")
-        if tag == languages.main:
+        served = languages.served(tag)
+        if tag == languages.main or served == (languages.main,):
             problems.append(Problem(
-                f"{path.name} is a translation into the main language {tag}", path,
-                hint=f"the main language's text is {main.name}: merge the two and remove "
-                f"{path.name}"))
-        elif tag not in languages.tags:
+                f"{path.name} is a translation into the main language {languages.main}",
+                path, hint=f"the main language's text is {main.name}: merge the two and "
+                f"remove {path.name}"))
+        elif not served:
             problems.append(Problem(
                 f"{path.name} is a translation into {tag}, which is not one of the report's "
                 f"languages ({languages.listed()})", path,
-                hint=f"add {tag} to languages: in report.yaml, or rename or remove the file"))
+                hint=languages.unserved_hint(tag, "rename or remove the file")))
         elif suffix != main.suffix:
             problems.append(Problem(
                 f"{path.name} is not in the form of its chapter, {main.name}", path,
                 hint=f"write the translation as chapter.{tag}{main.suffix}, the same "
                 "sections and blocks as the chapter in its own language"))
+        else:
+            instead = {language: (other or main).name for other, language in read
+                       if language in served}
+            problems.append(Problem(
+                f"{path.name} is read by no edition: " + ", ".join(
+                    f"{name} serves {language}" for language, name in instead.items()),
+                path, hint=f"merge {path.name} into {next(iter(instead.values()))} and "
+                "remove it: a language's text is one file, the most specific one for it"))
     return problems
 
 

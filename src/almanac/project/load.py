@@ -34,6 +34,7 @@ from .languages import (
     Languages,
     declared,
     is_markdown,
+    lookup,
     merge,
     select,
     stray_translations,
@@ -310,11 +311,13 @@ def _read_source(path: Path, root: Path) -> tuple[Any, Lines]:
 def translate_chapter(chapter: Chapter, language: str, languages: Languages
                       ) -> tuple[Chapter, list[Untranslated]]:
     """``chapter`` (loaded in the main language) in ``language``: its texts from its
-    translation file (``chapter.<tag>.md``, :func:`~.languages.merge`), or from the
-    texts its YAML gives by language (:func:`~.languages.select`); its numbers' values
-    and its series as loaded. A chapter with neither is a problem naming its file and
-    the language — or, with ``languages.fallback``, the chapter as it is, recorded
-    as untranslated. ReportError with every problem of its texts."""
+    translation file (``chapter.<tag>.md``, the most specific for ``language``:
+    :func:`~.languages.translation_file`, :func:`~.languages.merge`), or from the
+    texts its YAML gives by language (:func:`~.languages.select`), or its own when
+    the main language serves ``language`` (``en`` serves ``en-GB``); its numbers'
+    values and its series as loaded. A chapter with none of these is a problem
+    naming its file and the language — or, with ``languages.fallback``, the chapter
+    as it is, recorded as untranslated. ReportError with every problem of its texts."""
     root = chapter.folder.parent.parent.resolve()
     main_path = chapter.source
     data, main_lines = _read_source(main_path, root)
@@ -322,7 +325,7 @@ def translate_chapter(chapter: Chapter, language: str, languages: Languages
     problems = found.problems
     missed = [(main_path, main_lines, loc) for loc in found.untranslated]
     path, lines = main_path, main_lines
-    translation = translation_file(chapter.folder, main_path, language)
+    translation = translation_file(chapter.folder, main_path, language, languages)
     whole = False
     if translation is not None:
         own, own_lines = _read_source(translation, root)
@@ -335,9 +338,10 @@ def translate_chapter(chapter: Chapter, language: str, languages: Languages
         if problems:
             raise ReportError(problems)
         path, lines, selected = translation, merged.lines, merged.data
-    elif is_markdown(main_path) or not found.mapped:
+    elif (is_markdown(main_path) or not found.mapped) and not languages.shares_main(language):
         if not languages.fallback:
-            form = f"chapter.{language}{main_path.suffix}"
+            form = " or ".join(f"chapter.{tag}{main_path.suffix}" for tag in lookup(language)
+                               if tag != languages.main)
             raise ReportError(Problem(
                 f"the chapter has no {language} translation", main_path,
                 main_lines.line(("title",)),

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,10 +113,12 @@ class ChartLocale:
     notes: tuple[str, ...] = ()
 
 
-def resolve(language: str) -> ChartLocale:
+def resolve(language: str, languages: Sequence[str] = ()) -> ChartLocale:
     """The :class:`ChartLocale` of a report's ``language`` (a tag the manifest
-    accepted). Raises ``babel.UnknownLocaleError`` for a language CLDR does not know
-    (the manifest refuses it first)."""
+    accepted); ``languages`` the report's ``languages:`` when it gives that list
+    (a note's fix then writes the region there: ``languages: [nl, en-US]``), else
+    empty (``language: en-US``). Raises ``babel.UnknownLocaleError`` for a language
+    CLDR does not know (the manifest refuses it first)."""
     locale = BabelLocale.parse(language.replace("-", "_"))
     code, script, region = _subtags(language)
     tag = locale_tag(language)
@@ -130,9 +133,11 @@ def resolve(language: str) -> ChartLocale:
         notes.append(f"CLDR has no locale {language}: numbers, dates and charts follow "
                      f"{fallback} ({locale_tag(fallback)})")
     elif region is None and _regions_differ(str(locale)):
+        listed = ", ".join(tag if other == language else other for other in languages)
+        chosen = f"languages: [{listed}]" if languages else f"language: {tag}"
         notes.append(f"numbers, dates and charts follow {tag} conventions, CLDR's likeliest "
                      f"region for {language}, and its other regions write them "
-                     f"differently; write the region to choose, e.g. language: {tag}")
+                     f"differently; write the region to choose, e.g. {chosen}")
     return ChartLocale(tag=tag, locale=locale, notes=tuple(notes))
 
 

@@ -41,6 +41,7 @@ from pathlib import Path
 
 from .. import ipc
 from ..errors import ChartError, Problem
+from ..project.checks import line_of
 from ..project.colors import lighter
 from ..project.files import Refused, confine, read_bytes
 from ..project.model import AMOUNTS, Chapter, FigureBlock, Number, Place, Report
@@ -401,11 +402,14 @@ def locale_notes(report: Report) -> list[str]:
     """What a build tells about the locale of ``report``'s numbers, dates and charts
     (:func:`~almanac.stages.chartlocale.resolve`): a region inferred where the
     language's regions write differently, a fallback to another locale; each as a
-    warning naming report.yaml's ``language``."""
+    warning on the line of report.yaml's ``language:`` (``languages:`` in a report
+    that lists its languages), whose fix it names."""
     language = report.manifest.language
-    return [Problem(f"{language}: {note}", report.root / MANIFEST, None, None,
-                    "language").format(report.root)
-            for note in resolve(language).notes]
+    key = "languages" if report.manifest.languages else "language"
+    manifest = report.root / MANIFEST
+    line = line_of(manifest, rf"^{key}\s*:")
+    return [Problem(f"{language}: {note}", manifest, line, None, key).format(report.root)
+            for note in resolve(language, report.manifest.languages).notes]
 
 
 class ChartJob:
