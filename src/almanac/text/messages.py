@@ -45,6 +45,7 @@ from babel.support import NullTranslations, Translations
 
 from ..errors import Problem, ReportError
 from ..project.files import Refused, read_bytes
+from ..project.languages import lookup
 
 DOMAIN = "almanac"
 """The gettext domain of Almanac's messages (the catalogues' file name)."""
@@ -67,9 +68,9 @@ def N_(message: str) -> str:
 def candidates(language: str) -> list[str]:
     """The catalogue names to try for a BCP 47 ``language`` tag, most specific
     first: ``de-AT`` → ``["de-AT", "de"]``, ``sr-Latn-RS`` → ``["sr-Latn-RS",
-    "sr-Latn", "sr"]`` (RFC 4647 §3.4, "Lookup": subtags removed from the end)."""
-    parts = language.split("-")
-    return ["-".join(parts[:size]) for size in range(len(parts), 0, -1)]
+    "sr-Latn", "sr"]`` (RFC 4647 §3.4, "Lookup"; the same lookup finds a report's
+    texts by language, :func:`almanac.project.languages.lookup`)."""
+    return lookup(language)
 
 
 def _gettext_name(tag: str) -> str:
