@@ -494,10 +494,10 @@ def _uses_listing(checked: Any) -> dict[str, Any]:
     line) and ``series`` (key, rows, where defined, source file; ``used_in``), and
     ``unused``: every number and series defined but used nowhere."""
     from .project.uses import number_uses, series_uses
-    from .text.formatting import Formatter
+    from .text.formatting import report_formatter
 
     report, found = checked.report, checked.definitions
-    fmt = Formatter(report.manifest.language, report.manifest.currency)
+    fmt = report_formatter(report)
     chapters = {chapter.slug: chapter for chapter in report.chapters}
 
     def defined(d: Any) -> dict[str, Any]:

@@ -57,7 +57,7 @@ from .stages.output import (
 from .stages.render import Rendered, render_report
 from .stages.typeset import Attachment, Embedding
 from .stages.variants import BUILD_VARIANTS, VARIANTS, Variant
-from .text.formatting import Formatter
+from .text.formatting import report_formatter
 
 KEPT = (str(CACHE), str(CACHE_DIR), str(STAGING_DIR))
 """The folders a run keeps things in: each must be a folder inside the project."""
@@ -200,8 +200,7 @@ def check(root: Path | str, *, strict: bool = False, reporter: Reporter | None =
     notes: list[str] = []  # the locales': said, never a failure of a strict check
     for edition in reports:
         _untranslated(edition, reporter)
-        job = ChartJob(edition, Formatter(edition.manifest.language, edition.manifest.currency),
-                       cache=True)  # not started
+        job = ChartJob(edition, report_formatter(edition), cache=True)  # not started
         for note in job.notes:
             reporter.warning(printable(note))
         notes += job.notes
@@ -368,8 +367,7 @@ def render_html(report: Report, options: BuildOptions | None = None, *,
     the returned :class:`ChartJob` (``job.cancel()`` to stop it)."""
     options = options or BuildOptions()
     reporter = reporter or Reporter()
-    job = ChartJob(report, Formatter(report.manifest.language, report.manifest.currency),
-                   cache=options.cache,
+    job = ChartJob(report, report_formatter(report), cache=options.cache,
                    timeout=options.chart_timeout, memory_mib=options.chart_memory_mib)
     reporter.step("charts", reporter.words.ngettext(
         "%(count)s chart, %(cached)s from cache", "%(count)s charts, %(cached)s from cache",

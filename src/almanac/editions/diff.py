@@ -19,7 +19,7 @@ from ..errors import Problem, ReportError
 from ..project.load import load_report
 from ..project.model import Report
 from ..stages.pageimages import PagesNotDrawn, draw_pages
-from ..text.formatting import Formatter
+from ..text.formatting import report_formatter
 from .extract import verified, write_tree
 
 PAGE_DPI = 50
@@ -73,7 +73,7 @@ class EditionDiff:
 
 
 def _numbers(report: Report) -> dict[str, tuple[str, str]]:
-    fmt = Formatter(report.manifest.language, report.manifest.currency)
+    fmt = report_formatter(report)
     return {key: (fmt.number(number), chapter.data.title)
             for chapter in report.chapters for key, number in chapter.data.numbers.items()}
 

@@ -14,11 +14,21 @@ import hashlib
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 from ..errors import Problem
 from .files import Refused, confine
 from .markdown import directive_line
-from .model import Brand, Chapter, ChapterData, Manifest, Photo, references
+from .model import (
+    REFERENCE_FORMS,
+    UNCLOSED,
+    Brand,
+    Chapter,
+    ChapterData,
+    Manifest,
+    Photo,
+    references,
+)
 from .parts import CACHE
 from .tables import Series
 from .theme import FIGURES, brand_file, find, roots
@@ -90,47 +100,65 @@ def check_numbers(chapters: list[Chapter]) -> list[Problem]:
                             or line_of(path, re.escape(f"[^{key}]")),
                             f"write the text of [^{key}] into footnote '{note}' itself, or "
                             "refer to both from the paragraph", f"{where}.footnotes.{note}"))
-        for kind, key, where, block in _references(chapter):
+        for where, _, _, text in texts_in(chapter):
+            for match in UNCLOSED.finditer(text):
+                written = match.group(0)
+                problems.append(Problem(
+                    f"the reference '{written}' is not closed", path,
+                    line_of(path, re.escape(written) + r"(?!\w|\s*\})"),
+                    "close it with }}", where))
+        for kind, key, where, block, what in references_in(chapter):
+            line = line_of(path, mention(key)) if what in KEYED \
+                else line_of(path, written_as(kind, key))
             if kind == "footnote":
                 if block is None or "footnotes" not in type(block).model_fields:
                     problems.append(Problem(
                         f"footnote [^{key}] is in a text that cannot have footnotes", path,
-                        line_of(path, re.escape(f"[^{key}]")),
-                        "only prose blocks have footnotes: move the text to a prose block, "
-                        "or write the note out", where))
+                        line, "only prose blocks have footnotes: move the text to a prose "
+                        "block, or write the note out", where))
                 elif key not in block.footnotes:
                     problems.append(Problem(
-                        f"footnote [^{key}] has no text", path,
-                        line_of(path, re.escape(f"[^{key}]")),
+                        f"footnote [^{key}] has no text", path, line,
                         f"define it below the paragraph as [^{key}]: and its text"
                         if path.suffix == ".md" else
                         f"add it under this block's footnotes: as {key}: ...", where))
+                continue
+            if what in HEADINGS and kind != "number":
+                problems.append(Problem(
+                    "a heading cannot hold a cross-reference (the contents and the "
+                    "bookmarks cannot show its page)", path,
+                    line_of(path, HEADING_LINE + written_as(kind, key)) or line,
+                    "refer to it in the text", where))
                 continue
             if kind.startswith("form:"):
                 form = kind.removeprefix("form:")
                 close = difflib.get_close_matches(form.lower(), NEUTRAL_FORMS, n=1)
                 problems.append(Problem(
-                    f"unknown kind of reference '{{{{ {form}:{key} }}}}'", path,
-                    line_of(path, rf"\{{\{{\s*{re.escape(form)}\s*:\s*{key}\s*\}}\}}"),
+                    f"unknown kind of reference '{{{{ {form}:{key} }}}}'", path, line,
                     f"write {{{{ ref:{key} }}}} for a figure or table"
                     + (f" (did you mean '{close[0]}'?)" if close else "")
                     + f", or {{{{ {key} }}}} for a number", where))
                 continue
             if kind == "ref" and key in targets["figure"] and key in targets["table"]:
                 problems.append(Problem(
-                    f"reference '{key}' names both a figure and a table", path,
-                    line_of(path, mention(key)),
+                    f"reference '{key}' names both a figure and a table", path, line,
                     f"write {{{{ figure:{key} }}}} or {{{{ table:{key} }}}}, or give one of "
                     "them another id", where))
                 continue
+            other = {"figure": "table", "table": "figure"}.get(kind)
+            if other and key not in targets[kind] and key in targets[other]:
+                problems.append(Problem(
+                    f"'{key}' is a {other}, not a {kind}", path, line,
+                    f"write {{{{ {other}:{key} }}}} or {{{{ ref:{key} }}}}", where))
+                continue
             if key not in known[kind]:
                 close = difflib.get_close_matches(key, known[kind], n=1)
-                what = {"number": "number", "ref": "figure or table"}.get(kind, kind)
+                name = {"number": "number", "ref": "figure or table"}.get(kind, kind)
                 problems.append(Problem(
-                    f"unknown {what} '{key}'", path, line_of(path, mention(key)),
+                    f"unknown {name} '{key}'", path, line,
                     f"did you mean '{close[0]}'?" if close else
                     "define it under numbers: with a value and a unit" if kind == "number"
-                    else f"give the {what} block id: {key}", where))
+                    else f"give the {name} block id: {key}", where))
         for where, block in blocks(chapter):
             series = getattr(block, "series", None)
             if block.type in ("figure", "table") and series is not None \
@@ -157,56 +185,114 @@ def blocks(chapter: Chapter):
             yield f"sections[{s}].blocks[{b}]", block
 
 
-def _references(chapter: Chapter):
-    """(kind, key, where, block) for every reference a chapter makes."""
-    for kind, key, where, block, _ in references_in(chapter):
-        yield kind, key, where, block
-
-
 PLAIN_FIELDS = ("caption", "source", "label", "title")
 """The plain-text fields of a block (besides ``text``) whose ``{{ key }}`` references the
 page fills in (``Prose.plain``), so that they are checked and counted as uses."""
+HEADINGS = ("chapter title", "short title", "section title", "heading")
+"""The texts (``what`` of :func:`references_in`) that become a contents entry or a
+bookmark (and the running head): a ``{{ key }}`` number in them is formatted the same
+in each, a cross-reference is refused, for neither can show its page (WeasyPrint's
+bookmark label takes no generated content)."""
+KEYED = ("tile", "norm", "results norm", "results realised", "figure")
+"""The ``what`` of :func:`references_in` for a key in a field (``number: key``, a
+figure's ``numbers:``), rather than a reference written in a text (``{{ key }}``)."""
+HEADING_LINE = r"^\s*(#|(-\s*)?(title|short_title|text)\s*:|:{3,}\s*\{heading\}).*"
+"""The start of a line that holds a title or a heading, in Markdown or YAML."""
+
+
+def texts_in(chapter: Chapter):
+    """(where, block, what, text) for every text of a chapter that may hold references,
+    in order: ``where`` the location in the chapter file (``title``, ``short_title``,
+    ``lead``, ``sections[1].title``, ``sections[1].blocks[2]``), ``block`` the block
+    (None for the chapter's own texts and a section's title), ``what`` the part:
+    ``chapter title``, ``short title``, ``lead``, ``section title``, the block's type
+    for its text or items (``prose``, ``heading``, ``quote``, ``facts``, ``note``),
+    ``footnote``, ``<type> note``, ``<type> <field>`` for a plain field
+    (:data:`PLAIN_FIELDS`), ``tile label`` or ``results label``."""
+    for where, block, what, text in _parts(chapter):
+        if what is not None:
+            yield where, block, what, text
 
 
 def references_in(chapter: Chapter):
     """(kind, key, where, block, what) for every reference a chapter makes, in order:
     ``kind`` as :func:`~.model.references` says ("number", "ref", "figure", "table",
-    "footnote", "form:<word>"), ``where`` the block's location (``sections[1].blocks[2]``) or
-    ``lead`` (``block`` None), ``what`` the part that makes it: ``lead``, the block's
-    type for its text or items (``prose``, ``heading``, ``quote``, ``facts``,
-    ``note``), ``footnote``, ``results note``, ``tile``, ``norm``, ``results norm``,
-    ``results realised`` or ``figure`` (a key in its ``numbers:``)."""
-    if chapter.data.lead:
-        for kind, key in references(chapter.data.lead):
-            yield kind, key, "lead", None, "lead"
-    for where, block in blocks(chapter):
-        texts = [(block.type, block.text)] if isinstance(getattr(block, "text", None), str) \
-            else []
-        texts += [("footnote", t) for t in (getattr(block, "footnotes", None) or {}).values()]
-        if getattr(block, "note", None):
-            texts.append((f"{block.type} note", block.note))
-        for field in PLAIN_FIELDS:  # plain text, its references filled in as in prose
-            value = getattr(block, field, None)
-            if isinstance(value, str) and not (field == "label" and block.type == "kpis"):
-                texts.append((f"{block.type} {field}", value))
-        for item in getattr(block, "items", None) or []:
-            if isinstance(item, str):
-                texts.append((block.type, item))
-            elif block.type == "kpis":
-                yield "number", item.number, where, block, "tile"
-                texts.append(("tile label", item.label))
-            else:  # a result: its label, norm and realisation
-                texts.append(("results label", item.label))
-                yield "number", item.norm, where, block, "results norm"
-                if item.realised:
-                    yield "number", item.realised, where, block, "results realised"
-        if block.type == "norm":
-            yield "number", block.number, where, block, "norm"
-        for key in getattr(block, "numbers", None) or []:
-            yield "number", key, where, block, block.type
-        for what, text in texts:
+    "footnote", "form:<word>"); ``where``, ``block`` and ``what`` as
+    :func:`texts_in` gives them for a reference in a text, and for a key in a field
+    ``what`` is ``tile``, ``norm``, ``results norm``, ``results realised`` or
+    ``figure`` (a key in its ``numbers:``)."""
+    for where, block, what, text in _parts(chapter):
+        if what is None:  # a block's keys, before the references of its texts
+            assert block is not None
+            yield from _keys(where, block)
+        else:
             for kind, key in references(text):
                 yield kind, key, where, block, what
+
+
+def _parts(chapter: Chapter):
+    """:func:`texts_in`'s texts in document order, and before each block's texts the
+    block itself with ``what`` None."""
+    data = chapter.data
+    block: Any  # any block type: its fields are looked up by name
+    yield "title", None, "chapter title", data.title
+    if data.short_title:
+        yield "short_title", None, "short title", data.short_title
+    if data.lead:
+        yield "lead", None, "lead", data.lead
+    for s, section in enumerate(data.sections):
+        if section.title:
+            yield f"sections[{s}].title", None, "section title", section.title
+        for b, block in enumerate(section.blocks):
+            where = f"sections[{s}].blocks[{b}]"
+            yield where, block, None, ""
+            if isinstance(getattr(block, "text", None), str):
+                yield where, block, block.type, block.text
+            for text in (getattr(block, "footnotes", None) or {}).values():
+                yield where, block, "footnote", text
+            if getattr(block, "note", None):
+                yield where, block, f"{block.type} note", block.note
+            for field in PLAIN_FIELDS:  # plain text, its references filled in as in prose
+                value = getattr(block, field, None)
+                if isinstance(value, str) and not (field == "label" and block.type == "kpis"):
+                    yield where, block, f"{block.type} {field}", value
+            for item in getattr(block, "items", None) or []:
+                if isinstance(item, str):
+                    yield where, block, block.type, item
+                elif block.type == "kpis":
+                    yield where, block, "tile label", item.label
+                else:
+                    yield where, block, "results label", item.label
+
+
+def _keys(where: str, block):
+    """The numbers a block names by key in its fields, as :func:`references_in` gives
+    them."""
+    for item in getattr(block, "items", None) or []:
+        if block.type == "kpis":
+            yield "number", item.number, where, block, "tile"
+        elif not isinstance(item, str):  # a result: its norm and realisation
+            yield "number", item.norm, where, block, "results norm"
+            if item.realised:
+                yield "number", item.realised, where, block, "results realised"
+    if block.type == "norm":
+        yield "number", block.number, where, block, "norm"
+    for key in getattr(block, "numbers", None) or []:
+        yield "number", key, where, block, block.type
+
+
+def written_as(kind: str, key: str) -> str:
+    """A pattern for a reference of ``kind`` (:func:`~.model.references`) to ``key`` as
+    a text writes it: ``{{ key }}``, ``[^key]``, or ``{{ form:key }}`` in any form of
+    that kind (:data:`~.model.REFERENCE_FORMS`, in any case), for the line of the
+    reference itself."""
+    if kind == "number":
+        return rf"\{{\{{\s*{re.escape(key)}\s*\}}\}}"
+    if kind == "footnote":
+        return re.escape(f"[^{key}]")
+    forms = [re.escape(kind.removeprefix("form:"))] if kind.startswith("form:") else \
+        [form for form, meant in REFERENCE_FORMS.items() if meant == kind]
+    return rf"\{{\{{\s*(?i:{'|'.join(forms)})\s*:\s*{re.escape(key)}\s*\}}\}}"
 
 
 def mention(key: str) -> str:

@@ -75,6 +75,46 @@ def read_face(path: Path) -> tuple[frozenset[int], int, str]:
     return _READ[key]
 
 
+_ADVANCES: dict[tuple, dict[int, float]] = {}  # (path, inode, size, mtime) → advances
+
+
+def advances(path: Path) -> dict[int, float]:
+    """The advance width of each character a font file maps (its ``cmap``, as
+    :func:`read_face`), in em: the glyph's ``hmtx`` advance divided by the face's
+    ``unitsPerEm`` (OpenType ``head``); empty when the file cannot be read.
+    Remembered per file while its inode, size and modification time stay."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return {}
+    key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if key not in _ADVANCES:
+        from fontTools.ttLib import TTFont
+
+        try:
+            with TTFont(path, fontNumber=0, lazy=True) as font:
+                em = font["head"].unitsPerEm
+                metrics = font["hmtx"].metrics
+                found = {code: metrics[glyph][0] / em
+                         for code, glyph in (font.getBestCmap() or {}).items()
+                         if glyph in metrics}
+        except Exception:  # a damaged file: reported by check_font when the brand is loaded
+            return {}
+        if len(_ADVANCES) > 64:
+            _ADVANCES.clear()
+        _ADVANCES[key] = found
+    return _ADVANCES[key]
+
+
+def text_width(face: Face | None, text: str) -> float:
+    """The width of ``text`` set in ``face``, in em: the sum of its characters'
+    advances (:func:`advances`; no kerning, which only narrows figures), a character
+    the face lacks counted as 0.6 em, about a figure's width; 0.6 em a character
+    when there is no face or its file cannot be read."""
+    widths = advances(face.path) if face is not None else {}
+    return sum(widths.get(ord(char), 0.6) for char in text)
+
+
 def brand_faces(brand: Brand, brand_path: Path) -> dict[str, list[Face]]:
     """Every declared face by family name (CSS ``font-family``, case as declared),
     in brand order; a family declared by both roles has the faces of both once
@@ -198,6 +238,26 @@ def hyphen_for(brand: Brand, brand_dir: Path) -> str | None:
              for face in getattr(brand.fonts, role).faces]
     cmaps = [cmap for cmap in cmaps if cmap]
     if all(ord(HYPHEN) in cmap for cmap in cmaps):
+        return None
+    if all(ord(HYPHEN_MINUS) in cmap for cmap in cmaps):
+        return HYPHEN_MINUS
+    return None
+
+
+MINUS_SIGN = "\u2212"
+
+
+def minus_for(brand: Brand, brand_dir: Path) -> str | None:
+    """The character to print for U+2212 MINUS SIGN, which CLDR gives as the minus sign
+    of Swedish, Finnish, Norwegian, Swiss German and other locales: U+002D HYPHEN-MINUS
+    when a face of the brand (body or heading, files relative to ``brand_dir``) lacks
+    U+2212 but every face has U+002D, as the built-in Noto Sans faces do; None (the
+    locale's own sign) when every face has U+2212, or when the hyphen-minus would not
+    help either (the font check then reports the gap)."""
+    cmaps = [read_face(brand_file(brand_dir, face.file))[0] for role in ROLES
+             for face in getattr(brand.fonts, role).faces]
+    cmaps = [cmap for cmap in cmaps if cmap]
+    if all(ord(MINUS_SIGN) in cmap for cmap in cmaps):
         return None
     if all(ord(HYPHEN_MINUS) in cmap for cmap in cmaps):
         return HYPHEN_MINUS

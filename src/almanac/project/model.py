@@ -51,6 +51,12 @@ TOKEN = re.compile(
     r"\{\{\s*(?:([^\W\d]\w*)\s*:\s*)?([^\W\d]\w*)\s*\}\}|\[\^([a-z0-9_]+)\]")
 
 
+UNCLOSED = re.compile(
+    r"\{\{\s*(?:[^\W\d]\w*\s*:\s*)?[^\W\d]\w*\b(?!\s*(?:\}\}|:))(?:\s*\}(?!\}))?")
+"""A reference that is opened and not closed, ``{{ ref:key`` or ``{{ key }`` (what
+:data:`TOKEN` would match but for its ``}}``): printed as written unless refused."""
+
+
 def reference_kind(form: str | None) -> str:
     """What a reference written with ``form`` (the word before the colon, None for
     none) is: ``number``, ``ref``, ``figure`` or ``table`` (:data:`REFERENCE_FORMS`),

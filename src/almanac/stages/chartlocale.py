@@ -141,23 +141,27 @@ def resolve(language: str, languages: Sequence[str] = ()) -> ChartLocale:
     return ChartLocale(tag=tag, locale=locale, notes=tuple(notes))
 
 
-def chart_locales(language: str, currency: str = "EUR") -> tuple[dict[str, Any],
-                                                                  dict[str, Any]]:
+def chart_locales(language: str, currency: str = "EUR", minus: str | None = None
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The number-format and the time-format locale definitions of charts in
-    ``language`` with amounts in ``currency`` (:func:`format_definition`,
-    :func:`time_definition`)."""
-    return format_definition(language, currency), time_definition(language)
+    ``language`` with amounts in ``currency`` and ``minus`` for U+2212 MINUS SIGN
+    (:func:`format_definition`, :func:`time_definition`)."""
+    return format_definition(language, currency, minus), time_definition(language)
 
 
-def format_definition(language: str, currency: str = "EUR") -> dict[str, Any]:
+def format_definition(language: str, currency: str = "EUR",
+                      minus: str | None = None) -> dict[str, Any]:
     """A d3-format locale definition (``decimal``, ``thousands``, ``grouping``,
     ``currency``, ``minus``, ``percent``; d3-format's ``formatLocale``) from CLDR's
     symbols and patterns for ``language`` (``nl-BE``), as the report's
     :class:`~almanac.text.formatting.Formatter` writes them: the currency is the
     report's, ``[prefix, suffix]`` of the locale's currency pattern (``["€\\u00a0",
     ""]`` in Dutch, ``["", "\\u00a0€"]`` in German); the percent sign carries the
-    space the locale's percent pattern sets before it (d3 appends it to the figure)."""
-    fmt = Formatter(language, currency)
+    space the locale's percent pattern sets before it (d3 appends it to the figure);
+    ``minus`` is the minus sign, as the report's formatter prints it
+    (:class:`~almanac.text.formatting.Formatter`: ``"-"`` where the brand's fonts lack
+    U+2212, which d3 would print by default)."""
+    fmt = Formatter(language, currency, minus)
     locale = fmt.locale
     grouping = locale.decimal_formats[None].grouping
     symbols = locale.number_symbols["latn"]

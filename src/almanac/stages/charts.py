@@ -44,8 +44,10 @@ from ..errors import ChartError, Problem
 from ..project.checks import line_of
 from ..project.colors import lighter
 from ..project.files import Refused, confine, read_bytes
+from ..project.fontfaces import minus_for
 from ..project.model import AMOUNTS, Chapter, FigureBlock, Number, Place, Report
 from ..project.parts import CACHE, MANIFEST
+from ..project.tables import parse_spec
 from ..project.theme import FIGURES, brand_file, folders
 from ..project.theme import roots as theme_roots
 from ..text.formatting import Formatter
@@ -84,7 +86,10 @@ class FigureData:
     ``rows`` are the series' rows, typed by column (:mod:`almanac.project.tables`:
     whole numbers and years as int, other numbers as float, codes and text as str,
     dates as ``datetime.date``, empty cells None); ``columns`` gives each column's
-    kind as a series declares it (``{"year": "year", "share": "percent(1)"}``);
+    kind as a series declares it (``{"year": "year", "share": "percent(1)"}``), the
+    decimals only where the series fixes them (a column it does not declare is its
+    inferred kind alone, ``decimal``: the table prints it with its most precise
+    cell's decimals, a chart's axis as few as each tick needs);
     ``texts`` are the same rows as a table prints them, formatted for the report's
     locale (``"1.250"``, ``"6,3%"``, ``"2021"`` in Dutch), for labels a module prints beside
     a mark; empty cells are empty text."""
@@ -150,6 +155,8 @@ class Theme:
       serves every language: ``theme.gettext("Cases per year")``,
       ``theme.gettext("%(count)s cases", count=12)``; ``messages`` is that table,
       ``{msgid: text}``;
+    - ``minus``: the character printed for U+2212 MINUS SIGN when the brand's fonts
+      lack it (``"-"``; :func:`~almanac.project.fontfaces.minus_for`), else None;
     - ``config``: the Vega-Lite config every chart gets (``chart_theme``).
     """
 
@@ -163,6 +170,7 @@ class Theme:
     locale: str = ""
     currency: str = "EUR"
     messages: dict[str, str] = field(default_factory=dict, repr=False)
+    minus: str | None = None
 
     def gettext(self, message: str, **values: object) -> str:
         """``message`` (an English msgid, as gettext has it) in the report's language:
@@ -208,7 +216,7 @@ class Theme:
         return self._formatter().number(number)
 
     def _formatter(self) -> Formatter:
-        return Formatter(self.language, self.currency)
+        return Formatter(self.language, self.currency, self.minus)
 
     def category(self, cell: object) -> str:
         """A series cell used as a category (a year, a code, a name) as its label: a
@@ -225,18 +233,26 @@ class Theme:
             return self._formatter().date(cell, "medium")
         return "" if cell is None else str(cell)
 
-    def number_format(self, unit: str = "count", decimals: int = 1) -> str:
+    def number_format(self, unit: str = "count", decimals: int | None = None) -> str:
         """A d3-format string (Vega-Lite ``format``) for axis labels or text marks of
-        ``unit``: whole numbers with the locale's thousands separator for ``count``
-        (``",d"``), else ``decimals`` fixed (``",.1f"``); ``currency`` (or ``eur``)
-        with the report's currency as the locale's pattern places it (``"$,.0f"``,
-        whole amounts: d3-format's ``$`` is the locale's currency, which is the
-        report's; :func:`~almanac.stages.chartlocale.format_definition`)."""
-        if unit == "count":
+        ``unit``, a unit of a number or the kind of a series' column as
+        ``FigureData.columns`` gives it (``count``, ``decimal(1)``, ``percent``): whole
+        numbers with the locale's thousands separator for ``count`` (``",d"``); an amount
+        (``currency``, ``eur``) in the report's currency as the locale's pattern places
+        it, whole (``"$,.0f"``: d3-format's ``$`` is the locale's currency, which is the
+        report's; :func:`~almanac.stages.chartlocale.format_definition`); any other
+        number grouped, with ``decimals`` fixed (``",.1f"``) — by default the column's
+        own (``decimal(2)``: ``",.2f"``), and where it declares none as few as each
+        value needs (``",~f"``: d3-format's ``~`` trims insignificant trailing zeros,
+        so the ticks of an axis read ``0``, ``250,000``, ``2.5``). The values are
+        numbers as the data holds them: a percentage is printed without its sign."""
+        kind, declared = parse_spec(unit) if unit not in AMOUNTS else (unit, None)
+        if kind == "count":
             return ",d"
-        if unit in AMOUNTS:
+        if kind in AMOUNTS:
             return "$,.0f"
-        return f",.{decimals}f"
+        decimals = declared if decimals is None else decimals
+        return ",~f" if decimals is None else f",.{decimals}f"
 
 
 @dataclass(frozen=True)
@@ -287,7 +303,7 @@ def make_theme(report: Report) -> Theme:
     return Theme(colors=colors, palette=palette, font=report.brand.fonts.body.family,
                  config=chart_theme(report.brand), sizes=sizes, language=manifest.language,
                  locale=resolve(manifest.language).tag, currency=manifest.currency,
-                 messages=messages)
+                 messages=messages, minus=minus_for(report.brand, report.brand_path.parent))
 
 
 def figure_blocks(report: Report) -> Iterator[tuple[Chapter, FigureBlock]]:
@@ -314,7 +330,9 @@ def figure_data(report: Report, chapter: Chapter, block: FigureBlock,
         series = chapter.series[block.series]
         rows = [dict(row) for row in series.rows]
         illustrative = chapter.data.series[block.series].illustrative
-        columns = {column.name: column.spec for column in series.columns}
+        declared = chapter.data.series[block.series].columns
+        columns = {column.name: column.spec if column.name in declared else column.kind
+                   for column in series.columns}
         texts = [{column.name: fmt.cell(row.get(column.name), column)
                   for column in series.columns} for row in series.rows]
     return FigureData(numbers=numbers, labels=dict(block.labels), rows=rows,
@@ -438,7 +456,8 @@ class ChartJob:
         # sources (a chart prints it in capitals as its title).
         illustrative = messages.gettext("Illustrative data")
         font_folders = _font_folders(report)
-        locales = chart_locales(report.manifest.language, report.manifest.currency)
+        locales = chart_locales(report.manifest.language, report.manifest.currency,
+                                theme.minus)
         self.notes = locale_notes(report)
         # everything that changes a chart's pixels: the theme (with the locale, currency
         # and messages a module sees), the d3 locales, the time zone, the font files, and

@@ -20,6 +20,8 @@ from pypdf.generic import DictionaryObject, NumberObject
 
 from ..errors import Problem, ReportError
 from ..project.model import Report
+from ..text.formatting import report_formatter
+from ..text.prose import Prose
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,15 @@ class OutlineError(ReportError):
     out of it (floated, hidden or without ``bookmark-level``)."""
 
 
+def chapter_titles(report: Report) -> list[str]:
+    """Each chapter's title as its heading, the contents and its bookmark print it:
+    its ``{{ key }}`` numbers formatted (:meth:`~almanac.text.prose.Prose.text`; a
+    title holds no cross-reference, :func:`~almanac.project.checks.check_numbers`)."""
+    fmt = report_formatter(report)
+    prose = Prose(lambda key: fmt.number(report.number(key)))
+    return [prose.text(chapter.data.title) for chapter in report.chapters]
+
+
 def finish_pdf(pdf: bytes, report: Report) -> Finished:
     """Read the PDF back and check metadata, language, outline and viewer settings."""
     reader = PdfReader(io.BytesIO(pdf))
@@ -84,7 +95,7 @@ def finish_pdf(pdf: bytes, report: Report) -> Finished:
         raise FinishError("the catalogue finisher did not run")
     titles = outline_titles(reader)
     shown = {title.replace("\u200b", "") for title in titles}  # render.breakable's spaces
-    missing = [c.data.title for c in report.chapters if c.data.title not in shown]
+    missing = [title for title in chapter_titles(report) if title not in shown]
     if missing:
         raise OutlineError(Problem(
             f"chapters missing from the PDF outline (its bookmarks): {', '.join(missing)}",

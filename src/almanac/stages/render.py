@@ -31,6 +31,7 @@ from ..errors import Problem, TemplateError
 from ..project import theme
 from ..project.checks import TARGET_KINDS
 from ..project.files import Refused, Roots, read_bytes
+from ..project.fontfaces import brand_faces, match_face, text_width
 from ..project.model import (
     LINE_SEPARATORS,
     Chapter,
@@ -44,11 +45,11 @@ from ..project.model import (
 )
 from ..project.parts import CACHE, CHAPTERS
 from ..project.theme import LAYOUT, STYLES, brand_file
-from ..text.formatting import Formatter
+from ..text.formatting import Parts, report_formatter
 from ..text.messages import N_, Catalogue, catalogue, css_content, css_string
 from ..text.prose import Prose
 from . import photos
-from .brand import cmyk_of, output_profile, svg_for_print
+from .brand import cmyk_of, display_weight, output_profile, svg_for_print
 from .charts import ChartJob
 from .fetcher import MAX_RESOURCE_BYTES
 from .guard import Guard, Limits
@@ -293,15 +294,17 @@ class Renderer:
     def __init__(self, report: Report, charts: ChartJob, variant: Variant):
         self.report = report
         self.variant = variant
-        self.fmt = Formatter(report.manifest.language, report.manifest.currency)
-        self.prose = Prose(self.number, self.xref)
+        self.fmt = report_formatter(report)
+        self.prose = Prose(self.number, self.xref, self.xref_label)
         self.charts = charts
+        self._brand_faces: dict | None = None
         self.profile = output_profile(report.brand, report.brand_path.parent)
         self.env = make_environment(report.root)
         self.env.globals.update(
             md=self.prose.block, md_inline=self.prose.inline, plain=self.prose.plain,
-            number=self.number,
-            number_parts=self.number_parts, chart=self.chart, flow=flow, photo=self.photo,
+            plain_text=self.prose.text,
+            number=self.number, number_parts=self.number_parts, tile_fit=self.tile_fit,
+            chart=self.chart, flow=flow, photo=self.photo,
             fmt=self.fmt, label=self.label, table_rows=self.table_rows,
             status_text=self.status_text, series_marks=self.series_marks)
         self.catalogue = catalogue(report.manifest.language, report.root,
@@ -341,6 +344,19 @@ class Renderer:
         """The number, anchor and label ("Figure 3") of a figure or table block."""
         return self._labels[block.place]
 
+    def xref_label(self, kind: str, key: str, capital: bool = False) -> str:
+        """The words of a cross-reference to the figure or table ``key`` without its
+        page — "figure 3", "Table 2" with ``capital`` — in the report's language: the
+        linked part of :meth:`xref`, and the whole reference where only text can
+        stand (an image's alternative text: :meth:`Prose.text`)."""
+        target = self._targets[(kind, key)]
+        number = target["number"]
+        if capital:
+            return self._caption_label(target["kind"], number)
+        if target["kind"] == "figure":
+            return self.catalogue.gettext("figure %(number)s", number=number)
+        return self.catalogue.gettext("table %(number)s", number=number)
+
     def xref(self, kind: str, key: str, capital: bool = False) -> Markup:
         """A cross-reference to the figure or table ``key`` (``kind`` ``ref``, ``figure``
         or ``table``, as :func:`~almanac.project.model.references` gives it) in the
@@ -348,15 +364,8 @@ class Renderer:
         "Abbildung 3 auf Seite 12" — both parts linked to the target, the page filled
         in by WeasyPrint (``target-counter``); ``capital`` for the start of a sentence.
         The words and their order are the catalogue's."""
-        target = self._targets[(kind, key)]
-        number = target["number"]
-        if capital:
-            words = self._caption_label(target["kind"], number)
-        elif target["kind"] == "figure":
-            words = self.catalogue.gettext("figure %(number)s", number=number)
-        else:
-            words = self.catalogue.gettext("table %(number)s", number=number)
-        anchor = target["anchor"]
+        words = self.xref_label(kind, key, capital)
+        anchor = self._targets[(kind, key)]["anchor"]
         pieces = {"target": Markup('<a class="xref" href="#{}">{}</a>').format(anchor, words),
                   "page": Markup('<a class="xref-page" href="#{}"></a>').format(anchor)}
         # Translators: a cross-reference in running text, "figure 3 on page 12"; target
@@ -428,9 +437,39 @@ class Renderer:
         """The number ``key``, formatted for the report's locale (templates: ``number(key)``)."""
         return self.fmt.number(self.report.number(key))
 
-    def number_parts(self, key: str) -> tuple[str, str, str]:
-        """(prefix, figure, suffix) of the number ``key``, for tiles."""
+    def number_parts(self, key: str) -> Parts:
+        """(prefix, figure, suffix) of the number ``key``, for tiles, and whether the
+        locale's pattern sets a space between each and the figure
+        (:meth:`Formatter.parts`; templates: ``parts.spaced_before``)."""
         return self.fmt.parts(self.report.number(key))
+
+    def tile_fit(self, parts: Parts) -> str:
+        """The widths a tile's stylesheet needs to fit its figure in the tile, as the
+        CSS custom properties of the tile's value (its ``style``):
+        ``--figure-ems``, the figure's width in em of the brand's heading face at the
+        heading weight (``--weight-heading``, in which ``kpi-figure`` is set), and
+        ``--affix-ems``, the width in em of a prefix or suffix set against the figure
+        without a space (the ``$`` of ``$1,250``, the ``%`` of ``94.5%``: on the
+        figure's line, bold), 0 when both may go to a line of their own. Widths are
+        the faces' advances (:func:`~almanac.project.fontfaces.text_width`);
+        ``components.css`` sets the figure at its size or smaller, so that
+        ``1,234.56`` fits where ``12,480`` does."""
+        heading = self.report.brand.fonts.heading
+        faces = self._faces().get(heading.family, [])
+        figure_face = match_face(faces, display_weight(heading, heaviest=True), "normal")
+        affix_face = match_face(faces, 700, "normal")
+        prefix, figure, suffix = parts
+        affix = (prefix if not parts.spaced_before else "") \
+            + (suffix if not parts.spaced_after else "")
+        return (f"--figure-ems: {max(text_width(figure_face, figure), 0.5):.3f}; "
+                f"--affix-ems: {text_width(affix_face, affix):.3f}")
+
+    def _faces(self) -> dict:
+        """The brand's faces by family (:func:`~almanac.project.fontfaces.brand_faces`),
+        read once."""
+        if self._brand_faces is None:
+            self._brand_faces = brand_faces(self.report.brand, self.report.brand_path)
+        return self._brand_faces
 
     def chart(self, block: FigureBlock) -> dict:
         """A figure block's chart file, its label and how its series marks it

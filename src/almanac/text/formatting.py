@@ -24,10 +24,14 @@ from babel.numbers import (
     get_currency_symbol,
 )
 
-from ..project.model import AMOUNTS, Number
+from ..project.fontfaces import minus_for
+from ..project.model import AMOUNTS, Number, Report
 from ..project.tables import Column
 
 NBSP = "\u00a0"
+MINUS_SIGN = "\u2212"
+"""U+2212 MINUS SIGN, CLDR's ``minusSign`` in Swedish, Finnish, Norwegian, Swiss German
+and others; a font may lack it (:func:`~almanac.project.fontfaces.minus_for`)."""
 MAX_DECIMALS = 15
 """The most decimals a figure prints when the data does not fix them."""
 COMPACT_FROM = 1_000_000
@@ -58,15 +62,56 @@ def _affix(text: str, symbols: dict[str, str]) -> str:
     return "".join(out)
 
 
+class Parts(tuple[str, str, str]):
+    """A number as a KPI tile sets it: the 3-tuple (prefix, figure, suffix) of
+    :meth:`Formatter.parts`, with ``spaced_before`` and ``spaced_after``, whether the
+    locale's pattern sets a space between the prefix and the figure (``€ 51`` in
+    Dutch, not ``€51`` in English) and between the figure and the suffix (``6,3 %`` in
+    German and French, not ``6.3%`` in English)."""
+
+    spaced_before: bool
+    spaced_after: bool
+
+    def __new__(cls, prefix: str, figure: str, suffix: str, spaced_before: bool = False,
+                spaced_after: bool = False) -> Parts:
+        made = super().__new__(cls, (prefix, figure, suffix))
+        made.spaced_before, made.spaced_after = spaced_before, spaced_after
+        return made
+
+    @property
+    def prefix(self) -> str:
+        """The text set before the figure (``€``, ``US$``), or empty."""
+        return self[0]
+
+    @property
+    def figure(self) -> str:
+        """The figure, with its minus sign (``-1.250``, ``51``)."""
+        return self[1]
+
+    @property
+    def suffix(self) -> str:
+        """The text set after the figure (``%``, ``miljoen``, ``Millionen €``), or empty."""
+        return self[2]
+
+
 class Formatter:
     """Formats numbers and dates for one locale (``nl`` by default) and one currency
-    (an ISO 4217 code, ``EUR`` by default), as a report's manifest gives them."""
+    (an ISO 4217 code, ``EUR`` by default), as a report's manifest gives them.
 
-    def __init__(self, language: str = "nl", currency: str = "EUR"):
+    ``minus``, when given, is printed wherever the locale's minus sign has U+2212
+    MINUS SIGN (:data:`MINUS_SIGN`): ``"-"`` for a report whose fonts lack it
+    (:func:`report_formatter`), so that a negative number never prints a glyph the
+    font does not have."""
+
+    def __init__(self, language: str = "nl", currency: str = "EUR",
+                 minus: str | None = None):
         self.locale = Locale.parse(language.replace("-", "_"))
         self.currency = currency
         numbers = self.locale.number_symbols["latn"]
-        self._symbols = {"-": numbers.get("minusSign", "-"),
+        minus_sign = numbers.get("minusSign", "-")
+        if minus is not None:
+            minus_sign = minus_sign.replace(MINUS_SIGN, minus)
+        self._symbols = {"-": minus_sign,
                          "+": numbers.get("plusSign", "+"),
                          "%": numbers.get("percentSign", "%"),
                          "‰": numbers.get("perMille", "‰"),
@@ -80,7 +125,8 @@ class Formatter:
 
     @property
     def minus_sign(self) -> str:
-        """The locale's minus sign (CLDR ``minusSign``: ``-``, or U+2212 in Swedish)."""
+        """The minus sign printed: the locale's (CLDR ``minusSign``: ``-``, or U+2212 in
+        Swedish), its U+2212 replaced by the ``minus`` the formatter was given."""
         return self._symbols["-"]
 
     def affixes(self, kind: str) -> tuple[str, str]:
@@ -185,19 +231,32 @@ class Formatter:
         (``get_currency_precision``: 2 for EUR, 0 for JPY) or as many as it has."""
         return self._text(value, "currency", decimals)
 
-    def parts(self, number: Number) -> tuple[str, str, str]:
+    def parts(self, number: Number) -> Parts:
         """A number as (prefix, figure, suffix), for KPI tiles that set the figure large
         and the prefix and suffix small: the text the locale's pattern writes before
         and after the figure, spaces trimmed — ``("€", "100", "miljoen")`` (nl),
-        ``("", "100", "Millionen €")`` (de), ``("", "6,3", "%")``; a minus sign right
-        before the digits is part of the figure (``("", "-19", "%")``)."""
+        ``("", "100", "Millionen\u00a0€")`` (de), ``("", "6,3", "%")`` — and whether a
+        space separates each from the figure (:class:`Parts`: ``€ 100`` in Dutch,
+        ``6,3 %`` in German, ``€100`` and ``6.3%`` in English). The minus sign is part of
+        the figure, wherever the pattern puts it (``("", "-19", "%")``): a pattern that
+        sets it before the currency (``-$1,250`` in English) would leave it small
+        beside a large figure, so a tile reads ``$ -1,250``. Spaces within the
+        prefix or suffix are no-break spaces."""
         (value, unit), decimals = number.resolved, number.decimals
         if unit == "count":
             value, decimals = int(value), 0
         kind = "currency" if unit in AMOUNTS else "percent" if unit == "percent" \
             else "decimal"
         before, figure, after = self._split(value, kind, decimals)
-        return before.strip(_SPACES), figure, after.strip(_SPACES)
+        minus = self.minus_sign
+        if minus and minus in before:  # "-$": the sign goes with the figure
+            before, figure = before.replace(minus, "", 1), minus + figure
+        elif minus and minus in after and not figure.startswith(minus):
+            after, figure = after.replace(minus, "", 1), minus + figure
+        prefix, suffix = before.strip(_SPACES), after.strip(_SPACES)
+        return Parts(prefix.replace(" ", NBSP), figure, suffix.replace(" ", NBSP),
+                     bool(prefix) and before != before.rstrip(_SPACES),
+                     bool(suffix) and after != after.lstrip(_SPACES))
 
     def cell(self, value: object, column: Column) -> str:
         """A series cell as a table prints it, by its column's kind
@@ -244,3 +303,14 @@ class Formatter:
         long, full): ``2022-04-01`` → ``1 april 2022`` (nl), ``1. April 2022`` (de),
         ``April 1, 2022`` (en)."""
         return format_date(value, format=style, locale=self.locale)
+
+
+def report_formatter(report: Report) -> Formatter:
+    """The formatter of ``report``: its language and currency, and the minus sign its
+    brand's fonts can print — U+002D HYPHEN-MINUS in place of U+2212 MINUS SIGN when a
+    face lacks it (:func:`~almanac.project.fontfaces.minus_for`; the built-in Noto Sans
+    does), so that a Swedish or Swiss report's negative numbers print no missing glyph.
+    Every stage that prints the report's numbers (prose, tiles, tables, charts) uses
+    one made here."""
+    return Formatter(report.manifest.language, report.manifest.currency,
+                     minus_for(report.brand, report.brand_path.parent))

@@ -44,16 +44,19 @@ class Prose:
 
     ``number(key)`` gives a number's text; ``xref(kind, key, capital)`` the markup
     of a cross-reference (kind ``ref``, ``figure`` or ``table``; ``capital`` when
-    the form was written with a capital, ``{{ Ref:key }}``). The references were
+    the form was written with a capital, ``{{ Ref:key }}``), and ``label(kind, key,
+    capital)`` its words alone as text ("table 1"), for :meth:`text`. The references were
     checked when the report was loaded (:func:`~almanac.project.checks.check_numbers`).
     Markup is kept out of the Markdown source (where it would be escaped) as
     placeholders and put back after rendering.
     """
 
     def __init__(self, number: Callable[[str], str],
-                 xref: Callable[[str, str, bool], Markup] | None = None):
+                 xref: Callable[[str, str, bool], Markup] | None = None,
+                 label: Callable[[str, str, bool], str] | None = None):
         self._number = number
         self._xref = xref
+        self._label = label
 
     def _render(self, text: str, footnotes: Mapping[str, str], inline: bool) -> Markup:
         fragments: list[str] = []
@@ -105,3 +108,23 @@ class Prose:
             last = match.end()
         parts.append(escape(text[last:]))
         return Markup("").join(parts)
+
+    def text(self, text: str) -> str:
+        """A plain-text field as plain text, for where neither markup nor generated
+        content can stand (an image's alternative text, a bookmark): its ``{{ key }}``
+        numbers formatted, each cross-reference as its label alone ("table 1"; the
+        page of "table 1 on page 12" is filled in by the layout, which text outside
+        the page's flow never gets), every other character as written (a ``[^key]``
+        too, as :meth:`plain` leaves it). Not escaped: the caller's template escapes
+        it."""
+
+        def substitute(match: re.Match) -> str:
+            form, key, note = match.groups()
+            if note is not None:
+                return match.group(0)
+            if form is None:
+                return self._number(key)
+            assert self._label is not None, "a cross-reference needs the label callback"
+            return self._label(reference_kind(form), key, form[:1].isupper())
+
+        return TOKEN.sub(substitute, text)

@@ -3,7 +3,10 @@
 The series' first column is the category axis (years, months, any labels, in the
 order of the file); every other column with numbers becomes a line, in the brand's
 chart palette, with a legend when there is more than one. Column names are the
-legend's labels; a single line has its column name as the axis title.
+legend's labels; a single line has its column name as the axis title. The value
+axis writes its ticks as the columns' kind does (``theme.number_format``): a count
+grouped and whole, a decimal column with its declared decimals, else as few as each
+tick needs.
 A project's ``figures/line.py`` replaces this module.
 """
 
@@ -23,9 +26,15 @@ def build(data, theme):
     long = [{"category": theme.category(row[category]), "series": name, "value": row[name]}
             for row in data.rows for name in values]
     many = len(values) > 1
-    whole = all(float(row[name]).is_integer() for row in data.rows for name in values
-                if row[name] is not None)
-    axis_format = theme.number_format("count" if whole else "decimal")
+    # the value axis in the columns' own kind and decimals (decimal(1): "1,250.0"; a
+    # decimal column without them: as few as each tick needs, "500,000", "2.5")
+    kinds = {data.columns.get(name) for name in values}
+    if len(kinds) == 1 and None not in kinds:
+        axis_format = theme.number_format(kinds.pop())
+    else:
+        whole = all(float(row[name]).is_integer() for row in data.rows for name in values
+                    if row[name] is not None)
+        axis_format = theme.number_format("count" if whole else "decimal")
     labels_every = max(1, len(order) // 12)
     base = alt.Chart(alt.Data(values=long)).encode(
         x=alt.X("category:O", sort=order, title=None,
