@@ -54,16 +54,26 @@ def tiles(project: Path) -> list[str]:
 
 # --------------------------------------------------------------------------- tiles
 
-@pytest.mark.parametrize("language, value, parts", [
-    ("en", -1234.56, ("$", "-1,234.56", "")),  # CLDR en: -¤#,##0.00
-    ("en-CA", -1234.56, ("US$", "-1,234.56", "")),  # -US$1,234.56
-    ("nl", -1234.56, ("US$", "-1.234,56", "")),  # ¤ -#,##0.00
-    ("de", -1234.56, ("", "-1.234,56", "$")),
+@pytest.mark.parametrize("language, value, parts, sign, tile", [
+    ("en", -1234.56, ("$", "1,234.56", ""), "-", "-$1,234.56"),  # CLDR en: -¤#,##0.00
+    ("en-CA", -1234.56, ("US$", "1,234.56", ""), "-", "-US$1,234.56"),
+    ("nl", -1234.56, ("US$", "-1.234,56", ""), "", "US$ -1.234,56"),  # ¤ -#,##0.00
+    ("de", -1234.56, ("", "-1.234,56", "$"), "", "-1.234,56 $"),
+    ("en", 1234.56, ("$", "1,234.56", ""), "", "$1,234.56"),
 ])
-def test_a_tiles_minus_sign_is_set_with_its_figure(language, value, parts):
+def test_a_tiles_minus_sign_is_as_large_as_its_figure_in_the_patterns_place(
+        language, value, parts, sign, tile):
     """The tile sets the figure large and the prefix small: a minus sign the pattern
-    puts before the currency would all but disappear."""
-    assert Formatter(language, "USD").parts(Number(value=value, unit="currency")) == parts
+    puts before the currency is set apart, as large as the figure, where the pattern
+    puts it (``-$1,234.56``, not ``$-1,234.56``); elsewhere it is part of the figure.
+    The parts joined as a tile joins them read as the prose prints the number."""
+    fmt = Formatter(language, "USD")
+    found = fmt.parts(Number(value=value, unit="currency"))
+    assert (tuple(found), found.sign) == (parts, sign)
+    joined = found.sign + found.prefix + (" " if found.spaced_before else "") + found.figure \
+        + (" " if found.spaced_after else "") + found.suffix
+    assert joined.replace(NBSP, " ") == tile == fmt.number(
+        Number(value=value, unit="currency")).replace(NBSP, " ")
 
 
 @pytest.mark.parametrize("language, currency, on_time, budget", [
@@ -171,3 +181,8 @@ def test_the_minus_sign_is_one_the_fonts_have(tmp_path, brand, minus):
     ticks = line_chart_ticks(project)
     negative = [tick for tick in ticks if not tick[0].isdigit()]
     assert negative and all(tick.startswith(minus) for tick in negative), ticks
+
+
+def test_a_negative_amounts_tile_reads_as_the_prose_does(tmp_path):
+    project = scaffold(tmp_path, "en", "USD", -1234.56)
+    assert tiles(project)[2] == "-$1,234.56"

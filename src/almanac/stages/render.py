@@ -461,6 +461,7 @@ class Renderer:
         prefix, figure, suffix = parts
         affix = (prefix if not parts.spaced_before else "") \
             + (suffix if not parts.spaced_after else "")
+        figure = parts.sign + figure  # a sign before the prefix is as large as the figure
         return (f"--figure-ems: {max(text_width(figure_face, figure), 0.5):.3f}; "
                 f"--affix-ems: {text_width(affix_face, affix):.3f}")
 

@@ -67,15 +67,18 @@ class Parts(tuple[str, str, str]):
     :meth:`Formatter.parts`, with ``spaced_before`` and ``spaced_after``, whether the
     locale's pattern sets a space between the prefix and the figure (``€ 51`` in
     Dutch, not ``€51`` in English) and between the figure and the suffix (``6,3 %`` in
-    German and French, not ``6.3%`` in English)."""
+    German and French, not ``6.3%`` in English); and ``sign``, a minus sign the
+    pattern sets before the prefix (``-$1,250`` in English), set as large as the
+    figure, in the pattern's place, or empty (the sign is then in the figure)."""
 
     spaced_before: bool
     spaced_after: bool
+    sign: str
 
     def __new__(cls, prefix: str, figure: str, suffix: str, spaced_before: bool = False,
-                spaced_after: bool = False) -> Parts:
+                spaced_after: bool = False, sign: str = "") -> Parts:
         made = super().__new__(cls, (prefix, figure, suffix))
-        made.spaced_before, made.spaced_after = spaced_before, spaced_after
+        made.spaced_before, made.spaced_after, made.sign = spaced_before, spaced_after, sign
         return made
 
     @property
@@ -237,26 +240,28 @@ class Formatter:
         and after the figure, spaces trimmed — ``("€", "100", "miljoen")`` (nl),
         ``("", "100", "Millionen\u00a0€")`` (de), ``("", "6,3", "%")`` — and whether a
         space separates each from the figure (:class:`Parts`: ``€ 100`` in Dutch,
-        ``6,3 %`` in German, ``€100`` and ``6.3%`` in English). The minus sign is part of
-        the figure, wherever the pattern puts it (``("", "-19", "%")``): a pattern that
-        sets it before the currency (``-$1,250`` in English) would leave it small
-        beside a large figure, so a tile reads ``$ -1,250``. Spaces within the
-        prefix or suffix are no-break spaces."""
+        ``6,3 %`` in German, ``€100`` and ``6.3%`` in English). The minus sign is never
+        small: part of the figure (``("", "-19", "%")``), or, where the pattern sets it
+        before the prefix (``-$1,250`` in English), :attr:`Parts.sign`, which a tile
+        sets as large as the figure in the pattern's place. Spaces within the prefix
+        or suffix are no-break spaces."""
         (value, unit), decimals = number.resolved, number.decimals
         if unit == "count":
             value, decimals = int(value), 0
         kind = "currency" if unit in AMOUNTS else "percent" if unit == "percent" \
             else "decimal"
         before, figure, after = self._split(value, kind, decimals)
-        minus = self.minus_sign
-        if minus and minus in before:  # "-$": the sign goes with the figure
+        minus, sign = self.minus_sign, ""
+        if minus and before.lstrip(_SPACES).startswith(minus):  # "-$1,250": large, first
+            before, sign = before.replace(minus, "", 1), minus
+        elif minus and minus in before:  # "$ -1.250": the sign goes with the figure
             before, figure = before.replace(minus, "", 1), minus + figure
         elif minus and minus in after and not figure.startswith(minus):
             after, figure = after.replace(minus, "", 1), minus + figure
         prefix, suffix = before.strip(_SPACES), after.strip(_SPACES)
         return Parts(prefix.replace(" ", NBSP), figure, suffix.replace(" ", NBSP),
                      bool(prefix) and before != before.rstrip(_SPACES),
-                     bool(suffix) and after != after.lstrip(_SPACES))
+                     bool(suffix) and after != after.lstrip(_SPACES), sign)
 
     def cell(self, value: object, column: Column) -> str:
         """A series cell as a table prints it, by its column's kind
