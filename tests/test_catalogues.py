@@ -1,13 +1,20 @@
 """A project's own words: ``almanac messages`` starts a catalogue, a language with none
-is warned about, and the project's translations are the ones printed."""
+is warned about, and the project's translations are the ones printed; a catalogue is a
+source of the report like its chapters, and one that would break a build is an error
+naming its line."""
 
 from __future__ import annotations
 
-from babel.messages.pofile import read_po, write_po
+import datetime as dt
+from pathlib import Path
 
+from babel.messages.pofile import read_po, write_po
+from pypdf import PdfReader
+
+from almanac.project.scaffold import new_project
 from almanac.text.messages import catalogue
 
-from conftest import almanac
+from conftest import almanac, snapshot
 
 
 def new_report(tmp_path, language: str):
@@ -64,3 +71,57 @@ def test_a_language_without_a_catalogue_is_warned_about_on_its_line(tmp_path):
     strict = almanac("check", str(folder), "--strict")
     assert strict.returncode == 0, strict.stderr
     assert "translation" not in strict.stderr
+
+
+# --------------------------------------------------------------------------- a source
+
+TODAY = dt.date(2026, 4, 1)
+HEADER = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+
+
+def dutch_report(folder: Path, po: str | bytes | None = None) -> Path:
+    """The Dutch scaffold (nine pages), with ``po`` as its ``locale/nl.po``."""
+    new_project(folder, language="nl", today=TODAY)
+    if po is not None:
+        (folder / "locale").mkdir()
+        path = folder / "locale" / "nl.po"
+        path.write_bytes(po if isinstance(po, bytes) else po.encode("utf-8"))
+    return folder
+
+
+def line_of(text: str, start: str) -> int:
+    return next(number for number, line in enumerate(text.splitlines(), 1)
+                if line.startswith(start))
+
+
+def embedded(pdf: Path) -> dict[str, bytes]:
+    reader = PdfReader(pdf)
+    return {name: contents[0] for name, contents in reader.attachments.items()}
+
+
+def test_a_published_edition_embeds_the_catalogue_and_is_reproduced_from_it(tmp_path, cli):
+    po = HEADER + 'msgid "Colophon"\nmsgstr "Verantwoording"\n'
+    project = dutch_report(tmp_path / "r", po)
+    published = cli("publish", str(project), "-q")
+    assert published.returncode == 0, published.stderr
+    pdf = Path(published.stdout.strip())
+    assert embedded(pdf)["locale/nl.po"] == po.encode("utf-8")
+    assert "Verantwoording" in PdfReader(pdf).pages[-1].extract_text()
+    # The sources extracted from the PDF alone publish the same file.
+    recovered = tmp_path / "recovered"
+    assert cli("extract", str(pdf), str(recovered)).returncode == 0
+    assert (recovered / "locale" / "nl.po").read_text(encoding="utf-8") == po
+    again = cli("publish", str(recovered), "-q")
+    assert again.returncode == 0, again.stderr
+    assert Path(again.stdout.strip()).read_bytes() == pdf.read_bytes()
+
+
+def test_a_build_is_not_written_over_a_catalogue(tmp_path, cli):
+    po = HEADER + 'msgid "Colophon"\nmsgstr "Verantwoording"\n'
+    project = dutch_report(tmp_path / "r", po)
+    before = snapshot(project)
+    ran = cli("build", str(project), "-o", str(project / "locale" / "nl.po"))
+    assert ran.returncode == 2  # a usage error, as for any input named as the output
+    assert "is locale/nl.po, an input of the report" in ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert snapshot(project) == before
