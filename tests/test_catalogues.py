@@ -39,6 +39,10 @@ def test_messages_writes_the_report_words_translated_where_almanac_can(tmp_path)
     assert texts["Figure %(number)s"] == built_in["Figure %(number)s"] == "Figuur %(number)s"
     assert all(texts[key] == built_in[key] for key in texts if isinstance(key, str))
     assert not any("almanac" in key.lower() and "build" in key.lower() for key in texts)
+    # Its header speaks to whoever edits it for the report, not to Almanac's developers.
+    head = (folder / "locale" / "nl.po").read_text(encoding="utf-8").split("msgid", 1)[0]
+    assert "for this report in Dutch: translate or change each msgstr" in head
+    assert "`almanac messages nl`" in head and "almanac.text.extract" not in head
     # Never over an existing file: the user's edits stay.
     (folder / "locale" / "nl.po").write_text("# mine\n", encoding="utf-8")
     again = almanac("messages", "nl", cwd=folder)
