@@ -1004,7 +1004,8 @@ def _unknown_locale(p):
 
 def _unknown_region(p):
     line = edit(p, "report.yaml", "language: nl\n", "language: nl-XX\n")
-    return Expect("report.yaml", line, ("language: is not a language", "'nl' alone"))
+    return Expect("report.yaml", line, ("language: is not a language", "'nl' alone",
+                                        "a region CLDR knows for it: nl-NL, ", "nl-BE"))
 
 
 def _footnote_in_a_footnote(p):

@@ -208,6 +208,28 @@ def test_the_pipeline_says_its_steps_in_the_reporters_words(project):
     assert ("render", "Vorlagen und Stylesheets der Ausgabe print") in recorder.said
 
 
+class FirstStep(Exception):
+    """What a reporter raises at the first step: the command goes no further."""
+
+
+@pytest.mark.parametrize("command", ["build", "build_all", "build_specimen", "check",
+                                     "publish"])
+def test_every_command_says_its_first_step_in_the_reporters_words(command, tmp_path):
+    from almanac import pipeline
+
+    class Stopper(Reporter):
+        words = catalogue("nl")
+
+        def step(self, name, detail=""):
+            raise FirstStep(detail)
+
+    with pytest.raises(FirstStep) as stopped:
+        getattr(pipeline, command)(tmp_path, reporter=Stopper())
+    said = str(stopped.value)
+    dutch = catalogue("nl").table()
+    assert said in dutch.values() and said not in dutch, said  # a translation, not a msgid
+
+
 # --------------------------------------------------------------------------- the preview
 
 def served() -> tuple[str, str]:

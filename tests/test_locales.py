@@ -117,7 +117,7 @@ def test_a_language_may_have_a_script_and_a_region(tmp_path, language):
 
 @pytest.mark.parametrize("written, expected", [
     ("language: xx-Latn", "is not a language and region that CLDR (Babel) knows"),
-    ("language: en_GB", "String should match pattern"),
+    ("language: en_GB", "is not a BCP 47 language tag, got 'en_GB'"),
     ("currency: EURO", "did you mean 'EUR'?"),
     ("currency: usd", "did you mean 'USD'?"),
 ])
@@ -136,6 +136,92 @@ def test_an_unknown_language_or_currency_is_an_error_on_its_line(tmp_path, writt
     message = caught.value.format(project)
     assert message.startswith(f"report.yaml:{line}: {key}: "), message
     assert expected in message
+
+
+@pytest.mark.parametrize("written, meant", [
+    ("en_GB", "en-GB"), ("EN-gb", "en-GB"), ("en-US-x-foo", "en-US"), ("SR_latn", "sr-Latn"),
+    ("zh_hant_tw", "zh-Hant-TW"), ("Dutch", "nl"),
+])
+def test_a_tag_written_otherwise_is_an_error_with_the_tag_meant(tmp_path, written, meant):
+    project = tmp_path / "r"
+    new_project(project, language="en", today=TODAY)
+    line = manifest_line(project, 'language: "en"\n', f'language: "{written}"\n')
+    with pytest.raises(ReportError) as caught:
+        load(project)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.where) == (line, "language")
+    assert problem.message == f"is not a BCP 47 language tag, got '{written}'"
+    assert problem.hint == f"did you mean '{meant}'?"
+    manifest_line(project, f'language: "{written}"', f'language: "{meant}"')
+    assert load(project).manifest.language == meant  # the fix is one the report takes
+
+
+@pytest.mark.parametrize("written, said", [
+    ("klingon", "is not a BCP 47 language tag"),
+    ("root", "is not a BCP 47 language tag"),  # CLDR's root locale, no language
+    ("und", "names no language ('und' is undetermined)"),
+    ("und-NL", "names no language"),
+])
+def test_a_tag_that_fits_no_language_is_an_error_with_examples(tmp_path, written, said):
+    project = tmp_path / "r"
+    new_project(project, language="en", today=TODAY)
+    manifest_line(project, 'language: "en"\n', f'language: "{written}"\n')
+    with pytest.raises(ReportError) as caught:
+        load(project)
+    [problem] = caught.value.problems
+    assert problem.message.startswith(said)
+    assert "did you mean" not in problem.hint and "en-GB" in problem.hint
+
+
+TAG = re.compile(r"\b[a-z]{2,3}(?:-[A-Z][a-z]{3})?-(?:[A-Z]{2}|[0-9]{3})\b")
+
+
+@pytest.mark.parametrize("written, language", [
+    ("nl-XX", "nl"), ("de-XX", "de"), ("sr-Latn-XX", "sr-Latn"), ("fr-XX", "fr")])
+def test_an_unknown_region_is_told_the_regions_of_its_language(tmp_path, written, language):
+    project = tmp_path / "r"
+    new_project(project, language="en", today=TODAY)
+    manifest_line(project, 'language: "en"\n', f'language: "{written}"\n')
+    with pytest.raises(ReportError) as caught:
+        load(project)
+    [problem] = caught.value.problems
+    assert f"write '{language}' alone, or with a region CLDR knows for it" in problem.hint
+    listed = TAG.findall(problem.hint)
+    assert len(listed) >= 2 and all(tag.startswith(f"{language}-") for tag in listed)
+    for tag in listed[:3]:  # each one the report takes
+        manifest_line(project, f'language: "{written}"', f'language: "{tag}"')
+        assert load(project).manifest.language == tag
+        written = tag
+
+
+def test_nl_is_told_its_likeliest_regions_first(tmp_path):
+    project = tmp_path / "r"
+    new_project(project, language="en", today=TODAY)
+    manifest_line(project, 'language: "en"\n', 'language: "nl-XX"\n')
+    with pytest.raises(ReportError) as caught:
+        load(project)
+    listed = TAG.findall(caught.value.problems[0].hint)
+    assert listed[0] == "nl-NL" and {"nl-BE", "nl-SR"} <= set(listed)
+
+
+def test_each_of_languages_is_checked_as_language_is(tmp_path):
+    project = tmp_path / "r"
+    new_project(project, language="en", today=TODAY)
+    line = manifest_line(project, 'language: "en"\n', "languages:\n  - en\n  - nl_BE\n")
+    with pytest.raises(ReportError) as caught:
+        load(project)
+    [problem] = caught.value.problems
+    assert problem.line == line + 2 and problem.where == "languages[1]"
+    assert problem.hint == "did you mean 'nl-BE'?"
+
+
+def test_messages_is_told_the_tag_meant(tmp_path, cli):
+    project = tmp_path / "r"
+    new_project(project, language="en", today=TODAY)
+    ran = cli("messages", "nl_BE", str(project))
+    assert ran.returncode == 2 and "did you mean nl-BE?" in ran.stderr
+    assert not (project / "locale").exists()  # no nl_BE.po a build would never read
+    assert cli("messages", "und", str(project)).returncode == 2
 
 
 # --------------------------------------------------------------------------- the currency

@@ -403,6 +403,34 @@ def test_rebuilds_on_change_and_keeps_last_good_pages(preview_process):
              and s["error"] is None)
 
 
+def test_a_change_to_a_catalogue_rebuilds(tmp_path, monkeypatch):
+    """A project's ``locale/<tag>.po`` is watched as its styles are; the watcher alone is
+    run here (no build server, the build recorded instead of made)."""
+    from almanac.preview import session
+    from almanac.project.scaffold import new_project
+
+    project = tmp_path / "r"
+    new_project(project, language="en")
+    (project / "locale").mkdir()
+    monkeypatch.setattr(session.buildserver, "available", lambda: False)
+    preview = session.Preview(project)
+    rebuilt = threading.Event()
+    monkeypatch.setattr(preview, "rebuild", lambda wait=True: rebuilt.set())
+    stop = threading.Event()
+    watcher = threading.Thread(target=preview.watch, args=(stop,), daemon=True)
+    watcher.start()
+    try:
+        for attempt in range(120):  # the watcher may start after the first save
+            save(project / "locale" / "en.po", f'msgid "Colophon"\nmsgstr "Credits {attempt}"\n')
+            if rebuilt.wait(0.5):
+                break
+        assert rebuilt.is_set()
+    finally:
+        stop.set()
+        watcher.join(30)
+        preview.close()
+
+
 @pytest.mark.slow
 def test_only_changed_pages_are_drawn_again(warm):
     from almanac.preview.session import Preview

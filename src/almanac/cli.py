@@ -613,16 +613,16 @@ def _new(args: argparse.Namespace) -> int:
 def _messages(root: Path, language: str) -> int:
     """``almanac messages LANG``: the report's words as ``locale/LANG.po`` (never over
     an existing file), translated where a built-in catalogue has the language."""
-    from babel import Locale, UnknownLocaleError
-
+    from .project.model import LANGUAGE_TAG, cldr_knows, suggested_tag
     from .stages.output import Writer
     from .text.extract import po_bytes, report_messages
     from .text.messages import PROJECT_LOCALE, catalogue
 
-    try:
-        Locale.parse(language.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        print(_error(_("%(language)s is not a language tag CLDR knows; write e.g. sv, "
+    if not (re.fullmatch(LANGUAGE_TAG, language) and cldr_knows(language)):
+        meant = suggested_tag(language)
+        print(_error(_("%(language)s is not a language tag CLDR knows; did you mean "
+                       "%(tag)s?", language=language, tag=meant) if meant else
+                     _("%(language)s is not a language tag CLDR knows; write e.g. sv, "
                        "en-GB or pt-BR", language=language)), file=sys.stderr)
         return 2
     target = root / PROJECT_LOCALE / f"{language}.po"

@@ -305,7 +305,7 @@ def build_all(root: Path | str, output: Path | str | None = None,
     build, the PDFs of the languages before it are written."""
     options = _options(options, changes)
     reporter = reporter or Reporter()
-    reporter.step("load", "reading report.yaml, brand and chapters")
+    reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
     reports = load_all(root) if options.language is None else [load(root, options.language)]
     if len(reports) > 1 and (output is not None or options.html_output is not None):
         report = reports[0]

@@ -208,32 +208,159 @@ LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-(?:[A-Z]{2}|[0-9]{3}))?$"
 """A report's language as a BCP 47 tag (RFC 5646 §2.1) in its canonical case: a
 language (``nl``), optionally a script (``sr-Latn``) and a region (``en-GB``,
 ``zh-Hant-TW``, ``es-419``)."""
+NO_LANGUAGE = ("und", "root")
+"""Codes that name no language: BCP 47's ``und`` ("undetermined", RFC 5646 §4.1) and
+CLDR's ``root`` locale (which Babel would take for English and the root data)."""
+TAG_EXAMPLES = "e.g. nl, nl-NL, nl-BE, en-GB, de-DE or sr-Latn"
+MAX_REGIONS_SHOWN = 6
+
+
+def _canonical_case(value: str) -> str:
+    """``value`` in the case BCP 47 recommends (RFC 5646 §2.1.1), hyphens for
+    underscores: the language lower case, a script title case, a region upper case
+    (``EN_gb`` → ``en-GB``, ``SR-latn`` → ``sr-Latn``)."""
+    parts = [part for part in re.split(r"[-_\s]+", value.strip()) if part]
+    cased = [part.lower() for part in parts[:1]]
+    for part in parts[1:]:
+        if len(part) == 4 and part.isalpha():
+            cased.append(part.title())
+        elif len(part) == 2 and part.isalpha():
+            cased.append(part.upper())
+        else:
+            cased.append(part.lower())
+    return "-".join(cased)
+
+
+def _tag_of(locale) -> str:
+    """A Babel locale as a BCP 47 tag: ``Locale('zh', 'TW', 'Hant')`` → ``zh-Hant-TW``."""
+    return "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
+
+
+def cldr_knows(tag: str) -> bool:
+    """Whether Babel has a CLDR locale for the tag ``tag`` (``babel.Locale.parse``,
+    which resolves CLDR's aliases and falls back from a script it lacks); never for
+    :data:`NO_LANGUAGE`."""
+    from babel import Locale, UnknownLocaleError
+
+    if tag.split("-")[0] in NO_LANGUAGE:
+        return False
+    try:
+        Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+def suggested_tag(value: str) -> str | None:
+    """The language tag a user most likely meant by ``value``, one that
+    :data:`LANGUAGE_TAG` and CLDR accept, or None: ``value`` in canonical case
+    (``EN_gb`` → ``en-GB``), else its longest prefix Babel parses (``en-US-x-foo`` →
+    ``en-US``; ``babel.Locale.parse``, which resolves CLDR's aliases), else the code
+    of a language of that English name (``Dutch`` → ``nl``, from CLDR's names)."""
+    from babel import Locale, UnknownLocaleError
+
+    canonical = _canonical_case(value)
+    if canonical.split("-")[0] in NO_LANGUAGE:
+        return None
+    if re.fullmatch(LANGUAGE_TAG, canonical) and cldr_knows(canonical):
+        return canonical
+    parts = canonical.split("-")
+    for size in range(len(parts), 0, -1):
+        try:
+            locale = Locale.parse("_".join(parts[:size]))
+        except (UnknownLocaleError, ValueError):
+            continue
+        tag = _tag_of(locale) if size > 1 else locale.language
+        if re.fullmatch(LANGUAGE_TAG, tag) and cldr_knows(tag):
+            return tag
+        break
+    named = {name.casefold(): code for code, name in Locale("en").languages.items()}
+    code = named.get(value.strip().casefold())
+    code = _canonical_case(code) if code is not None else None
+    if code is not None and re.fullmatch(LANGUAGE_TAG, code) and cldr_knows(code):
+        return code
+    return None
+
+
+def _tag_form(value: object) -> object:
+    """A language tag as written must be one (:data:`LANGUAGE_TAG`); else ValueError
+    with the tag meant (:func:`suggested_tag`). Runs before the pattern, so that the
+    user reads the fix rather than the pattern; what is not text is left to pydantic."""
+    if isinstance(value, str) and not re.fullmatch(LANGUAGE_TAG, value):
+        raise ValueError(not_a_tag(value))
+    return value
+
+
+def not_a_tag(value: str) -> str:
+    """Why ``value`` is not a language tag and what to write, as "problem; fix"."""
+    suggestion = suggested_tag(value)
+    if suggestion is not None:
+        return f"is not a BCP 47 language tag; did you mean '{suggestion}'?"
+    return ("is not a BCP 47 language tag; write a language code, with a script and "
+            f"a region if needed (RFC 5646), {TAG_EXAMPLES}")
+
+
+def regions(language: str, script: str | None = None) -> list[str]:
+    """The tags of the regions CLDR has a locale for in ``language`` (and ``script``):
+    ``nl`` → ``["nl-NL", "nl-BE", "nl-SR", …]``. The likeliest region first, then the
+    regions whose likeliest language it is (both CLDR's likely subtags: ``und_BE`` →
+    ``nl_Latn_BE``), then those where it is official, each by the share of their
+    population that speaks it (CLDR's territory languages); all through Babel."""
+    from babel.core import get_global
+    from babel.languages import get_territory_language_info
+    from babel.localedata import locale_identifiers
+
+    prefix = "_".join(part for part in (language, script) if part)
+    found = [identifier[len(prefix) + 1:] for identifier in locale_identifiers()
+             if identifier.startswith(prefix + "_")]
+    found = [region for region in found if re.fullmatch(r"[A-Z]{2}|[0-9]{3}", region)]
+    likely = get_global("likely_subtags")
+    first = likely.get(prefix, "").split("_")[-1]
+
+    def rank(region: str) -> tuple:
+        info = get_territory_language_info(region).get(language, {})
+        share = info.get("population_percent")
+        return (region != first, likely.get(f"und_{region}", "").split("_")[0] != language,
+                info.get("official_status") != "official",
+                -share if isinstance(share, float | int) else 0.0, region)
+
+    return [f"{prefix.replace('_', '-')}-{region}" for region in sorted(found, key=rank)]
 
 
 def _known_locale(value: str) -> str:
     """A language tag that Babel (CLDR) has a locale for: the formatter spells
     numbers and dates with it (``babel.Locale.parse``; a script CLDR does not
     write the language in falls back to the language's own, with a warning from
-    the build: :func:`almanac.stages.chartlocale.resolve`)."""
-    from babel import Locale, UnknownLocaleError
+    the build: :func:`almanac.stages.chartlocale.resolve`). ``und`` and ``root`` name
+    no language (:data:`NO_LANGUAGE`). An unknown region gets the regions CLDR knows
+    for the language (:func:`regions`)."""
+    parts = value.split("-")
+    language = parts[0]
+    if language in NO_LANGUAGE:
+        raise ValueError(f"names no language ('{language}' is undetermined); write the "
+                         f"language the report is written in, {TAG_EXAMPLES}")
+    if cldr_knows(value):
+        return value
+    if not cldr_knows(language):
+        raise ValueError("is not a language and region that CLDR (Babel) knows; write a "
+                         f"language code CLDR knows, {TAG_EXAMPLES}")
+    script = parts[1] if len(parts) > 1 and len(parts[1]) == 4 else None
+    known = regions(language, script) if script and cldr_knows(f"{language}-{script}") \
+        else []
+    known = known or regions(language)
+    shown = ", ".join(known[:MAX_REGIONS_SHOWN]) + (", …" if len(known) > MAX_REGIONS_SHOWN
+                                                     else "")
+    alone = f"{language}-{script}" if script and cldr_knows(f"{language}-{script}") \
+        else language
+    raise ValueError(f"is not a language and region that CLDR (Babel) knows; write "
+                     f"'{alone}' alone, or with a region CLDR knows for it: {shown}")
 
-    try:
-        Locale.parse(value.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        language = value.split("-")[0]
-        try:
-            Locale.parse(language)
-            known = f"'{language}' alone, or '{language}' with a region CLDR knows"
-        except (UnknownLocaleError, ValueError):
-            known = "a language code CLDR knows"
-        raise ValueError(f"is not a language and region that CLDR (Babel) knows; write "
-                         f"{known}, e.g. nl, nl-NL, nl-BE, en-GB, de-DE or sr-Latn") from None
-    return value
 
-
-LanguageTag = Annotated[str, Field(pattern=LANGUAGE_TAG), AfterValidator(_known_locale)]
+LanguageTag = Annotated[str, Field(pattern=LANGUAGE_TAG), BeforeValidator(_tag_form),
+                        AfterValidator(_known_locale)]
 """A language and, optionally, its script and region as BCP 47 writes it (``nl``,
-``en-GB``, ``sr-Latn``), known to CLDR."""
+``en-GB``, ``sr-Latn``), known to CLDR; a tag in another form is refused with the
+tag meant (:func:`suggested_tag`)."""
 
 
 def _known_currency(value: str) -> str:

@@ -25,7 +25,9 @@ CHAPTER_MARKDOWN = "chapter.md"
 (:mod:`almanac.project.markdown`)."""
 CHAPTER_FILES = (CHAPTER_MARKDOWN, CHAPTER_FILE)
 """The names a chapter folder's file may have; a folder holds one of them."""
-SOURCE_FOLDERS = ("chapters", "figures", "layout", "styles")
+LOCALE = "locale"
+"""The project's own message catalogues, ``locale/<tag>.po`` (:mod:`almanac.text.messages`)."""
+SOURCE_FOLDERS = ("chapters", "figures", "layout", LOCALE, "styles")
 """Folders whose files are inputs of the report."""
 SOURCE_FILES = (MANIFEST,)
 SOURCES = SOURCE_FILES + SOURCE_FOLDERS

@@ -51,7 +51,7 @@ from ..project.tables import parse_spec
 from ..project.theme import FIGURES, brand_file, folders
 from ..project.theme import roots as theme_roots
 from ..text.formatting import Formatter
-from ..text.messages import catalogue
+from ..text.messages import catalogue, fill
 from .brand import chart_base_px, chart_theme
 from .chartlocale import chart_locales, resolve
 from .guard import resident_bytes
@@ -178,9 +178,10 @@ class Theme:
         then Almanac's catalogue of the language; :func:`almanac.text.messages.catalogue`),
         else the message itself, gettext's own fallback. ``%(name)s`` placeholders
         are filled from ``values`` (Python's ``%`` formatting, as gettext's
-        python-format); without values the text is returned as it is."""
-        text = self.messages.get(message) or message
-        return text % values if values else text
+        python-format; a literal ``%`` in a translation is written ``%%``, as in a
+        template: :func:`almanac.text.messages.fill`); an untranslated message without
+        values is returned as it is."""
+        return fill(message, self.messages.get(message) or message, values)
 
     def width(self, data: FigureData, compact: bool = False) -> int:
         """The plot width for the figure of ``data`` (:class:`Widths`): ``full`` for a

@@ -50,7 +50,11 @@ OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true",
 HEADER = ("# {language} messages of Almanac: the words it writes on pages, in the preview\n"
           "# and on the command line. Update with `python -m almanac.text.extract`.\n"
           "# Distributed under the same license as Almanac.\n#")
-"""The comment at the top of every catalogue."""
+"""The comment at the top of every built-in catalogue."""
+PROJECT_HEADER = ("# Almanac's words for this report in {language}: translate or change each "
+                  "msgstr;\n# the next build uses them. Written by `almanac messages {tag}`.\n#")
+"""The comment at the top of a project's catalogue, ``locale/<tag>.po``
+(:func:`report_messages`): what the file is for whoever opens it, and what made it."""
 STAMP = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 """The date in the catalogues' headers: fixed, so that an update changes only messages."""
 
@@ -111,10 +115,13 @@ def report_messages(language: str, translated: dict[str, str]) -> Catalog:
     writes into a report (not its interface's words, :data:`INTERFACE`), each with
     its text from ``translated`` (``{msgid: text}``, e.g. the built-in catalogue's
     :meth:`~almanac.text.messages.Catalogue.table`) or untranslated; what ``almanac
-    messages`` writes for a project to edit as ``locale/<tag>.po``."""
+    messages`` writes for a project to edit as ``locale/<tag>.po``, headed by
+    :data:`PROJECT_HEADER`."""
     with TEMPLATE.open("rb") as file:
         template = read_po(file)
     catalog = _catalog(language.replace("-", "_"))
+    catalog.header_comment = PROJECT_HEADER.format(
+        language=catalog.locale.english_name if catalog.locale else language, tag=language)
     for message in template:
         if not message.id or all(path.startswith(INTERFACE) for path, _ in message.locations):
             continue

@@ -32,13 +32,14 @@ import functools
 import io
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, TranslationError
+from babel.messages.checkers import num_plurals
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 from babel.support import NullTranslations, Translations
@@ -46,6 +47,7 @@ from babel.support import NullTranslations, Translations
 from ..errors import Problem, ReportError
 from ..project.files import Refused, read_bytes
 from ..project.languages import lookup
+from ..project.parts import LOCALE
 
 DOMAIN = "almanac"
 """The gettext domain of Almanac's messages (the catalogues' file name)."""
@@ -53,7 +55,7 @@ SOURCE_LANGUAGE = "en"
 """The language the messages are written in (their ``msgid``)."""
 BUILT_IN = files("almanac") / "locale"
 """The built-in catalogues: ``<lang>/LC_MESSAGES/almanac.po`` (package data)."""
-PROJECT_LOCALE = "locale"
+PROJECT_LOCALE = LOCALE
 """The folder of a project's own catalogues, ``locale/<tag>.po``."""
 MAX_CATALOGUE_BYTES = 4 * 2**20
 """The largest catalogue read: Almanac's own are ~20 KB."""
@@ -95,31 +97,217 @@ def built_in_languages() -> list[str]:
 
 
 def _project_catalogue(path: Path, roots, tag: str) -> Catalog:
-    """A project's ``locale/<tag>.po``, checked: read as every project file is,
-    parsed by Babel, and every translation keeping its message's placeholders
-    (``%(number)s``; Babel's ``python-format`` checker). A ReportError names the
-    file, the line and the fix."""
+    """A project's ``locale/<tag>.po``, checked before a build uses it: read as every
+    project file is; UTF-8 text (:func:`_utf8_problem`); every line in gettext's
+    form (:func:`_line_problems`), which Babel's reader does not insist on; parsed by
+    Babel (``read_po``); every translation usable as Jinja2's i18n extension uses it
+    (:func:`translation_problems`) and with as many plural forms as the language has
+    (Babel's ``num_plurals`` checker). A ReportError names the file, the line of each
+    problem and its fix."""
     try:
         data = read_bytes(path, roots, MAX_CATALOGUE_BYTES, "keep only Almanac's messages in it")
     except Refused as exc:
         raise ReportError(Problem(f"catalogue {exc.reason}", path, hint=exc.hint)) from None
+    data = data.removeprefix(BOM)  # as some editors save UTF-8; Babel's reader stops at it
+    problem = _utf8_problem(data, path)
+    if problem is not None:
+        raise ReportError(problem)
+    problems = _line_problems(data.decode("utf-8"), path)
+    if problems:
+        raise ReportError(problems)
     try:
         catalogue = read_po(io.BytesIO(data), locale=_locale_name(tag), domain=DOMAIN,
                             abort_invalid=True)
     except (PoFileError, UnicodeDecodeError, ValueError) as exc:
-        line = _line_of(str(exc))
+        lineno = getattr(exc, "lineno", None)
+        line = lineno + 1 if isinstance(lineno, int) else _line_of(str(exc))
         raise ReportError(Problem(f"not a gettext catalogue: {str(exc)[:200]}", path, line,
                                   "write it as a .po file (msgid \"…\" / msgstr \"…\" pairs), "
                                   "e.g. from `almanac messages " + tag + "`")) from None
-    problems = []
-    for message, errors in catalogue.check():
-        for error in errors:
-            problems.append(Problem(f"translation of {message.id!r}: {error}", path,
-                                    message.lineno,
-                                    "keep every placeholder of the msgid, e.g. %(number)s"))
+    if catalogue.charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        line, written = _charset(data.decode("utf-8"))
+        raise ReportError(Problem(
+            f"the header declares the character set {written or catalogue.charset}", path,
+            line, "save the file as UTF-8 and write charset=UTF-8 in its Content-Type line"))
+    for message in catalogue:
+        if not message.id:
+            continue
+        for text, hint in translation_problems(message.id, message.string):
+            problems.append(Problem(f"the translation of {_shown(message.id)} {text}", path,
+                                    message.lineno, hint))
+        try:
+            num_plurals(catalogue, message)
+        except TranslationError as exc:
+            problems.append(Problem(f"the translation of {_shown(message.id)}: {exc}", path,
+                                    message.lineno, "give one msgstr[n] for each plural form "
+                                    "of the language (its Plural-Forms header)"))
     if problems:
         raise ReportError(problems)
     return catalogue
+
+
+BOM = b"\xef\xbb\xbf"
+"""The UTF-8 byte order mark (Unicode §23.8), which a catalogue may start with."""
+MAX_LINE_PROBLEMS = 20
+"""The most lines of one catalogue named in one error."""
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_KEYWORD = r"msgctxt|msgid|msgid_plural|msgstr|msgstr\[\d+\]"
+_ENTRY_LINE = re.compile(rf"(?:(?:{_KEYWORD})\s+)?{_STRING}")
+_KEYWORD_START = re.compile(rf"({_KEYWORD})(?=\s|\"|$)")
+
+
+def _utf8_problem(data: bytes, path: Path) -> Problem | None:
+    """A Problem naming the line of the first byte of ``data`` that is not UTF-8, or None."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        return Problem(f"is not UTF-8 text: byte 0x{data[exc.start]:02x} on this line is not "
+                       "a UTF-8 character", path, line,
+                       "save it as UTF-8 (in the editor's 'save as' or 'encoding' choice)")
+    return None
+
+
+def _line_problems(text: str, path: Path) -> list[Problem]:
+    """The lines of ``text`` (a ``.po`` file) not in gettext's form (the GNU gettext
+    manual, "The Format of PO Files"): each must be blank, a comment (``#…``), a
+    keyword (``msgctxt``, ``msgid``, ``msgid_plural``, ``msgstr``, ``msgstr[n]``)
+    followed by one string in double quotes, or a string continuing the one above;
+    inside a string a ``"`` or ``\\`` is escaped by a backslash. Babel's ``read_po``
+    reads some of these wrongly without a word (an unclosed string loses its last
+    character)."""
+    problems: list[Problem] = []
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.strip()
+        if not line or line.startswith("#") or _ENTRY_LINE.fullmatch(line):
+            continue
+        keyword = _KEYWORD_START.match(line)
+        rest = line[keyword.end():].strip() if keyword else line
+        name = keyword.group(1) if keyword else "the string"
+        if keyword and line[keyword.end():][:1] == '"':
+            problems.append(Problem(
+                f"{name} and its string are not apart", path, number,
+                f'write a space between them: {name} "…"'))
+        elif rest.startswith('"') and not re.fullmatch(_STRING + r".*", rest):
+            problems.append(Problem(
+                f"the string of {name} is not closed", path, number,
+                'end it with a " on the same line (a " inside the text is written \\")'))
+        elif rest.startswith('"'):
+            problems.append(Problem(
+                f"there is more on the line after the string of {name}", path, number,
+                'write one string in double quotes per line (a " inside the text is '
+                'written \\"; a comment goes on a line of its own, after #)'))
+        elif keyword:
+            problems.append(Problem(
+                f"{name} is not followed by a string in double quotes", path, number,
+                f'write {name} "…"'))
+        else:
+            problems.append(Problem(
+                f"is not a line of a gettext catalogue: {line[:60]!r}", path, number,
+                'write msgid "…" and msgstr "…" lines, a "…" line to continue a string, '
+                "or a comment after #"))
+        if len(problems) == MAX_LINE_PROBLEMS:
+            break
+    return problems
+
+
+def _charset(text: str) -> tuple[int | None, str | None]:
+    """The line of the ``charset=`` of a catalogue's header, and the charset as written."""
+    for number, line in enumerate(text.split("\n"), 1):
+        found = re.search(r"charset=([\w.:-]+)", line, re.IGNORECASE)
+        if found:
+            return number, found.group(1)
+    return None, None
+
+
+def _shown(message_id: str | Sequence[str]) -> str:
+    return repr(message_id if isinstance(message_id, str) else message_id[0])
+
+
+_SPECIFIER = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?"
+                        r"[hlL]?(?P<kind>.?)", re.DOTALL)
+"""A conversion specifier of Python's ``%`` formatting (printf-style String Formatting:
+mapping key, flags, width, precision, length modifier, conversion type)."""
+_NUMERIC = "diouxXeEfFgGc"
+
+
+def placeholders(text: str) -> tuple[dict[str, str], list[str]]:
+    """The named placeholders of ``text`` as Python's ``%`` formatting reads it, each
+    by name with its specifier as written (``{"count": "%(count)s", "size":
+    "%(size).0f"}``), and the ``%`` that are none (a lone ``%``, ``% o`` in "50% off",
+    an unnamed ``%s``): a literal percent sign is written ``%%``."""
+    named: dict[str, str] = {}
+    stray: list[str] = []
+    for match in _SPECIFIER.finditer(text):
+        spec, name, kind = match.group(0), match.group("name"), match.group("kind")
+        if spec == "%%":
+            continue
+        if name is None or not kind or kind not in _NUMERIC + "rsa":
+            stray.append(spec)
+        else:
+            named.setdefault(name, spec)
+    return named, stray
+
+
+class _Blank(dict):
+    """A mapping with a value for every name, for a trial of ``%`` formatting."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def translation_problems(msgid: str | Sequence[str],
+                         msgstr: str | Sequence[str] | None) -> list[tuple[str, str]]:
+    """What keeps the translation ``msgstr`` of ``msgid`` (both a string, or a tuple of
+    the plural forms) from being printed, as ``(problem, fix)`` pairs: an empty list
+    when it is fine or untranslated.
+
+    Jinja2's i18n extension with ``newstyle`` gettext fills every message with
+    Python's ``%`` (its ``_make_new_gettext``: ``rv % variables``), so a translation
+    must format with the msgid's placeholders — a literal ``%`` written ``%%`` — and
+    use exactly the msgid's named placeholders: the same names, over all the forms of
+    a plural message (gettext's ``python-format``; a singular form may leave out
+    ``%(count)s``, as ``"one page"`` does)."""
+    ids = (msgid,) if isinstance(msgid, str) else tuple(msgid)
+    forms = [form for form in ((msgstr,) if isinstance(msgstr, str) else msgstr or ()) if form]
+    if not forms:
+        return []
+    expected: dict[str, str] = {}
+    for form in ids:
+        expected.update(placeholders(form)[0])
+    keep = " and ".join(expected.values())
+    found: dict[str, str] = {}
+    problems: list[tuple[str, str]] = []
+    trial = _Blank({name: 0 if spec[-1] in _NUMERIC else "" for name, spec in expected.items()})
+    for form in forms:
+        named, stray = placeholders(form)
+        found.update(named)
+        if stray:
+            problems.append((f"has a % that is not a placeholder: {form[:80]!r}",
+                             "write a % as %%" + (f" and keep {keep}" if keep else "")))
+            continue
+        try:
+            form % trial
+        except (ValueError, TypeError, KeyError) as exc:
+            problems.append((f"cannot be filled in ({exc}): {form[:80]!r}",
+                             f"write each placeholder as the message does ({keep}) and "
+                             "a % as %%" if keep else "write a % as %%"))
+    if problems:  # a form that does not fill in: its fix names the placeholders already
+        return problems
+    missing = [spec for name, spec in expected.items() if name not in found]
+    extra = [spec for name, spec in found.items() if name not in expected]
+    if missing and extra:
+        problems.append((f"has {' and '.join(extra)} instead of {' and '.join(missing)}",
+                         f"keep {keep}: a placeholder is not translated"))
+    elif missing:
+        problems.append((f"leaves out {' and '.join(missing)}",
+                         f"keep {keep}, each where its value goes in the sentence"))
+    elif extra:
+        given = f"only {keep}" if keep else "no placeholders"
+        problems.append((f"has {' and '.join(extra)}, which the message does not give",
+                         f"remove {' and '.join(extra)}: the message gives {given}"
+                         + (" (a literal % is written %%)" if not keep else "")))
+    return problems
 
 
 def _line_of(text: str) -> int | None:
@@ -163,9 +351,8 @@ class Catalogue:
 
     def gettext(self, message: str, **values: object) -> str:
         """``message`` translated, with ``%(name)s`` placeholders filled from ``values``
-        (none: the text as it is, a ``%`` left alone)."""
-        text = self.translations.gettext(message)
-        return text % values if values else text
+        (:func:`fill`: a translation as a template prints it, ``%%`` a ``%``)."""
+        return fill(message, self.translations.gettext(message), values)
 
     def ngettext(self, singular: str, plural: str, count: int, **values: object) -> str:
         """The form of ``singular``/``plural`` the language uses for ``count`` (its
@@ -189,6 +376,25 @@ class Catalogue:
             table.update({key: value for key, value in catalog.items()
                           if isinstance(key, str) and key and isinstance(value, str)})
         return table
+
+
+def fill(message: str, text: str, values: Mapping[str, object]) -> str:
+    """``text``, the translation of the msgid ``message`` (or ``message`` itself),
+    with its placeholders filled from ``values`` by Python's ``%``, as Jinja2's
+    newstyle gettext fills every message in a template; a translation without
+    placeholders is read the same way (its ``%%`` a ``%``: :func:`translation_problems`
+    holds every project translation to that), so that it reads the same wherever it is
+    printed. Without ``values``, a text with placeholders is returned as it is, for
+    the caller to fill (:func:`css_content`), and so is an untranslated message
+    (gettext's fallback: a figure module's own "Share in %")."""
+    if values:
+        return text % values
+    if text == message or placeholders(text)[0]:
+        return text
+    try:
+        return text % {}
+    except (ValueError, TypeError, KeyError):  # not a checked catalogue's text
+        return text
 
 
 def catalogue(language: str, project: Path | None = None, roots=None) -> Catalogue:
@@ -251,17 +457,18 @@ def css_content(message: str, counters: Mapping[str, str]) -> str:
     """A translated message with placeholders as a CSS ``content`` value:
     ``"page %(page)s of %(pages)s"`` with ``{"page": "counter(page)", "pages":
     "counter(pages)"}`` → ``"page " counter(page) " of " counter(pages)``; the
-    words become strings (:func:`css_string`), each placeholder its CSS value.
+    words become strings (:func:`css_string`, a ``%%`` a ``%``, as ``%`` formatting
+    reads it), each placeholder its CSS value.
     A placeholder not in ``counters`` is a KeyError (a bug in the caller)."""
     parts: list[str] = []
     position = 0
     for match in _COUNTER.finditer(message):
         if match.start() > position:
-            parts.append(css_string(message[position:match.start()]))
+            parts.append(css_string(message[position:match.start()].replace("%%", "%")))
         parts.append(counters[match.group(1)])
         position = match.end()
     if position < len(message) or not parts:
-        parts.append(css_string(message[position:]))
+        parts.append(css_string(message[position:].replace("%%", "%")))
     return " ".join(parts)
 
 
