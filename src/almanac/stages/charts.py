@@ -242,18 +242,19 @@ class Theme:
         (``currency``, ``eur``) in the report's currency as the locale's pattern places
         it, whole (``"$,.0f"``: d3-format's ``$`` is the locale's currency, which is the
         report's; :func:`~almanac.stages.chartlocale.format_definition`); any other
-        number grouped, with ``decimals`` fixed (``",.1f"``) — by default the column's
-        own (``decimal(2)``: ``",.2f"``), and where it declares none as few as each
-        value needs (``",~f"``: d3-format's ``~`` trims insignificant trailing zeros,
-        so the ticks of an axis read ``0``, ``250,000``, ``2.5``). The values are
-        numbers as the data holds them: a percentage is printed without its sign."""
+        number grouped, with at most ``decimals`` — by default the column's own
+        (``decimal(2)``: ``",.2~f"``) — and no more than each value needs (d3-format's
+        ``~`` trims insignificant trailing zeros, so the ticks of an axis read ``0``,
+        ``250,000``, ``2.5``, not ``0.00``), as many as the value needs where no
+        decimals are known (``",~f"``). The values are numbers as the data holds them:
+        a percentage is printed without its sign."""
         kind, declared = parse_spec(unit) if unit not in AMOUNTS else (unit, None)
         if kind == "count":
             return ",d"
         if kind in AMOUNTS:
             return "$,.0f"
         decimals = declared if decimals is None else decimals
-        return ",~f" if decimals is None else f",.{decimals}f"
+        return ",~f" if decimals is None else f",.{decimals}~f"
 
 
 @dataclass(frozen=True)
@@ -331,9 +332,7 @@ def figure_data(report: Report, chapter: Chapter, block: FigureBlock,
         series = chapter.series[block.series]
         rows = [dict(row) for row in series.rows]
         illustrative = chapter.data.series[block.series].illustrative
-        declared = chapter.data.series[block.series].columns
-        columns = {column.name: column.spec if column.name in declared else column.kind
-                   for column in series.columns}
+        columns = {column.name: column.spec for column in series.columns}
         texts = [{column.name: fmt.cell(row.get(column.name), column)
                   for column in series.columns} for row in series.rows]
     return FigureData(numbers=numbers, labels=dict(block.labels), rows=rows,

@@ -5,7 +5,7 @@ order of the file); every other column with numbers becomes a line, in the brand
 chart palette, with a legend when there is more than one. Column names are the
 legend's labels; a single line has its column name as the axis title. The value
 axis writes its ticks as the columns' kind does (``theme.number_format``): a count
-grouped and whole, a decimal column with its declared decimals, else as few as each
+grouped and whole, another number with no more decimals than its column's and each
 tick needs.
 A project's ``figures/line.py`` replaces this module.
 """
@@ -26,8 +26,8 @@ def build(data, theme):
     long = [{"category": theme.category(row[category]), "series": name, "value": row[name]}
             for row in data.rows for name in values]
     many = len(values) > 1
-    # the value axis in the columns' own kind and decimals (decimal(1): "1,250.0"; a
-    # decimal column without them: as few as each tick needs, "500,000", "2.5")
+    # the value axis in the columns' own kind, with at most their decimals and as few
+    # as each tick needs ("500,000", "2.5")
     kinds = {data.columns.get(name) for name in values}
     if len(kinds) == 1 and None not in kinds:
         axis_format = theme.number_format(kinds.pop())
