@@ -290,6 +290,27 @@ def _a_translation_no_edition_reads(project: Path) -> tuple[str, None, tuple[str
                                 "en-GB", "merge chapter.en.md into chapter.en-GB.md")
 
 
+def _a_column_the_series_lacks_in_a_translation(project: Path) -> tuple[str, int, tuple]:
+    translation = "chapters/02-cijfers/chapter.en.yaml"
+    (project / translation).write_text("""\
+title: Figures
+sections:
+  - title: Members
+    blocks:
+      - type: kpis
+        items:
+          - number: leden
+            label: members at the end of 2024
+      - type: prose
+        text: "Membership grew to {{ leden }}."
+      - type: table
+        caption: Members by year
+        series: leden_per_jaar
+        columns: {jaaar: Year, leden: Members}
+""", encoding="utf-8")
+    return translation, 14, ("column 'jaaar' is not in", "did you mean 'jaar'?")
+
+
 def _language_and_languages(project: Path) -> tuple[str, int, tuple[str, ...]]:
     line = edit(project, "report.yaml", "year: 2024\n", "year: 2024\nlanguage: nl\n") + 1
     return "report.yaml", line, ("the report gives both language and languages",)
@@ -300,7 +321,7 @@ PROBLEMS = {case.__name__.strip("_"): case for case in (
     _another_block_in_the_translation, _a_number_restated_otherwise,
     _a_text_left_out_of_the_translation, _a_translation_into_another_language,
     _a_key_of_no_language_of_the_report, _a_translation_no_edition_reads,
-    _language_and_languages)}
+    _a_column_the_series_lacks_in_a_translation, _language_and_languages)}
 
 
 @pytest.mark.parametrize("case", sorted(PROBLEMS))

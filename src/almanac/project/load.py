@@ -359,6 +359,11 @@ def translate_chapter(chapter: Chapter, language: str, languages: Languages
             invalid = [merged.source_of(p, main_path, translation) for p in invalid]
         if chapter_data is None:
             raise ReportError(invalid)
+        # what the translation says of the shared series (a table's columns, a figure's
+        # series) is checked as the main language's is: a column it renames must exist
+        used = check_series_use(chapter_data, chapter.series, path)
+        if used:
+            raise ReportError(used)
         numbers = {key: chapter.data.numbers[key].model_copy(update={"label": number.label})
                    if key in chapter.data.numbers else number
                    for key, number in chapter_data.numbers.items()}
