@@ -380,3 +380,21 @@ def test_a_projects_catalogue_that_is_not_one_is_an_error_naming_it(tmp_path):
         build(project)
     assert caught.value.problems[0].path == project / "locale" / "nl.po"
 
+
+
+@pytest.mark.parametrize("language, opening, closing", [
+    ("en-GB", "“", "”"), ("de", "„", "“"), ("fr", "«\u00a0", "\u00a0»"), ("nl", "“", "”")])
+def test_a_quotation_is_set_in_the_quotation_marks_of_its_language(tmp_path, language,
+                                                                   opening, closing):
+    from almanac.pipeline import load, render_html
+    from almanac.project.scaffold import new_project
+    from almanac.reporter import BufferReporter
+
+    project = tmp_path / "report"
+    new_project(project, language=language)
+    rendered, charts = render_html(load(project), reporter=BufferReporter())
+    charts.cancel()
+    quotations = re.findall(r"<blockquote><p>(.*?)</p></blockquote>", rendered.html, re.S)
+    assert quotations
+    for quotation in quotations:
+        assert quotation.startswith(opening) and quotation.endswith(closing), quotation
