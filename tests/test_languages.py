@@ -199,6 +199,15 @@ def test_an_extracted_edition_publishes_both_languages_again(editions, tmp_path,
     assert [pdf.read_bytes() for pdf in again] == [pdf.read_bytes() for pdf in pdfs]
 
 
+def test_diff_of_two_languages_says_they_cannot_be_compared(editions, cli):
+    _, pdfs = editions
+    ran = cli("diff", str(pdfs[0]), str(pdfs[1]))
+    assert ran.returncode == 1
+    assert "the editions are in different languages (nl and en)" in ran.stderr
+    assert "compare two editions of one language" in ran.stderr
+    assert "Traceback" not in ran.stderr
+
+
 # --------------------------------------------------------------------------- builds
 
 def test_build_makes_each_language_into_a_pdf_named_with_it(project, cli):

@@ -171,7 +171,8 @@ def diff_editions(old_pdf: Path, new_pdf: Path, pages: Path | None = None) -> Ed
     when given, is the folder for the side-by-side images of the pages that differ.
 
     A :class:`ReportError` names what keeps them from being compared: a PDF that
-    does not verify (:func:`~almanac.editions.extract.verified`), sources in it
+    does not verify (:func:`~almanac.editions.extract.verified`), two editions in
+    different languages (of a report in several), sources in it
     that do not load (the embedded file and line), more than ``MAX_PAGES`` pages,
     pages that cannot be drawn, or ``pages`` that is not a folder that can be
     written.
@@ -181,6 +182,13 @@ def diff_editions(old_pdf: Path, new_pdf: Path, pages: Path | None = None) -> Ed
         raise ReportError(Problem("exists and is not a folder", pages,
                                   hint="name a new folder for the page images (--pages)"))
     editions = [verified(old_pdf), verified(new_pdf)]
+    languages = [(verification.sources or {}).get("language") for verification in editions]
+    if languages[0] != languages[1]:  # the same numbers in two languages' shapes
+        raise ReportError(Problem(
+            f"the editions are in different languages ({languages[0] or 'one'} and "
+            f"{languages[1] or 'another'}): their texts and number shapes differ throughout",
+            new_pdf, hint="compare two editions of one language: the same language's PDF "
+            "of each version (output/<year>/<version>/<language>/)"))
     for pdf, verification in zip((old_pdf, new_pdf), editions):
         if verification.pages > MAX_PAGES:
             raise ReportError(Problem(
