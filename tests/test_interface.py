@@ -290,3 +290,22 @@ def test_every_word_of_the_page_is_translated():
                    if key != "page" or language != "fr")  # "page" is French too
         title = re.search(r"<title>(.*?)</title>", html).group(1)
         assert title != "Almanac preview"
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path):
+    """``almanac check --uses | head -1``: the reader closes the pipe before the listing
+    is written; the command ends as it would have, with nothing on standard error."""
+    import subprocess
+    import sys
+
+    from almanac.project.scaffold import new_project
+
+    project = tmp_path / "report"
+    new_project(project, language="en-GB")
+    process = subprocess.Popen([sys.executable, "-m", "almanac", "check", str(project),
+                                "--uses"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # gone before a line is written
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0, errors
+    assert "Broken pipe" not in errors and "problem" not in errors, errors

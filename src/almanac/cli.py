@@ -460,6 +460,8 @@ def main(argv: list[str] | None = None) -> int:
               _("almanac: %(problems)s; %(written)s", problems=problems, written=done),
               file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader of the output has gone (almanac … | head)
+        return _reader_gone()
     except OSError as exc:  # the disk, the file system or a permission: cause and fix
         from .stages.output import os_problem
 
@@ -784,9 +786,21 @@ def run() -> None:
     # the build before anything is written (exit 130).
     record_interrupts()
     code = main()
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _reader_gone()
     sys.stderr.flush()
     os._exit(code)
+
+
+def _reader_gone() -> int:
+    """A reader that stopped reading the output (``almanac check --uses | head -1``)
+    ends the command quietly, as the Python documentation advises for SIGPIPE: what is
+    left of the output goes to ``os.devnull``, and the command's work stands (0)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 0
 
 
 if __name__ == "__main__":
