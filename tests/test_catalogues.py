@@ -227,3 +227,16 @@ def test_a_catalogue_saved_with_a_byte_order_mark_is_read(tmp_path):
     po = HEADER + 'msgid "Colophon"\nmsgstr "Verantwoording"\n'
     project = dutch_report(tmp_path / "r", b"\xef\xbb\xbf" + po.encode("utf-8"))
     assert catalogue("nl", project).gettext("Colophon") == "Verantwoording"
+
+
+def test_a_message_almanac_never_asks_for_is_warned_about_on_its_line(tmp_path, cli):
+    """A mistyped msgid (the translation would silently never be printed): a warning on
+    its line with the message meant; a strict check fails on it."""
+    po = HEADER + 'msgid "page %(number)s of %(total)s"\nmsgstr "blad %(number)s/%(total)s"\n'
+    project = dutch_report(tmp_path / "r", po)
+    ran = cli("check", str(project))
+    assert ran.returncode == 0, ran.stderr
+    assert ("locale/nl.po:5: 'page %(number)s of %(total)s' is not a message Almanac "
+            "writes") in ran.stderr
+    assert "did you mean 'page %(page)s of %(pages)s'?" in ran.stderr
+    assert cli("check", str(project), "--strict").returncode == 1

@@ -225,8 +225,9 @@ def check(root: Path | str, *, strict: bool = False, reporter: Reporter | None =
 def language_problems(report: Report) -> list[Problem]:
     """What a build warns about the report's language, blamed on report.yaml's
     ``language`` line: a language no message catalogue has (Almanac's own words are
-    then printed in English), or catalogues that leave some of the words a report
-    prints untranslated; each with the fix."""
+    then printed in English), catalogues that leave some of the words a report
+    prints untranslated, and (on their own lines) a project catalogue's messages that
+    Almanac never asks for; each with the fix."""
     from .project.checks import line_of
     from .project.theme import roots
     from .text.extract import report_messages
@@ -234,6 +235,7 @@ def language_problems(report: Report) -> list[Problem]:
 
     language = report.manifest.language
     found = catalogue(language, report.root, roots(report.root))
+    strays = list(found.strays)  # a translation of a message Almanac never asks for
     manifest = report.root / MANIFEST
     line = line_of(manifest, r"^languages?:")
     if found.missing:
@@ -247,9 +249,9 @@ def language_problems(report: Report) -> list[Problem]:
              if isinstance(message.id, str) and message.id]
     untranslated = [word for word in words if word not in translated]
     if not untranslated:
-        return []
+        return strays
     shown = ", ".join(repr(word) for word in untranslated[:3])
-    return [Problem(
+    return strays + [Problem(
         f"{len(untranslated)} of the {len(words)} words Almanac writes have no translation "
         f"in '{language}' ({shown}{', …' if len(untranslated) > 3 else ''}) and are printed "
         "in English", manifest, line,

@@ -28,6 +28,7 @@ the build to warn (gettext's own behaviour: an untranslated message is its
 
 from __future__ import annotations
 
+import difflib
 import functools
 import io
 import os
@@ -343,6 +344,9 @@ class Catalogue:
     language: str
     found: tuple[str, ...]
     translations: NullTranslations = field(repr=False, compare=False)
+    strays: tuple[Problem, ...] = field(default=(), repr=False, compare=False)
+    """The messages of the project's catalogues that Almanac never asks for, each a
+    problem on its line (a build warns about them)."""
 
     @property
     def missing(self) -> bool:
@@ -405,12 +409,14 @@ def catalogue(language: str, project: Path | None = None, roots=None) -> Catalog
     breaks a placeholder is a :class:`~almanac.errors.ReportError` naming its file
     and line."""
     layers: list[tuple[str, Catalog]] = []
+    strays: list[Problem] = []
     for tag in candidates(language):
         if project is not None:
             path = Path(project) / PROJECT_LOCALE / f"{tag}.po"
             if path.exists() or path.is_symlink():
                 layers.append((f"{PROJECT_LOCALE}/{tag}.po",
                                _project_catalogue(path, roots or project, tag)))
+                strays += _strays(layers[-1][1], path)
         built = _built_in(tag)
         if built is not None:
             layers.append((f"almanac:{_gettext_name(tag)}", built))
@@ -419,7 +425,28 @@ def catalogue(language: str, project: Path | None = None, roots=None) -> Catalog
         compiled = _compiled(layer)
         compiled.add_fallback(translations)
         translations = compiled
-    return Catalogue(language, tuple(name for name, _ in layers), translations)
+    return Catalogue(language, tuple(name for name, _ in layers), translations, tuple(strays))
+
+
+def _strays(catalog: Catalog, path: Path) -> list[Problem]:
+    """The messages of a project's catalogue that Almanac never asks for (a msgid
+    mistyped, or one an older Almanac had): their translations are never printed.
+    Each a problem on its line, with the message meant where one is close."""
+    english = _built_in(SOURCE_LANGUAGE)
+    known = list(messages_of(english)) if english is not None else []
+    found = []
+    for message in catalog:
+        key = message.id if isinstance(message.id, str) else message.id[0] if message.id \
+            else ""
+        if key and key not in known:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            found.append(Problem(
+                f"{key!r} is not a message Almanac writes: its translation is never printed",
+                path, message.lineno,
+                f"did you mean {close[0]!r}? (the msgid must be as `almanac messages` "
+                "writes it)" if close else "remove it, or copy the msgid from the catalogue "
+                "`almanac messages` writes"))
+    return found
 
 
 def interface_language(environ: Mapping[str, str] | None = None) -> str:
