@@ -227,21 +227,27 @@ HYPHEN = "\u2010"
 HYPHEN_MINUS = "-"
 
 
-def hyphen_for(brand: Brand, brand_dir: Path) -> str | None:
-    """The hyphen the build sets at line ends instead of CSS's default U+2010
-    HYPHEN (CSS Text 4, ``hyphenate-character: auto``; WeasyPrint uses U+2010):
-    U+002D HYPHEN-MINUS when a face of the brand (files relative to ``brand_dir``)
-    lacks U+2010 but every face has U+002D, so that no line ends in a glyph the
-    font does not have; None when every face has U+2010, or when the hyphen-minus
-    would not help either (the font check then reports the gap)."""
+def _stand_in(brand: Brand, brand_dir: Path, wanted: str) -> str | None:
+    """U+002D HYPHEN-MINUS where a face of the brand (body or heading, files relative
+    to ``brand_dir``) lacks ``wanted`` but every face has U+002D; None when every face
+    has ``wanted``, or when the hyphen-minus would not help either (the font check
+    then reports the gap)."""
     cmaps = [read_face(brand_file(brand_dir, face.file))[0] for role in ROLES
              for face in getattr(brand.fonts, role).faces]
     cmaps = [cmap for cmap in cmaps if cmap]
-    if all(ord(HYPHEN) in cmap for cmap in cmaps):
+    if all(ord(wanted) in cmap for cmap in cmaps):
         return None
     if all(ord(HYPHEN_MINUS) in cmap for cmap in cmaps):
         return HYPHEN_MINUS
     return None
+
+
+def hyphen_for(brand: Brand, brand_dir: Path) -> str | None:
+    """The hyphen the build sets at line ends instead of CSS's default U+2010
+    HYPHEN (CSS Text 4, ``hyphenate-character: auto``; WeasyPrint uses U+2010):
+    U+002D HYPHEN-MINUS when a face of the brand lacks U+2010, so that no line ends
+    in a glyph the font does not have (:func:`_stand_in`); None otherwise."""
+    return _stand_in(brand, brand_dir, HYPHEN)
 
 
 MINUS_SIGN = "\u2212"
@@ -249,19 +255,10 @@ MINUS_SIGN = "\u2212"
 
 def minus_for(brand: Brand, brand_dir: Path) -> str | None:
     """The character to print for U+2212 MINUS SIGN, which CLDR gives as the minus sign
-    of Swedish, Finnish, Norwegian, Swiss German and other locales: U+002D HYPHEN-MINUS
-    when a face of the brand (body or heading, files relative to ``brand_dir``) lacks
-    U+2212 but every face has U+002D, as the built-in Noto Sans faces do; None (the
-    locale's own sign) when every face has U+2212, or when the hyphen-minus would not
-    help either (the font check then reports the gap)."""
-    cmaps = [read_face(brand_file(brand_dir, face.file))[0] for role in ROLES
-             for face in getattr(brand.fonts, role).faces]
-    cmaps = [cmap for cmap in cmaps if cmap]
-    if all(ord(MINUS_SIGN) in cmap for cmap in cmaps):
-        return None
-    if all(ord(HYPHEN_MINUS) in cmap for cmap in cmaps):
-        return HYPHEN_MINUS
-    return None
+    of Swedish, Finnish, Norwegian, Swiss German and other locales: U+002D
+    HYPHEN-MINUS when a face of the brand lacks U+2212, as the built-in Noto Sans
+    faces do (:func:`_stand_in`); None (the locale's own sign) otherwise."""
+    return _stand_in(brand, brand_dir, MINUS_SIGN)
 
 
 def font_listing(brand: Brand, brand_path: Path) -> list[dict]:
