@@ -138,17 +138,24 @@ def test_an_unknown_language_or_currency_is_an_error_on_its_line(tmp_path, writt
     assert expected in message
 
 
-@pytest.mark.parametrize("written, meant", [
-    ("en_GB", "en-GB"), ("EN-gb", "en-GB"), ("en-US-x-foo", "en-US"), ("SR_latn", "sr-Latn"),
-    ("zh_hant_tw", "zh-Hant-TW"), ("Dutch", "nl"),
-])
-def test_a_tag_written_otherwise_is_an_error_with_the_tag_meant(tmp_path, written, meant):
+def language_problem(tmp_path, written: str):
+    """A new English project whose language: is ``written``: (the project, its one
+    problem, the line of that language: in report.yaml)."""
     project = tmp_path / "r"
     new_project(project, language="en", today=TODAY)
     line = manifest_line(project, 'language: "en"\n', f'language: "{written}"\n')
     with pytest.raises(ReportError) as caught:
         load(project)
     [problem] = caught.value.problems
+    return project, problem, line
+
+
+@pytest.mark.parametrize("written, meant", [
+    ("en_GB", "en-GB"), ("EN-gb", "en-GB"), ("en-US-x-foo", "en-US"), ("SR_latn", "sr-Latn"),
+    ("zh_hant_tw", "zh-Hant-TW"), ("Dutch", "nl"),
+])
+def test_a_tag_written_otherwise_is_an_error_with_the_tag_meant(tmp_path, written, meant):
+    project, problem, line = language_problem(tmp_path, written)
     assert (problem.line, problem.where) == (line, "language")
     assert problem.message == f"is not a BCP 47 language tag, got '{written}'"
     assert problem.hint == f"did you mean '{meant}'?"
@@ -163,12 +170,7 @@ def test_a_tag_written_otherwise_is_an_error_with_the_tag_meant(tmp_path, writte
     ("und-NL", "names no language"),
 ])
 def test_a_tag_that_fits_no_language_is_an_error_with_examples(tmp_path, written, said):
-    project = tmp_path / "r"
-    new_project(project, language="en", today=TODAY)
-    manifest_line(project, 'language: "en"\n', f'language: "{written}"\n')
-    with pytest.raises(ReportError) as caught:
-        load(project)
-    [problem] = caught.value.problems
+    project, problem, _ = language_problem(tmp_path, written)
     assert problem.message.startswith(said)
     assert "did you mean" not in problem.hint and "en-GB" in problem.hint
 
@@ -179,12 +181,7 @@ TAG = re.compile(r"\b[a-z]{2,3}(?:-[A-Z][a-z]{3})?-(?:[A-Z]{2}|[0-9]{3})\b")
 @pytest.mark.parametrize("written, language", [
     ("nl-XX", "nl"), ("de-XX", "de"), ("sr-Latn-XX", "sr-Latn"), ("fr-XX", "fr")])
 def test_an_unknown_region_is_told_the_regions_of_its_language(tmp_path, written, language):
-    project = tmp_path / "r"
-    new_project(project, language="en", today=TODAY)
-    manifest_line(project, 'language: "en"\n', f'language: "{written}"\n')
-    with pytest.raises(ReportError) as caught:
-        load(project)
-    [problem] = caught.value.problems
+    project, problem, _ = language_problem(tmp_path, written)
     assert f"write '{language}' alone, or with a region CLDR knows for it" in problem.hint
     listed = TAG.findall(problem.hint)
     assert len(listed) >= 2 and all(tag.startswith(f"{language}-") for tag in listed)

@@ -450,11 +450,10 @@ class ChartJob:
         digest = hashlib.sha256()
         for name, source in sources.items():
             digest.update(name.encode() + b"\0" + source + b"\0")
-        theme = make_theme(report)
-        messages = catalogue(report.manifest.language, report.root, theme_roots(report.root))
+        theme = make_theme(report)  # with the report's catalogue, read once
         # Translators: the mark of a chart or table whose data are not from the report's
         # sources (a chart prints it in capitals as its title).
-        illustrative = messages.gettext("Illustrative data")
+        illustrative = theme.gettext("Illustrative data")
         font_folders = _font_folders(report)
         locales = chart_locales(report.manifest.language, report.manifest.currency,
                                 theme.minus)
