@@ -55,6 +55,7 @@ from .stages.output import (
     file_slug,
 )
 from .stages.render import Rendered, render_report
+from .stages.structure import Tagging
 from .stages.typeset import Attachment, Embedding
 from .stages.variants import BUILD_VARIANTS, VARIANTS, Variant
 from .text.formatting import report_formatter
@@ -384,6 +385,24 @@ def render_html(report: Report, options: BuildOptions | None = None, *,
         raise
 
 
+def _tagging(report: Report) -> Tagging:
+    """How the structure tree describes the report's links, in its language: a link's
+    text and the page it leads to ("Inzetbaarheid, pagina 10"; PDF/UA-1, 7.18.5)."""
+    from .project.theme import roots
+    from .text.messages import catalogue
+
+    words = catalogue(report.manifest.language, report.root, roots(report.root))
+
+    def describe(text: str, page: int | None) -> str:
+        if page is None:
+            return text
+        # Translators: how a screen reader announces a link in the report: its text,
+        # then the page it leads to ("Results, page 12").
+        return words.gettext("%(text)s, page %(page)s", text=text, page=page)
+
+    return Tagging(describe)
+
+
 def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None = None,
              template: str = "report.html", embedding: Embedding | None = None) -> Made:
     """A loaded report → PDF bytes in memory: charts, render, typeset, preflight and
@@ -404,7 +423,8 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
                          finisher=catalog_finisher, before_read=charts.wait,
                          transform=variant.transform(report.brand, report.brand_path.parent),
                          limits=Limits(options.typeset_seconds, options.memory_mib,
-                                       options.max_pages))
+                                       options.max_pages),
+                         tagging=_tagging(report))
     finally:
         # Raises the figure modules' problems, if any: also when a chart that could
         # not be drawn stopped the typesetting (FetchStopped), which it then replaces.

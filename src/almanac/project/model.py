@@ -824,6 +824,7 @@ class QuoteBlock(Strict):
     type: Literal["quote"]
     text: str
     source: str
+    lang: LanguageTag | None = None  # the quotation's language, when not the report's
 
 
 class FactsBlock(Strict):

@@ -23,7 +23,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -37,6 +37,7 @@ from ..project.theme import THEME
 from .fetcher import FetchStopped, ProjectFetcher, shorten
 from .guard import Guard, Limits
 from .render import Rendered
+from .structure import Tagging, tagged
 from .variants import Transform, Variant
 
 
@@ -175,6 +176,12 @@ def _font_files_removed(fonts: Any) -> Iterator[None]:
             fonts._folder = None
 
 
+def _page_suffix(text: str, page: int | None) -> str:
+    """A link's description when the build gives no words for it: its text and the
+    number of its target page ("Results, 12")."""
+    return f"{text}, {page}" if page is not None else text
+
+
 class NoFontFaces(Exception):
     """Raised in the typesetting thread: the document brought no font face."""
 
@@ -182,7 +189,8 @@ class NoFontFaces(Exception):
 def typeset(rendered: Rendered, root: Path, variant: Variant, *,
             embedding: Embedding | None = None, finisher: Callable | None = None,
             before_read: Callable[[Path], bool] | None = None,
-            transform: Transform | None = None, limits: Limits | None = None) -> Typeset:
+            transform: Transform | None = None, limits: Limits | None = None,
+            tagging: Tagging | None = None) -> Typeset:
     """Lay out ``rendered`` and write it as PDF bytes for ``variant`` (nothing
     touches the disk); WeasyPrint reads only files inside ``root``.
 
@@ -194,7 +202,9 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     on the PDF before it is written. ``embedding`` carries an archival PDF's
     identifier, XMP block and attached files; without it the identifier is a
     hash of the HTML with the project folder left out (the same document gives
-    the same bytes, wherever the project lies).
+    the same bytes, wherever the project lies). A tagged variant gets the structure
+    tree of :mod:`.structure`, its links described by ``tagging`` (by default, a
+    link's own text and the number of the page it leads to).
 
     ``limits`` bound the time, memory and pages (:class:`~.guard.Guard`); at a
     limit, or when WeasyPrint crashes on the report's styles (an exception raised
@@ -227,8 +237,9 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
                                        modified=embedding.date, relationship=item.relationship,
                                        url_fetcher=fetcher)
                  for item in embedding.attachments] if embedding is not None else []
-        pdf = document.write_pdf(finisher=_stable_metadata(identifier, finisher),
-                                 attachments=files or None, **options)
+        with tagged(tagging or Tagging(_page_suffix)) if variant.tagged else nullcontext():
+            pdf = document.write_pdf(finisher=_stable_metadata(identifier, finisher),
+                                     attachments=files or None, **options)
         return document, pdf
 
     with _captured_warnings(root) as warnings, _font_files_removed(fonts):

@@ -10,10 +10,11 @@ Each variant carries what sets it apart, in the spirit of WeasyPrint's own
   (``styles/variant-<look>.css``); the templates see the look as ``variant``;
 - its colour transform: SVG files (charts, placeholder photos) are recoloured
   to process colours for print;
-- its PDF options: WeasyPrint's ``pdf_variant`` (``pdf/x-4`` for print,
-  ``pdf/a-3a`` for the archive), bleed, and whether any layout warning fails it.
-
-An accessible PDF/UA variant is one more entry here.
+- its PDF options: WeasyPrint's ``pdf_variant`` (``pdf/ua-1`` for the screen,
+  ``pdf/x-4`` for print, ``pdf/a-3a`` for the archive), bleed, whether any layout
+  warning fails it, and whether it is tagged: a tagged variant gets the structure tree
+  of :mod:`.structure` and is identified as PDF/UA-1 (ISO 14289-1), the archive as both
+  PDF/A-3a and PDF/UA-1; the print edition, made for a press, is not tagged.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Variant:
     bleed: bool = False  # the brand's bleed and marks around the trim box
     strict: bool = False  # every warning (WeasyPrint's, the preflight's) fails the build
     file_suffix: str = ""  # added to the output file name, e.g. "-print"
+    tagged: bool = False  # a structure tree (PDF/UA-1): screen readers, reflow, copying
 
     @property
     def stylesheet(self) -> str:
@@ -69,12 +71,14 @@ class Variant:
 
 
 VARIANTS: dict[str, Variant] = {variant.name: variant for variant in (
-    Variant("screen", "RGB colours, links, no bleed", look="screen", pdf_variant=None),
+    Variant("screen", "RGB colours, links, no bleed, tagged as PDF/UA-1 for screen readers",
+            look="screen", pdf_variant="pdf/ua-1", tagged=True),
     Variant("print", "CMYK process colours, bleed with crop and cross marks, mirrored "
             "pages, PDF/X-4 with the brand's output intent", look="print",
             pdf_variant="pdf/x-4", process_colours=True, bleed=True, file_suffix="-print"),
-    Variant("archive", "the screen look as PDF/A-3a, tagged, with its sources embedded "
-            "(made by publish)", look="screen", pdf_variant="pdf/a-3a", strict=True),
+    Variant("archive", "the screen look as PDF/A-3a and PDF/UA-1, tagged, with its sources "
+            "embedded (made by publish)", look="screen", pdf_variant="pdf/a-3a", strict=True,
+            tagged=True),
 )}
 BUILD_VARIANTS = ("screen", "print")
 """The variants ``almanac build`` makes; the archive is made by ``almanac publish``."""

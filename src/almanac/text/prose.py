@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
+from mdit_py_plugins.attrs import attrs_plugin
 
-from ..project.model import TOKEN, reference_kind
+from ..project.model import LANGUAGE_TAG, TOKEN, reference_kind
 
 SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
@@ -33,7 +34,21 @@ class _SafeLinks(MarkdownIt):
 def _make_parser() -> MarkdownIt:
     md = _SafeLinks("commonmark", {"html": False, "typographer": False, "linkify": False})
     md.enable("table")
+    # [Good morning]{lang=en}: a passage in another language, marked for screen
+    # readers and hyphenation (PDF/UA-1, 7.2; WCAG 2.1, 3.1.2); no other attribute
+    md.use(attrs_plugin, spans=True, allowed=["lang"])
+    md.core.ruler.push("almanac_languages", _well_formed_languages)
     return md
+
+
+def _well_formed_languages(state) -> None:
+    """Drop a ``lang`` attribute that is not a BCP 47 language tag."""
+    tag = re.compile(LANGUAGE_TAG)
+    for token in state.tokens:
+        for item in [token, *(token.children or [])]:
+            value = item.attrs.get("lang")
+            if value is not None and not tag.fullmatch(str(value)):
+                del item.attrs["lang"]
 
 
 _PARSER = _make_parser()
