@@ -96,3 +96,64 @@ def font_names(reader: PdfReader) -> set[str]:
     for page in reader.pages:
         walk(page.get("/Resources"))
     return names
+
+
+class Tagged:
+    """A structure element as poppler's ``pdfinfo -struct-text`` reads it: its type,
+    its attribute lines, the text of its own marked content and its kids in order."""
+
+    def __init__(self, role: str, parent: Tagged | None = None):
+        self.role = role
+        self.parent = parent
+        self.attributes: list[str] = []
+        self.kids: list[Tagged | str] = []
+
+    @property
+    def elements(self) -> list[Tagged]:
+        return [kid for kid in self.kids if isinstance(kid, Tagged)]
+
+    def text(self) -> str:
+        """Its text and its descendants' in reading order, one line per marked run."""
+        return "\n".join(kid if isinstance(kid, str) else kid.text() for kid in self.kids
+                         if kid != "")
+
+    def walk(self):
+        yield self
+        for kid in self.elements:
+            yield from kid.walk()
+
+    def ancestors(self):
+        node = self.parent
+        while node is not None:
+            yield node
+            node = node.parent
+
+
+def structure(pdf: Path) -> Tagged:
+    """The structure tree of a tagged PDF read by poppler (``pdfinfo -struct-text``:
+    an independent reader that follows the tree, as a screen reader does, and
+    honours ``/ActualText``). Its root is the structure tree root."""
+    out = subprocess.run(["pdfinfo", "-struct-text", str(pdf)], capture_output=True,
+                         text=True, check=True).stdout
+    root = Tagged("StructTreeRoot")
+    stack: list[tuple[int, Tagged]] = [(-1, root)]
+    for line in out.splitlines():
+        if not line.strip():
+            continue
+        depth = (len(line) - len(line.lstrip(" "))) // 2
+        content = line.strip()
+        while stack and stack[-1][0] >= depth and not content.startswith("/"):
+            stack.pop()
+        parent = stack[-1][1]
+        if content.startswith('"') and content.endswith('"'):
+            parent.kids.append(content[1:-1])
+        elif content.startswith("/"):
+            parent.attributes.append(content)
+        elif content.startswith("Object "):
+            parent.kids.append("")
+        else:
+            role = content.split(" ")[0].rstrip(":")
+            node = Tagged(role, parent)
+            parent.kids.append(node)
+            stack.append((depth, node))
+    return root
