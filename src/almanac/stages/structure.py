@@ -119,11 +119,11 @@ class Node:
     role: str
     element: Any = None
     parent: Node | None = None
-    kids: list[Any] = field(default_factory=list)  # Node | (page, mcid) | ("OBJR", page, annot)
+    kids: list[Any] = field(default_factory=list)  # Node | (page, WeasyPrint's MCID)
     attributes: dict[str, Any] = field(default_factory=dict)
     page: int | None = None  # the page of its first content
     pdf: Any = None  # the pydyf dictionary, once written
-    extra: Any = None  # for LI: its Lbl and LBody; for Link: its annotations
+    extra: Any = None  # for LI and Note: its Lbl and LBody, once made
 
 
 class _Builder:
@@ -134,7 +134,6 @@ class _Builder:
         self.nodes: dict[Any, Node] = {}
         self.parents: dict[Any, Any] = {}
         self.previous: dict[Any, Any] = {}  # element -> the sibling element before it
-        self.languages: dict[Any, str] = {}
         self.artifacts: dict[int, dict[int, str]] = {}  # page -> mcid -> artifact type
         self.real: dict[int, dict[int, Node]] = {}  # page -> mcid -> node
         self.actual_text: dict[tuple[int, int], str] = {}
