@@ -201,11 +201,13 @@ def xmp_packet(description: Description, claimed: Claims,
         ("xmp:CreatorTool", description.creator_tool),
         ("xmp:CreateDate", description.created), ("xmp:ModifyDate", description.modified),
         ("xmp:MetadataDate", description.modified or description.created)]
-    if claimed.pdfa is not None:
+    if claimed.pdfa is not None:  # PDF/A-4 and PDF/UA-2 add their revision, as WeasyPrint
         values += [("pdfaid:part", str(claimed.pdfa[0])),
-                   ("pdfaid:conformance", claimed.pdfa[1])]
-    if claimed.pdfua is not None:
-        values.append(("pdfuaid:part", str(claimed.pdfua)))
+                   ("pdfaid:conformance", claimed.pdfa[1] or None),
+                   ("pdfaid:rev", "2020" if claimed.pdfa[0] == 4 else None)]
+    if claimed.pdfua is not None:  # writes them (weasyprint/pdf/metadata.py)
+        values += [("pdfuaid:part", str(claimed.pdfua)),
+                   ("pdfuaid:rev", "2024" if claimed.pdfua == 2 else None)]
     if claimed.pdfx is not None:
         values += [("pdfxid:GTS_PDFXVersion", claimed.pdfx),
                    ("pdfx:GTS_PDFXVersion", claimed.pdfx),
