@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pikepdf
 import pytest
 from pypdf import PdfReader
 
@@ -52,7 +53,9 @@ def test_the_pdf_is_pdf_a_3a_with_its_sources_inside(published):
     reader = PdfReader(pdf)
     root = reader.trailer["/Root"]
     xmp = root["/Metadata"].get_object().get_data().decode()
-    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="A"' in xmp
+    with pikepdf.open(pdf) as document:
+        meta = document.open_metadata()
+        assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("3", "A")
     assert "/StructTreeRoot" in root  # tagged
     sources = reader.attachments[SOURCES_MANIFEST][0]
     assert f"<almanac:manifestSha256>{hashlib.sha256(sources).hexdigest()}<" in xmp

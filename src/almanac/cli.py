@@ -248,8 +248,10 @@ def _parser() -> argparse.ArgumentParser:
     verify = commands.add_parser(
         "verify", help=_("check a published PDF and its embedded sources"),
         description=_("Check, from the file alone, the embedded manifest and sources, the "
-                      "PDF/A identification and the fonts; with the edition folder beside "
-                      "it, also the PDF's SHA-256. Exit 1 when anything fails."))
+                      "PDF/A identification, the XMP metadata (one packet, every property "
+                      "described), the embedded files' name tree and /AF, the images and "
+                      "the fonts; with the edition folder beside it, also the PDF's "
+                      "SHA-256. Exit 1 when anything fails."))
     verify.add_argument("pdf", metavar="FILE.pdf")
 
     extract = commands.add_parser(

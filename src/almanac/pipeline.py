@@ -32,7 +32,7 @@ from .editions.sources import (
     read_sources,
     sha256,
     sources_manifest,
-    xmp_block,
+    xmp_schema,
 )
 from .errors import Problem, ReportError, TypesetError, printable
 from .project.checks import line_of
@@ -506,7 +506,7 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions) -
         _untranslated(edition, reporter)
         embedding = Embedding(
             identifier=sha256(manifest)[:32].encode(), date=edition_date(edition),
-            xmp=xmp_block(edition, sha256(manifest)),
+            xmp=(xmp_schema(edition, sha256(manifest)),),
             attachments=tuple(Attachment(name, body, "Source", "input of the edition")
                               for name, body in files.items())
             + (Attachment(SOURCES_MANIFEST, manifest, "Data",

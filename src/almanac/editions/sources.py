@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
-from xml.sax.saxutils import escape
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
@@ -37,6 +36,7 @@ from ..project import theme
 from ..project.files import over_limit
 from ..project.model import Report
 from ..project.parts import MANIFEST, SOURCE_FOLDERS
+from ..stages.pdfa import ExtensionSchema, XmpProperty
 
 FORMAT = "almanac-edition/1"
 SOURCES_MANIFEST = "almanac-sources.json"  # the manifest embedded in the PDF
@@ -393,37 +393,17 @@ def edition_date(report: Report) -> dt.datetime:
     return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
 
 
-def xmp_block(report: Report, manifest_hash: str) -> bytes:
-    """An RDF block for the XMP metadata, with the PDF/A extension schema that
-    declares Almanac's properties (PDF/A accepts no undeclared properties)."""
+def xmp_schema(report: Report, manifest_hash: str) -> ExtensionSchema:
+    """Almanac's properties of an edition for its XMP metadata (the edition, the
+    manifest's SHA-256, the tools), as the PDF/A extension schema that describes
+    them (ISO 19005-3, 6.6.2.3: PDF/A accepts no undeclared properties)."""
     tools = tool_versions()
-    properties = {
-        "editionVersion": ("Text", "Version of the edition", report.manifest.edition.version),
-        "editionDate": ("Date", "Publication date of the edition",
-                        report.manifest.edition.date.isoformat()),
-        "manifestSha256": ("Text", "SHA-256 of the embedded sources manifest", manifest_hash),
-        "tools": ("Text", "Versions of the tools that made the file",
-                  ", ".join(f"{name} {value}" for name, value in tools.items())),
-    }
-    schema = "".join(
-        f"<rdf:li rdf:parseType=\"Resource\"><pdfaProperty:name>{name}</pdfaProperty:name>"
-        f"<pdfaProperty:valueType>{kind}</pdfaProperty:valueType>"
-        f"<pdfaProperty:category>external</pdfaProperty:category>"
-        f"<pdfaProperty:description>{escape(text)}</pdfaProperty:description></rdf:li>"
-        for name, (kind, text, _) in properties.items())
-    values = "".join(f"<almanac:{name}>{escape(value)}</almanac:{name}>"
-                     for name, (_, _, value) in properties.items())
-    return (
-        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-        '<rdf:Description rdf:about="" '
-        'xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" '
-        'xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" '
-        'xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">'
-        '<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">'
-        '<pdfaSchema:schema>Almanac edition</pdfaSchema:schema>'
-        f'<pdfaSchema:namespaceURI>{XMP_NAMESPACE}</pdfaSchema:namespaceURI>'
-        '<pdfaSchema:prefix>almanac</pdfaSchema:prefix>'
-        f'<pdfaSchema:property><rdf:Seq>{schema}</rdf:Seq></pdfaSchema:property>'
-        '</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>'
-        f'<rdf:Description rdf:about="" xmlns:almanac="{XMP_NAMESPACE}">{values}'
-        '</rdf:Description></rdf:RDF>').encode()
+    return ExtensionSchema("Almanac edition", XMP_NAMESPACE, "almanac", (
+        XmpProperty("editionVersion", "Text", "Version of the edition",
+                    report.manifest.edition.version),
+        XmpProperty("editionDate", "Date", "Publication date of the edition",
+                    report.manifest.edition.date.isoformat()),
+        XmpProperty("manifestSha256", "Text", "SHA-256 of the embedded sources manifest",
+                    manifest_hash),
+        XmpProperty("tools", "Text", "Versions of the tools that made the file",
+                    ", ".join(f"{name} {value}" for name, value in tools.items()))))

@@ -2,8 +2,12 @@
 
 ``verify`` checks, from the file alone, the embedded sources manifest and every
 embedded input against its hash, the PDF/A identification and the manifest hash
-in the XMP metadata, and that every font is embedded; with the edition folder
-beside the file, also the file's SHA-256 against ``manifest.json``.
+in the XMP metadata, and that every font is embedded; and the PDF/A details a
+reader depends on: one XMP packet holding one ``rdf:RDF``, every property of a
+schema PDF/A does not predefine described in it, the embedded files' name tree
+sorted (every name found by lookup), the catalogue's ``/AF`` listing each file
+once, no image interpolated. With the edition folder beside the file, also the
+file's SHA-256 against ``manifest.json``.
 
 Any file may be given, so everything here reads a PDF as hostile: within the
 edition's limits (:class:`~almanac.editions.sources.EmbedLimits`: the file's size,
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -289,6 +294,16 @@ def verify(path: Path, limits: EmbedLimits | None = None, *,
             result.sources = manifest.model_dump()
             _check_sources(manifest, files, checks)
         _check_xmp(reader, raw, checks)
+        _check_name_tree(reader, limits, checks)
+        try:
+            interpolated = _interpolated_images(reader)
+            checks.append(Check("no image interpolation", not interpolated,
+                                f"/Interpolate true on {len(interpolated)} image(s): "
+                                + ", ".join(interpolated[:5]) if interpolated
+                                else "no image has /Interpolate true"))
+        except Exception as exc:  # noqa: BLE001 — a damaged file is what verify is for
+            checks.append(Check("no image interpolation", False,
+                                f"the pages cannot be read ({_damage(exc)})"))
         try:
             missing_fonts = _unembedded_fonts(reader)
             checks.append(Check("fonts embedded", not missing_fonts,
@@ -345,34 +360,36 @@ def _check_sources(manifest: SourcesRecord, files: dict[str, bytes],
 
 
 def _check_xmp(reader, raw: bytes | None, checks: list[Check]) -> None:
-    """PDF/A identification and the manifest hash, from the XMP metadata as pypdf
-    parses it (expat, with entity declarations refused and the element count and
-    size bounded: ``pypdf.xmp``)."""
-    from pypdf.xmp import PDFAID_NAMESPACE, RDF_NAMESPACE
+    """PDF/A identification, the manifest hash, one packet and its properties
+    described, from the XMP metadata as pypdf parses it (expat, with entity
+    declarations refused and the element count and size bounded: ``pypdf.xmp``).
+    Only the first ``rdf:RDF`` of the packet is read, as Adobe's XMP toolkit reads
+    it: a property after it is not there for such a reader."""
+    from pypdf.xmp import PDFAID_NAMESPACE
 
     try:
         xmp = reader.xmp_metadata
+        packet = bytes(reader.trailer["/Root"]["/Metadata"].get_object().get_data()) \
+            if xmp is not None else b""
     except Exception as exc:  # noqa: BLE001 — not XML, a bomb, a damaged stream
         checks.append(Check("PDF/A identification", False,
                             f"the XMP metadata cannot be read ({_damage(exc)})"))
         if raw is not None:
             checks.append(Check("manifest hash in XMP", False, "no XMP metadata"))
         return
+    descriptions = _descriptions(xmp.rdf_root) if xmp is not None else []
 
     def value(namespace: str, name: str) -> str | None:
-        """The first value of a property, as an attribute or an element of any
-        rdf:Description in the packet (an edition's packet has two rdf:RDF blocks:
-        WeasyPrint's and Almanac's, and pypdf's getters read only the first)."""
-        if xmp is None:
-            return None
-        for description in xmp.rdf_root.ownerDocument.getElementsByTagNameNS(
-                RDF_NAMESPACE, "Description"):
+        """The first value of a property, as an attribute or an element of an
+        rdf:Description of the first rdf:RDF."""
+        for description in descriptions:
             attribute = description.getAttributeNodeNS(namespace, name)
             if attribute is not None:
                 return str(attribute.nodeValue).strip()
-            for node in description.getElementsByTagNameNS(namespace, name):
-                return "".join(child.data for child in node.childNodes
-                               if child.nodeType == child.TEXT_NODE).strip()
+            for node in _children(description):
+                if (node.namespaceURI, node.localName) == (namespace, name):
+                    return "".join(child.data for child in node.childNodes
+                                   if child.nodeType == child.TEXT_NODE).strip()
         return None
 
     part, conformance = value(PDFAID_NAMESPACE, "part"), value(PDFAID_NAMESPACE,
@@ -384,6 +401,183 @@ def _check_xmp(reader, raw: bytes | None, checks: list[Check]) -> None:
         recorded = value(XMP_NAMESPACE, "manifestSha256")
         checks.append(Check("manifest hash in XMP", recorded == sha256(raw),
                             "matches" if recorded == sha256(raw) else "missing or different"))
+    if xmp is None:
+        checks.append(Check("one XMP packet", False, "the PDF has no XMP metadata"))
+        return
+    packets = len(XPACKET.findall(packet))
+    blocks = len(xmp.rdf_root.ownerDocument.getElementsByTagNameNS(RDF_NAMESPACE, "RDF"))
+    problems = ([f"{packets} packets"] if packets > 1 else []) + (
+        [f"{blocks} rdf:RDF blocks (a reader that keeps the first, as Adobe's XMP "
+         "toolkit does, loses every property of the others)"] if blocks > 1 else [])
+    checks.append(Check("one XMP packet", not problems,
+                        "; ".join(problems) or "one packet, one rdf:RDF"))
+    undescribed = _undescribed_properties(descriptions)
+    checks.append(Check("XMP properties described", not undescribed,
+                        "no PDF/A extension schema in the packet describes "
+                        + ", ".join(undescribed[:8]) + (
+                            f" and {len(undescribed) - 8} more" if len(undescribed) > 8
+                            else "") if undescribed else
+                        "each one predefined or described by an extension schema"))
+
+
+XPACKET = re.compile(rb"<\?xpacket\s+begin\s*=")
+RDF_NAMESPACE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+PDFA_SCHEMA = "http://www.aiim.org/pdfa/ns/schema#"
+PDFA_PROPERTY = "http://www.aiim.org/pdfa/ns/property#"
+PREDEFINED_SCHEMAS = frozenset({
+    # the schemas of the XMP Specification (2005) that ISO 19005-3, 6.6.2.3.1 admits
+    "http://purl.org/dc/elements/1.1/", "http://ns.adobe.com/xap/1.0/",
+    "http://ns.adobe.com/xap/1.0/rights/", "http://ns.adobe.com/xap/1.0/mm/",
+    "http://ns.adobe.com/xap/1.0/bj/", "http://ns.adobe.com/xap/1.0/t/pg/",
+    "http://ns.adobe.com/xmp/1.0/DynamicMedia/", "http://ns.adobe.com/pdf/1.3/",
+    "http://ns.adobe.com/photoshop/1.0/", "http://ns.adobe.com/camera-raw-settings/1.0/",
+    "http://ns.adobe.com/exif/1.0/", "http://ns.adobe.com/exif/1.0/aux/",
+    "http://ns.adobe.com/tiff/1.0/",
+    # and those of ISO 19005 itself: identification and the extension schema container
+    "http://www.aiim.org/pdfa/ns/id/", "http://www.aiim.org/pdfa/ns/extension/",
+})
+"""The namespaces whose properties need no extension schema in a PDF/A file."""
+
+
+def _children(node) -> list:
+    """The element children of a DOM node."""
+    return [child for child in node.childNodes if child.nodeType == child.ELEMENT_NODE]
+
+
+def _descriptions(rdf) -> list:
+    """The top-level ``rdf:Description`` elements of an ``rdf:RDF`` element."""
+    return [node for node in _children(rdf)
+            if (node.namespaceURI, node.localName) == (RDF_NAMESPACE, "Description")]
+
+
+def _undescribed_properties(descriptions: list) -> list[str]:
+    """The top-level properties (``prefix:name``) of ``descriptions`` in a namespace
+    that is not predefined (:data:`PREDEFINED_SCHEMAS`) and that no
+    ``pdfaExtension:schemas`` of the same descriptions describes (ISO 19005-3,
+    6.6.2.3.1 and 6.6.2.3.2: a schema's namespaceURI and its properties' names)."""
+    described: set[tuple[str, str]] = set()
+    properties: list[tuple[str, str, str]] = []
+    for description in descriptions:
+        for node in _children(description):
+            properties.append((node.namespaceURI or "", node.localName, node.tagName))
+        for index in range(description.attributes.length):
+            attribute = description.attributes.item(index)
+            if attribute.namespaceURI not in (RDF_NAMESPACE, XMLNS_NAMESPACE, None):
+                properties.append((attribute.namespaceURI, attribute.localName,
+                                   attribute.name))
+        for schema in description.getElementsByTagNameNS(PDFA_SCHEMA, "namespaceURI"):
+            namespace = _text(schema)
+            holder = schema.parentNode
+            for name in holder.getElementsByTagNameNS(PDFA_PROPERTY, "name"):
+                described.add((namespace, _text(name)))
+    return list(dict.fromkeys(
+        shown for namespace, name, shown in properties
+        if namespace not in PREDEFINED_SCHEMAS and (namespace, name) not in described))
+
+
+XMLNS_NAMESPACE = "http://www.w3.org/2000/xmlns/"
+
+
+def _text(node) -> str:
+    """The text directly inside a DOM element, stripped."""
+    return "".join(child.data for child in node.childNodes
+                   if child.nodeType == child.TEXT_NODE).strip()
+
+
+def _check_name_tree(reader, limits: EmbedLimits, checks: list[Check]) -> None:
+    """The "embedded files' name tree" check (ISO 32000-1, 7.9.6: keys sorted in
+    lexical order, each kid's /Limits its least and greatest key), as a reader finds
+    a name: every name looked up by :func:`_look_up`; and the "associated files"
+    check (ISO 19005-3, 6.8: the catalogue's /AF lists each embedded file's
+    specification, once)."""
+    from pypdf.generic import DictionaryObject, IndirectObject
+
+    try:
+        catalog = reader.trailer["/Root"].get_object()
+        names = catalog.get("/Names")
+        names = names.get_object() if names is not None else None
+        tree = names.get("/EmbeddedFiles") if isinstance(names, DictionaryObject) else None
+        entries: list = []
+        if tree is not None:
+            _name_tree(tree, 0, set(), entries, limits.files + 1)
+        keys = [_key_bytes(key) for key, _ in entries]
+        disorder = [index for index in range(1, len(keys)) if keys[index - 1] >= keys[index]]
+        lost = [str(key) for (key, _), raw in zip(entries, keys)
+                if tree is None or not _look_up(tree, raw)]
+        problems = ([f"not sorted: {str(entries[disorder[0] - 1][0])!r} before "
+                     f"{str(entries[disorder[0]][0])!r}"] if disorder else []) + (
+            [f"{len(lost)} of {len(keys)} names not found by lookup: "
+             + ", ".join(lost[:3]) + (" …" if len(lost) > 3 else "")] if lost else [])
+        checks.append(Check("embedded files' name tree", not problems,
+                            "; ".join(problems)[:600] or
+                            f"{len(keys)} names, sorted, each found by lookup"))
+        listed = catalog.get("/AF")
+        listed = listed.get_object() if listed is not None else None
+        refs = [(item.idnum, item.generation) if isinstance(item, IndirectObject) else None
+                for item in (listed if isinstance(listed, list) else [])]
+        named = {(value.idnum, value.generation): str(key) for key, value in entries
+                 if isinstance(value, IndirectObject)}
+        twice = [named.get(ref, f"object {ref[0]}") for ref in dict.fromkeys(refs)
+                 if ref is not None and refs.count(ref) > 1]
+        missing = [str(key) for key, value in entries
+                   if not isinstance(value, IndirectObject)
+                   or (value.idnum, value.generation) not in refs]
+        problems = (["no /AF in the catalogue"] if listed is None and entries else []) + (
+            [f"{len(twice)} listed more than once: {', '.join(twice[:3])}"
+             + (" …" if len(twice) > 3 else "")] if twice else []) + (
+            [f"{len(missing)} embedded files missing: {', '.join(missing[:3])}"
+             + (" …" if len(missing) > 3 else "")] if missing and listed is not None else [])
+        checks.append(Check("associated files (/AF)", not problems,
+                            "; ".join(problems)[:600] or f"each of {len(entries)} once"))
+    except Unreadable as exc:
+        checks.append(Check("embedded files' name tree", False, str(exc)))
+    except Exception as exc:  # noqa: BLE001 — pypdf on a damaged object graph
+        checks.append(Check("embedded files' name tree", False,
+                            f"it cannot be read ({_damage(exc)})"))
+
+
+def _key_bytes(key) -> bytes:
+    """The bytes of a name tree's key as the file holds them (a text string's
+    encoding, which is what keys are compared by)."""
+    from pypdf.generic import ByteStringObject, TextStringObject
+
+    if isinstance(key, TextStringObject):
+        return bytes(key.original_bytes)
+    if isinstance(key, ByteStringObject):
+        return bytes(key)
+    return b""
+
+
+def _look_up(node, key: bytes, depth: int = 0) -> bool:
+    """Whether a reader finds ``key`` in the name tree ``node`` (ISO 32000-1, 7.9.6):
+    through the kid whose /Limits hold it, then by binary search of a leaf's sorted
+    /Names. At most :data:`NAME_TREE_DEPTH` deep (the tree was read whole before)."""
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    node = node.get_object()
+    if depth > NAME_TREE_DEPTH or not isinstance(node, DictionaryObject):
+        return False
+    names = node.get("/Names")
+    names = names.get_object() if names is not None else None
+    if isinstance(names, ArrayObject):
+        low, high = 0, len(names) // 2 - 1
+        while low <= high:
+            middle = (low + high) // 2
+            found = _key_bytes(names[2 * middle].get_object())
+            if found == key:
+                return True
+            low, high = (middle + 1, high) if found < key else (low, middle - 1)
+        return False
+    kids = node.get("/Kids")
+    kids = kids.get_object() if kids is not None else None
+    for kid in kids if isinstance(kids, ArrayObject) else ():
+        limits = kid.get_object().get("/Limits") \
+            if isinstance(kid.get_object(), DictionaryObject) else None
+        limits = limits.get_object() if limits is not None else None
+        if isinstance(limits, ArrayObject) and len(limits) == 2 and \
+                _key_bytes(limits[0].get_object()) <= key <= _key_bytes(limits[1].get_object()):
+            return _look_up(kid, key, depth + 1)
+    return False
 
 
 def _check_beside(path: Path, data: bytes, pages: int, limits: EmbedLimits,
@@ -463,6 +657,52 @@ def _unembedded_fonts(reader) -> list[str]:
             if isinstance(xobject, DictionaryObject) and xobject.get("/Subtype") == "/Form":
                 pending.append(xobject.get("/Resources"))
     return missing
+
+
+def _interpolated_images(reader) -> list[str]:
+    """The images the pages use (through their resources, forms, patterns and soft
+    masks) whose /Interpolate is true, as ``object N`` (ISO 19005-3, 6.2.8, through
+    ISO 19005-2: it shall be false); each object visited once, at most
+    :data:`RESOURCE_NODES` of them."""
+    from pypdf.generic import BooleanObject, DictionaryObject, IndirectObject
+
+    found: list[str] = []
+    visited: set = set()
+
+    def resolve(value):
+        if isinstance(value, IndirectObject):
+            key = (value.idnum, value.generation)
+            if key in visited:
+                return None, key
+            visited.add(key)
+            if len(visited) > RESOURCE_NODES:
+                raise Unreadable(f"more than {RESOURCE_NODES:,} resource objects")
+            return value.get_object(), key
+        return value, None
+
+    pending = [page.get("/Resources") for page in reader.pages]
+    while pending:
+        resources, _ = resolve(pending.pop())
+        if not isinstance(resources, DictionaryObject):
+            continue
+        for kind in ("/XObject", "/Pattern"):
+            named = resources.get(kind)
+            named = named.get_object() if named is not None else None
+            pending_images = list(named.values()) if isinstance(named, DictionaryObject) \
+                else []
+            while pending_images:
+                item, key = resolve(pending_images.pop())
+                if not isinstance(item, DictionaryObject):
+                    continue
+                if item.get("/Subtype") == "/Image":
+                    interpolate = item.get("/Interpolate")
+                    if isinstance(interpolate, BooleanObject) and interpolate.value:
+                        found.append(f"object {key[0]}" if key else "an inline object")
+                    if item.get("/SMask") is not None:
+                        pending_images.append(item.raw_get("/SMask"))
+                elif item.get("/Resources") is not None:  # a form or a tiling pattern
+                    pending.append(item.raw_get("/Resources"))
+    return found
 
 
 def list_editions(root: Path) -> list[dict]:

@@ -11,17 +11,14 @@ their own warnings; records still propagate as WeasyPrint's always do.
 
 from __future__ import annotations
 
-import base64
 import contextvars
 import datetime as dt
 import hashlib
 import io
 import logging
-import re
 import shutil
 import sys
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -36,6 +33,7 @@ from ..errors import Problem, ReportError
 from ..project.theme import THEME
 from .fetcher import FetchStopped, ProjectFetcher, shorten
 from .guard import Guard, Limits
+from .pdfa import ExtensionSchema, archival_finisher
 from .render import Rendered
 from .structure import Tagging, tagged
 from .variants import Transform, Variant
@@ -57,7 +55,7 @@ class Embedding:
 
     identifier: bytes  # the PDF's file identifier (ISO 32000-1, 14.4)
     date: dt.datetime  # the attachments' dates
-    xmp: bytes  # an RDF block added to the XMP metadata
+    xmp: tuple[ExtensionSchema, ...]  # properties for the XMP metadata, with their schemas
     attachments: tuple[Attachment, ...]
 
 
@@ -134,31 +132,6 @@ def _captured_warnings(root: Path | None = None) -> Iterator[list[str]]:
         _collector.reset(token)
 
 
-_RANDOM_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
-                                 rb"[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def _stable_metadata(identifier: bytes, finisher: Callable | None) -> Callable:
-    """WeasyPrint's ``finisher`` hook, run on the PDF before it is written, with one
-    step first: the XMP ``xmpMM:DocumentID`` of a PDF/X-4 (ISO 15930-7 requires one)
-    is a random UUID in WeasyPrint (``weasyprint/pdf/metadata.py``); it becomes a
-    UUID derived from the PDF's identifier, so the same document gives the same bytes."""
-    stable = b"xmp.did:" + str(uuid.UUID(bytes=hashlib.sha256(identifier).digest()[:16],
-                                         version=4)).encode()
-
-    def finish(document: Any, pdf: Any) -> None:
-        for stream in pdf.objects:
-            extra = getattr(stream, "extra", None)
-            if isinstance(extra, dict) and extra.get("Type") == "/Metadata":
-                stream.stream = [_RANDOM_DOCUMENT_ID.sub(stable, part)
-                                 if isinstance(part, bytes) else part
-                                 for part in stream.stream]
-        if finisher is not None:
-            finisher(document, pdf)
-
-    return finish
-
-
 @contextmanager
 def _font_files_removed(fonts: Any) -> Iterator[None]:
     """Remove the temporary folder in which WeasyPrint keeps a document's
@@ -199,12 +172,13 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     be made, and the typesetting stops (``FetchStopped``, a WeasyPrint
     ``FatalURLFetchingError``). ``transform(path, bytes)`` may change a
     file as it is read (recolouring for print). ``finisher`` is WeasyPrint's hook
-    on the PDF before it is written. ``embedding`` carries an archival PDF's
-    identifier, XMP block and attached files; without it the identifier is a
-    hash of the HTML with the project folder left out (the same document gives
-    the same bytes, wherever the project lies). A tagged variant gets the structure
-    tree of :mod:`.structure`, its links described by ``tagging`` (by default, a
-    link's own text and the number of the page it leads to).
+    on the PDF before it is written, called after
+    :func:`~.pdfa.archival_finisher` (the XMP packet, the name tree, /AF). ``embedding``
+    carries an archival PDF's identifier, XMP properties and attached files; without
+    it the identifier is a hash of the HTML with the project folder left out (the
+    same document gives the same bytes, wherever the project lies). A tagged variant
+    gets the structure tree of :mod:`.structure`, its links described by ``tagging``
+    (by default, a link's own text and the number of the page it leads to).
 
     ``limits`` bound the time, memory and pages (:class:`~.guard.Guard`); at a
     limit, or when WeasyPrint crashes on the report's styles (an exception raised
@@ -218,9 +192,6 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     identifier = embedding.identifier if embedding else hashlib.sha256(
         rendered.html.replace(rendered.base_url, "").encode()).hexdigest()[:32].encode()
     options: dict[str, Any] = {"pdf_variant": variant.pdf_variant, "pdf_identifier": identifier}
-    if embedding is not None:
-        options["xmp_metadata"] = ["data:application/rdf+xml;base64,"
-                                   + base64.b64encode(embedding.xmp).decode("ascii")]
     from .fonts import BrandFontConfiguration
 
     fonts = BrandFontConfiguration()  # no system font: the @font-face faces only
@@ -238,8 +209,9 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
                                        url_fetcher=fetcher)
                  for item in embedding.attachments] if embedding is not None else []
         with tagged(tagging or Tagging(_page_suffix)) if variant.tagged else nullcontext():
-            pdf = document.write_pdf(finisher=_stable_metadata(identifier, finisher),
-                                     attachments=files or None, **options)
+            pdf = document.write_pdf(finisher=archival_finisher(
+                variant.pdf_variant, identifier, embedding.xmp if embedding else (), finisher),
+                attachments=files or None, **options)
         return document, pdf
 
     with _captured_warnings(root) as warnings, _font_files_removed(fonts):
