@@ -299,8 +299,8 @@ def verify(path: Path, limits: EmbedLimits | None = None, *,
         except Exception as exc:  # noqa: BLE001 — a damaged file is what verify is for
             checks.append(Check("fonts embedded", False,
                                 f"the pages cannot be read ({_damage(exc)})"))
-    _check_conformance(data, checks)
     _check_beside(path, data, pages, limits, checks)
+    _check_conformance(data, checks)  # last: a listing names the first failed check
     return result
 
 

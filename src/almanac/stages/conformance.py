@@ -180,7 +180,11 @@ def check_pdf(data: bytes, *, profile: str | None = None,
         except Exception as exc:  # noqa: BLE001 — qpdf on a damaged file: any exception
             raise NotAPdf(f"damaged ({damage(exc)})") from None
         with pdf:
-            return _Checker(pdf, data, wanted, limits).run()
+            try:
+                return _Checker(pdf, data, wanted, limits).run()
+            except Exception as exc:  # noqa: BLE001 — a catalogue or page tree damaged
+                return Conformance([], wanted or [], False, 0,
+                                   unchecked=[f"the file: damaged ({damage(exc)})"])
 
 
 def _import_pikepdf() -> None:
@@ -429,6 +433,14 @@ def _place(page: int | None, where: str, number: int | None) -> str:
     if number:
         parts.append(f"object {number}")
     return ", ".join(parts)
+
+
+def _mcids(mcids: set[int] | list[int], *, verb: bool = True) -> str:
+    """"MCID 7 is" or "MCIDs 7, 8 are" (without ``verb``: "MCID 7", "MCIDs 7, 8")."""
+    ordered = sorted(mcids)
+    if len(ordered) == 1:
+        return f"MCID {ordered[0]}" + (" is" if verb else "")
+    return f"MCIDs {_listing(ordered)}" + (" are" if verb else "")
 
 
 def _listing(values: list, most: int = 8) -> str:
@@ -1415,8 +1427,6 @@ class _Checker:
                     parent is not None and _text(parent.get("/Alt"))):
                 self.add(self.rule("28-004"), f"a {subtype} annotation has no /Contents and "
                          "its element no /Alt", "28-004", where=where, **place)
-            for af in _items(annotation.get("/AF")):
-                self.af_arrays.append((f"page {index}", af))
 
     @staticmethod
     def outside(rect: Any, crop: Any) -> bool:
@@ -1435,22 +1445,23 @@ class _Checker:
         mapping = self.parent(page.get("/StructParents"))
         tally = self.walk(operations, resources, index, "none", mapping, 0)
         self.walked.add(index)
-        for af in _items(page.get("/AF")):
-            self.af_arrays.append((f"page {index}", af))
+        for holder in [page] + [a for a in _items(page.get("/Annots"))
+                                if isinstance(a, Dictionary)]:
+            for af in _items(holder.get("/AF")):
+                self.af_arrays.append((f"page {index}", af))
         if not self.tagged_profile:
             return
         if tally.bare:
-            self.add(self.rule("01-005"), f"{tally.bare} content operators are neither "
-                     f"an Artifact nor tagged content (the first: {tally.first})",
-                     "01-005", page=index)
+            operators = "1 operator" if tally.bare == 1 else f"{tally.bare} operators"
+            self.add(self.rule("01-005"), f"content is neither an Artifact nor tagged "
+                     f"({operators}, the first: {tally.first})", "01-005", page=index)
         if tally.unmapped or tally.orphaned:
             text = []
             if tally.unmapped:
-                text.append(f"MCIDs {_listing(sorted(tally.unmapped))} are in no parent "
-                            "tree entry of the page")
+                text.append(f"{_mcids(tally.unmapped)} in no parent tree entry of the page")
             if tally.orphaned:
-                text.append(f"MCIDs {_listing(sorted(tally.orphaned))} belong to elements "
-                            "that are not in the structure tree")
+                text.append(f"{_mcids(tally.orphaned)} mapped by the parent tree to "
+                            "elements the structure tree does not hold")
             self.add(self.rule("01-005", "ISO 32000-1 14.7.4.4", "a"), "; ".join(text),
                      "parent-tree", page=index)
 
@@ -1811,9 +1822,8 @@ class _Checker:
                 missing.setdefault(page, []).append(mcid)
         for page, mcids in sorted(missing.items()):
             self.add(self.syntax("ISO 32000-1 14.7.4.4", tagged=True), f"structure "
-                     f"elements list MCIDs "
-                     f"{_listing(sorted(mcids))} of the page, whose content has no such "
-                     "marked content", "parent-tree", page=page)
+                     f"elements list {_mcids(mcids, verb=False)} of the page, which its "
+                     "content does not have", "parent-tree", page=page)
 
     # ---- embedded files
 
