@@ -87,7 +87,8 @@ def test_help_is_dutch_under_a_dutch_locale_and_english_otherwise():
 
 
 @pytest.mark.parametrize("command", ["build", "check", "preview", "publish", "new", "fonts",
-                                     "editions", "verify", "extract", "diff", "schema"])
+                                     "editions", "verify", "extract", "diff", "schema",
+                                     "check-pdf"])
 def test_every_commands_help_is_dutch(command, cli, speak):
     speak(LANGUAGE="nl", LANG="en_GB.UTF-8")  # LANGUAGE first, as gettext reads them
     ran = cli(command, "--help")

@@ -15,11 +15,12 @@ from pathlib import Path
 import pikepdf
 import pypdfium2
 import pytest
-from conftest import edit
-from pdfread import Tagged, squash, structure
 
 from almanac import build
 from almanac.stages.render import ASIDES
+
+from conftest import edit
+from pdfread import Tagged, squash, structure
 
 
 @pytest.fixture(scope="module")

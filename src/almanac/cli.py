@@ -249,10 +249,28 @@ def _parser() -> argparse.ArgumentParser:
         "verify", help=_("check a published PDF and its embedded sources"),
         description=_("Check, from the file alone, the embedded manifest and sources, the "
                       "PDF/A identification, the XMP metadata (one packet, every property "
-                      "described), the embedded files' name tree and /AF, the images and "
-                      "the fonts; with the edition folder beside it, also the PDF's "
-                      "SHA-256. Exit 1 when anything fails."))
+                      "described), the embedded files' name tree and /AF, the images, the "
+                      "fonts and the rules of the standards the file claims (as check-pdf "
+                      "does: one check for each rule that fails); with the edition folder "
+                      "beside it, also the PDF's SHA-256. Exit 1 when anything fails."))
     verify.add_argument("pdf", metavar="FILE.pdf")
+
+    from .stages.conformance import PROFILES
+
+    check_pdf = commands.add_parser(
+        "check-pdf", help=_("check a PDF against the rules of PDF/UA-1 and PDF/A-3"),
+        description=_("Check FILE.pdf against the machine-checkable rules of the "
+                      "standards its XMP metadata claims: PDF/UA-1 (the failure conditions "
+                      "of the Matterhorn Protocol) and PDF/A-3 (ISO 19005-3). Prints every "
+                      "finding with its rule, grouped by rule, and a summary. Exit 0 when "
+                      "there is none, 1 when there are findings, 2 when the file is not a "
+                      "readable PDF."))
+    check_pdf.add_argument("pdf", metavar="FILE.pdf")
+    check_pdf.add_argument("--profile", action="append", choices=PROFILES, help=_(
+        "check against this standard instead of those the file claims (give it twice "
+        "for both: --profile PDF/A-3a --profile PDF/UA-1)"))
+    check_pdf.add_argument("--json", action="store_true",
+                           help=_("machine-readable output (the same in every language)"))
 
     extract = commands.add_parser(
         "extract", help=_("restore the source tree embedded in a published PDF"),
@@ -369,6 +387,11 @@ def main(argv: list[str] | None = None) -> int:
         return _archive_command(args)
     if args.command == "diff":
         return _diff(args)
+    if args.command == "check-pdf":
+        try:
+            return _check_pdf(args)
+        except BrokenPipeError:  # the reader of the output has gone (almanac … | head)
+            return _reader_gone()
     if args.command == "schema":
         return _schema(args.kind, args.output)
     if args.command == "new":
@@ -675,6 +698,80 @@ def _archive_command(args: argparse.Namespace) -> int:
     print(_("%(file)s: intact", file=path) if result.ok else
           _("%(file)s: NOT intact", file=path))
     return 0 if result.ok else 1
+
+
+FINDINGS_SHOWN = 10
+"""The findings ``check-pdf`` prints of each rule (``--json`` gives them all)."""
+
+
+def _check_pdf(args: argparse.Namespace) -> int:
+    """``almanac check-pdf FILE.pdf``: the findings of
+    :func:`~almanac.stages.conformance.check_pdf`, grouped by rule, and a summary; exit
+    0 when there is none, 1 when there are, 2 when the file is not a readable PDF."""
+    import json
+
+    from .editions.sources import EmbedLimits, read_bounded
+    from .stages.conformance import PROFILES, NotAPdf, check_pdf
+
+    path = Path(args.pdf)
+    try:
+        data = read_bounded(path, EmbedLimits.from_environment().pdf)
+    except ReportError as exc:  # a limit set wrongly in the environment
+        print(exc.format(fix=_("fix")), file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        print(_error(_("%(path)s cannot be read: %(reason)s", path=path, reason=reason)),
+              file=sys.stderr)
+        return 2
+    try:
+        result = check_pdf(data, profile="+".join(args.profile) if args.profile else None)
+    except NotAPdf as exc:
+        print(_error(_("%(path)s is not a readable PDF: %(reason)s", path=path, reason=exc)),
+              file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"file": str(path), **result.as_dict()}, indent=2,
+                         ensure_ascii=False))
+        return 0 if result.ok else 1
+    said = words()
+    claims = ", ".join(result.claims) or _("no conformance")
+    if result.profiles:
+        print(printable(_("%(file)s: claims %(claims)s; checked against %(profiles)s",
+                          file=path, claims=claims, profiles=", ".join(result.profiles))))
+    else:
+        state = _("tagged") if result.tagged else _("not tagged")
+        print(printable(_("%(file)s: claims %(claims)s; %(tagged)s; nothing was checked "
+                          "(--profile checks it against %(known)s)", file=path,
+                          claims=claims, tagged=state, known=", ".join(PROFILES))))
+        return 0
+    groups: dict[str, list] = {}
+    for finding in result.findings:
+        groups.setdefault(finding.rule, []).append(finding)
+    for rule, findings in groups.items():
+        count = said.ngettext("%(count)s finding", "%(count)s findings", len(findings))
+        print(printable(f"{rule} ({count})"))
+        for finding in findings[:FINDINGS_SHOWN]:
+            print(printable(f"  {finding.message}"))
+        if len(findings) > FINDINGS_SHOWN:
+            print("  " + _("… and %(count)s more (--json lists them all)",
+                           count=len(findings) - FINDINGS_SHOWN))
+        for fix in dict.fromkeys(finding.fix for finding in findings if finding.fix):
+            print(printable(f"    {_('fix')}: {fix}"))
+    for what in result.unchecked:
+        print(printable(_("not checked: %(what)s", what=what)))
+    if result.ok:
+        print(printable(_("%(file)s: passes every check of %(profiles)s", file=path,
+                          profiles=", ".join(result.profiles))))
+        return 0
+    summary = [said.ngettext("%(count)s finding", "%(count)s findings",
+                             len(result.findings))
+               + " " + said.ngettext("of %(count)s rule", "of %(count)s rules", len(groups))]
+    if result.unchecked:
+        summary.append(said.ngettext("%(count)s part not checked", "%(count)s parts not "
+                                     "checked", len(result.unchecked)))
+    print(printable(_("%(file)s: %(summary)s", file=path, summary="; ".join(summary))))
+    return 1
 
 
 def _diff(args: argparse.Namespace) -> int:

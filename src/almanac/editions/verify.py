@@ -2,11 +2,13 @@
 
 ``verify`` checks, from the file alone, the embedded sources manifest and every
 embedded input against its hash, the PDF/A identification and the manifest hash
-in the XMP metadata, and that every font is embedded; and the PDF/A details a
+in the XMP metadata, and that every font is embedded; the PDF/A details a
 reader depends on: one XMP packet holding one ``rdf:RDF``, every property of a
 schema PDF/A does not predefine described in it, the embedded files' name tree
 sorted (every name found by lookup), the catalogue's ``/AF`` listing each file
-once, no image interpolated. With the edition folder beside the file, also the
+once, no image interpolated; and the machine-checkable rules of the standards the
+file claims (PDF/A-3, PDF/UA-1: :func:`~almanac.stages.conformance.check_pdf`, one
+failed check per failing rule). With the edition folder beside the file, also the
 file's SHA-256 against ``manifest.json``.
 
 Any file may be given, so everything here reads a PDF as hostile: within the
@@ -312,7 +314,35 @@ def verify(path: Path, limits: EmbedLimits | None = None, *,
             checks.append(Check("fonts embedded", False,
                                 f"the pages cannot be read ({_damage(exc)})"))
     _check_beside(path, data, pages, limits, checks)
+    _check_conformance(data, checks)  # last: a listing names the first failed check
     return result
+
+
+def _check_conformance(data: bytes, checks: list[Check]) -> None:
+    """The rules of the standards the file claims
+    (:func:`~almanac.stages.conformance.check_pdf`): one failed check per failing rule,
+    named by the rule's id, its detail the first finding and how many there are; one
+    passed check when every rule passes. Nothing when the file claims no standard the
+    check knows (the "PDF/A identification" check fails then)."""
+    from ..stages.conformance import NotAPdf, check_pdf
+
+    try:
+        result = check_pdf(data)
+    except NotAPdf as exc:
+        checks.append(Check("conformance", False, f"pikepdf cannot read it: {exc}"))
+        return
+    if not result.profiles:
+        return
+    for rule, count in result.counts().items():
+        first = next(finding for finding in result.findings if finding.rule == rule)
+        detail = first.message if count == 1 else f"{count} findings, the first: " \
+            f"{first.message}"
+        checks.append(Check(rule, False, detail[:600]))
+    checks += [Check("conformance", False, f"not checked: {what}"[:600])
+               for what in result.unchecked]
+    if result.ok:
+        checks.append(Check("conformance", True, f"{', '.join(result.profiles)}: every "
+                            "machine-checkable rule passes"))
 
 
 def _check_manifest(raw: bytes | None, limits: EmbedLimits,
