@@ -123,7 +123,7 @@ class Node:
     attributes: dict[str, Any] = field(default_factory=dict)
     page: int | None = None  # the page of its first content
     pdf: Any = None  # the pydyf dictionary, once written
-    extra: Any = None  # for LI and Note: its Lbl and LBody, once made
+    extra: Any = None  # for LI: its Lbl and LBody, once made
 
 
 class _Builder:
@@ -255,7 +255,7 @@ class _Builder:
                 if note.parent is not None else None
             return reference if reference is not None else note
         node = self.element_node(element, page_number)
-        if pseudo == "marker" or pseudo == "footnote-marker":
+        if pseudo == "marker" and node.role == "LI":
             return self._label(node, page_number)
         link_node = self._inside_link(node)
         if link_node is not None:
@@ -280,7 +280,9 @@ class _Builder:
         return kid
 
     def _label(self, node: Node, page_number: int) -> Node:
-        """The ``Lbl`` of a list item or a note, first among its kids."""
+        """The ``Lbl`` of a list item, first among its kids (a note's marker is
+        the note's own text: ``Lbl`` belongs in ``LI`` and ``TOCI``, ISO 32000-1,
+        14.8.4.3.3)."""
         if node.extra is None:
             node.extra = {}
         if "Lbl" not in node.extra:
