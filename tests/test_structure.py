@@ -267,3 +267,18 @@ def test_a_passage_in_another_language_is_marked(small: Path, tmp_path):
         spans = [e for e in _elements(pdf) if "/Lang" in e]
         assert [str(e.Lang) for e in spans] == ["en-GB"]
         assert str(pdf.Root.Lang) != "en-GB"
+
+
+def test_ligatures_copy_as_their_letters(pdf_path, report):
+    """A ligature glyph (fi, fl, ff) copies as the letters it stands for: the fonts'
+    /ToUnicode maps each drawn glyph to its text (ISO 32000-1, 9.10.3)."""
+    copied = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True,
+                            text=True, check=True).stdout
+    copied = re.sub(r"\u00ad\n", "", copied)
+    source = " ".join(block.text for chapter in report.chapters
+                      for section in chapter.data.sections for block in section.blocks
+                      if block.type == "prose")
+    words = {word for word in re.findall(r"\w+", source) if re.search("f[fil]", word)}
+    assert len(words) > 5, "the sample's prose has words with f-ligatures"
+    assert not [word for word in words if word not in copied]
+    assert not re.search("[\ufb00-\ufb06]", copied)  # no presentation-form ligatures
