@@ -413,6 +413,11 @@ class Manifest(Strict):
                               "built-in theme's neutral brand).")
     cover: Photo | None = Field(None, description="The cover photo (placeholder if no image).")
     identifier: str | None = Field(None, description="ISBN or other identifier, for the colophon.")
+    chart_data: Literal["appendix", "none"] = Field(
+        "appendix", description="appendix (default): the data of every chart as a table in "
+        "an appendix after the last chapter, each chart linked to its table and back, for "
+        "readers who cannot see the chart; none: no appendix (each chart's alternative text "
+        "then reads out all its values).")
     chapters: list[str] = Field(min_length=1, max_length=MAX_CHAPTERS,
                                 description="Chapter folders under chapters/, in order.")
 
