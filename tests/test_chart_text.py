@@ -152,6 +152,16 @@ def test_a_long_series_is_summed_up_and_its_table_named(english):
     assert "appendix" not in alt
 
 
+def test_a_module_that_does_not_say_what_it_draws_makes_a_chart(english):
+    module = english / "figures" / "columns.py"
+    module.parent.mkdir(exist_ok=True)
+    source = (ROOT / "src/almanac/theme/figures/columns.py").read_text(encoding="utf-8")
+    module.write_text(re.sub(r"(?m)^KIND = .*\n", "", source), encoding="utf-8")
+    report, tree = rendered(english)
+    alts = [_alt(tree, report, block) for _, block in figure_blocks(report)]
+    assert [alt.split(". ")[0] for alt in alts] == ["Line chart", "Chart"]
+
+
 def test_an_unknown_kind_is_an_error_on_its_line(english):
     module = english / "figures" / "line.py"
     module.parent.mkdir(exist_ok=True)

@@ -280,7 +280,7 @@ def alt_text(kind: str | None, caption: str, table: DataTable, words: Catalogue,
     Every word is a message of the report's language; the text is plain (the
     template escapes it)."""
     sentences = [words.gettext(CHART_KINDS.get(kind or "", NEUTRAL_KIND)), caption]
-    if table.rows:
+    if table.count:  # a table of values beside its row headers
         if table.count > MAX_VALUES_READ and table_named is not None:
             sentences += _summary(table, words)
             # Translators: the end of a long chart's alternative text, which does not read out
