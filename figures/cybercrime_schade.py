@@ -2,6 +2,8 @@
 
 import altair as alt
 
+KIND = "column"  # what it draws, as its alternative text names it
+
 
 def build(data, theme):
     current = data.numbers["cyber_schade_2021"]

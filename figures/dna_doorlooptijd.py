@@ -3,6 +3,8 @@ caption names the unit)."""
 
 from ._common import bars, category_rows
 
+KIND = "bar"  # what it draws, as its alternative text names it
+
 
 def build(data, theme):
     rows = category_rows(data)

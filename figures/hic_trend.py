@@ -4,6 +4,8 @@ names it in the report's language)."""
 
 import altair as alt
 
+KIND = "line"  # what it draws, as its alternative text names it
+
 
 def build(data, theme):
     if not data.rows or len(data.rows[0]) < 2:

@@ -2,6 +2,8 @@
 
 from ._common import bars, category_rows
 
+KIND = "bar"  # what it draws, as its alternative text names it
+
 
 def build(data, theme):
     rows = sorted(category_rows(data), key=lambda row: -row["value"])

@@ -4,6 +4,8 @@ report's language: ``verzuim_daling`` the start, ``verzuim`` the end."""
 
 import altair as alt
 
+KIND = "column"  # what it draws, as its alternative text names it
+
 
 def build(data, theme):
     end = data.numbers["verzuim"]

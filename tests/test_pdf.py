@@ -18,7 +18,9 @@ def test_outline_lists_every_chapter_and_its_sections(report, reader, chapter_st
     entries = outline(reader)
     chapters = [(title, page) for depth, title, page in entries if depth == 1]
     expected = [(c.data.title, chapter_starts[c.data.title]) for c in report.chapters]
-    assert [c for c in chapters if c[0] != "Inhoud"] == expected
+    # the contents before the chapters, the appendix of chart data after them
+    assert [c for c in chapters if c[0] not in ("Inhoud", "Gegevens bij de grafieken")] \
+        == expected
     titles = [title for _, title, _ in entries]
     for chapter in report.chapters:
         for section in chapter.data.sections:
@@ -102,8 +104,14 @@ def test_cover_has_no_running_elements_and_body_pages_do(reader, zones, chapter_
 
 
 def test_running_header_is_the_current_chapter(report, zones, chapter_starts):
+    # after the last chapter, the appendix of chart data runs to the back cover
+    appendix = squash("Gegevens bij de grafieken")
+    after = next(number for number, zone in enumerate(zones, 1)
+                 if squash(zone[0]) == appendix)
+    assert after > max(chapter_starts.values())
+    assert all(squash(zone[0]) == appendix for zone in zones[after - 1:len(zones) - 1])
     starts = sorted((page, title) for title, page in chapter_starts.items())
-    for (page, title), following in zip(starts, starts[1:] + [(len(zones), None)]):
+    for (page, title), following in zip(starts, starts[1:] + [(after, None)]):
         for number in range(page + 1, following[0]):
             assert squash(title) in squash(zones[number - 1][0]), (number, title)
 

@@ -316,6 +316,13 @@ class _Reader:
             body.pop()
         if body or spec.form in ("yaml", "none"):
             self.body(name, spec, body, first, block, lines)
+        elif name == "photo" and block.get("decorative") is True:
+            pass  # a decorative image has no description: the model checks the rest
+        elif name == "photo":
+            self.problem("the {photo} directive has no description", line,
+                         "write what the photo shows on the lines between :::{photo} and "
+                         ":::, which screen readers read out (or :decorative: true for an "
+                         "image that shows nothing a reader needs)")
         else:
             self.problem(f"the {{{name}}} directive has no {spec.body}", line,
                          f"write the {spec.body} on the lines between :::{{{name}}} and :::")

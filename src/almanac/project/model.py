@@ -413,6 +413,11 @@ class Manifest(Strict):
                               "built-in theme's neutral brand).")
     cover: Photo | None = Field(None, description="The cover photo (placeholder if no image).")
     identifier: str | None = Field(None, description="ISBN or other identifier, for the colophon.")
+    chart_data: Literal["appendix", "none"] = Field(
+        "appendix", description="appendix (default): the data of every chart as a table in "
+        "an appendix after the last chapter, each chart linked to its table and back, for "
+        "readers who cannot see the chart; none: no appendix (each chart's alternative text "
+        "then reads out all its values).")
     chapters: list[str] = Field(min_length=1, max_length=MAX_CHAPTERS,
                                 description="Chapter folders under chapters/, in order.")
 
@@ -742,13 +747,25 @@ FOCUS_POINTS: dict[str, tuple[float, float]] = {
 Percent = Annotated[float, BeforeValidator(_number_value), Field(ge=0, le=100)]
 
 
+DESCRIBE = ("add description: and a sentence saying what the photo shows, which screen "
+            "readers read out (or decorative: true for an image that shows nothing a "
+            "reader needs)")
+"""The fix for a photo without a description (PDF/UA-1, ISO 14289-1 §7.3: a figure
+has alternate text; WCAG 2.2, 1.1.1 Non-text Content)."""
+
+
 class Photo(Strict):
     """A photo: an image file, or without one a drawn placeholder of its motif; either
     with its treatment in the brand colours. Its box on the page has the shape the
     layout gives it: the image is cropped to it (``fit: cover``) or shown whole within
     it (``fit: contain``), never stretched."""
 
-    description: str = Field(description="Alt text, in the report's language.")
+    description: str | None = Field(
+        None, description="What the photo shows, in the report's language: its alternative "
+        "text, which screen readers read out. Required, unless the photo is decorative.")
+    decorative: bool = Field(
+        False, description="True for a purely decorative image that shows nothing a reader "
+        "needs: it has no description, and screen readers pass over it.")
     motif: str = Field("city", min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f]+$",
                        description="What a placeholder shows when there is no image: "
                        + ", ".join(KNOWN_MOTIFS) + "; any other name draws a neutral "
@@ -770,6 +787,22 @@ class Photo(Strict):
                               "folder; without it a placeholder is drawn.")
     caption: str | None = None
     overlay_text: str | None = Field(None, description="Text visible in the photo itself.")
+
+    @field_validator("description")
+    @classmethod
+    def _said(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("is empty; " + DESCRIBE)
+        return value
+
+    @model_validator(mode="after")
+    def _described(self) -> Photo:
+        if self.decorative and self.description is not None:
+            raise ValueError("a decorative photo has no description; remove description:, "
+                             "or decorative: true if the photo shows what a reader needs")
+        if not self.decorative and self.description is None:
+            raise ValueError("the photo has no description; " + DESCRIBE)
+        return self
 
     @property
     def focus_point(self) -> tuple[float, float]:

@@ -53,6 +53,7 @@ from ..project.theme import roots as theme_roots
 from ..text.formatting import Formatter
 from ..text.messages import catalogue, fill
 from .brand import chart_base_px, chart_theme
+from .chartdata import declared_kind
 from .chartlocale import chart_locales, resolve
 from .guard import resident_bytes
 
@@ -473,6 +474,16 @@ class ChartJob:
                 {"chart": block.chart, "data": asdict(data), **stamp}, sort_keys=True,
                 default=str).encode()).hexdigest()
             self.plans[block.place] = Plan(chapter.slug, block.where, block.chart, data, key)
+        self.kinds: dict[str, str | None] = {}  # what each module used declares it draws
+        problems = []
+        for plan in self.plans.values():
+            name = f"{plan.chart}.py"
+            if plan.chart in self.kinds or name not in sources:
+                continue
+            self.kinds[plan.chart], problem = declared_kind(sources[name], origins[name])
+            problems += [problem] if problem is not None else []
+        if problems:
+            raise ChartError(problems)
         self.missing: dict[str, Plan] = {}  # by key, in document order
         for plan in self.plans.values():
             if not (cache and (self.store / f"{plan.key}.svg").is_file()):
@@ -501,6 +512,15 @@ class ChartJob:
         """The chart's file as a ``file:`` URL, as the HTML names it (as it names the
         stylesheets and fonts, so the HTML shows its charts wherever it is saved)."""
         return (self.store / f"{self.plans[block.place].key}.svg").as_uri()
+
+    def data(self, block: FigureBlock) -> FigureData:
+        """The data the figure module of ``block`` is given (:func:`figure_data`)."""
+        return self.plans[block.place].data
+
+    def kind(self, block: FigureBlock) -> str | None:
+        """What the figure module of ``block`` declares it draws (``KIND = "bar"``:
+        :func:`~.chartdata.declared_kind`), None when it does not say."""
+        return self.kinds.get(block.chart)
 
     def svg(self, block: FigureBlock) -> str:
         """The drawn chart of ``block`` (after :meth:`finish`)."""

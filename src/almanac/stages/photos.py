@@ -264,7 +264,7 @@ def photo_svg(photo: Photo, primary: str, primary_dark: str, tint: str,
     if photo.treatment == "duotone":
         palette = {name: _mix(primary_dark, tint, _luma(color) ** 1.3)
                    for name, color in NATURAL.items()}
-    canvas = _Canvas(photo.description + photo.motif, palette)
+    canvas = _Canvas((photo.description or "") + photo.motif, palette)
     MOTIFS.get(photo.motif, _abstract)(canvas)
     if photo.overlaid:
         canvas.rect(0, 0, WIDTH, HEIGHT, primary, f'opacity="{OVERLAY_OPACITY}"')
@@ -274,7 +274,7 @@ def photo_svg(photo: Photo, primary: str, primary_dark: str, tint: str,
             f'transform="rotate(-9 {WIDTH / 2:.0f} {HEIGHT * 0.56:.0f})" fill="#FFFFFF" '
             f'font-family="{escape(font)}" font-weight="900" font-size="58" '
             f'letter-spacing="12">{escape(photo.overlay_text)}</text>')
-    title = escape(photo.description)
+    title = f"<title>{escape(photo.description)}</title>" if photo.description else ""
     width: float
     height: float
     if aspect >= WIDTH / HEIGHT:
@@ -284,8 +284,9 @@ def photo_svg(photo: Photo, primary: str, primary_dark: str, tint: str,
     x, y = (WIDTH - width) / 2, (HEIGHT - height) / 2
     box = f'x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}"'
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x:.1f} {y:.1f} {width:.1f} '
-            f'{height:.1f}" width="{width:.0f}" height="{height:.0f}" role="img">'
-            f'<title>{title}</title><clipPath id="frame"><rect {box}/></clipPath>'
+            f'{height:.1f}" width="{width:.0f}" height="{height:.0f}" '
+            f'role="{"img" if title else "presentation"}">'
+            f'{title}<clipPath id="frame"><rect {box}/></clipPath>'
             f'<g clip-path="url(#frame)">' + "".join(canvas.parts) + "</g></svg>")
 
 
@@ -339,20 +340,24 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     return (height, width) if turned else (width, height)
 
 
-def image_svg(href: str, box: Frame, description: str, overlay: str | None = None) -> str:
+def image_svg(href: str, box: Frame, description: str | None,
+              overlay: str | None = None) -> str:
     """An SVG frame showing the image at ``href`` (a URL) in ``box`` (see :func:`frame`):
     its view box is the box in the image's pixels, clipped, so only what the box holds
-    is drawn, and at the image's own shape. ``overlay`` (a colour) lays a layer of it
-    over the image at :data:`OVERLAY_OPACITY`. The image itself is embedded as
-    WeasyPrint embeds any image (a JPEG as it is)."""
+    is drawn, and at the image's own shape, titled ``description`` (None for a
+    decorative image: no title, ``role="presentation"``). ``overlay`` (a colour) lays a
+    layer of it over the image at :data:`OVERLAY_OPACITY`. The image itself is embedded
+    as WeasyPrint embeds any image (a JPEG as it is)."""
     view = f"{box.x:.2f} {box.y:.2f} {box.box_width:.2f} {box.box_height:.2f}"
     clip = (f'x="{box.x:.2f}" y="{box.y:.2f}" width="{box.box_width:.2f}" '
             f'height="{box.box_height:.2f}"')
     layer = (f'<rect width="{box.width}" height="{box.height}" fill="{overlay}" '
              f'opacity="{OVERLAY_OPACITY}"/>') if overlay else ""
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{view}" '
-            f'width="{box.box_width:.0f}" height="{box.box_height:.0f}" role="img">'
-            f'<title>{escape(description)}</title><clipPath id="frame"><rect {clip}/>'
+            f'width="{box.box_width:.0f}" height="{box.box_height:.0f}" '
+            f'role="{"img" if description else "presentation"}">'
+            + (f"<title>{escape(description)}</title>" if description else "")
+            + f'<clipPath id="frame"><rect {clip}/>'
             f'</clipPath><g clip-path="url(#frame)"><image href={quoteattr(href)} '
             f'width="{box.width}" height="{box.height}" preserveAspectRatio="none"/>'
             f"{layer}</g></svg>")

@@ -50,7 +50,8 @@ from ..text.messages import N_, Catalogue, catalogue, css_content, css_string
 from ..text.prose import Prose
 from . import photos
 from .brand import cmyk_of, display_weight, output_profile, svg_for_print
-from .charts import ChartJob
+from .chartdata import DataTable, alt_text, data_table, table_anchor
+from .charts import ChartJob, figure_blocks
 from .fetcher import MAX_RESOURCE_BYTES
 from .guard import Guard, Limits
 from .variants import Variant
@@ -306,7 +307,8 @@ class Renderer:
             number=self.number, number_parts=self.number_parts, tile_fit=self.tile_fit,
             chart=self.chart, flow=flow, photo=self.photo,
             fmt=self.fmt, label=self.label, table_rows=self.table_rows,
-            status_text=self.status_text, series_marks=self.series_marks)
+            status_text=self.status_text, series_marks=self.series_marks,
+            chart_appendix=self.chart_appendix)
         self.catalogue = catalogue(report.manifest.language, report.root,
                                    theme.roots(report.root))
         # the i18n extension adds the method to the environment when it is created
@@ -332,6 +334,9 @@ class Renderer:
                     if block.id:
                         self._targets[(kind, block.id)] = label
                         self._targets.setdefault(("ref", block.id), label)
+        self._figures = list(figure_blocks(report))
+        self._tables: dict[Place, DataTable] = {}
+        self._appendix: dict | None = None
 
     def _caption_label(self, kind: str, number: int) -> str:
         """"Figure 3" / "Table 3" in the report's language: the label of a caption,
@@ -473,9 +478,94 @@ class Renderer:
         return self._brand_faces
 
     def chart(self, block: FigureBlock) -> dict:
-        """A figure block's chart file, its label and how its series marks it
-        (``illustrative``, ``note``: :meth:`series_marks`)."""
-        return {"src": self.charts.url(block), **self.series_marks(block), **self.label(block)}
+        """A figure block's chart file (``src``), its label (:meth:`label`), how its
+        series marks it (``illustrative``, ``note``: :meth:`series_marks`), its
+        alternative text (``alt``: :func:`~.chartdata.alt_text`, from the data the
+        module draws, in the report's language), and when the report has the appendix
+        of chart data (:meth:`chart_appendix`), ``table``, the id of its data table
+        there, and ``link``, the line under the chart that links to it ("The values as
+        a table on page 34", the page filled in by the layout); else both None."""
+        label = self.label(block)
+        marks = self.series_marks(block)
+        appendix = self.chart_appendix()
+        anchor = table_anchor(label["anchor"]) if appendix else None
+        named = None
+        if appendix:
+            # Translators: in a long chart's alternative text, where all its values are:
+            # figure is "figure 3", appendix the title of the appendix of chart data.
+            named = self.catalogue.gettext(
+                "the table of %(figure)s in the appendix “%(appendix)s”",
+                figure=self.catalogue.gettext("figure %(number)s", number=label["number"]),
+                appendix=appendix["title"])
+        alt = alt_text(self.charts.kind(block), self.prose.text(block.caption),
+                       self._data_table(block), self.catalogue,
+                       illustrative=marks["illustrative"],
+                       source=self.prose.text(block.source) if block.source else None,
+                       table_named=named)
+        link = None
+        if anchor is not None:
+            # Translators: under a chart, a link to the table of its values in the appendix
+            # of chart data; page is that table's page number, filled in by the layout.
+            link = self._page_link(anchor, self.catalogue.gettext(
+                "The values as a table on page %(page)s"))
+        return {"src": self.charts.url(block), **marks, **label, "alt": alt,
+                "table": anchor, "link": link}
+
+    def _page_link(self, anchor: str, frame: str, **values: str) -> Markup:
+        """A link to the element ``anchor`` whose words are ``frame`` (a translated
+        message) with ``values`` filled in and ``%(page)s`` the target's page number,
+        which the layout fills in (``target-counter``, on a span that names the target
+        in ``data-ref``, since a link holds no link): the whole sentence is the link."""
+        pieces = {name: escape(value) for name, value in values.items()}
+        pieces["page"] = Markup('<span class="data-page" data-ref="#{}"></span>').format(
+            anchor)
+        return Markup('<a class="data-link" href="#{}">{}</a>').format(
+            anchor, Markup(escape(frame) % pieces))
+
+    def _data_table(self, block: FigureBlock) -> DataTable:
+        """The data of a figure block as a table (:func:`~.chartdata.data_table`),
+        made once."""
+        if block.place not in self._tables:
+            self._tables[block.place] = data_table(self.charts.data(block), self.catalogue)
+        return self._tables[block.place]
+
+    def chart_appendix(self) -> dict | None:
+        """The appendix of chart data (templates: ``chart_appendix()``), or None when
+        the report has no chart or asks for none (``chart_data: none`` in report.yaml):
+        ``anchor`` (its id), ``title`` ("Chart data" in the report's language) and
+        ``tables``, one per chart in document order, each with ``anchor`` (the table's
+        id), ``figure`` (the chart's label, :meth:`label`), ``caption`` (the block's),
+        ``columns`` and ``rows`` (:class:`~.chartdata.DataTable`: cells as the page
+        prints them), ``illustrative`` and ``note`` (:meth:`series_marks`), ``source``
+        and ``back``, the link back to the chart ("Figure 3 on page 12")."""
+        if self._appendix is not None or not self._figures \
+                or self.report.manifest.chart_data != "appendix":
+            return self._appendix
+        # Translators: the title of the appendix that gives the data of every chart as a
+        # table (in the contents, the bookmarks and its running head).
+        appendix: dict = {"anchor": "chart-data", "title": self.catalogue.gettext("Chart data"),
+                          "tables": []}
+        self._appendix = appendix
+        for _, block in self._figures:
+            label = self.label(block)
+            table = self._data_table(block)
+            back = self._page_link(label["anchor"], self.catalogue.gettext(
+                "%(target)s on page %(page)s"), target=label["text"])
+            appendix["tables"].append({
+                "anchor": table_anchor(label["anchor"]), "figure": label,
+                "caption": block.caption, "columns": table.columns, "rows": table.rows,
+                "source": block.source, "back": back, **self.series_marks(block)})
+        return appendix
+
+    def _dangling(self, html: str) -> list[str]:
+        """The data tables ``html`` links to without holding them: the figures link to
+        the appendix of chart data, and the template (a project's own report.html)
+        leaves it out."""
+        if self._appendix is None:
+            return []
+        return [table["anchor"] for table in self._appendix["tables"]
+                if f'href="#{table["anchor"]}"' in html
+                and f'id="{table["anchor"]}"' not in html]
 
     def photo(self, photo: Photo, chapter: Chapter | None = None,
               aspect: float = 16 / 9) -> str:
@@ -542,7 +632,7 @@ class Renderer:
             "untranslated": list(dict.fromkeys(text.shown for text in report.untranslated)),
         }
         try:
-            return self.env.get_template(template).render(context)
+            html = self.env.get_template(template).render(context)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(Problem(f"template syntax error: {exc.message}",
                                         Path(exc.filename) if exc.filename else None,
@@ -580,6 +670,15 @@ class Renderer:
             raise TemplateError(Problem(
                 f"template error: {type(exc).__name__}: {str(exc)[:300]}", path, line,
                 "fix the expression on this line"))
+        dangling = self._dangling(html)
+        if dangling:
+            found = theme.find(report.root, LAYOUT, template)
+            raise TemplateError(Problem(
+                f"the charts link to their data tables ({dangling[0]}), and {template} "
+                "does not hold the appendix of chart data", found,
+                hint='add {% include "chart-data.html" %} after the chapters, or write '
+                "chart_data: none in report.yaml"))
+        return html
 
 
 def _template_frame(exc: BaseException) -> tuple[Path | None, int | None]:

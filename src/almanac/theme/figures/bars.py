@@ -7,6 +7,7 @@ A project's ``figures/bars.py`` replaces this module.
 
 import altair as alt
 
+KIND = "bar"  # what it draws, as its alternative text names it
 BAR_HEIGHT = 30  # px per bar: the rhythm of the bars, not a size of text
 
 

@@ -7,6 +7,8 @@ values, printed above each column as the report formats numbers. A project's
 
 import altair as alt
 
+KIND = "column"  # what it draws, as its alternative text names it
+
 
 def build(data, theme):
     if not data.rows or len(data.rows[0]) < 2:

@@ -12,6 +12,8 @@ A project's ``figures/line.py`` replaces this module.
 
 import altair as alt
 
+KIND = "line"  # what it draws, as its alternative text names it
+
 
 def build(data, theme):
     if not data.rows:
