@@ -266,7 +266,8 @@ def _parser() -> argparse.ArgumentParser:
                       "there is none, 1 when there are findings, 2 when the file is not a "
                       "readable PDF."))
     check_pdf.add_argument("pdf", metavar="FILE.pdf")
-    check_pdf.add_argument("--profile", action="append", choices=PROFILES, help=_(
+    check_pdf.add_argument("--profile", action="append", choices=PROFILES, type=lambda name: {
+        known.lower(): known for known in PROFILES}.get(name.lower(), name), help=_(
         "check against this standard instead of those the file claims (give it twice "
         "for both: --profile PDF/A-3a --profile PDF/UA-1)"))
     check_pdf.add_argument("--json", action="store_true",

@@ -20,6 +20,7 @@ from ..errors import Problem
 from .files import Refused, confine
 from .markdown import directive_line
 from .model import (
+    LANGUAGE_TAG,
     REFERENCE_FORMS,
     UNCLOSED,
     Brand,
@@ -101,6 +102,7 @@ def check_numbers(chapters: list[Chapter]) -> list[Problem]:
                             f"write the text of [^{key}] into footnote '{note}' itself, or "
                             "refer to both from the paragraph", f"{where}.footnotes.{note}"))
         for where, _, _, text in texts_in(chapter):
+            problems += _attributes(text, path, where)
             for match in UNCLOSED.finditer(text):
                 written = match.group(0)
                 problems.append(Problem(
@@ -176,6 +178,27 @@ work, but are not suggested)."""
 TARGET_KINDS = {"figure": "figure", "results": "table", "table": "table"}
 """The blocks a cross-reference can point at, by type, and the kind they are counted
 and referred to as (a results block is a table)."""
+
+
+ATTRIBUTES = re.compile(r"\]\{([^{}\n]*)\}")
+"""Markdown attributes after a span, ``[text]{lang=en}`` (mdit-py-plugins' ``attrs``)."""
+
+
+def _attributes(text: str, path: Path, where: str) -> list[Problem]:
+    """A span's attributes other than one well-formed ``lang`` (the only one prose
+    keeps, :mod:`almanac.text.prose`): as written they would be printed on the page."""
+    problems = []
+    for match in ATTRIBUTES.finditer(text):
+        written = match.group(0)[1:]
+        language = re.fullmatch(r"\s*lang\s*=\s*(\"?)([^\s\"]+)\1\s*", match.group(1))
+        if language and re.fullmatch(LANGUAGE_TAG, language.group(2)):
+            continue
+        problems.append(Problem(
+            f"'{written}' after a [passage] is not a language Almanac can mark", path,
+            line_of(path, re.escape(written)),
+            "write the passage's language as a BCP 47 tag, [Good morning]{lang=en} or "
+            "{lang=fr-BE}; no other attribute is kept", where))
+    return problems
 
 
 def blocks(chapter: Chapter):

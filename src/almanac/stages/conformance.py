@@ -215,8 +215,10 @@ def qpdf_limits(limits: CheckLimits) -> Iterator[None]:
 
 
 def damage(exc: BaseException) -> str:
-    """A library's exception on a damaged file, as a short phrase."""
+    """A library's exception on a damaged file, as a short phrase (qpdf names the
+    in-memory stream it read, ``<_io.BytesIO object at 0x…>``: left out)."""
     text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+    text = re.sub(r"stream <_io\.BytesIO object at 0x[0-9a-f]+>:?\s*", "", text)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

@@ -372,7 +372,9 @@ class Renderer:
         words = self.xref_label(kind, key, capital)
         anchor = self._targets[(kind, key)]["anchor"]
         pieces = {"target": Markup('<a class="xref" href="#{}">{}</a>').format(anchor, words),
-                  "page": Markup('<a class="xref-page" href="#{}"></a>').format(anchor)}
+                  # the page's link says what it leads to, for a screen reader
+                  "page": Markup('<a class="xref-page" href="#{}" aria-label="{}"></a>').format(
+                      anchor, words)}
         # Translators: a cross-reference in running text, "figure 3 on page 12"; target
         # is "figure 3" (or "table 3"), page the page number.
         frame = self.catalogue.gettext("%(target)s on page %(page)s")

@@ -124,6 +124,7 @@ class Node:
     page: int | None = None  # the page of its first content
     pdf: Any = None  # the pydyf dictionary, once written
     extra: Any = None  # for LI: its Lbl and LBody, once made
+    drawn: list[str] = field(default_factory=list)  # for Link: the text drawn in it
 
 
 class _Builder:
@@ -141,6 +142,8 @@ class _Builder:
         self.anchor_pages: dict[str, int] = {}
         self.ids: list[tuple[str, Node]] = []
         self.footnotes: set[Any] = set()
+        self.heading_level = 0  # the level of the last heading met
+        self.last_drawn: dict[int, str] = {}  # Link node -> the box tag of its last text
         self.renumbered: dict[tuple[int, int], int] = {}  # (page, WeasyPrint's MCID) -> MCID
         html = next((box.element for page in document.pages[:1]
                      for box in page._page_box.children
@@ -213,6 +216,11 @@ class _Builder:
             if text is not None:
                 self.actual_text[(page_number, mcid)] = text
         node.kids.append((page_number, mcid))
+        if node.role == "Link" and isinstance(box, boxes.TextBox):
+            if node.drawn and box.element_tag != self.last_drawn.get(id(node)):
+                node.drawn.append(" ")  # the link's text, then what its ::after adds
+            node.drawn.append(box.text)
+            self.last_drawn[id(node)] = box.element_tag
         if node.page is None:
             node.page = page_number
         self.real.setdefault(page_number, {})[mcid] = node
@@ -312,6 +320,8 @@ class _Builder:
         parent_element = self.parents.get(element)
         parent = self.element_node(parent_element, page_number) \
             if parent_element is not None else self.root
+        if element in self.nodes:  # made while its parent was (a table's cells)
+            return self.nodes[element]
         role = self._role(element, tag, parent)
         if role is None:  # transparent: its content is its parent's
             self.nodes[element] = parent
@@ -335,6 +345,8 @@ class _Builder:
             item.extra[role] = node
             self.nodes[element] = node
             return node
+        if re.fullmatch(r"H[1-6]", role):
+            role = self._heading(int(role[1]))
         node = Node(role, element=element, parent=parent, page=page_number)
         self._describe(node, element, tag, parent)
         target = self._reading_position(parent, element)
@@ -343,7 +355,24 @@ class _Builder:
         else:
             parent.kids.insert(target, node)
         self.nodes[element] = node
+        if role == "Table":
+            self._cells(element, node, page_number)
         return node
+
+    def _heading(self, level: int) -> str:
+        """The heading's structure type: its level, but at most one deeper than the
+        heading before it (PDF/UA-1, 7.4.2, Matterhorn 14-003: no level is skipped),
+        e.g. a heading block (``h3``) in a chapter section without a title."""
+        level = min(level, self.heading_level + 1)
+        self.heading_level = level
+        return f"H{level}"
+
+    def _cells(self, table, node: Node, page_number: int) -> None:
+        """Every row and cell of a table, made when the table is met, so that an empty
+        cell keeps its place (a screen reader pairs cells with headers by position)."""
+        for element in table.iter():
+            if _tag(element) in ("tr", "th", "td") and element is not table:
+                self.element_node(element, page_number)
 
     def _reading_position(self, parent: Node, element) -> int | None:
         """Where a new element goes among its parent's kids: last, except after
@@ -445,13 +474,27 @@ class _Builder:
     # ---------------------------------------------------------------- text of a link
 
     def link_text(self, node: Node) -> str:
+        """What a link says: its ``aria-label`` or ``title``, else the text drawn in it
+        (with what the stylesheet adds, such as a page number from ``target-counter``)."""
         element = node.element
-        if element is None:
-            return ""
-        label = element.get("aria-label") or element.get("title")
-        if label:
-            return " ".join(label.split())
-        return " ".join("".join(element.itertext()).split())
+        label = element.get("aria-label") or element.get("title") \
+            if element is not None else None
+        return " ".join((label or "".join(node.drawn)).split())
+
+    def describe(self, node: Node, page: int | None) -> str:
+        """A link's ``/Contents``: its text, and the page it leads to in the words of
+        :attr:`Tagging.describe_link` ("Results, page 12"), unless the text already
+        says it ("figure 3 on page 12"); a bare page number after the text (a
+        contents entry) is said in those words too."""
+        text = self.link_text(node)
+        if page is None:
+            return text
+        bare = re.fullmatch(rf"(.*\S)\s+{page}", text)  # a contents entry: title, number
+        if bare:
+            return self.tagging.describe_link(bare[1], page)
+        if re.search(rf"(?<!\d){page}(?!\d)", text):
+            return text
+        return self.tagging.describe_link(text, page)
 
 
 def _descendants(box) -> Iterator[Any]:
@@ -568,7 +611,8 @@ def _write_tree(pdf, document, builder: _Builder) -> None:
             while len(slots) <= new:
                 slots.append(None)
             slots[new] = element.reference
-        if not len(kids) and node is not builder.root and id(node) not in linked:
+        if not len(kids) and node is not builder.root and id(node) not in linked \
+                and node.role not in ("TR", "TH", "TD"):
             return None  # an element whose content all became artifacts
         if first_page is None:
             first_page = node.page if node.page is not None else None
@@ -585,7 +629,7 @@ def _write_tree(pdf, document, builder: _Builder) -> None:
     # link annotations: one OBJR each in their Link element (PDF/UA-1, 7.18.5)
     next_key = len(document.pages)
     annotations = []
-    for node, annotation, page_number in builder.annotations:
+    for node, annotation, page_number in _one_per_area(pdf, builder.annotations):
         if node.pdf is None:
             continue
         objr = pydyf.Dictionary({"Type": "/OBJR", "Obj": annotation.reference,
@@ -594,8 +638,8 @@ def _write_tree(pdf, document, builder: _Builder) -> None:
         annotation["StructParent"] = next_key
         target = str(annotation.get("Dest").string) if annotation.get("Dest") else None
         page = builder.anchor_pages.get(target) if target else None
-        annotation["Contents"] = pydyf.String(builder.tagging.describe_link(
-            builder.link_text(node), page + 1 if page is not None else None))
+        annotation["Contents"] = pydyf.String(builder.describe(
+            node, page + 1 if page is not None else None))
         annotations.append((next_key, node.pdf.reference))
         next_key += 1
 
@@ -625,6 +669,46 @@ def _write_tree(pdf, document, builder: _Builder) -> None:
     pdf.catalog["ViewerPreferences"] = preferences
     if "Lang" not in pdf.catalog and builder.language:
         pdf.catalog["Lang"] = pydyf.String(builder.language)
+
+
+def _one_per_area(pdf, annotations: list[tuple[Node, Any, int]]) -> list[tuple[Node, Any, int]]:
+    """The link annotations, less those inside another one of the same link on the same
+    page: WeasyPrint makes one per box of a link (the ``a``, a ``span`` in it, its
+    ``::after``), and with ``/Tabs /S`` a keyboard stops on each. Those left out are
+    taken off their page's ``/Annots``."""
+    def rect(annotation) -> list[float]:
+        x1, y1, x2, y2 = (float(value) for value in annotation["Rect"])
+        return [min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)]
+
+    def inside(inner, outer) -> bool:
+        return inner[0] >= outer[0] - 0.5 and inner[1] >= outer[1] - 0.5 and \
+            inner[2] <= outer[2] + 0.5 and inner[3] <= outer[3] + 0.5
+
+    kept: list[tuple[Node, Any, int]] = []
+    dropped: list[tuple[Any, int]] = []
+    by_link: dict[tuple[int, int], list[tuple[Node, Any, int]]] = {}
+    for item in annotations:
+        by_link.setdefault((id(item[0]), item[2]), []).append(item)
+    for group in by_link.values():
+        # the largest first, so that each is compared with those that may hold it
+        group = sorted(group, key=lambda item: -_area(rect(item[1])))
+        chosen: list[tuple[Node, Any, int]] = []
+        for item in group:
+            if any(inside(rect(item[1]), rect(other[1])) for other in chosen):
+                dropped.append((item[1], item[2]))
+            else:
+                chosen.append(item)
+        kept.extend(chosen)
+    for annotation, page_number in dropped:
+        page = pdf.objects[pdf.pages["Kids"][::3][page_number]]
+        page["Annots"] = pydyf.Array([reference for reference in page["Annots"]
+                                      if reference != annotation.reference])
+    order = {id(item[1]): index for index, item in enumerate(annotations)}
+    return sorted(kept, key=lambda item: order[id(item[1])])
+
+
+def _area(box: list[float]) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
 
 
 _OWNERS = {"Scope": "/Table", "ListNumbering": "/List", "BBox": "/Layout"}
