@@ -166,7 +166,8 @@ def saved_as_excel_would(path: Path, values: dict[str, object], sheet: int = 1) 
     for reference, value in values.items():
         kind = "e" if isinstance(value, str) and value.startswith("#") else \
             "str" if isinstance(value, str) else "n"
-        pattern = re.compile(rf'<c r="{reference}"([^>]*)><f>(.*?)</f><v\s*/>(?:</v>)?</c>')
+        # openpyxl writes the empty value as <v/>, or as <v></v> when it writes with lxml
+        pattern = re.compile(rf'<c r="{reference}"([^>]*)><f>(.*?)</f>(?:<v\s*/>|<v></v>)</c>')
         found = pattern.search(xml)
         assert found, f"{reference} is not a formula cell without a value"
         attributes = re.sub(r" t=.[a-z]+.", "", found[1])

@@ -265,7 +265,11 @@ def test_verify_names_each_detail_a_file_gets_wrong(published, tmp_path, cli, ca
     assert checked.stdout.rstrip().endswith("NOT intact")
     fails = dict(line.removeprefix("FAIL ").split(": ", 1)
                  for line in checked.stdout.splitlines() if line.startswith("FAIL "))
-    assert set(fails) == set(expected), checked.stdout  # that detail, and nothing else
+    # that detail, and nothing else of the edition's own checks; the preflight of the
+    # standards (check-pdf, inside verify) names the same defect by its rule as well
+    own = {name for name in fails if not name.startswith(("ISO ", "Matterhorn "))}
+    assert own == set(expected), checked.stdout
+    assert set(fails) - own, checked.stdout
     for name, phrase in expected.items():
         assert phrase in fails[name], checked.stdout
     assert "ok   embedded sources: every input matches its hash" in checked.stdout

@@ -129,7 +129,8 @@ def test_contents_are_toc_entries_with_described_links(tree, objects, report, ch
     top = [toc for toc in tocs if not any(a.role == "TOC" for a in toc.ancestors())]
     assert len(top) == 1
     entries = top[0].elements
-    assert [entry.role for entry in entries] == ["TOCI"] * len(report.chapters)
+    assert {entry.role for entry in entries} == {"TOCI"}
+    assert len(entries) >= len(report.chapters)  # the chapters, and an appendix
     for entry in entries:
         links = [node for node in entry.elements if node.role == "Link"]
         assert len(links) == 1  # one link per entry, the leader dots not in it

@@ -245,7 +245,9 @@ class _Builder:
         source = " ".join("".join(box.element.itertext()).replace("\u00ad", "").split())
         if word in source:  # a hyphen of the text itself ("Noord-", "inzet- en")
             return None
-        return text[:-len(hyphen)] + "\u00ad"
+        # without the characters that draw nothing (a zero-width space where a long
+        # word may break, a soft hyphen not taken), which copying never gave
+        return re.sub("[\u200b\u00ad]", "", text[:-len(hyphen)]) + "\u00ad"
 
     # ---------------------------------------------------------------- nodes
 

@@ -428,6 +428,11 @@ def catalogue(language: str, project: Path | None = None, roots=None) -> Catalog
     return Catalogue(language, tuple(name for name, _ in layers), translations, tuple(strays))
 
 
+def _unnamed(text: str) -> str:
+    """A message with its placeholders' names left out: ``page %()s of %()s``."""
+    return re.sub(r"%\([^)]*\)", "%()", text)
+
+
 def _strays(catalog: Catalog, path: Path) -> list[Problem]:
     """The messages of a project's catalogue that Almanac never asks for (a msgid
     mistyped, or one an older Almanac had): their translations are never printed.
@@ -439,7 +444,11 @@ def _strays(catalog: Catalog, path: Path) -> list[Problem]:
         key = message.id if isinstance(message.id, str) else message.id[0] if message.id \
             else ""
         if key and key not in known:
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            # compared with the placeholders' names left out, so that a msgid whose
+            # placeholders were renamed finds its message first
+            bare = {_unnamed(text): text for text in reversed(known)}
+            close = [bare[text] for text in difflib.get_close_matches(
+                _unnamed(key), list(bare), n=1, cutoff=0.6)]
             found.append(Problem(
                 f"{key!r} is not a message Almanac writes: its translation is never printed",
                 path, message.lineno,
