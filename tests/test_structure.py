@@ -19,7 +19,7 @@ import pytest
 from almanac import build
 from almanac.stages.render import ASIDES
 
-from conftest import edit
+from conftest import INZET, edit
 from pdfread import Tagged, squash, structure
 
 
@@ -283,3 +283,86 @@ def test_ligatures_copy_as_their_letters(pdf_path, report):
     assert len(words) > 5, "the sample's prose has words with f-ligatures"
     assert not [word for word in words if word not in copied]
     assert not re.search("[\ufb00-\ufb06]", copied)  # no presentation-form ligatures
+
+
+TRIAL = '''sections:
+  - blocks:
+      - type: heading
+        text: Een kop zonder sectietitel
+      - type: prose
+        text: |
+          Stappen:
+
+          1. eerst dit;
+          2. dan dat, met
+             - een lijst in de lijst
+             - en nog een punt.
+
+          | Rubriek | 2020 | 2021 |
+          | --- | --- | --- |
+          |  | 10 | 12 |
+          | Totaal | | 30 |
+'''
+
+
+def test_a_report_of_its_own_passes_the_preflight_of_pdf_ua(small: Path, tmp_path):
+    """A heading block in a section without a title, an ordered list with a nested
+    list, a table with empty cells: the archival edition's tree still passes every
+    check (the heading does not skip a level), an empty cell keeps its place under
+    its header, and the edition publishes strict (the list numbers at text contrast,
+    the nested list's marker a glyph the font has)."""
+    from almanac.pipeline import publish
+    from almanac.reporter import BufferReporter
+    from almanac.stages.conformance import check_pdf
+
+    edit(small, INZET, "sections:\n", TRIAL)
+    result = publish(small, reporter=BufferReporter())
+    pdf_path = result.pdf
+    assert check_pdf(pdf_path.read_bytes()).counts() == {}
+    with pikepdf.open(pdf_path) as pdf:
+        headings = [int(str(e.S)[2]) for e in _elements(pdf)
+                    if re.fullmatch(r"/H[1-6]", str(e.S))]
+        assert all(b <= a + 1 for a, b in zip([0] + headings, headings))
+        tables = [e for e in _elements(pdf) if e.S == "/Table"]
+        for table in tables:
+            rows = [row for row in _elements_in(table) if row.S == "/TR"]
+            widths = {len([c for c in row.K if isinstance(c, pikepdf.Dictionary)])
+                      for row in rows}
+            assert len(widths) == 1, "every row has a cell under every header"
+
+
+def _elements_in(element) -> list[pikepdf.Dictionary]:
+    found = []
+    kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
+    for kid in kids:
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            found.append(kid)
+            found.extend(_elements_in(kid))
+    return found
+
+
+def test_each_link_is_one_stop_and_says_where_it_goes_once(objects):
+    """One annotation per link area (a keyboard stops once per entry), described by
+    what it says and the page it leads to, the page said once."""
+    for number, page in enumerate(objects.pages):
+        annotations = [a for a in page.get("/Annots", []) if a.Subtype == "/Link"]
+        rects = [tuple(round(float(v)) for v in a.Rect) for a in annotations]
+        for a, b in ((a, b) for a in rects for b in rects if a != b):
+            inside = a[0] >= b[0] and a[1] >= b[1] and a[2] <= b[2] and a[3] <= b[3]
+            assert not inside, f"page {number + 1}: link area {a} inside {b}"
+        for annotation in annotations:
+            description = str(annotation.Contents)
+            numbers = re.findall(r"\d+", description)
+            assert description.strip() and not description.startswith(",")
+            assert len(numbers) == len(set(numbers)), description
+
+
+def test_a_passage_marked_with_a_language_that_is_none_is_refused_on_its_line(project, cli):
+    edit(project, INZET, "sections:\n", "sections:\n  - blocks:\n      - type: prose\n"
+         "        text: Zo zei ze [in Klingon]{lang=tlh-xx-!!} en meer.\n")
+    ran = cli("check", str(project))
+    assert ran.returncode == 1
+    line = next(number for number, text in enumerate(
+        (project / INZET).read_text(encoding="utf-8").splitlines(), 1) if "Klingon" in text)
+    assert f"{INZET}:{line}:" in ran.stderr and "{lang=tlh-xx-!!}" in ran.stderr
+    assert "lang=en" in ran.stderr  # the fix shows the form

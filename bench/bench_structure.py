@@ -1,0 +1,92 @@
+"""What tagging costs: the screen edition with its structure tree (PDF/UA-1) against the
+same edition untagged, in one run, as ratios.
+
+- **size**: the PDF's bytes, tagged / untagged (the issue's target: at most 1.3×);
+- **time**: laying out and writing the PDF (charts from the cache), tagged / untagged;
+- **tree**: the structure elements, marked runs and artifact sequences of the tagged file.
+
+Medians of interleaved rounds.
+
+    python bench/bench_structure.py [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import pikepdf
+
+from almanac.pipeline import BuildOptions, load, make_pdf
+from almanac.stages import variants
+
+from _project import copy_project
+
+SAMPLE = Path(__file__).resolve().parent.parent
+"""The repository's own report."""
+
+
+def made(report, variant: str) -> tuple[float, bytes]:
+    start = time.perf_counter()
+    result = make_pdf(report, BuildOptions(variant=variant))
+    return time.perf_counter() - start, result.pdf
+
+
+def counts(pdf: bytes) -> dict[str, int]:
+    """Structure elements, marked runs (MCIDs) and artifact sequences of a PDF."""
+    import io
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        elements = sum(1 for item in document.objects if isinstance(item, pikepdf.Dictionary)
+                       and item.get("/Type") == "/StructElem")
+        marked = artifacts = 0
+        for page in document.pages:
+            for operation in pikepdf.parse_content_stream(page):
+                if str(operation.operator) in ("BDC", "BMC"):
+                    if str(operation.operands[0]) == "/Artifact":
+                        artifacts += 1
+                    else:
+                        marked += 1
+    return {"structure elements": elements, "marked runs": marked, "artifacts": artifacts}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    rounds = parser.parse_args().rounds
+    logging.disable(logging.WARNING)
+    untagged = dataclasses.replace(variants.VARIANTS["screen"], name="screen-untagged",
+                                   pdf_variant=None, tagged=False)
+    variants.VARIANTS[untagged.name] = untagged  # for this benchmark only
+    folder = Path(tempfile.mkdtemp(prefix="almanac-bench-"))
+    try:
+        report = load(copy_project(folder / "project"))
+        made(report, "screen")  # the charts into the cache
+        times: dict[str, list[float]] = {"screen": [], "screen-untagged": []}
+        sizes: dict[str, int] = {}
+        pdfs: dict[str, bytes] = {}
+        for _ in range(rounds):
+            for variant in ("screen-untagged", "screen"):
+                seconds, pdf = made(report, variant)
+                times[variant].append(seconds)
+                sizes[variant], pdfs[variant] = len(pdf), pdf
+        tagged, plain = statistics.median(times["screen"]), statistics.median(
+            times["screen-untagged"])
+        print(f"size: tagged {sizes['screen']:,} bytes / untagged "
+              f"{sizes['screen-untagged']:,} bytes = "
+              f"{sizes['screen'] / sizes['screen-untagged']:.2f}×")
+        print(f"time: tagged {tagged:.2f} s / untagged {plain:.2f} s = {tagged / plain:.2f}×")
+        print("tree:", ", ".join(f"{key} {value:,}" for key, value in
+                                 counts(pdfs["screen"]).items()))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
