@@ -696,8 +696,15 @@ def _archive_command(args: argparse.Namespace) -> int:
     width = max(map(len, marks.values()))
     for check in result.checks:
         print(printable(f"{marks[check.ok]:<{width}} {check.name}: {check.detail}"))
-    print(_("%(file)s: intact", file=path) if result.ok else
-          _("%(file)s: NOT intact", file=path))
+    if result.ok:
+        print(_("%(file)s: intact", file=path))
+    elif result.intact:
+        # Translators: verify's verdict on a file whose embedded sources and hashes are
+        # right but which breaks rules of the standards (PDF/A, PDF/UA) it claims.
+        print(_("%(file)s: intact, but it does not conform to the standards it claims",
+                file=path))
+    else:
+        print(_("%(file)s: NOT intact", file=path))
     return 0 if result.ok else 1
 
 

@@ -93,6 +93,19 @@ class Verification:
         """Whether every check passed."""
         return all(check.ok for check in self.checks)
 
+    @property
+    def intact(self) -> bool:
+        """Whether every check of the edition itself passed (what was embedded and
+        hashed, the metadata that says so): the file is the edition as published,
+        though the preflight of the standards it claims may still find faults."""
+        return all(check.ok for check in self.checks if not is_conformance(check))
+
+
+def is_conformance(check: Check) -> bool:
+    """A check of the preflight of the standards the file claims
+    (:func:`~almanac.stages.conformance.check_pdf`): named by its rule."""
+    return check.name.startswith(("ISO ", "Matterhorn ")) or check.name == "conformance"
+
 
 @contextmanager
 def pypdf_limits(limits: EmbedLimits) -> Iterator[None]:
