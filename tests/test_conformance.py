@@ -621,20 +621,17 @@ def test_a_structure_tree_that_refers_back_to_itself_ends(doc):
 
 # --------------------------------------------------------------------------- PDF/A-3
 
-def test_6_6_2_1_two_rdf_blocks_in_the_metadata(doc):
-    doc.pdf.Root.Metadata = doc.pdf.make_stream(xmp(split=True), Type=Name.Metadata,
+@pytest.mark.parametrize("written, rule, phrase", [
+    ({"split": True}, "ISO 19005-3 6.6.2.1", "2 rdf:RDF"),  # two rdf:RDF blocks
+    ({"declare_pdfua": False}, "ISO 19005-3 6.6.2.3.1",  # a property no schema describes
+     "part of http://www.aiim.org/pdfua/ns/id/"),
+])
+def test_6_6_2_the_metadata_packet(doc, written, rule, phrase):
+    doc.pdf.Root.Metadata = doc.pdf.make_stream(xmp(**written), Type=Name.Metadata,
                                                 Subtype=Name.XML)
     result = doc.check()
-    assert rules(result) == {"ISO 19005-3 6.6.2.1"}
-    assert "2 rdf:RDF" in result.findings[0].message
-
-
-def test_6_6_2_3_1_a_property_no_extension_schema_describes(doc):
-    doc.pdf.Root.Metadata = doc.pdf.make_stream(xmp(declare_pdfua=False), Type=Name.Metadata,
-                                                Subtype=Name.XML)
-    result = doc.check()
-    assert rules(result) == {"ISO 19005-3 6.6.2.3.1"}
-    assert "part of http://www.aiim.org/pdfua/ns/id/" in result.findings[0].message
+    assert rules(result) == {rule}
+    assert phrase in result.findings[0].message
 
 
 def test_6_6_4_the_identification(doc):
