@@ -39,7 +39,7 @@ def references_in(html: str) -> list[tuple[str, str]]:
     """(anchor, text) of each cross-reference: '<a class="xref" href="#a">text</a> words
     <a class="xref-page" href="#a">' with the words between the two links."""
     found = re.findall(r'<a class="xref" href="#([^"]+)">([^<]+)</a>([^<]*)'
-                       r'<a class="xref-page" href="#\1">', html)
+                       r'<a class="xref-page" href="#\1"[^>]*>', html)
     return [(anchor, f"{text}{between}".strip()) for anchor, text, between in found]
 
 
