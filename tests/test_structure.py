@@ -366,3 +366,24 @@ def test_a_passage_marked_with_a_language_that_is_none_is_refused_on_its_line(pr
         (project / INZET).read_text(encoding="utf-8").splitlines(), 1) if "Klingon" in text)
     assert f"{INZET}:{line}:" in ran.stderr and "{lang=tlh-xx-!!}" in ran.stderr
     assert "lang=en" in ran.stderr  # the fix shows the form
+
+
+def test_an_element_left_without_content_is_not_written_at_all():
+    """Text drawn inside a transparency group (``opacity``) is marked in a form XObject,
+    which a page's marked-content identifier cannot reach: it becomes an artifact, and
+    the element that held it is not written into the file outside the tree."""
+    import io
+
+    import weasyprint
+
+    from almanac.stages.structure import Tagging, tagged
+
+    html = ('<html lang="en"><body><h1>Title</h1><p style="opacity: .5">Faded</p>'
+            '<p>Plain</p></body></html>')
+    with tagged(Tagging(lambda text, page: text)):
+        data = weasyprint.HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        every = {item.objgen for item in pdf.objects if isinstance(item, pikepdf.Dictionary)
+                 and item.get("/Type") == "/StructElem"}
+        assert every == {element.objgen for element in _elements(pdf)}
+        assert [str(e.S) for e in _elements(pdf)] == ["/Document", "/H1", "/P"]

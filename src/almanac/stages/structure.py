@@ -124,7 +124,7 @@ class Node:
     page: int | None = None  # the page of its first content
     pdf: Any = None  # the pydyf dictionary, once written
     extra: Any = None  # for LI: its Lbl and LBody, once made
-    drawn: list[str] = field(default_factory=list)  # for Link: the text drawn in it
+    drawn: list[tuple[str, str]] = field(default_factory=list)  # Link: (box tag, text)
 
 
 class _Builder:
@@ -142,8 +142,8 @@ class _Builder:
         self.anchor_pages: dict[str, int] = {}
         self.ids: list[tuple[str, Node]] = []
         self.footnotes: set[Any] = set()
+        self.hidden: dict[Any, bool] = {}  # element -> aria-hidden, itself or an ancestor
         self.heading_level = 0  # the level of the last heading met
-        self.last_drawn: dict[int, str] = {}  # Link node -> the box tag of its last text
         self.renumbered: dict[tuple[int, int], int] = {}  # (page, WeasyPrint's MCID) -> MCID
         html = next((box.element for page in document.pages[:1]
                      for box in page._page_box.children
@@ -193,16 +193,23 @@ class _Builder:
             self.walk(page_number, child, tags, state)
 
     def _hidden(self, box) -> bool:
-        element = box.element
-        while element is not None:
-            if element.get("aria-hidden") == "true":
-                return True
-            element = self.parents.get(element)
+        """Whether the box's content is no content: its element or an ancestor is
+        ``aria-hidden="true"``, or it is an image with an empty ``alt``."""
+        if self._aria_hidden(box.element):
+            return True
         tag = _tag(box.element)
         if tag in ("img", "svg", SVG) and box.element.get("alt") == "" \
                 and box.element_tag in ("img", SVG):
             return True
         return False
+
+    def _aria_hidden(self, element) -> bool:
+        """``aria-hidden="true"`` on the element or an ancestor (known per element)."""
+        if element not in self.hidden:
+            parent = self.parents.get(element)
+            self.hidden[element] = element.get("aria-hidden") == "true" or (
+                parent is not None and self._aria_hidden(parent))
+        return self.hidden[element]
 
     # ---------------------------------------------------------------- content
 
@@ -217,10 +224,7 @@ class _Builder:
                 self.actual_text[(page_number, mcid)] = text
         node.kids.append((page_number, mcid))
         if node.role == "Link" and isinstance(box, boxes.TextBox):
-            if node.drawn and box.element_tag != self.last_drawn.get(id(node)):
-                node.drawn.append(" ")  # the link's text, then what its ::after adds
-            node.drawn.append(box.text)
-            self.last_drawn[id(node)] = box.element_tag
+            node.drawn.append((box.element_tag, box.text))
         if node.page is None:
             node.page = page_number
         self.real.setdefault(page_number, {})[mcid] = node
@@ -266,12 +270,12 @@ class _Builder:
             return reference if reference is not None else note
         node = self.element_node(element, page_number)
         if pseudo == "marker" and node.role == "LI":
-            return self._label(node, page_number)
+            return self._part(node, "Lbl", page_number)
         link_node = self._inside_link(node)
         if link_node is not None:
             return link_node
         if node.role == "LI":
-            return self._body(node, page_number)
+            return self._part(node, "LBody", page_number)
         return node
 
     def _inside_link(self, node: Node) -> Node | None:
@@ -289,27 +293,17 @@ class _Builder:
         parent.kids.insert(index, kid)
         return kid
 
-    def _label(self, node: Node, page_number: int) -> Node:
-        """The ``Lbl`` of a list item, first among its kids (a note's marker is
-        the note's own text: ``Lbl`` belongs in ``LI`` and ``TOCI``, ISO 32000-1,
-        14.8.4.3.3)."""
+    def _part(self, node: Node, role: str, page_number: int) -> Node:
+        """A list item's ``Lbl`` (first among its kids) or ``LBody`` (its content
+        besides the label), made when first needed. A note's marker is the note's own
+        text: ``Lbl`` belongs in ``LI`` and ``TOCI`` (ISO 32000-1, 14.8.4.3.3)."""
         if node.extra is None:
             node.extra = {}
-        if "Lbl" not in node.extra:
-            label = Node("Lbl", parent=node, page=page_number)
-            node.kids.insert(0, label)
-            node.extra["Lbl"] = label
-        return node.extra["Lbl"]
-
-    def _body(self, node: Node, page_number: int) -> Node:
-        """The ``LBody`` of a list item (its content besides the label)."""
-        if node.extra is None:
-            node.extra = {}
-        if "LBody" not in node.extra:
-            body = Node("LBody", parent=node, page=page_number)
-            node.kids.append(body)
-            node.extra["LBody"] = body
-        return node.extra["LBody"]
+        if role not in node.extra:
+            part = Node(role, parent=node, page=page_number)
+            node.kids.insert(0 if role == "Lbl" else len(node.kids), part)
+            node.extra[role] = part
+        return node.extra[role]
 
     def element_node(self, element, page_number: int) -> Node:
         """The node of an HTML element, or of the nearest ancestor that is one."""
@@ -334,7 +328,7 @@ class _Builder:
             self.nodes[element] = enclosing_link
             return enclosing_link
         if parent.role == "LI":  # an item's content (a nested list too) is its body
-            parent = self._body(parent, page_number)
+            parent = self._part(parent, "LBody", page_number)
         if parent.role == "L" and role in ("Lbl", "LBody"):  # a dl's dt and dd
             last = parent.kids[-1] if parent.kids else None
             item = last if isinstance(last, Node) and last.role == "LI" and role == "LBody" \
@@ -481,7 +475,10 @@ class _Builder:
         element = node.element
         label = element.get("aria-label") or element.get("title") \
             if element is not None else None
-        return " ".join((label or "".join(node.drawn)).split())
+        if not label:  # a space where the text of one box ends and another's (::after) starts
+            label = "".join(text if index == 0 or tag == node.drawn[index - 1][0]
+                            else " " + text for index, (tag, text) in enumerate(node.drawn))
+        return " ".join(label.split())
 
     def describe(self, node: Node, page: int | None) -> str:
         """A link's ``/Contents``: its text, and the page it leads to in the words of
@@ -497,12 +494,6 @@ class _Builder:
         if re.search(rf"(?<!\d){page}(?!\d)", text):
             return text
         return self.tagging.describe_link(text, page)
-
-
-def _descendants(box) -> Iterator[Any]:
-    yield box
-    for child in getattr(box, "children", ()):
-        yield from _descendants(child)
 
 
 def build_structure(pdf, document, page_streams, tagging: Tagging) -> None:
@@ -585,7 +576,21 @@ def _write_tree(pdf, document, builder: _Builder) -> None:
     root = pydyf.Dictionary({"Type": "/StructTreeRoot"})
     pdf.add_object(root)
 
-    def write(node: Node, parent_reference) -> Any | None:
+    kept: dict[int, bool] = {}
+
+    def keep(node: Node) -> bool:
+        """Whether an element goes into the tree: it has content left (not all of it
+        became artifacts), a link annotation, or is a table row or cell (an empty cell
+        keeps its place)."""
+        if id(node) not in kept:
+            own = any(builder.renumbered.get(kid) is not None for kid in node.kids
+                      if not isinstance(kid, Node))
+            kids = [keep(kid) for kid in node.kids if isinstance(kid, Node)]
+            kept[id(node)] = node is builder.root or own or any(kids) or \
+                id(node) in linked or node.role in ("TR", "TH", "TD")
+        return kept[id(node)]
+
+    def write(node: Node, parent_reference) -> pydyf.Dictionary:
         kids = pydyf.Array()
         first_page = None
         element = pydyf.Dictionary({"Type": "/StructElem", "S": f"/{node.role}",
@@ -594,9 +599,8 @@ def _write_tree(pdf, document, builder: _Builder) -> None:
         node.pdf = element
         for kid in node.kids:
             if isinstance(kid, Node):
-                written = write(kid, element.reference)
-                if written is not None:
-                    kids.append(written.reference)
+                if keep(kid):
+                    kids.append(write(kid, element.reference).reference)
                 continue
             page_number, mcid = kid
             new = builder.renumbered.get((page_number, mcid))
@@ -613,19 +617,16 @@ def _write_tree(pdf, document, builder: _Builder) -> None:
             while len(slots) <= new:
                 slots.append(None)
             slots[new] = element.reference
-        if not len(kids) and node is not builder.root and id(node) not in linked \
-                and node.role not in ("TR", "TH", "TD"):
-            return None  # an element whose content all became artifacts
         if first_page is None:
-            first_page = node.page if node.page is not None else None
+            first_page = node.page
         if first_page is not None:
             element["Pg"] = pages[first_page]
         element["K"] = kids
         _attributes(element, node)
         return element
 
+    keep(builder.root)
     document_element = write(builder.root, root.reference)
-    assert document_element is not None
     root["K"] = pydyf.Array([document_element.reference])
 
     # link annotations: one OBJR each in their Link element (PDF/UA-1, 7.18.5)
