@@ -3,7 +3,9 @@ same edition untagged, in one run, as ratios.
 
 - **size**: the PDF's bytes, tagged / untagged (the issue's target: at most 1.3×);
 - **time**: laying out and writing the PDF (charts from the cache), tagged / untagged;
-- **tree**: the structure elements, marked runs and artifact sequences of the tagged file.
+- **tree**: the structure elements, marked runs and artifact sequences of the tagged file;
+- **memory**: the peak resident size of a process of its own that loads the report and
+  makes the PDF (charts from the cache), tagged / untagged.
 
 Medians of interleaved rounds.
 
@@ -36,6 +38,30 @@ def made(report, variant: str) -> tuple[float, bytes]:
     start = time.perf_counter()
     result = make_pdf(report, BuildOptions(variant=variant))
     return time.perf_counter() - start, result.pdf
+
+
+PEAK = """
+import dataclasses, logging, resource, sys
+logging.disable(logging.WARNING)
+from almanac.pipeline import BuildOptions, load, make_pdf
+from almanac.stages import variants
+variants.VARIANTS["screen-untagged"] = dataclasses.replace(
+    variants.VARIANTS["screen"], name="screen-untagged", pdf_variant=None, tagged=False)
+make_pdf(load(sys.argv[1]), BuildOptions(variant=sys.argv[2]))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+"""A process that makes one variant and prints its peak resident size in KiB
+(``getrusage``'s ``ru_maxrss``, KiB on Linux)."""
+
+
+def peak_mib(project: Path, variant: str) -> float:
+    """The peak resident size (MiB) of a fresh process making ``variant``."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", PEAK, str(project), variant],
+                         capture_output=True, text=True, check=True).stdout
+    return int(out.split()[-1]) / 1024
 
 
 def counts(pdf: bytes) -> dict[str, int]:
@@ -85,6 +111,11 @@ def main() -> None:
               f"{sizes['screen-untagged']:,} bytes = "
               f"{sizes['screen'] / sizes['screen-untagged']:.2f}×")
         print(f"time: tagged {tagged:.2f} s / untagged {plain:.2f} s = {tagged / plain:.2f}×")
+        memory = {variant: statistics.median(peak_mib(project, variant) for _ in range(2))
+                  for variant in ("screen-untagged", "screen")}
+        print(f"memory: tagged {memory['screen']:.0f} MiB / untagged "
+              f"{memory['screen-untagged']:.0f} MiB = "
+              f"{memory['screen'] / memory['screen-untagged']:.2f}× (peak resident size)")
         print("tree:", ", ".join(f"{key} {value:,}" for key, value in
                                  counts(pdfs["screen"]).items()))
     finally:
