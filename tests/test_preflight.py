@@ -147,6 +147,15 @@ def test_a_single_body_row_before_the_page_break_is_an_orphan():
                                    "body row on this page")
 
 
+def test_a_finding_names_the_file_and_line_of_the_block_it_is_about(tmp_path):
+    # the templates give each block's outer element its file and line (data-source)
+    body = ("<div class='spacer'></div><div data-source='chapters/02-x/chapter.yaml:41'>"
+            + table(5, head=True) + "</div>")
+    [finding] = preflight(lay_out(body, TABLE_CSS % "232mm"), make_brand(), root=tmp_path)
+    assert (finding.kind, finding.path, finding.line) == (
+        "table-orphan-row", tmp_path / "chapters/02-x/chapter.yaml", 41)
+
+
 def test_a_single_body_row_after_the_page_break_is_an_orphan():
     # 257 mm - 197 mm - caption leaves room for five of the six rows on page 1
     findings = check("<div class='spacer'></div>" + table(6), TABLE_CSS % "197mm")

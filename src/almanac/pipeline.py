@@ -430,7 +430,7 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
         # not be drawn stopped the typesetting (FetchStopped), which it then replaces.
         charts.finish()
     reporter.step("preflight", reporter.words.gettext("checking the laid-out pages"))
-    findings = preflight(result.document, report.brand) + check_fonts(
+    findings = preflight(result.document, report.brand, root=report.root) + check_fonts(
         result.document, report.brand, report.brand_path, report.root)
     problems = [Problem(f.message, f.path, f.line, f.hint or HINTS[f.kind]) for f in findings]
     languages = language_problems(report)

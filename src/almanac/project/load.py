@@ -298,7 +298,7 @@ def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None,
     if problems:
         raise ReportError(problems)
     return Chapter(slug=slug, number=number, folder=folder, source=path, data=chapter_data,
-                   series=series)
+                   series=series, block_lines=_block_lines(chapter_data, chapter_lines))
 
 
 def _read_source(path: Path, root: Path) -> tuple[Any, Lines]:
@@ -369,7 +369,8 @@ def translate_chapter(chapter: Chapter, language: str, languages: Languages
                    for key, number in chapter_data.numbers.items()}
         edition = Chapter(slug=chapter.slug, number=chapter.number, folder=chapter.folder,
                           source=path, series=chapter.series,
-                          data=chapter_data.model_copy(update={"numbers": numbers}))
+                          data=chapter_data.model_copy(update={"numbers": numbers}),
+                          block_lines=_block_lines(chapter_data, lines))
     shown = f"{edition.number} {edition.data.title}"
     if whole:
         return edition, [Untranslated(language=language, path=main_path,
@@ -467,3 +468,14 @@ def load_specimen(report: Report) -> Report:
     manifest = report.manifest.model_copy(update={
         "title": f"Specimen – {report.manifest.title}", "chapters": ["specimen"]})
     return report.model_copy(update={"manifest": manifest, "chapters": [chapter]})
+
+
+def _block_lines(data: ChapterData, lines: Lines) -> dict[tuple[int, int], int]:
+    """The line of each block of ``data`` in its file, by (section, block) index."""
+    found = {}
+    for s, section in enumerate(data.sections):
+        for b in range(len(section.blocks)):
+            line = lines.line(("sections", s, "blocks", b))
+            if line is not None:
+                found[(s, b)] = line
+    return found

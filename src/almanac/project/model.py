@@ -169,9 +169,10 @@ Place = tuple[str, int, int]
 
 
 class Placed(Strict):
-    """A block that later stages refer to (numbered, drawn): it knows its place,
-    set when its chapter is loaded, so that it can be looked up by value (a map
-    keyed by ``id()`` would not survive pickling)."""
+    """A chapter's block, which later stages refer to (numbered, drawn, sent back to
+    its line by the preflight): it knows its place, set when its chapter is loaded,
+    so that it can be looked up by value (a map keyed by ``id()`` would not survive
+    pickling)."""
 
     _place: Place = PrivateAttr(("", -1, -1))
 
@@ -818,7 +819,7 @@ class Photo(Strict):
         return self.treatment in ("overlay", "blue-overlay")
 
 
-class ProseBlock(Strict):
+class ProseBlock(Placed):
     """Running text in Markdown, with references and footnotes."""
 
     type: Literal["prose"]
@@ -830,7 +831,7 @@ class ProseBlock(Strict):
     columns: Literal[1, 2] = 1
 
 
-class HeadingBlock(Strict):
+class HeadingBlock(Placed):
     """A heading inside a section."""
 
     type: Literal["heading"]
@@ -844,14 +845,14 @@ class Kpi(Strict):
     label: str
 
 
-class KpisBlock(Strict):
+class KpisBlock(Placed):
     """Up to four tiles of key figures, set beside the text."""
 
     type: Literal["kpis"]
     items: list[Kpi] = Field(min_length=1, max_length=4)
 
 
-class QuoteBlock(Strict):
+class QuoteBlock(Placed):
     """A pull quote and who said it."""
 
     type: Literal["quote"]
@@ -860,7 +861,7 @@ class QuoteBlock(Strict):
     lang: LanguageTag | None = None  # the quotation's language, when not the report's
 
 
-class FactsBlock(Strict):
+class FactsBlock(Placed):
     """A sidebar of short facts."""
 
     type: Literal["facts"]
@@ -883,13 +884,13 @@ class FigureBlock(Placed):
     width: Literal["column", "full"] = "column"
 
 
-class PhotoBlock(Photo):
+class PhotoBlock(Photo, Placed):
     """A photo in the flow (an image file or a drawn placeholder)."""
 
     type: Literal["photo"]
 
 
-class NormBlock(Strict):
+class NormBlock(Placed):
     """A norm: a target number and what it counts."""
 
     type: Literal["norm"]
@@ -965,7 +966,7 @@ class TableBlock(Placed):
                                     "default: every column under its own name.")
 
 
-class NoteBlock(Strict):
+class NoteBlock(Placed):
     """A note printed small."""
 
     type: Literal["note"]
@@ -1015,13 +1016,15 @@ class Chapter(BaseModel):
     data: ChapterData
     series: dict[str, InstanceOf[Series]] = Field({}, description="The chapter's series by key, "
                                       "typed (:class:`~almanac.project.tables.Series`).")
+    block_lines: dict[tuple[int, int], int] = Field(
+        {}, description="The line (from 1) in ``source`` of each block, by (section index, "
+        "block index): where the preflight sends a finding about the block's pages.")
 
     @model_validator(mode="after")
     def _place_blocks(self) -> Chapter:
         for s, section in enumerate(self.data.sections):
             for b, block in enumerate(section.blocks):
-                if isinstance(block, Placed):
-                    block._place = (self.slug, s, b)
+                block._place = (self.slug, s, b)
         return self
 
     @property

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +35,8 @@ KINDS = ("overflow", "stranded-heading", "table-orphan-row", "low-dpi", "contras
 
 RGB = tuple[float, float, float]
 Ancestors = tuple[boxes.Box, ...]
-Fragments = dict[int, list[tuple[int, int, str]]]  # table → (page, body rows, label)
+Fragments = dict[int, list[tuple[int, int, str, Ancestors]]]
+"""table → (page, body rows, label, the table box and its ancestors) per fragment"""
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,11 @@ class Finding:
     hint: str | None = None  # the fix, when the kind's general one does not say it
 
 
-def preflight(document: Document, brand: Brand, *, min_dpi: float = 150) -> list[Finding]:
+def preflight(document: Document, brand: Brand, *, min_dpi: float = 150,
+              root: Path | None = None) -> list[Finding]:
     """Check a rendered document (``HTML(...).render()``); return its findings in page
-    order, an empty list when the layout is clean.
+    order, an empty list when the layout is clean. A finding about a block names the
+    block's file and line (:func:`source_of`), under ``root`` when given.
 
     Text without a background of its own is judged against ``brand.colors.paper``;
     raster images with fewer than ``min_dpi`` pixels per printed inch are reported.
@@ -68,6 +71,9 @@ def preflight(document: Document, brand: Brand, *, min_dpi: float = 150) -> list
         findings += _contrast(page_box, number, paper)
         _collect_tables(page_box, number, tables)
     findings += _table_orphans(tables)
+    if root is not None:
+        findings = [replace(f, path=root / f.path) if f.path is not None
+                    and not f.path.is_absolute() else f for f in findings]
     return sorted(findings, key=lambda finding: (finding.page, KINDS.index(finding.kind)))
 
 
@@ -95,6 +101,25 @@ def _walk(box: boxes.Box, ancestors: Ancestors = (),
 def _page_content(page_box: boxes.PageBox) -> list[boxes.Box]:
     """The document's boxes on a page: the root element (and footnotes), no margin boxes."""
     return [child for child in _children(page_box) if not isinstance(child, boxes.MarginBox)]
+
+
+def source_of(boxes_: Ancestors, root: Path | None = None) -> tuple[Path | None, int | None]:
+    """The file and line a laid-out box comes from: the ``data-source`` attribute
+    (``chapters/02-x/chapter.yaml:41``, set by the templates on each block's outer
+    element, see :meth:`~.render.Renderer.source`) of the innermost of ``boxes_``
+    (a box and its ancestors, outermost first) that has one; the path relative to the
+    project, or under ``root`` when given. ``(None, None)`` when none carries it (a
+    project's own template may leave it out)."""
+    for box in reversed(boxes_):
+        element = box.element
+        value = element.get("data-source") if element is not None else None
+        if value:
+            name, _, line = value.rpartition(":")
+            if not name or not line.isdigit():
+                name, line = value, ""
+            path = Path(name) if root is None else root / name
+            return path, int(line) if line else None
+    return None, None
 
 
 def _clip(text: str, limit: int = 40) -> str:
@@ -136,14 +161,17 @@ def _overflow(page_box: boxes.PageBox, page: int) -> list[Finding]:
     bottom = page_box.content_box_y() + page_box.height
     findings: list[Finding] = []
 
-    def visit(box: boxes.Box, parent: boxes.Box | None, contained: bool) -> None:
+    def visit(box: boxes.Box, parent: boxes.Box | None, contained: bool,
+              chain: Ancestors) -> None:
+        chain = chain + (box,)
         if isinstance(box, boxes.LineBox) and parent is not None:
             excess = max(box.width - parent.width,
                          box.position_x + box.width - parent.content_box_x() - parent.width)
             if excess > TOLERANCE:
                 findings.append(Finding(page, "overflow", f"page {page}: line '{_text(box)}' "
                                         f"is {_pt(excess)} wider than its "
-                                        f"{_describe(parent, with_text=False)}"))
+                                        f"{_describe(parent, with_text=False)}",
+                                        *source_of(chain)))
                 contained = True
         if not (full_bleed or contained or isinstance(box, (boxes.TextBox, boxes.InlineBox))):
             past = {"right": box.border_box_x() + box.border_width() - right,
@@ -151,14 +179,15 @@ def _overflow(page_box: boxes.PageBox, page: int) -> list[Finding]:
             edges = [f"{_pt(d)} past the {edge} edge" for edge, d in past.items() if d > TOLERANCE]
             if edges:
                 findings.append(Finding(page, "overflow", f"page {page}: {_describe(box)} runs "
-                                        f"{' and '.join(edges)} of the content area"))
+                                        f"{' and '.join(edges)} of the content area",
+                                        *source_of(chain)))
                 contained = True
         contained = contained or box.style["overflow"] != "visible"
         for child in _children(box):
-            visit(child, box, contained)
+            visit(child, box, contained, chain)
 
     for root in _page_content(page_box):
-        visit(root, None, False)
+        visit(root, None, False, ())
     return findings
 
 
@@ -195,7 +224,8 @@ def _stranded_heading(page_box: boxes.PageBox, page: int) -> list[Finding]:
     if heading is None:
         return []
     return [Finding(page, "stranded-heading",
-                    f"page {page}: heading '{_text(heading)}' at the foot of the page")]
+                    f"page {page}: heading '{_text(heading)}' at the foot of the page",
+                    *source_of(last))]
 
 
 # --------------------------------------------------------------------------- tables
@@ -204,26 +234,28 @@ def _collect_tables(page_box: boxes.PageBox, page: int, tables: Fragments) -> No
     """Record each table fragment on the page with its number of body rows (repeated
     header and footer rows are not body rows)."""
     for root in _page_content(page_box):
-        for box, _ in _walk(root):
+        for box, ancestors in _walk(root):
             if isinstance(box, boxes.TableBox) and box.element is not None:
                 rows = sum(len(_children(group)) for group in _children(box)
                            if isinstance(group, boxes.TableRowGroupBox)
                            and not group.is_header and not group.is_footer)
                 caption = box.element.find("caption") if box.element.tag == "table" else None
                 label = _clip(" ".join((box.element if caption is None else caption).itertext()))
-                tables.setdefault(id(box.element), []).append((page, rows, label))
+                tables.setdefault(id(box.element), []).append(
+                    (page, rows, label, ancestors + (box,)))
 
 
 def _table_orphans(tables: Fragments) -> list[Finding]:
     """A table on more than one page with exactly one body row on one of them."""
     findings = []
     for fragments in tables.values():
-        pages = sorted({page for page, _, _ in fragments})
+        pages = sorted({page for page, _, _, _ in fragments})
         if len(pages) < 2:
             continue
         findings += [Finding(page, "table-orphan-row", f"page {page}: table '{label}' (pages "
-                             f"{pages[0]}–{pages[-1]}) has a single body row on this page")
-                     for page, rows, label in fragments if rows == 1]
+                             f"{pages[0]}–{pages[-1]}) has a single body row on this page",
+                             *source_of(chain))
+                     for page, rows, label, chain in fragments if rows == 1]
     return findings
 
 

@@ -308,7 +308,7 @@ class Renderer:
             chart=self.chart, flow=flow, photo=self.photo,
             fmt=self.fmt, label=self.label, table_rows=self.table_rows,
             status_text=self.status_text, series_marks=self.series_marks,
-            chart_appendix=self.chart_appendix)
+            chart_appendix=self.chart_appendix, source=self.source)
         self.catalogue = catalogue(report.manifest.language, report.root,
                                    theme.roots(report.root))
         # the i18n extension adds the method to the environment when it is created
@@ -449,6 +449,22 @@ class Renderer:
         locale's pattern sets a space between each and the figure
         (:meth:`Formatter.parts`; templates: ``parts.spaced_before``)."""
         return self.fmt.parts(self.report.number(key))
+
+    def source(self, block: Placed) -> str:
+        """Where a block is written, as its element's ``data-source`` carries it:
+        ``chapters/02-x/chapter.yaml:41`` (the chapter file relative to the project,
+        and the block's line), or "" for a block of no chapter. The preflight sends a
+        finding about the block's pages there (:func:`~.preflight.source_of`)."""
+        slug, section, index = block.place
+        chapter = next((c for c in self.report.chapters if c.slug == slug), None)
+        if chapter is None:
+            return ""
+        try:
+            path = chapter.source.resolve().relative_to(self.report.root.resolve()).as_posix()
+        except ValueError:
+            return ""
+        line = chapter.block_lines.get((section, index))
+        return f"{path}:{line}" if line else path
 
     def tile_fit(self, parts: Parts) -> str:
         """The widths a tile's stylesheet needs to fit its figure in the tile, as the
