@@ -416,11 +416,14 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     # chart worker drawing the charts on the other core.
     from .stages.fonts import check_fonts
     from .stages.preflight import preflight
+    from .stages.prepress import print_finisher
     from .stages.typeset import typeset
 
+    finisher = print_finisher(report.brand, then=catalog_finisher) if variant.bleed \
+        else catalog_finisher
     try:
         result = typeset(rendered, report.root, variant, embedding=embedding,
-                         finisher=catalog_finisher, before_read=charts.wait,
+                         finisher=finisher, before_read=charts.wait,
                          transform=variant.transform(report.brand, report.brand_path.parent),
                          limits=Limits(options.typeset_seconds, options.memory_mib,
                                        options.max_pages),
