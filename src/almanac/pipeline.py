@@ -69,6 +69,14 @@ HINTS = {  # what to do about each kind of preflight finding (strict builds)
     "low-dpi": "use an image with more pixels, or print it smaller",
     "contrast": "darken the text colour or lighten its background in styles/brand.yaml",
     "font": "use a face of the brand that has it (fonts in styles/brand.yaml)",
+    "rgb": "give the colour in CMYK (cmyk: in styles/brand.yaml, device-cmyk() in styles/), "
+           "or convert the image to the output profile",
+    "marks-in-bleed": "leave the marks to Almanac (no marks: in styles/ @page rules) and "
+                      "keep print.slug_mm in styles/brand.yaml",
+    "total-ink": "lower the colour's cmyk: values in styles/brand.yaml (or the image's ink) "
+                 "under print.max_ink",
+    "black-text": "set small text in a near-black brand colour (print.black_text: true), "
+                  "or give the colour cmyk: [0, 0, 0, 100]",
 }
 
 
@@ -435,6 +443,10 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     reporter.step("preflight", reporter.words.gettext("checking the laid-out pages"))
     findings = preflight(result.document, report.brand) + check_fonts(
         result.document, report.brand, report.brand_path, report.root)
+    if variant.bleed:  # the print edition: the written file, as a press checks it
+        from .stages.presscheck import press_check
+
+        findings += press_check(result.pdf, report.brand, report.brand_path, report.root)
     problems = [Problem(f.message, f.path, f.line, f.hint or HINTS[f.kind]) for f in findings]
     languages = language_problems(report)
     warnings = result.warnings + [  # a finding naming its file: with its line and fix
