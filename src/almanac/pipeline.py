@@ -435,7 +435,8 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
                          transform=variant.transform(report.brand, report.brand_path.parent),
                          limits=Limits(options.typeset_seconds, options.memory_mib,
                                        options.max_pages),
-                         tagging=_tagging(report))
+                         tagging=_tagging(report),
+                         page_multiple=report.brand.print.page_multiple if variant.bleed else 1)
     finally:
         # Raises the figure modules' problems, if any: also when a chart that could
         # not be drawn stopped the typesetting (FetchStopped), which it then replaces.

@@ -123,6 +123,11 @@ def device_cmyk(cmyk: tuple[float, float, float, float]) -> str:
     return "device-cmyk(" + " ".join(f"{part / 100:.3g}" for part in cmyk) + ")"
 
 
+MARGIN_BOXES = tuple(f"{side}-{place}" for side in ("top", "bottom")
+                     for place in ("left-corner", "left", "center", "right", "right-corner")) \
+    + tuple(f"{side}-{place}" for side in ("left", "right")
+            for place in ("top", "middle", "bottom"))
+"""The sixteen page-margin boxes (CSS Paged Media 3, 5.3)."""
 SOLID_BLACK = (0.0, 0.0, 0.0, 100.0)
 """Single-ink black, in percent: text in it cannot misregister, as one plate prints it."""
 RICH_BLACK = (60.0, 40.0, 40.0, 100.0)
@@ -254,6 +259,9 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
                      "components: cyan, magenta, yellow, black; }")
     if bleed:  # the marks are Almanac's own, drawn outside the bleed (.prepress)
         lines.append(f"@page {{ bleed: {bleed_mm}mm; marks: none; }}")
+        # the blank pages added before the back cover (typeset.with_blank_pages)
+        lines.append("@page almanac-blank { " + " ".join(
+            f"@{box} {{ content: none; border: none; }}" for box in MARGIN_BOXES) + " }")
     return "\n".join(lines) + "\n"
 
 
