@@ -229,11 +229,11 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
             for index, item in enumerate(color, 1):
                 props[f"color-{name}-{index}"] = color_value(item, profile, process_colours)
         else:
-            key = f"color-{name.replace('_', '-')}"
-            props[key] = props[f"{key}-area"] = color_value(color, profile, process_colours)
+            prop = f"color-{name.replace('_', '-')}"
+            props[prop] = props[f"{prop}-area"] = color_value(color, profile, process_colours)
             if print_black(color, black_text):  # text in one ink, areas in rich black
-                props[key], props[f"{key}-area"] = (device_cmyk(SOLID_BLACK),
-                                                    device_cmyk(RICH_BLACK))
+                props[prop], props[f"{prop}-area"] = (device_cmyk(SOLID_BLACK),
+                                                      device_cmyk(RICH_BLACK))
     props["font-body"] = font_stack(brand.fonts.body)
     props["font-heading"] = font_stack(brand.fonts.heading)
     props["weight-heading"] = str(display_weight(brand.fonts.heading, heaviest=True))

@@ -30,7 +30,7 @@ then, per page:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pydyf
@@ -74,7 +74,8 @@ def _circle(x: float, y: float, r: float) -> list[str]:
             f"{n(x + k)} {n(y - r)} {n(x + r)} {n(y - k)} {n(x + r)} {n(y)} c", "S"]
 
 
-def mark_lines(trim: Box, bleed_mm: float, slug_mm: float, marks: list[str]) -> list[str]:
+def mark_lines(trim: Box, bleed_mm: float, slug_mm: float,
+               marks: Sequence[str]) -> list[str]:
     """The content stream operators that draw ``marks`` (``crop``, ``cross``) around the
     trim box ``trim`` (points), in the slug between the bleed (``bleed_mm``) and the
     media box (``slug_mm`` beyond it): 1 mm off the bleed's edge and 1 mm short of

@@ -332,7 +332,8 @@ def _image_ink(xobject: Any) -> float:
     if picture.mode != "CMYK":
         return 0.0
     picture.thumbnail((128, 128), Image.Resampling.BOX)
-    return max((sum(pixel) for pixel in picture.getdata()), default=0) / 255 * 100
+    pixels: Any = picture.getdata()
+    return max((sum(pixel) for pixel in pixels), default=0) / 255 * 100
 
 
 def _boxes(page: Any) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -394,7 +395,8 @@ def press_check(pdf: bytes, brand: Brand, brand_path: Path, root: Path) -> list[
                 colour = annotation.get("/C")
                 if colour is not None and len(colour) == 3:
                     walker.rgb(f"annotation {annotation.get('/Subtype')} colour")
-                appearance = (annotation.get("/AP") or {}).get("/N")
+                appearances: Any = annotation.get("/AP") or {}
+                appearance = appearances.get("/N")
                 if isinstance(appearance, pikepdf.Stream):
                     walker.xobject(appearance, State(), 0)
             findings += _page_findings(number, page, check, settings, source)
