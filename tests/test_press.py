@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import shutil
 
 import pikepdf
@@ -12,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from almanac.errors import TypesetError
-from almanac.pipeline import build
+from almanac.pipeline import build, build_specimen
 from almanac.project import theme
 from almanac.project.scaffold import new_project
 from almanac.stages.presscheck import press_check
@@ -228,3 +229,15 @@ def test_the_print_edition_is_the_same_bytes_wherever_it_is_built(tmp_path, prin
     project = copy_project(tmp_path / "elsewhere")
     again = build(project, variant="print", strict=True)
     assert again.path.read_bytes() == print_pdf.read_bytes()
+
+
+def test_the_print_specimen_has_an_even_page_count_that_its_pages_print(project):
+    """The specimen has no back cover: its blank page comes at the end, laid out with
+    the rest, so each page's "page N of M" counts it; its swatches are process
+    colours, so a strict build passes the press check."""
+    result = build_specimen(project, variant="print", strict=True)
+    texts = [page.extract_text() for page in PdfReader(result.path).pages]
+    assert len(texts) % 2 == 0 and texts[-1].strip() == ""
+    footers = [re.search(r"(\d+)\D+(\d+)\s*$", text.strip()) for text in texts[:-1]]
+    totals = {found[2] for found in footers if found is not None}
+    assert totals == {str(len(texts))}

@@ -171,12 +171,14 @@ BLANK_SHEET = ('<div class="blank-sheet" aria-hidden="true" style="page: almanac
 
 def with_blank_pages(html: str, count: int) -> str | None:
     """``html`` with ``count`` blank pages before the back cover (the last element
-    of class ``back-cover``), or None when it has none. Laid out again, the pages
-    before keep their numbers and the page total printed on each counts them."""
+    of class ``back-cover``), or at the end of the body when it has none (a
+    specimen); None when ``count`` is 0 or there is no body end either. Laid out
+    again, the pages before keep their numbers and the page total printed on each
+    counts the blank pages."""
     found = list(BACK_COVER.finditer(html))
-    if not found or count <= 0:
+    start = found[-1].start() if found else html.lower().rfind("</body")
+    if count <= 0 or start < 0:
         return None
-    start = found[-1].start()
     return html[:start] + BLANK_SHEET * count + html[start:]
 
 
