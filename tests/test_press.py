@@ -241,3 +241,19 @@ def test_the_print_specimen_has_an_even_page_count_that_its_pages_print(project)
     footers = [re.search(r"(\d+)\D+(\d+)\s*$", text.strip()) for text in texts[:-1]]
     totals = {found[2] for found in footers if found is not None}
     assert totals == {str(len(texts))}
+
+
+def test_a_black_brand_ground_prints_in_rich_black_and_no_marks_leave_no_slug(short_warm):
+    """A brand whose dark ground is a near-black gets it as a rich black over the
+    cover's area (single-ink black would print as a grey there); with no marks asked
+    for, the sheet is the bleed."""
+    project = short_warm
+    edit(project, "styles/brand.yaml", '{hex: "#0B2244", cmyk: [100, 85, 30, 55], '
+         'name: Nachtblauw}', '{hex: "#141414", name: Nachtblauw}')
+    edit(project, "styles/brand.yaml", "marks: [crop, cross]", "marks: []")
+    result = build(project, variant="print", strict=True)
+    with pikepdf.open(result.path) as pdf:
+        cover = pdf.pages[0]
+        assert box(cover, "/MediaBox") == box(cover, "/BleedBox")
+        fills = [operands for op, operands in operators(cover.obj.Contents[1]) if op == "scn"]
+        assert [0.6, 0.4, 0.4, 1.0] in [[float(v) for v in operands] for operands in fills]

@@ -11,7 +11,7 @@ then, per page:
 - the boxes of ISO 32000-1, 14.11.2: ``TrimBox`` the finished page (WeasyPrint's),
   ``BleedBox`` the trim plus the brand's bleed (``print.bleed_mm``), ``MediaBox``
   the bleed plus a *slug* (``print.slug_mm``, 10 mm by default) on every side, the
-  room the marks are drawn in; no ``ArtBox``;
+  room the marks are drawn in (none without marks); no ``ArtBox``;
 - the marks (``print.marks``), drawn last (a content stream appended to the page's,
   the page's own wrapped in ``q``/``Q`` so its graphics state does not leak), in
   the registration colour: ``/Separation /All`` (ISO 32000-1, 8.6.6.4: a colorant
@@ -145,7 +145,7 @@ def print_finisher(brand: Brand, then: Finisher | None = None) -> Finisher:
     boxes, the marks of ``brand.print`` and the page count; then calls ``then``."""
     settings = brand.print
     bleed = settings.bleed_mm * MM
-    slug = settings.slug_mm * MM
+    slug = settings.slug_mm * MM if settings.marks else 0.0  # no marks: no room for them
 
     def finish(document: Any, pdf: pydyf.PDF) -> None:
         pages = _page_objects(pdf)
@@ -155,7 +155,7 @@ def print_finisher(brand: Brand, then: Finisher | None = None) -> Finisher:
 
         def marks(trim: Box) -> pydyf.Stream:
             if trim not in streams:
-                lines = mark_lines(trim, settings.bleed_mm, settings.slug_mm, settings.marks)
+                lines = mark_lines(trim, settings.bleed_mm, slug / MM, settings.marks)
                 streams[trim] = pydyf.Stream([line.encode() for line in ["Q", *lines]],
                                              compress=True)
                 pdf.add_object(streams[trim])
