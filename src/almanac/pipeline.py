@@ -69,6 +69,14 @@ HINTS = {  # what to do about each kind of preflight finding (strict builds)
     "low-dpi": "use an image with more pixels, or print it smaller",
     "contrast": "darken the text colour or lighten its background in styles/brand.yaml",
     "font": "use a face of the brand that has it (fonts in styles/brand.yaml)",
+    "rgb": "give the colour in CMYK (cmyk: in styles/brand.yaml, device-cmyk() in styles/), "
+           "or convert the image to the output profile",
+    "marks-in-bleed": "leave the marks to Almanac (no marks: in styles/ @page rules) and "
+                      "keep print.slug_mm in styles/brand.yaml",
+    "total-ink": "lower the colour's cmyk: values in styles/brand.yaml (or the image's ink) "
+                 "under print.max_ink",
+    "black-text": "set small text in a near-black brand colour (print.black_text: true), "
+                  "or give the colour cmyk: [0, 0, 0, 100]",
 }
 
 
@@ -416,15 +424,19 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     # chart worker drawing the charts on the other core.
     from .stages.fonts import check_fonts
     from .stages.preflight import preflight
+    from .stages.prepress import print_finisher
     from .stages.typeset import typeset
 
+    finisher = print_finisher(report.brand, then=catalog_finisher) if variant.bleed \
+        else catalog_finisher
     try:
         result = typeset(rendered, report.root, variant, embedding=embedding,
-                         finisher=catalog_finisher, before_read=charts.wait,
+                         finisher=finisher, before_read=charts.wait,
                          transform=variant.transform(report.brand, report.brand_path.parent),
                          limits=Limits(options.typeset_seconds, options.memory_mib,
                                        options.max_pages),
-                         tagging=_tagging(report))
+                         tagging=_tagging(report),
+                         page_multiple=report.brand.print.page_multiple if variant.bleed else 1)
     finally:
         # Raises the figure modules' problems, if any: also when a chart that could
         # not be drawn stopped the typesetting (FetchStopped), which it then replaces.
@@ -432,6 +444,10 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     reporter.step("preflight", reporter.words.gettext("checking the laid-out pages"))
     findings = preflight(result.document, report.brand, root=report.root) + check_fonts(
         result.document, report.brand, report.brand_path, report.root)
+    if variant.bleed:  # the print edition: the written file, as a press checks it
+        from .stages.presscheck import press_check
+
+        findings += press_check(result.pdf, report.brand, report.brand_path, report.root)
     problems = [Problem(f.message, f.path, f.line, f.hint or HINTS[f.kind]) for f in findings]
     languages = language_problems(report)
     warnings = result.warnings + [  # a finding naming its file: with its line and fix

@@ -565,6 +565,18 @@ class Print(Strict):
 
     bleed_mm: Real = Field(3, ge=0, le=10)
     marks: list[Literal["crop", "cross"]] = ["crop", "cross"]
+    slug_mm: Real = Field(10, ge=6, le=30, description="The slug: the margin outside the "
+                          "bleed that holds the printer's marks (the media box is the trim "
+                          "plus bleed plus slug on every side).")
+    page_multiple: Literal[2, 4] = Field(2, description="The print edition's page count is "
+                                         "a multiple of this: 2 (sheets printed on both "
+                                         "sides), 4 (saddle stitching); blank pages are added "
+                                         "before the back cover.")
+    black_text: bool = Field(True, description="Print near-black brand colours as single-"
+                             "ink black (0/0/0/100) for text, and as rich black (60/40/40/100) "
+                             "where the stylesheets use them for large areas.")
+    max_ink: Real = Field(300, ge=200, le=400, description="The total area coverage the "
+                          "press allows, in percent (the sum of C, M, Y and K; FOGRA39: 300).")
     output_profile: str = Field("color/FOGRA39L.icc",
                                 description="CMYK ICC profile, relative to the brand file.")
 

@@ -123,6 +123,41 @@ def device_cmyk(cmyk: tuple[float, float, float, float]) -> str:
     return "device-cmyk(" + " ".join(f"{part / 100:.3g}" for part in cmyk) + ")"
 
 
+MARGIN_BOXES = tuple(f"{side}-{place}" for side in ("top", "bottom")
+                     for place in ("left-corner", "left", "center", "right", "right-corner")) \
+    + tuple(f"{side}-{place}" for side in ("left", "right")
+            for place in ("top", "middle", "bottom"))
+"""The sixteen page-margin boxes (CSS Paged Media 3, 5.3)."""
+SOLID_BLACK = (0.0, 0.0, 0.0, 100.0)
+"""Single-ink black, in percent: text in it cannot misregister, as one plate prints it."""
+RICH_BLACK = (60.0, 40.0, 40.0, 100.0)
+"""A rich black for large areas, in percent (240 % total ink, under FOGRA39's 300 %):
+100 % K alone prints as a dark grey over an area; the other inks deepen it."""
+
+
+def near_black(rgb: tuple[float, float, float]) -> bool:
+    """Whether an sRGB colour (channels 0–1) reads as black: every channel at most 0.25
+    and the channels within 0.12 of each other (a dark neutral, not a dark blue or
+    green). The print edition sets such a colour in single-ink black for text
+    (``print.black_text``), as prepress practice asks for small type."""
+    return max(rgb) <= 0.25 and max(rgb) - min(rgb) <= 0.12
+
+
+def hex_rgb(value: str) -> tuple[float, float, float]:
+    """``#RGB`` or ``#RRGGBB`` as sRGB channels from 0 to 1."""
+    value = value.lstrip("#")
+    if len(value) == 3:
+        value = "".join(part * 2 for part in value)
+    r, g, b = (int(value[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    return r, g, b
+
+
+def print_black(color: Color, black_text: bool) -> bool:
+    """Whether the print edition replaces the colour's process value by black: with
+    ``print.black_text``, a colour whose screen value is :func:`near_black`."""
+    return black_text and near_black(hex_rgb(color.hex))
+
+
 def color_value(color: Color, profile: Path, process_colours: bool = False) -> str:
     """A brand colour as CSS: its hex value, or its process colour as ``device-cmyk()``
     (:func:`cmyk_of` with the output profile ``profile``)."""
@@ -130,25 +165,34 @@ def color_value(color: Color, profile: Path, process_colours: bool = False) -> s
 
 
 def print_colors(brand: Brand, profile: Path) -> dict[str, str]:
-    """Every brand hex value (lower case) → its print value as ``device-cmyk()``."""
+    """Every brand hex value (lower case) → its print value as ``device-cmyk()``:
+    single-ink black for a near-black one when the brand asks (:func:`print_black`)."""
     mapping: dict[str, str] = {}
     for _, color in brand.colors:
         for item in color if isinstance(color, list) else [color]:
-            mapping.setdefault(item.hex.lower(), device_cmyk(cmyk_of(item, profile)))
+            value = SOLID_BLACK if print_black(item, brand.print.black_text) \
+                else cmyk_of(item, profile)
+            mapping.setdefault(item.hex.lower(), device_cmyk(value))
     return mapping
 
 
 def svg_for_print(svg: str, brand: Brand, profile: Path) -> str:
     """Recolour an SVG (a chart, a placeholder photo) with process colours: brand
-    colours get their print value (:func:`cmyk_of`), any other colour its conversion
-    through the output profile ``profile`` (:func:`profile_cmyk`)."""
+    colours get their print value (:func:`print_colors`), any other colour its
+    conversion through the output profile ``profile`` (:func:`profile_cmyk`), or
+    single-ink black for a :func:`near_black` one when the brand asks
+    (``print.black_text``: a chart's labels are small text)."""
     mapping = print_colors(brand, profile)
 
     def replace(match: re.Match) -> str:
         value = match.group(0).lower()
         if len(value) == 4:
             value = "#" + "".join(part * 2 for part in value[1:])
-        return mapping.get(value) or device_cmyk(profile_cmyk(value, profile))
+        if value in mapping:
+            return mapping[value]
+        if brand.print.black_text and near_black(hex_rgb(value)):
+            return device_cmyk(SOLID_BLACK)
+        return device_cmyk(profile_cmyk(value, profile))
 
     return HEX_COLOR.sub(replace, svg)
 
@@ -157,7 +201,11 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
               bleed: bool = False) -> str:
     """The ``@font-face`` rules and ``:root`` custom properties of the brand; with
     ``process_colours`` its CMYK values (and the output profile as the
-    ``device-cmyk`` colour profile), with ``bleed`` its bleed and printer's marks.
+    ``device-cmyk`` colour profile), with ``bleed`` its bleed (the printer's marks
+    are drawn by :func:`~.prepress.print_finisher`, outside it). Each single colour
+    ``name`` gives ``--color-name`` and ``--color-name-area`` (for large areas): equal,
+    except in print with ``print.black_text`` for a :func:`near_black` colour, which
+    is single-ink black for text and :data:`RICH_BLACK` for areas.
     Font and profile paths are relative to ``brand_dir``, else the theme's
     (:func:`~almanac.project.theme.brand_file`)."""
     lines: list[str] = []
@@ -175,13 +223,17 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
                 f"font-weight: {face.weight}; font-style: {face.style}; }}")
     props = {}
     profile = output_profile(brand, brand_dir)
+    black_text = process_colours and brand.print.black_text
     for name, color in brand.colors:
         if isinstance(color, list):
             for index, item in enumerate(color, 1):
                 props[f"color-{name}-{index}"] = color_value(item, profile, process_colours)
         else:
-            props[f"color-{name.replace('_', '-')}"] = color_value(color, profile,
-                                                                   process_colours)
+            prop = f"color-{name.replace('_', '-')}"
+            props[prop] = props[f"{prop}-area"] = color_value(color, profile, process_colours)
+            if print_black(color, black_text):  # text in one ink, areas in rich black
+                props[prop], props[f"{prop}-area"] = (device_cmyk(SOLID_BLACK),
+                                                      device_cmyk(RICH_BLACK))
     props["font-body"] = font_stack(brand.fonts.body)
     props["font-heading"] = font_stack(brand.fonts.heading)
     props["weight-heading"] = str(display_weight(brand.fonts.heading, heaviest=True))
@@ -205,9 +257,11 @@ def brand_css(brand: Brand, brand_dir: Path, *, process_colours: bool = False,
         url = profile.resolve().as_uri()
         lines.append(f"@color-profile device-cmyk {{ src: url({css_string(url)}); "
                      "components: cyan, magenta, yellow, black; }")
-    if bleed:
-        marks = " ".join(brand.print.marks) or "none"
-        lines.append(f"@page {{ bleed: {bleed_mm}mm; marks: {marks}; }}")
+    if bleed:  # the marks are Almanac's own, drawn outside the bleed (.prepress)
+        lines.append(f"@page {{ bleed: {bleed_mm}mm; marks: none; }}")
+        # the blank pages added before the back cover (typeset.with_blank_pages)
+        lines.append("@page almanac-blank { " + " ".join(
+            f"@{box} {{ content: none; border: none; }}" for box in MARGIN_BOXES) + " }")
     return "\n".join(lines) + "\n"
 
 

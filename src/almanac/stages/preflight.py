@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 PX_PER_PT = 96 / 72
 TOLERANCE = 1 * PX_PER_PT  # 1pt, in CSS pixels
 HEADINGS = frozenset({"h1", "h2", "h3", "h4"})
-KINDS = ("overflow", "stranded-heading", "table-orphan-row", "low-dpi", "contrast", "font")
+KINDS = ("overflow", "stranded-heading", "table-orphan-row", "low-dpi", "contrast", "font",
+         "rgb", "marks-in-bleed", "total-ink", "black-text")  # the last four: .presscheck
 
 RGB = tuple[float, float, float]
 Ancestors = tuple[boxes.Box, ...]

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import re
 import shutil
 import sys
 import threading
@@ -159,11 +160,33 @@ class NoFontFaces(Exception):
     """Raised in the typesetting thread: the document brought no font face."""
 
 
+BACK_COVER = re.compile(r'<[A-Za-z][^<>]*\sclass\s*=\s*["\']?(?:[^"\'<>]*\s)?back-cover'
+                        r'(?=[\s"\'>])')
+"""The opening tag of the back cover (``class="back-cover"``, layout/colophon.html)."""
+BLANK_SHEET = ('<div class="blank-sheet" aria-hidden="true" style="page: almanac-blank; '
+               'break-before: page; height: 0; margin: 0; padding: 0; border: 0"></div>')
+"""An empty page of the named page ``almanac-blank`` (no margin boxes, see
+:func:`~.brand.brand_css`)."""
+
+
+def with_blank_pages(html: str, count: int) -> str | None:
+    """``html`` with ``count`` blank pages before the back cover (the last element
+    of class ``back-cover``), or at the end of the body when it has none (a
+    specimen); None when ``count`` is 0 or there is no body end either. Laid out
+    again, the pages before keep their numbers and the page total printed on each
+    counts the blank pages."""
+    found = list(BACK_COVER.finditer(html))
+    start = found[-1].start() if found else html.lower().rfind("</body")
+    if count <= 0 or start < 0:
+        return None
+    return html[:start] + BLANK_SHEET * count + html[start:]
+
+
 def typeset(rendered: Rendered, root: Path, variant: Variant, *,
             embedding: Embedding | None = None, finisher: Callable | None = None,
             before_read: Callable[[Path], bool] | None = None,
             transform: Transform | None = None, limits: Limits | None = None,
-            tagging: Tagging | None = None) -> Typeset:
+            tagging: Tagging | None = None, page_multiple: int = 1) -> Typeset:
     """Lay out ``rendered`` and write it as PDF bytes for ``variant`` (nothing
     touches the disk); WeasyPrint reads only files inside ``root``.
 
@@ -179,6 +202,9 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     same document gives the same bytes, wherever the project lies). A tagged variant
     gets the structure tree of :mod:`.structure`, its links described by ``tagging``
     (by default, a link's own text and the number of the page it leads to).
+    ``page_multiple`` (the print edition's ``print.page_multiple``): when the page
+    count is not a multiple of it, the document is laid out once more with the
+    blank pages it lacks before the back cover (:func:`with_blank_pages`).
 
     ``limits`` bound the time, memory and pages (:class:`~.guard.Guard`); at a
     limit, or when WeasyPrint crashes on the report's styles (an exception raised
@@ -201,6 +227,11 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
         html = weasyprint.HTML(string=rendered.html, base_url=rendered.base_url,
                                url_fetcher=fetcher)
         document = html.render(pdf_variant=variant.pdf_variant, font_config=fonts)
+        padded = with_blank_pages(rendered.html, -len(document.pages) % page_multiple)
+        if padded is not None:
+            document = weasyprint.HTML(string=padded, base_url=rendered.base_url,
+                                       url_fetcher=fetcher).render(
+                pdf_variant=variant.pdf_variant, font_config=fonts)
         if not fonts.faces:  # Pango would draw with no font at all: a crash, not a PDF
             raise NoFontFaces
         files = [weasyprint.Attachment(file_obj=io.BytesIO(item.data), name=item.name,
