@@ -42,6 +42,7 @@ from ..project.model import (
     Report,
     ResultsBlock,
     TableBlock,
+    references,
 )
 from ..project.parts import CACHE, CHAPTERS
 from ..project.theme import LAYOUT, STYLES, brand_file
@@ -104,6 +105,21 @@ def flow(blocks) -> tuple[list, list[list]]:
     if pending:
         groups.append(pending)
     return leading, groups
+
+
+FOOTNOTE_SYMBOLS = 6
+"""How many notes of a chapter the theme marks with symbols (``* † ‡ § ‖ ¶``, the
+``footnote-symbols`` counter style of styles/components.css): a chapter with more is
+numbered instead (:func:`footnote_count`), as a typesetter numbers notes once the
+traditional symbols run out."""
+
+
+def footnote_count(chapter: Chapter) -> int:
+    """How many footnote calls (``[^key]`` in prose) the chapter makes: each call is a
+    note at the foot of its page."""
+    return sum(1 for section in chapter.data.sections for block in section.blocks
+               if block.type == "prose"
+               for kind, _ in references(getattr(block, "text", "")) if kind == "footnote")
 
 
 @dataclass(frozen=True)
@@ -306,6 +322,7 @@ class Renderer:
             plain_text=self.prose.text,
             number=self.number, number_parts=self.number_parts, tile_fit=self.tile_fit,
             chart=self.chart, flow=flow, photo=self.photo,
+            footnote_count=footnote_count, footnote_symbols=FOOTNOTE_SYMBOLS,
             fmt=self.fmt, label=self.label, table_rows=self.table_rows,
             status_text=self.status_text, series_marks=self.series_marks,
             chart_appendix=self.chart_appendix, source=self.source)

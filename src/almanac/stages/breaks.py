@@ -1,0 +1,90 @@
+"""Floats that keep together: ``break-inside: avoid`` on a float, as CSS asks.
+
+CSS Fragmentation 3 (§3.2, ``break-inside``) applies ``avoid`` to every box, floats
+included: a float that would be cut by a page break moves whole to the next page
+when it fits there. WeasyPrint 70 lays a float out as if it stood at the top of an
+empty page (``weasyprint/layout/float.py``, ``float_layout`` calls
+``block_container_layout(..., page_is_empty=True)``), so the ``avoid`` of the float
+is never consulted (``layout/block.py``, ``block_container_layout`` honours it only
+``not page_is_empty``): a sidebar of facts or a column of tiles that starts near the
+foot of a page is cut wherever the page ends, and its tail goes on the next page
+whatever that page is — a chapter opener or the back cover, which have no margins.
+
+Here the float is pushed to the next page instead, by the path WeasyPrint takes for
+a float taller than the space left (``layout/block.py``, ``_out_of_flow_layout``:
+the parent stops before the float, which resumes at the top of the next page with
+the content that follows it). A float that starts at the top of a page (nothing
+before it on the page) is cut as before: it is taller than a page and cannot move.
+
+WeasyPrint's function is replaced through its module attribute once per process (as
+:mod:`.structure` replaces the tag builder); the replacement changes only the layout
+of a build that asked for it (a context variable), every other layout in the
+process is WeasyPrint's own.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+_keeping: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "almanac_floats_keep_together", default=False)
+_install_lock = threading.Lock()
+_original: Any = None
+
+
+def _out_of_flow_layout(context, box, index, child, new_children, page_is_empty,
+                        absolute_boxes, fixed_boxes, adjoining_margins, bottom_space):
+    """WeasyPrint's ``_out_of_flow_layout``; a float with ``break-inside: avoid`` that
+    it cut on a page where something stands before it is taken back and moved to the
+    next page."""
+    from weasyprint.layout.block import (
+        avoid_page_break,
+        block_level_page_break,
+        find_earlier_page_break,
+        find_last_class_a_break_point_child,
+        remove_placeholders,
+    )
+
+    movable = not (page_is_empty and not new_children)  # WeasyPrint's own test
+    stop, resume_at, new_child, float_resume_at = _original(
+        context, box, index, child, new_children, page_is_empty, absolute_boxes,
+        fixed_boxes, adjoining_margins, bottom_space)
+    if not (_keeping.get() and movable and child.is_floated() and new_child is not None
+            and float_resume_at is not None
+            and avoid_page_break(child.style["break_inside"], context)):
+        return stop, resume_at, new_child, float_resume_at
+    # as WeasyPrint does for a float that overflows the page (layout/block.py)
+    if new_child in new_children:
+        new_children.remove(new_child)
+    remove_placeholders(context, [new_child], absolute_boxes, fixed_boxes)
+    last_child = find_last_class_a_break_point_child(new_children)
+    page_break = block_level_page_break(last_child, child)
+    resume_at = {index: None}
+    if new_children and avoid_page_break(page_break, context):
+        earlier = find_earlier_page_break(context, new_children, absolute_boxes, fixed_boxes)
+        if earlier:
+            new_children[:], resume_at = earlier
+    return True, resume_at, None, None
+
+
+@contextmanager
+def floats_kept_together() -> Iterator[None]:
+    """Within this context, a layout that WeasyPrint makes in this thread moves a
+    float with ``break-inside: avoid`` (or ``avoid-page``) whole to the next page
+    rather than cutting it, unless it starts at the top of a page."""
+    global _original
+    import weasyprint.layout.block as block
+
+    with _install_lock:
+        if block._out_of_flow_layout is not _out_of_flow_layout:
+            _original = block._out_of_flow_layout
+            block._out_of_flow_layout = _out_of_flow_layout
+    token = _keeping.set(True)
+    try:
+        yield
+    finally:
+        _keeping.reset(token)
