@@ -16,6 +16,10 @@ the parent stops before the float, which resumes at the top of the next page wit
 the content that follows it). A float that starts at the top of a page (nothing
 before it on the page) is cut as before: it is taller than a page and cannot move.
 
+A sidebar longer than a page has to be cut; its continuation then gets a head of its
+own (:func:`continuations` finds where the pages cut it, and the templates set it in
+one part a page, :meth:`~.render.Renderer.parts`).
+
 WeasyPrint's function is replaced through its module attribute once per process (as
 :mod:`.structure` replaces the tag builder); the replacement changes only the layout
 of a build that asked for it (a context variable), every other layout in the
@@ -28,7 +32,19 @@ import contextvars
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from weasyprint import Document
+
+Splits = dict[str, tuple[int, ...]]
+"""A block's ``data-source`` → the index (``data-item``, from 0) of the item that
+starts each of its parts after the first."""
+
+CONTINUATION_PASSES = 3
+"""Layouts after the first, at most, that set long sidebars in parts: a part headed
+as a continuation is a line longer than the layout that cut it, so it may be cut once
+more; an item longer than a page is cut where it is, and nothing changes."""
 
 _keeping: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "almanac_floats_keep_together", default=False)
@@ -88,3 +104,42 @@ def floats_kept_together() -> Iterator[None]:
         yield
     finally:
         _keeping.reset(token)
+
+
+def continuations(document: Document, splits: Splits | None = None) -> Splits | None:
+    """Where the pages of a laid-out ``document`` cut its sidebars: for each element
+    with a ``data-source`` whose items (descendants with ``data-item``) lie on more
+    than one page, the first item on each page after its first. For a sidebar the
+    layout already set in parts (``splits``), the first part it still cuts ends
+    where it is cut, and the parts after it are one again. None when this layout
+    cuts no part: it is settled. An item cut by a page starts the next part."""
+    splits = dict(splits or {})
+    pages: dict[str, dict[int, set[int]]] = {}
+    for number, page in enumerate(document.pages):
+        stack: list[tuple[Any, str | None]] = [(page._page_box, None)]
+        while stack:
+            box, source = stack.pop()
+            element = box.element
+            if element is not None and hasattr(element, "get"):
+                source = element.get("data-source") or source
+                item = element.get("data-item")
+                if source and item is not None and item.isdigit():
+                    pages.setdefault(source, {}).setdefault(number, set()).add(int(item))
+            inner = getattr(box, "_box", None)  # an absolutely positioned box's placeholder
+            stack += [(child, source) for child in getattr(inner or box, "children", ())]
+    changed = False
+    for source, items in pages.items():
+        starts = {min(items[number]) for number in sorted(items)[1:]} - {0}
+        current = splits.get(source, ())
+        new = sorted(starts - set(current))
+        if not new:
+            continue
+        if current:  # a part still cut: the parts before it stand, and it ends there;
+            # what follows is one part again, for the next layout to cut where its
+            # pages end (the parts after it were made for pages that have moved)
+            merged = {cut for cut in current if cut < new[0]} | {new[0]}
+        else:
+            merged = starts
+        splits[source] = tuple(sorted(merged))
+        changed = True
+    return splits if changed else None
