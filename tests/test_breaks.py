@@ -240,3 +240,38 @@ def test_a_closing_note_keeps_the_last_lines_of_the_text_before_it(tmp_path):
         before = body[:body.index(f"Source z{length}")]
         assert len(before.split()) > 3, f"the note after {length} words stands alone on " \
                                         f"page {where[0]}: {body!r}"
+
+
+# --------------------------------------------------------------------------- long sidebars
+
+def long_facts(tag: str, count: int) -> str:
+    items = "".join(f'    - "...fact {tag}i{k} tells something about the {WORDS[k % 20]} of '
+                    f'the year."\n' for k in range(count))
+    return f"- type: facts\n  title: Did you know\n  items:\n{items}"
+
+
+def test_a_sidebar_longer_than_a_page_continues_under_its_head_on_body_pages(tmp_path):
+    """Tiles (at most 4 a block) always fit on a page; a sidebar of facts may not."""
+    chapters = [
+        ("01-facts", chapter("Long facts", prose(words(200, 1)) + long_facts("f", 70)
+                             + prose(words(30, 3)))),
+        ("03-last", chapter("Last facts", prose(words(420, 5)) + long_facts("l", 70))),
+    ]
+    project = report_of(tmp_path / "project", chapters)
+    pages = Pages(build(project, strict=True).path)
+    from almanac.project.theme import roots
+    from almanac.text.messages import catalogue
+
+    continued = catalogue("nl", project, roots(project)).gettext(
+        "%(title)s (continued)", title="Did you know")
+    assert continued != "Did you know"
+    for tag in ("f", "l"):
+        where = {k: pages.where(f"{tag}i{k} ") for k in range(70)}
+        assert all(len(found) == 1 for found in where.values()), (tag, where)
+        spread = sorted({found[0] for found in where.values()})
+        assert len(spread) > 1, f"sidebar {tag} fits on one page: the test needs a longer one"
+        for page in spread:
+            assert pages.body(page), f"sidebar {tag}: items on page {page}, not a body page"
+        heads = [page for page in spread if continued in pages.text[page - 1]]
+        assert heads == spread[1:], f"sidebar {tag} on pages {spread}, continued on {heads}"
+    assert pages.where("li69 ")[0] < len(pages.text), "the sidebar's tail is on the colophon"
