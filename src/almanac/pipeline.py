@@ -408,7 +408,10 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
              template: str = "report.html", embedding: Embedding | None = None) -> Made:
     """A loaded report → PDF bytes in memory: charts, render, typeset, preflight and
     (unless ``options.check`` is off) finish; nothing is written. ``embedding``
-    makes an archival PDF. Raises ReportError (TypesetError when strict and warned)."""
+    makes an archival PDF. A sidebar the pages cut is rendered and laid out again in
+    one part a page (:func:`~.stages.breaks.continuations`, at most
+    ``CONTINUATION_PASSES`` more layouts; none for a report whose sidebars fit).
+    Raises ReportError (TypesetError when strict and warned)."""
     reporter = reporter or Reporter()
     variant = VARIANTS[options.variant]
     rendered, charts = render_html(report, options, reporter=reporter, template=template)
