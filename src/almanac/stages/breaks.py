@@ -112,24 +112,63 @@ def continuations(document: Document, splits: Splits | None = None) -> Splits | 
     than one page, the first item on each page after its first. For a sidebar the
     layout already set in parts (``splits``), the first part it still cuts ends
     where it is cut, and the parts after it are one again. None when this layout
-    cuts no part: it is settled. An item cut by a page starts the next part."""
+    cuts no part: it is settled. An item cut by a page starts the next part.
+
+    A sidebar that runs past the end of its chapter is continued by WeasyPrint on the
+    next page whatever it is (an opener, the back cover: pages without margins, which
+    hold more); there the cuts are those a page of running text would make: the
+    items are packed, as laid out, into the height of the text area of the page the
+    sidebar started on, less the sidebar's own padding and borders."""
     splits = dict(splits or {})
-    pages: dict[str, dict[int, set[int]]] = {}
+    pages: dict[str, dict[int, dict[int, tuple[float, float]]]] = {}
+    frames: dict[str, float] = {}  # source → vertical padding and borders of one part
+    heights: dict[str, float] = {}  # source → text area height of its first page
     for number, page in enumerate(document.pages):
-        stack: list[tuple[Any, str | None]] = [(page._page_box, None)]
+        page_box = page._page_box
+        stack: list[tuple[Any, str | None]] = [(page_box, None)]
         while stack:
             box, source = stack.pop()
             element = box.element
             if element is not None and hasattr(element, "get"):
-                source = element.get("data-source") or source
+                if element.get("data-source"):
+                    source = element.get("data-source")
+                    frames.setdefault(source, box.padding_top + box.border_top_width
+                                      + box.padding_bottom + box.border_bottom_width)
                 item = element.get("data-item")
                 if source and item is not None and item.isdigit():
-                    pages.setdefault(source, {}).setdefault(number, set()).add(int(item))
+                    found = pages.setdefault(source, {}).setdefault(number, {})
+                    top = box.border_box_y()
+                    found.setdefault(int(item), (top, top + box.border_height()))
+                    if page_box.margin_top:
+                        heights.setdefault(source, page_box.height)
             inner = getattr(box, "_box", None)  # an absolutely positioned box's placeholder
             stack += [(child, source) for child in getattr(inner or box, "children", ())]
     changed = False
     for source, items in pages.items():
-        starts = {min(items[number]) for number in sorted(items)[1:]} - {0}
+        starts: set[int] = set()
+        room = heights.get(source, 0.0) - frames.get(source, 0.0)
+        column: tuple[float, float] | None = None  # on pages without margins: (origin, end)
+        for number in sorted(items)[1:]:
+            placed = sorted(items[number].items())
+            if document.pages[number]._page_box.margin_top or room <= 0:
+                starts.add(placed[0][0])
+                column = None
+                continue
+            # one column through the pages without margins, packed into pages of text
+            if column is None:
+                starts.add(placed[0][0])
+                origin, shift = placed[0][1][0], 0.0
+            else:
+                gaps = [after[0] - before[1] for (_, before), (_, after)
+                        in zip(placed, placed[1:])]
+                origin, end = column
+                shift = end + (min(gaps) if gaps else 0.0) - placed[0][1][0]
+            for index, (top, bottom) in placed:
+                if bottom + shift - origin > room and top + shift > origin:
+                    starts.add(index)  # past the foot of a page of running text
+                    origin = top + shift
+            column = (origin, placed[-1][1][1] + shift)
+        starts.discard(0)
         current = splits.get(source, ())
         new = sorted(starts - set(current))
         if not new:
