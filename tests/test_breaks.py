@@ -18,6 +18,8 @@ import pytest
 from pypdf import PdfReader
 
 from almanac.pipeline import build
+from almanac.project.theme import roots
+from almanac.text.messages import catalogue
 
 from conftest import copy_project
 from pdfread import page_zones
@@ -255,13 +257,10 @@ def test_a_sidebar_longer_than_a_page_continues_under_its_head_on_body_pages(tmp
     chapters = [
         ("01-facts", chapter("Long facts", prose(words(200, 1)) + long_facts("f", 70)
                              + prose(words(30, 3)))),
-        ("03-last", chapter("Last facts", prose(words(420, 5)) + long_facts("l", 70))),
+        ("02-last", chapter("Last facts", prose(words(420, 5)) + long_facts("l", 70))),
     ]
     project = report_of(tmp_path / "project", chapters)
     pages = Pages(build(project, strict=True).path)
-    from almanac.project.theme import roots
-    from almanac.text.messages import catalogue
-
     continued = catalogue("nl", project, roots(project)).gettext(
         "%(title)s (continued)", title="Did you know")
     assert continued != "Did you know"
