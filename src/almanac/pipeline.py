@@ -42,6 +42,7 @@ from .project.model import Report
 from .project.parts import CACHE, MANIFEST, OUTPUT, source_files
 from .project.uses import Definition, definitions, unused
 from .reporter import Reporter
+from .stages.breaks import CONTINUATION_PASSES, Splits, continuations
 from .stages.charts import CACHE_DIR, CHART_MEMORY_MIB, TIMEOUT, ChartJob
 from .stages.finish import catalog_finisher, finish_pdf
 from .stages.guard import MAX_PAGES, MEMORY_MIB, TYPESET_SECONDS, Limits
@@ -415,7 +416,10 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
              template: str = "report.html", embedding: Embedding | None = None) -> Made:
     """A loaded report → PDF bytes in memory: charts, render, typeset, preflight and
     (unless ``options.check`` is off) finish; nothing is written. ``embedding``
-    makes an archival PDF. Raises ReportError (TypesetError when strict and warned)."""
+    makes an archival PDF. A sidebar the pages cut is rendered and laid out again in
+    one part a page (:func:`~.stages.breaks.continuations`, at most
+    ``CONTINUATION_PASSES`` more layouts; none for a report whose sidebars fit).
+    Raises ReportError (TypesetError when strict and warned)."""
     reporter = reporter or Reporter()
     variant = VARIANTS[options.variant]
     rendered, charts = render_html(report, options, reporter=reporter, template=template)
@@ -425,18 +429,30 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     from .stages.fonts import check_fonts
     from .stages.preflight import preflight
     from .stages.prepress import print_finisher
-    from .stages.typeset import typeset
+    from .stages.typeset import Typeset, typeset
 
+    limits = Limits(options.typeset_seconds, options.memory_mib, options.max_pages)
     finisher = print_finisher(report.brand, then=catalog_finisher) if variant.bleed \
         else catalog_finisher
+
+    def lay_out(rendered: Rendered) -> Typeset:
+        return typeset(rendered, report.root, variant, embedding=embedding,
+                       finisher=finisher, before_read=charts.wait,
+                       transform=variant.transform(report.brand, report.brand_path.parent),
+                       limits=limits, tagging=_tagging(report),
+                       page_multiple=report.brand.print.page_multiple if variant.bleed else 1)
+
     try:
-        result = typeset(rendered, report.root, variant, embedding=embedding,
-                         finisher=finisher, before_read=charts.wait,
-                         transform=variant.transform(report.brand, report.brand_path.parent),
-                         limits=Limits(options.typeset_seconds, options.memory_mib,
-                                       options.max_pages),
-                         tagging=_tagging(report),
-                         page_multiple=report.brand.print.page_multiple if variant.bleed else 1)
+        result = lay_out(rendered)
+        # a sidebar longer than a page is set again in one part a page, each
+        # continuation headed as such (stages/breaks.py)
+        splits: Splits | None = {}
+        for _ in range(CONTINUATION_PASSES):
+            splits = continuations(result.document, splits)
+            if splits is None:
+                break
+            rendered = render_report(report, charts, variant, template, limits, splits)
+            result = lay_out(rendered)
     finally:
         # Raises the figure modules' problems, if any: also when a chart that could
         # not be drawn stopped the typesetting (FetchStopped), which it then replaces.

@@ -42,6 +42,7 @@ from ..project.model import (
     Report,
     ResultsBlock,
     TableBlock,
+    references,
 )
 from ..project.parts import CACHE, CHAPTERS
 from ..project.theme import LAYOUT, STYLES, brand_file
@@ -50,6 +51,7 @@ from ..text.messages import N_, Catalogue, catalogue, css_content, css_string
 from ..text.prose import Prose
 from . import photos
 from .brand import cmyk_of, display_weight, output_profile, svg_for_print
+from .breaks import Splits
 from .chartdata import DataTable, alt_text, data_table, table_anchor
 from .charts import ChartJob, figure_blocks
 from .fetcher import MAX_RESOURCE_BYTES
@@ -104,6 +106,21 @@ def flow(blocks) -> tuple[list, list[list]]:
     if pending:
         groups.append(pending)
     return leading, groups
+
+
+FOOTNOTE_SYMBOLS = 6
+"""How many notes of a chapter the theme marks with symbols (``* † ‡ § ‖ ¶``, the
+``footnote-symbols`` counter style of styles/components.css): a chapter with more is
+numbered instead (:func:`footnote_count`), as a typesetter numbers notes once the
+traditional symbols run out."""
+
+
+def footnote_count(chapter: Chapter) -> int:
+    """How many footnote calls (``[^key]`` in prose) the chapter makes: each call is a
+    note at the foot of its page."""
+    return sum(1 for section in chapter.data.sections for block in section.blocks
+               if block.type == "prose"
+               for kind, _ in references(getattr(block, "text", "")) if kind == "footnote")
 
 
 @dataclass(frozen=True)
@@ -292,9 +309,11 @@ def stylesheets(root: Path, variant: Variant) -> list[Path]:
 class Renderer:
     """Renders a loaded report to HTML for one variant, with charts from ``charts``."""
 
-    def __init__(self, report: Report, charts: ChartJob, variant: Variant):
+    def __init__(self, report: Report, charts: ChartJob, variant: Variant,
+                 splits: Splits | None = None):
         self.report = report
         self.variant = variant
+        self.splits = splits or {}
         self.fmt = report_formatter(report)
         self.prose = Prose(self.number, self.xref, self.xref_label)
         self.charts = charts
@@ -306,6 +325,8 @@ class Renderer:
             plain_text=self.prose.text,
             number=self.number, number_parts=self.number_parts, tile_fit=self.tile_fit,
             chart=self.chart, flow=flow, photo=self.photo,
+            footnote_count=footnote_count, footnote_symbols=FOOTNOTE_SYMBOLS,
+            parts=self.parts,
             fmt=self.fmt, label=self.label, table_rows=self.table_rows,
             status_text=self.status_text, series_marks=self.series_marks,
             chart_appendix=self.chart_appendix, source=self.source)
@@ -465,6 +486,21 @@ class Renderer:
             return ""
         line = chapter.block_lines.get((section, index))
         return f"{path}:{line}" if line else path
+
+    def parts(self, block: Placed, items: list) -> list[dict]:
+        """The items of a sidebar (a block of ``items``: facts, tiles) in the parts it
+        is set in, each ``{"items": [(index, item), ...], "continued": bool}``: one
+        part, unless a layout found the block split over pages (``splits``, by its
+        :meth:`source`: the index of the item that starts each later page); then one
+        part a page, each after the first a continuation, which the template heads
+        as such. Indices count from 0 over the whole block, as ``data-item`` gives
+        them to the layout (:func:`~.breaks.continuations`)."""
+        cuts = sorted({cut for cut in self.splits.get(self.source(block), ())
+                       if 0 < cut < len(items)})
+        bounds = [0, *cuts, len(items)]
+        numbered = list(enumerate(items))
+        return [{"items": numbered[start:end], "continued": part > 0}
+                for part, (start, end) in enumerate(zip(bounds, bounds[1:]))]
 
     def tile_fit(self, parts: Parts) -> str:
         """The widths a tile's stylesheet needs to fit its figure in the tile, as the
@@ -709,13 +745,16 @@ def _template_frame(exc: BaseException) -> tuple[Path | None, int | None]:
 
 
 def render_report(report: Report, charts: ChartJob, variant: Variant,
-                  template: str = "report.html", limits: Limits | None = None) -> Rendered:
+                  template: str = "report.html", limits: Limits | None = None,
+                  splits: Splits | None = None) -> Rendered:
     """The whole report as one HTML document for ``variant``, from ``template`` in
     ``layout/``; a :class:`TemplateError` names the template file and line. The
     rendering runs under ``limits``' time and memory (:class:`~.guard.Guard`: a
     template's loops and strings are bounded by nothing else); at a limit, a
-    ReportError names it and the template line that was running."""
-    renderer = Renderer(report, charts, variant)
+    ReportError names it and the template line that was running. ``splits`` set the
+    sidebars that an earlier layout found split over pages in one part a page
+    (:meth:`Renderer.parts`)."""
+    renderer = Renderer(report, charts, variant, splits)
     html = Guard(limits, report.root, "rendering the templates").run(
         lambda: renderer.render(template))
     return Rendered(html=breakable(html), base_url=report.root.as_uri() + "/")

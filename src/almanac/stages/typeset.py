@@ -32,6 +32,7 @@ from urllib.request import url2pathname
 
 from ..errors import Problem, ReportError
 from ..project.theme import THEME
+from .breaks import floats_kept_together
 from .fetcher import FetchStopped, ProjectFetcher, shorten
 from .guard import Guard, Limits
 from .pdfa import ExtensionSchema, archival_finisher
@@ -226,12 +227,13 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     def lay_out_and_draw() -> tuple[Any, bytes]:
         html = weasyprint.HTML(string=rendered.html, base_url=rendered.base_url,
                                url_fetcher=fetcher)
-        document = html.render(pdf_variant=variant.pdf_variant, font_config=fonts)
-        padded = with_blank_pages(rendered.html, -len(document.pages) % page_multiple)
-        if padded is not None:
-            document = weasyprint.HTML(string=padded, base_url=rendered.base_url,
-                                       url_fetcher=fetcher).render(
-                pdf_variant=variant.pdf_variant, font_config=fonts)
+        with floats_kept_together():
+            document = html.render(pdf_variant=variant.pdf_variant, font_config=fonts)
+            padded = with_blank_pages(rendered.html, -len(document.pages) % page_multiple)
+            if padded is not None:
+                document = weasyprint.HTML(string=padded, base_url=rendered.base_url,
+                                           url_fetcher=fetcher).render(
+                    pdf_variant=variant.pdf_variant, font_config=fonts)
         if not fonts.faces:  # Pango would draw with no font at all: a crash, not a PDF
             raise NoFontFaces
         files = [weasyprint.Attachment(file_obj=io.BytesIO(item.data), name=item.name,
