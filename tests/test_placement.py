@@ -207,3 +207,33 @@ def test_the_columns_keep_their_widths_from_page_to_page(long_table):
             found.append(round(text.get_charbox(match[0])[0], 1))
         positions.append(tuple(found))
     assert len(set(positions)) == 1, positions
+
+
+def test_a_quote_taller_than_a_page_starts_where_it_stands(tmp_path):
+    quote = " ".join(f"saying{i % 89}" for i in range(1300))
+    sections = ("  - title: Sayings\n    blocks:\n"
+                + prose(paragraph("Before", 120))
+                + f"      - type: quote\n        source: The director\n        text: {quote}\n")
+    project = write_chapter(copy_project(tmp_path / "p"), sections)
+    texts = pages_text(laid_out(project, placement=True).pdf)
+    [before] = page_of(texts, "Before")
+    assert "saying0 saying1" in texts[before - 1]
+    # it splits as any text does, its source (set in capitals) at its end
+    assert page_of([text.lower() for text in texts], "the director")[0] > before
+
+
+# --------------------------------------------------------------------------- the measure
+
+def test_the_hole_is_measured_on_pages_followed_by_their_flow_only():
+    from weasyprint import HTML
+
+    html = ("<style>@page { size: A4; margin: 20mm } body { margin: 0 }"
+            " div { margin: 0 } .break { break-before: page }</style>"
+            "<div style='height: 100mm; background: #000'></div>"
+            "<div style='height: 200mm; break-inside: avoid; background: #000'></div>"
+            "<div class='break' style='height: 10mm; background: #000'></div>")
+    holes = page_holes(HTML(string=html).render())
+    # page 1: 157 of 257 mm empty under the first block (the second went to page 2);
+    # page 2 ends before a forced break, page 3 ends the document: neither counts
+    assert list(holes) == [1]
+    assert holes[1] == pytest.approx(157 / 257, abs=0.01)
