@@ -58,6 +58,9 @@ PASSES = 3
 """Layouts at most after the first one (each must leave fewer or smaller holes)."""
 HOLE = 0.2
 """The largest empty part at the foot of a body page, as a fraction of its text area."""
+GAIN = 0.05
+"""The least empty part at the foot of the page before an element that cannot be kept
+together for giving way to be worth a layout."""
 SHRINK_PHOTO = 0.7
 """The smallest height a photo closing its section is cropped to, from its own."""
 AVOID = frozenset({"avoid", "avoid-page"})
@@ -406,11 +409,13 @@ def _descendants(node: Node) -> list[Node]:
 class _Context:
     """One pass: the HTML, its elements and where the layout put them."""
 
+    document: Document
     html: str
     layout: _Layout
     element_keys: dict[int, Key]  # WeasyPrint's element id → key
     nodes: dict[Key, Node]
     done: set[Key]
+    holes: dict[int, float] = field(default_factory=dict)  # page_holes of the layout
     node_keys: dict[int, Key] = field(default_factory=dict)  # id(node) → key
     element_ids: dict[Key, int] = field(default_factory=dict)  # key → WeasyPrint's element id
 
@@ -438,23 +443,23 @@ def adjust(document: Document, html: str, done: set[Key] | None = None) -> str |
     tree = _parse(html)
     nodes = _keys_of_nodes(tree)
     layout = _layout(document)
-    context = _Context(html, layout, element_keys, nodes, done)
-    edits = _figures(document, context) + _giving_way(context)
+    context = _Context(document, html, layout, element_keys, nodes, done, page_holes(document))
+    edits = _figures(context) + _giving_way(context)
     if not edits:
         return None
     return _apply(html, edits)
 
 
-def _figures(document: Document, context: _Context) -> list[Edit]:
+def _figures(context: _Context) -> list[Edit]:
     """Moves (or crops) the figures pushed to the next page from a page left with a
     hole larger than :data:`HOLE`."""
     layout, edits = context.layout, []
-    for number, hole in sorted(page_holes(document).items()):
-        if hole <= HOLE or number >= len(document.pages):
+    for number, hole in sorted(context.holes.items()):
+        if hole <= HOLE or number >= len(layout.pages):
             continue
         index = number  # the next page, from 0
         page = layout.pages[index]
-        element = _first_block(document.pages[index], context.element_keys)
+        element = _first_block(context.document.pages[index], context.element_keys)
         if element is None or id(element) not in page:
             continue
         box = page[id(element)][0]
@@ -513,6 +518,8 @@ def _giving_way(context: _Context) -> list[Edit]:
         total = sum(box.margin_height() for i in pages for box in layout.pages[i][element_id])
         if total < min(layout.heights[i] for i in pages) * 0.95:
             continue  # it fits on a page: kept together elsewhere (a sidebar's own rules)
+        if context.holes.get(pages[0], 0.0) <= GAIN:
+            continue  # nothing to gain: it was not pushed away from a page with room
         key = context.element_keys.get(element_id)
         node = context.nodes.get(key) if key is not None else None
         if key is None or node is None or key in context.done:
