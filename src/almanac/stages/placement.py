@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 from weasyprint.formatting_structure import boxes
 
-from .preflight import _children, _page_content, _walk, page_holes
+from .preflight import _children, _overflow, _page_content, _walk, page_holes
 
 if TYPE_CHECKING:
     from weasyprint import Document
@@ -490,7 +490,11 @@ def _figures(context: _Context) -> list[Edit]:
         pictures = [b for node in _descendants(figure) if node.tag == "img"
                     for b in context.boxes_of(node, index)]
         scalable = sum(b.height for b in pictures)
-        scale = (room - box.margin_height() + scalable) / scalable if scalable > 0 else 0
+        # its margins whole, the top one taken twice (it may collapse with a larger
+        # one above): a figure ending flush with the page would hang its bottom
+        # margin, and its section's, past the page's foot
+        needed = box.margin_height() + box.margin_top + box.margin_bottom
+        scale = (room - needed + scalable) / scalable if scalable > 0 else 0
         if "photo" in figure.classes and SHRINK_PHOTO <= scale < 1:
             context.done.add(key)
             edits += _shrink(context, figure, index, scale * 0.99)
@@ -579,16 +583,23 @@ def excess(document: Document) -> float:
     return sum(max(0.0, hole - HOLE) for hole in page_holes(document).values())
 
 
+def overflows(document: Document) -> int:
+    """The preflight's ``overflow`` findings of a layout (a pass must not add one)."""
+    return sum(len(_overflow(page._page_box, number))
+               for number, page in enumerate(document.pages, start=1))
+
+
 def placed(document: Document, html: str, lay_out: Callable[[str], Document]
            ) -> tuple[Document, str, int]:
     """The passes: ``document`` (laid out from ``html``) adjusted (:func:`adjust`) and
     laid out again by ``lay_out(html)`` until nothing needs adjusting, a layout leaves
-    no less empty space than the one before (it is then dropped), or after
+    no less empty space than the one before or runs past a page's edge where that one
+    did not (it is then dropped), or after
     :data:`PASSES` more layouts. Returns the document kept, its HTML and the number of
     layouts made (1 when the first needed nothing: no cost beyond a walk of its pages).
     Deterministic: the same HTML and fonts give the same passes."""
     done: set[Key] = set()
-    score = excess(document)
+    score, overflowing = excess(document), None
     layouts = 1
     for _ in range(PASSES):
         adjusted = adjust(document, html, done)
@@ -599,5 +610,10 @@ def placed(document: Document, html: str, lay_out: Callable[[str], Document]
         candidate_score = excess(candidate)
         if candidate_score >= score:
             break
+        overflowing = overflows(document) if overflowing is None else overflowing
+        candidate_overflowing = overflows(candidate)
+        if candidate_overflowing > overflowing:
+            break
         document, html, score = candidate, adjusted, candidate_score
+        overflowing = candidate_overflowing
     return document, html, layouts
