@@ -258,15 +258,20 @@ class Edit:
     text: str
 
 
-def _apply(text: str, edits: list[Edit]) -> str:
-    """The edits applied from the end; an edit overlapping one already taken is left
-    for the next pass."""
+Change = list[Edit]
+"""Edits made together or not at all (a figure taken out and put in elsewhere)."""
+
+
+def _apply(text: str, changes: list[Change]) -> str:
+    """The changes applied; a change with an edit overlapping one already taken is
+    left out whole (for the next pass)."""
     taken: list[Edit] = []
-    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
-        if taken and edit.start < taken[-1].end:
-            continue
-        taken.append(edit)
-    for edit in reversed(taken):
+    for change in changes:
+        if not any(edit.start < other.end and other.start < edit.end
+                   or (edit.start == other.start and edit.end == other.end)
+                   for edit in change for other in taken):
+            taken += change
+    for edit in sorted(taken, key=lambda e: (e.start, e.end), reverse=True):
         text = text[:edit.start] + edit.text + text[edit.end:]
     return text
 
@@ -450,7 +455,7 @@ def adjust(document: Document, html: str, done: set[Key] | None = None) -> str |
     return _apply(html, edits)
 
 
-def _figures(context: _Context) -> list[Edit]:
+def _figures(context: _Context) -> list[Change]:
     """Moves (or crops) the figures pushed to the next page from a page left with a
     hole larger than :data:`HOLE`."""
     layout, edits = context.layout, []
@@ -484,7 +489,7 @@ def _figures(context: _Context) -> list[Edit]:
                 break
         if chosen is not None:
             context.done.add(key)
-            edits += _move(context.html, figure, chosen)
+            edits.append(_move(context.html, figure, chosen))
             continue
         # nothing may flow up (it closes its section): a photo is cropped to fit
         pictures = [b for node in _descendants(figure) if node.tag == "img"
@@ -497,17 +502,17 @@ def _figures(context: _Context) -> list[Edit]:
         scale = (room - needed + scalable) / scalable if scalable > 0 else 0
         if "photo" in figure.classes and SHRINK_PHOTO <= scale < 1:
             context.done.add(key)
-            edits += _shrink(context, figure, index, scale * 0.99)
+            edits.append(_shrink(context, figure, index, scale * 0.99))
             continue
         # or the text before it on the page goes down with it, so that it stands there
         earlier = _pull_up(context, figure, index - 1, box.margin_height(), room)
         if earlier is not None:
             context.done.add(key)
-            edits += _move_before(context.html, figure, earlier)
+            edits.append(_move_before(context.html, figure, earlier))
     return edits
 
 
-def _giving_way(context: _Context) -> list[Edit]:
+def _giving_way(context: _Context) -> list[Change]:
     """``break-inside: auto`` for each kept-together element split over pages and
     taller than a page; its table (if any) gets fixed column widths."""
     layout, edits = context.layout, []
@@ -529,14 +534,14 @@ def _giving_way(context: _Context) -> list[Edit]:
         if key is None or node is None or key in context.done:
             continue
         context.done.add(key)
-        edits.append(Edit(node.start, node.inner,
-                          _with_style(context.html, node, "break-inside: auto")))
+        edits.append([Edit(node.start, node.inner,
+                           _with_style(context.html, node, "break-inside: auto"))])
         if isinstance(first, boxes.TableRowBox):
             table = _table_of(first, layout)
             if table is not None:
                 tables[id(table.element)] = table
     for table in tables.values():
-        edits += _fixed_widths(context, table)
+        edits.append(_fixed_widths(context, table))
     return edits
 
 
