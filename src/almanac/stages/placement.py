@@ -210,9 +210,6 @@ class _Layout:
     elements: dict[int, Any]  # element id → element
     heights: list[float]  # each page's content height, CSS px
 
-    def first_page(self, element_id: int) -> int | None:
-        return next((i for i, page in enumerate(self.pages) if element_id in page), None)
-
     def on(self, element_id: int) -> list[int]:
         return [i for i, page in enumerate(self.pages) if element_id in page]
 
