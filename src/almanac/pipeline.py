@@ -493,7 +493,7 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
                 "look for extreme values in styles/ (e.g. transform: scale(1e30), huge sizes) "
                 "and use values a page can hold")) from None
         pdf, pages = finished.pdf, finished.pages
-    return Made(pdf=pdf, pages=pages, html=rendered.html, warnings=warnings,
+    return Made(pdf=pdf, pages=pages, html=result.html or rendered.html, warnings=warnings,
                 charts=len(charts.plans), charts_cached=charts.cached)
 
 

@@ -36,8 +36,9 @@ KINDS = ("overflow", "stranded-heading", "table-orphan-row", "low-dpi", "contras
 
 RGB = tuple[float, float, float]
 Ancestors = tuple[boxes.Box, ...]
-Fragments = dict[int, list[tuple[int, int, str, Ancestors]]]
-"""table → (page, body rows, label, the table box and its ancestors) per fragment"""
+Fragments = dict[int, list[tuple[int, int, str, Ancestors, frozenset[int]]]]
+"""table → (page, body rows, label, the table box and its ancestors, the ids of its body
+rows' elements) per fragment"""
 
 
 @dataclass(frozen=True)
@@ -237,26 +238,33 @@ def _collect_tables(page_box: boxes.PageBox, page: int, tables: Fragments) -> No
     for root in _page_content(page_box):
         for box, ancestors in _walk(root):
             if isinstance(box, boxes.TableBox) and box.element is not None:
-                rows = sum(len(_children(group)) for group in _children(box)
-                           if isinstance(group, boxes.TableRowGroupBox)
-                           and not group.is_header and not group.is_footer)
+                body = [row for group in _children(box)
+                        if isinstance(group, boxes.TableRowGroupBox)
+                        and not group.is_header and not group.is_footer
+                        for row in _children(group)]
+                rows = len(body)
                 caption = box.element.find("caption") if box.element.tag == "table" else None
                 label = _clip(" ".join((box.element if caption is None else caption).itertext()))
                 tables.setdefault(id(box.element), []).append(
-                    (page, rows, label, ancestors + (box,)))
+                    (page, rows, label, ancestors + (box,),
+                     frozenset(id(row.element) for row in body)))
 
 
 def _table_orphans(tables: Fragments) -> list[Finding]:
-    """A table on more than one page with exactly one body row on one of them."""
+    """A table on more than one page with exactly one body row on one of them — unless
+    that row is itself split over pages (taller than a page: alone by necessity)."""
     findings = []
     for fragments in tables.values():
-        pages = sorted({page for page, _, _, _ in fragments})
+        pages = sorted({page for page, _, _, _, _ in fragments})
         if len(pages) < 2:
             continue
+        split = {row for _, _, _, _, rows in fragments for row in rows
+                 if sum(row in other for _, _, _, _, other in fragments) > 1}
         findings += [Finding(page, "table-orphan-row", f"page {page}: table '{label}' (pages "
                              f"{pages[0]}–{pages[-1]}) has a single body row on this page",
                              *source_of(chain))
-                     for page, rows, label, chain in fragments if rows == 1]
+                     for page, rows, label, chain, ids in fragments
+                     if rows == 1 and not ids & split]
     return findings
 
 
@@ -370,3 +378,68 @@ def _contrast(page_box: boxes.PageBox, page: int, paper: RGB) -> list[Finding]:
                                     f"in {key[0]} on {key[1]} has contrast {ratio:.2f}:1, "
                                     f"below {minimum:g}:1"))
     return findings
+
+
+# --------------------------------------------------------------------------- holes
+
+FORCED_BREAKS = frozenset({"page", "left", "right", "recto", "verso"})
+"""``break-before``/``break-after`` values that force a page break (CSS Fragmentation 3, 3.1)."""
+
+
+def _elements(page_box: boxes.PageBox) -> dict[int, boxes.Box]:
+    """The block-level boxes of a page's content, by the id of their element."""
+    found: dict[int, boxes.Box] = {}
+    for root in _page_content(page_box):
+        for box, _ in _walk(root):
+            if isinstance(box, boxes.BlockLevelBox) and box.element is not None:
+                found.setdefault(id(box.element), box)
+    return found
+
+
+def _ends_flow(page: dict[int, boxes.Box], following: dict[int, boxes.Box] | None) -> bool:
+    """Whether a page ends a run of pages of one flow: the document's last page, a
+    page with an element ending there with a forced break after it, or a page before
+    one that opens an element with a forced break before it (a chapter, an appendix)."""
+    if following is None:
+        return True
+    if any(box.style["break_after"] in FORCED_BREAKS and key not in following
+           for key, box in page.items()):
+        return True
+    return any(box.style["break_before"] in FORCED_BREAKS and key not in page
+               for key, box in following.items())
+
+
+def page_holes(document: Document) -> dict[int, float]:
+    """The empty part at the foot of each body page: {page number (from 1): the height
+    between the lowest content of the page and the foot of its content area — or the
+    top of its footnote area's margin — as a fraction (0–1) of the content area's height}.
+
+    Body pages are the pages with margins (a full-bleed page — a cover, an opener —
+    is artwork, not text area) that are followed by a page of the same flow: the last
+    page before a forced break (``break-before``/``break-after: page``, CSS
+    Fragmentation 3, 3.1: a chapter's or the document's last page) is left out, its
+    foot being empty by design. Content is what :func:`_is_content` counts, floats
+    included; absolutely positioned and running elements are not."""
+    pages = [_elements(page._page_box) for page in document.pages]
+    holes: dict[int, float] = {}
+    for number, page in enumerate(document.pages, start=1):
+        page_box = page._page_box
+        if not any((page_box.margin_top, page_box.margin_right, page_box.margin_bottom,
+                    page_box.margin_left)) or page_box.height <= 0:
+            continue
+        if _ends_flow(pages[number - 1], pages[number] if number < len(pages) else None):
+            continue
+        top = page_box.content_box_y()
+        foot = top + page_box.height
+        lowest = top
+        for root in _page_content(page_box):
+            if isinstance(root, boxes.FootnoteAreaBox):
+                if any(_is_content(box) for box, _ in _walk(root)):
+                    foot = min(foot, root.position_y)
+                continue
+            for box, _ in _walk(root, prune=lambda b: b.is_absolutely_positioned()
+                                or b.is_running()):
+                if _is_content(box):
+                    lowest = max(lowest, box.border_box_y() + box.border_height())
+        holes[number] = max(0.0, foot - lowest) / page_box.height
+    return holes

@@ -36,6 +36,7 @@ from .breaks import floats_kept_together
 from .fetcher import FetchStopped, ProjectFetcher, shorten
 from .guard import Guard, Limits
 from .pdfa import ExtensionSchema, archival_finisher
+from .placement import placed
 from .render import Rendered
 from .structure import Tagging, tagged
 from .variants import Transform, Variant
@@ -69,6 +70,8 @@ class Typeset:
     pages: int
     warnings: list[str] = field(default_factory=list)
     document: Any = None  # the weasyprint.Document, for the preflight
+    html: str = ""  # the HTML laid out: the rendered one, adjusted by the placement passes
+    layouts: int = 1  # how many times the document was laid out
 
 
 _collector: contextvars.ContextVar[_Collector | None] = contextvars.ContextVar(
@@ -187,7 +190,8 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
             embedding: Embedding | None = None, finisher: Callable | None = None,
             before_read: Callable[[Path], bool] | None = None,
             transform: Transform | None = None, limits: Limits | None = None,
-            tagging: Tagging | None = None, page_multiple: int = 1) -> Typeset:
+            tagging: Tagging | None = None, page_multiple: int = 1,
+            placement: bool = True) -> Typeset:
     """Lay out ``rendered`` and write it as PDF bytes for ``variant`` (nothing
     touches the disk); WeasyPrint reads only files inside ``root``.
 
@@ -207,6 +211,12 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     count is not a multiple of it, the document is laid out once more with the
     blank pages it lacks before the back cover (:func:`with_blank_pages`).
 
+    With ``placement`` (the default) a first layout that leaves a figure's hole at the
+    foot of a page, or a keep-together that cannot be met, is adjusted and laid out
+    again (:mod:`.placement`, at most :data:`~.placement.PASSES` more layouts, each
+    kept only when it leaves less empty space at the pages' feet); the PDF is written
+    from the last layout kept, and ``Typeset.html`` is its HTML.
+
     ``limits`` bound the time, memory and pages (:class:`~.guard.Guard`); at a
     limit, or when WeasyPrint crashes on the report's styles (an exception raised
     inside the engine, e.g. ``font-size: 1e9pt``), a ReportError says what failed
@@ -224,18 +234,25 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     fonts = BrandFontConfiguration()  # no system font: the @font-face faces only
     guard = Guard(limits, root)
 
-    def lay_out_and_draw() -> tuple[Any, bytes]:
-        html = weasyprint.HTML(string=rendered.html, base_url=rendered.base_url,
-                               url_fetcher=fetcher)
+    def lay_out(text: str) -> Any:
+        html = weasyprint.HTML(string=text, base_url=rendered.base_url, url_fetcher=fetcher)
         with floats_kept_together():
             document = html.render(pdf_variant=variant.pdf_variant, font_config=fonts)
-            padded = with_blank_pages(rendered.html, -len(document.pages) % page_multiple)
-            if padded is not None:
-                document = weasyprint.HTML(string=padded, base_url=rendered.base_url,
-                                           url_fetcher=fetcher).render(
-                    pdf_variant=variant.pdf_variant, font_config=fonts)
         if not fonts.faces:  # Pango would draw with no font at all: a crash, not a PDF
             raise NoFontFaces
+        return document
+
+    laid_out: dict[str, Any] = {"html": rendered.html, "layouts": 1}
+
+    def lay_out_and_draw() -> tuple[Any, bytes]:
+        document = lay_out(rendered.html)
+        if placement:
+            document, laid_out["html"], laid_out["layouts"] = placed(
+                document, rendered.html, lay_out)
+        padded = with_blank_pages(laid_out["html"], -len(document.pages) % page_multiple)
+        if padded is not None:  # after the placement, which may change the page count
+            document = lay_out(padded)
+            laid_out["html"], laid_out["layouts"] = padded, laid_out["layouts"] + 1
         files = [weasyprint.Attachment(file_obj=io.BytesIO(item.data), name=item.name,
                                        description=item.description, created=embedding.date,
                                        modified=embedding.date, relationship=item.relationship,
@@ -270,7 +287,8 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     if fetcher.problems:  # a file of the project that is not read as it is, over a limit
         raise ReportError(list(dict.fromkeys(fetcher.problems)))
     messages = list(dict.fromkeys(warnings + [f"refused: {r}" for r in fetcher.refused]))
-    return Typeset(pdf=pdf, pages=len(document.pages), warnings=messages, document=document)
+    return Typeset(pdf=pdf, pages=len(document.pages), warnings=messages, document=document,
+                   html=laid_out["html"], layouts=laid_out["layouts"])
 
 
 ENGINE_PACKAGES = ("weasyprint", "tinycss2", "cssselect2", "pydyf", "fontTools", "PIL")
