@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 from PIL import Image
+from pypdf import PdfReader
 from weasyprint import HTML
 
 from almanac.project.model import Brand, Color
 from almanac.stages.preflight import Finding, contrast_ratio, preflight
+
+from pdfread import page_zones, squash
 
 BRAND_FILE = Path(__file__).resolve().parent.parent / "styles" / "brand.yaml"
 
@@ -373,3 +377,43 @@ def test_pages_of_no_running_text_have_no_holes():
     for name in ("wide", "bleed"):
         body = f"<div class='{name}'>" + HOLE.format("") + "</div>"
         assert check(body, css) == [], name
+
+
+def test_a_build_names_where_a_row_taller_than_a_page_breaks_its_table(cli, tmp_path):
+    # the report `almanac new` writes, with a remark of 1 400 words in one row of its table
+    project = tmp_path / "report"
+    assert cli("new", str(project)).returncode == 0
+    data = project / "chapters" / "02-results" / "data" / "quarters.csv"
+    head, *rows = data.read_text(encoding="utf-8").splitlines()
+    remark = " ".join(f"word{i}" for i in range(1400))
+    data.write_text("\n".join([head + ",remark"] + [
+        row + ("," + remark if number == 1 else ",short") for number, row in enumerate(rows)]),
+        encoding="utf-8")
+    chapter = project / "chapters" / "02-results" / "chapter.md"
+    text = chapter.read_text(encoding="utf-8").replace(
+        "answered: Answered}", "answered: Answered, remark: Remark}")
+    chapter.write_text(text, encoding="utf-8")
+    line = text[:text.index(":::{table}")].count("\n") + 1
+
+    pdf = tmp_path / "report.pdf"
+    ran = cli("build", str(project), "-o", str(pdf))
+    assert ran.returncode == 0, ran.stderr
+    found = re.findall(rf"chapters/02-results/chapter\.md:{line}: page (\d+): (.+)", ran.stderr)
+    said = {(int(page), message) for page, message in found}
+    parted = [page for page, message in said if message.startswith("the caption 'Table 1")]
+    headless = sorted(page for page, message in said if "without its header row" in message)
+    holes = [page for page, message in said if "left empty at the foot of the page" in message]
+    assert len(parted) == 1 and headless and holes, ran.stderr
+    pages = [squash(page_zones(page)[1]) for page in PdfReader(pdf).pages]
+    # what the reader sees: the caption without a row on its page, pages of the row
+    # without the header
+    assert "requestsperquarter" in pages[parted[0] - 1]
+    assert "word" not in pages[parted[0] - 1] and "q1" not in pages[parted[0] - 1]
+    assert all(("word" in pages[page - 1] or "short" in pages[page - 1])
+               and "quarterreceivedanswered" not in pages[page - 1] for page in headless)
+    assert "quarterreceivedanswered" in pages[max(headless)]  # the last page has it
+    assert all(page >= parted[0] - 1 for page in holes)
+
+    strict = cli("build", str(project), "-o", str(pdf), "--strict")
+    assert strict.returncode != 0
+    assert f"chapter.md:{line}: page {parted[0]}: the caption 'Table 1" in strict.stderr
