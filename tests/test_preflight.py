@@ -271,6 +271,17 @@ def test_a_block_taller_than_a_page_has_to_break():
     assert "split-block" not in [f.kind for f in preflight(document, make_brand())]
 
 
+def test_a_sidebar_whose_tail_lands_on_the_back_cover_is_split():
+    # too long for any page, but its tail belongs inside the margins of a body page
+    css = SIDEBAR_CSS + ("@page back { margin: 0 } "
+                         ".back { page: back; height: 297mm; background: #0B2244 }")
+    body = ("<div class='spacer'></div><p>" + WORDS[:800] + "</p>" + sidebar(70)
+            + "<div class='back'></div>")
+    document = lay_out(body, css)
+    assert [page._page_box.page_type.name for page in document.pages] == ["", "back"]
+    assert placed(preflight(document, make_brand())) == [(1, "split-block", 12)]
+
+
 FIGURE = ("<div class='spacer'></div><figure {}><figcaption>Figuur 3 Meldingen per jaar"
           "</figcaption><img src='" + SVG_URI + "' style='display: block; height: 80mm'>"
           "</figure><p>Tekst na de figuur.</p>")

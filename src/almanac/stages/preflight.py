@@ -75,9 +75,10 @@ def preflight(document: Document, brand: Brand, *, min_dpi: float = 150,
 
     Text without a background of its own is judged against ``brand.colors.paper``;
     raster images with fewer than ``min_dpi`` pixels per printed inch are reported;
-    a body page that is not the last of its run (:func:`_runs`) with more than
-    ``max_hole`` (a fraction, 0–1) of its text area's height empty at its foot is a
-    ``hole``.
+    a body page (one of the running text: not blank, unnamed, with margins) that is not
+    the last of its run (a chapter's last page: the next page is not a body page, or
+    a forced break starts it) with more than ``max_hole`` (a fraction, 0–1) of its
+    text area's height empty at its foot is a ``hole``.
     """
     paper = _hex_rgb(brand.colors.paper.hex)
     findings: list[Finding] = []
@@ -267,9 +268,8 @@ def _collect_tables(page_box: boxes.PageBox, page: int, tables: Fragments) -> No
                            and not group.is_header and not group.is_footer)
                 caption = box.element.find("caption") if box.element.tag == "table" else None
                 label = _clip(" ".join((box.element if caption is None else caption).itertext()))
-                groups = [group for group in _children(box)
-                          if isinstance(group, boxes.TableRowGroupBox)]
-                header = any(group.is_header for group in groups)
+                header = any(isinstance(group, boxes.TableRowGroupBox) and group.is_header
+                             for group in _children(box))
                 tables.setdefault(id(box.element), []).append(
                     (page, rows, label, ancestors + (box,), header))
 
@@ -359,7 +359,7 @@ class _Layout:
                     if box.style["break_after"] in FORCED:
                         sheet.breaks_after.append(id(box.element))
                     pages.setdefault(page, chain)
-                    if in_notes and len(ancestors) == 1:
+                    if in_notes:  # a note's outermost box comes first
                         self.notes.setdefault(id(box.element), (page, chain))
                 elif (box.element is not None and isinstance(box, boxes.InlineBox)
                       and (box.element_tag or "").endswith("::footnote-call")):
