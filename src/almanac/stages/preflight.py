@@ -42,17 +42,16 @@ KINDS = ("overflow", "stranded-heading", "table-orphan-row", "low-dpi", "contras
          "rgb", "marks-in-bleed", "total-ink", "black-text",  # these four: .presscheck
          "split-block", "caption-parted", "header-missing", "footnote-parted", "lone-block",
          "hole")
-FORCED = frozenset({"page", "left", "right", "recto", "verso"})
-"""The values of ``break-before`` that start a new page (CSS Fragmentation 3, § 3.1)."""
+FORCED_BREAKS = frozenset({"page", "left", "right", "recto", "verso"})
+"""``break-before``/``break-after`` values that force a page break (CSS Fragmentation 3, 3.1)."""
 CAPTIONS = frozenset({"figcaption", "caption"})
 PICTURED = ("img", "svg", "table", "object", "video", "canvas", "picture")
 """The elements a figure or table shows, in the order one is looked for under its caption."""
 
 RGB = tuple[float, float, float]
 Ancestors = tuple[boxes.Box, ...]
-Fragments = dict[int, list[tuple[int, int, str, Ancestors, bool]]]
-"""table → (page, body rows, label, the table box and its ancestors, whether the
-fragment has its header rows) per fragment"""
+Fragments = dict[int, list[tuple[int, int, str, Ancestors]]]
+"""table → (page, body rows, label, the table box and its ancestors) per fragment"""
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ def preflight(document: Document, brand: Brand, *, min_dpi: float = 150,
         _collect_tables(page_box, number, tables)
         layout.add(page_box, number)
     findings += _table_orphans(tables)
-    findings += _header_missing(tables)
+    findings += _header_missing(tables, layout.headed)
     parted = _captions_parted(layout, tables)
     findings += list(parted.values()) + _split_blocks(layout, set(parted))
     findings += _footnotes_parted(layout)
@@ -268,41 +267,41 @@ def _collect_tables(page_box: boxes.PageBox, page: int, tables: Fragments) -> No
                            and not group.is_header and not group.is_footer)
                 caption = box.element.find("caption") if box.element.tag == "table" else None
                 label = _clip(" ".join((box.element if caption is None else caption).itertext()))
-                header = any(isinstance(group, boxes.TableRowGroupBox) and group.is_header
-                             for group in _children(box))
                 tables.setdefault(id(box.element), []).append(
-                    (page, rows, label, ancestors + (box,), header))
+                    (page, rows, label, ancestors + (box,)))
 
 
 def _table_orphans(tables: Fragments) -> list[Finding]:
     """A table on more than one page with exactly one body row on one of them."""
     findings = []
     for fragments in tables.values():
-        pages = sorted({page for page, _, _, _, _ in fragments})
+        pages = sorted({page for page, _, _, _ in fragments})
         if len(pages) < 2:
             continue
         findings += [Finding(page, "table-orphan-row", f"page {page}: table '{label}' (pages "
                              f"{pages[0]}–{pages[-1]}) has a single body row on this page",
                              *source_of(chain))
-                     for page, rows, label, chain, _ in fragments if rows == 1]
+                     for page, rows, label, chain in fragments if rows == 1]
     return findings
 
 
-def _header_missing(tables: Fragments) -> list[Finding]:
+def _header_missing(tables: Fragments, headed: dict[int, set[int]]) -> list[Finding]:
     """A table whose header rows repeat (``thead`` as ``table-header-group``, the
     default) with body rows on a page but not its header: WeasyPrint leaves the header
     out of a page when it does not fit there with the next row (``layout/table.py``).
-    A table none of whose pages has its header is not judged: its header may be set
-    as ordinary rows, or it has none."""
+    ``headed`` gives the pages on which each table has its header; a table none of
+    whose pages has it is not judged (its header may be set as ordinary rows, or it
+    has none)."""
     findings = []
-    for fragments in tables.values():
-        if not any(header for _, _, _, _, header in fragments):
+    for key, fragments in tables.items():
+        if not headed.get(key):
             continue
-        pages = sorted({page for page, _, _, _, _ in fragments})
+        pages = sorted({page for page, *_ in fragments})
         span = f"pages {pages[0]}–{pages[-1]}" if len(pages) > 1 else f"page {pages[0]}"
         findings += [Finding(page, "header-missing", f"page {page}: table '{label}' ({span}) "
                              "is without its header row on this page", *source_of(chain))
-                     for page, rows, label, chain, header in fragments if rows and not header]
+                     for page, rows, label, chain, *_ in fragments
+                     if rows and page not in headed[key]]
     return findings
 
 
@@ -336,6 +335,7 @@ class _Layout:
         self.shown: dict[int, set[int]] = {}  # element → the pages where it shows content
         self.calls: dict[int, tuple[int, Ancestors]] = {}  # footnote → page of its call
         self.notes: dict[int, tuple[int, Ancestors]] = {}  # footnote → page of its note
+        self.headed: dict[int, set[int]] = {}  # table → the pages with its header rows
 
     def add(self, page_box: boxes.PageBox, page: int) -> None:
         """Read one page. A body page is one of the running text: not blank, with no
@@ -354,13 +354,16 @@ class _Layout:
                 chain = ancestors + (box,)
                 if box.element is not None and "::" not in (box.element_tag or ""):
                     pages = self.chains.setdefault(id(box.element), {})
-                    if not pages and box.style["break_before"] in FORCED:
+                    if not pages and box.style["break_before"] in FORCED_BREAKS:
                         sheet.forced = True
-                    if box.style["break_after"] in FORCED:
+                    if box.style["break_after"] in FORCED_BREAKS:
                         sheet.breaks_after.append(id(box.element))
                     pages.setdefault(page, chain)
                     if in_notes:  # a note's outermost box comes first
                         self.notes.setdefault(id(box.element), (page, chain))
+                if isinstance(box, boxes.TableRowGroupBox) and box.is_header and ancestors \
+                        and ancestors[-1].element is not None:
+                    self.headed.setdefault(id(ancestors[-1].element), set()).add(page)
                 elif (box.element is not None and isinstance(box, boxes.InlineBox)
                       and (box.element_tag or "").endswith("::footnote-call")):
                     self.calls.setdefault(id(box.element), (page, chain))
