@@ -355,8 +355,8 @@ def test_the_last_line_of_a_chapter_alone_on_a_page_is_a_lone_block():
             "<section class='break'><p>Volgend hoofdstuk.</p></section>")
     findings = check(body, LONE_CSS)
     assert placed(findings) == [(2, "lone-block", 80)]
-    assert findings[0].message == ("page 2: p.lines 'Regel 25' stands alone on the page, "
-                                   "the close of what fills page 1")
+    assert findings[0].message == ("page 2: p.lines 'Regel 25' stands alone at the end of "
+                                   "its section, pushed over from page 1")
 
 
 def test_a_line_followed_by_more_of_its_section_is_not_alone():

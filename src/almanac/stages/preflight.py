@@ -96,7 +96,7 @@ def preflight(document: Document, brand: Brand, *, min_dpi: float = 150,
     parted = _captions_parted(layout, tables)
     findings += list(parted.values()) + _split_blocks(layout, set(parted))
     findings += _footnotes_parted(layout)
-    findings += _lone_blocks(layout) + _holes(layout, max_hole)
+    findings += _lone_blocks(layout, set(parted)) + _holes(layout, max_hole)
     if root is not None:
         findings = [replace(f, path=root / f.path) if f.path is not None
                     and not f.path.is_absolute() else f for f in findings]
@@ -415,6 +415,13 @@ def _top(chain: Ancestors) -> float:
     return leaf.position_y if isinstance(leaf, boxes.LineBox) else leaf.border_box_y()
 
 
+def _extent(box: boxes.Box) -> float:
+    """The height of what a box shows on its page, from its first content's top to its
+    last's bottom (a box cut by a break may reach further, to the foot of the page)."""
+    shown = [(leaf,) for leaf, _ in _walk(box) if _is_content(leaf)]
+    return max(map(_bottom, shown)) - min(map(_top, shown)) if shown else 0.0
+
+
 def _block(chain: Ancestors) -> boxes.Box:
     """The block a piece of content belongs to: the innermost box with a
     ``data-source`` (a block of a chapter), else the innermost block box."""
@@ -449,7 +456,9 @@ def _split_blocks(layout: _Layout, parted: set[int]) -> list[Finding]:
                 or any(isinstance(b, boxes.TableRowGroupBox) and (b.is_header or b.is_footer)
                        for b in first)):
             continue  # (a table's header and footer rows are repeated, not split)
-        height = sum(chains[page][-1].border_height() for page in pages if page in chains)
+        pieces = [chains[page][-1] for page in pages if page in chains]
+        height = sum(map(_extent, pieces)) + pieces[0].padding_top + pieces[0].border_top_width \
+            + pieces[-1].padding_bottom + pieces[-1].border_bottom_width
         sheet = layout.sheets[pages[0] - 1]
         kinds = {(layout.sheets[page - 1].box.page_type.name, layout.sheets[page - 1].body)
                  for page in pages}
@@ -517,15 +526,17 @@ def _footnotes_parted(layout: _Layout) -> list[Finding]:
     return findings
 
 
-def _lone_blocks(layout: _Layout, short: float = 0.1) -> list[Finding]:
+def _lone_blocks(layout: _Layout, parted: set[int], short: float = 0.1) -> list[Finding]:
     """A body page that holds nothing but one line, or one block no taller than
     ``short`` of the text area, that continues the page before (no forced break) and
     ends its run or its ``section``: the close of a section pushed onto a page of
-    its own. A table's rows are not judged here: a lone row is a ``table-orphan-row``."""
+    its own. A table's rows are not judged here (a lone row is a
+    ``table-orphan-row``), nor a caption of a figure in ``parted``."""
     findings = []
     for sheet in layout.sheets:
         if not sheet.body or not sheet.content or layout.starts_run(sheet) or any(
-                isinstance(box, boxes.TableBox) for box in sheet.content[0]):
+                isinstance(box, boxes.TableBox) or id(box.element) in parted
+                for box in sheet.content[0]):
             continue
         line = len(sheet.content) == 1 and isinstance(sheet.content[0][-1], boxes.LineBox)
         blocks = {id(_block(chain)) for chain in sheet.content}
@@ -538,8 +549,8 @@ def _lone_blocks(layout: _Layout, short: float = 0.1) -> list[Finding]:
             continue
         block = _block(sheet.content[0])
         findings.append(Finding(sheet.number, "lone-block", f"page {sheet.number}: "
-                                f"{_describe(block)} stands alone on the page, the close of "
-                                f"what fills page {sheet.number - 1}",
+                                f"{_describe(block)} stands alone at the end of its section, "
+                                f"pushed over from page {sheet.number - 1}",
                                 *source_of(sheet.content[0])))
     return findings
 
