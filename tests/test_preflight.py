@@ -323,6 +323,14 @@ def test_a_row_taller_than_a_page_parts_the_caption_and_drops_the_header():
         f"(pages 3–{pages}) is without its header row on this page")
 
 
+def test_a_header_too_tall_to_go_with_any_row_is_missing_on_every_page():
+    # 250 mm of header and a 10 mm row exceed the 257 mm text area: no page has both
+    document = lay_out(table(40, head=True), TABLE_CSS % "0mm" + "th { height: 250mm }")
+    findings = preflight(document, make_brand())
+    assert [f.page for f in findings if f.kind == "header-missing"] == list(
+        range(2, len(document.pages) + 1))
+
+
 def test_a_table_whose_header_is_ordinary_rows_is_not_missing_it():
     findings = check(TALL_ROW.format(""), TALL_ROW_CSS + " thead { display: table-row-group }")
     assert "header-missing" not in [f.kind for f in findings]

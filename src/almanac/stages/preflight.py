@@ -286,22 +286,23 @@ def _table_orphans(tables: Fragments) -> list[Finding]:
 
 
 def _header_missing(tables: Fragments, headed: dict[int, set[int]]) -> list[Finding]:
-    """A table whose header rows repeat (``thead`` as ``table-header-group``, the
+    """A table whose header rows repeat (a ``thead``, ``table-header-group`` by
     default) with body rows on a page but not its header: WeasyPrint leaves the header
     out of a page when it does not fit there with the next row (``layout/table.py``).
-    ``headed`` gives the pages on which each table has its header; a table none of
-    whose pages has it is not judged (its header may be set as ordinary rows, or it
-    has none)."""
+    ``headed`` gives the pages on which each table has its header, 0 among them for a
+    table whose ``thead`` is set as ordinary rows (not judged); a table with a
+    ``thead`` on none of its pages has lost it on all of them."""
     findings = []
     for key, fragments in tables.items():
-        if not headed.get(key):
+        header = headed.get(key, set())
+        if 0 in header or not header and fragments[0][3][-1].element.find("thead") is None:
             continue
         pages = sorted({page for page, *_ in fragments})
         span = f"pages {pages[0]}–{pages[-1]}" if len(pages) > 1 else f"page {pages[0]}"
         findings += [Finding(page, "header-missing", f"page {page}: table '{label}' ({span}) "
                              "is without its header row on this page", *source_of(chain))
                      for page, rows, label, chain, *_ in fragments
-                     if rows and page not in headed[key]]
+                     if rows and page not in header]
     return findings
 
 
@@ -336,6 +337,7 @@ class _Layout:
         self.calls: dict[int, tuple[int, Ancestors]] = {}  # footnote → page of its call
         self.notes: dict[int, tuple[int, Ancestors]] = {}  # footnote → page of its note
         self.headed: dict[int, set[int]] = {}  # table → the pages with its header rows
+        # (0 among them when its thead is set as ordinary rows)
 
     def add(self, page_box: boxes.PageBox, page: int) -> None:
         """Read one page. A body page is one of the running text: not blank, with no
@@ -361,9 +363,11 @@ class _Layout:
                     pages.setdefault(page, chain)
                     if in_notes:  # a note's outermost box comes first
                         self.notes.setdefault(id(box.element), (page, chain))
-                if isinstance(box, boxes.TableRowGroupBox) and box.is_header and ancestors \
-                        and ancestors[-1].element is not None:
-                    self.headed.setdefault(id(ancestors[-1].element), set()).add(page)
+                if isinstance(box, boxes.TableRowGroupBox) and ancestors \
+                        and ancestors[-1].element is not None and (
+                            box.is_header or box.element_tag == "thead"):
+                    headers = self.headed.setdefault(id(ancestors[-1].element), set())
+                    headers.add(page if box.is_header else 0)  # 0: a thead of ordinary rows
                 elif (box.element is not None and isinstance(box, boxes.InlineBox)
                       and (box.element_tag or "").endswith("::footnote-call")):
                     self.calls.setdefault(id(box.element), (page, chain))
