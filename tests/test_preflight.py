@@ -411,7 +411,7 @@ def test_a_build_names_the_pages_where_the_breaks_part_captions_and_drop_headers
     blocks, notes = {}, {}  # each block's (file, line); under a chart, its series' note
     for chapter in sorted((project / "chapters").glob("*/chapter.md")):
         text = chapter.read_text(encoding="utf-8")
-        series = yaml.safe_load(text.split("---\n")[1])["series"]
+        series = yaml.safe_load(text.split("---\n")[1]).get("series", {})
         for found in re.finditer(r"^:::\{(figure|table)\}.*\n((?::.*\n)*)", text, re.MULTILINE):
             place = (chapter.relative_to(project).as_posix(),
                      text.count("\n", 0, found.start()) + 1)
