@@ -409,7 +409,8 @@ def _bottom(chain: Ancestors) -> float:
     for box in chain[:-1]:
         if isinstance(box, boxes.BlockLevelBox) and box.element_tag not in ("html", "body") \
                 and (box.style["background_color"].alpha > 0 or any(
-                    box.style[f"border_{side}_width"] > 0 for side in ("bottom", "left"))):
+                    box.style[f"border_{side}_width"] > 0
+                    for side in ("top", "right", "bottom", "left"))):
             bottom = max(bottom, box.border_box_y() + box.border_height())
     return bottom
 
