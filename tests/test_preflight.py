@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 from PIL import Image
+from pypdf import PdfReader
 from weasyprint import HTML
 
 from almanac.project.model import Brand, Color
 from almanac.stages.preflight import Finding, contrast_ratio, preflight
+
+from conftest import override
+from pdfread import page_zones, squash
 
 BRAND_FILE = Path(__file__).resolve().parent.parent / "styles" / "brand.yaml"
 
@@ -228,3 +233,217 @@ def test_decorative_glyphs_and_hidden_text_are_not_judged():
     body = ("<ul style='color: #DDDDDD'><li><span style='color: #000'>Punt</span></li></ul>"
             "<p style='visibility: hidden; color: #EEEEEE'>Verborgen</p>")
     assert check(body) == []
+
+
+# --------------------------------------------------------------------------- breaks
+
+WORDS = " ".join(f"woord{i}" for i in range(400))
+SOURCE = "data-source='chapters/02-x/chapter.yaml:{}'"
+
+
+def placed(findings: list[Finding]) -> list[tuple[int, str, int | None]]:
+    return [(f.page, f.kind, f.line) for f in findings]
+
+
+def sidebar(items: int) -> str:
+    return (f"<aside class='facts' {SOURCE.format(12)}><p>Wist je dat..</p><ul>"
+            + "".join(f"<li>Feit {i}: iets wat de lezer moet weten</li>" for i in range(items))
+            + "</ul></aside>")
+
+
+SIDEBAR_CSS = (".facts { float: right; width: 42mm; break-inside: avoid; background: #EDF1F7; }"
+               ".spacer { height: 200mm; background: #EDF1F7; }")
+
+
+def test_a_sidebar_split_at_the_foot_of_a_page_is_a_split_block():
+    # twelve items fit on a page, but the float starts 30 mm above the foot of page 1
+    body = "<div class='spacer'></div><p>" + WORDS[:800] + "</p>" + sidebar(12) + \
+        "<p>" + WORDS + "</p>"
+    findings = check(body, SIDEBAR_CSS)
+    assert placed(findings) == [(1, "split-block", 12)]
+    assert findings[0].message.startswith("page 1: aside.facts 'Wist je dat..")
+    assert findings[0].message.endswith("is kept together but set on pages 1–2")
+
+
+def test_a_block_taller_than_a_page_has_to_break():
+    css = SIDEBAR_CSS.replace("float: right;", "")
+    document = lay_out("<div class='spacer'></div>" + sidebar(60), css)
+    assert len(document.pages) > 2  # the spacer's page, then the sidebar over two or more
+    assert "split-block" not in [f.kind for f in preflight(document, make_brand())]
+
+
+def test_a_sidebar_whose_tail_lands_on_the_back_cover_is_split():
+    # too long for any page, but its tail belongs inside the margins of a body page
+    css = SIDEBAR_CSS + ("@page back { margin: 0 } "
+                         ".back { page: back; height: 297mm; background: #0B2244 }")
+    body = ("<div class='spacer'></div><p>" + WORDS[:800] + "</p>" + sidebar(70)
+            + "<div class='back'></div>")
+    document = lay_out(body, css)
+    assert [page._page_box.page_type.name for page in document.pages] == ["", "back"]
+    assert placed(preflight(document, make_brand())) == [(1, "split-block", 12)]
+
+
+FIGURE = ("<div class='spacer'></div><figure {}><figcaption>Figuur 3 Meldingen per jaar"
+          "</figcaption><img src='" + SVG_URI + "' style='display: block; height: 80mm'>"
+          "</figure><p>Tekst na de figuur.</p>")
+
+
+def test_a_caption_at_the_foot_of_a_page_without_its_image_is_parted():
+    findings = check(FIGURE.format(SOURCE.format(30)), ".spacer { height: 240mm; "
+                     "background: #EDF1F7 }")
+    assert placed(findings) == [(1, "caption-parted", 30)]
+    assert findings[0].message == ("page 1: the caption 'Figuur 3 Meldingen per jaar' is on "
+                                   "page 1, its image on page 2")
+
+
+def test_a_figure_kept_together_moves_whole():
+    # break-inside: avoid takes the caption along: the figure is neither parted nor split
+    findings = check(FIGURE.format(""), ".spacer { height: 240mm; background: #EDF1F7 } "
+                     "figure { break-inside: avoid }")
+    assert [f.kind for f in findings] == []
+
+
+TALL_ROW = ("<div class='spacer'></div><figure {}><figcaption>Tabel 1 Meldingen</figcaption>"
+            "<table><thead><tr><th>Jaar</th><th>Toelichting</th></tr></thead><tbody>"
+            "<tr><td>2021</td><td>" + WORDS * 3 + "</td></tr><tr><td>2022</td><td>Kort.</td>"
+            "</tr></tbody></table></figure>")
+TALL_ROW_CSS = (".spacer { height: 225mm; background: #EDF1F7 } tr { break-inside: avoid } "
+                "figcaption { break-after: avoid }")
+
+
+def test_a_row_taller_than_a_page_parts_the_caption_and_drops_the_header():
+    # as WeasyPrint sets it: the caption alone on page 2, the row from page 3 on, the
+    # header only on the last page
+    document = lay_out(TALL_ROW.format(SOURCE.format(44)), TALL_ROW_CSS)
+    findings = preflight(document, make_brand())
+    assert (2, "caption-parted", 44) in placed(findings)
+    missing = [(page, line) for page, kind, line in placed(findings) if kind == "header-missing"]
+    pages = len(document.pages)
+    assert missing == [(page, 44) for page in range(3, pages)]
+    assert findings[[f.kind for f in findings].index("header-missing")].message.endswith(
+        f"(pages 3–{pages}) is without its header row on this page")
+
+
+def test_a_header_too_tall_to_go_with_any_row_is_missing_on_every_page():
+    # 250 mm of header and a 10 mm row exceed the 257 mm text area: no page has both
+    document = lay_out(table(40, head=True), TABLE_CSS % "0mm" + "th { height: 250mm }")
+    findings = preflight(document, make_brand())
+    assert [f.page for f in findings if f.kind == "header-missing"] == list(
+        range(2, len(document.pages) + 1))
+
+
+def test_a_table_whose_header_is_ordinary_rows_is_not_missing_it():
+    findings = check(TALL_ROW.format(""), TALL_ROW_CSS + " thead { display: table-row-group }")
+    assert "header-missing" not in [f.kind for f in findings]
+
+
+FOOTNOTE_CSS = ".spacer { height: 200mm; background: #EDF1F7 } .note { float: footnote }"
+
+
+def test_a_footnote_that_does_not_fit_under_its_call_is_parted():
+    body = (f"<div class='spacer'></div><p {SOURCE.format(7)}>{WORDS[:200]}<span class='note'>"
+            f"Bron: {WORDS[:1200]}</span> {WORDS[:300]}</p><p>{WORDS}</p>")
+    findings = check(body, FOOTNOTE_CSS)
+    assert placed(findings) == [(1, "footnote-parted", 7)]
+    assert findings[0].message.startswith("page 1: the footnote '1. Bron: woord0")
+    assert findings[0].message.endswith("' called on this page is set on page 2")
+
+
+def test_a_footnote_under_its_call_is_fine():
+    body = (f"<div class='spacer'></div><p>{WORDS[:200]}<span class='note'>Bron: CBS."
+            f"</span> {WORDS[:300]}</p>")
+    assert check(body, FOOTNOTE_CSS) == []
+
+
+LINES = "<br>".join(f"Regel {i}" for i in range(26))  # 25 lines of 10 mm fill 257 mm
+LONE_CSS = "p.lines { line-height: 10mm; widows: 1; orphans: 1; margin: 0 }"
+
+
+def test_the_last_line_of_a_chapter_alone_on_a_page_is_a_lone_block():
+    body = (f"<section><p class='lines' {SOURCE.format(80)}>{LINES}</p></section>"
+            "<section class='break'><p>Volgend hoofdstuk.</p></section>")
+    findings = check(body, LONE_CSS)
+    assert placed(findings) == [(2, "lone-block", 80)]
+    assert findings[0].message == ("page 2: p.lines 'Regel 25' stands alone at the end of "
+                                   "its section, pushed over from page 1")
+
+
+def test_a_line_followed_by_more_of_its_section_is_not_alone():
+    body = (f"<section><p class='lines'>{LINES}</p><div style='height: 50mm; "
+            "background: #EDF1F7'></div></section>")
+    assert check(body, LONE_CSS) == []
+
+
+HOLE = ("<div class='spacer'></div><div class='plate' {}></div><p>Tekst na het blok.</p>"
+        "<section class='break'><div class='spacer'></div></section>")
+HOLE_CSS = (".spacer { height: 150mm; background: #EDF1F7 } "
+            ".plate { height: 150mm; background: #C5D0E0; break-inside: avoid }")
+
+
+def test_a_block_that_does_not_fit_leaves_a_hole():
+    # 257 - 150 mm empty at the foot of page 1 (42 % of the text area), page 2 goes on;
+    # page 3 is as short but ends its chapter
+    findings = check(HOLE.format(SOURCE.format(61)), HOLE_CSS)
+    assert placed(findings) == [(1, "hole", 61)]
+    assert findings[0].message == ("page 1: 42% of the text area (303.3pt) is left empty "
+                                   "at the foot of the page; page 2 begins with div.plate")
+    assert check(HOLE.format(""), HOLE_CSS, max_hole=0.45) == []
+
+
+def test_pages_of_no_running_text_have_no_holes():
+    # a named page (with margins) and a page of no margins are not body pages
+    css = HOLE_CSS + "@page wide { margin: 10mm } @page bleed { margin: 0 } " \
+        ".wide { page: wide } .bleed { page: bleed }"
+    for name in ("wide", "bleed"):
+        body = f"<div class='{name}'>" + HOLE.format("") + "</div>"
+        assert check(body, css) == [], name
+
+
+def test_a_build_names_the_pages_where_the_breaks_part_captions_and_drop_headers(
+        cli, tmp_path):
+    # the report `almanac new` writes, with styles of its own that no layout can meet: a
+    # page break after each chart's caption, table header cells too tall to go with a row
+    project = tmp_path / "report"
+    assert cli("new", str(project)).returncode == 0
+    styles = override(project, "styles/components.css")
+    styles.write_text(styles.read_text(encoding="utf-8") + "\n.chart figcaption "
+                      "{ break-after: page; }\n.table th { height: 250mm; }\n", encoding="utf-8")
+    blocks, notes = {}, {}  # each block's (file, line); under a chart, its series' note
+    for chapter in sorted((project / "chapters").glob("*/chapter.md")):
+        text = chapter.read_text(encoding="utf-8")
+        series = yaml.safe_load(text.split("---\n")[1]).get("series", {})
+        for found in re.finditer(r"^:::\{(figure|table)\}.*\n((?::.*\n)*)", text, re.MULTILINE):
+            place = (chapter.relative_to(project).as_posix(),
+                     text.count("\n", 0, found.start()) + 1)
+            blocks.setdefault(found.group(1), []).append(place)
+            name = re.search(r":series: (\w+)", found.group(2))
+            notes[place] = squash(series[name.group(1)]["note"]) if name else None
+    assert len(blocks["figure"]) == 2 and len(blocks["table"]) == 1
+
+    pdf = tmp_path / "report.pdf"
+    ran = cli("build", str(project), "-o", str(pdf))
+    assert ran.returncode == 0, ran.stderr
+    said = [(path, int(line), int(page), message) for path, line, page, message in
+            re.findall(r"warning: (chapters/\S+?):(\d+): page (\d+): (.+)", ran.stderr)]
+    parted = {(path, line): page for path, line, page, message in said
+              if message.startswith("the caption ")}
+    headless = [(path, line, page) for path, line, page, message in said
+                if message.endswith("is without its header row on this page")]
+    assert sorted(parted) == sorted(blocks["figure"] + blocks["table"]), ran.stderr
+    assert headless and {(path, line) for path, line, _ in headless} == set(blocks["table"])
+
+    # what the reader sees: each caption without its chart or rows on its page, the
+    # table's rows on pages without its header
+    pages = [squash(page_zones(page)[1]) for page in PdfReader(pdf).pages]
+    table = parted[blocks["table"][0]]
+    assert "requestsperquarter" in pages[table - 1] and "q1" not in pages[table - 1]
+    assert all("q1" in pages[page - 1] and "received" not in pages[page - 1]
+               for _, _, page in headless)
+    for place in blocks["figure"]:  # the note set under the chart is on the next page
+        page = parted[place]
+        assert notes[place] not in pages[page - 1] and notes[place] in pages[page]
+
+    strict = cli("build", str(project), "-o", str(pdf), "--strict")
+    assert strict.returncode != 0
+    path, line = blocks["table"][0]
+    assert f"{path}:{line}: page {table}: the caption 'Table 1" in strict.stderr

@@ -78,6 +78,17 @@ HINTS = {  # what to do about each kind of preflight finding (strict builds)
                  "under print.max_ink",
     "black-text": "set small text in a near-black brand colour (print.black_text: true), "
                   "or give the colour cmyk: [0, 0, 0, 100]",
+    "split-block": "shorten the block or move it to where a page has room for it whole",
+    "caption-parted": "move the figure or table, or text before it, so that it starts under "
+                      "its caption",
+    "header-missing": "make the rows shorter: a row the page cannot hold with the header "
+                      "drops it",
+    "footnote-parted": "move the call or shorten the note so that the note fits on the call's "
+                       "page",
+    "lone-block": "shorten the section's text a little, or lengthen it, so that its close "
+                  "does not stand alone",
+    "hole": "move the block that opens the next page, or text after it, so that the page "
+            "fills up",
 }
 
 

@@ -7,6 +7,13 @@ wider than their column (``overflow``), an h1–h4 at the foot of a page
 (``table-orphan-row``), raster images printed below a resolution (``low-dpi``)
 and text below the WCAG 2.1 contrast minimum (``contrast``).
 
+Where the breaks fall: a block that must be kept together (``break-inside:
+avoid``) set on two pages (``split-block``), a caption on another page than its
+table or image (``caption-parted``), a table whose repeated header is missing on
+one of its pages (``header-missing``), a footnote on another page than its call
+(``footnote-parted``), a section's last line or short block alone on a page
+(``lone-block``) and a body page whose foot is left empty (``hole``).
+
 It only reads the layout. Lengths in the box tree are CSS pixels (96 per inch);
 messages give points.
 """
@@ -15,9 +22,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from weasyprint.formatting_structure import boxes
 from weasyprint.images import RasterImage
@@ -32,7 +39,14 @@ PX_PER_PT = 96 / 72
 TOLERANCE = 1 * PX_PER_PT  # 1pt, in CSS pixels
 HEADINGS = frozenset({"h1", "h2", "h3", "h4"})
 KINDS = ("overflow", "stranded-heading", "table-orphan-row", "low-dpi", "contrast", "font",
-         "rgb", "marks-in-bleed", "total-ink", "black-text")  # the last four: .presscheck
+         "rgb", "marks-in-bleed", "total-ink", "black-text",  # these four: .presscheck
+         "split-block", "caption-parted", "header-missing", "footnote-parted", "lone-block",
+         "hole")
+FORCED_BREAKS = frozenset({"page", "left", "right", "recto", "verso"})
+"""``break-before``/``break-after`` values that force a page break (CSS Fragmentation 3, 3.1)."""
+CAPTIONS = frozenset({"figcaption", "caption"})
+PICTURED = ("img", "svg", "table", "object", "video", "canvas", "picture")
+"""The elements a figure or table shows, in the order one is looked for under its caption."""
 
 RGB = tuple[float, float, float]
 Ancestors = tuple[boxes.Box, ...]
@@ -54,17 +68,22 @@ class Finding:
 
 
 def preflight(document: Document, brand: Brand, *, min_dpi: float = 150,
-              root: Path | None = None) -> list[Finding]:
+              root: Path | None = None, max_hole: float = 0.2) -> list[Finding]:
     """Check a rendered document (``HTML(...).render()``); return its findings in page
     order, an empty list when the layout is clean. A finding about a block names the
     block's file and line (:func:`source_of`), under ``root`` when given.
 
     Text without a background of its own is judged against ``brand.colors.paper``;
-    raster images with fewer than ``min_dpi`` pixels per printed inch are reported.
+    raster images with fewer than ``min_dpi`` pixels per printed inch are reported;
+    a body page (one of the running text: not blank, unnamed, with margins) that is not
+    the last of its run (a chapter's last page: the next page is not a body page, or
+    a forced break starts it) with more than ``max_hole`` (a fraction, 0–1) of its
+    text area's height empty at its foot is a ``hole``.
     """
     paper = _hex_rgb(brand.colors.paper.hex)
     findings: list[Finding] = []
     tables: Fragments = {}
+    layout = _Layout()
     for number, page in enumerate(document.pages, start=1):
         page_box = page._page_box
         findings += _overflow(page_box, number)
@@ -72,7 +91,13 @@ def preflight(document: Document, brand: Brand, *, min_dpi: float = 150,
         findings += _low_dpi(page_box, number, min_dpi)
         findings += _contrast(page_box, number, paper)
         _collect_tables(page_box, number, tables)
+        layout.add(page_box, number)
     findings += _table_orphans(tables)
+    findings += _header_missing(tables, layout.headed)
+    parted = _captions_parted(layout, tables)
+    findings += list(parted.values()) + _split_blocks(layout, set(parted))
+    findings += _footnotes_parted(layout)
+    findings += _lone_blocks(layout, set(parted)) + _holes(layout, max_hole)
     if root is not None:
         findings = [replace(f, path=root / f.path) if f.path is not None
                     and not f.path.is_absolute() else f for f in findings]
@@ -265,6 +290,303 @@ def _table_orphans(tables: Fragments) -> list[Finding]:
                              *source_of(chain))
                      for page, rows, label, chain, ids in fragments
                      if rows == 1 and not ids & split]
+    return findings
+
+
+def _header_missing(tables: Fragments, headed: dict[int, set[int]]) -> list[Finding]:
+    """A table whose header rows repeat (a ``thead``, ``table-header-group`` by
+    default) with body rows on a page but not its header: WeasyPrint leaves the header
+    out of a page when it does not fit there with the next row (``layout/table.py``).
+    ``headed`` gives the pages on which each table has its header, 0 among them for a
+    table whose ``thead`` is set as ordinary rows (not judged); a table with a
+    ``thead`` on none of its pages has lost it on all of them."""
+    findings = []
+    for key, fragments in tables.items():
+        header = headed.get(key, set())
+        if 0 in header or not header and fragments[0][3][-1].element.find("thead") is None:
+            continue
+        pages = sorted({page for page, *_ in fragments})
+        span = f"pages {pages[0]}–{pages[-1]}" if len(pages) > 1 else f"page {pages[0]}"
+        findings += [Finding(page, "header-missing", f"page {page}: table '{label}' ({span}) "
+                             "is without its header row on this page", *source_of(chain))
+                     for page, rows, label, chain, *_ in fragments
+                     if rows and page not in header]
+    return findings
+
+
+# --------------------------------------------------------------------------- breaks
+
+Chains = dict[int, dict[int, Ancestors]]
+"""element → page → its first box on that page, with the box's ancestors (outermost
+first, the box itself last)"""
+
+
+@dataclass
+class _Sheet:
+    """What the break checks need of one laid-out page."""
+
+    number: int
+    box: boxes.PageBox
+    body: bool  # a page of the running text (see _Layout.add)
+    content: list[Ancestors]  # what shows on it, in the flow and floats (footnotes apart)
+    foot: float  # the bottom of the room for text: the footnote area's top, or the content's
+    forced: bool = False  # an element begins on it with a forced break before it
+    breaks_after: list[int] = field(default_factory=list)  # elements with a forced break after
+
+
+class _Layout:
+    """The pages of a document as the break checks read them: each page's content, and
+    on which pages each element shows something."""
+
+    def __init__(self) -> None:
+        self.sheets: list[_Sheet] = []
+        self.chains: Chains = {}  # every element's boxes
+        self.shown: dict[int, set[int]] = {}  # element → the pages where it shows content
+        self.calls: dict[int, tuple[int, Ancestors]] = {}  # footnote → page of its call
+        self.notes: dict[int, tuple[int, Ancestors]] = {}  # footnote → page of its note
+        self.headed: dict[int, set[int]] = {}  # table → the pages with its header rows
+        # (0 among them when its thead is set as ordinary rows)
+
+    def add(self, page_box: boxes.PageBox, page: int) -> None:
+        """Read one page. A body page is one of the running text: not blank, with no
+        page name (cover, contents, opener and back cover pages are named) and with
+        margins (a full-bleed page is a picture)."""
+        kind = page_box.page_type
+        body = not kind.blank and not kind.name and any(
+            (page_box.margin_top, page_box.margin_right, page_box.margin_bottom,
+             page_box.margin_left))
+        sheet = _Sheet(page, page_box, body, [], page_box.content_box_y() + page_box.height)
+        for root in _page_content(page_box):
+            in_notes = isinstance(root, boxes.FootnoteAreaBox)
+            if in_notes and _children(root):
+                sheet.foot = min(sheet.foot, root.position_y)
+            for box, ancestors in _walk(root):
+                chain = ancestors + (box,)
+                if box.element is not None and "::" not in (box.element_tag or ""):
+                    pages = self.chains.setdefault(id(box.element), {})
+                    if not pages and box.style["break_before"] in FORCED_BREAKS:
+                        sheet.forced = True
+                    if box.style["break_after"] in FORCED_BREAKS:
+                        sheet.breaks_after.append(id(box.element))
+                    pages.setdefault(page, chain)
+                    if in_notes:  # a note's outermost box comes first
+                        self.notes.setdefault(id(box.element), (page, chain))
+                if isinstance(box, boxes.TableRowGroupBox) and ancestors \
+                        and ancestors[-1].element is not None and (
+                            box.is_header or box.element_tag == "thead"):
+                    headers = self.headed.setdefault(id(ancestors[-1].element), set())
+                    headers.add(page if box.is_header else 0)  # 0: a thead of ordinary rows
+                elif (box.element is not None and isinstance(box, boxes.InlineBox)
+                      and (box.element_tag or "").endswith("::footnote-call")):
+                    self.calls.setdefault(id(box.element), (page, chain))
+                if in_notes or not _is_content(box) or any(
+                        b.is_absolutely_positioned() or b.is_running() for b in chain):
+                    continue
+                sheet.content.append(chain)
+                for holder in chain:
+                    if holder.element is not None:
+                        self.shown.setdefault(id(holder.element), set()).add(page)
+        self.sheets.append(sheet)
+
+    def sheet(self, page: int) -> _Sheet | None:
+        return self.sheets[page - 1] if 1 <= page <= len(self.sheets) else None
+
+    def starts_run(self, sheet: _Sheet) -> bool:
+        """Whether a body page begins a run of body pages: the page before is not a
+        body page, or a forced break ends it (an element that begins on this page with
+        ``break-before: page``, as a chapter or appendix does, or one that ends on the
+        page before with ``break-after: page``)."""
+        before = self.sheet(sheet.number - 1)
+        if before is None or not before.body or not sheet.content or sheet.forced:
+            return True
+        return any(max(self.chains[key]) == before.number for key in before.breaks_after)
+
+    def ends_run(self, sheet: _Sheet) -> bool:
+        """Whether a body page is the last of its run (a chapter's last page): the
+        next page is not a body page, is empty, or begins a run."""
+        after = self.sheet(sheet.number + 1)
+        return after is None or not after.body or self.starts_run(after)
+
+
+def _bottom(chain: Ancestors) -> float:
+    """The bottom of a piece of content, and of the painted boxes (a background, a
+    border) around it, in CSS pixels from the top of the page."""
+    leaf = chain[-1]
+    bottom = (leaf.position_y + leaf.height if isinstance(leaf, boxes.LineBox)
+              else leaf.border_box_y() + leaf.border_height())
+    for box in chain[:-1]:
+        if isinstance(box, boxes.BlockLevelBox) and box.element_tag not in ("html", "body") \
+                and (box.style["background_color"].alpha > 0 or any(
+                    box.style[f"border_{side}_width"] > 0
+                    for side in ("top", "right", "bottom", "left"))):
+            bottom = max(bottom, box.border_box_y() + box.border_height())
+    return bottom
+
+
+def _top(chain: Ancestors) -> float:
+    leaf = chain[-1]
+    return leaf.position_y if isinstance(leaf, boxes.LineBox) else leaf.border_box_y()
+
+
+def _extent(box: boxes.Box) -> float:
+    """The height of what a box shows on its page, from its first content's top to its
+    last's bottom (a box cut by a break may reach further, to the foot of the page)."""
+    shown = [(leaf,) for leaf, _ in _walk(box) if _is_content(leaf)]
+    return max(map(_bottom, shown)) - min(map(_top, shown)) if shown else 0.0
+
+
+def _block(chain: Ancestors) -> boxes.Box:
+    """The block a piece of content belongs to: the innermost box with a
+    ``data-source`` (a block of a chapter), else the innermost block box."""
+    for box in reversed(chain):
+        if box.element is not None and box.element.get("data-source"):
+            return box
+    return next((box for box in reversed(chain) if isinstance(box, boxes.BlockBox)), chain[-1])
+
+
+def _section(chain: Ancestors) -> int | None:
+    """The innermost ``section`` element holding a piece of content."""
+    return next((id(box.element) for box in reversed(chain)
+                 if box.element is not None and box.element.tag == "section"), None)
+
+
+def _split_blocks(layout: _Layout, parted: set[int]) -> list[Finding]:
+    """An element to be kept whole (computed ``break-inside: avoid`` or ``avoid-page``:
+    the theme's sidebars, tiles, quotes and figures) that shows content on more than
+    one page, when it would fit on one (its pieces together no taller than the text
+    area) or when a piece lands on another kind of page (a named page such as the
+    back cover). Only the outermost such element is reported; one reported as
+    ``caption-parted`` (``parted``) is not reported again."""
+    findings: list[Finding] = []
+    reported: set[int] = set()
+    for key, chains in layout.chains.items():
+        pages = sorted(layout.shown.get(key, ()))
+        first = chains[min(chains)]
+        box = first[-1]
+        if (len(pages) < 2 or key in parted or box.style["break_inside"] not in
+                ("avoid", "avoid-page") or any(id(b.element) in reported
+                                               for b in first[:-1] if b.element is not None)
+                or any(isinstance(b, boxes.TableRowGroupBox) and (b.is_header or b.is_footer)
+                       for b in first)):
+            continue  # (a table's header and footer rows are repeated, not split)
+        pieces = [chains[page][-1] for page in pages if page in chains]
+        height = sum(map(_extent, pieces)) + pieces[0].padding_top + pieces[0].border_top_width \
+            + pieces[-1].padding_bottom + pieces[-1].border_bottom_width
+        sheet = layout.sheets[pages[0] - 1]
+        kinds = {(layout.sheets[page - 1].box.page_type.name, layout.sheets[page - 1].body)
+                 for page in pages}
+        if height > sheet.box.height + TOLERANCE and len(kinds) == 1:
+            continue  # taller than a page: it has to break
+        reported.add(key)
+        findings.append(Finding(pages[0], "split-block",
+                                f"page {pages[0]}: {_describe(box)} is kept together but set "
+                                f"on pages {pages[0]}–{pages[-1]}", *source_of(first)))
+    return findings
+
+
+def _pictured(element: Any, caption: Any) -> Any:
+    """What a figure or table shows under its caption: the first of :data:`PICTURED`
+    in it outside the caption (a ``table`` shows itself)."""
+    if element.tag == "table":
+        return element
+    skip = set(map(id, caption.iter()))
+    for tag in PICTURED:
+        found = next((e for e in element.iter(tag) if id(e) not in skip), None)
+        if found is not None:
+            return found
+    return None
+
+
+def _captions_parted(layout: _Layout, tables: Fragments) -> dict[int, Finding]:
+    """A ``figure`` or ``table`` whose caption (``figcaption``, ``caption``) shows on
+    no page of what it captions: its image, or its table's body rows. Keyed by the
+    figure's element."""
+    findings = {}
+    for key, chains in layout.chains.items():
+        chain = chains[min(chains)]
+        element = chain[-1].element
+        if element.tag not in ("figure", "table"):
+            continue
+        caption = next((child for child in element if child.tag in CAPTIONS), None)
+        if caption is None or (pictured := _pictured(element, caption)) is None:
+            continue
+        captioned = layout.shown.get(id(caption), set())
+        rows = {page for page, count, *_ in tables.get(id(pictured), ()) if count}
+        shows = rows or layout.shown.get(id(pictured), set())
+        if not captioned or not shows or captioned & shows:
+            continue
+        before = max(captioned) < min(shows)
+        page, other = (max(captioned), min(shows)) if before else (min(captioned), max(shows))
+        what = "table" if pictured.tag == "table" else "image"
+        findings[key] = Finding(page, "caption-parted", f"page {page}: the caption "
+                                f"'{_clip(' '.join(caption.itertext()))}' is on page {page}, "
+                                f"its {what} on page {other}", *source_of(chain))
+    return findings
+
+
+def _footnotes_parted(layout: _Layout) -> list[Finding]:
+    """A footnote (``float: footnote``) set on another page than its call: WeasyPrint
+    moves a note that does not fit under its call's page to the next page
+    (``layout/page.py``, reported footnotes)."""
+    findings = []
+    for key, (page, chain) in layout.calls.items():
+        placed = layout.notes.get(key)
+        if placed is None or placed[0] == page:
+            continue
+        findings.append(Finding(page, "footnote-parted", f"page {page}: the footnote "
+                                f"'{_text(placed[1][-1])}' called on this page is set on "
+                                f"page {placed[0]}", *source_of(chain)))
+    return findings
+
+
+def _lone_blocks(layout: _Layout, parted: set[int], short: float = 0.1) -> list[Finding]:
+    """A body page that holds nothing but one line, or one block no taller than
+    ``short`` of the text area, that continues the page before (no forced break) and
+    ends its run or its ``section``: the close of a section pushed onto a page of
+    its own. A table's rows are not judged here (a lone row is a
+    ``table-orphan-row``), nor a caption of a figure in ``parted``."""
+    findings = []
+    for sheet in layout.sheets:
+        if not sheet.body or not sheet.content or layout.starts_run(sheet) or any(
+                isinstance(box, boxes.TableBox) or id(box.element) in parted
+                for box in sheet.content[0]):
+            continue
+        line = len(sheet.content) == 1 and isinstance(sheet.content[0][-1], boxes.LineBox)
+        blocks = {id(_block(chain)) for chain in sheet.content}
+        extent = max(map(_bottom, sheet.content)) - min(map(_top, sheet.content))
+        if not (line or len(blocks) == 1 and extent <= short * sheet.box.height):
+            continue
+        after = layout.sheet(sheet.number + 1)
+        if not (layout.ends_run(sheet) or after is None or not after.content
+                or _section(after.content[0]) != _section(sheet.content[-1])):
+            continue
+        block = _block(sheet.content[0])
+        findings.append(Finding(sheet.number, "lone-block", f"page {sheet.number}: "
+                                f"{_describe(block)} stands alone at the end of its section, "
+                                f"pushed over from page {sheet.number - 1}",
+                                *source_of(sheet.content[0])))
+    return findings
+
+
+def _holes(layout: _Layout, limit: float) -> list[Finding]:
+    """A body page, not the last of its run, whose content ends more than ``limit``
+    (a fraction) of the text area's height above the foot of the room for text (the
+    footnotes' top, or the content area's bottom). The finding names the block that
+    opens the next page: the one that did not fit."""
+    findings = []
+    for sheet in layout.sheets:
+        if not sheet.body or layout.ends_run(sheet):
+            continue
+        hole = sheet.foot - max(map(_bottom, sheet.content),
+                                default=sheet.box.content_box_y())
+        if hole <= limit * sheet.box.height:
+            continue
+        after = layout.sheets[sheet.number]  # a run goes on: there is a next page
+        first = after.content[0]
+        findings.append(Finding(sheet.number, "hole", f"page {sheet.number}: "
+                                f"{hole / sheet.box.height:.0%} of the text area ({_pt(hole)}) "
+                                f"is left empty at the foot of the page; page {after.number} "
+                                f"begins with {_describe(_block(first))}", *source_of(first)))
     return findings
 
 
