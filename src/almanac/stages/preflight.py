@@ -568,6 +568,12 @@ def _lone_blocks(layout: _Layout, parted: set[int], short: float = 0.1) -> list[
     return findings
 
 
+def _hole(sheet: _Sheet) -> float:
+    """The empty height at the foot of a page's room for text, in CSS pixels."""
+    return max(0.0, sheet.foot - max(map(_bottom, sheet.content),
+                                     default=sheet.box.content_box_y()))
+
+
 def _holes(layout: _Layout, limit: float) -> list[Finding]:
     """A body page, not the last of its run, whose content ends more than ``limit``
     (a fraction) of the text area's height above the foot of the room for text (the
@@ -577,8 +583,7 @@ def _holes(layout: _Layout, limit: float) -> list[Finding]:
     for sheet in layout.sheets:
         if not sheet.body or layout.ends_run(sheet):
             continue
-        hole = sheet.foot - max(map(_bottom, sheet.content),
-                                default=sheet.box.content_box_y())
+        hole = _hole(sheet)
         if hole <= limit * sheet.box.height:
             continue
         after = layout.sheets[sheet.number]  # a run goes on: there is a next page
@@ -704,64 +709,20 @@ def _contrast(page_box: boxes.PageBox, page: int, paper: RGB) -> list[Finding]:
 
 # --------------------------------------------------------------------------- holes
 
-FORCED_BREAKS = frozenset({"page", "left", "right", "recto", "verso"})
-"""``break-before``/``break-after`` values that force a page break (CSS Fragmentation 3, 3.1)."""
-
-
-def _elements(page_box: boxes.PageBox) -> dict[int, boxes.Box]:
-    """The block-level boxes of a page's content, by the id of their element."""
-    found: dict[int, boxes.Box] = {}
-    for root in _page_content(page_box):
-        for box, _ in _walk(root):
-            if isinstance(box, boxes.BlockLevelBox) and box.element is not None:
-                found.setdefault(id(box.element), box)
-    return found
-
-
-def _ends_flow(page: dict[int, boxes.Box], following: dict[int, boxes.Box] | None) -> bool:
-    """Whether a page ends a run of pages of one flow: the document's last page, a
-    page with an element ending there with a forced break after it, or a page before
-    one that opens an element with a forced break before it (a chapter, an appendix)."""
-    if following is None:
-        return True
-    if any(box.style["break_after"] in FORCED_BREAKS and key not in following
-           for key, box in page.items()):
-        return True
-    return any(box.style["break_before"] in FORCED_BREAKS and key not in page
-               for key, box in following.items())
-
-
 def page_holes(document: Document) -> dict[int, float]:
-    """The empty part at the foot of each body page: {page number (from 1): the height
-    between the lowest content of the page and the foot of its content area — or the
-    top of its footnote area's margin — as a fraction (0–1) of the content area's height}.
+    """The empty part at the foot of each body page that is not the last of its run:
+    {page number (from 1): the height between the lowest content of the page (and the
+    painted boxes around it) and the foot of the room for text — the footnote area's
+    top, or the content area's bottom — as a fraction (0–1) of the content area's
+    height}.
 
-    Body pages are the pages with margins (a full-bleed page — a cover, an opener —
-    is artwork, not text area) that are followed by a page of the same flow: the last
-    page before a forced break (``break-before``/``break-after: page``, CSS
-    Fragmentation 3, 3.1: a chapter's or the document's last page) is left out, its
-    foot being empty by design. Content is what :func:`_is_content` counts, floats
-    included; absolutely positioned and running elements are not."""
-    pages = [_elements(page._page_box) for page in document.pages]
-    holes: dict[int, float] = {}
+    Body pages are those :meth:`_Layout.add` counts as running text (not blank, no
+    page name, with margins: a cover, an opener is artwork, not text area). The last
+    page of a run (:meth:`_Layout.ends_run`: the next page begins with a forced break,
+    CSS Fragmentation 3, 3.1, or is no body page — a chapter's last page) is left out,
+    its foot being empty by design. The same measure as the ``hole`` finding."""
+    layout = _Layout()
     for number, page in enumerate(document.pages, start=1):
-        page_box = page._page_box
-        if not any((page_box.margin_top, page_box.margin_right, page_box.margin_bottom,
-                    page_box.margin_left)) or page_box.height <= 0:
-            continue
-        if _ends_flow(pages[number - 1], pages[number] if number < len(pages) else None):
-            continue
-        top = page_box.content_box_y()
-        foot = top + page_box.height
-        lowest = top
-        for root in _page_content(page_box):
-            if isinstance(root, boxes.FootnoteAreaBox):
-                if any(_is_content(box) for box, _ in _walk(root)):
-                    foot = min(foot, root.position_y)
-                continue
-            for box, _ in _walk(root, prune=lambda b: b.is_absolutely_positioned()
-                                or b.is_running()):
-                if _is_content(box):
-                    lowest = max(lowest, box.border_box_y() + box.border_height())
-        holes[number] = max(0.0, foot - lowest) / page_box.height
-    return holes
+        layout.add(page._page_box, number)
+    return {sheet.number: _hole(sheet) / sheet.box.height for sheet in layout.sheets
+            if sheet.body and not layout.ends_run(sheet) and sheet.box.height > 0}
