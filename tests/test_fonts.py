@@ -19,8 +19,11 @@ from pypdf import PdfReader
 
 from almanac.pipeline import build, load
 from almanac.reporter import BufferReporter
+from almanac.stages.brand import chart_theme
+from almanac.stages.charts import ChartJob, figure_blocks
+from almanac.text.formatting import Formatter
 
-from conftest import BRAND, VOORWOORD, edit, override
+from conftest import BRAND, VOORWOORD, cut_to, edit, figure, override
 
 HYPHEN = "\u2010"
 
@@ -223,3 +226,96 @@ def test_fonts_lists_the_brand_faces_and_what_they_lack(project, cli):
     assert ran.returncode == 0
     assert "fonts/Lato-Regular.ttf" in ran.stdout
     assert "lacks: U+2010 HYPHEN, U+20AC EURO SIGN" in ran.stdout
+
+
+# --------------------------------------------------------------------------- charts
+
+RENAMED = "Brand Sans"  # a family name the font files do not have (they say Lato)
+NORMEN = "Aangepakte CS"  # a category of the 'normen' figure (RESULTATEN)
+BARS = '''"""Bars with their categories printed right of them: 210 px of bars and the
+longest label set in Lato fit the text column (114 mm, 431 px); the same labels
+measured in a wider face do not, and the chart would be scaled down to fit."""
+
+import altair as alt
+
+KIND = "bar"
+
+
+def build(data, theme):
+    rows = [{"category": data.labels.get(key) or value.label or key, "value": value.value}
+            for key, value in data.numbers.items()]
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        y=alt.Y("category:N", axis=None), x=alt.X("value:Q", axis=None))
+    labels = base.mark_text(align="left", dx=6).encode(x=alt.value(210), text="category:N")
+    return (base.mark_bar() + labels).properties(width=210, height=60)
+'''
+
+
+def printed(pdf: Path, text: str) -> list[tuple[float, str]]:
+    """(size in pt, font name without its subset prefix) of each character but the
+    spaces of the first run of ``text`` in the PDF, read with PDFium: the font size
+    times the scale of the character's whole matrix (text matrix and every
+    transformation around it, such as the scaling of an image the text is drawn in)."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        for page in document:
+            text_page = page.get_textpage()
+            count = text_page.count_chars()
+            read = "".join(chr(pdfium_c.FPDFText_GetUnicode(text_page.raw, i))
+                           for i in range(count))
+            start = read.find(text)
+            if start < 0:
+                continue
+            found = []
+            for index in range(start, start + len(text)):
+                if read[index].isspace():  # PDFium makes up the spaces between words
+                    continue
+                matrix = pdfium_c.FS_MATRIX()
+                pdfium_c.FPDFText_GetMatrix(text_page.raw, index, matrix)
+                scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
+                size = pdfium_c.FPDFText_GetFontSize(text_page.raw, index) * scale
+                name = ctypes.create_string_buffer(256)
+                pdfium_c.FPDFText_GetFontInfo(text_page.raw, index, name, 256, None)
+                found.append((size, re.sub(r"^[A-Z]{6}\+", "", name.value.decode())))
+            return found
+    finally:
+        document.close()
+    raise AssertionError(f"{text!r} is not in {pdf.name}")
+
+
+def svg_width(svg: str) -> float:
+    return float(re.search(r'<svg[^>]*\swidth="([\d.]+)"', svg).group(1))
+
+
+def test_a_chart_is_set_in_the_brand_type_whatever_the_family_is_called(project):
+    """The brand calls its family otherwise than the font files do: the chart engine
+    measures the chart's text in the brand's faces all the same, so the chart is as
+    wide as with the files' own name, and its labels print in a brand face at the
+    size of the brand's chart theme (nothing is scaled down to fit the box)."""
+    project = cut_to(project, ("04-goed-politiewerk", "07-resultaten"))
+    figure(project, BARS)
+    edit(project, BRAND, "family: Lato", f"family: {RENAMED}", count=2)
+    result = build(project, strict=True)
+    report = load(project)
+    size = chart_theme(report.brand)["text"]["fontSize"] * 72 / 96  # px → pt
+    chars = printed(result.path, NORMEN)
+    assert [round(printed_size, 2) for printed_size, _ in chars] \
+        == [round(size, 2)] * len(NORMEN.replace(" ", ""))
+    programs = embedded(result.path)
+    faces = {TTFont(file)["name"].getDebugName(6) for file in brand_files(project)}
+    assert {programs[name]["name"].getDebugName(6) for _, name in chars} <= faces
+
+    block = next(block for _, block in figure_blocks(report) if block.chart == "normen")
+    renamed = ChartJob(report, Formatter("nl")).svg(block)  # the build's, from the store
+    edit(project, BRAND, f"family: {RENAMED}", "family: Lato", count=2)
+    proper = load(project)
+    job = ChartJob(proper, Formatter("nl"), cache=False)
+    job.start()
+    job.finish()
+    assert svg_width(renamed) == svg_width(job.svg(block))
+    assert f'font-family="{RENAMED}"' in renamed
