@@ -319,3 +319,26 @@ def test_a_chart_is_set_in_the_brand_type_whatever_the_family_is_called(project)
     job.finish()
     assert svg_width(renamed) == svg_width(job.svg(block))
     assert f'font-family="{RENAMED}"' in renamed
+
+
+@pytest.mark.parametrize("family, said", [
+    ("Georgia", "not a family of styles/brand.yaml"),
+    ("lato", "the brand writes it 'Lato'")])
+def test_a_chart_asking_for_a_family_the_brand_does_not_name_is_reported(family, said,
+                                                                          small_warm, cli):
+    """A figure module sets text in a family the chart engine does not have under
+    that name (it matches names exactly): the chart was measured in another face
+    than the page prints it in. The finding names the module and the line that asks,
+    a warning that a strict build makes an error."""
+    project = small_warm
+    module = "figures/verzuim.py"
+    line = edit(project, module, "fontWeight=700,", f"fontWeight=700, font={family!r},")
+    reporter = BufferReporter()
+    build(project, reporter=reporter)
+    found = [w for w in reporter.warnings if f"{module}:{line}:" in w]
+    assert len(found) == 1, reporter.warnings
+    assert f"font-family {family!r}" in found[0] and said in found[0]
+
+    ran = cli("build", "--strict", str(project))
+    assert ran.returncode == 1
+    assert f"{module}:{line}" in ran.stderr and f"font-family {family!r}" in ran.stderr

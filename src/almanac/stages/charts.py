@@ -28,6 +28,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import resource
 import select
 import signal
@@ -491,6 +492,28 @@ class ChartJob:
     def svg(self, block: FigureBlock) -> str:
         """The drawn chart of ``block`` (after :meth:`finish`)."""
         return (self.store / f"{self.plans[block.place].key}.svg").read_text(encoding="utf-8")
+
+    def written(self, image: str, text: str) -> tuple[Path, int | None] | None:
+        """Where a chart of this job writes ``text`` (a font family it asks for):
+        for the chart image named ``image`` (``<key>.svg``, as :meth:`url` names it),
+        its figure module and the first line of it that has ``text`` as a string
+        literal (``'text'`` or ``"text"``), else the first such line of another figure
+        module (a helper it imports), else no line; None when ``image`` is not a
+        chart of this job. Searched in the sources the build read, not the files."""
+        plan = next((plan for plan in self.plans.values() if f"{plan.key}.svg" == image),
+                    None)
+        if plan is None:
+            return None
+        module = self._drawing.module(plan.chart)
+        literal = re.compile(rf"""['"]{re.escape(text)}['"]""")
+        named = [name for name, path in self._drawing.origins.items() if path == module]
+        for name in named + [name for name in self._drawing.sources if name not in named]:
+            lines = self._drawing.sources[name].decode("utf-8", "replace").splitlines()
+            found = next((number for number, line in enumerate(lines, 1)
+                          if literal.search(line)), None)
+            if found is not None:
+                return self._drawing.origins[name], found
+        return module, None
 
     @property
     def cached(self) -> int:
