@@ -40,7 +40,7 @@ from ..project.checks import line_of
 from ..project.files import Refused, read_bytes
 from ..project.model import Brand
 from ..project.theme import brand_file, roots
-from .output import check_output_folder, write_file
+from .output import WriteError, check_output_folder, write_file
 
 FORMAT = 1
 """The version of how copies are made: a change makes new folders (and chart keys)."""
@@ -81,15 +81,24 @@ class ChartFonts:
         they are all there; returns the folder. Each file is written whole or not at
         all (:func:`~.output.write_file`), so the folder never holds part of a font,
         and two builds writing it at once write the same bytes. A WriteError when a
-        file cannot be written, or when the folder is a link out of the project
+        file cannot be written (the folders it made for it are removed again when
+        empty), a ReportError when the folder is a link out of the project
         (:func:`~.output.check_output_folder`)."""
         relative = self.folder.relative_to(root)
         check_output_folder(root, (str(relative.parent), str(relative)))
-        for index, face in enumerate(self.faces):
-            if any(self.folder.glob(f"{index:02d}.*")):
-                continue
-            data, suffix = chart_face(face.data, face.family, face.weight, face.style)
-            write_file(self.folder / f"{index:02d}{suffix}", data, root, durable=False)
+        try:
+            for index, face in enumerate(self.faces):
+                if any(self.folder.glob(f"{index:02d}.*")):
+                    continue
+                data, suffix = chart_face(face.data, face.family, face.weight, face.style)
+                write_file(self.folder / f"{index:02d}{suffix}", data, root, durable=False)
+        except WriteError:
+            for folder in (self.folder, self.folder.parent):  # made for nothing: removed
+                try:
+                    folder.rmdir()  # only when empty
+                except OSError:
+                    pass
+            raise
         return self.folder
 
 
