@@ -87,7 +87,7 @@ def assert_only_brand_faces(pdf: Path, project: Path) -> set[str]:
     ID 6) is one of theirs and its /FontName begins with one of their family names
     (name ID 16, else 1), as read with fontTools. Returns the PostScript names."""
     postscript, families = set(), set()
-    for file in brand_files(project):
+    for file in set(brand_files(project)):
         with TTFont(file) as face:
             postscript.add(face["name"].getDebugName(6))
             families.add(face["name"].getDebugName(16) or face["name"].getDebugName(1))
@@ -342,3 +342,32 @@ def test_a_chart_asking_for_a_family_the_brand_does_not_name_is_reported(family,
     ran = cli("build", "--strict", str(project))
     assert ran.returncode == 1
     assert f"{module}:{line}" in ran.stderr and f"font-family {family!r}" in ran.stderr
+
+
+def chart_width(project: Path, chart: str) -> float:
+    """The width of the chart ``chart`` draws for its first block, drawn anew."""
+    report = load(project)
+    job = ChartJob(report, Formatter("nl"), cache=False)
+    job.start()
+    job.finish()
+    return svg_width(job.svg(next(block for _, block in figure_blocks(report)
+                                  if block.chart == chart)))
+
+
+@pytest.mark.slow
+def test_a_brand_in_woff2_files_draws_its_charts_in_its_faces(project):
+    """WeasyPrint reads WOFF2 faces; the chart engine reads only OpenType files, and
+    is given them unpacked: the chart is as wide as with the brand's TTF files."""
+    project = cut_to(project, ("04-goed-politiewerk", "07-resultaten"))
+    figure(project, BARS)
+    as_ttf = chart_width(project, "normen")
+    for file in set(brand_files(project)):
+        with TTFont(file) as face:
+            face.flavor = "woff2"
+            face.save(file.with_suffix(".woff2"))
+        file.unlink()
+    brand = project / BRAND
+    brand.write_text(brand.read_text(encoding="utf-8").replace(".ttf", ".woff2"),
+                     encoding="utf-8")
+    assert all(file.suffix == ".woff2" for file in brand_files(project))
+    assert chart_width(project, "normen") == as_ttf
