@@ -19,8 +19,11 @@ from pypdf import PdfReader
 
 from almanac.pipeline import build, load
 from almanac.reporter import BufferReporter
+from almanac.stages.brand import chart_theme
+from almanac.stages.charts import ChartJob, figure_blocks
+from almanac.text.formatting import Formatter
 
-from conftest import BRAND, VOORWOORD, edit, override
+from conftest import BRAND, VOORWOORD, cut_to, edit, figure, override
 
 HYPHEN = "\u2010"
 
@@ -84,7 +87,7 @@ def assert_only_brand_faces(pdf: Path, project: Path) -> set[str]:
     ID 6) is one of theirs and its /FontName begins with one of their family names
     (name ID 16, else 1), as read with fontTools. Returns the PostScript names."""
     postscript, families = set(), set()
-    for file in brand_files(project):
+    for file in set(brand_files(project)):
         with TTFont(file) as face:
             postscript.add(face["name"].getDebugName(6))
             families.add(face["name"].getDebugName(16) or face["name"].getDebugName(1))
@@ -223,3 +226,148 @@ def test_fonts_lists_the_brand_faces_and_what_they_lack(project, cli):
     assert ran.returncode == 0
     assert "fonts/Lato-Regular.ttf" in ran.stdout
     assert "lacks: U+2010 HYPHEN, U+20AC EURO SIGN" in ran.stdout
+
+
+# --------------------------------------------------------------------------- charts
+
+RENAMED = "Brand Sans"  # a family name the font files do not have (they say Lato)
+NORMEN = "Aangepakte CS"  # a category of the 'normen' figure (RESULTATEN)
+BARS = '''"""Bars with their categories printed right of them: 210 px of bars and the
+longest label set in Lato fit the text column (114 mm, 431 px); the same labels
+measured in a wider face do not, and the chart would be scaled down to fit."""
+
+import altair as alt
+
+KIND = "bar"
+
+
+def build(data, theme):
+    rows = [{"category": data.labels.get(key) or value.label or key, "value": value.value}
+            for key, value in data.numbers.items()]
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        y=alt.Y("category:N", axis=None), x=alt.X("value:Q", axis=None))
+    labels = base.mark_text(align="left", dx=6).encode(x=alt.value(210), text="category:N")
+    return (base.mark_bar() + labels).properties(width=210, height=60)
+'''
+
+
+def printed(pdf: Path, text: str) -> list[tuple[float, str]]:
+    """(size in pt, font name without its subset prefix) of each character but the
+    spaces of the first run of ``text`` in the PDF, read with PDFium: the font size
+    times the scale of the character's whole matrix (text matrix and every
+    transformation around it, such as the scaling of an image the text is drawn in)."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        for page in document:
+            text_page = page.get_textpage()
+            count = text_page.count_chars()
+            read = "".join(chr(pdfium_c.FPDFText_GetUnicode(text_page.raw, i))
+                           for i in range(count))
+            start = read.find(text)
+            if start < 0:
+                continue
+            found = []
+            for index in range(start, start + len(text)):
+                if read[index].isspace():  # PDFium makes up the spaces between words
+                    continue
+                matrix = pdfium_c.FS_MATRIX()
+                pdfium_c.FPDFText_GetMatrix(text_page.raw, index, matrix)
+                scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
+                size = pdfium_c.FPDFText_GetFontSize(text_page.raw, index) * scale
+                name = ctypes.create_string_buffer(256)
+                pdfium_c.FPDFText_GetFontInfo(text_page.raw, index, name, 256, None)
+                found.append((size, re.sub(r"^[A-Z]{6}\+", "", name.value.decode())))
+            return found
+    finally:
+        document.close()
+    raise AssertionError(f"{text!r} is not in {pdf.name}")
+
+
+def svg_width(svg: str) -> float:
+    return float(re.search(r'<svg[^>]*\swidth="([\d.]+)"', svg).group(1))
+
+
+def test_a_chart_is_set_in_the_brand_type_whatever_the_family_is_called(project):
+    """The brand calls its family otherwise than the font files do: the chart engine
+    measures the chart's text in the brand's faces all the same, so the chart is as
+    wide as with the files' own name, and its labels print in a brand face at the
+    size of the brand's chart theme (nothing is scaled down to fit the box)."""
+    project = cut_to(project, ("04-goed-politiewerk", "07-resultaten"))
+    figure(project, BARS)
+    edit(project, BRAND, "family: Lato", f"family: {RENAMED}", count=2)
+    result = build(project, strict=True)
+    report = load(project)
+    size = chart_theme(report.brand)["text"]["fontSize"] * 72 / 96  # px → pt
+    chars = printed(result.path, NORMEN)
+    assert [round(printed_size, 2) for printed_size, _ in chars] \
+        == [round(size, 2)] * len(NORMEN.replace(" ", ""))
+    programs = embedded(result.path)
+    faces = {TTFont(file)["name"].getDebugName(6) for file in brand_files(project)}
+    assert {programs[name]["name"].getDebugName(6) for _, name in chars} <= faces
+
+    block = next(block for _, block in figure_blocks(report) if block.chart == "normen")
+    renamed = ChartJob(report, Formatter("nl")).svg(block)  # the build's, from the store
+    edit(project, BRAND, f"family: {RENAMED}", "family: Lato", count=2)
+    proper = load(project)
+    job = ChartJob(proper, Formatter("nl"), cache=False)
+    job.start()
+    job.finish()
+    assert svg_width(renamed) == svg_width(job.svg(block))
+    assert f'font-family="{RENAMED}"' in renamed
+
+
+@pytest.mark.parametrize("family, said", [
+    ("Georgia", "not a family of styles/brand.yaml"),
+    ("lato", "the brand writes it 'Lato'")])
+def test_a_chart_asking_for_a_family_the_brand_does_not_name_is_reported(family, said,
+                                                                          small_warm, cli):
+    """A figure module sets text in a family the chart engine does not have under
+    that name (it matches names exactly): the chart was measured in another face
+    than the page prints it in. The finding names the module and the line that asks,
+    a warning that a strict build makes an error."""
+    project = small_warm
+    module = "figures/verzuim.py"
+    line = edit(project, module, "fontWeight=700,", f"fontWeight=700, font={family!r},")
+    reporter = BufferReporter()
+    build(project, reporter=reporter)
+    found = [w for w in reporter.warnings if f"{module}:{line}:" in w]
+    assert len(found) == 1, reporter.warnings
+    assert f"font-family {family!r}" in found[0] and said in found[0]
+
+    ran = cli("build", "--strict", str(project))
+    assert ran.returncode == 1
+    assert f"{module}:{line}" in ran.stderr and f"font-family {family!r}" in ran.stderr
+
+
+def chart_width(project: Path, chart: str) -> float:
+    """The width of the chart ``chart`` draws for its first block, drawn anew."""
+    report = load(project)
+    job = ChartJob(report, Formatter("nl"), cache=False)
+    job.start()
+    job.finish()
+    return svg_width(job.svg(next(block for _, block in figure_blocks(report)
+                                  if block.chart == chart)))
+
+
+@pytest.mark.slow
+def test_a_brand_in_woff2_files_draws_its_charts_in_its_faces(project):
+    """WeasyPrint reads WOFF2 faces; the chart engine reads only OpenType files, and
+    is given them unpacked: the chart is as wide as with the brand's TTF files."""
+    project = cut_to(project, ("04-goed-politiewerk", "07-resultaten"))
+    figure(project, BARS)
+    as_ttf = chart_width(project, "normen")
+    for file in set(brand_files(project)):
+        with TTFont(file) as face:
+            face.flavor = "woff2"
+            face.save(file.with_suffix(".woff2"))
+        file.unlink()
+    brand = project / BRAND
+    brand.write_text(brand.read_text(encoding="utf-8").replace(".ttf", ".woff2"),
+                     encoding="utf-8")
+    assert all(file.suffix == ".woff2" for file in brand_files(project))
+    assert chart_width(project, "normen") == as_ttf

@@ -436,11 +436,6 @@ CONFINED: dict[str, Callable[[Path], tuple[str, str]]] = {
                                   (BRAND, "font file fonts/Lato-Black.ttf is outside"))[1],
     "font a FIFO": lambda p: (_fifo(p, "styles/fonts/Lato-Black.ttf"),
                               (BRAND, "named pipe (FIFO)"))[1],
-    "font folder holds a FIFO": lambda p: (os.mkfifo(p / "styles/fonts/extra.ttf"),
-                                           ("styles/fonts/extra.ttf", "named pipe"))[1],
-    "font folder holds a link out": lambda p: (
-        _link(p, "styles/fonts/extra.ttf", p.parent / "buiten" / "geheim.ttf"),
-        ("styles/fonts/extra.ttf", "is outside the project folder"))[1],
     "ICC profile linked out": lambda p: (_link(p, "styles/color/FOGRA39L.icc",
                                                p.parent / "buiten" / "geheim.txt"),
                                          (BRAND, "colour profile color/FOGRA39L.icc is "
@@ -500,6 +495,27 @@ def test_no_file_is_read_from_outside_the_project_or_unbounded(case, small_warm,
         after = snapshot(project / "output") if (project / "output").exists() else {}
         assert after == before  # no PDF, no edition: nothing written
 
+
+
+def test_a_file_the_brand_does_not_declare_is_not_read_for_the_charts(small, tmp_path):
+    """The chart engine reads copies of the declared faces only: a FIFO and a link
+    out of the project beside them in the font folder neither hang nor fail a build
+    that draws its charts, and the folder the engine reads holds one font per
+    declared family, weight and style."""
+    project = small
+    secrets(tmp_path / "buiten")
+    os.mkfifo(project / "styles/fonts/extra.ttf")
+    _link(project, "styles/fonts/geheim.ttf", tmp_path / "buiten" / "geheim.txt")
+    result = almanac("build", str(project), timeout=240)  # the timeout: a hang
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert_nothing_leaked(result.stderr + result.stdout)
+    [folder] = (project / ".almanac-cache/charts/fonts").iterdir()
+    report = load(project)
+    declared = {(family.family, face.weight, face.style)
+                for family in (report.brand.fonts.body, report.brand.fonts.heading)
+                for face in family.faces}
+    assert len(list(folder.iterdir())) == len(declared)
 
 # ---- confinement: templates run in the sandbox and reach no file, module or process
 

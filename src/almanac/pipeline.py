@@ -470,7 +470,7 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
         charts.finish()
     reporter.step("preflight", reporter.words.gettext("checking the laid-out pages"))
     findings = preflight(result.document, report.brand, root=report.root) + check_fonts(
-        result.document, report.brand, report.brand_path, report.root)
+        result.document, report.brand, report.brand_path, report.root, charts.written)
     if variant.bleed:  # the print edition: the written file, as a press checks it
         from .stages.presscheck import press_check
 

@@ -3,9 +3,10 @@
 A figure module (``figures/<name>.py``) defines ``build(data: FigureData, theme:
 Theme) -> alt.Chart``; vl-convert draws the chart as SVG. Each SVG is a file
 named by a hash of everything that determines it — the figure modules' sources,
-the block's data, the brand theme and its font files, the locale's number and date
-definitions, the currency, the time zone, the translations a module may use, the
-versions of Altair and vl-convert — in ``.almanac-cache/charts/``, so the HTML can
+the block's data, the brand theme and its faces (as the chart engine is given
+them, :mod:`~.chartfonts`), the locale's number and date definitions, the
+currency, the time zone, the translations a module may use, the versions of
+Altair and vl-convert — in ``.almanac-cache/charts/``, so the HTML can
 name every chart before any is drawn, and an unchanged chart costs nothing.
 
 Charts not in the store are drawn by a worker process (``chartworker``), a fresh
@@ -27,6 +28,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import resource
 import select
 import signal
@@ -43,17 +45,18 @@ from .. import ipc
 from ..errors import ChartError, Problem
 from ..project.checks import line_of
 from ..project.colors import lighter
-from ..project.files import Refused, confine, read_bytes
+from ..project.files import Refused, read_bytes
 from ..project.fontfaces import minus_for
 from ..project.model import AMOUNTS, Chapter, FigureBlock, Number, Place, Report
 from ..project.parts import CACHE, MANIFEST
 from ..project.tables import parse_spec
-from ..project.theme import FIGURES, brand_file, folders
+from ..project.theme import FIGURES, folders
 from ..project.theme import roots as theme_roots
 from ..text.formatting import Formatter
 from ..text.messages import catalogue, fill
 from .brand import chart_base_px, chart_theme
 from .chartdata import declared_kind
+from .chartfonts import chart_fonts
 from .chartlocale import chart_locales, resolve
 from .guard import resident_bytes
 
@@ -281,7 +284,7 @@ class Drawing:
     language: str
     illustrative: str  # the title of a chart of illustrative data, in the report's language
     locales: tuple[dict, dict]  # d3's number and time format locale definitions
-    font_folders: list[Path]
+    font_folders: list[Path]  # registered with the chart engine before it draws
     sources: dict[str, bytes]  # the figure modules by file name, read by the build
     plans: list[Plan]
 
@@ -380,43 +383,6 @@ def _sources(root: Path) -> tuple[dict[str, bytes], dict[str, Path]]:
     return sources, origins
 
 
-def _font_folders(report: Report) -> list[Path]:
-    """The folders of the brand's font files, which vl-convert's font database reads
-    whole (every file below them): each of their files must pass the check of every
-    project file (:func:`~almanac.project.files.confine`), or a :class:`ChartError`
-    names it (a link out of the project, a FIFO that would hang the worker)."""
-    folders = sorted({brand_file(report.brand_path.parent, face.file).resolve().parent
-                      for family in (report.brand.fonts.body, report.brand.fonts.heading)
-                      for face in family.faces})
-    problems = []
-    for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            if path.is_dir() and not path.is_symlink():
-                continue
-            try:
-                confine(path, theme_roots(report.root))
-            except Refused as exc:
-                problems.append(Problem(f"file in a font folder {exc.reason}", path,
-                                        hint=exc.hint + " (the chart engine reads every "
-                                        "file of the fonts' folder)"))
-    if problems:
-        raise ChartError(problems)
-    return folders
-
-
-def _fonts_digest(font_folders: list[Path]) -> str:
-    """A SHA-256 of every file the chart engine reads as a font (every regular file
-    below the brand's font folders, by its name there and its bytes): a font changed
-    under the same family name changes the chart's key, not only a renamed one."""
-    digest = hashlib.sha256()
-    for folder in font_folders:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
 def locale_notes(report: Report) -> list[str]:
     """What a build tells about the locale of ``report``'s numbers, dates and charts
     (:func:`~almanac.stages.chartlocale.resolve`): a region inferred where the
@@ -455,7 +421,8 @@ class ChartJob:
         # Translators: the mark of a chart or table whose data are not from the report's
         # sources (a chart prints it in capitals as its title).
         illustrative = theme.gettext("Illustrative data")
-        font_folders = _font_folders(report)
+        # the brand's faces under the brand's names, as WeasyPrint has them (chartfonts)
+        self.fonts = chart_fonts(report.brand, report.brand_path, report.root, self.store)
         locales = chart_locales(report.manifest.language, report.manifest.currency,
                                 theme.minus)
         self.notes = locale_notes(report)
@@ -466,7 +433,7 @@ class ChartJob:
                  "theme": asdict(theme), "sources": digest.hexdigest(), "format": 7,
                  "language": report.manifest.language, "locales": locales,
                  "currency": report.manifest.currency, "environment": WORKER_ENVIRONMENT,
-                 "fonts": _fonts_digest(font_folders), "illustrative": illustrative}
+                 "fonts": self.fonts.folder.name, "illustrative": illustrative}
         self.plans: dict[Place, Plan] = {}
         for chapter, block in figure_blocks(report):
             data = figure_data(report, chapter, block, fmt)
@@ -492,7 +459,7 @@ class ChartJob:
             root=report.root, store=self.store, origins=origins,
             package=f"almanac_figures_{digest.hexdigest()[:16]}", theme=theme,
             language=report.manifest.language, illustrative=illustrative, locales=locales,
-            font_folders=font_folders, sources=sources,
+            font_folders=[self.fonts.folder], sources=sources,
             plans=list(self.missing.values()))
         self._pending: dict[str, None] = {}  # keys not drawn yet, in drawing order
         self._drawing_now: str | None = None  # the key the worker said it is drawing
@@ -526,6 +493,28 @@ class ChartJob:
         """The drawn chart of ``block`` (after :meth:`finish`)."""
         return (self.store / f"{self.plans[block.place].key}.svg").read_text(encoding="utf-8")
 
+    def written(self, image: str, text: str) -> tuple[Path, int | None] | None:
+        """Where a chart of this job writes ``text`` (a font family it asks for):
+        for the chart image named ``image`` (``<key>.svg``, as :meth:`url` names it),
+        its figure module and the first line of it that has ``text`` as a string
+        literal (``'text'`` or ``"text"``), else the first such line of another figure
+        module (a helper it imports), else no line; None when ``image`` is not a
+        chart of this job. Searched in the sources the build read, not the files."""
+        plan = next((plan for plan in self.plans.values() if f"{plan.key}.svg" == image),
+                    None)
+        if plan is None:
+            return None
+        module = self._drawing.module(plan.chart)
+        literal = re.compile(rf"""['"]{re.escape(text)}['"]""")
+        named = [name for name, path in self._drawing.origins.items() if path == module]
+        for name in named + [name for name in self._drawing.sources if name not in named]:
+            lines = self._drawing.sources[name].decode("utf-8", "replace").splitlines()
+            found = next((number for number, line in enumerate(lines, 1)
+                          if literal.search(line)), None)
+            if found is not None:
+                return self._drawing.origins[name], found
+        return module, None
+
     @property
     def cached(self) -> int:
         """How many of the report's charts came from the store."""
@@ -536,6 +525,7 @@ class ChartJob:
         """Start drawing the missing charts in a worker process; returns at once."""
         if not self.missing:
             return
+        self.fonts.write(self.root)
         read, write = os.pipe()
         try:
             self._worker = subprocess.Popen(

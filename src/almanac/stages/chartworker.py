@@ -154,7 +154,12 @@ class _Worker:
     def start_engine(self) -> None:
         """Start vl-convert's JavaScript engine with the brand's fonts, by drawing an
         empty chart: an engine that cannot start (an address-space limit smaller than
-        the engine's reservation) fails here, before any figure module is blamed."""
+        the engine's reservation) fails here, before any figure module is blamed.
+
+        The fonts are the brand's faces under the brand's names
+        (:mod:`~almanac.stages.chartfonts`), registered before the first conversion:
+        vl-convert's font database is the process's, and a chart drawn before a
+        registration would be laid out without them."""
         import vl_convert
 
         for folder in self.drawing.font_folders:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -118,12 +118,25 @@ WEIGHTS = {"normal": 400, "bold": 700, "lighter": 300, "bolder": 700}
 """SVG ``font-weight`` keywords as numbers (``lighter``/``bolder`` approximated)."""
 
 
+ChartSource = Callable[[str, str], "tuple[Path, int | None] | None"]
+"""Where a chart asks for a family: called with a chart image's file name and the
+family, the figure module that drew it and the line that writes the name (None
+when the image is no chart); :meth:`~.charts.ChartJob.written`."""
+
+
 def check_fonts(document: Document, brand: Brand, brand_path: Path,
-                root: Path | None = None) -> list[Finding]:
+                root: Path | None = None, charts: ChartSource | None = None
+                ) -> list[Finding]:
     """Findings (kind ``font``) about the fonts of a laid-out document, in page order:
 
     - text whose ``font-family`` names no brand family (only the brand's faces are
       available to the build, see :class:`BrandFontConfiguration`);
+    - a chart's text (an image ``charts`` knows) whose first family is not a brand
+      family as the brand file writes it: the chart engine matches names exactly and
+      knows only the brand's faces under the brand's names and the system's fonts
+      (:mod:`~.chartfonts`), so it laid the text out in another face than the page
+      sets it in, at other widths; one finding per figure module and family, naming
+      the module and the line that writes the family;
     - a weight and style asked for with no face of that family declared for it
       (WeasyPrint would set a neighbouring face, or synthesise one): one finding per
       family, weight and style;
@@ -133,7 +146,8 @@ def check_fonts(document: Document, brand: Brand, brand_path: Path,
       character, at its first occurrence.
 
     Each finding names the brand file (``brand_path``; relative to ``root`` in the
-    message) and the line of the family or the face file, and gives the fix."""
+    message) and the line of the family or the face file, a chart's family its
+    figure module and line, and gives the fix."""
     families = brand_faces(brand, brand_path)
     by_name = {name.casefold(): name for name in families}
     brand_name = _relative(brand_path, root)
@@ -141,9 +155,18 @@ def check_fonts(document: Document, brand: Brand, brand_path: Path,
     asked: set[tuple] = set()
     missing: set[tuple[str, str]] = set()
     for number, page in enumerate(document.pages, start=1):
-        for text, stack, weight, style, where in _texts(page._page_box):
+        for text, stack, weight, style, where, image in _texts(page._page_box):
             names = [by_name[name.casefold()] for name in stack if name.casefold() in by_name]
-            if not names:
+            source = None
+            if charts is not None and image and stack and stack[0] not in families:
+                source = charts(image, stack[0])
+            if source is not None:
+                if (source[0], stack[0]) not in asked:
+                    asked.add((source[0], stack[0]))
+                    findings.append(_chart_family(number, text, stack[0],
+                                                  by_name.get(stack[0].casefold()), source,
+                                                  brand_name))
+            elif not names:
                 if ("family", stack) not in asked:
                     asked.add(("family", stack))
                     findings.append(Finding(
@@ -153,7 +176,7 @@ def check_fonts(document: Document, brand: Brand, brand_path: Path,
                         family_line(brand_path, brand.fonts.body.family),
                         "set font-family: var(--font-body) or var(--font-heading) in the "
                         "stylesheet, or make the family a brand family in " + brand_name))
-                names = [brand.fonts.body.family]
+            names = names or [brand.fonts.body.family]
             primary = families[names[0]]
             if not any((f.weight, f.style) == (weight, style) for f in primary) \
                     and (names[0], weight, style) not in asked:
@@ -173,6 +196,23 @@ def check_fonts(document: Document, brand: Brand, brand_path: Path,
                 missing.add((first.file, char))
                 findings.append(_gap(number, where, first, char, text, brand_path, brand_name))
     return sorted(findings, key=lambda finding: finding.page)
+
+
+def _chart_family(page: int, text: str, family: str, brand_family: str | None,
+                  source: tuple[Path, int | None], brand_name: str) -> Finding:
+    """A chart's text asks for ``family``, which is not a brand family as written
+    (``brand_family`` is the one it names in another case, if any)."""
+    module, line = source
+    known = (f"the brand writes it {brand_family!r}, and the chart engine matches "
+             "names exactly" if brand_family else f"not a family of {brand_name}")
+    fix = (f"write {brand_family!r}, or leave the font to the theme" if brand_family else
+           "leave the font to the theme (theme.font is the brand's body family), or make "
+           f"the family a brand family in {brand_name}")
+    return Finding(
+        page, "font", f"page {page}: the chart of {module.name} sets '{_clip(text)}' in "
+        f"font-family {family!r} ({known}), so the chart was laid out in another face "
+        "than the page prints it in, and its text does not fit the space measured for it",
+        module, line, fix)
 
 
 def _relative(path: Path, root: Path | None) -> str:
@@ -213,14 +253,16 @@ def _gap(page: int, where: str, face: Face, char: str, text: str, brand_path: Pa
         face.line or family_line(brand_path, face.family), hint)
 
 
-Text = tuple[str, tuple[str, ...], int, str, str]  # text, families, weight, style, where
+Text = tuple[str, tuple[str, ...], int, str, str, str | None]
+"""Text, families, weight, style, where, and the file name of the image it is in."""
 
 
 def _texts(page_box: boxes.PageBox) -> Iterator[Text]:
     """Every visible piece of text on a page (margin boxes included) with the
     ``font-family`` list, weight, style (``italic`` for italic and oblique) that set
-    it and a description of where it is; the text of a hyphenated line ends with
-    its ``hyphenate-character``, which is not part of the box's text."""
+    it, a description of where it is and the file name of the SVG image it is in
+    (None for the page's own text); the text of a hyphenated line ends with its
+    ``hyphenate-character``, which is not part of the box's text."""
     for box, ancestors in _walk(page_box):
         if isinstance(box, boxes.TextBox):
             if box.style["visibility"] != "visible" or not box.text.strip():
@@ -235,19 +277,21 @@ def _texts(page_box: boxes.PageBox) -> Iterator[Text]:
             parent = next((b for b in reversed(ancestors) if b.element_tag), box)
             where = f"{_describe(parent, with_text=False)} '{_clip(box.text)}'"
             yield text, tuple(box.style["font_family"]), int(box.style["font_weight"]), \
-                style, where
+                style, where, None
         elif isinstance(box, boxes.ReplacedBox):
             tree = getattr(getattr(getattr(box.replacement, "_svg", None), "tree", None),
                            "_etree_node", None)
             if tree is not None:
-                yield from _svg_texts(tree, f"image {_image_name(box)}")
+                source = box.element.get("src", "") if box.element is not None else ""
+                yield from _svg_texts(tree, f"image {_image_name(box)}",
+                                      source.rsplit("/", 1)[-1] or None)
 
 
 _DECLARATION = re.compile(r"\s*([\w-]+)\s*:\s*([^;]+)")
 
 
-def _svg_texts(element: Any, where: str, inherited: dict[str, str] | None = None
-               ) -> Iterator[Text]:
+def _svg_texts(element: Any, where: str, image: str | None,
+               inherited: dict[str, str] | None = None) -> Iterator[Text]:
     """The text of an SVG's ``text`` elements with their inherited font attributes
     (presentation attributes and ``style`` declarations; SVG 2 §11.4)."""
     values = dict(inherited or {"font-family": "serif", "font-weight": "normal",
@@ -266,6 +310,6 @@ def _svg_texts(element: Any, where: str, inherited: dict[str, str] | None = None
             weight = values["font-weight"]
             number = int(weight) if weight.isdigit() else WEIGHTS.get(weight, 400)
             style = "normal" if values["font-style"] == "normal" else "italic"
-            yield own, stack, number, style, f"{where} '{_clip(own)}'"
+            yield own, stack, number, style, f"{where} '{_clip(own)}'", image
     for child in element:
-        yield from _svg_texts(child, where, values)
+        yield from _svg_texts(child, where, image, values)
