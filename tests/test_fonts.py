@@ -371,3 +371,14 @@ def test_a_brand_in_woff2_files_draws_its_charts_in_its_faces(project):
                      encoding="utf-8")
     assert all(file.suffix == ".woff2" for file in brand_files(project))
     assert chart_width(project, "normen") == as_ttf
+
+
+def test_the_sample_s_charts_print_their_text_at_the_brand_s_sizes(pdf_path, report):
+    """A chart whose axis labels make it wider than its box is drawn as wide as the
+    box, its plot narrower: the page does not scale it down, so its labels print at
+    the chart theme's sizes (the column chart's value labels, the bar chart's
+    category labels), not some 10 % below them."""
+    theme = chart_theme(report.brand)
+    label_size = theme["axis"]["labelFontSize"] * 72 / 96  # px → pt
+    chars = printed(pdf_path, NORMEN)  # a category label of a bar chart with long labels
+    assert {round(size, 2) for size, _ in chars} == {round(label_size, 2)}

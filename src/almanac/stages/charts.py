@@ -125,8 +125,9 @@ class Sizes:
 
 @dataclass(frozen=True)
 class Widths:
-    """Widths of a chart's plot area in CSS px, to fit the figure's box (a chart is
-    never scaled up, and scaled down only when wider than its box): ``column`` for a
+    """Widths of a chart's plot area in CSS px, to fit the figure's box (a chart whose
+    axes and labels make it wider than its box is drawn again as wide as the box, its
+    plot narrower, so that its text keeps the brand's sizes): ``column`` for a
     figure in the text column (``width: column``, the default; 114 mm is 431 px),
     ``compact`` for a small chart in it (a few bars, two columns), ``full`` for the
     full text width (``width: full``, 166 mm of an A4 page)."""
@@ -134,6 +135,14 @@ class Widths:
     compact: int = 300
     column: int = 420
     full: int = 600
+    column_box: int = 431  # 114 mm: .chart-column's max-width (styles/components.css)
+    full_box: int = 627  # 166 mm: the text width of an A4 page
+
+    def box(self, data: FigureData) -> int:
+        """The width in CSS px of the box a figure's chart is set in: a chart wider
+        than that is drawn again to fit it (the chart worker), so that the page never
+        scales it, nor its text, down."""
+        return self.full_box if data.width == "full" else self.column_box
 
 
 @dataclass(frozen=True)
@@ -430,7 +439,7 @@ class ChartJob:
         # and messages a module sees), the d3 locales, the time zone, the font files, and
         # the words the chart prints itself
         stamp = {"altair": version("altair"), "vl-convert": version("vl-convert-python"),
-                 "theme": asdict(theme), "sources": digest.hexdigest(), "format": 7,
+                 "theme": asdict(theme), "sources": digest.hexdigest(), "format": 8,
                  "language": report.manifest.language, "locales": locales,
                  "currency": report.manifest.currency, "environment": WORKER_ENVIRONMENT,
                  "fonts": self.fonts.folder.name, "illustrative": illustrative}

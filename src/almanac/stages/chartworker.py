@@ -91,7 +91,17 @@ class _Worker:
         """The chart of ``plan`` as SVG text; a ChartError names the module and block."""
         path = self.drawing.module(plan.chart)
         block = f"{plan.chapter}: {plan.where}"
-        return self._convert(self._spec(path, block, plan.data), path, block)
+        spec = self._spec(path, block, plan.data)
+        svg = self._convert(spec, path, block)
+        box = self.drawing.theme.widths.box(plan.data)
+        if _svg_width(svg) > box + 0.5 and not any(key in spec for key in CONCATENATIONS):
+            # wider than its box, the page would scale it down and its text with it:
+            # drawn again as wide as the box, the plot narrower and the text at the
+            # brand's sizes (Vega-Lite autosize "fit-x", the width containing padding)
+            fitted = {**spec, "width": box,
+                      "autosize": {"type": "fit-x", "contains": "padding"}}
+            svg = self._convert(fitted, path, block)
+        return svg
 
     def _spec(self, path: Path, block: str, data: FigureData) -> dict:
         module = self._import(path)
@@ -189,6 +199,17 @@ class _Worker:
                 "fix the chart the module builds (mark, encoding, data): it is not valid Vega-Lite"
             raise ChartError(Problem(f"Vega-Lite cannot draw the chart: {reason[:300]}", path,
                                      None, hint, block)) from exc
+
+
+CONCATENATIONS = ("concat", "hconcat", "vconcat", "repeat", "facet")
+"""Vega-Lite compositions for which autosize "fit" is not supported (Vega-Lite's
+size documentation): their charts keep the widths their modules give."""
+
+
+def _svg_width(svg: str) -> float:
+    """The ``width`` of an SVG's root element, in px (0 when it has none)."""
+    found = re.search(r'<svg[^>]*?\swidth="([\d.]+)', svg)
+    return float(found.group(1)) if found else 0.0
 
 
 class _FigureSources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
