@@ -145,3 +145,22 @@ def test_a_new_report_builds_clean_under_strict(tmp_path, language, variant):
         if isinstance(block, KpisBlock):
             for item in block.items:
                 assert squash(fmt.parts(report.number(item.number))[1]) in text
+
+
+@pytest.mark.slow
+def test_an_illustrative_chart_across_the_full_text_width_stays_inside_it(tmp_path):
+    """The starter's line chart of sample data set across the text width: drawn as wide
+    as the text area less the accent rule that marks it illustrative, it neither runs
+    past the page's edge (an overflow, which a strict build refuses) nor is scaled."""
+    from almanac.project.scaffold import new_project
+
+    project = tmp_path / "r"
+    new_project(project, language="en-GB", today=TODAY)
+    chapter = next((project / "chapters").glob("02-*")) / "chapter.md"
+    text = chapter.read_text(encoding="utf-8")
+    assert ":series: requests_by_year\n" in text
+    chapter.write_text(text.replace(":series: requests_by_year\n",
+                                    ":series: requests_by_year\n:width: full\n", 1),
+                       encoding="utf-8")
+    result = build(project, strict=True)  # an overflow would fail it
+    assert result.path.exists()

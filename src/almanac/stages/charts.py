@@ -137,12 +137,16 @@ class Widths:
     full: int = 600
     column_box: int = 431  # 114 mm: .chart-column's max-width (styles/components.css)
     full_box: int = 627  # 166 mm: the text width of an A4 page
+    illustrative_rule: int = 11  # 3 mm: the accent rule and gap before an illustrative
+    # chart (.chart.illustrative img: border-left 1 mm, padding-left 2 mm)
 
     def box(self, data: FigureData) -> int:
-        """The width in CSS px of the box a figure's chart is set in: a chart wider
-        than that is drawn again to fit it (the chart worker), so that the page never
-        scales it, nor its text, down."""
-        return self.full_box if data.width == "full" else self.column_box
+        """The width in CSS px a figure's chart may take in its box, less the rule
+        before an illustrative one: a chart wider than that is drawn again to fit it
+        (the chart worker), so that the page never scales it, nor its text, down, and
+        it never runs past the text area."""
+        box = self.full_box if data.width == "full" else self.column_box
+        return box - self.illustrative_rule if data.illustrative else box
 
 
 @dataclass(frozen=True)
@@ -439,7 +443,7 @@ class ChartJob:
         # and messages a module sees), the d3 locales, the time zone, the font files, and
         # the words the chart prints itself
         stamp = {"altair": version("altair"), "vl-convert": version("vl-convert-python"),
-                 "theme": asdict(theme), "sources": digest.hexdigest(), "format": 8,
+                 "theme": asdict(theme), "sources": digest.hexdigest(), "format": 9,
                  "language": report.manifest.language, "locales": locales,
                  "currency": report.manifest.currency, "environment": WORKER_ENVIRONMENT,
                  "fonts": self.fonts.folder.name, "illustrative": illustrative}
