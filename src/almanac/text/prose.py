@@ -75,12 +75,18 @@ class Prose:
 
     def _render(self, text: str, footnotes: Mapping[str, str], inline: bool) -> Markup:
         fragments: list[str] = []
+        notes_end = [-1]  # where the last footnote call ended in ``text``
 
         def substitute(match: re.Match) -> str:
             form, key, note = match.groups()
             if note is not None:
                 body = self._render(footnotes[note], {}, inline=True)
-                markup = Markup('<span class="footnote">{}</span>').format(body)
+                # a call right after another ([^a][^b]) is set apart from it, so that
+                # numbered calls 8 and 9 do not read as 89 (styles/components.css)
+                kind = "footnote footnote-next" if match.start() == notes_end[0] \
+                    else "footnote"
+                notes_end[0] = match.end()
+                markup = Markup('<span class="{}">{}</span>').format(kind, body)
             elif form is not None:
                 markup = self._reference(form, key)
             else:
