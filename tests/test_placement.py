@@ -5,6 +5,7 @@ the placement passes, read back from its PDF and its layout."""
 from __future__ import annotations
 
 import io
+import random
 import re
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from almanac.stages.preflight import page_holes
 from almanac.stages.typeset import typeset
 from almanac.stages.variants import VARIANTS
 
-from conftest import copy_project, cut_to
+from conftest import almanac, copy_project, cut_to
 
 CHAPTER = "chapters/01-voorwoord/chapter.yaml"
 WORDS = ("report year region service staff budget result target office partner "
@@ -237,3 +238,91 @@ def test_the_hole_is_measured_on_pages_followed_by_their_flow_only():
     # page 2 ends before a forced break, page 3 ends the document: neither counts
     assert list(holes) == [1]
     assert holes[1] == pytest.approx(157 / 257, abs=0.01)
+
+
+# --------------------------------------------------------------------------- sidebars
+
+VOCABULARY = ("service people request office week region record budget staff report plan "
+              "year team city review answer public method result change number quarter "
+              "process").split()
+
+
+class Sentences:
+    """Running text of sentences of 12 words, each opening with ``<tag>s<k>`` (found
+    again in the PDF's text), drawn from one seeded generator: the same calls in the
+    same order give the same text."""
+
+    def __init__(self, seed: int = 16) -> None:
+        self.random = random.Random(seed)
+
+    def __call__(self, tag: str, words: int) -> str:
+        sentences, count = [], 0
+        while count < words:
+            chosen = " ".join(self.random.choice(VOCABULARY) for _ in range(11))
+            sentences.append(f"{tag}s{len(sentences) + 1} {chosen}.")
+            count += 12
+        return " ".join(sentences)
+
+
+def new_report(folder: Path) -> Path:
+    """A report as ``almanac new`` writes it, in British English."""
+    project = folder / "report"
+    ran = almanac("new", str(project), "--language", "en-GB", "--year", "2025")
+    assert ran.returncode == 0, ran.stderr
+    return project
+
+
+SIDEBARS = (380, 300, 340, 260, 420, 310)
+"""The words before each sidebar of facts: each sidebar then starts at another height
+of its page."""
+
+
+@pytest.fixture(scope="module")
+def sidebars(tmp_path_factory) -> Path:
+    """The new report, its first chapter closed by a section of six sidebars of facts
+    (6 items of ~20 words), each between running text and 160 words after it."""
+    project = new_report(tmp_path_factory.mktemp("sidebars"))
+    text = Sentences()
+    parts = ["\n## Sidebars\n"]
+    for number, before in enumerate(SIDEBARS, 1):
+        lead = text(f"SA{number}", before)
+        items = "\n".join(f"- Item SB{number}x{item} {text(f'S{number}I{item}', 18)}"
+                          for item in range(1, 7))
+        after = text(f"SC{number}", 160)
+        parts.append(f"\n{lead}\n\n:::{{facts}} Box {number}\n{items}\n:::\n\n{after}\n")
+    chapter = project / "chapters/01-introduction/chapter.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "".join(parts), encoding="utf-8")
+    return project
+
+
+def sidebar_pages(texts: list[str]) -> dict[int, int]:
+    """Each sidebar's page, asserting it is whole on it."""
+    pages = {}
+    for number in range(1, len(SIDEBARS) + 1):
+        found = {page for item in range(1, 7)
+                 for page in page_of(texts, f"SB{number}x{item} ")}
+        assert len(found) == 1, f"sidebar {number} on pages {sorted(found)}"
+        pages[number] = found.pop()
+    return pages
+
+
+def test_the_text_after_a_sidebar_pushed_to_the_next_page_flows_up(sidebars):
+    alone = laid_out(sidebars, placement=False)
+    texts, holes = pages_text(alone.pdf), page_holes(alone.document)
+    pushed = {number: page for number, page in sidebar_pages(texts).items()
+              if holes.get(page - 1, 0.0) > 0.2}
+    # the fault: a sidebar that does not fit the rest of its page takes the text after
+    # it along to the next page, and leaves the foot of its page empty
+    assert pushed and all(page_of(texts, f"SC{number}s1 ") == [page]
+                          for number, page in pushed.items())
+
+    placed_ = laid_out(sidebars, placement=True)
+    texts, holes_placed = pages_text(placed_.pdf), page_holes(placed_.document)
+    pages = sidebar_pages(texts)
+    assert list(pages.values()) == sorted(pages.values())  # in their order
+    for number in pushed:
+        # the sidebar opens the next page; the text after it fills the page it left
+        page = pages[number]
+        assert page_of(texts, f"SB{number}x1 ") == [page]
+        assert page_of(texts, f"SC{number}s1 ")[0] < page, number
+    assert max(holes_placed.values()) < max(holes.values())

@@ -81,8 +81,8 @@ HINTS = {  # what to do about each kind of preflight finding (strict builds)
     "split-block": "shorten the block or move it to where a page has room for it whole",
     "caption-parted": "move the figure or table, or text before it, so that it starts under "
                       "its caption",
-    "header-missing": "make the rows shorter: a row the page cannot hold with the header "
-                      "drops it",
+    "header-missing": "let the row break over pages (.table tr { break-inside: auto } in "
+                      "styles/), or split its long cell over several rows",
     "footnote-parted": "move the call or shorten the note so that the note fits on the call's "
                        "page",
     "lone-block": "shorten the section's text a little, or lengthen it, so that its close "

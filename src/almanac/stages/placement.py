@@ -24,10 +24,20 @@ What is changed, and only when the first layout shows the need:
   figure is moved before the last paragraphs above it on the page, as few as make
   room for it there, which then follow it on the next page. A chart is never scaled:
   its type stays the brand's size.
+* **A sidebar pushed to the next page** (a floated ``aside`` with ``break-inside:
+  avoid``, which :mod:`.breaks` moves whole to the next page together with the text
+  after it): moved after the paragraphs that follow it, as for a figure, so that they
+  fill the page it left; never after the last paragraph of its group (it keeps text
+  of its own to stand beside, not the next sidebar's or the next section's), and
+  never one that opens its section (``data-reading="after-next"``: it stands before
+  its heading) or a sidebar's continuation.
 * **Keep-together that cannot be met**: an element with ``break-inside: avoid``
   split over pages all the same (taller than the page: a table row with a long cell,
   a row of tiles, a quote) gets ``break-inside: auto``, so it starts where it stands
-  (under its table's caption and header) instead of on a page of its own; a table
+  (under its table's caption and header) instead of on a page of its own. A table
+  row taller than a page gets it first, in a layout of its own kept whatever it
+  measures, pushed or not: kept together it can never be, and kept it leaves the rows
+  before it on a page of their own and is set without its header. A table
   with such a row gets ``table-layout: fixed`` with the column widths of the first
   layout, so its columns do not change from page to page.
 
@@ -278,6 +288,17 @@ def _is_figure(element: Any, box: boxes.Box) -> bool:
             and box.style["float"] == "none" and not box.is_absolutely_positioned())
 
 
+def _is_aside(element: Any, box: boxes.Box) -> bool:
+    """A sidebar floated beside the text that keeps together (facts, tiles), set
+    where it stands in the text: not one that opens its section (set before the
+    heading it floats beside, ``data-reading="after-next"``), nor the continuation of
+    one cut over pages."""
+    return (element.tag == "aside" and box.style["break_inside"] in AVOID
+            and box.style["float"] != "none" and not box.is_absolutely_positioned()
+            and element.get("data-reading") != "after-next"
+            and "continued" not in (element.get("class") or "").split())
+
+
 def _first_block(document_page: Any, keys: dict[int, Key]) -> Any:
     """The first element with a ``data-source`` on a page, in document order."""
     for root in _page_content(document_page._page_box):
@@ -432,11 +453,13 @@ class _Context:
         return self.layout.pages[page].get(element, []) if element is not None else []
 
 
-def adjust(document: Document, html: str, done: set[Key] | None = None) -> str | None:
+def adjust(document: Document, html: str, done: set[Key] | None = None, *,
+           rows: bool = False) -> str | None:
     """The report's HTML adjusted after seeing its layout ``document`` (see the module's
     docstring), or None when the layout needs nothing. ``done`` holds the elements
     adjusted by earlier passes, which are not adjusted again (a pass never undoes
-    another: the passes end)."""
+    another: the passes end). With ``rows``, only the table rows taller than a page
+    give way (:func:`_giving_way`), wherever they stand."""
     done = set() if done is None else done
     root_element = _root_element(document)
     if root_element is None:
@@ -446,7 +469,8 @@ def adjust(document: Document, html: str, done: set[Key] | None = None) -> str |
     nodes = _keys_of_nodes(tree)
     layout = _layout(document)
     context = _Context(document, html, layout, element_keys, nodes, done, page_holes(document))
-    edits = _figures(context) + _giving_way(context)
+    edits = _giving_way(context, rows=True) if rows else \
+        _figures(context) + _giving_way(context)
     if not edits:
         return None
     return _apply(html, edits)
@@ -467,20 +491,29 @@ def _figures(context: _Context) -> list[Change]:
         box = page[id(element)][0]
         key = context.element_keys[id(element)]
         figure = context.nodes.get(key)
-        if (figure is None or key in context.done or not _is_figure(element, box)
-                or layout.on(id(element)) != [index]):
+        if (figure is None or key in context.done or layout.on(id(element)) != [index]):
+            continue
+        aside = _is_aside(element, box)
+        if not (aside or _is_figure(element, box)):
             continue
         height = layout.heights[index - 1]
         room = hole * height
-        top = _bottom(box)
+        # the text after a figure starts under it; beside a sidebar, at its top
+        top = _top(box) if aside else _bottom(box)
         chosen: Node | None = None
         filled = 0.0
-        for unit in _units(figure):
+        units = _units(figure)
+        last = units[-1] if units and aside else None
+        for unit in units:
             found = context.boxes_of(unit, index)
             if not found:
                 break
             bottom = max(_bottom(b) for b in found)
-            if bottom - top <= room or room - filled > HOLE * height:
+            # a paragraph the page cannot end is split by it (the figure follows its
+            # end on the next page); a sidebar keeps text of its own to stand beside:
+            # after its group's last paragraph it would stand beside what follows (the
+            # next sidebar's text, the next section)
+            if bottom - top <= room or (room - filled > HOLE * height and unit is not last):
                 chosen, filled = unit, bottom - top
             if filled >= room or room - filled <= HOLE * height:
                 break
@@ -488,6 +521,8 @@ def _figures(context: _Context) -> list[Change]:
             context.done.add(key)
             edits.append(_move(context.html, figure, chosen))
             continue
+        if aside:
+            continue  # a sidebar is never cropped, nor set before the text it follows
         # nothing may flow up (it closes its section): a photo is cropped to fit
         pictures = [b for node in _descendants(figure) if node.tag == "img"
                     for b in context.boxes_of(node, index)]
@@ -509,9 +544,14 @@ def _figures(context: _Context) -> list[Change]:
     return edits
 
 
-def _giving_way(context: _Context) -> list[Change]:
+def _giving_way(context: _Context, rows: bool = False) -> list[Change]:
     """``break-inside: auto`` for each kept-together element split over pages and
-    taller than a page; its table (if any) gets fixed column widths."""
+    taller than a page, when it was pushed away from a page with room; its table (if
+    any) gets fixed column widths. With ``rows``, the table rows taller than a page
+    only, pushed or not: such a row can never be kept together, and kept it leaves its
+    rows before it, the caption and the header row on a page of their own and is set
+    without the header (WeasyPrint repeats a ``thead`` only on the pages where the row
+    starts under it)."""
     layout, edits = context.layout, []
     tables: dict[int, boxes.TableBox] = {}
     for element_id in layout.elements:
@@ -521,10 +561,12 @@ def _giving_way(context: _Context) -> list[Change]:
         first = layout.pages[pages[0]][element_id][0]
         if first.style["break_inside"] not in AVOID:
             continue
+        if rows and not isinstance(first, boxes.TableRowBox):
+            continue
         total = sum(box.margin_height() for i in pages for box in layout.pages[i][element_id])
         if total < min(layout.heights[i] for i in pages) * 0.95:
             continue  # it fits on a page: kept together elsewhere (a sidebar's own rules)
-        if context.holes.get(pages[0], 0.0) <= GAIN:
+        if not rows and context.holes.get(pages[0], 0.0) <= GAIN:
             continue  # nothing to gain: it was not pushed away from a page with room
         key = context.element_keys.get(element_id)
         node = context.nodes.get(key) if key is not None else None
@@ -593,7 +635,9 @@ def overflows(document: Document) -> int:
 
 def placed(document: Document, html: str, lay_out: Callable[[str], Document]
            ) -> tuple[Document, str, int]:
-    """The passes: ``document`` (laid out from ``html``) adjusted (:func:`adjust`) and
+    """The passes: ``document`` (laid out from ``html``), its table rows taller than a
+    page given way first (one layout more, kept whatever it measures), then adjusted
+    (:func:`adjust`) and
     laid out again by ``lay_out(html)`` until nothing needs adjusting, a layout leaves
     no less empty space than the one before or runs past a page's edge where that one
     did not (it is then dropped), or after
@@ -601,8 +645,14 @@ def placed(document: Document, html: str, lay_out: Callable[[str], Document]
     layouts made (1 when the first needed nothing: no cost beyond a walk of its pages).
     Deterministic: the same HTML and fonts give the same passes."""
     done: set[Key] = set()
-    score, overflowing = excess(document), None
     layouts = 1
+    # rows taller than a page give way first, whatever the rest: kept or not, they
+    # cannot fit, and the layout without them is no measure to hold against
+    adjusted = adjust(document, html, done, rows=True)
+    if adjusted is not None and adjusted != html:
+        document, html = lay_out(adjusted), adjusted
+        layouts += 1
+    score, overflowing = excess(document), None
     for _ in range(PASSES):
         adjusted = adjust(document, html, done)
         if adjusted is None or adjusted == html:
