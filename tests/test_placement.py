@@ -326,3 +326,70 @@ def test_the_text_after_a_sidebar_pushed_to_the_next_page_flows_up(sidebars):
         assert page_of(texts, f"SB{number}x1 ") == [page]
         assert page_of(texts, f"SC{number}s1 ")[0] < page, number
     assert max(holes_placed.values()) < max(holes.values())
+
+
+# --------------------------------------------------------------------------- a long row
+
+def long_row_report(project: Path) -> Path:
+    """The new report with what its users add to it: in its first chapter long prose
+    with footnotes, tiles, a long quote, facts; in its second a chart after long
+    prose, and a table of 30 rows whose 7th has a cell of 1 400 words, set where it
+    starts low on its page."""
+    text = Sentences()
+    chapter = project / "chapters/01-introduction/chapter.md"
+    body = chapter.read_text(encoding="utf-8").replace(
+        "  satisfaction: {value: 8.1, unit: decimal, label: average rating out of 10}\n",
+        "  satisfaction: {value: 8.1, unit: decimal, label: average rating out of 10}\n"
+        "  staff: {value: 312, unit: count, label: staff}\n")
+    notes = "\n".join(f"[^n{i}]: Footnote {i} text fn{i}x: {text(f'F{i}', 24)}"
+                      for i in range(1, 11))
+    body += (f"\n## Long prose and footnotes\n\n{text('A', 560)}[^n1] {text('B', 60)}\n\n"
+             f"{text('C', 300)}[^n2] more[^n3] and[^n4] so[^n5] on.\n\n"
+             f"{text('D', 200)}[^n6] {text('E', 80)}[^n7] {text('G', 40)}[^n8][^n9] "
+             f"end[^n10].\n\n{notes}\n\n{text('H', 700)}\n\n"
+             f":::{{note}}\nNote after long prose NOTE1 {text('N', 20)}\n:::\n\n"
+             f"## Tiles and quotes\n\n{text('K', 520)}\n\n:::{{kpis}}\nitems:\n"
+             "  - {number: people_reached, label: People reached}\n"
+             "  - {number: on_time, label: Answered on time}\n"
+             "  - {number: budget, label: Budget}\n  - {number: staff, label: Staff}\n:::\n\n")
+    body += f"{text('L', 200)}\n\n:::{{quote}}\n:source: Long quote source QSRC\n"
+    body += f"{text('Q', 400)}\n:::\n\n{text('M', 450)}\n\n:::{{facts}} Facts one\n"
+    body += "\n".join(f"- Fact FA{i} {text(f'FA{i}', 30)}" for i in range(1, 13))
+    body += f"\n:::\n\n{text('P', 150)}\n"
+    chapter.write_text(body, encoding="utf-8")
+
+    folder = project / "chapters/02-results"
+    rows = ["item,description,value"] + [
+        f'I{i},"{text("T", 1400) if i == 7 else f"Row R{i} short"}",{i * 10}'
+        for i in range(1, 31)]
+    (folder / "data/big.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    chapter = folder / "chapter.md"
+    body = chapter.read_text(encoding="utf-8").replace(
+        "  requests_by_quarter: {file: data/quarters.csv, illustrative: true, "
+        "note: Sample data.}\n",
+        "  requests_by_quarter: {file: data/quarters.csv, illustrative: true, "
+        "note: Sample data.}\n  big: {file: data/big.csv}\n")
+    body += (f"\n## Placement\n\n{text('U', 480)}\n\n{text('V', 230)}\n\n"
+             ":::{figure} columns\n:id: placed\n:series: requests_by_quarter\n"
+             "Placed chart PLACEDCAP\n:::\n\n"
+             f"{text('W', 180)}\n\n{text('X', 180)} As {{{{ ref:placed }}}} shows.\n\n"
+             "## Big table\n\n:::{table} big\n:id: bigtable\n"
+             ":columns: {item: Item, description: Description, value: Value}\n"
+             "Big table BIGCAP\n:::\n\n"
+             f"{text('Y', 100)} See {{{{ ref:bigtable }}}}.\n")
+    chapter.write_text(body, encoding="utf-8")
+    return project
+
+
+def test_a_row_taller_than_a_page_splits_under_its_header_wherever_the_table_starts(
+        tmp_path):
+    project = long_row_report(new_report(tmp_path))
+    texts = pages_text(laid_out(project, placement=True).pdf)
+    [caption] = page_of(texts, "BIGCAP")
+    last = page_of(texts, "I30 Row R30 short")[-1]
+    # the long row starts under the rows before it, on the caption's page ...
+    assert "Ts1 " in texts[caption - 1]
+    # ... and the header row heads every page of the table
+    assert last - caption >= 2
+    for page in range(caption, last + 1):
+        assert "Item Description Value" in texts[page - 1], page
