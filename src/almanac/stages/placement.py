@@ -309,18 +309,21 @@ def _first_block(document_page: Any, keys: dict[int, Key]) -> Any:
     return None
 
 
-def _units(figure: Node) -> list[Node]:
+def _units(figure: Node, before: bool = False) -> list[Node]:
     """What may flow up before ``figure``: the elements after it in its parent, up to
     the first that a figure may not pass — each paragraph of a prose block, a norm or
-    a note whole."""
+    a note whole. With ``before``, what may go down after it instead: the elements
+    before it, nearest first, back to the first it may not pass."""
     parent = figure.parent
     if parent is None:
         return []
+    index = parent.children.index(figure)
+    siblings = reversed(parent.children[:index]) if before else parent.children[index + 1:]
     units: list[Node] = []
-    for sibling in parent.children[parent.children.index(figure) + 1:]:
+    for sibling in siblings:
         classes = sibling.classes
         if sibling.tag == "div" and "prose" in classes and "two-columns" not in classes:
-            for child in sibling.children:
+            for child in reversed(sibling.children) if before else sibling.children:
                 if child.tag not in FLOWING:
                     return units
                 units.append(child)
@@ -331,54 +334,34 @@ def _units(figure: Node) -> list[Node]:
     return units
 
 
-def _move(text: str, figure: Node, after: Node) -> list[Edit]:
-    """``figure`` moved right after ``after`` (a paragraph of a prose block, which is
-    split there, or a whole block)."""
-    block = after.parent
+def _move(text: str, figure: Node, anchor: Node, before: bool = False) -> list[Edit]:
+    """``figure`` moved right after ``anchor`` (or, with ``before``, right before it):
+    a paragraph of a prose block, which is split there, or a whole block."""
+    block = anchor.parent
     source = text[figure.start:figure.end]
     edits = [Edit(figure.start, figure.end, "")]
-    if block is not None and "prose" in block.classes and after is not block.children[-1]:
-        reopen = text[block.start:block.inner]
-        edits.append(Edit(after.end, after.end, f"</{block.tag}>{source}{reopen}"))
-    elif block is not None and "prose" in block.classes:
-        edits.append(Edit(block.end, block.end, source))
-    else:
-        edits.append(Edit(after.end, after.end, source))
+    at = anchor.start if before else anchor.end
+    if block is not None and "prose" in block.classes:
+        if anchor is not block.children[0 if before else -1]:  # the block split there
+            reopen = text[block.start:block.inner]
+            edits.append(Edit(at, at, f"</{block.tag}>{source}{reopen}"))
+            return edits
+        at = block.start if before else block.end
+    edits.append(Edit(at, at, source))
     return edits
-
-
-def _before(figure: Node) -> list[Node]:
-    """What may go down after ``figure``, nearest first: the elements before it in its
-    parent, back to the first a figure may not pass (as :func:`_units`)."""
-    parent = figure.parent
-    if parent is None:
-        return []
-    units: list[Node] = []
-    for sibling in reversed(parent.children[:parent.children.index(figure)]):
-        classes = sibling.classes
-        if sibling.tag == "div" and "prose" in classes and "two-columns" not in classes:
-            for child in reversed(sibling.children):
-                if child.tag not in FLOWING:
-                    return units
-                units.append(child)
-        elif sibling.tag in ("p", "div") and {"norm", "note"} & set(classes):
-            units.append(sibling)
-        else:
-            break
-    return units
 
 
 def _pull_up(context: _Context, figure: Node, page: int, needed: float,
              room: float) -> Node | None:
-    """The nearest element before ``figure`` (:func:`_before`), all of it on ``page``
+    """The nearest element before ``figure`` (:func:`_units`), all of it on ``page``
     (from 0), such that the figure (``needed`` px high with its margins) fits where that
     element starts, with ``room`` px empty at the page's foot; None when none is."""
     layout = context.layout
-    found_all = [b for node in _before(figure) for b in context.boxes_of(node, page)]
+    found_all = [b for node in _units(figure, before=True) for b in context.boxes_of(node, page)]
     if not found_all:
         return None
     lowest = max(_bottom(b) for b in found_all)
-    for unit in _before(figure):
+    for unit in _units(figure, before=True):
         found = context.boxes_of(unit, page)
         key = context.node_keys.get(id(unit))
         element = context.element_ids.get(key) if key is not None else None
@@ -387,22 +370,6 @@ def _pull_up(context: _Context, figure: Node, page: int, needed: float,
         if lowest + room - _top(found[0]) >= needed:
             return unit
     return None
-
-
-def _move_before(text: str, figure: Node, before: Node) -> list[Edit]:
-    """``figure`` moved right before ``before`` (a paragraph of a prose block, which is
-    split there, or a whole block)."""
-    block = before.parent
-    source = text[figure.start:figure.end]
-    edits = [Edit(figure.start, figure.end, "")]
-    if block is not None and "prose" in block.classes and before is not block.children[0]:
-        reopen = text[block.start:block.inner]
-        edits.append(Edit(before.start, before.start, f"</{block.tag}>{source}{reopen}"))
-    elif block is not None and "prose" in block.classes:
-        edits.append(Edit(block.start, block.start, source))
-    else:
-        edits.append(Edit(before.start, before.start, source))
-    return edits
 
 
 def _shrink(context: _Context, figure: Node, page: int, scale: float) -> list[Edit]:
@@ -540,7 +507,7 @@ def _figures(context: _Context) -> list[Change]:
         earlier = _pull_up(context, figure, index - 1, box.margin_height(), room)
         if earlier is not None:
             context.done.add(key)
-            edits.append(_move_before(context.html, figure, earlier))
+            edits.append(_move(context.html, figure, earlier, before=True))
     return edits
 
 
