@@ -257,3 +257,31 @@ def test_a_black_brand_ground_prints_in_rich_black_and_no_marks_leave_no_slug(sh
         assert box(cover, "/MediaBox") == box(cover, "/BleedBox")
         fills = [operands for op, operands in operators(cover.obj.Contents[1]) if op == "scn"]
         assert [0.6, 0.4, 0.4, 1.0] in [[float(v) for v in operands] for operands in fills]
+
+
+def test_a_photo_in_rgb_prints_in_the_output_profile_s_process_colours(warm):
+    """A real photo, as a camera saves it (an RGB JPEG), is converted to CMYK through
+    the brand's output profile for the print edition: no RGB image reaches the press,
+    and a strict print build passes. The screen edition keeps the RGB file."""
+    from PIL import Image
+
+    from conftest import add_photo
+
+    project = cut_to(warm, ("03-inzetbaarheid",))
+    gradient = Image.linear_gradient("L").resize((600, 300))
+    photo = Image.merge("RGB", (gradient, gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+                                Image.new("L", (600, 300), 90)))
+    photo.save(project / "chapters" / "03-inzetbaarheid" / "photo.jpg", quality=90)
+    add_photo(project, "photo.jpg")
+    # embedded as it is, not toned (a duotone is made in process colours already)
+    edit(project, "chapters/03-inzetbaarheid/chapter.yaml", "treatment: duotone",
+         "treatment: overlay")
+
+    def spaces(path) -> set[str]:
+        with pikepdf.open(path) as pdf:
+            return {str(xobject.get("/ColorSpace")) for page in pdf.pages
+                    for xobject in page.images.values()}
+
+    printed = build(project, variant="print", strict=True)  # an RGB image would fail it
+    assert spaces(printed.path) == {"/DeviceCMYK"}
+    assert "/DeviceRGB" in spaces(build(project).path)

@@ -176,6 +176,60 @@ def print_colors(brand: Brand, profile: Path) -> dict[str, str]:
     return mapping
 
 
+RASTER_FOR_PRINT = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff", ".bmp")
+"""The raster images :func:`raster_for_print` converts to process colours."""
+
+
+def raster_for_print(data: bytes, profile: Path) -> bytes:
+    """A raster image (a photo) in the output profile's process colours: an opaque
+    RGB, palette or greyscale image converted by LittleCMS from sRGB (or the image's
+    own embedded ICC profile) with the relative colorimetric intent and black-point
+    compensation, as :func:`profile_cmyk` converts a colour, and returned as a CMYK
+    JPEG (quality 92, no chroma subsampling: the one CMYK image WeasyPrint embeds as
+    it is). A CMYK image, one with transparency (a CMYK image cannot carry an alpha
+    channel in a PDF that WeasyPrint writes) or data Pillow cannot read is returned
+    unchanged; the press check then reports what stays RGB. ReportError when the
+    profile cannot be read."""
+    try:
+        info = profile.stat()
+    except OSError:
+        raise ReportError(Problem("the colour profile is missing", profile,
+                                  hint="name a CMYK output profile under styles/")) from None
+    return _raster_cmyk(data, str(profile), (info.st_size, info.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=64)
+def _raster_cmyk(data: bytes, profile: str, stamp: tuple[int, int]) -> bytes:
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return data
+    if image.mode == "CMYK":
+        return data
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
+        low = image.convert("RGBA").getchannel("A").getextrema()[0]
+        if not isinstance(low, (int, float)) or low < 255:
+            return data  # truly transparent: it stays as it is, and is reported
+    embedded = image.info.get("icc_profile")
+    rgb = image.convert("RGB")
+    if embedded:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(embedded))
+            target = ImageCms.ImageCmsProfile(io.BytesIO(Path(profile).read_bytes()))
+            cmyk = ImageCms.profileToProfile(
+                rgb, source, target, renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+                outputMode="CMYK", flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+        except (OSError, ImageCms.PyCMSError):
+            cmyk = ImageCms.applyTransform(rgb, _transform(profile, stamp))
+    else:
+        cmyk = ImageCms.applyTransform(rgb, _transform(profile, stamp))
+    assert cmyk is not None  # a new image unless inPlace
+    out = io.BytesIO()
+    cmyk.save(out, "JPEG", quality=92, subsampling=0)
+    return out.getvalue()
+
+
 def svg_for_print(svg: str, brand: Brand, profile: Path) -> str:
     """Recolour an SVG (a chart, a placeholder photo) with process colours: brand
     colours get their print value (:func:`print_colors`), any other colour its
