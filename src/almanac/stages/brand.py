@@ -176,10 +176,6 @@ def print_colors(brand: Brand, profile: Path) -> dict[str, str]:
     return mapping
 
 
-RASTER_FOR_PRINT = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff", ".bmp")
-"""The raster images :func:`raster_for_print` converts to process colours."""
-
-
 def raster_for_print(data: bytes, profile: Path) -> bytes:
     """A raster image (a photo) in the output profile's process colours: an opaque
     RGB, palette or greyscale image converted by LittleCMS from sRGB (or the image's

@@ -363,6 +363,19 @@ def image_svg(href: str, box: Frame, description: str | None,
             f"{layer}</g></svg>")
 
 
+def stored(data: bytes, store: Path, root: Path | None = None) -> Path:
+    """``data`` (an image file's bytes) as a file in ``store`` named by its hash, written
+    once (:func:`.output.write_file`, which raises its WriteError; ``root``: the
+    project, for the staging folder of the write)."""
+    suffix = ".jpg" if data[:3] == b"\xff\xd8\xff" else ".png" \
+        if data[:8] == b"\x89PNG\r\n\x1a\n" else ".img"
+    target = store / f"{hashlib.sha256(data).hexdigest()[:32]}{suffix}"
+    if not target.is_file():
+        store.mkdir(parents=True, exist_ok=True)
+        write_file(target, data, root, durable=False)
+    return target
+
+
 DUOTONE_VERSION = "1"
 """Part of a duotone's name in the cache: raised when :func:`duotone` changes."""
 

@@ -50,7 +50,7 @@ from ..text.formatting import Parts, report_formatter
 from ..text.messages import N_, Catalogue, catalogue, css_content, css_string
 from ..text.prose import Prose
 from . import photos
-from .brand import cmyk_of, display_weight, output_profile, svg_for_print
+from .brand import cmyk_of, display_weight, output_profile, raster_for_print, svg_for_print
 from .breaks import Splits
 from .chartdata import DataTable, alt_text, data_table, table_anchor
 from .charts import ChartJob, figure_blocks
@@ -629,8 +629,9 @@ class Renderer:
         (``fit: contain``), with its treatment (:mod:`.photos`); an SVG file is used as
         it is (a drawing keeps its own shape and colours); without an image a
         placeholder of ``photo.motif`` is drawn for the box. In the print variant the
-        overlay and the placeholders are in process colours and a duotone is a CMYK
-        image in the brand's process colours."""
+        overlay and the placeholders are in process colours, a duotone is a CMYK
+        image in the brand's process colours, and any other opaque photo a CMYK image
+        converted through the output profile (:func:`~.brand.raster_for_print`)."""
         colors = self.report.brand.colors
         if photo.image:
             path = (chapter.folder if chapter else self.report.root).joinpath(photo.image) \
@@ -649,6 +650,9 @@ class Renderer:
                                (_rgb(colors.primary_dark.hex), _rgb(colors.tint.hex)))
                 path = photos.duotone(data, dark, light, self.report.root / PHOTO_CACHE,
                                       self.report.root)
+            elif self.variant.process_colours:  # the photo itself in process colours
+                path = photos.stored(raster_for_print(data, self.profile),
+                                     self.report.root / PHOTO_CACHE, self.report.root)
             box = photos.frame(*size, aspect, photo.fit, photo.focus_point)
             svg = photos.image_svg(path.as_uri(), box, photo.description,
                                    colors.primary.hex if photo.overlaid else None)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..project.model import Brand
-from .brand import RASTER_FOR_PRINT, brand_css, output_profile, raster_for_print, svg_for_print
+from .brand import brand_css, output_profile, svg_for_print
 
 Transform = Callable[[Path, bytes], bytes]
 
@@ -56,17 +56,15 @@ class Variant:
 
     def transform(self, brand: Brand, brand_dir: Path) -> Transform | None:
         """``(path, bytes) -> bytes`` applied to every file WeasyPrint reads, or None;
-        for process colours, SVGs recoloured and photos converted to CMYK through the
-        brand's output profile (relative to ``brand_dir``, the brand file's folder)."""
+        for process colours, SVGs recoloured through the brand's output profile
+        (relative to ``brand_dir``, the brand file's folder); photos are converted by
+        the render stage (:meth:`~.render.Renderer.photo`)."""
         if not self.process_colours:
             return None
         profile = output_profile(brand, brand_dir)
 
         def recolour(path: Path, body: bytes) -> bytes:
-            suffix = path.suffix.lower()
-            if suffix in RASTER_FOR_PRINT:
-                return raster_for_print(body, profile)
-            if suffix != ".svg":
+            if path.suffix.lower() != ".svg":
                 return body
             return svg_for_print(body.decode("utf-8"), brand, profile).encode("utf-8")
 
