@@ -101,13 +101,18 @@ def profile_cmyk(value: str, profile: Path) -> tuple[float, float, float, float]
     value = value.lower()
     if len(value) == 4:
         value = "#" + "".join(part * 2 for part in value[1:])
-    path = Path(profile).resolve()
+    return _converted(value, *_profile_key(Path(profile).resolve()))
+
+
+def _profile_key(path: Path) -> tuple[str, tuple[int, int]]:
+    """The profile file's path and stamp (size, modification time) that key the
+    cached conversions; ReportError when the file is missing."""
     try:
         info = path.stat()
     except OSError:
         raise ReportError(Problem("the colour profile is missing", path,
                                   hint="name a CMYK output profile under styles/")) from None
-    return _converted(value, str(path), (info.st_size, info.st_mtime_ns))
+    return str(path), (info.st_size, info.st_mtime_ns)
 
 
 def cmyk_of(color: Color, profile: Path) -> tuple[float, float, float, float]:
@@ -186,12 +191,7 @@ def raster_for_print(data: bytes, profile: Path) -> bytes:
     channel in a PDF that WeasyPrint writes) or data Pillow cannot read is returned
     unchanged; the press check then reports what stays RGB. ReportError when the
     profile cannot be read."""
-    try:
-        info = profile.stat()
-    except OSError:
-        raise ReportError(Problem("the colour profile is missing", profile,
-                                  hint="name a CMYK output profile under styles/")) from None
-    return _raster_cmyk(data, str(profile), (info.st_size, info.st_mtime_ns))
+    return _raster_cmyk(data, *_profile_key(profile))
 
 
 @functools.lru_cache(maxsize=64)
