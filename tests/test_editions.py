@@ -214,7 +214,10 @@ def test_diff_reports_an_erratum(published, tmp_path, cli):
     out = compared.stdout
     assert "quarantaine_fte (Inzetbaarheid): 35 → 38" in out
     assert "numbers changed: 1" in out
-    assert "-Het terugdringen" in out and "Beide projecten zijn gericht" in out
+    assert "edition 1.0 (2022-05-01) → 1.1 (2022-06-15)" in out
+    assert "changelog entries added: 1\n  1.1 (2022-06-15): Het aantal FTE in quarantaine " \
+           "is gecorrigeerd." in out
+    assert " Beide {+projecten+} zijn gericht " in out  # the word, not the paragraph twice
     changed_pages = [int(n) for n in out.split("pages that look different: ")[1]
                      .splitlines()[0].split(", ")]
     old_text = PdfReader(old_pdf).pages

@@ -283,12 +283,16 @@ def _parser() -> argparse.ArgumentParser:
     diff = commands.add_parser(
         "diff", help=_("what changed between two published editions"),
         description=_("Compare two published editions from their embedded sources and "
-                      "pages: changed numbers (key, old, new, chapter), changed paragraphs "
-                      "per chapter, and pages that look different."))
+                      "pages: the edition and its changelog, changed numbers (key, old, "
+                      "new, chapter), the changed words of each paragraph (marked as by git "
+                      "diff --word-diff=plain; on a terminal struck through in red and "
+                      "underlined in green), and pages that look different."))
     diff.add_argument("old", metavar="OLD.pdf")
     diff.add_argument("new", metavar="NEW.pdf")
     diff.add_argument("--pages", metavar="DIR", help=_(
         "write side-by-side PNGs of the differing pages, changes in red"))
+    diff.add_argument("--json", action="store_true",
+                      help=_("machine-readable output (the same in every language)"))
 
     editions = commands.add_parser(
         "editions", help=_("list the archived editions"),
@@ -783,6 +787,8 @@ def _check_pdf(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    import json
+
     from .editions.diff import diff_editions
 
     for name in (args.old, args.new):
@@ -795,8 +801,69 @@ def _diff(args: argparse.Namespace) -> int:
     except ReportError as exc:
         print(exc.format(fix=_("fix")), file=sys.stderr)
         return 1
-    print(printable(result.format()))
+    if args.json:
+        print(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(_diff_lines(result, _colours(sys.stdout))))
     return 0
+
+
+def _colours(stream) -> bool:
+    """Whether to mark changed words with terminal colours on ``stream``: when it is
+    a terminal, ``NO_COLOR`` is not set (no-color.org) and ``TERM`` is not ``dumb``."""
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+    return terminal and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def _diff_lines(result, colours: bool) -> list[str]:
+    """What ``almanac diff`` prints, a line per change; the changed words marked with
+    ``git diff --word-diff=plain``'s ``[-…-]{+…+}``, or with ``colours`` struck through
+    in red and underlined in green (ECMA-48 SGR 9;31 and 4;32). Every text from the
+    editions is made :func:`printable` before a mark is added."""
+    from .text.worddiff import PLAIN, Marks, Run, marked, word_diff
+
+    marks = Marks(("\x1b[9;31m", "\x1b[0m"), ("\x1b[4;32m", "\x1b[0m")) if colours else PLAIN
+
+    def show(runs: list[Run]) -> str:
+        return marked(runs, marks, printable)
+
+    def plain(text: object) -> str:
+        return printable(str(text))
+
+    lines = [_("edition %(old)s (%(old_date)s) → %(new)s (%(new_date)s)",
+               old=plain(result.old_version), old_date=result.old_date,
+               new=plain(result.new_version), new_date=result.new_date)]
+    for change in result.fields:
+        lines.append(f"{change.name}: " + show(word_diff(change.old or "", change.new or "")))
+    lines.append(_("changelog entries added: %(count)s", count=len(result.changes_added)))
+    lines += [f"  {plain(c.version)} ({c.date.isoformat()}): {plain(c.text)}"
+              for c in result.changes_added]
+    if result.changes_removed:
+        lines.append(_("changelog entries removed: %(count)s",
+                       count=len(result.changes_removed)))
+        lines += [f"  {plain(c.version)} ({c.date.isoformat()}): {plain(c.text)}"
+                  for c in result.changes_removed]
+    if result.changes_changed:
+        lines.append(_("changelog entries changed: %(count)s",
+                       count=len(result.changes_changed)))
+        for old, new in result.changes_changed:
+            date = show(word_diff(old.date.isoformat(), new.date.isoformat()))
+            lines.append(f"  {plain(new.version)} ({date}): "
+                         + show(word_diff(old.text, new.text)))
+    lines.append(_("numbers changed: %(count)s", count=len(result.numbers)))
+    lines += [f"  {plain(n.key)} ({plain(n.chapter)}): {plain(n.old or '—')} → "
+              f"{plain(n.new or '—')}" for n in result.numbers]
+    lines.append(_("chapters with changed text: %(count)s", count=len(result.text)))
+    for chapter, changes in result.text.items():
+        lines.append(f"  {plain(chapter)}:")
+        lines += [f"    {show(change.runs)}" for change in changes]
+    lines.append(_("pages that look different: %(pages)s",
+                   pages=", ".join(map(str, result.pages)) if result.pages else _("none")))
+    lines += [f"  {plain(path)}" for path in result.page_images]
+    return lines
 
 
 def _schema(kind: str, output: str | None) -> int:

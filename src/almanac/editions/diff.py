@@ -1,8 +1,11 @@
-"""What changed between two published editions: numbers, paragraphs and pages.
+"""What changed between two published editions: edition and changelog, numbers,
+words and pages.
 
 Both editions carry their sources, so the comparison works from the two PDFs
-alone: the embedded chapter data gives the numbers (by key) and the text (by
-chapter); the rendered pages give what a reader sees.
+alone: the embedded report.yaml gives the version, date, changelog and title; the
+embedded chapter data gives the numbers (by key) and the text (by chapter, the
+changed words inside a paragraph: :mod:`almanac.text.worddiff`); the rendered pages
+give what a reader sees.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from pathlib import Path
 
 from ..errors import Problem, ReportError
 from ..project.load import load_report
-from ..project.model import Report
+from ..project.model import Change, Report
 from ..stages.pageimages import PagesNotDrawn, draw_pages
 from ..text.formatting import report_formatter
+from ..text.worddiff import REWRITTEN, Run, likeness_bound, similarity, word_diff
 from .extract import verified, write_tree
 
 PAGE_DPI = 50
@@ -32,6 +36,12 @@ a larger page is drawn cropped to its top left corner, so no page can make an im
 of more than 16 megapixels (see :mod:`almanac.stages.pageimages`)."""
 DRAW_TIMEOUT = 300
 """Seconds PDFium may take to draw the pages of one edition."""
+MAX_PAIRINGS = 10_000
+"""The most (old, new) paragraph pairs weighed to find which paragraphs of a changed
+stretch of a chapter are edits of one another; past it (a chapter rewritten), the
+stretch is shown removed and added whole."""
+REPORT_FIELDS = ("title", "subtitle", "organisation", "year", "subject", "identifier")
+"""The fields of report.yaml whose change ``diff`` reports as text."""
 
 
 @dataclass
@@ -45,31 +55,74 @@ class NumberChange:
 
 
 @dataclass
+class ParagraphChange:
+    """A paragraph (or heading, caption, list item…) of a chapter that changed:
+    ``changed`` (``runs`` mark the words), ``added`` or ``removed`` whole (one
+    ``insert`` or ``delete`` run; a paragraph rewritten past
+    :data:`~almanac.text.worddiff.REWRITTEN` is removed and added). The indices count
+    from 0 in the chapter's paragraphs of each edition, headings included (None where
+    the paragraph is not in that edition)."""
+
+    kind: str  # changed, added, removed
+    old_index: int | None
+    new_index: int | None
+    runs: list[Run]
+
+
+@dataclass
+class FieldChange:
+    """A field of report.yaml (:data:`REPORT_FIELDS`) that differs, as text."""
+
+    name: str
+    old: str | None
+    new: str | None
+
+
+@dataclass
 class EditionDiff:
-    """What changed between two editions: numbers, paragraphs per chapter, pages."""
+    """What changed between two editions: the edition (version, date, changelog) and
+    report.yaml's fields, numbers, paragraphs per chapter, pages."""
 
     old_version: str
     new_version: str
+    old_date: str = ""  # ISO 8601
+    new_date: str = ""
+    fields: list[FieldChange] = field(default_factory=list)
+    changes_added: list[Change] = field(default_factory=list)  # changelog entries
+    changes_removed: list[Change] = field(default_factory=list)
+    changes_changed: list[tuple[Change, Change]] = field(default_factory=list)
     numbers: list[NumberChange] = field(default_factory=list)
-    text: dict[str, list[str]] = field(default_factory=dict)  # chapter → unified diff lines
+    text: dict[str, list[ParagraphChange]] = field(default_factory=dict)  # by chapter
     pages: list[int] = field(default_factory=list)  # 1-based, pages that look different
     page_images: list[Path] = field(default_factory=list)
 
-    def format(self) -> str:
-        """The differences as text for a terminal, a line per change."""
-        lines = [f"edition {self.old_version} → {self.new_version}"]
-        lines.append(f"numbers changed: {len(self.numbers)}")
-        for change in self.numbers:
-            lines.append(f"  {change.key} ({change.chapter}): {change.old or '—'} → "
-                         f"{change.new or '—'}")
-        lines.append(f"chapters with changed text: {len(self.text)}")
-        for chapter, diff in self.text.items():
-            lines.append(f"  {chapter}:")
-            lines += [f"    {line}" for line in diff]
-        lines.append("pages that look different: " +
-                     (", ".join(map(str, self.pages)) if self.pages else "none"))
-        lines += [f"  {path}" for path in self.page_images]
-        return "\n".join(lines)
+    def as_json(self) -> dict:
+        """The differences as JSON data: ``edition`` {old, new: {version, date}},
+        ``fields`` [{name, old, new}], ``changelog`` {added, removed: [{version,
+        date, text}], changed: [{old, new}]}, ``numbers`` [{key, old, new,
+        chapter}], ``text`` [{chapter, kind, old_paragraph, new_paragraph, changes:
+        [{op, old, new}]}] (the changes of a paragraph, joined, give each version
+        back), ``pages`` [page numbers], ``page_images`` [paths]."""
+        def entry(change: Change) -> dict:
+            return {"version": change.version, "date": change.date.isoformat(),
+                    "text": change.text}
+
+        return {
+            "edition": {"old": {"version": self.old_version, "date": self.old_date},
+                        "new": {"version": self.new_version, "date": self.new_date}},
+            "fields": [vars(change) for change in self.fields],
+            "changelog": {"added": [entry(c) for c in self.changes_added],
+                          "removed": [entry(c) for c in self.changes_removed],
+                          "changed": [{"old": entry(a), "new": entry(b)}
+                                      for a, b in self.changes_changed]},
+            "numbers": [vars(change) for change in self.numbers],
+            "text": [{"chapter": chapter, "kind": change.kind,
+                      "old_paragraph": change.old_index, "new_paragraph": change.new_index,
+                      "changes": [vars(run) for run in change.runs]}
+                     for chapter, changes in self.text.items() for change in changes],
+            "pages": self.pages,
+            "page_images": [str(path) for path in self.page_images],
+        }
 
 
 def _numbers(report: Report) -> dict[str, tuple[str, str]]:
@@ -96,6 +149,51 @@ def _paragraphs(report: Report) -> dict[str, list[str]]:
                         lines += [" ".join(p.split()) for p in part.split("\n\n") if p.strip()]
         text[chapter.data.title] = lines
     return text
+
+
+def paragraph_changes(old: list[str], new: list[str]) -> list[ParagraphChange]:
+    """The paragraphs that differ between two versions of a chapter (lists of
+    paragraphs), in reading order: difflib aligns the lists; within a stretch that
+    differs, an old paragraph is paired with the next new one at least
+    :data:`~almanac.text.worddiff.REWRITTEN` alike (its words marked), and the rest
+    are removed or added whole."""
+    result: list[ParagraphChange] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        j = j1
+        for i in range(i1, i2):
+            match = None
+            if (i2 - i1) * (j2 - j1) <= MAX_PAIRINGS:
+                match = next((k for k in range(j, j2)
+                              if likeness_bound(old[i], new[k]) >= REWRITTEN
+                              and similarity(old[i], new[k]) >= REWRITTEN), None)
+            if match is None:
+                result.append(ParagraphChange("removed", i, None,
+                                              [Run("delete", old[i], "")]))
+                continue
+            result += [ParagraphChange("added", None, k, [Run("insert", "", new[k])])
+                       for k in range(j, match)]
+            result.append(ParagraphChange("changed", i, match, word_diff(old[i], new[match])))
+            j = match + 1
+        result += [ParagraphChange("added", None, k, [Run("insert", "", new[k])])
+                   for k in range(j, j2)]
+    return result
+
+
+def _changelog(old: list[Change], new: list[Change], result: EditionDiff) -> None:
+    """The changelog entries ``new`` adds, removes, and changes (an entry of the same
+    version whose date or text differs), in ``result``."""
+    added = [change for change in new if change not in old]
+    removed = [change for change in old if change not in new]
+    for change in list(removed):
+        match = next((other for other in added if other.version == change.version), None)
+        if match is not None:
+            result.changes_changed.append((change, match))
+            removed.remove(change)
+            added.remove(match)
+    result.changes_added, result.changes_removed = added, removed
 
 
 def _rasterise(pdf: Path, folder: Path) -> list[Path]:
@@ -198,7 +296,15 @@ def diff_editions(old_pdf: Path, new_pdf: Path, pages: Path | None = None) -> Ed
         old, new = (_load_embedded(pdf, verification, Path(tmp, name))
                     for pdf, verification, name in zip((old_pdf, new_pdf), editions,
                                                        ("old", "new")))
-    result = EditionDiff(old.manifest.edition.version, new.manifest.edition.version)
+    result = EditionDiff(old.manifest.edition.version, new.manifest.edition.version,
+                         old.manifest.edition.date.isoformat(),
+                         new.manifest.edition.date.isoformat())
+    for name in REPORT_FIELDS:
+        before, after = (getattr(report.manifest, name) for report in (old, new))
+        if before != after:
+            result.fields.append(FieldChange(name, None if before is None else str(before),
+                                             None if after is None else str(after)))
+    _changelog(old.manifest.edition.changes, new.manifest.edition.changes, result)
     old_numbers, new_numbers = _numbers(old), _numbers(new)
     for key in sorted(old_numbers.keys() | new_numbers.keys()):
         before, after = old_numbers.get(key), new_numbers.get(key)
@@ -211,9 +317,7 @@ def diff_editions(old_pdf: Path, new_pdf: Path, pages: Path | None = None) -> Ed
     for chapter in list(dict.fromkeys([*old_text, *new_text])):
         a, b = old_text.get(chapter, []), new_text.get(chapter, [])
         if a != b:
-            result.text[chapter] = [line for line in difflib.unified_diff(
-                a, b, f"{result.old_version}", f"{result.new_version}", n=0, lineterm="")
-                if not line.startswith(("---", "+++", "@@"))]
+            result.text[chapter] = paragraph_changes(a, b)
     if pages is not None:
         try:
             pages.mkdir(parents=True, exist_ok=True)
