@@ -15,7 +15,7 @@ import pytest
 
 from almanac.cli import main
 from almanac.editions.diff import paragraph_changes
-from almanac.text.worddiff import marked, tokens, word_diff
+from almanac.text.worddiff import MAX_TOKENS, marked, tokens, word_diff
 
 from conftest import almanac
 
@@ -95,6 +95,13 @@ def test_a_long_unchanged_stretch_is_shortened_around_the_change():
     assert diffed(LONG, new) == (
         "… requests within the promised time, helped by the [-new-]{+central+} intake desk "
         "that opened in spring and by …")
+
+
+def test_a_paragraph_past_the_limit_is_shown_whole():
+    old = " ".join(f"w{k}" for k in range(MAX_TOKENS + 1))
+    new = old.replace("w7 ", "seven ")
+    assert diffed(old, new) == f"[-{old}-]{{+{new}+}}"
+    assert diffed(old[:2000], new[:2000]).startswith("w0 w1 w2 w3 w4 w5 w6 [-w7-]{+seven+} w8")
 
 
 def test_paragraphs_added_removed_and_changed_are_told_apart():

@@ -191,6 +191,7 @@ def test_extract_and_publish_reproduce_the_edition_byte_for_byte(published, tmp_
     assert Path(rebuilt.stdout.strip()).read_bytes() == pdf.read_bytes()
 
 
+@pytest.mark.slow
 def test_diff_reports_an_erratum(published, tmp_path, cli):
     project, old_pdf = published
     erratum = copy_project(tmp_path / "erratum")

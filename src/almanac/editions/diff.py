@@ -23,7 +23,7 @@ from ..project.load import load_report
 from ..project.model import Change, Report
 from ..stages.pageimages import PagesNotDrawn, draw_pages
 from ..text.formatting import report_formatter
-from ..text.worddiff import REWRITTEN, Run, likeness_bound, similarity, word_diff
+from ..text.worddiff import Run, alike, word_diff, words
 from .extract import verified, write_tree
 
 PAGE_DPI = 50
@@ -36,7 +36,7 @@ a larger page is drawn cropped to its top left corner, so no page can make an im
 of more than 16 megapixels (see :mod:`almanac.stages.pageimages`)."""
 DRAW_TIMEOUT = 300
 """Seconds PDFium may take to draw the pages of one edition."""
-MAX_PAIRINGS = 10_000
+MAX_PAIRINGS = 2_500
 """The most (old, new) paragraph pairs weighed to find which paragraphs of a changed
 stretch of a chapter are edits of one another; past it (a chapter rewritten), the
 stretch is shown removed and added whole."""
@@ -162,13 +162,15 @@ def paragraph_changes(old: list[str], new: list[str]) -> list[ParagraphChange]:
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue
+        weigh = (i2 - i1) * (j2 - j1) <= MAX_PAIRINGS
+        old_words = [words(old[i]) if weigh else [] for i in range(i1, i2)]
+        new_words = [words(new[k]) if weigh else [] for k in range(j1, j2)]
         j = j1
         for i in range(i1, i2):
             match = None
-            if (i2 - i1) * (j2 - j1) <= MAX_PAIRINGS:
+            if weigh:
                 match = next((k for k in range(j, j2)
-                              if likeness_bound(old[i], new[k]) >= REWRITTEN
-                              and similarity(old[i], new[k]) >= REWRITTEN), None)
+                              if alike(old_words[i - i1], new_words[k - j1])), None)
             if match is None:
                 result.append(ParagraphChange("removed", i, None,
                                               [Run("delete", old[i], "")]))

@@ -30,6 +30,11 @@ as a confetti of changes."""
 ISLAND = 2
 """An unchanged stretch of at most this many characters (whitespace left out)
 between two changes joins them into one change."""
+MAX_TOKENS = 20_000
+"""The longest paragraph (in tokens, whitespace left out) whose words are compared:
+difflib's matching takes about a second for 10 000 against 10 000 tokens and grows
+faster than their product's square root, so a longer paragraph that changed is shown
+removed and added whole."""
 CONTEXT = 8
 """Unchanged tokens shown on either side of a change; a longer unchanged stretch of a
 paragraph is shortened to ``…``."""
@@ -121,12 +126,13 @@ def _size(parts: list[str]) -> int:
     return sum(len(part) for part in parts if not part.isspace())
 
 
-def _opcodes(old: list[str], new: list[str]) -> list[tuple[Op, int, int]]:
+def _opcodes(old: list[str], new: list[str]) -> tuple[list[tuple[Op, int, int]], float]:
     """The stretches of ``old`` and ``new`` as (op, end in ``old``, end in ``new``),
-    ends as token indices: difflib's opcodes over the tokens that are not
-    whitespace, an unchanged island of at most :data:`ISLAND` characters between two
-    changes merged into them. A stretch starts where the one before ended, so it
-    holds the whitespace before its first token."""
+    ends as token indices, and how alike the two are (:func:`similarity`). The
+    stretches are difflib's opcodes over the tokens that are not whitespace, an
+    unchanged island of at most :data:`ISLAND` characters between two changes merged
+    into them; a stretch starts where the one before ended, so it holds the
+    whitespace before its first token."""
     a = [i for i, token in enumerate(old) if not token.isspace()]
     b = [j for j, token in enumerate(new) if not token.isspace()]
     matcher = difflib.SequenceMatcher(None, [old[i] for i in a], [new[j] for j in b],
@@ -148,10 +154,11 @@ def _opcodes(old: list[str], new: list[str]) -> list[tuple[Op, int, int]]:
         kind: Op = ("equal" if op == "equal" else "insert" if i1 == i2 else
                     "delete" if j1 == j2 else "replace")
         result.append((kind, end_a, end_b))
-    return result
+    return result, matcher.ratio()
 
 
-def _words(text: str) -> list[str]:
+def words(text: str) -> list[str]:
+    """The tokens of ``text`` that are not whitespace (:func:`tokens`)."""
     return [token for token in tokens(text) if not token.isspace()]
 
 
@@ -159,14 +166,18 @@ def similarity(old: str, new: str) -> float:
     """How alike two texts are, by their tokens (whitespace left out): difflib's
     ratio, twice the tokens in common over the tokens of both; 1.0 for equal texts
     (and two empty ones), 0.0 for nothing in common."""
-    return difflib.SequenceMatcher(None, _words(old), _words(new), autojunk=False).ratio()
+    return difflib.SequenceMatcher(None, words(old), words(new), autojunk=False).ratio()
 
 
-def likeness_bound(old: str, new: str) -> float:
-    """An upper bound of :func:`similarity`, cheaper to compute (difflib's
-    ``quick_ratio``: the tokens in common regardless of order)."""
-    return difflib.SequenceMatcher(None, _words(old), _words(new),
-                                   autojunk=False).quick_ratio()
+def alike(old: list[str], new: list[str], threshold: float = REWRITTEN) -> bool:
+    """Whether two token lists (:func:`words`) are at least ``threshold`` alike
+    (:func:`similarity`), trying difflib's cheap upper bounds (``real_quick_ratio``,
+    ``quick_ratio``) first; lists longer than :data:`MAX_TOKENS` never are."""
+    if max(len(old), len(new)) > MAX_TOKENS:
+        return False
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    return (matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold
+            and matcher.ratio() >= threshold)
 
 
 def word_diff(old: str, new: str, whole: bool = True) -> list[Run]:
@@ -178,15 +189,18 @@ def word_diff(old: str, new: str, whole: bool = True) -> list[Run]:
     if old == new:
         return [Run("equal", old, new)] if old else []
     a, b = tokens(old), tokens(new)
+    if max(len(a), len(b)) > 2 * MAX_TOKENS:  # words and the spaces between them
+        return [Run("replace", old, new)]
     runs: list[Run] = []
     i = j = 0  # where the text not yet in a run starts
-    for op, end_a, end_b in _opcodes(a, b):
+    stretches, ratio = _opcodes(a, b)
+    for op, end_a, end_b in stretches:
         runs.append(Run(op, "".join(a[i:end_a]), "".join(b[j:end_b])))
         i, j = end_a, end_b
     rest_a, rest_b = "".join(a[i:]), "".join(b[j:])  # whitespace after the last word
     runs.append(Run("equal" if rest_a == rest_b else "replace", rest_a, rest_b))
     runs = _joined(_spaced(runs))
-    if whole and similarity(old, new) < REWRITTEN:
+    if whole and ratio < REWRITTEN:
         return [Run("replace", old, new)]
     return runs
 
