@@ -235,12 +235,15 @@ def test_diff_backwards_names_the_changelog_entry_removed(editions):
     assert "the [-whole-] service" in result.stdout
 
 
-def test_diff_names_a_corrected_changelog_entry_and_a_new_title(editions, cli):
+def test_diff_names_a_corrected_changelog_entry_and_new_titles(editions, cli):
     _, middle = editions
     project = middle.parents[3]
     report = project / "report.yaml"
     report.write_text(report.read_text(encoding="utf-8").replace(
         'title: "Annual report 2025"', 'title: "Yearly report 2025"'), encoding="utf-8")
+    chapter = project / "chapters/03-outlook/chapter.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+        "\n# Outlook\n", "\n# Prospects\n"), encoding="utf-8")
     latest = _edition(project, "1.2", "2026-07-01",
                       '  changes:\n    - version: "1.2"\n      date: 2026-07-01\n'
                       "      text: The title is corrected.\n"
@@ -255,4 +258,8 @@ def test_diff_names_a_corrected_changelog_entry_and_a_new_title(editions, cli):
         "  1.2 (2026-07-01): The title is corrected.\n"
         "changelog entries changed: 1\n"
         "  1.1 (2026-06-15): The year in the introduction is {+now+} corrected.\n"
-        "numbers changed: 0\n"), result.stdout
+        "numbers changed: 0\n"
+        "chapters with changed text: 1\n"
+        "  Prospects:\n"
+        "    # [-Outlook-]{+Prospects+}\n"
+        "pages that look different: "), result.stdout

@@ -131,8 +131,9 @@ def _numbers(report: Report) -> dict[str, tuple[str, str]]:
             for chapter in report.chapters for key, number in chapter.data.numbers.items()}
 
 
-def _paragraphs(report: Report) -> dict[str, list[str]]:
-    """Each chapter's text, a paragraph a line, in order (as written in the data)."""
+def _paragraphs(report: Report) -> dict[str, tuple[str, list[str]]]:
+    """Each chapter's title and text, a paragraph a line, in order (as written in the
+    data), by the chapter's folder: a retitled chapter is still the same chapter."""
     text = {}
     for chapter in report.chapters:
         lines = [f"# {chapter.data.title}"]
@@ -147,7 +148,7 @@ def _paragraphs(report: Report) -> dict[str, list[str]]:
                 for part in parts:
                     if isinstance(part, str):
                         lines += [" ".join(p.split()) for p in part.split("\n\n") if p.strip()]
-        text[chapter.data.title] = lines
+        text[chapter.slug] = (chapter.data.title, lines)
     return text
 
 
@@ -316,10 +317,11 @@ def diff_editions(old_pdf: Path, new_pdf: Path, pages: Path | None = None) -> Ed
             result.numbers.append(NumberChange(key, before and before[0], after and after[0],
                                                either[1]))
     old_text, new_text = _paragraphs(old), _paragraphs(new)
-    for chapter in list(dict.fromkeys([*old_text, *new_text])):
-        a, b = old_text.get(chapter, []), new_text.get(chapter, [])
+    for slug in dict.fromkeys([*new_text, *old_text]):
+        title, b = new_text.get(slug) or (old_text[slug][0], [])
+        a = old_text.get(slug, ("", []))[1]
         if a != b:
-            result.text[chapter] = paragraph_changes(a, b)
+            result.text[title] = paragraph_changes(a, b)
     if pages is not None:
         try:
             pages.mkdir(parents=True, exist_ok=True)
