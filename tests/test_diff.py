@@ -15,7 +15,8 @@ import pytest
 
 from almanac.cli import main
 from almanac.editions.diff import paragraph_changes
-from almanac.text.worddiff import MAX_TOKENS, marked, tokens, word_diff
+from almanac.errors import printable
+from almanac.text.worddiff import MAX_TOKENS, Marks, marked, tokens, word_diff
 
 from conftest import almanac
 
@@ -102,6 +103,15 @@ def test_a_paragraph_past_the_limit_is_shown_whole():
     new = old.replace("w7 ", "seven ")
     assert diffed(old, new) == f"[-{old}-]{{+{new}+}}"
     assert diffed(old[:2000], new[:2000]).startswith("w0 w1 w2 w3 w4 w5 w6 [-w7-]{+seven+} w8")
+
+
+def test_control_characters_of_an_edition_are_escaped_and_the_marks_are_not():
+    marks = Marks(("\x1b[9m", "\x1b[0m"), ("\x1b[4m", "\x1b[0m"))
+    runs = word_diff("The service answered \x1b]0;pwned\x07 most requests on time \u202e.",
+                     "The service answered all requests on time \u202e.")
+    shown = marked(runs, marks, printable)
+    assert shown == ("The service answered \x1b[9m\\x1b]0;pwned\\x07 most\x1b[0m"
+                     "\x1b[4mall\x1b[0m requests on time \\u202e.")
 
 
 def test_paragraphs_added_removed_and_changed_are_told_apart():

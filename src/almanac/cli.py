@@ -802,7 +802,8 @@ def _diff(args: argparse.Namespace) -> int:
         print(exc.format(fix=_("fix")), file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+        print(json.dumps(result.as_json(), indent=2))  # ASCII: no edition's byte reaches
+        # the terminal as a control character (C1, bidi overrides) when it is read there
     else:
         print("\n".join(_diff_lines(result, _colours(sys.stdout))))
     return 0
