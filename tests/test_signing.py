@@ -242,6 +242,17 @@ def test_publishing_a_signed_edition_again_changes_nothing(signed, keys, cli, mo
     assert _pdf(project).read_bytes() == before
 
 
+def test_signing_a_version_published_unsigned_rewrites_nothing_and_says_so(
+        signed, keys, cli, monkeypatch):
+    plain, _ = signed
+    before = _pdf(plain).read_bytes()
+    monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
+    ran = cli("publish", "-q", str(plain), "--sign", str(keys.p12))
+    assert ran.returncode == 0
+    assert "published without a signature" in ran.stderr and "next version" in ran.stderr
+    assert _pdf(plain).read_bytes() == before
+
+
 def test_a_trust_root_that_did_not_issue_the_chain_fails(signed, keys, cli):
     _, project = signed
     ran = cli("verify", str(_pdf(project)), "--trust", str(keys.other_ca))

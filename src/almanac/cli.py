@@ -467,6 +467,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(_("edition %(version)s is already published with these inputs; "
                         "nothing changed", version=published.manifest["edition"]["version"]),
                       file=sys.stderr)
+                if signer is not None and "signature" not in published.manifest["pdf"]:
+                    # Translators: publish --sign of a version already published unsigned
+                    print(_("it was published without a signature, and an edition is never "
+                            "rewritten: --sign signs the next version"), file=sys.stderr)
             for edition in [published, *published.translations]:
                 print(edition.pdf)
         elif args.command == "editions":
