@@ -50,7 +50,7 @@ def _certificate(subject: str, key, issuer: x509.Certificate | None, issuer_key,
                .not_valid_after(now + dt.timedelta(days=days))
                .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
                .add_extension(x509.KeyUsage(
-                   digital_signature=not ca, content_commitment=not ca,
+                   digital_signature=not ca, content_commitment=False,  # no nonRepudiation
                    key_encipherment=False, data_encipherment=False, key_agreement=False,
                    key_cert_sign=ca, crl_sign=ca, encipher_only=False,
                    decipher_only=False), critical=True))
@@ -76,6 +76,8 @@ class Keys:
     cert: Path
     stranger: Path
     tsa: str
+    expired: Path
+    plain_key: Path
 
 
 class _Authority(BaseHTTPRequestHandler):
@@ -106,13 +108,14 @@ def keys(tmp_path_factory) -> Iterator[Keys]:
     folder = tmp_path_factory.mktemp("pki")
     ca_key, other_key = ec.generate_private_key(ec.SECP256R1()), \
         ec.generate_private_key(ec.SECP256R1())
-    ca = _certificate("Example Root CA", ca_key, None, ca_key, ca=True, days=365)
+    ca = _certificate("Example Root CA", ca_key, None, ca_key, ca=True, days=365,
+                      start_days=-500)
     other = _certificate("Example Root CA", other_key, None, other_key, ca=True, days=365)
     signer_key = ec.generate_private_key(ec.SECP256R1())
     signer = _certificate("Ada Signer", signer_key, ca, ca_key)
     tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's
     # DummyTimeStamper signs with RSA only
-    tsa = _certificate("Example Timestamps", tsa_key, ca, ca_key,
+    tsa = _certificate("Example Timestamps", tsa_key, ca, ca_key, start_days=-500,
                        usage=[ExtendedKeyUsageOID.TIME_STAMPING])
     (folder / "ca.pem").write_bytes(_pem(ca))
     (folder / "other-ca.pem").write_bytes(_pem(other))
@@ -123,6 +126,11 @@ def keys(tmp_path_factory) -> Iterator[Keys]:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(PASSPHRASE.encode())))
     (folder / "signer.pem").write_bytes(_pem(signer))
+    (folder / "expired.pem").write_bytes(_pem(_certificate(
+        "Ada Signer", signer_key, ca, ca_key, start_days=-400, days=-35)))
+    (folder / "plain.key").write_bytes(signer_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
     (folder / "stranger.key").write_bytes(ec.generate_private_key(ec.SECP256R1())
                                           .private_bytes(serialization.Encoding.PEM,
                                                          serialization.PrivateFormat.PKCS8,
@@ -138,7 +146,8 @@ def keys(tmp_path_factory) -> Iterator[Keys]:
     thread.start()
     yield Keys(folder / "ca.pem", folder / "other-ca.pem", folder / "signer.p12",
                folder / "signer.key", folder / "signer.pem", folder / "stranger.key",
-               f"http://127.0.0.1:{server.server_address[1]}/")
+               f"http://127.0.0.1:{server.server_address[1]}/", folder / "expired.pem",
+               folder / "plain.key")
     server.shutdown()
     thread.join()
 
@@ -357,3 +366,71 @@ def test_an_unreachable_timestamp_authority_writes_nothing(keys, starter, cli, t
     assert ran.returncode == 1
     assert f"the timestamp authority http://127.0.0.1:{port}/ gave no timestamp" in ran.stderr
     assert not (project / "output").exists()
+
+
+def test_an_expired_certificate_is_refused_before_anything_is_built(keys, starter, cli,
+                                                                     tmp_path):
+    project = _copy(starter, tmp_path / "report")
+    ran = cli("publish", str(project), "--sign", str(keys.plain_key), "--certificate",
+              str(keys.expired))
+    assert ran.returncode == 1
+    assert re.search(rf"{re.escape(str(keys.expired))}: the certificate \(.*Ada Signer.*\) is "
+                     r"valid from \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d, not now", ran.stderr)
+    assert "renew the certificate" in ran.stderr
+    assert not (project / "output").exists()
+
+
+def test_the_passphrase_is_asked_only_for_a_protected_key(keys, monkeypatch):
+    from almanac.editions.signing import load_signer
+    from almanac.errors import ReportError
+
+    monkeypatch.delenv("ALMANAC_SIGN_PASSPHRASE", raising=False)
+    asked: list[Path] = []
+
+    def ask(path: Path) -> bytes:
+        asked.append(path)
+        return PASSPHRASE.encode()
+
+    assert "Ada Signer" in load_signer(keys.plain_key, keys.cert, ask=ask).subject
+    assert asked == []  # an unprotected key: no prompt
+    assert "Ada Signer" in load_signer(keys.p12, ask=ask).subject
+    assert asked == [keys.p12]
+    with pytest.raises(ReportError) as refused:  # no environment and no terminal
+        load_signer(keys.key, keys.cert)
+    assert str(keys.key) in str(refused.value)
+    assert "protected by a passphrase, and none was given" in str(refused.value)
+
+
+def test_a_trust_root_that_is_not_a_certificate_is_named(signed, cli, tmp_path):
+    _, project = signed
+    bogus = tmp_path / "ca.pem"
+    bogus.write_text("not a certificate\n")
+    ran = cli("verify", str(_pdf(project)), "--trust", str(bogus))
+    assert ran.returncode == 1
+    assert f"{bogus}: this is not a certificate" in ran.stderr
+
+
+def test_a_timestamp_keeps_a_signature_trusted_after_its_certificate_expired(
+        signed, keys, cli, tmp_path):
+    from pyhanko.sign.timestamps import DummyTimeStamper
+
+    from almanac.editions.signing import load_signer, sign_pdf
+
+    plain, _ = signed
+    then = dt.datetime.now(dt.UTC) - dt.timedelta(days=100)  # the certificate was valid
+    signer = load_signer(keys.plain_key, keys.expired, now=then)
+    authority = _Authority.stamper
+    stamper = DummyTimeStamper(tsa_cert=authority.tsa_cert, tsa_key=authority.tsa_key,
+                               certs_to_embed=authority.certs_to_embed, fixed_dt=then)
+    data = _pdf(plain).read_bytes()
+    stamped = _mailed(_pdf(plain), tmp_path / "stamped",
+                      sign_pdf(data, signer, timestamper=stamper))
+    bare = _mailed(_pdf(plain), tmp_path / "bare", sign_pdf(data, signer))
+    ran = cli("verify", str(stamped), "--trust", str(keys.ca))
+    assert ran.returncode == 0, ran.stdout
+    assert "ok   certificate chain trusted: the chain ends in a given trust root at the " \
+           f"timestamp's time, {then:%Y-%m-%d}" in ran.stdout
+    ran = cli("verify", str(bare), "--trust", str(keys.ca))
+    assert ran.returncode == 1
+    assert "FAIL certificate chain trusted: no valid chain from the signer to a given " \
+           "trust root (the signer's certificate is expired" in ran.stdout

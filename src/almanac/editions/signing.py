@@ -173,15 +173,15 @@ def _signer(private, cert, chain: list, cert_path: Path, now: datetime) -> Signe
             cert.public_key().public_bytes(der, public):
         raise _load_error(cert_path, "the private key is not the key of this certificate",
                           "give the certificate issued for this key")
-    subject = cert.subject.rfc4514_string()
+    signing_cert = asn1_x509.Certificate.load(cert.public_bytes(der))
+    subject = signing_cert.subject.human_friendly  # as pyHanko's validation names it
     if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
-        raise _load_error(cert_path, f"the certificate of {subject} is valid from "
+        raise _load_error(cert_path, f"the certificate ({subject}) is valid from "
                           f"{cert.not_valid_before_utc:%Y-%m-%d} to "
                           f"{cert.not_valid_after_utc:%Y-%m-%d}, not now",
                           "renew the certificate, or sign with a valid one")
     key_info = keys.PrivateKeyInfo.load(private.private_bytes(
         der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    signing_cert = asn1_x509.Certificate.load(cert.public_bytes(der))
     registry = SimpleCertificateStore.from_certs(
         [asn1_x509.Certificate.load(other.public_bytes(der)) for other in chain])
     return Signer(SimpleSigner(signing_cert=signing_cert, signing_key=key_info,
@@ -344,8 +344,11 @@ class SignatureStatus:
     when there is one); ``intact``: the hash of the covered bytes matches and the
     signature over it is valid; ``unchanged``: nothing was added after signing
     (the signature covers the whole file), else ``changes`` says what; ``trusted``:
-    the chain ends in a given trust root (None when none was given); ``detail``
-    what pyHanko found wrong, if anything."""
+    the chain ends in a given trust root (None when none was given), checked now or,
+    for a timestamped signature whose certificate has expired since, at
+    ``trusted_at``, the timestamp's time; ``trust_problem`` why it is not trusted
+    (pyHanko's AdES sub-indication, e.g. "expired", "no certificate chain found");
+    ``detail`` what pyHanko found wrong, if anything."""
 
     field: str
     signer: str
@@ -357,6 +360,8 @@ class SignatureStatus:
     changes: str
     trusted: bool | None
     detail: str = ""
+    trusted_at: datetime | None = None
+    trust_problem: str = ""
 
 
 def load_trust_roots(paths: list[Path]) -> list:
@@ -380,9 +385,7 @@ def signatures(data: bytes, trust_roots: list | None = None) -> list[SignatureSt
     of the whole file, else the modification level of the revisions after it), and,
     with ``trust_roots`` (see :func:`load_trust_roots`), the certificate chain. An
     empty list for an unsigned file; a file pyHanko cannot read raises ValueError."""
-    from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
-    from pyhanko_certvalidator import ValidationContext
 
     try:
         reader = _reader(data)
@@ -391,20 +394,47 @@ def signatures(data: bytes, trust_roots: list | None = None) -> list[SignatureSt
         raise ValueError(f"pyHanko cannot read its signatures: {exc}") from None
     found = []
     for signature in embedded:
-        context = ValidationContext(trust_roots=trust_roots or [], allow_fetching=False,
-                                    revocation_mode="soft-fail")
         try:
-            status = validate_pdf_signature(signature, signer_validation_context=context)
+            status = _validate(signature, trust_roots, None)
+            stamp = status.timestamp_validity
+            trusted_at = None
+            if trust_roots and not status.trusted and stamp is not None and \
+                    stamp.intact and stamp.valid and stamp.trusted:
+                # the timestamp proves the signature existed then: the chain is checked
+                # at that time (ETSI EN 319 102-1, 5.6.2: the best signature time), so
+                # a certificate that expired since still validates
+                earlier = _validate(signature, trust_roots, stamp.timestamp)
+                if earlier.trusted:
+                    status, trusted_at = earlier, stamp.timestamp
         except (SignatureValidationError, ValueError, KeyError) as exc:
             found.append(SignatureStatus(signature.field_name or "?", "?", None, None,
                                          None, False, False, "", None,
                                          f"it cannot be validated: {exc}"))
             continue
-        found.append(_status(signature, status, trust_roots))
+        found.append(_status(signature, status, trust_roots, trusted_at))
     return found
 
 
-def _status(signature, status, trust_roots: list | None) -> SignatureStatus:
+def _validate(signature, trust_roots: list | None, moment: datetime | None):
+    """pyHanko's validation of one signature: no revocation data fetched, the chain
+    checked at ``moment`` (None: now), the signer's key usage digitalSignature or
+    nonRepudiation."""
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+    from pyhanko_certvalidator import ValidationContext
+
+    context = ValidationContext(trust_roots=trust_roots or [], allow_fetching=False,
+                                revocation_mode="soft-fail", moment=moment)
+    # a signing certificate has digitalSignature or nonRepudiation (ETSI EN 319 412-2,
+    # 4.3.2); pyHanko alone would ask for nonRepudiation
+    usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"},
+                                match_all_key_usages=False)
+    return validate_pdf_signature(signature, signer_validation_context=context,
+                                  key_usage_settings=usage)
+
+
+def _status(signature, status, trust_roots: list | None,
+            trusted_at: datetime | None) -> SignatureStatus:
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
@@ -430,7 +460,28 @@ def _status(signature, status, trust_roots: list | None) -> SignatureStatus:
         intact=bool(status.intact and status.valid),
         unchanged=whole,
         changes=changes,
-        trusted=bool(status.trusted) if trust_roots else None)
+        trusted=bool(status.trusted) if trust_roots else None,
+        trusted_at=trusted_at,
+        trust_problem=_trust_problem(status.trust_problem_indic))
+
+
+TRUST_PROBLEMS = {
+    "OUT_OF_BOUNDS_NO_POE": "the signer's certificate is expired or not yet valid, and no "
+                            "timestamp shows the signature was made while it was valid",
+    "OUT_OF_BOUNDS_NOT_REVOKED": "the signer's certificate is expired or not yet valid",
+    "NO_CERTIFICATE_CHAIN_FOUND": "no chain from the signer's certificate to a given root",
+    "REVOKED": "the signer's certificate is revoked",
+    "REVOKED_NO_POE": "the signer's certificate is revoked",
+    "CHAIN_CONSTRAINTS_FAILURE": "a certificate of the chain does not allow this use (key "
+                                 "usage, basic constraints)",
+}
+"""What pyHanko's AdES sub-indications (ETSI EN 319 102-1, 5.1.3) mean for a reader."""
+
+
+def _trust_problem(indication) -> str:
+    if indication is None:
+        return ""
+    return TRUST_PROBLEMS.get(indication.name, indication.name.lower().replace("_", " "))
 
 
 def signature_record(data: bytes) -> dict | None:

@@ -362,10 +362,13 @@ def _check_signatures(data: bytes, roots: list | None, checks: list[Check]
         checks.append(Check("unchanged since signing", status.unchanged,
                             status.changes or "the signature covers the whole file"))
         if status.trusted is not None:
+            at = f" at the timestamp's time, {status.trusted_at:%Y-%m-%d %H:%M:%S %Z}" \
+                if status.trusted_at else ""
+            why = f" ({status.trust_problem})" if status.trust_problem else ""
             checks.append(Check("certificate chain trusted", status.trusted,
-                                "the chain ends in a given trust root" if status.trusted
-                                else "no chain from the signer to a given trust root "
-                                "(--trust)"))
+                                f"the chain ends in a given trust root{at}" if status.trusted
+                                else f"no valid chain from the signer to a given trust root"
+                                f"{why}"))
     return found
 
 
