@@ -434,3 +434,23 @@ def test_a_timestamp_keeps_a_signature_trusted_after_its_certificate_expired(
     assert ran.returncode == 1
     assert "FAIL certificate chain trusted: no valid chain from the signer to a given " \
            "trust root (the signer's certificate is expired" in ran.stdout
+
+
+def test_each_language_of_a_report_in_several_is_signed(keys, starter, cli, tmp_path,
+                                                        monkeypatch):
+    project = _copy(starter, tmp_path / "report")
+    manifest = project / "report.yaml"
+    manifest.write_text(manifest.read_text().replace(
+        'language: "en"', "languages: [en, de]\nmissing_translations: main-language"))
+    monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
+    ran = cli("publish", "-q", str(project), "--sign", str(keys.p12))
+    assert ran.returncode == 0, ran.stderr
+    for tag in ("en", "de"):
+        folder = project / EDITION / tag
+        record = json.loads((folder / "manifest.json").read_text())["pdf"]
+        assert "Ada Signer" in record["signature"]["signer"]
+        pdf = next(folder.glob("*.pdf"))
+        ran = cli("verify", str(pdf), "--trust", str(keys.ca))
+        assert ran.returncode == 0 and "ok   signature intact" in ran.stdout, ran.stdout
+        assert hashlib.sha256(unsigned_revision(pdf.read_bytes())).hexdigest() == \
+            record["unsigned_sha256"]

@@ -133,6 +133,9 @@ def load_signer(key: Path, certificate: Path | None = None, chain: tuple[Path, .
         extra = list(others) + extra
         cert_path = key
     else:
+        if certificate is None:
+            raise _load_error(key, "a PEM key needs its certificate",
+                              "give it with --certificate CERT.pem")
         private = None
         for attempt in (None, "ask"):
             secret = None if attempt is None else _passphrase(key, passphrase, ask)
@@ -151,9 +154,6 @@ def load_signer(key: Path, certificate: Path | None = None, chain: tuple[Path, .
                     raise _load_error(key, "the private key cannot be read: the passphrase "
                                       "is wrong, or it is not a PEM or DER private key",
                                       WRONG_PASSPHRASE) from None
-        if certificate is None:
-            raise _load_error(key, "a PEM key needs its certificate",
-                              "give it with --certificate CERT.pem")
         certs = _certificates(Path(certificate))
         cert, extra = certs[0], certs[1:] + extra
         cert_path = Path(certificate)
