@@ -385,8 +385,6 @@ def signatures(data: bytes, trust_roots: list | None = None) -> list[SignatureSt
     of the whole file, else the modification level of the revisions after it), and,
     with ``trust_roots`` (see :func:`load_trust_roots`), the certificate chain. An
     empty list for an unsigned file; a file pyHanko cannot read raises ValueError."""
-    from pyhanko.sign.validation.errors import SignatureValidationError
-
     try:
         reader = _reader(data)
         embedded = list(reader.embedded_regular_signatures)
@@ -406,7 +404,9 @@ def signatures(data: bytes, trust_roots: list | None = None) -> list[SignatureSt
                 earlier = _validate(signature, trust_roots, stamp.timestamp)
                 if earlier.trusted:
                     status, trusted_at = earlier, stamp.timestamp
-        except (SignatureValidationError, ValueError, KeyError) as exc:
+        except Exception as exc:  # noqa: BLE001 — any file may be given: a damaged
+            # signature is a failed check, never an exception (pyHanko raises
+            # SignatureValidationError, PdfReadError, and others on malformed data)
             found.append(SignatureStatus(signature.field_name or "?", "?", None, None,
                                          None, False, False, "", None,
                                          f"it cannot be validated: {exc}"))
