@@ -78,6 +78,9 @@ class Keys:
     tsa: str
     expired: Path
     plain_key: Path
+    intermediate: Path
+    deep_key: Path
+    deep_cert: Path
 
 
 class _Authority(BaseHTTPRequestHandler):
@@ -128,6 +131,15 @@ def keys(tmp_path_factory) -> Iterator[Keys]:
     (folder / "signer.pem").write_bytes(_pem(signer))
     (folder / "expired.pem").write_bytes(_pem(_certificate(
         "Ada Signer", signer_key, ca, ca_key, start_days=-400, days=-35)))
+    middle_key, deep_key = ec.generate_private_key(ec.SECP256R1()), \
+        ec.generate_private_key(ec.SECP256R1())
+    middle = _certificate("Example Issuing CA", middle_key, ca, ca_key, ca=True)
+    (folder / "intermediate.pem").write_bytes(_pem(middle))
+    (folder / "deep.pem").write_bytes(_pem(_certificate("Bea Signer", deep_key, middle,
+                                                         middle_key)))
+    (folder / "deep.key").write_bytes(deep_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
     (folder / "plain.key").write_bytes(signer_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()))
@@ -147,7 +159,8 @@ def keys(tmp_path_factory) -> Iterator[Keys]:
     yield Keys(folder / "ca.pem", folder / "other-ca.pem", folder / "signer.p12",
                folder / "signer.key", folder / "signer.pem", folder / "stranger.key",
                f"http://127.0.0.1:{server.server_address[1]}/", folder / "expired.pem",
-               folder / "plain.key")
+               folder / "plain.key", folder / "intermediate.pem", folder / "deep.key",
+               folder / "deep.pem")
     server.shutdown()
     thread.join()
 
@@ -454,3 +467,18 @@ def test_each_language_of_a_report_in_several_is_signed(keys, starter, cli, tmp_
         assert ran.returncode == 0 and "ok   signature intact" in ran.stdout, ran.stdout
         assert hashlib.sha256(unsigned_revision(pdf.read_bytes())).hexdigest() == \
             record["unsigned_sha256"]
+
+
+def test_an_intermediate_given_with_chain_completes_the_path_to_the_root(
+        keys, starter, cli, tmp_path):
+    editions = {}
+    for name, extra in (("with", ["--chain", str(keys.intermediate)]), ("without", [])):
+        project = _copy(starter, tmp_path / name)
+        ran = cli("publish", "-q", str(project), "--sign", str(keys.deep_key),
+                  "--certificate", str(keys.deep_cert), *extra)
+        assert ran.returncode == 0, ran.stderr
+        editions[name] = cli("verify", str(_pdf(project)), "--trust", str(keys.ca))
+    assert editions["with"].returncode == 0, editions["with"].stdout
+    assert "ok   certificate chain trusted" in editions["with"].stdout
+    assert editions["without"].returncode == 1
+    assert "FAIL certificate chain trusted" in editions["without"].stdout
