@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import ReportError, printable
+from .errors import Problem, ReportError, printable
 from .stages.variants import BUILD_VARIANTS, VARIANTS
 
 if TYPE_CHECKING:
@@ -243,6 +243,17 @@ def _parser() -> argparse.ArgumentParser:
                       "other inputs are refused."))
     _project_argument(publish)
     publish.add_argument("-q", "--quiet", action="store_true", help=_("no progress output"))
+    signing = publish.add_argument_group(_("signing (PAdES)"))
+    signing.add_argument("--sign", metavar="KEY", help=_(
+        "sign the PDF with this key: a PKCS#12 file (.p12, .pfx) or a PEM private key "
+        "with --certificate; the passphrase from ALMANAC_SIGN_PASSPHRASE, else asked"))
+    signing.add_argument("--certificate", metavar="CERT.pem",
+                         help=_("the certificate of a PEM key given with --sign"))
+    signing.add_argument("--chain", metavar="CA.pem", action="append", default=[],
+                         help=_("intermediate certificates to embed in the signature "
+                                "(repeatable)"))
+    signing.add_argument("--timestamp-url", metavar="URL", help=_(
+        "timestamp the signature at this RFC 3161 timestamp authority"))
     _limit_arguments(publish)
 
     verify = commands.add_parser(
@@ -254,6 +265,8 @@ def _parser() -> argparse.ArgumentParser:
                       "does: one check for each rule that fails); with the edition folder "
                       "beside it, also the PDF's SHA-256. Exit 1 when anything fails."))
     verify.add_argument("pdf", metavar="FILE.pdf")
+    verify.add_argument("--trust", metavar="CA.pem", action="append", default=[], help=_(
+        "check a signature's certificate chain against this trust root (repeatable)"))
 
     from .stages.conformance import PROFILES
 
@@ -386,6 +399,9 @@ def main(argv: list[str] | None = None) -> int:
     # their own words (a library leaves the logging configuration to its host)
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)  # e.g. a font's odd timestamps
+    # pyHanko logs each chain it cannot build; verify says so in its own checks
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
     reporter = ConsoleReporter(quiet=getattr(args, "quiet", False), words=words())
     if args.command in ("verify", "extract"):
@@ -447,12 +463,18 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "publish":
             from .pipeline import BuildOptions, publish
 
+            signer = _signer(args)  # before the build: a wrong passphrase costs nothing
             published = publish(root, reporter=reporter,
-                                options=BuildOptions(**_limits(args)))
+                                options=BuildOptions(**_limits(args)), signer=signer,
+                                timestamp_url=args.timestamp_url)
             if not published.created:
                 print(_("edition %(version)s is already published with these inputs; "
                         "nothing changed", version=published.manifest["edition"]["version"]),
                       file=sys.stderr)
+                if signer is not None and "signature" not in published.manifest["pdf"]:
+                    # Translators: publish --sign of a version already published unsigned
+                    print(_("it was published without a signature, and an edition is never "
+                            "rewritten: --sign signs the next version"), file=sys.stderr)
             for edition in [published, *published.translations]:
                 print(edition.pdf)
         elif args.command == "editions":
@@ -673,6 +695,30 @@ def _messages(root: Path, language: str) -> int:
     return 0
 
 
+def _signer(args: argparse.Namespace) -> Any:
+    """The signer ``publish --sign`` names (:func:`~almanac.editions.signing.load_signer`),
+    its passphrase asked on the terminal when the environment gives none; None
+    without ``--sign``. ReportError when it cannot be loaded."""
+    if args.sign is None:
+        if args.certificate or args.chain or args.timestamp_url:
+            raise ReportError(Problem(
+                "--certificate, --chain and --timestamp-url sign the edition, and no key "
+                "was given", None, None, "add --sign KEY.p12 (or --sign KEY.pem "
+                "--certificate CERT.pem)"))
+        return None
+    from .editions.signing import load_signer
+
+    def ask(path: Path) -> bytes | None:
+        if not sys.stdin.isatty():
+            return None
+        import getpass
+
+        return getpass.getpass(_("passphrase of %(file)s: ", file=path)).encode()
+
+    return load_signer(Path(args.sign), Path(args.certificate) if args.certificate else None,
+                       tuple(Path(path) for path in args.chain), ask=ask)
+
+
 def _archive_command(args: argparse.Namespace) -> int:
     from .editions.extract import extract
     from .editions.verify import verify
@@ -692,14 +738,15 @@ def _archive_command(args: argparse.Namespace) -> int:
                                folder=args.target))
         return 0
     try:
-        result = verify(path)
-    except ReportError as exc:  # a limit set wrongly in the environment
+        result = verify(path, trust=[Path(root) for root in args.trust])
+    except ReportError as exc:  # a limit set wrongly in the environment, a trust root
         print(exc.format(fix=_("fix")), file=sys.stderr)
         return 1
     marks = {True: _("ok"), False: _("FAIL")}
     width = max(map(len, marks.values()))
     for check in result.checks:
         print(printable(f"{marks[check.ok]:<{width}} {check.name}: {check.detail}"))
+    _print_signatures(result, bool(args.trust))
     if result.ok:
         print(_("%(file)s: intact", file=path))
     elif result.intact:
@@ -710,6 +757,26 @@ def _archive_command(args: argparse.Namespace) -> int:
     else:
         print(_("%(file)s: NOT intact", file=path))
     return 0 if result.ok else 1
+
+
+def _print_signatures(result: Any, trusted: bool) -> None:
+    """Who signed the file and when (each signature), or that it is not signed."""
+    if result.signatures is None:  # not read: the file is damaged (a check says so)
+        return
+    if not result.signatures:
+        print(_("not signed"))
+        return
+    for signature in result.signatures:
+        print(printable(_("signed by %(signer)s", signer=signature.signer)))
+        if signature.signing_time is not None:
+            print(_("  signing time: %(time)s",
+                    time=f"{signature.signing_time:%Y-%m-%d %H:%M:%S %Z}"))
+        if signature.timestamp_time is not None:
+            print(printable(_("  timestamp: %(time)s by %(authority)s",
+                              time=f"{signature.timestamp_time:%Y-%m-%d %H:%M:%S %Z}",
+                              authority=signature.timestamp_authority)))
+        if not trusted:
+            print(_("  chain not checked: give --trust CA.pem"))
 
 
 FINDINGS_SHOWN = 10

@@ -26,6 +26,7 @@ from .editions.publish import (
     version_folder,
     write_editions,
 )
+from .editions.signing import Signer, sign_pdf
 from .editions.sources import (
     SOURCES_MANIFEST,
     edition_date,
@@ -509,13 +510,19 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
 
 
 def publish(root: Path | str, *, reporter: Reporter | None = None,
-            options: BuildOptions | None = None) -> Published:
+            options: BuildOptions | None = None, signer: Signer | None = None,
+            timestamp_url: str | None = None) -> Published:
     """Publish the archival edition into ``output/<year>/<version>/`` (see
     :mod:`almanac.editions`): the ``archive`` variant with every source embedded.
     A report in several languages is published in each, an edition per language
     in ``output/<year>/<version>/<language>/``, each PDF with the whole project
     embedded; the main language's edition is returned, the others in its
     ``translations``.
+
+    With ``signer`` (:func:`~almanac.editions.signing.load_signer`) each PDF is
+    signed (PAdES, an incremental update; timestamped by the RFC 3161 authority at
+    ``timestamp_url`` when given) after it is made and before the edition is written;
+    its ``manifest.json`` records the signed and the unsigned file.
 
     The same version with the same inputs is left as it is; with other inputs it
     is refused (:class:`~almanac.errors.ReportError`). Nothing is written unless
@@ -529,10 +536,11 @@ def publish(root: Path | str, *, reporter: Reporter | None = None,
     # One publish of a project at a time: a second one waits, then finds the edition
     # the first made (same inputs: nothing to do; other inputs: refused).
     with exclusive(reports[0].root, "publish"):
-        return _publish(reports, reporter, options or BuildOptions())
+        return _publish(reports, reporter, options or BuildOptions(), signer, timestamp_url)
 
 
-def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions) -> Published:
+def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
+             signer: Signer | None = None, timestamp_url: str | None = None) -> Published:
     report = reports[0]
     files = read_sources(report.root, source_files(report.root))  # bounded: EmbedLimits
     sources = [sources_manifest(edition, files) for edition in reports]
@@ -556,7 +564,12 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions) -
                           "Almanac sources manifest: inputs, hashes, tools, edition"),))
         pdf = make_pdf(edition, replace(options, variant="archive"), reporter=reporter,
                        embedding=embedding)
-        made.append((edition, pdf.pdf, pdf.pages, manifest))
+        final = pdf.pdf
+        if signer is not None:
+            reporter.step("sign", reporter.words.gettext(
+                "signing as %(signer)s", signer=signer.subject))
+            final = sign_pdf(final, signer, timestamp_url)
+        made.append((edition, final, pdf.pages, manifest))
     published = write_editions(made)
     for written in [published, *published.translations]:
         reporter.done(reporter.words.ngettext(

@@ -24,6 +24,7 @@ from ..project.model import Report
 from ..project.parts import MANIFEST, OUTPUT
 from ..stages.output import Writer, file_slug
 from ..stages.variants import VARIANTS
+from .signing import signature_record, unsigned_revision
 from .sources import read_edition_manifest, sha256
 
 EDITION_MANIFEST = "manifest.json"  # the manifest beside the PDF
@@ -156,11 +157,19 @@ def write_edition(report: Report, pdf: bytes, pages: int, sources: bytes) -> Pub
 def _edition_manifest(report: Report, pdf: bytes, pages: int, sources: bytes
                       ) -> tuple[dict, bytes]:
     """The edition folder's ``manifest.json``: the sources manifest and the PDF beside
-    it, as data and as the bytes written."""
+    it, as data and as the bytes written. For a signed PDF (:mod:`.signing`) the
+    ``pdf`` record's ``sha256`` and ``size`` are the signed file's, and it adds
+    ``unsigned_sha256`` and ``unsigned_size`` (the file before its signature, which a
+    rebuild reproduces) and ``signature`` (``signer``, ``signing_time``,
+    ``timestamped``)."""
     manifest = json.loads(sources)
     manifest["pdf"] = {"file": pdf_name(report), "sha256": sha256(pdf), "size": len(pdf),
                        "pages": pages, "variant": VARIANTS["archive"].pdf_variant,
                        "sources_sha256": sha256(sources)}
+    unsigned = unsigned_revision(pdf)
+    if unsigned is not None:  # signed: the file before its signature, and who signed
+        manifest["pdf"].update(unsigned_sha256=sha256(unsigned), unsigned_size=len(unsigned),
+                               signature=signature_record(pdf))
     body = (json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
     return manifest, body
 

@@ -34,6 +34,7 @@ from typing import Any
 from ..project.languages import TAG
 from ..project.parts import OUTPUT
 from .publish import EDITION_MANIFEST
+from .signing import SignatureStatus, load_trust_roots, signatures
 from .sources import (
     FILE_LIMIT_VARIABLE,
     MIB,
@@ -87,6 +88,9 @@ class Verification:
     sources: dict | None = None
     files: dict[str, bytes] = field(default_factory=dict)
     pages: int = 0
+    signatures: list[SignatureStatus] | None = None
+    """The file's signatures (:func:`~.signing.signatures`): empty when it is not
+    signed, None when they could not be read."""
 
     @property
     def ok(self) -> bool:
@@ -272,14 +276,19 @@ def embedded_files(reader, limits: EmbedLimits | None = None) -> dict[str, bytes
 
 
 def verify(path: Path, limits: EmbedLimits | None = None, *,
-           follow_links: bool = True) -> Verification:
+           follow_links: bool = True, trust: list[Path] | None = None) -> Verification:
     """Check a published PDF from the file alone (and its edition folder, if beside
     it). Never raises for what the file holds: a file that is not a PDF, is
     damaged, encrypted, over the limits (``limits``, default
     :meth:`EmbedLimits.from_environment`) or made to harm a reader gives failed
     checks. With ``follow_links`` False a symbolic link is not followed (a
-    failed check)."""
+    failed check).
+
+    A signed file's signatures are checked too (:func:`_check_signatures`): intact,
+    nothing changed after signing, and with ``trust`` (certificate files, PEM or
+    DER) the certificate chain; a trust root that cannot be read is a ReportError."""
     limits = limits or EmbedLimits.from_environment()
+    roots = load_trust_roots(trust) if trust else None
     path = Path(path)
     checks: list[Check] = []
     try:
@@ -327,8 +336,40 @@ def verify(path: Path, limits: EmbedLimits | None = None, *,
             checks.append(Check("fonts embedded", False,
                                 f"the pages cannot be read ({_damage(exc)})"))
     _check_beside(path, data, pages, limits, checks)
+    result.signatures = _check_signatures(data, roots, checks)
     _check_conformance(data, checks)  # last: a listing names the first failed check
     return result
+
+
+def _check_signatures(data: bytes, roots: list | None, checks: list[Check]
+                      ) -> list[SignatureStatus] | None:
+    """For each signature (:func:`~.signing.signatures`): "signature intact" (the
+    covered bytes' hash and the signature value), "unchanged since signing" (the
+    signature covers the whole file; an incremental update after it, of any kind, is
+    named and fails), and
+    with ``roots`` "certificate chain trusted". Nothing for an unsigned file."""
+    try:
+        found = signatures(data, roots)
+    except ValueError as exc:
+        checks.append(Check("signature", False, str(exc)[:600]))
+        return None
+    for status in found:
+        who = f"{status.signer}" + (f", {status.signing_time:%Y-%m-%d %H:%M:%S %Z}"
+                                    if status.signing_time else "")
+        checks.append(Check("signature intact", status.intact,
+                            who if status.intact else status.detail or
+                            f"{who}: the signed bytes or the signature value do not match"))
+        checks.append(Check("unchanged since signing", status.unchanged,
+                            status.changes or "the signature covers the whole file"))
+        if status.trusted is not None:
+            at = f" at the timestamp's time, {status.trusted_at:%Y-%m-%d %H:%M:%S %Z}" \
+                if status.trusted_at else ""
+            why = f" ({status.trust_problem})" if status.trust_problem else ""
+            checks.append(Check("certificate chain trusted", status.trusted,
+                                f"the chain ends in a given trust root{at}" if status.trusted
+                                else f"no valid chain from the signer to a given trust root"
+                                f"{why}"))
+    return found
 
 
 def _check_conformance(data: bytes, checks: list[Check]) -> None:

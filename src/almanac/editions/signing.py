@@ -1,0 +1,520 @@
+"""Signed editions: a PAdES baseline signature on the archival PDF, and reading it back.
+
+An edition is signed with pyHanko as an incremental update (ISO 32000-1, 7.5.6): the
+bytes as published stay in front, untouched, and the signature's revision is appended,
+so removing it (:func:`unsigned_revision`) gives back the unsigned file, which a
+rebuild from the embedded sources reproduces byte for byte. The signature is a CMS
+detached signature with ``/SubFilter /ETSI.CAdES.detached`` and SHA-256 (ETSI EN 319
+142-1, PAdES baseline B-B; B-T when a timestamp authority stamps it, RFC 3161).
+
+The file stays PDF/A-3 and PDF/UA-1: the signature field's widget is invisible (a
+zero rectangle, ISO 19005-3 6.3.3 asks no appearance of it) with the Print flag set and
+no Hidden or NoView flag (6.3.2); the ``/ByteRange`` covers the whole file but the
+``/Contents`` hex string (6.4.3, ISO 32000-1 12.8.1); the document's metadata (the
+Info dictionary and the XMP packet) is left as published, so the two stay in step
+(6.6.2.3, 6.6.3); and the widget is tagged in a ``Form`` structure element holding an
+object reference to it, with ``/StructParent`` and a ``/TU`` description (PDF/UA-1
+7.18.1, 7.18.4; Matterhorn 28-010).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import Problem, ReportError
+
+PASSPHRASE_VARIABLE = "ALMANAC_SIGN_PASSPHRASE"
+"""The environment variable that gives the passphrase of the signing key."""
+FIELD_NAME = "Signature1"
+"""The name of the signature field an edition's signature is put in."""
+FIELD_DESCRIPTION = "Digital signature of the edition"
+"""The field's ``/TU`` and its Form element's ``/Alt`` (PDF/UA-1 7.18.1)."""
+KEY_FIX = ("give the signing key as a PKCS#12 file (--sign KEY.p12) or as a PEM key with "
+           "its certificate (--sign KEY.pem --certificate CERT.pem); its passphrase in "
+           f"{PASSPHRASE_VARIABLE} or typed at the prompt")
+WRONG_PASSPHRASE = (f"give the key's passphrase in {PASSPHRASE_VARIABLE} (or unset it and "
+                    "type it at the prompt); check that the file is the signing key")
+TIMESTAMP_SECONDS = 20
+"""How long a timestamp authority may take to answer."""
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A loaded signing key: pyHanko's signer, and the certificate's subject and file."""
+
+    signer: Any  # pyhanko.sign.signers.SimpleSigner
+    subject: str
+    path: Path
+
+
+def _load_error(path: Path, message: str, fix: str = KEY_FIX) -> ReportError:
+    return ReportError(Problem(message, path, None, fix))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise _load_error(path, f"the file cannot be read ({exc.strerror or exc})") from None
+
+
+def _passphrase(path: Path, given: bytes | None,
+                ask: Callable[[Path], bytes | None] | None) -> bytes | None:
+    if given is not None:
+        return given
+    if PASSPHRASE_VARIABLE in os.environ:
+        return os.environ[PASSPHRASE_VARIABLE].encode()
+    return ask(path) if ask is not None else None
+
+
+def _certificates(path: Path) -> list:
+    """The X.509 certificates of a PEM or DER file (``cryptography`` objects)."""
+    from cryptography import x509
+
+    data = _read(path)
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificates(data)
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError:
+        raise _load_error(path, "this is not a certificate (PEM or DER X.509)",
+                          "give the certificate file (PEM: -----BEGIN CERTIFICATE-----)"
+                          ) from None
+
+
+def load_signer(key: Path, certificate: Path | None = None, chain: tuple[Path, ...] = (),
+                *, passphrase: bytes | None = None,
+                ask: Callable[[Path], bytes | None] | None = None,
+                now: datetime | None = None) -> Signer:
+    """The signer of ``key``: a PKCS#12 file (``.p12``/``.pfx``, its certificate and
+    chain inside), or a PEM (or DER) private key with its ``certificate``; ``chain``
+    adds intermediate certificates (PEM files) embedded in the signature.
+
+    The passphrase: ``passphrase``, else :data:`PASSPHRASE_VARIABLE` from the
+    environment, else ``ask(path)`` (a prompt), asked only when the key is protected.
+    ReportError naming the file and the fix: unreadable, a wrong passphrase, no
+    certificate, a certificate not valid at ``now`` (default: the current time; its
+    notBefore/notAfter, RFC 5280 4.1.2.5), or a key that is not the certificate's."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    key = Path(key)
+    data = _read(key)
+    extra: list = []
+    for path in chain:
+        extra += _certificates(Path(path))
+    if certificate is None and (key.suffix.lower() in (".p12", ".pfx")
+                                or b"-----BEGIN" not in data):
+        loaded = None
+        for attempt in (None, "ask"):
+            secret = None if attempt is None else _passphrase(key, passphrase, ask)
+            if attempt is not None and secret is None:
+                raise _load_error(key, "the PKCS#12 file is protected by a passphrase, and "
+                                  "none was given")
+            try:
+                loaded = pkcs12.load_key_and_certificates(data, secret)
+                break
+            except ValueError:
+                if attempt is not None:
+                    raise _load_error(key, "the PKCS#12 file cannot be opened: the "
+                                      "passphrase is wrong, or it is not a PKCS#12 file",
+                                      WRONG_PASSPHRASE) from None
+        assert loaded is not None
+        private, cert, others = loaded
+        if private is None or cert is None:
+            raise _load_error(key, "the PKCS#12 file holds no private key with its "
+                              "certificate")
+        extra = list(others) + extra
+        cert_path = key
+    else:
+        if certificate is None:
+            raise _load_error(key, "a PEM key needs its certificate",
+                              "give it with --certificate CERT.pem")
+        private = None
+        for attempt in (None, "ask"):
+            secret = None if attempt is None else _passphrase(key, passphrase, ask)
+            try:
+                if b"-----BEGIN" in data:
+                    private = serialization.load_pem_private_key(data, secret)
+                else:
+                    private = serialization.load_der_private_key(data, secret)
+                break
+            except TypeError:  # encrypted and no passphrase given (or the reverse)
+                if attempt is not None:
+                    raise _load_error(key, "the key is protected by a passphrase, and none "
+                                      "was given") from None
+            except ValueError:
+                if attempt is not None or secret is None:
+                    raise _load_error(key, "the private key cannot be read: the passphrase "
+                                      "is wrong, or it is not a PEM or DER private key",
+                                      WRONG_PASSPHRASE) from None
+        certs = _certificates(Path(certificate))
+        cert, extra = certs[0], certs[1:] + extra
+        cert_path = Path(certificate)
+    return _signer(private, cert, extra, cert_path, now or datetime.now(UTC))
+
+
+def _signer(private, cert, chain: list, cert_path: Path, now: datetime) -> Signer:
+    from asn1crypto import keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.sign.signers import SimpleSigner
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    public = serialization.PublicFormat.SubjectPublicKeyInfo
+    der = serialization.Encoding.DER
+    if private.public_key().public_bytes(der, public) != \
+            cert.public_key().public_bytes(der, public):
+        raise _load_error(cert_path, "the private key is not the key of this certificate",
+                          "give the certificate issued for this key")
+    signing_cert = asn1_x509.Certificate.load(cert.public_bytes(der))
+    subject = signing_cert.subject.human_friendly  # as pyHanko's validation names it
+    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        raise _load_error(cert_path, f"the certificate ({subject}) is valid from "
+                          f"{cert.not_valid_before_utc:%Y-%m-%d} to "
+                          f"{cert.not_valid_after_utc:%Y-%m-%d}, not now",
+                          "renew the certificate, or sign with a valid one")
+    key_info = keys.PrivateKeyInfo.load(private.private_bytes(
+        der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    registry = SimpleCertificateStore.from_certs(
+        [asn1_x509.Certificate.load(other.public_bytes(der)) for other in chain])
+    return Signer(SimpleSigner(signing_cert=signing_cert, signing_key=key_info,
+                               cert_registry=registry), subject, cert_path)
+
+
+def _writer(data: bytes):
+    """pyHanko's incremental writer over ``data`` that leaves the document's metadata
+    as it is: pyHanko would set the Info dictionary's /Producer and /ModDate and
+    rewrite the XMP packet, and PDF/A asks the two to agree (ISO 19005-3 6.6.3) and
+    every XMP property to be described in the packet (6.6.2.3)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    class Writer(IncrementalPdfFileWriter):
+        def _update_meta(self) -> None:  # the metadata stays as published
+            return None
+
+    return Writer(io.BytesIO(data), strict=False)
+
+
+def _tag_widget(writer, field_name: str) -> None:
+    """Tag the signature field's widget (PDF/UA-1 7.18.1, Matterhorn 28-010): a
+    ``Form`` element under the document's top element holding an ``OBJR`` to the
+    widget, the widget's ``/StructParent`` its key in the parent tree, and the field's
+    ``/TU``. Nothing for a file without a structure tree."""
+    from pyhanko.pdf_utils import generic
+
+    root = writer.root
+    if "/StructTreeRoot" not in root or "/AcroForm" not in root:
+        return
+    widget_ref = next((ref for ref in root["/AcroForm"]["/Fields"]
+                       if ref.get_object().get("/T") == field_name), None)
+    if widget_ref is None:
+        return
+    widget = widget_ref.get_object()
+    tree_ref = root.raw_get("/StructTreeRoot")
+    tree = tree_ref.get_object()
+    top = tree.raw_get("/K")
+    if isinstance(top, generic.ArrayObject):
+        top = top.raw_get(0)
+    if not isinstance(top, generic.IndirectObject):
+        return  # an element written directly in the tree root: nothing to add to
+    parent_ref = top
+    parent = top.get_object()
+    page_ref = widget.raw_get("/P")
+    key = int(tree.get("/ParentTreeNextKey", 0))
+    element = writer.add_object(generic.DictionaryObject({
+        generic.NameObject("/Type"): generic.NameObject("/StructElem"),
+        generic.NameObject("/S"): generic.NameObject("/Form"),
+        generic.NameObject("/P"): parent_ref,
+        generic.NameObject("/Pg"): page_ref,
+        generic.NameObject("/Alt"): generic.TextStringObject(FIELD_DESCRIPTION),
+        generic.NameObject("/K"): generic.DictionaryObject({
+            generic.NameObject("/Type"): generic.NameObject("/OBJR"),
+            generic.NameObject("/Obj"): widget_ref,
+            generic.NameObject("/Pg"): page_ref}),
+    }))
+    kids = parent.get("/K")
+    if isinstance(kids, generic.ArrayObject):
+        kids.append(element)
+    elif kids is None:
+        parent[generic.NameObject("/K")] = generic.ArrayObject([element])
+    else:
+        parent[generic.NameObject("/K")] = generic.ArrayObject([parent.raw_get("/K"),
+                                                                element])
+    writer.update_container(parent)
+    widget[generic.NameObject("/StructParent")] = generic.NumberObject(key)
+    widget[generic.NameObject("/TU")] = generic.TextStringObject(FIELD_DESCRIPTION)
+    writer.update_container(widget)
+    numbers = tree["/ParentTree"]
+    if "/Nums" in numbers:
+        numbers["/Nums"].extend([generic.NumberObject(key), element])
+        writer.update_container(numbers)
+    else:  # a tree of /Kids: one more leaf
+        numbers["/Kids"].append(writer.add_object(generic.DictionaryObject({
+            generic.NameObject("/Limits"): generic.ArrayObject(
+                [generic.NumberObject(key), generic.NumberObject(key)]),
+            generic.NameObject("/Nums"): generic.ArrayObject(
+                [generic.NumberObject(key), element])})))
+        writer.update_container(numbers)
+    tree[generic.NameObject("/ParentTreeNextKey")] = generic.NumberObject(key + 1)
+    writer.update_container(tree)
+
+
+def sign_pdf(data: bytes, signer: Signer, timestamp_url: str | None = None, *,
+             timestamper: Any = None) -> bytes:
+    """``data`` signed by ``signer`` as an incremental update: a PAdES baseline
+    signature (``/ETSI.CAdES.detached``, SHA-256; B-B, or B-T with a signature
+    timestamp from the RFC 3161 authority at ``timestamp_url``, or ``timestamper``, a
+    pyHanko ``TimeStamper``), invisible, in a tagged field on the first page (see the
+    module's text for the PDF/A-3 and PDF/UA-1 rules it keeps). The bytes returned
+    begin with ``data`` unchanged. ReportError when the timestamp authority cannot be
+    reached or refuses."""
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.fields import SigSeedSubFilter
+    from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
+
+    if timestamper is None and timestamp_url:
+        timestamper = HTTPTimeStamper(timestamp_url, timeout=TIMESTAMP_SECONDS)
+    writer = _writer(data)
+    fields.append_signature_field(writer, fields.SigFieldSpec(FIELD_NAME, on_page=0))
+    _tag_widget(writer, FIELD_NAME)
+    metadata = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256")
+    try:
+        output = signers.PdfSigner(metadata, signer.signer, timestamper=timestamper
+                                   ).sign_pdf(writer, existing_fields_only=True)
+    except (TimestampRequestError, OSError) as exc:
+        raise ReportError(Problem(
+            f"the timestamp authority {timestamp_url or ''} gave no timestamp ({exc})",
+            None, None, "check the timestamp URL and the network, or publish without "
+            "--timestamp-url (a signature without a timestamp)")) from None
+    signed = output.getvalue()
+    assert signed.startswith(data)  # an incremental update leaves the bytes before it
+    return signed
+
+
+def _reader(data: bytes):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return PdfFileReader(io.BytesIO(data), strict=False)
+
+
+def _eof_after(data: bytes, position: int) -> int | None:
+    """The end of the ``%%EOF`` marker at or after ``position`` and its end-of-line
+    (ISO 32000-1, 7.5.5), or None."""
+    found = data.find(b"%%EOF", position)
+    if found < 0:
+        return None
+    end = found + 5
+    if data[end:end + 2] == b"\r\n":
+        return end + 2
+    return end + 1 if data[end:end + 1] in (b"\r", b"\n") else end
+
+
+def unsigned_revision(data: bytes) -> bytes | None:
+    """The bytes of ``data`` before the revision of its first signature: the file as
+    it was before it was signed (an incremental update keeps the earlier revisions'
+    bytes, ISO 32000-1 7.5.6), up to and including that revision's ``%%EOF`` line.
+    None for a file without a signature, or one signed in its first revision."""
+    try:
+        reader = _reader(data)
+        signatures = reader.embedded_regular_signatures
+    except Exception:  # noqa: BLE001 — not a PDF pyHanko reads: nothing signed to strip
+        return None
+    if not signatures:
+        return None
+    first = min(signature.signed_revision for signature in signatures)
+    if first < 1:
+        return None
+    before = reader.xrefs.get_xref_container_info(first - 1)
+    end = _eof_after(data, before.end_location)
+    return data[:end] if end is not None else None
+
+
+@dataclass
+class SignatureStatus:
+    """One signature of a PDF as :func:`signatures` reads it: who signed it and when
+    (the signing time the signer claims, and the timestamp's time and authority
+    when there is one); ``intact``: the hash of the covered bytes matches and the
+    signature over it is valid; ``unchanged``: nothing was added after signing
+    (the signature covers the whole file), else ``changes`` says what; ``trusted``:
+    the chain ends in a given trust root (None when none was given), checked now or,
+    for a timestamped signature whose certificate has expired since, at
+    ``trusted_at``, the timestamp's time; ``trust_problem`` why it is not trusted
+    (pyHanko's AdES sub-indication, e.g. "expired", "no certificate chain found");
+    ``detail`` what pyHanko found wrong, if anything."""
+
+    field: str
+    signer: str
+    signing_time: datetime | None
+    timestamp_time: datetime | None
+    timestamp_authority: str | None
+    intact: bool
+    unchanged: bool
+    changes: str
+    trusted: bool | None
+    detail: str = ""
+    trusted_at: datetime | None = None
+    trust_problem: str = ""
+
+
+def load_trust_roots(paths: list[Path]) -> list:
+    """The certificates of ``paths`` (PEM, several per file, or DER) as asn1crypto
+    certificates for pyHanko; ReportError naming an unreadable file."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+
+    roots = []
+    for path in paths:
+        for cert in _certificates(Path(path)):
+            roots.append(asn1_x509.Certificate.load(
+                cert.public_bytes(serialization.Encoding.DER)))
+    return roots
+
+
+def signatures(data: bytes, trust_roots: list | None = None) -> list[SignatureStatus]:
+    """Every signature of ``data`` validated with pyHanko (``validate_pdf_signature``,
+    no network: no revocation data is fetched): the covered bytes' hash and the
+    signature value, the changes after signing (its difference analysis: coverage
+    of the whole file, else the modification level of the revisions after it), and,
+    with ``trust_roots`` (see :func:`load_trust_roots`), the certificate chain. An
+    empty list for an unsigned file; a file pyHanko cannot read raises ValueError."""
+    try:
+        reader = _reader(data)
+        embedded = list(reader.embedded_regular_signatures)
+    except Exception as exc:  # noqa: BLE001 — a damaged file: say so
+        raise ValueError(f"pyHanko cannot read its signatures: {exc}") from None
+    found = []
+    for signature in embedded:
+        try:
+            status = _validate(signature, trust_roots, None)
+            stamp = status.timestamp_validity
+            trusted_at = None
+            if trust_roots and not status.trusted and stamp is not None and \
+                    stamp.intact and stamp.valid and stamp.trusted:
+                # the timestamp proves the signature existed then: the chain is checked
+                # at that time (ETSI EN 319 102-1, 5.6.2: the best signature time), so
+                # a certificate that expired since still validates
+                earlier = _validate(signature, trust_roots, stamp.timestamp)
+                if earlier.trusted:
+                    status, trusted_at = earlier, stamp.timestamp
+        except Exception as exc:  # noqa: BLE001 — any file may be given: a damaged
+            # signature is a failed check, never an exception (pyHanko raises
+            # SignatureValidationError, PdfReadError, and others on malformed data)
+            found.append(SignatureStatus(signature.field_name or "?", "?", None, None,
+                                         None, False, False, "", None,
+                                         f"it cannot be validated: {exc}"))
+            continue
+        found.append(_status(signature, status, trust_roots, trusted_at))
+    return found
+
+
+def _validate(signature, trust_roots: list | None, moment: datetime | None):
+    """pyHanko's validation of one signature: no revocation data fetched, the chain
+    checked at ``moment`` (None: now), the signer's key usage digitalSignature or
+    nonRepudiation."""
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+    from pyhanko_certvalidator import ValidationContext
+
+    context = ValidationContext(trust_roots=trust_roots or [], allow_fetching=False,
+                                revocation_mode="soft-fail", moment=moment)
+    # a signing certificate has digitalSignature or nonRepudiation (ETSI EN 319 412-2,
+    # 4.3.2); pyHanko alone would ask for nonRepudiation
+    usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"},
+                                match_all_key_usages=False)
+    return validate_pdf_signature(signature, signer_validation_context=context,
+                                  key_usage_settings=usage)
+
+
+def _status(signature, status, trust_roots: list | None,
+            trusted_at: datetime | None) -> SignatureStatus:
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    level = status.modification_level
+    if whole:
+        changes = ""
+    else:
+        after = signature.reader.xrefs.total_revisions - 1 - signature.signed_revision
+        kind = {ModificationLevel.LTA_UPDATES: "metadata, validation data or timestamps",
+                ModificationLevel.FORM_FILLING: "form fields filled in",
+                ModificationLevel.ANNOTATIONS: "annotations added or changed"}.get(
+            level, "other changes: pages, content or metadata")
+        changes = f"{after} incremental update(s) after the signature ({kind})"
+    stamp = status.timestamp_validity
+    authority = stamp.signing_cert.subject.human_friendly if stamp is not None else None
+    return SignatureStatus(
+        field=signature.field_name or "?",
+        signer=status.signing_cert.subject.human_friendly,
+        signing_time=signature.self_reported_timestamp,
+        timestamp_time=stamp.timestamp if stamp is not None else None,
+        timestamp_authority=authority,
+        intact=bool(status.intact and status.valid),
+        unchanged=whole,
+        changes=changes,
+        trusted=bool(status.trusted) if trust_roots else None,
+        trusted_at=trusted_at,
+        trust_problem=_trust_problem(status.trust_problem_indic))
+
+
+TRUST_PROBLEMS = {
+    "OUT_OF_BOUNDS_NO_POE": "the signer's certificate is expired or not yet valid, and no "
+                            "timestamp shows the signature was made while it was valid",
+    "OUT_OF_BOUNDS_NOT_REVOKED": "the signer's certificate is expired or not yet valid",
+    "NO_CERTIFICATE_CHAIN_FOUND": "no chain from the signer's certificate to a given root",
+    "REVOKED": "the signer's certificate is revoked",
+    "REVOKED_NO_POE": "the signer's certificate is revoked",
+    "CHAIN_CONSTRAINTS_FAILURE": "a certificate of the chain does not allow this use (key "
+                                 "usage, basic constraints)",
+}
+"""What pyHanko's AdES sub-indications (ETSI EN 319 102-1, 5.1.3) mean for a reader."""
+
+
+def _trust_problem(indication) -> str:
+    if indication is None:
+        return ""
+    return TRUST_PROBLEMS.get(indication.name, indication.name.lower().replace("_", " "))
+
+
+def signature_record(data: bytes) -> dict | None:
+    """What an edition's ``manifest.json`` records of the first signature of
+    ``data``: ``signer`` (the certificate's subject), ``signing_time`` (ISO 8601,
+    UTC) and ``timestamped`` (whether a timestamp authority stamped it); None for an
+    unsigned file."""
+    try:
+        embedded = list(_reader(data).embedded_regular_signatures)
+    except Exception:  # noqa: BLE001 — not a PDF pyHanko reads: not signed
+        return None
+    if not embedded:
+        return None
+    first = embedded[0]
+    when = first.self_reported_timestamp
+    return {"signer": first.signer_cert.subject.human_friendly,
+            "signing_time": when.astimezone(UTC).isoformat() if when else None,
+            "timestamped": _timestamped(first.signer_info)}
+
+
+def _timestamped(signer_info) -> bool:
+    """Whether a CMS SignerInfo holds a signature timestamp token (an unsigned
+    attribute, RFC 3161 Appendix A; PAdES B-T)."""
+    unsigned = signer_info["unsigned_attrs"].native or []
+    return any(attribute["type"] == "signature_time_stamp_token" for attribute in unsigned)
+
+
+def describe(status: SignatureStatus) -> Iterator[str]:
+    """The lines that say who signed and when, for a listing (English; the CLI has
+    its own words)."""
+    yield f"signed by {status.signer}"
+    if status.signing_time is not None:
+        yield f"signing time {status.signing_time:%Y-%m-%d %H:%M:%S %Z}"
+    if status.timestamp_time is not None:
+        yield f"timestamp {status.timestamp_time:%Y-%m-%d %H:%M:%S %Z} by " \
+              f"{status.timestamp_authority}"
