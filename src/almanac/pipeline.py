@@ -19,9 +19,11 @@ from typing import Any
 
 from pypdf.errors import PyPdfError
 
+from .editions.archive import archived_editions, check_archive_rules
 from .editions.publish import (
     Published,
     existing_edition,
+    published_version_folder,
     together,
     version_folder,
     write_editions,
@@ -510,22 +512,27 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
 
 def publish(root: Path | str, *, reporter: Reporter | None = None,
             options: BuildOptions | None = None) -> Published:
-    """Publish the archival edition into ``output/<year>/<version>/`` (see
+    """Publish the archival edition into ``<archive>/<year>/<version>/`` (the
+    archive: ``archive.folder`` of report.yaml, default ``editions/``; see
     :mod:`almanac.editions`): the ``archive`` variant with every source embedded.
     A report in several languages is published in each, an edition per language
-    in ``output/<year>/<version>/<language>/``, each PDF with the whole project
+    in ``<archive>/<year>/<version>/<language>/``, each PDF with the whole project
     embedded; the main language's edition is returned, the others in its
     ``translations``.
 
     The same version with the same inputs is left as it is; with other inputs it
-    is refused (:class:`~almanac.errors.ReportError`). Nothing is written unless
+    is refused (:class:`~almanac.errors.ReportError`), and so is a new version that
+    breaks the archive's rules (:func:`~.editions.archive.check_archive_rules`: a
+    version above the archived ones, a date not before theirs, a changelog entry of
+    its own). Nothing is written unless
     the whole edition (every language) is complete. ``options`` give the limits
     (its variant is always ``archive``, its language every one).
     """
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
     reports = load_all(root)
-    check_output_folder(reports[0].root, (OUTPUT, *KEPT))
+    check_output_folder(reports[0].root,
+                        (OUTPUT, reports[0].manifest.archive.folder, *KEPT))
     # One publish of a project at a time: a second one waits, then finds the edition
     # the first made (same inputs: nothing to do; other inputs: refused).
     with exclusive(reports[0].root, "publish"):
@@ -541,8 +548,12 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions) -
     if all(edition is not None for edition in existing):
         reporter.done(reporter.words.gettext(
             "edition %(version)s is already published with these inputs: %(folder)s",
-            version=report.manifest.edition.version, folder=version_folder(report)))
+            version=report.manifest.edition.version,
+            folder=published_version_folder(report) or version_folder(report)))
         return together([edition for edition in existing if edition is not None])
+    # the archive's rules: a higher version, a date not before, a changelog entry
+    check_archive_rules(report, archived_editions(report.root,
+                                                  report.manifest.archive.folder))
     check_target(version_folder(report), report.root)  # not below a file, not an input
     made = []
     for edition, manifest in zip(reports, sources):

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from ..errors import Problem, ReportError
 from . import theme
 from .checks import (
+    check_changelog,
     check_edition_dates,
     check_figures,
     check_fonts,
@@ -99,6 +100,7 @@ def _load(root: Path | str, wanted: list[str | None] | None) -> list[Report]:
             f"the report has no language {unknown[0]!r}", manifest_path, lines.line((key,)),
             f"build one of its languages: {', '.join(tags)} (or add it to {key}: here)"))
     problems += check_edition_dates(manifest, manifest_path)
+    problems += check_changelog(manifest, manifest_path, lines)
 
     brand_path = Path(os.path.normpath(root / manifest.brand)) if manifest.brand is not None \
         else theme.brand_default(root)  # links: read_yaml's
