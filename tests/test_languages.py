@@ -137,8 +137,8 @@ def project(tmp_path) -> Path:
 def test_publish_makes_an_edition_per_language_each_in_its_language(editions):
     project, pdfs = editions
     assert [pdf.relative_to(project).as_posix() for pdf in pdfs] == [
-        "output/2024/1.0/nl/jaarverslag-2024-1.0-nl.pdf",
-        "output/2024/1.0/en/annual-report-2024-1.0-en.pdf"]
+        "editions/2024/1.0/nl/jaarverslag-2024-1.0-nl.pdf",
+        "editions/2024/1.0/en/annual-report-2024-1.0-en.pdf"]
     dutch, english = (PdfReader(pdf) for pdf in pdfs)
     assert (dutch.trailer["/Root"]["/Lang"], english.trailer["/Root"]["/Lang"]) == ("nl", "en")
     assert (dutch.metadata.title, english.metadata.title) == ("Jaarverslag 2024",

@@ -855,23 +855,25 @@ def _editions(root: Path, as_json: bool) -> int:
                    if c["version"] == (edition or {}).get("version")]
             for change in own:  # the edition's own changelog entry, below its row
                 print(printable(f"    {change['date']}: {change['text']}"))
-        legacy = sorted({str(Path(e["path"]).parts[1]) for e in editions if e["legacy"]})
-        if legacy:
+        legacy = sorted({Path(e["path"]).parts[:2] for e in editions if e["legacy"]})
+        if legacy:  # (place, year) of each edition outside the archive folder
             archive = archive_folder(root)
             try:
                 shown = archive.relative_to(root).as_posix()
             except ValueError:
                 shown = str(archive)
+            commands = "; ".join(f"mkdir -p {shown}/{year} && mv {place}/{year}/* "
+                                 f"{shown}/{year}/" for place, year in legacy) \
+                + f"; git add {shown}"
             print()
             print(words().ngettext(
-                "%(count)s of these editions lies in output/, where builds go and which git "
-                "ignores; move it into the archive, %(archive)s/, and commit it: %(commands)s",
-                "%(count)s of these editions lie in output/, where builds go and which git "
-                "ignores; move them into the archive, %(archive)s/, and commit it: "
-                "%(commands)s", sum(1 for e in editions if e["legacy"]),
-                archive=shown, commands="; ".join(
-                    f"mkdir -p {shown}/{year} && mv output/{year}/* {shown}/{year}/"
-                    for year in legacy) + f"; git add {shown}"))
+                "%(count)s of these editions lies outside the archive, %(archive)s/ (output/ "
+                "is where builds go, and git ignores it); move it into the archive and "
+                "commit it: %(commands)s",
+                "%(count)s of these editions lie outside the archive, %(archive)s/ (output/ "
+                "is where builds go, and git ignores it); move them into the archive and "
+                "commit it: %(commands)s", sum(1 for e in editions if e["legacy"]),
+                archive=shown, commands=commands))
     return 0 if all(e["status"] == "verified" for e in editions) else 1
 
 

@@ -23,7 +23,7 @@ from ..errors import Problem, ReportError
 from ..project.archive import archive_bases
 from ..project.languages import TAG
 from ..project.model import Report
-from ..project.parts import MANIFEST, OUTPUT
+from ..project.parts import MANIFEST
 from ..project.yamlfile import read_yaml
 from .sources import EmbedLimits, read_edition_manifest
 
@@ -34,7 +34,8 @@ EDITION_MANIFEST = "manifest.json"
 class Archived:
     """An edition found in the archive: its ``folder``, the ``year`` and ``version``
     its folders name, its ``date`` (from its ``manifest.json``; None when that
-    cannot be read) and whether it lies in the old place, ``output/`` (``legacy``)."""
+    cannot be read) and whether it lies outside the archive folder, in a place of
+    before such as ``output/`` (``legacy``)."""
 
     folder: Path
     year: str
@@ -80,11 +81,14 @@ def language_folders(folder: Path) -> list[Path]:
 def archived_editions(root: Path, folder: str | None = None) -> list[Archived]:
     """Every edition of the project at ``root``: those in its archive folder
     (``folder``, relative to ``root``; None: as ``report.yaml`` sets it), then those
-    in the old place ``output/``. Each ``manifest.json`` is read (bounded, its shape
-    checked) for the date only; one that cannot be read gives no date."""
+    in the places of before (:func:`~almanac.project.archive.archive_bases`: the
+    default ``editions/`` when another folder is set, and ``output/``), ``legacy``.
+    Each ``manifest.json`` is read (bounded, its shape checked) for the date only;
+    one that cannot be read gives no date."""
     limits = EmbedLimits.from_environment()
     found = []
-    for base in archive_bases(root, folder):
+    bases = archive_bases(root, folder)
+    for base in bases:
         for path, year, version in edition_folders(base):
             date = None
             try:
@@ -92,8 +96,7 @@ def archived_editions(root: Path, folder: str | None = None) -> list[Archived]:
                     read_edition_manifest(path / EDITION_MANIFEST, limits)["edition"]["date"])
             except (OSError, ValueError, KeyError, TypeError):
                 pass
-            found.append(Archived(path, year, version, date, base.name == OUTPUT
-                                  and base.parent == Path(root)))
+            found.append(Archived(path, year, version, date, base != bases[0]))
     return found
 
 

@@ -2,8 +2,9 @@
 
 ``report.yaml``'s ``archive.folder`` (default ``editions``) names the folder of the
 archive, ``<folder>/<year>/<version>/``. Editions published before it existed lie
-in ``output/<year>/<version>/`` (:data:`LEGACY`): they are still listed and still
-count for the rules of the next version. The commands that only look at the
+in ``output/<year>/<version>/`` (:data:`LEGACY`), and those published before the
+folder was set in ``editions/``: they are still listed and still count for the
+rules of the next version. The commands that only look at the
 archive (``editions``, the refusal of ``build -o`` into an edition) read the folder
 here, leniently: a ``report.yaml`` that does not load still has an archive.
 """
@@ -44,8 +45,10 @@ def archive_folder(root: Path | str) -> Path:
 
 def archive_bases(root: Path | str, folder: str | None = None) -> list[Path]:
     """The folders that hold editions of the project at ``root``, the archive first:
-    ``<root>/<folder>`` (``folder`` None: as ``report.yaml`` sets it) and, unless it
-    is the same, the old place ``<root>/output``."""
+    ``<root>/<folder>`` (``folder`` None: as ``report.yaml`` sets it), then the places
+    editions may have been published before, each unless it is the archive: the
+    default archive ``<root>/editions`` (the folder was set later) and ``<root>/output``."""
     root = Path(root)
     archive = root / folder if folder is not None else archive_folder(root)
-    return [archive] + ([root / LEGACY] if archive != root / LEGACY else [])
+    return [archive] + [place for place in (root / ARCHIVE_FOLDER, root / LEGACY)
+                        if place != archive]
