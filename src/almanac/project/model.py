@@ -217,6 +217,8 @@ class Edition(Strict):
     need the archive are checked by :func:`~almanac.project.checks.check_changelog`
     and at ``publish``."""
 
+    model_config = ConfigDict(json_schema_extra=lambda schema: _plain_entries(schema))
+
     version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$", description="e.g. 1.0 or 1.1")
     date: dt.date = Field(description="Publication date; also the PDF's creation date.")
     changes: list[Change] = Field([], description=(
@@ -244,6 +246,16 @@ class Edition(Strict):
             return value  # an invalid version or date is reported on its own line
         return [{"version": info.data["version"], "date": info.data["date"], "text": item}
                 if isinstance(item, str) else item for item in value]
+
+
+def _plain_entries(schema: dict[str, Any]) -> None:
+    """The JSON Schema of ``edition.changes`` as written (not as normalised): a plain
+    string, or a list of entries each a plain string or a :class:`Change`."""
+    changes = schema["properties"]["changes"]
+    entry = changes.pop("items")
+    del changes["type"]
+    changes["anyOf"] = [{"type": "string"},
+                        {"type": "array", "items": {"anyOf": [{"type": "string"}, entry]}}]
 
 
 def _http_url(value: str) -> str:
