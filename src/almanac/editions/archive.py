@@ -129,7 +129,8 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
             return None
     current = Version(edition.version)
     others = [a for a in archived if a.year == str(report.manifest.year)
-              and a.version != edition.version and _version(a.version) is not None]
+              and a.version not in (edition.version, a.year)  # a year that is no folder
+              and _version(a.version) is not None]
     problems = []
     higher = sorted((a for a in others if Version(a.version) >= current),
                     key=lambda a: Version(a.version))

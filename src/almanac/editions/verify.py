@@ -812,10 +812,12 @@ def list_editions(root: Path) -> list[dict]:
         except InvalidVersion:
             return None
 
-    for year in {e["year"] for e in editions}:  # the highest version of each year
-        versions = [v for e in editions if e["year"] == year
+    # the highest version of each year (not a year that is no folder, listed by its name)
+    ranked = [e for e in editions if e["version"] != e["year"]]
+    for year in {e["year"] for e in ranked}:
+        versions = [v for e in ranked if e["year"] == year
                     if (v := order(str(e["version"]))) is not None]
-        for e in editions:
+        for e in ranked:
             e["current"] = e["current"] or (e["year"] == year and bool(versions)
                                             and order(str(e["version"])) == max(versions))
     return sorted(editions, key=lambda e: (
