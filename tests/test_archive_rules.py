@@ -217,3 +217,21 @@ def test_editions_left_in_output_are_listed_counted_and_found_again(project, cli
     refused = cli("publish", str(project))
     assert refused.returncode == 1
     assert f"the archive holds the earlier edition 0.1 (output/{YEAR}/0.1)" in refused.stderr
+
+
+def test_a_plain_entry_given_by_language_is_printed_in_each_language(tmp_path, cli):
+    from test_languages import bilingual
+
+    project = bilingual(tmp_path / "project")
+    manifest = project / "report.yaml"
+    text, count = re.subn(r"(?m)^(  date: .*)$", r'\1\n  changes: {nl: "Tabel 3 verbeterd.", '
+                          r'en: "Table 3 corrected."}', manifest.read_text(encoding="utf-8"),
+                          count=1)
+    assert count == 1
+    manifest.write_text(text, encoding="utf-8")
+    built = cli("build", str(project))
+    assert built.returncode == 0, built.stderr
+    dutch, english = (PdfReader(path).pages[-1].extract_text()
+                      for path in built.stdout.split())
+    assert "Tabel 3 verbeterd." in dutch and "Table 3" not in dutch, dutch
+    assert "Table 3 corrected." in english and "Tabel 3" not in english, english
