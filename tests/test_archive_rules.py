@@ -159,8 +159,12 @@ def test_a_plain_string_entry_is_printed_and_listed_with_the_current_edition(pro
              '  changes:\n    - Corrected the visitors in table 3.\n')
     published = cli("publish", str(project))
     assert published.returncode == 0, published.stderr
-    colophon = PdfReader(published.stdout.strip()).pages[-1].extract_text()
+    reader = PdfReader(published.stdout.strip())
+    colophon = reader.pages[-1].extract_text()
     assert "Corrected the visitors in table 3." in colophon, colophon
+    # the archive is no source: edition 0.1 is not embedded in 0.2
+    assert reader.attachments and not [name for name in reader.attachments
+                                       if name.startswith(("editions", "output"))]
     listed = cli("editions", str(project))
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.splitlines()
