@@ -239,3 +239,19 @@ def test_a_plain_entry_given_by_language_is_printed_in_each_language(tmp_path, c
                       for path in built.stdout.split())
     assert "Tabel 3 verbeterd." in dutch and "Table 3" not in dutch, dutch
     assert "Table 3 corrected." in english and "Tabel 3" not in english, english
+
+
+def test_a_changelog_naming_versions_the_archive_lacks_is_said(tmp_path, cli):
+    """A fresh copy of the sources alone (the archive left behind): publishing 0.3 says
+    that 0.1 and 0.2 of its changelog are not in the archive, and publishes."""
+    project = tmp_path / "report"
+    assert cli("new", str(project), "--year", YEAR, "--language", "en-US").returncode == 0
+    _edition(project, '  version: "0.3"\n  date: 2025-05-01\n  changes:\n    - Third.\n'
+             '    - version: "0.2"\n      date: 2025-04-01\n      text: Second.\n'
+             '    - version: "0.1"\n      date: 2025-03-01\n      text: First.\n')
+    published = cli("publish", str(project))
+    assert published.returncode == 0, published.stderr
+    assert f"report.yaml:{_line(project, '^  changes:')}: edition.changes: the changelog " \
+        f"names the earlier versions 0.2, 0.1, which the archive (editions/{YEAR}/) does " \
+        "not hold" in published.stderr, published.stderr
+    assert f"fix: restore those editions into editions/{YEAR}/" in published.stderr

@@ -19,7 +19,7 @@ from typing import Any
 
 from pypdf.errors import PyPdfError
 
-from .editions.archive import archived_editions, check_archive_rules
+from .editions.archive import archived_editions, check_archive_rules, missing_editions
 from .editions.publish import (
     Published,
     existing_edition,
@@ -552,8 +552,10 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions) -
             folder=published_version_folder(report) or version_folder(report)))
         return together([edition for edition in existing if edition is not None])
     # the archive's rules: a higher version, a date not before, a changelog entry
-    check_archive_rules(report, archived_editions(report.root,
-                                                  report.manifest.archive.folder))
+    archived = archived_editions(report.root, report.manifest.archive.folder)
+    check_archive_rules(report, archived)
+    for note in missing_editions(report, archived):  # earlier editions the archive lost?
+        reporter.warning(note.format(report.root))
     check_target(version_folder(report), report.root)  # not below a file, not an input
     made = []
     for edition, manifest in zip(reports, sources):

@@ -169,6 +169,33 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
         raise ReportError(problems)
 
 
+def missing_editions(report: Report, archived: list[Archived]) -> list[Problem]:
+    """A note (not a refusal) when the changelog names earlier versions of the year
+    that no archived edition has: the archive may have lost them (a fresh clone of a
+    repository that never held them, ``git clean``, a copy of the sources alone). At
+    ``edition.changes`` of ``report.yaml``, with how to restore them."""
+    edition = report.manifest.edition
+    held = {Version(a.version) for a in archived if a.year == str(report.manifest.year)
+            and a.version != a.year and _version(a.version) is not None}
+    current = Version(edition.version)
+    missing = [c.version for c in edition.changes
+               if Version(c.version) < current and Version(c.version) not in held]
+    if not missing:
+        return []
+    path = report.root / MANIFEST
+    try:
+        line = read_yaml(path, report.root)[1].line(("edition", "changes"))
+    except (ReportError, OSError):
+        line = None
+    folder = f"{report.manifest.archive.folder}/{report.manifest.year}/"
+    return [Problem(
+        f"the changelog names the earlier version{'s' if len(missing) > 1 else ''} "
+        f"{', '.join(missing)}, which the archive ({folder}) does not hold", path, line,
+        f"restore those editions into {folder} from where they were kept (git, a backup), "
+        "so that they stay with the report; if they were never published with Almanac, "
+        "nothing needs doing", "edition.changes")]
+
+
 def _shown(archived: Archived, root: Path) -> str:
     try:
         return archived.folder.relative_to(root).as_posix()
