@@ -11,7 +11,7 @@ PHASE is one of :data:`PHASES`:
 - ``writing``: half of the output's bytes are written into its temporary file in
   the staging folder (of a published edition: half of its PDF);
 - ``staged``: the temporary file (or folder) is complete and synced, and is about
-  to be renamed into ``output/``.
+  to be renamed into ``output/`` or the archive, ``editions/``.
 
 Before the kill, MARKER gets a JSON record: the phase, the process id, the stages
 reported so far (name and detail), what the staging folder holds (path → size
@@ -37,6 +37,7 @@ STEPS = ("load", "charts", "render", "typeset", "preflight", "finish")
 """The stages of a build (and of a publish), in the order they are reported."""
 PHASES = (*STEPS, "drawing", "writing", "staged")
 STAGING = Path(".almanac-cache") / "tmp"  # almanac.stages.output.STAGING_DIR
+WRITTEN = ("output", "editions")  # where builds and (the default archive) editions go
 GATE_WAIT = 120.0  # seconds a gated figure module (or the build) waits at most
 
 
@@ -78,8 +79,9 @@ def killed(phase: str, folder: Path, *command: object, gate: Path | None = None,
 def killed_warm(phase: str, folder: Path, command: str, project: Path) -> dict:
     """``almanac COMMAND PROJECT`` (its charts all in the cache) killed at ``phase``:
     checks that the kill landed there, after exactly the steps before it, with no
-    chart drawn, and that ``output/`` did not change; returns the marker."""
-    before = tree(project / "output")
+    chart drawn, and that ``output/`` and ``editions/`` did not change; returns the
+    marker."""
+    before = [tree(project / name) for name in WRITTEN]
     result, marker = killed(phase, folder, command, project)
     assert marker is not None, f"{phase}: never reached (exit {result.returncode}) " \
         f"{result.stderr[-2000:]}"
@@ -89,9 +91,9 @@ def killed_warm(phase: str, folder: Path, command: str, project: Path) -> dict:
     if len(reached) > 1:  # a warm cache: no chart is drawn, no worker runs
         charts = dict(marker["steps"])["charts"]  # "1 chart, 1 from cache", "3 charts, …"
         assert re.fullmatch(r"(\d+) charts?, \1 from cache", charts), charts
-    # output/: what was there byte for byte as it was, nothing added (no .part, no
-    # .partial, no edition folder, no half of anything)
-    assert tree(project / "output") == before, phase
+    # output/, editions/: what was there byte for byte as it was, nothing added (no
+    # .part, no .partial, no edition folder, no half of anything)
+    assert [tree(project / name) for name in WRITTEN] == before, phase
     return marker
 
 
@@ -149,7 +151,7 @@ def _run(argv: list[str]) -> None:
     assert phase in PHASES, f"unknown phase {phase!r}; one of {', '.join(PHASES)}"
     gate = Path(options[options.index("--gate") + 1]) if "--gate" in options else None
     project = Path(command[1]).resolve()  # build|publish PROJECT ...
-    staging, output = project / STAGING, project / "output"
+    staging, outputs = project / STAGING, [project / name for name in WRITTEN]
     steps: list[list[str]] = []
 
     def die(**details: object) -> None:
@@ -236,7 +238,8 @@ def _run(argv: list[str]) -> None:
     if phase == "staged":
         def renamer(rename):
             def call(source, target, *args, **kwargs):
-                if Path(os.fspath(target)).resolve().is_relative_to(output.resolve()):
+                if any(Path(os.fspath(target)).resolve().is_relative_to(output.resolve())
+                       for output in outputs):
                     die(source=relative(source), target=relative(target))
                 return rename(source, target, *args, **kwargs)
             return call

@@ -41,7 +41,7 @@ from hostile_pdf import (
     zeros_deflated,
 )
 
-EDITION = Path("output/2021/1.0")
+EDITION = Path("editions/2021/1.0")
 ESCAPE = "ESCAPED"  # a file that a name in a hostile PDF tries to put outside the target
 
 
@@ -188,7 +188,7 @@ def test_diff_refuses_a_hostile_pdf_on_either_side(published, edition, tmp_path,
 
 
 def _archive(root: Path, pdf: bytes, **record) -> Path:
-    """``root/output/2021/1.0`` holding ``pdf`` and a manifest.json that describes
+    """``root/editions/2021/1.0`` holding ``pdf`` and a manifest.json that describes
     it (``record`` overrides its pdf fields)."""
     folder = root / EDITION
     folder.mkdir(parents=True)
@@ -291,7 +291,7 @@ def test_extract_never_overwrites_nor_writes_through_a_link(published, tmp_path,
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
 
 
-# ---- tampered archive folders: output/<year>/<version>/ given to editions, verify, publish
+# ---- tampered archive folders: editions/<year>/<version>/ given to editions, verify, publish
 
 def _manifest_json(folder: Path) -> Path:
     return folder / EDITION / "manifest.json"
@@ -346,7 +346,7 @@ TAMPERED: dict[str, tuple[Callable[[Path], None], str]] = {
 
 @pytest.fixture(scope="module")
 def archived(published, tmp_path_factory) -> Path:
-    """A copy of the published project (sources and output/, no chart cache)."""
+    """A copy of the published project (sources and editions/, no chart cache)."""
     copy = tmp_path_factory.mktemp("archived") / "project"
     shutil.copytree(published[0], copy, ignore=shutil.ignore_patterns(".almanac-cache"))
     return copy
@@ -359,7 +359,7 @@ def test_a_tampered_edition_folder_gives_messages(archived, tmp_path, cli, case)
     shutil.copytree(archived, project, symlinks=True)
     shutil.copy(_manifest_json(project), tmp_path / "intact.json")
     tamper(project)
-    before = snapshot(project / "output", mtimes=True)
+    before = snapshot(project / "editions", mtimes=True)
     listed = cli("editions", str(project))
     assert listed.returncode == 1, listed
     [row] = listed.stdout.splitlines()[1:]
@@ -374,21 +374,21 @@ def test_a_tampered_edition_folder_gives_messages(archived, tmp_path, cli, case)
         assert "FAIL sha256 against manifest.json: unreadable" in checked.stdout
     again = cli("publish", str(project))
     assert again.returncode == 1, again
-    assert "output/2021/1.0/manifest.json: the published edition 1.0 is damaged: " \
+    assert "editions/2021/1.0/manifest.json: the published edition 1.0 is damaged: " \
         "manifest.json" in again.stderr, again.stderr
     assert phrase in again.stderr or case == "missing" and "manifest.json is missing" \
         in again.stderr, again.stderr
     assert "fix: restore the edition folder from a copy" in again.stderr
-    assert snapshot(project / "output", mtimes=True) == before
+    assert snapshot(project / "editions", mtimes=True) == before
 
 
 @pytest.mark.parametrize("case", ["a file", "other files", "a link outside"])
 def test_a_folder_named_like_a_version_that_is_no_edition(archived, tmp_path, cli, case):
-    """output/<year>/<version> that is a file, holds other files, or is a link: listed
+    """editions/<year>/<version> that is a file, holds other files, or is a link: listed
     as FAILED by editions (nothing read through the link), refused by publish."""
     project = tmp_path / "project"
     shutil.copytree(archived, project, symlinks=True)
-    extra = project / "output" / "2021" / "0.9"
+    extra = project / "editions" / "2021" / "0.9"
     outside = tmp_path / "outside"
     shutil.copytree(project / EDITION, outside)
     if case == "a file":
@@ -403,7 +403,7 @@ def test_a_folder_named_like_a_version_that_is_no_edition(archived, tmp_path, cl
     rows = {row["version"]: row for row in json.loads(listed.stdout)}
     assert rows["1.0"]["status"] == "verified"
     assert rows["0.9"]["status"].startswith("FAILED"), rows
-    assert rows["0.9"]["path"] == "output/2021/0.9"
+    assert rows["0.9"]["path"] == "editions/2021/0.9"
     expected = {"a file": "not an edition folder", "other files": "No such file",
                 "a link outside": "not an edition folder (a link or a file)"}[case]
     assert expected in rows["0.9"]["status"]
@@ -479,7 +479,7 @@ def test_publish_refuses_a_source_over_the_file_limit_before_reading_it(project,
                      "starting with '.'), or raise the limit, e.g. "
                      "ALMANAC_MAX_EMBEDDED_FILE_MIB=64") == 2
     assert "2 problems; nothing was written" in err
-    assert not (project / "output").exists()
+    assert not (project / "editions").exists()
 
 
 def test_publish_refuses_sources_over_the_total_and_the_count(project, cli, monkeypatch):
@@ -502,7 +502,7 @@ def test_publish_refuses_sources_over_the_total_and_the_count(project, cli, monk
     assert f"styles/many: the report has {EmbedLimits().files + 1:,} source files " \
         f"({len(list(many.iterdir())):,} in this folder); an edition embeds at most " \
         f"{EmbedLimits().files:,}" in refused.stderr
-    assert not (project / "output").exists()
+    assert not (project / "editions").exists()
 
 
 @pytest.mark.parametrize("value", ["lots", "0", "-1", "1e3", "99999999"])

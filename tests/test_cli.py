@@ -382,9 +382,11 @@ def test_an_output_leading_to_an_input_is_refused_before_building(project, cli, 
     assert ".almanac-cache/charts/0.svg, an input of the report" in err
 
 
-def test_an_output_into_another_reports_inputs_or_edition_is_refused(project, cli, tmp_path):
+@pytest.mark.parametrize("archive", ["editions", "output"])  # the archive, and the old place
+def test_an_output_into_another_reports_inputs_or_edition_is_refused(project, cli, tmp_path,
+                                                                     archive):
     other = copy_project(tmp_path / "other")
-    edition = other / "output" / "2021" / "1.0"
+    edition = other / archive / "2021" / "1.0"
     edition.mkdir(parents=True)
     (edition / "manifest.json").write_text("{}", encoding="utf-8")
     theirs = snapshot(other)

@@ -22,7 +22,7 @@ from almanac.project.parts import CACHE, source_files
 
 from conftest import almanac, copy_project, edit, snapshot
 
-EDITION = Path("output/2021/1.0")
+EDITION = Path("editions/2021/1.0")
 
 
 def test_publish_writes_the_pdf_and_its_manifest(published):
@@ -77,35 +77,35 @@ def test_the_pdf_is_pdf_a_3a_with_its_sources_inside(published):
 def test_an_edition_is_never_rewritten(published, tmp_path, cli):
     project = tmp_path / "project"  # a copy: the published project is shared, read-only
     shutil.copytree(published[0], project)  # (with the files' times)
-    before = snapshot(project / "output", mtimes=True)
+    before = snapshot(project / "editions", mtimes=True)
     again = cli("publish", str(project))
     assert again.returncode == 0 and "already published" in again.stderr
-    assert snapshot(project / "output", mtimes=True) == before
+    assert snapshot(project / "editions", mtimes=True) == before
     edit(project, "chapters/03-inzetbaarheid/chapter.yaml", "    value: 35\n", "    value: 38\n")
     refused = cli("publish", str(project))
     assert refused.returncode == 1
     assert "bump edition.version" in refused.stderr
     assert "chapters/03-inzetbaarheid/chapter.yaml" in refused.stderr
-    assert snapshot(project / "output", mtimes=True) == before
+    assert snapshot(project / "editions", mtimes=True) == before
 
 
 @pytest.mark.slow
 def test_a_killed_publish_leaves_no_edition_folder(small_warm, pdf_path, tmp_path, cli):
     """Killed at named phases (see faults.py): before anything is staged, with half
     the edition's PDF staged, and with the whole edition staged, about to be renamed
-    into output/. Each time output/ stays as it was and no edition folder appears."""
+    into editions/. Each time editions/ stays as it was and no edition folder appears."""
     from almanac.stages.output import STAGING_DIR
 
     from conftest import edit
     from faults import killed_warm, tree
 
     project, name = small_warm, "jaarverslag-2021-1.1.pdf"  # its charts in the cache
-    archived = project / "output" / "2021" / "1.0"
+    archived = project / "editions" / "2021" / "1.0"
     archived.mkdir(parents=True)
     (archived / "jaarverslag-2021-1.0.pdf").write_bytes(pdf_path.read_bytes())
     (archived / "manifest.json").write_text(json.dumps({"edition": {"version": "1.0"}}))
-    edit(project, "report.yaml", 'version: "1.0"', 'version: "1.1"')
-    output, staging = project / "output", project / STAGING_DIR
+    edit(project, "report.yaml", 'version: "1.0"', 'version: "1.1"\n  changes: "Corrected."')
+    output, staging = project / "editions", project / STAGING_DIR
     before = tree(output)
     staged: dict = {}
     for phase in ("typeset", "writing", "staged"):
@@ -126,9 +126,9 @@ def test_a_killed_publish_leaves_no_edition_folder(small_warm, pdf_path, tmp_pat
             assert marker["file"] == f"{STAGING_DIR.as_posix()}/{folder}/{name}"
             assert files == {name: {"size": marker["written"], "sha256": files[name]["sha256"]}}
             assert marker["written"] == marker["size"] // 2 > 10_000
-        else:  # the whole edition, synced, about to be renamed to output/2021/1.1
+        else:  # the whole edition, synced, about to be renamed to editions/2021/1.1
             assert marker["source"] == f"{STAGING_DIR.as_posix()}/{folder}"
-            assert marker["target"] == "output/2021/1.1"
+            assert marker["target"] == "editions/2021/1.1"
             assert sorted(files) == [name, "manifest.json"], held
             manifest = json.loads((staging / folder / "manifest.json").read_text())
             assert manifest["pdf"]["sha256"] == files[name]["sha256"]
@@ -246,7 +246,7 @@ def test_an_edition_whose_manifest_was_retitled_is_not_called_verified(published
     # terminal escape (it would set the window title and clear the screen)
     project, _ = published
     copy = tmp_path / "copy"
-    shutil.copytree(project / "output", copy / "output", symlinks=True)
+    shutil.copytree(project / "editions", copy / "editions", symlinks=True)
     record = copy / EDITION / "manifest.json"
     manifest = json.loads(record.read_text(encoding="utf-8"))
     manifest["edition"]["version"] = "2.0\x1b[31m"

@@ -137,8 +137,8 @@ def project(tmp_path) -> Path:
 def test_publish_makes_an_edition_per_language_each_in_its_language(editions):
     project, pdfs = editions
     assert [pdf.relative_to(project).as_posix() for pdf in pdfs] == [
-        "output/2024/1.0/nl/jaarverslag-2024-1.0-nl.pdf",
-        "output/2024/1.0/en/annual-report-2024-1.0-en.pdf"]
+        "editions/2024/1.0/nl/jaarverslag-2024-1.0-nl.pdf",
+        "editions/2024/1.0/en/annual-report-2024-1.0-en.pdf"]
     dutch, english = (PdfReader(pdf) for pdf in pdfs)
     assert (dutch.trailer["/Root"]["/Lang"], english.trailer["/Root"]["/Lang"]) == ("nl", "en")
     assert (dutch.metadata.title, english.metadata.title) == ("Jaarverslag 2024",
@@ -172,8 +172,8 @@ def test_each_edition_embeds_the_whole_project_and_verifies(editions, cli):
     assert ran.returncode == 0, ran.stdout + ran.stderr
     rows = [line.split() for line in ran.stdout.splitlines()]
     assert rows[0][:2] == ["version", "language"]
-    assert sorted((row[0], row[1], row[-1]) for row in rows[1:]) == [
-        ("1.0", "en", "verified"), ("1.0", "nl", "verified")]
+    assert sorted((row[0], row[1], *row[-2:]) for row in rows[1:]) == [
+        ("1.0", "en", "verified", "current"), ("1.0", "nl", "verified", "current")]
     listed = json.loads(cli("editions", str(project), "--json").stdout)
     assert sorted(e["path"] for e in listed) == sorted(
         pdf.relative_to(project).as_posix() for pdf in pdfs)

@@ -158,9 +158,9 @@ def test_a_newcomer_installs_starts_builds_and_publishes_a_report(venv, tmp_path
     run(almanac, "verify", work / published if not published.is_absolute() else published,
         cwd=work, env=env)
 
-    for pdf in (screen, printed, published):
+    for pdf, folder in ((screen, "output"), (printed, "output"), (published, "editions")):
         pdf = pdf if pdf.is_absolute() else work / pdf
-        assert pdf.resolve().is_relative_to((work / "r" / "output").resolve()), pdf
+        assert pdf.resolve().is_relative_to((work / "r" / folder).resolve()), pdf
         reader = PdfReader(pdf)
         outlined = [title for _, title, _ in outline(reader)]
         assert [title for title in outlined if title in titles] == titles, outlined

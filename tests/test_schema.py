@@ -167,3 +167,16 @@ def test_schema_to_a_file(tmp_path, cli):
     refused = cli("schema", "-o", str(tmp_path))  # a folder
     assert refused.returncode == 1 and f"{tmp_path}" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_the_report_schema_takes_the_archive_and_a_plain_changelog_entry(schemas):
+    """An editor checking report.yaml accepts what loading accepts: ``archive:`` with
+    its folder and timestamp authority, and changelog entries written as plain text."""
+    report = _read(ROOT / "report.yaml")
+    report["archive"] = {"folder": "records/editions", "timestamp_url": "https://tsa.example/"}
+    for changes in ("Corrected table 3.", ["Corrected table 3.", {
+            "version": "1.0", "date": "2022-05-01", "text": "First edition."}]):
+        report["edition"]["changes"] = changes
+        assert _errors(schemas["report"], report) == []
+    report["edition"]["changes"] = [{"text": "no version"}]
+    assert _errors(schemas["report"], report)

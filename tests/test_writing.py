@@ -136,25 +136,30 @@ def test_a_read_only_output_folder_leaves_the_earlier_pdf(small_warm, pdf_path):
 
 @namespaces
 def test_an_output_folder_on_another_mount_is_written_by_staging_beside_it(small_warm, tmp_path):
-    """``output/`` bind-mounted from elsewhere: the rename from the staging folder would
-    cross mount points (EXDEV), so the writer stages beside the target instead."""
+    """``output/`` and ``editions/`` bind-mounted from elsewhere: the rename from the
+    staging folder would cross mount points (EXDEV), so the writer stages beside the
+    target instead."""
     project = small_warm
     elsewhere = tmp_path / "elders"
-    elsewhere.mkdir()
-    (project / "output").mkdir()
+    for name in ("output", "editions"):
+        (elsewhere / name).mkdir(parents=True)
+        (project / name).mkdir()
     result = in_namespace(f"""
-        mount --bind {elsewhere} {project / 'output'}
+        mount --bind {elsewhere / 'output'} {project / 'output'}
+        mount --bind {elsewhere / 'editions'} {project / 'editions'}
         $ALMANAC build {project}
         $ALMANAC publish {project}
     """)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == [str(project / "output" / PDF),
-                                     str(project / "output/2021/1.0/jaarverslag-2021-1.0.pdf")]
+                                     str(project / "editions/2021/1.0/jaarverslag-2021-1.0.pdf")]
     assert sorted(p.relative_to(elsewhere).as_posix() for p in elsewhere.rglob("*")) == [
-        "2021", "2021/1.0", "2021/1.0/jaarverslag-2021-1.0.pdf", "2021/1.0/manifest.json", PDF]
-    assert len(PdfReader(elsewhere / PDF).pages) > 5
+        "editions", "editions/2021", "editions/2021/1.0",
+        "editions/2021/1.0/jaarverslag-2021-1.0.pdf", "editions/2021/1.0/manifest.json",
+        "output", f"output/{PDF}"]
+    assert len(PdfReader(elsewhere / "output" / PDF).pages) > 5
     assert list((project / STAGING_DIR).iterdir()) == []
-    verified = almanac("verify", str(elsewhere / "2021/1.0/jaarverslag-2021-1.0.pdf"))
+    verified = almanac("verify", str(elsewhere / "editions/2021/1.0/jaarverslag-2021-1.0.pdf"))
     assert verified.returncode == 0, verified.stdout
 
 
@@ -293,13 +298,13 @@ def test_the_html_and_the_pdf_are_written_both_or_the_message_says_which(
 
 # --------------------------------------------------------------------------- published editions
 
-EDITION = Path("output/2021/1.0")
+EDITION = Path("editions/2021/1.0")
 EDITION_PDF = EDITION / "jaarverslag-2021-1.0.pdf"
 
 
 @pytest.fixture
 def edition(published, tmp_path) -> Path:
-    """A private copy of the published sample (sources and output/, no cache)."""
+    """A private copy of the published sample (sources and editions/, no cache)."""
     project, _ = published
     return Path(shutil.copytree(project, tmp_path / "project",
                                 ignore=shutil.ignore_patterns(".almanac-cache")))
@@ -359,29 +364,29 @@ DAMAGES = {
 def test_a_damaged_edition_is_named_and_never_rewritten(edition, cli, damage):
     make, where, phrase = DAMAGES[damage]
     make(edition)
-    before = snapshot(edition / "output", mtimes=True)
+    before = snapshot(edition / "editions", mtimes=True)
     result = cli("publish", str(edition), "-q")
     failed_with(result, f"{where}: the published edition 1.0 is damaged: ", phrase,
                 "fix: restore the edition folder from a copy", "publish a new version")
     assert "nothing changed" not in result.stderr and result.stdout == ""
-    assert snapshot(edition / "output", mtimes=True) == before
+    assert snapshot(edition / "editions", mtimes=True) == before
     assert not (edition / STAGING_DIR).exists() or not list((edition / STAGING_DIR).iterdir())
 
 
 def test_an_edition_below_a_file_is_refused(edition, cli):
-    shutil.rmtree(edition / "output" / "2021")
-    (edition / "output" / "2021").write_text("geen map\n", encoding="utf-8")
+    shutil.rmtree(edition / "editions" / "2021")
+    (edition / "editions" / "2021").write_text("geen map\n", encoding="utf-8")
     result = cli("publish", str(edition), "-q")
     failed_with(result, "lies below", "2021, which is a file, not a folder")
-    assert (edition / "output" / "2021").read_text(encoding="utf-8") == "geen map\n"
+    assert (edition / "editions" / "2021").read_text(encoding="utf-8") == "geen map\n"
 
 
 def test_an_intact_edition_with_the_same_inputs_is_left_as_it_is(edition, cli):
-    before = snapshot(edition / "output", mtimes=True)
+    before = snapshot(edition / "editions", mtimes=True)
     result = cli("publish", str(edition), "-q")
     assert result.returncode == 0, result.stderr
     assert "already published with these inputs; nothing changed" in result.stderr
-    assert snapshot(edition / "output", mtimes=True) == before
+    assert snapshot(edition / "editions", mtimes=True) == before
 
 
 @pytest.mark.slow
@@ -396,7 +401,7 @@ def test_two_publishes_of_one_version_at_once(small_warm):
     results = [(run.wait(timeout=300), *run.communicate()) for run in runs]
     for code, _out, err in results:
         assert code == 0 and "Traceback" not in err, err
-    made = project / "output/2021/1.2/jaarverslag-2021-1.2.pdf"
+    made = project / "editions/2021/1.2/jaarverslag-2021-1.2.pdf"
     assert [out.strip() for _, out, _ in results] == [str(made)] * 2
     assert sum("nothing changed" in err for _, _, err in results) == 1
     assert sorted(p.name for p in made.parent.iterdir()) == [made.name, "manifest.json"]

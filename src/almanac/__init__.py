@@ -17,7 +17,9 @@ The public API is small, and the command line is built on it:
 
 ``publish(root, *, reporter=None) -> Published``
     Publish the archival edition (PDF/A-3a with its sources embedded) into
-    ``<root>/output/<year>/<version>/``, once.
+    the archive, ``<root>/editions/<year>/<version>/`` (``archive.folder`` of
+    ``report.yaml``), once; a new version must keep the archive's rules
+    (:func:`almanac.editions.archive.check_archive_rules`).
 
 Errors: :class:`ReportError` is a problem with the report's own files (its
 ``problems`` say where and how to fix it); any other exception is a bug in

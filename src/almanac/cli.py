@@ -237,10 +237,12 @@ def _parser() -> argparse.ArgumentParser:
 
     publish = commands.add_parser(
         "publish", help=_("publish the archival edition (PDF/A-3a with its sources inside)"),
-        description=_("Build the archival edition into output/<year>/<version>/: a "
+        description=_("Build the archival edition into the archive, "
+                      "editions/<year>/<version>/ (archive.folder in report.yaml): a "
                       "PDF/A-3a file with every input embedded, and manifest.json. An "
                       "edition is never rewritten: the same inputs leave it as it is, "
-                      "other inputs are refused."))
+                      "other inputs are refused. A new version must be higher than the "
+                      "archived ones, not dated before them, and have a changelog entry."))
     _project_argument(publish)
     publish.add_argument("-q", "--quiet", action="store_true", help=_("no progress output"))
     signing = publish.add_argument_group(_("signing (PAdES)"))
@@ -309,8 +311,10 @@ def _parser() -> argparse.ArgumentParser:
 
     editions = commands.add_parser(
         "editions", help=_("list the archived editions"),
-        description=_("List the editions under output/: version, date, pages, size, "
-                      "SHA-256 and whether they verify."))
+        description=_("List the editions in the archive (archive.folder in report.yaml, "
+                      "default editions/; and any left in output/): version, date, pages, "
+                      "size, SHA-256, whether they verify, which one is current (the "
+                      "highest version), and each one's changelog entry."))
     _project_argument(editions)
     editions.add_argument("--json", action="store_true",
                           help=_("machine-readable output (the same in every language)"))
@@ -956,6 +960,7 @@ def _editions(root: Path, as_json: bool) -> int:
     import json
 
     from .editions.verify import list_editions
+    from .project.archive import archive_folder
 
     editions = list_editions(root)
     if as_json:
@@ -964,18 +969,46 @@ def _editions(root: Path, as_json: bool) -> int:
         print(_("no archived editions (almanac publish makes one)"))
     else:
         languages = any(e.get("language") for e in editions)  # a report in several
-        head = [_("version"), *([_("language")] if languages else []), _("date"),
-                _("pages"), _("size"), "SHA-256", _("status")]
-        rows = [[e["version"], *([e.get("language") or ""] if languages else []),
+        years = len({e["year"] for e in editions}) > 1
+        head = [_("version"), *([_("year")] if years else []),
+                *([_("language")] if languages else []), _("date"),
+                _("pages"), _("size"), "SHA-256", _("status"), ""]
+        rows = [[e["version"], *([e["year"]] if years else []),
+                 *([e.get("language") or ""] if languages else []),
                  e.get("date", ""), str(e.get("pages", "")),
-                 f"{e.get('size', 0) / 1024:.0f} KB", e.get("sha256", "")[:16], e["status"]]
+                 f"{e.get('size', 0) / 1024:.0f} KB", e.get("sha256", "")[:16], e["status"],
+                 _("current") if e["current"] else ""]
                 for e in editions]
         numeric = {len(head) - 5, len(head) - 4}  # pages and size, right-aligned
         widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
-        for row in [head, *rows]:  # columns as wide as their widest cell; numbers right
+        for row, edition in [(head, None), *zip(rows, editions)]:
+            # columns as wide as their widest cell; numbers right
             print(printable("  ".join(cell.rjust(width) if i in numeric else cell.ljust(width)
                                       for i, (cell, width) in enumerate(zip(row, widths)))
                             .rstrip()))
+            own = [c for c in (edition or {}).get("changes", [])
+                   if c["version"] == (edition or {}).get("version")]
+            for change in own:  # the edition's own changelog entry, below its row
+                print(printable(f"    {change['date']}: {change['text']}"))
+        legacy = sorted({Path(e["path"]).parts[:2] for e in editions if e["legacy"]})
+        if legacy:  # (place, year) of each edition outside the archive folder
+            archive = archive_folder(root)
+            try:
+                shown = archive.relative_to(root).as_posix()
+            except ValueError:
+                shown = str(archive)
+            commands = "; ".join(f"mkdir -p {shown}/{year} && mv {place}/{year}/* "
+                                 f"{shown}/{year}/" for place, year in legacy) \
+                + f"; git add {shown}"
+            print()
+            print(words().ngettext(
+                "%(count)s of these editions lies outside the archive, %(archive)s/ (output/ "
+                "is where builds go, and git ignores it); move it into the archive and "
+                "commit it: %(commands)s",
+                "%(count)s of these editions lie outside the archive, %(archive)s/ (output/ "
+                "is where builds go, and git ignores it); move them into the archive and "
+                "commit it: %(commands)s", sum(1 for e in editions if e["legacy"]),
+                archive=shown, commands=commands))
     return 0 if all(e["status"] == "verified" for e in editions) else 1
 
 

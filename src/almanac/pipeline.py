@@ -19,9 +19,11 @@ from typing import Any
 
 from pypdf.errors import PyPdfError
 
+from .editions.archive import archived_editions, check_archive_rules, missing_editions
 from .editions.publish import (
     Published,
     existing_edition,
+    published_version_folder,
     together,
     version_folder,
     write_editions,
@@ -512,27 +514,33 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
 def publish(root: Path | str, *, reporter: Reporter | None = None,
             options: BuildOptions | None = None, signer: Signer | None = None,
             timestamp_url: str | None = None) -> Published:
-    """Publish the archival edition into ``output/<year>/<version>/`` (see
+    """Publish the archival edition into ``<archive>/<year>/<version>/`` (the
+    archive: ``archive.folder`` of report.yaml, default ``editions/``; see
     :mod:`almanac.editions`): the ``archive`` variant with every source embedded.
     A report in several languages is published in each, an edition per language
-    in ``output/<year>/<version>/<language>/``, each PDF with the whole project
+    in ``<archive>/<year>/<version>/<language>/``, each PDF with the whole project
     embedded; the main language's edition is returned, the others in its
     ``translations``.
 
     With ``signer`` (:func:`~almanac.editions.signing.load_signer`) each PDF is
     signed (PAdES, an incremental update; timestamped by the RFC 3161 authority at
-    ``timestamp_url`` when given) after it is made and before the edition is written;
+    ``timestamp_url``, else at report.yaml's ``archive.timestamp_url``, when either is
+    given) after it is made and before the edition is written;
     its ``manifest.json`` records the signed and the unsigned file.
 
     The same version with the same inputs is left as it is; with other inputs it
-    is refused (:class:`~almanac.errors.ReportError`). Nothing is written unless
+    is refused (:class:`~almanac.errors.ReportError`), and so is a new version that
+    breaks the archive's rules (:func:`~.editions.archive.check_archive_rules`: a
+    version above the archived ones, a date not before theirs, a changelog entry of
+    its own). Nothing is written unless
     the whole edition (every language) is complete. ``options`` give the limits
     (its variant is always ``archive``, its language every one).
     """
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
     reports = load_all(root)
-    check_output_folder(reports[0].root, (OUTPUT, *KEPT))
+    check_output_folder(reports[0].root,
+                        (OUTPUT, reports[0].manifest.archive.folder, *KEPT))
     # One publish of a project at a time: a second one waits, then finds the edition
     # the first made (same inputs: nothing to do; other inputs: refused).
     with exclusive(reports[0].root, "publish"):
@@ -549,8 +557,14 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
     if all(edition is not None for edition in existing):
         reporter.done(reporter.words.gettext(
             "edition %(version)s is already published with these inputs: %(folder)s",
-            version=report.manifest.edition.version, folder=version_folder(report)))
+            version=report.manifest.edition.version,
+            folder=published_version_folder(report) or version_folder(report)))
         return together([edition for edition in existing if edition is not None])
+    # the archive's rules: a higher version, a date not before, a changelog entry
+    archived = archived_editions(report.root, report.manifest.archive.folder)
+    check_archive_rules(report, archived)
+    for note in missing_editions(report, archived):  # earlier editions the archive lost?
+        reporter.warning(note.format(report.root))
     check_target(version_folder(report), report.root)  # not below a file, not an input
     made = []
     for edition, manifest in zip(reports, sources):
@@ -568,7 +582,8 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
         if signer is not None:
             reporter.step("sign", reporter.words.gettext(
                 "signing as %(signer)s", signer=signer.subject))
-            final = sign_pdf(final, signer, timestamp_url)
+            final = sign_pdf(final, signer,
+                             timestamp_url or edition.manifest.archive.timestamp_url)
         made.append((edition, final, pdf.pages, manifest))
     published = write_editions(made)
     for written in [published, *published.translations]:

@@ -289,7 +289,7 @@ def diff_editions(old_pdf: Path, new_pdf: Path, pages: Path | None = None) -> Ed
             f"the editions are in different languages ({languages[0] or 'one'} and "
             f"{languages[1] or 'another'}): their texts and number shapes differ throughout",
             new_pdf, hint="compare two editions of one language: the same language's PDF "
-            "of each version (output/<year>/<version>/<language>/)"))
+            "of each version (editions/<year>/<version>/<language>/)"))
     for pdf, verification in zip((old_pdf, new_pdf), editions):
         if verification.pages > MAX_PAGES:
             raise ReportError(Problem(

@@ -1,8 +1,12 @@
-"""Publishing: an edition is written once into ``output/<year>/<version>/``.
+"""Publishing: an edition is written once into ``<archive>/<year>/<version>/``.
 
-The folder holds the PDF/A-3a file and ``manifest.json``; a report in several
-languages has a folder of that kind per language, ``output/<year>/<version>/<tag>/``,
-all written together. Publishing is
+The archive is the folder ``archive.folder`` of ``report.yaml`` names (default
+``editions/``, kept under version control; :mod:`almanac.editions.archive`). The
+edition's folder holds the PDF/A-3a file and ``manifest.json``; a report in several
+languages has a folder of that kind per language, ``<archive>/<year>/<version>/<tag>/``,
+all written together. An edition published before the archive had a place of its
+own, in ``output/<year>/<version>/``, still counts: publishing its version again
+finds it there. Publishing is
 reproducible (same inputs → same bytes), immutable (an edition is never
 rewritten: the same inputs leave it as it is, other inputs are refused) and
 atomic (the folder appears complete or not at all, see
@@ -18,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Problem, ReportError
+from ..project.archive import LEGACY
 from ..project.checks import line_of
 from ..project.languages import TAG
 from ..project.model import Report
-from ..project.parts import MANIFEST, OUTPUT
+from ..project.parts import MANIFEST
 from ..stages.output import Writer, file_slug
 from ..stages.variants import VARIANTS
 from .signing import signature_record, unsigned_revision
@@ -44,15 +49,34 @@ class Published:
 
 
 def version_folder(report: Report) -> Path:
-    """``<project>/output/<year>/<version>``: the edition, or for a report in several
-    languages the folder of its editions, one per language."""
+    """``<project>/<archive.folder>/<year>/<version>``: where the edition is
+    published, or for a report in several languages the folder of its editions, one
+    per language."""
     edition = report.manifest.edition
-    return report.root / OUTPUT / str(report.manifest.year) / edition.version
+    return report.root / report.manifest.archive.folder / str(report.manifest.year) \
+        / edition.version
+
+
+def legacy_version_folder(report: Report) -> Path:
+    """``<project>/output/<year>/<version>``: where the edition was published before
+    the archive had a folder of its own."""
+    edition = report.manifest.edition
+    return report.root / LEGACY / str(report.manifest.year) / edition.version
+
+
+def published_version_folder(report: Report) -> Path | None:
+    """The folder of this version's editions if it is published: in the archive
+    (:func:`version_folder`), else in the old place (:func:`legacy_version_folder`);
+    None when neither exists."""
+    for folder in (version_folder(report), legacy_version_folder(report)):
+        if os.path.lexists(folder):
+            return folder
+    return None
 
 
 def edition_folder(report: Report) -> Path:
-    """``<project>/output/<year>/<version>``, and ``/<language>`` for a report in
-    several languages: the folder of this language's edition."""
+    """:func:`version_folder`, and ``/<language>`` for a report in several languages:
+    the folder of this language's edition."""
     folder = version_folder(report)
     return folder / report.manifest.language if report.multilingual else folder
 
@@ -114,15 +138,16 @@ def existing_edition(report: Report, inputs: list[dict]) -> Published | None:
     inputs (an edition is never rewritten: restore it, or bump the version). For a
     report in several languages, the edition of its language once the version's
     folder is there."""
-    folder = edition_folder(report)
-    if not os.path.lexists(version_folder(report)):
+    published = published_version_folder(report)
+    if published is None:
         return None
+    folder = published / report.manifest.language if report.multilingual else published
     manifest, pdf = read_edition(folder)
-    published = {item["path"]: item["sha256"] for item in manifest["inputs"]}
+    hashes = {item["path"]: item["sha256"] for item in manifest["inputs"]}
     current = {item["path"]: item["sha256"] for item in inputs}
-    if published != current:
-        changed = sorted(name for name in published.keys() | current.keys()
-                         if published.get(name) != current.get(name))
+    if hashes != current:
+        changed = sorted(name for name in hashes.keys() | current.keys()
+                         if hashes.get(name) != current.get(name))
         shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more"
                                           if len(changed) > 5 else "")
         version_line = line_of(report.root / MANIFEST, "version:")

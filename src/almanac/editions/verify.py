@@ -22,6 +22,7 @@ check that says what was found, never in an exception.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import re
@@ -31,8 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..project.languages import TAG
-from ..project.parts import OUTPUT
 from .publish import EDITION_MANIFEST
 from .signing import SignatureStatus, load_trust_roots, signatures
 from .sources import (
@@ -790,20 +789,34 @@ def _interpolated_images(reader) -> list[str]:
 
 
 def list_editions(root: Path) -> list[dict]:
-    """Every archived edition under ``output/<year>/<version>/`` (a report in several
-    languages: ``output/<year>/<version>/<language>/``, one per language, listed
-    together), oldest first: a dict with ``version``, ``language`` (None for a report
-    in one language), ``date``, ``pages``, ``size``, ``sha256``, ``path`` and
-    ``status`` (``verified``, or ``FAILED`` and why). A folder there that is not an
-    edition (no readable ``manifest.json`` of the right shape, a link, a file) is
-    listed as FAILED, never followed out of the project."""
+    """Every archived edition of the project at ``root``: in its archive,
+    ``<archive.folder>/<year>/<version>/`` (default ``editions/``), and in the old
+    place ``output/<year>/<version>/`` (a report in several languages: a folder per
+    language below that, listed together), by year and version (PEP 440 order): a
+    dict with ``version``, ``year``, ``language`` (None for a report in one
+    language), ``date``, ``pages``, ``size``, ``sha256``, ``path``, ``status``
+    (``verified``, or ``FAILED`` and why), ``changes`` (the changelog of the
+    edition's own ``report.yaml`` as embedded, up to its version, newest first:
+    ``version``, ``date``, ``text`` each), ``current`` (True for the highest version
+    of its year) and ``legacy`` (True when it lies in ``output/``, which it should
+    be moved out of). A folder there that is not an edition (no readable
+    ``manifest.json`` of the right shape, a link, a file) is listed as FAILED, never
+    followed out of the project."""
+    from packaging.version import InvalidVersion, Version
+
+    from .archive import archived_editions
+
     limits = EmbedLimits.from_environment()
+    root = Path(root)
     editions: list[dict[str, Any]] = []
-    for folder, version in _edition_folders(Path(root) / OUTPUT):
+    for found in archived_editions(root):
+        folder, version = found.folder, found.version
         where = str(folder.relative_to(root))
+        base = {"version": version, "year": found.year, "path": where,
+                "legacy": found.legacy, "changes": [], "current": False}
         if folder.is_symlink() or not folder.is_dir():
-            editions.append({"version": version, "path": where,
-                             "status": "FAILED: not an edition folder (a link or a file)"})
+            editions.append({**base, "status": "FAILED: not an edition folder (a link or a "
+                                               "file)"})
             continue
         try:
             manifest = parse_manifest(read_bounded(folder / EDITION_MANIFEST, limits.file,
@@ -811,8 +824,8 @@ def list_editions(root: Path) -> list[dict]:
                                       EditionManifestRecord)
         except (OSError, ValueError) as exc:
             detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            editions.append({"version": version, "path": where,
-                             "status": f"FAILED: unreadable {EDITION_MANIFEST} ({detail})"})
+            editions.append({**base, "status": f"FAILED: unreadable {EDITION_MANIFEST} "
+                                               f"({detail})"})
             continue
         pdf = folder / manifest.pdf.file  # a plain name (EditionManifestRecord)
         verification = verify(pdf, limits, follow_links=False)
@@ -825,41 +838,73 @@ def list_editions(root: Path) -> list[dict]:
             failed.insert(0, f"{EDITION_MANIFEST} names language {manifest.language!r}; "
                              f"its folder is {folder.name}")
         editions.append({
-            "version": manifest.edition.version, "language": manifest.language,
+            **base, "version": manifest.edition.version, "language": manifest.language,
             "date": manifest.edition.date,
             "pages": manifest.pdf.pages, "size": manifest.pdf.size,
             "sha256": manifest.pdf.sha256, "path": str(pdf.relative_to(root)),
+            "changes": embedded_changelog(verification.files.get(MANIFEST_NAME),
+                                          manifest.edition.version, manifest.edition.date,
+                                          manifest.language),
             "status": "verified" if not failed else f"FAILED ({failed[0][:120]})"})
-    return sorted(editions, key=lambda e: [(0, int(p), "") if p.isdigit() else (1, 0, p)
-                                           for p in str(e["version"]).split(".")])
+
+    def order(text: str) -> Version | None:
+        try:
+            return Version(text)
+        except InvalidVersion:
+            return None
+
+    # the highest version of each year (not a year that is no folder, listed by its name)
+    ranked = [e for e in editions if e["version"] != e["year"]]
+    for year in {e["year"] for e in ranked}:
+        versions = [v for e in ranked if e["year"] == year
+                    if (v := order(str(e["version"]))) is not None]
+        for e in ranked:
+            e["current"] = e["current"] or (e["year"] == year and bool(versions)
+                                            and order(str(e["version"])) == max(versions))
+    return sorted(editions, key=lambda e: (
+        e["year"], [(0, int(p), "") if p.isdigit() else (1, 0, p)
+                    for p in str(e["version"]).split(".")], e.get("language") or ""))
 
 
-def _edition_folders(output: Path) -> list[tuple[Path, str]]:
-    """(folder, version) of every edition: ``output/<year>/<version>`` for every year
-    folder (its name all digits) and every entry in it that is not hidden (a staged
-    temporary), sorted; for a version folder without ``manifest.json`` whose entries
-    are named as languages (``en``, ``en-GB``), each of those instead (the editions of
-    a report in several languages). Links are returned, not followed."""
-    if output.is_symlink() or not output.is_dir():
+MANIFEST_NAME = "report.yaml"
+
+
+def embedded_changelog(raw: bytes | None, version: str, date: str,
+                       language: str | None) -> list[dict[str, str]]:
+    """The changelog of an edition's embedded ``report.yaml`` (``raw``): its
+    ``edition.changes`` entries for versions up to ``version``, newest first, each
+    ``{"version", "date", "text"}`` (a plain-string entry is ``version``'s own,
+    dated ``date``; a text given by language is ``language``'s, else the first
+    given). Lenient, for a listing: what cannot be read gives no entry."""
+    from packaging.version import InvalidVersion, Version
+
+    from ..project.yamlfile import parse_yaml
+
+    if raw is None:
         return []
-    found = []
-    for year in sorted(output.iterdir()):
-        if not (year.name.isascii() and year.name.isdigit()):
-            continue
-        if year.is_symlink() or not year.is_dir():
-            found.append((year, year.name))
-            continue
-        for entry in sorted(entry for entry in year.iterdir() if not entry.name.startswith(".")):
-            languages = _language_folders(entry)
-            found += [(folder, entry.name) for folder in languages] or [(entry, entry.name)]
-    return found
-
-
-def _language_folders(folder: Path) -> list[Path]:
-    """The editions in a version's folder of a report in several languages: its
-    entries named as languages, sorted; none when it is an edition itself (it holds
-    a ``manifest.json``), a link or not a folder."""
-    if folder.is_symlink() or not folder.is_dir() \
-            or os.path.lexists(folder / EDITION_MANIFEST):
+    try:
+        data = parse_yaml(raw.decode("utf-8"), Path(MANIFEST_NAME))
+        changes = data["edition"].get("changes") or []
+        top = Version(version)
+    except Exception:  # noqa: BLE001 — an edition's file as it was; nothing to list
         return []
-    return sorted(entry for entry in folder.iterdir() if TAG.match(entry.name))
+    entries = []
+    for item in [changes] if isinstance(changes, str) else \
+            changes if isinstance(changes, list) else []:
+        if isinstance(item, str):
+            item = {"version": version, "date": date, "text": item}
+        if not isinstance(item, dict):
+            continue
+        text = item.get("text")
+        if isinstance(text, dict) and text:
+            text = text.get(language) if language in text else next(iter(text.values()))
+        try:
+            if Version(str(item.get("version"))) > top:
+                continue
+        except InvalidVersion:
+            continue
+        stamp = item.get("date")
+        entries.append({"version": str(item.get("version")),
+                        "date": stamp.isoformat() if isinstance(stamp, dt.date)
+                        else str(stamp), "text": str(text)})
+    return entries

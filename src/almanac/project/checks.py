@@ -33,6 +33,7 @@ from .model import (
 from .parts import CACHE
 from .tables import Series
 from .theme import FIGURES, brand_file, find, roots
+from .yamlfile import Lines
 
 MAX_IMAGE_MEGAPIXELS = 50  # 50 MP is a 30 × 20 cm photo at 600 dpi
 FONT_SIGNATURES = (b"\x00\x01\x00\x00", b"OTTO", b"true", b"ttcf", b"wOFF", b"wOF2")
@@ -779,4 +780,62 @@ def check_figures(root: Path, chapters: list[Chapter]) -> list[Problem]:
                             + directive_line("figure", block.chart)),
                     f"create figures/{block.chart}.py with a build(data, theme) function, "
                     "or fix the chart name" if exc.reason == "not found" else exc.hint, where))
+    return problems
+
+
+def check_changelog(manifest: Manifest, path: Path, lines: Lines) -> list[Problem]:
+    """The rules of the changelog (``edition.changes``) that ``report.yaml`` alone
+    decides, each a problem at the line to change: entries newest first (versions
+    falling, in the ordering of :class:`packaging.version.Version`, PEP 440), their
+    dates not rising down the list, one entry per version, none for a version above
+    ``edition.version`` nor dated after ``edition.date``. The rules that need the
+    archive (a changelog entry for every version after the first, versions and dates
+    rising from edition to edition) are checked at ``publish``
+    (:func:`~almanac.editions.archive.check_archive_rules`)."""
+    from packaging.version import Version
+
+    edition = manifest.edition
+    problems: list[Problem] = []
+    current = Version(edition.version)
+    seen: dict[Version, int] = {}
+    for index, change in enumerate(edition.changes):
+        place = f"edition.changes[{index}]"
+        line = lines.line(("edition", "changes", index))
+        version = Version(change.version)
+        if version in seen:
+            problems.append(Problem(
+                f"the changelog has two entries for version {change.version} (entries "
+                f"{seen[version] + 1} and {index + 1})", path, line,
+                "join them into one entry: one entry per version", place))
+            continue
+        seen[version] = index
+        if version > current:
+            problems.append(Problem(
+                f"the changelog has an entry for version {change.version}, above this "
+                f"edition's version {edition.version}", path, line,
+                f"raise edition.version to {change.version}, or correct the entry's version",
+                place))
+        if change.date > edition.date:
+            problems.append(Problem(
+                f"the changelog entry for {change.version} is dated {change.date.isoformat()}, "
+                f"after this edition's date {edition.date.isoformat()}", path,
+                lines.line(("edition", "changes", index, "date")),
+                "correct the entry's date, or move edition.date to the day of publication",
+                place))
+        if index:
+            before = edition.changes[index - 1]
+            if Version(before.version) < version:
+                problems.append(Problem(
+                    f"the changelog entry for {change.version} comes after the one for "
+                    f"{before.version}: entries go newest first", path, line,
+                    f"move the entry for {change.version} above the one for "
+                    f"{before.version}", place))
+            elif before.date < change.date:
+                problems.append(Problem(
+                    f"the changelog's dates go backwards: {before.version} is dated "
+                    f"{before.date.isoformat()}, before {change.version} "
+                    f"({change.date.isoformat()}) below it", path,
+                    lines.line(("edition", "changes", index - 1, "date")),
+                    "correct the dates: a later version is published on the same day or "
+                    "later", f"edition.changes[{index - 1}]"))
     return problems

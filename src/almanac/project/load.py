@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from ..errors import Problem, ReportError
 from . import theme
 from .checks import (
+    check_changelog,
     check_edition_dates,
     check_figures,
     check_fonts,
@@ -31,6 +32,7 @@ from .checks import (
 from .csvfile import read_csv
 from .languages import (
     FALLBACK_HINT,
+    TAG,
     Languages,
     declared,
     is_markdown,
@@ -83,6 +85,7 @@ def _load(root: Path | str, wanted: list[str | None] | None) -> list[Report]:
     problems: list[Problem] = []
 
     data, lines = read_yaml(manifest_path, root)
+    data = plain_entries(data)
     languages = declared(data)
     main_data, found, untranslated = _manifest_data(data, lines, manifest_path, languages,
                                                     languages.main if languages else None)
@@ -99,6 +102,7 @@ def _load(root: Path | str, wanted: list[str | None] | None) -> list[Report]:
             f"the report has no language {unknown[0]!r}", manifest_path, lines.line((key,)),
             f"build one of its languages: {', '.join(tags)} (or add it to {key}: here)"))
     problems += check_edition_dates(manifest, manifest_path)
+    problems += check_changelog(manifest, manifest_path, lines)
 
     brand_path = Path(os.path.normpath(root / manifest.brand)) if manifest.brand is not None \
         else theme.brand_default(root)  # links: read_yaml's
@@ -165,6 +169,31 @@ def _load(root: Path | str, wanted: list[str | None] | None) -> list[Report]:
     if problems:
         raise ReportError(list(dict.fromkeys(problems)))
     return [editions[tag or tags[0]] for tag in (wanted or tags)]
+
+
+def plain_entries(data: Any) -> Any:
+    """``report.yaml``'s raw data with the changelog's plain entry written out: a
+    ``changes:`` (or one of its items) that is a text, or a text given by language
+    (``{nl: …, en: …}``, in a report in several languages), becomes the entry of
+    ``edition.version`` dated ``edition.date`` with that text, so that a report in
+    several languages selects its language's text as for any other text. Two or more
+    such items are left as they are (:class:`~.model.Edition` refuses them, naming
+    both)."""
+    edition = data.get("edition") if isinstance(data, dict) else None
+    if not isinstance(edition, dict) or "version" not in edition or "date" not in edition:
+        return data
+    changes = edition.get("changes")
+
+    def plain(item: Any) -> bool:  # a text; by language only in a report in several
+        return isinstance(item, str) or "languages" in data and isinstance(item, dict) \
+            and bool(item) and all(isinstance(key, str) and TAG.match(key) for key in item)
+
+    items = [changes] if plain(changes) else changes if isinstance(changes, list) else []
+    if sum(1 for item in items if plain(item)) != 1:
+        return data
+    entries = [{"version": edition["version"], "date": edition["date"], "text": item}
+               if plain(item) else item for item in items]
+    return {**data, "edition": {**edition, "changes": entries}}
 
 
 def _manifest_data(data: Any, lines: Lines, path: Path, languages: Languages | None,

@@ -11,7 +11,7 @@ import difflib
 import re
 import unicodedata
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -21,12 +21,14 @@ from pydantic import (
     Field,
     InstanceOf,
     PrivateAttr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from .colors import Broken, resolve_colors
+from .parts import SOURCES
 from .tables import MAX_MAGNITUDE as MAX_MAGNITUDE
 from .tables import Series, check_magnitude, parse_spec
 
@@ -189,20 +191,117 @@ class Placed(Strict):
 
 # --------------------------------------------------------------------------- manifest
 
+def _some_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("is empty; write what changed, for readers")
+    return value
+
+
 class Change(Strict):
     """One entry of the changelog: what an edition corrected (errata)."""
 
-    version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$")
-    date: dt.date
-    text: str = Field(description="What changed, for readers; printed in the colophon.")
+    version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$",
+                         description="The version this entry describes, e.g. 1.1.")
+    date: dt.date = Field(description="That version's publication date.")
+    text: Annotated[str, AfterValidator(_some_text)] = Field(
+        description="What changed, for readers; printed in the colophon.")
 
 
 class Edition(Strict):
-    """Which edition of the report this is."""
+    """Which edition of the report this is.
+
+    ``changes`` is the changelog, newest first: a list of entries with ``version``,
+    ``date`` and ``text``. An entry (or the whole ``changes:``) may be a plain string:
+    the entry of this edition's own version, dated ``date`` (normalised here, so
+    ``changes`` is always a list of :class:`Change`). The order and the rules that
+    need the archive are checked by :func:`~almanac.project.checks.check_changelog`
+    and at ``publish``."""
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: _plain_entries(schema))
 
     version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$", description="e.g. 1.0 or 1.1")
     date: dt.date = Field(description="Publication date; also the PDF's creation date.")
-    changes: list[Change] = Field([], description="Changelog (errata), newest first.")
+    changes: list[Change] = Field([], description=(
+        "Changelog (errata), newest first: entries with version, date and text. Every "
+        "version after the first needs one. An entry may be a plain string: the entry of "
+        "this edition's version, dated edition.date."))
+
+    @field_validator("changes", mode="before")
+    @classmethod
+    def _bare_strings(cls, value: Any, info: ValidationInfo) -> Any:
+        """A plain string (alone or as a list's item) becomes the entry of this
+        edition's version and date; only one entry may be given so."""
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            return value
+        bare = [index for index, item in enumerate(value) if isinstance(item, str)]
+        if len(bare) > 1:
+            raise ValueError(
+                f"has {len(bare)} entries written as plain text (entries {bare[0] + 1} and "
+                f"{bare[1] + 1}); only one may be: the entry of this edition's version; "
+                "join their texts into one entry, or give the older ones version:, date: "
+                "and text:")
+        if not bare or "version" not in info.data or "date" not in info.data:
+            return value  # an invalid version or date is reported on its own line
+        return [{"version": info.data["version"], "date": info.data["date"], "text": item}
+                if isinstance(item, str) else item for item in value]
+
+
+def _plain_entries(schema: dict[str, Any]) -> None:
+    """The JSON Schema of ``edition.changes`` as written (not as normalised): a plain
+    string, or a list of entries each a plain string or a :class:`Change`."""
+    changes = schema["properties"]["changes"]
+    entry = changes.pop("items")
+    del changes["type"]
+    changes["anyOf"] = [{"type": "string"},
+                        {"type": "array", "items": {"anyOf": [{"type": "string"}, entry]}}]
+
+
+def _http_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(
+            c.isspace() or unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("is not an http(s) URL; give the timestamp authority's address, "
+                         "e.g. https://freetsa.org/tsr")
+    return value
+
+
+ARCHIVE_FOLDER = "editions"
+"""Where published editions go by default, relative to the project folder."""
+def _archive_folder(value: str) -> str:
+    parts = value.replace("\\", "/").split("/")
+    if not value or value.startswith("/") or re.match(r"^[A-Za-z]:", value):
+        raise ValueError("is not a path relative to the project folder; give a folder "
+                         f"inside the project, e.g. {ARCHIVE_FOLDER}")
+    if any(part in ("", ".", "..") for part in parts):
+        raise ValueError("has an empty, '.' or '..' part; give a folder inside the "
+                         f"project as a plain relative path, e.g. {ARCHIVE_FOLDER} or "
+                         "archive/editions")
+    if any(part.startswith(".") for part in parts) or any(
+            unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("names a hidden folder (or holds a control character): Almanac "
+                         f"keeps its cache and temporaries there; use e.g. {ARCHIVE_FOLDER}")
+    if parts[0] in SOURCES:
+        raise ValueError(f"lies in {parts[0]}, an input of the report: an edition would "
+                         f"be embedded in the next; use a folder of its own, e.g. "
+                         f"{ARCHIVE_FOLDER}")
+    return "/".join(parts)
+
+
+class Archive(Strict):
+    """Where published editions are kept, and how they are signed."""
+
+    folder: Annotated[str, AfterValidator(_archive_folder)] = Field(
+        ARCHIVE_FOLDER, description="The folder of the published editions, relative to "
+        "the project: <folder>/<year>/<version>/ (and /<language>/ for a report in "
+        "several languages). Keep it under version control (git add editions/) or in a "
+        "synced folder; it must lie inside the project and outside its inputs.")
+    timestamp_url: Annotated[str, AfterValidator(_http_url)] | None = Field(
+        None, description="The http(s) address of an RFC 3161 timestamp authority, "
+        "used when an edition is signed (publish --sign), e.g. https://freetsa.org/tsr.")
 
 
 LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-(?:[A-Z]{2}|[0-9]{3}))?$"
@@ -409,6 +508,9 @@ class Manifest(Strict):
     subject: Line = Field(description="One sentence; the PDF's subject.")
     keywords: list[str] = []
     edition: Edition
+    archive: Archive = Field(Archive(), description="Where published editions are kept "
+                             "(folder:, default editions) and the timestamp authority of "
+                             "signed ones (timestamp_url:).")
     brand: str | None = Field(None, description="Brand file, relative to the project "
                               "(default: styles/brand.yaml when the project has one, else the "
                               "built-in theme's neutral brand).")

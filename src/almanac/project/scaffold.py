@@ -11,7 +11,8 @@ It holds ``report.yaml``, three chapters written in Markdown (``chapter.md``, se
 :mod:`almanac.project.markdown`: prose with numbers, KPI tiles, a quote, facts, a
 footnote, a photo placeholder, a line and a column chart of CSV series marked
 illustrative, a table), a README saying what each file is and what to run,
-and a ``.gitignore`` for ``output/`` and ``.almanac-cache/``. It has no ``styles/``,
+and a ``.gitignore`` for ``output/`` and ``.almanac-cache/`` (not for ``editions/``, the
+archive, which git keeps). It has no ``styles/``,
 ``layout/`` or ``figures/``: the built-in theme (:mod:`almanac.project.theme`)
 supplies them until the project overrides a file.
 """

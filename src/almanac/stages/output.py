@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import Problem, ReportError
+from ..project.archive import archive_bases
 from ..project.parts import CACHE, MANIFEST, OUTPUT, SOURCES, source_files
 
 STAGING_DIR = CACHE / "tmp"
@@ -226,9 +227,9 @@ def _check_not_an_input(path: Path, text: str, root: Path | None) -> None:
                 raise _refused(text, f"is {resolved.relative_to(project)}{via}, an input of "
                                f"the report in {project}: {harm}",
                                "write the PDF elsewhere, e.g. into output/")
-        if (resolved.parent.is_relative_to(project / OUTPUT)
-                and (resolved.parent / EDITION_MANIFEST).is_file()):
-            raise _refused(text, f"lies in the published edition {resolved.parent}, which is "
+        edition = _edition_of(resolved, project)
+        if edition is not None:
+            raise _refused(text, f"lies in the published edition {edition}, which is "
                            "never rewritten", "write the PDF elsewhere, e.g. into output/")
         if linked:
             identity = _identity(path)
@@ -237,6 +238,22 @@ def _check_not_an_input(path: Path, text: str, root: Path | None) -> None:
                     raise _refused(text, f"is a hard link to {project / name}, an input of "
                                    "the report; the output would replace it",
                                    "write the PDF elsewhere, e.g. into output/")
+
+
+def _edition_of(path: Path, project: Path) -> Path | None:
+    """The published edition's folder ``path`` lies in, if any: a version's folder
+    ``<base>/<year>/<version>`` that exists, where ``<base>`` is the project's archive
+    (``archive.folder``, :func:`~almanac.project.archive.archive_folder`) or the old
+    place, ``output/`` (the files of a report in several languages lie one folder
+    deeper, in the same version's folder)."""
+    for base in archive_bases(project):
+        base = base.resolve()
+        if not path.is_relative_to(base):
+            continue
+        parts = path.relative_to(base).parts
+        if len(parts) >= 3 and parts[0].isdigit() and (base / parts[0] / parts[1]).is_dir():
+            return base / parts[0] / parts[1]
+    return None
 
 
 def _links(path: Path) -> bool:

@@ -1,0 +1,209 @@
+"""The archive of published editions, and the rules a new edition must keep.
+
+Editions lie in ``<archive.folder>/<year>/<version>/`` (``report.yaml``, default
+``editions/``; :mod:`almanac.project.archive`), and for a report in several
+languages in a folder per language below that; editions published before the
+archive had a place of its own lie in ``output/<year>/<version>/`` and count as
+well. Before a new version is published, :func:`check_archive_rules` compares it
+with the editions of the same year already there: its version is higher than
+each of theirs (PEP 440 ordering, :class:`packaging.version.Version`), its date
+is not before theirs, and it has a changelog entry of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from ..errors import Problem, ReportError
+from ..project.archive import archive_bases
+from ..project.languages import TAG
+from ..project.model import Report
+from ..project.parts import MANIFEST
+from ..project.yamlfile import read_yaml
+from .sources import EmbedLimits, read_edition_manifest
+
+EDITION_MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Archived:
+    """An edition found in the archive: its ``folder``, the ``year`` and ``version``
+    its folders name, its ``date`` (from its ``manifest.json``; None when that
+    cannot be read) and whether it lies outside the archive folder, in a place of
+    before such as ``output/`` (``legacy``)."""
+
+    folder: Path
+    year: str
+    version: str
+    date: dt.date | None
+    legacy: bool
+
+
+def edition_folders(base: Path) -> list[tuple[Path, str, str]]:
+    """(folder, year, version) of every edition under ``base``: ``<base>/<year>/<version>``
+    for every year folder (its name all digits) and every entry in it that is not
+    hidden (a staged temporary), sorted; for a version folder without
+    ``manifest.json`` whose entries are named as languages (``en``, ``en-GB``), each
+    of those instead (the editions of a report in several languages). A year that is
+    a link or a file is returned as (year, year, year). Links are returned, not
+    followed."""
+    if base.is_symlink() or not base.is_dir():
+        return []
+    found = []
+    for year in sorted(base.iterdir()):
+        if not (year.name.isascii() and year.name.isdigit()):
+            continue
+        if year.is_symlink() or not year.is_dir():
+            found.append((year, year.name, year.name))
+            continue
+        for entry in sorted(entry for entry in year.iterdir() if not entry.name.startswith(".")):
+            languages = language_folders(entry)
+            found += [(folder, year.name, entry.name) for folder in languages] \
+                or [(entry, year.name, entry.name)]
+    return found
+
+
+def language_folders(folder: Path) -> list[Path]:
+    """The editions in a version's folder of a report in several languages: its
+    entries named as languages, sorted; none when it is an edition itself (it holds
+    a ``manifest.json``), a link or not a folder."""
+    if folder.is_symlink() or not folder.is_dir() \
+            or os.path.lexists(folder / EDITION_MANIFEST):
+        return []
+    return sorted(entry for entry in folder.iterdir() if TAG.match(entry.name))
+
+
+def archived_editions(root: Path, folder: str | None = None) -> list[Archived]:
+    """Every edition of the project at ``root``: those in its archive folder
+    (``folder``, relative to ``root``; None: as ``report.yaml`` sets it), then those
+    in the places of before (:func:`~almanac.project.archive.archive_bases`: the
+    default ``editions/`` when another folder is set, and ``output/``), ``legacy``.
+    Each ``manifest.json`` is read (bounded, its shape checked) for the date only;
+    one that cannot be read gives no date."""
+    limits = EmbedLimits.from_environment()
+    found = []
+    bases = archive_bases(root, folder)
+    for base in bases:
+        for path, year, version in edition_folders(base):
+            date = None
+            try:
+                date = dt.date.fromisoformat(
+                    read_edition_manifest(path / EDITION_MANIFEST, limits)["edition"]["date"])
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+            found.append(Archived(path, year, version, date, base != bases[0]))
+    return found
+
+
+def _version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def check_archive_rules(report: Report, archived: list[Archived]) -> None:
+    """Refuse (:class:`ReportError` naming ``report.yaml`` and the line to change, with
+    the fix) a new edition of ``report`` that breaks the archive's rules, compared
+    with the ``archived`` editions of the same year (``report.manifest.year``) and
+    another version (the same version is publish's own affair: nothing to do, or
+    refused, :func:`~almanac.editions.publish.existing_edition`):
+
+    * its version is higher than each of theirs (PEP 440 ordering,
+      :class:`packaging.version.Version`: 1.10 follows 1.9; 1.0.0 equals 1.0);
+    * its date (``edition.date``) is not before any of theirs;
+    * when there is one, it has a changelog entry for its own version.
+    """
+    edition = report.manifest.edition
+    path = report.root / MANIFEST
+    try:
+        _, lines = read_yaml(path, report.root)
+        line = lines.line
+    except (ReportError, OSError):
+        def line(loc: tuple) -> int | None:
+            return None
+    current = Version(edition.version)
+    others = [a for a in archived if a.year == str(report.manifest.year)
+              and a.version not in (edition.version, a.year)  # a year that is no folder
+              and _version(a.version) is not None]
+    problems = []
+    higher = sorted((a for a in others if Version(a.version) >= current),
+                    key=lambda a: Version(a.version))
+    if higher:
+        top = higher[-1]
+        equal = Version(top.version) == current
+        problems.append(Problem(
+            f"version {edition.version} is {'the same as' if equal else 'not above'} the "
+            f"archived edition {top.version} ({_shown(top, report.root)}): each new "
+            "edition needs a higher version", path, line(("edition", "version")),
+            f"raise edition.version above {top.version}, e.g. {_next(top.version)} (versions "
+            "compare as numbers: 1.10 follows 1.9)", "edition.version"))
+    earlier = sorted((a for a in others if Version(a.version) < current),
+                     key=lambda a: Version(a.version))
+    if earlier and not any(Version(c.version) == current for c in edition.changes):
+        last = earlier[-1]
+        problems.append(Problem(
+            f"edition {edition.version} has no changelog entry, and the archive holds the "
+            f"earlier edition {last.version} ({_shown(last, report.root)}): every version "
+            "after the first says what changed", path,
+            line(("edition", "changes")) if edition.changes else line(("edition",)),
+            f'add its entry under edition:, e.g. changes: "What changed, for readers." '
+            f"(a plain string is the entry of version {edition.version}), or an entry with "
+            "version:, date: and text: above the others", "edition.changes"))
+    dated = [a for a in others if a.date is not None]
+    latest = max(dated, key=lambda a: (a.date or dt.date.min, Version(a.version)), default=None)
+    if latest is not None and latest.date is not None and latest.date > edition.date:
+        problems.append(Problem(
+            f"edition {edition.version} is dated {edition.date.isoformat()}, before the "
+            f"archived edition {latest.version} ({latest.date.isoformat()}, "
+            f"{_shown(latest, report.root)}): edition dates do not go backwards", path,
+            line(("edition", "date")),
+            f"set edition.date to the day of publication, on or after "
+            f"{latest.date.isoformat()}", "edition.date"))
+    if problems:
+        raise ReportError(problems)
+
+
+def missing_editions(report: Report, archived: list[Archived]) -> list[Problem]:
+    """A note (not a refusal) when the changelog names earlier versions of the year
+    that no archived edition has: the archive may have lost them (a fresh clone of a
+    repository that never held them, ``git clean``, a copy of the sources alone). At
+    ``edition.changes`` of ``report.yaml``, with how to restore them."""
+    edition = report.manifest.edition
+    held = {Version(a.version) for a in archived if a.year == str(report.manifest.year)
+            and a.version != a.year and _version(a.version) is not None}
+    current = Version(edition.version)
+    missing = [c.version for c in edition.changes
+               if Version(c.version) < current and Version(c.version) not in held]
+    if not missing:
+        return []
+    path = report.root / MANIFEST
+    try:
+        line = read_yaml(path, report.root)[1].line(("edition", "changes"))
+    except (ReportError, OSError):
+        line = None
+    folder = f"{report.manifest.archive.folder}/{report.manifest.year}/"
+    return [Problem(
+        f"the changelog names the earlier version{'s' if len(missing) > 1 else ''} "
+        f"{', '.join(missing)}, which the archive ({folder}) does not hold", path, line,
+        f"restore those editions into {folder} from where they were kept (git, a backup), "
+        "so that they stay with the report; if they were never published with Almanac, "
+        "nothing needs doing", "edition.changes")]
+
+
+def _shown(archived: Archived, root: Path) -> str:
+    try:
+        return archived.folder.relative_to(root).as_posix()
+    except ValueError:
+        return str(archived.folder)
+
+
+def _next(version: str) -> str:
+    parts = version.split(".")
+    parts[-1] = str(int(parts[-1]) + 1) if parts[-1].isdigit() else parts[-1]
+    return ".".join(parts)

@@ -1,0 +1,257 @@
+"""The archive that guards itself: where editions live (``archive.folder``, kept
+under version control), the rules of a new version (higher, not dated earlier, a
+changelog entry), the changelog's plain-string entry, and ``almanac editions``
+showing each edition's changelog and the current one. On the small starter report
+of ``almanac new``, published once and copied for each test."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import almanac, snapshot
+
+YEAR = "2024"
+
+
+def _edition(project: Path, block: str) -> None:
+    """Replace the ``edition:`` block of ``report.yaml`` with ``block`` (YAML lines)."""
+    manifest = project / "report.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    text, count = re.subn(r"(?m)^edition:\n(  .*\n)+", "edition:\n" + block, text)
+    assert count == 1
+    manifest.write_text(text, encoding="utf-8")
+
+
+def _line(project: Path, pattern: str) -> int:
+    lines = (project / "report.yaml").read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if re.search(pattern, line))
+
+
+def _change_a_source(project: Path) -> None:
+    chapter = next((project / "chapters").glob("01-*/chapter.md"))
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n",
+                       encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory) -> Path:
+    """A starter report with edition 0.1 published (dated 2025-03-01); read-only."""
+    project = tmp_path_factory.mktemp("first") / "report"
+    made = almanac("new", str(project), "--year", YEAR, "--language", "en-US")
+    assert made.returncode == 0, made.stderr
+    _edition(project, '  version: "0.1"\n  date: 2025-03-01\n')
+    published = almanac("publish", str(project))
+    assert published.returncode == 0, published.stderr
+    return project
+
+
+@pytest.fixture
+def project(first, tmp_path) -> Path:
+    """A private copy of :func:`first` (its archive and chart cache included)."""
+    return Path(shutil.copytree(first, tmp_path / "report", symlinks=True))
+
+
+def test_the_archive_is_kept_by_git_and_a_fresh_clone_lists_it(project, tmp_path, cli):
+    pdf = project / "editions" / YEAR / "0.1" / f"annual-report-{YEAR}-0.1.pdf"
+    assert pdf.is_file()
+    git = ["git", "-c", "user.name=A", "-c", "user.email=a@example.org"]
+    subprocess.run([*git, "init", "-q", str(project)], check=True)
+    subprocess.run([*git, "-C", str(project), "add", "-A"], check=True)
+    ignored = subprocess.run(["git", "-C", str(project), "check-ignore", "-q",
+                              str(pdf.relative_to(project))])
+    assert ignored.returncode == 1  # not ignored by the starter's .gitignore
+    subprocess.run([*git, "-C", str(project), "commit", "-q", "-m", "0.1"], check=True)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(project), str(clone)], check=True)
+    listed = cli("editions", str(clone), "--json")
+    assert listed.returncode == 0, listed.stderr
+    [edition] = json.loads(listed.stdout)
+    assert (edition["version"], edition["status"], edition["current"]) == \
+        ("0.1", "verified", True)
+    assert edition["path"] == f"editions/{YEAR}/0.1/annual-report-{YEAR}-0.1.pdf"
+    assert (clone / edition["path"]).read_bytes() == pdf.read_bytes()
+
+
+def test_a_folder_set_in_report_yaml_holds_the_editions(project, cli):
+    with (project / "report.yaml").open("a", encoding="utf-8") as manifest:
+        manifest.write("\narchive:\n  folder: records/published\n")
+    _edition(project, '  version: "0.2"\n  date: 2025-04-01\n  changes: Corrected a typo.\n')
+    published = cli("publish", str(project))
+    assert published.returncode == 0, published.stderr
+    pdf = Path(published.stdout.strip())
+    assert pdf == project / "records" / "published" / YEAR / "0.2" / pdf.name
+    rows = {row["version"]: row for row in json.loads(cli("editions", str(project),
+                                                          "--json").stdout)}
+    assert rows["0.2"]["path"] == f"records/published/{YEAR}/0.2/{pdf.name}"
+    assert rows["0.2"]["current"] and not rows["0.1"]["current"]
+    assert rows["0.1"]["legacy"] and rows["0.1"]["path"].startswith(f"editions/{YEAR}/0.1/")
+    before = snapshot(project / "records", mtimes=True)
+    refused = cli("build", str(project), "-o", str(pdf))
+    assert refused.returncode == 2
+    assert f"lies in the published edition {pdf.parent}, which is never rewritten" \
+        in refused.stderr
+    assert snapshot(project / "records", mtimes=True) == before
+
+
+@pytest.mark.parametrize("folder, says", [
+    ("chapters/editions", "lies in chapters, an input of the report"),
+    ("../elsewhere", "has an empty, '.' or '..' part"),
+    ("/srv/editions", "is not a path relative to the project folder"),
+    (".almanac-cache/editions", "names a hidden folder"),
+])
+def test_an_archive_folder_outside_or_among_the_inputs_is_refused(project, cli, folder, says):
+    with (project / "report.yaml").open("a", encoding="utf-8") as manifest:
+        manifest.write(f"\narchive:\n  folder: {folder}\n")
+    checked = cli("check", str(project))
+    assert checked.returncode == 1
+    line = _line(project, r"^  folder:")
+    assert f"report.yaml:{line}: archive.folder: {says}" in checked.stderr, checked.stderr
+
+
+def test_a_new_version_without_a_changelog_entry_is_refused(project, cli):
+    _change_a_source(project)
+    _edition(project, '  version: "0.2"\n  date: 2025-04-01\n')
+    refused = cli("publish", str(project))
+    assert refused.returncode == 1
+    assert f"report.yaml:{_line(project, '^edition:')}: edition.changes: edition 0.2 has no " \
+        "changelog entry, and the archive holds the earlier edition 0.1 " \
+        f"(editions/{YEAR}/0.1)" in refused.stderr, refused.stderr
+    assert 'fix: add its entry under edition:, e.g. changes: "What changed' in refused.stderr
+    assert "nothing was written" in refused.stderr
+    assert sorted(p.name for p in (project / "editions" / YEAR).iterdir()) == ["0.1"]
+
+
+def test_a_new_version_dated_before_the_archived_one_is_refused(project, cli):
+    _change_a_source(project)
+    _edition(project, '  version: "0.2"\n  date: 2025-02-01\n  changes: Corrected a typo.\n')
+    refused = cli("publish", str(project))
+    assert refused.returncode == 1
+    assert f"report.yaml:{_line(project, '^  date:')}: edition.date: edition 0.2 is dated " \
+        "2025-02-01, before the archived edition 0.1 (2025-03-01" in refused.stderr, \
+        refused.stderr
+    assert "fix: set edition.date to the day of publication, on or after 2025-03-01" \
+        in refused.stderr
+    assert sorted(p.name for p in (project / "editions" / YEAR).iterdir()) == ["0.1"]
+
+
+@pytest.mark.parametrize("version, says", [("0.0.9", "not above"), ("0.1.0", "the same as")])
+def test_a_version_not_above_the_archived_one_is_refused(project, cli, version, says):
+    _change_a_source(project)
+    _edition(project, f'  version: "{version}"\n  date: 2025-04-01\n  changes: Corrected.\n')
+    refused = cli("publish", str(project))
+    assert refused.returncode == 1
+    assert f"report.yaml:{_line(project, '^  version:')}: edition.version: version " \
+        f"{version} is {says} the archived edition 0.1" in refused.stderr, refused.stderr
+    assert "fix: raise edition.version above 0.1, e.g. 0.2" in refused.stderr
+    assert sorted(p.name for p in (project / "editions" / YEAR).iterdir()) == ["0.1"]
+
+
+def test_a_plain_string_entry_is_printed_and_listed_with_the_current_edition(project, cli):
+    _change_a_source(project)
+    _edition(project, '  version: "0.2"\n  date: 2025-04-01\n'
+             '  changes:\n    - Corrected the visitors in table 3.\n')
+    published = cli("publish", str(project))
+    assert published.returncode == 0, published.stderr
+    reader = PdfReader(published.stdout.strip())
+    colophon = reader.pages[-1].extract_text()
+    assert "Corrected the visitors in table 3." in colophon, colophon
+    # the archive is no source: edition 0.1 is not embedded in 0.2
+    assert reader.attachments and not [name for name in reader.attachments
+                                       if name.startswith(("editions", "output"))]
+    listed = cli("editions", str(project))
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    row = next(index for index, line in enumerate(lines) if line.startswith("0.2 "))
+    assert lines[row].endswith("verified  current")
+    assert lines[row + 1].strip() == "2025-04-01: Corrected the visitors in table 3."
+    assert not next(line for line in lines if line.startswith("0.1 ")).endswith("current")
+    rows = {row["version"]: row for row in json.loads(cli("editions", str(project),
+                                                          "--json").stdout)}
+    assert rows["0.2"]["changes"] == [{"version": "0.2", "date": "2025-04-01",
+                                       "text": "Corrected the visitors in table 3."}]
+    assert (rows["0.1"]["current"], rows["0.2"]["current"]) == (False, True)
+
+
+@pytest.mark.parametrize("changes, pattern, says", [
+    ('\n    - One.\n    - Two.', r"^  changes:",
+     "edition.changes: has 2 entries written as plain text (entries 1 and 2)"),
+    ('\n    - version: "0.1"\n      date: 2025-03-01\n      text: First.\n'
+     '    - version: "0.2"\n      date: 2025-03-15\n      text: Second.', r'^    - version: "0.2"',
+     "the changelog entry for 0.2 comes after the one for 0.1: entries go newest first"),
+    ('\n    - version: "0.4"\n      date: 2025-03-15\n      text: Later.', r'^    - version:',
+     "the changelog has an entry for version 0.4, above this edition's version 0.3"),
+    ('\n    - version: "0.2"\n      date: 2025-03-01\n      text: Second.\n'
+     '    - version: "0.1"\n      date: 2025-03-20\n      text: First.', r"date: 2025-03-01",
+     "the changelog's dates go backwards: 0.2 is dated 2025-03-01, before 0.1"),
+])
+def test_a_changelog_out_of_order_is_refused_at_its_line(project, cli, changes, pattern, says):
+    _edition(project, f'  version: "0.3"\n  date: 2025-04-01\n  changes:{changes}\n')
+    checked = cli("check", str(project))
+    assert checked.returncode == 1
+    assert f"report.yaml:{_line(project, pattern)}: " in checked.stderr, checked.stderr
+    assert says in checked.stderr, checked.stderr
+
+
+def test_editions_left_in_output_are_listed_counted_and_found_again(project, cli):
+    """An edition published before the archive existed, in output/<year>/<version>/."""
+    (project / "output" / YEAR).mkdir(parents=True)
+    (project / "editions" / YEAR / "0.1").rename(project / "output" / YEAR / "0.1")
+    listed = cli("editions", str(project))
+    assert listed.returncode == 0, listed.stderr
+    assert re.search(r"(?m)^0\.1 .*verified  current$", listed.stdout), listed.stdout
+    assert "1 of these editions lies outside the archive, editions/ (output/ is where " \
+        "builds go, and git ignores it); move it into the archive and commit it: " \
+        f"mkdir -p editions/{YEAR} && mv output/{YEAR}/* editions/{YEAR}/; git add editions" \
+        in listed.stdout, listed.stdout
+    [row] = json.loads(cli("editions", str(project), "--json").stdout)
+    assert row["legacy"] and row["path"].startswith(f"output/{YEAR}/0.1/")
+    again = cli("publish", str(project))  # the same version, the same inputs
+    assert again.returncode == 0 and "already published with these inputs" in again.stderr
+    assert not (project / "editions" / YEAR).exists() or \
+        not list((project / "editions" / YEAR).iterdir())
+    _change_a_source(project)
+    _edition(project, '  version: "0.2"\n  date: 2025-04-01\n')
+    refused = cli("publish", str(project))
+    assert refused.returncode == 1
+    assert f"the archive holds the earlier edition 0.1 (output/{YEAR}/0.1)" in refused.stderr
+
+
+def test_a_plain_entry_given_by_language_is_printed_in_each_language(tmp_path, cli):
+    from test_languages import bilingual
+
+    project = bilingual(tmp_path / "project")
+    manifest = project / "report.yaml"
+    text, count = re.subn(r"(?m)^(  date: .*)$", r'\1\n  changes: {nl: "Tabel 3 verbeterd.", '
+                          r'en: "Table 3 corrected."}', manifest.read_text(encoding="utf-8"),
+                          count=1)
+    assert count == 1
+    manifest.write_text(text, encoding="utf-8")
+    built = cli("build", str(project))
+    assert built.returncode == 0, built.stderr
+    dutch, english = (PdfReader(path).pages[-1].extract_text()
+                      for path in built.stdout.split())
+    assert "Tabel 3 verbeterd." in dutch and "Table 3" not in dutch, dutch
+    assert "Table 3 corrected." in english and "Tabel 3" not in english, english
+
+
+def test_a_changelog_naming_versions_the_archive_lacks_is_said(tmp_path, cli):
+    """A fresh copy of the sources alone (the archive left behind): publishing 0.3 says
+    that 0.1 and 0.2 of its changelog are not in the archive, and publishes."""
+    project = tmp_path / "report"
+    assert cli("new", str(project), "--year", YEAR, "--language", "en-US").returncode == 0
+    _edition(project, '  version: "0.3"\n  date: 2025-05-01\n  changes:\n    - Third.\n'
+             '    - version: "0.2"\n      date: 2025-04-01\n      text: Second.\n'
+             '    - version: "0.1"\n      date: 2025-03-01\n      text: First.\n')
+    published = cli("publish", str(project))
+    assert published.returncode == 0, published.stderr
+    assert f"report.yaml:{_line(project, '^  changes:')}: edition.changes: the changelog " \
+        f"names the earlier versions 0.2, 0.1, which the archive (editions/{YEAR}/) does " \
+        "not hold" in published.stderr, published.stderr
+    assert f"fix: restore those editions into editions/{YEAR}/" in published.stderr
