@@ -31,7 +31,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from almanac.editions.signing import unsigned_revision
 
 PASSPHRASE = "correct horse battery staple"
-EDITION = Path("output/2025/0.1")
+EDITION = Path("editions/2025/0.1")
 
 
 def _name(common: str) -> x509.Name:
@@ -173,6 +173,11 @@ def starter(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("starter") / "report"
     new_project(folder)
     return folder
+
+
+def _nothing_published(project: Path) -> bool:
+    """No edition folder in the archive nor in the build output."""
+    return not (project / "editions").exists() and not (project / "output").exists()
 
 
 def _copy(starter: Path, target: Path) -> Path:
@@ -331,10 +336,13 @@ def test_metadata_changed_after_signing_is_named(signed, cli, tmp_path):
 
 def test_a_pem_key_signs_with_its_certificate_and_a_timestamp(keys, starter, cli, tmp_path,
                                                               monkeypatch):
+    """The timestamp authority named in report.yaml (archive.timestamp_url) stamps it."""
     project = _copy(starter, tmp_path / "report")
+    with (project / "report.yaml").open("a") as manifest:
+        manifest.write(f"archive:\n  timestamp_url: {keys.tsa}\n")
     monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
     ran = cli("publish", "-q", str(project), "--sign", str(keys.key), "--certificate",
-              str(keys.cert), "--timestamp-url", keys.tsa)
+              str(keys.cert))
     assert ran.returncode == 0, ran.stderr
     record = json.loads((project / EDITION / "manifest.json").read_text())["pdf"]
     assert record["signature"]["timestamped"] is True
@@ -353,7 +361,7 @@ def test_a_wrong_passphrase_names_the_key_and_writes_nothing(keys, starter, cli,
     assert f"{keys.p12}: the PKCS#12 file cannot be opened: the passphrase is wrong" \
         in ran.stderr
     assert "ALMANAC_SIGN_PASSPHRASE" in ran.stderr and "Traceback" not in ran.stderr
-    assert not (project / "output").exists()
+    assert _nothing_published(project)
 
 
 def test_a_key_that_is_not_the_certificates_is_refused(keys, starter, cli, tmp_path):
@@ -362,7 +370,7 @@ def test_a_key_that_is_not_the_certificates_is_refused(keys, starter, cli, tmp_p
               str(keys.cert))
     assert ran.returncode == 1
     assert f"{keys.cert}: the private key is not the key of this certificate" in ran.stderr
-    assert not (project / "output").exists()
+    assert _nothing_published(project)
 
 
 def test_an_unreachable_timestamp_authority_writes_nothing(keys, starter, cli, tmp_path,
@@ -378,7 +386,7 @@ def test_an_unreachable_timestamp_authority_writes_nothing(keys, starter, cli, t
               f"http://127.0.0.1:{port}/")
     assert ran.returncode == 1
     assert f"the timestamp authority http://127.0.0.1:{port}/ gave no timestamp" in ran.stderr
-    assert not (project / "output").exists()
+    assert _nothing_published(project)
 
 
 def test_an_expired_certificate_is_refused_before_anything_is_built(keys, starter, cli,
@@ -390,7 +398,7 @@ def test_an_expired_certificate_is_refused_before_anything_is_built(keys, starte
     assert re.search(rf"{re.escape(str(keys.expired))}: the certificate \(.*Ada Signer.*\) is "
                      r"valid from \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d, not now", ran.stderr)
     assert "renew the certificate" in ran.stderr
-    assert not (project / "output").exists()
+    assert _nothing_published(project)
 
 
 def test_the_passphrase_is_asked_only_for_a_protected_key(keys, monkeypatch):
