@@ -38,7 +38,8 @@ def test_publish_writes_the_pdf_and_its_manifest(published):
     # the built-in theme the edition was made with, as installed
     assert (manifest["theme"]["sha256"], manifest["theme"]["files"]) == theme.digest()
     assert set(manifest["tools"]) == {"python", "almanac", "weasyprint", "vl-convert",
-                                      "altair", "pypdf"}
+                                      "altair", "pypdf", "fonttools", "pydyf", "pillow",
+                                      "pikepdf"}
     inputs = {item["path"]: item for item in manifest["inputs"]}
     assert list(inputs) == source_files(project)
     for name in ("report.yaml", "chapters/03-inzetbaarheid/chapter.yaml",

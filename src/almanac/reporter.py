@@ -21,7 +21,8 @@ def N_(message: str) -> str:
 
 
 STEPS = {"load": N_("load"), "charts": N_("charts"), "render": N_("render"),
-         "typeset": N_("typeset"), "preflight": N_("preflight"), "finish": N_("finish")}
+         "typeset": N_("typeset"), "preflight": N_("preflight"), "finish": N_("finish"),
+         "verify": N_("verify"), "extract": N_("extract"), "compare": N_("compare")}
 """The stages the pipeline reports (``step``'s ``name``), as messages: a reporter shows
 each in the words of its :class:`Words`; the name itself stays what the code calls it."""
 

@@ -87,6 +87,17 @@ class Verification:
     sources: dict | None = None
     files: dict[str, bytes] = field(default_factory=dict)
     pages: int = 0
+    rebuilt: bool | None = None
+    """Whether the pages were checked by rebuilding the edition from its embedded
+    sources (:func:`almanac.pipeline.verify`; the check ``pages rebuilt identical``
+    says how that went); None: they were not (``--quick``, or see ``tools``)."""
+    tools: list[tuple[str, str, str]] = field(default_factory=list)
+    """Each tool whose installed version differs from the one the edition recorded,
+    as (name, recorded, installed): the pages were then not rebuilt."""
+    unrecorded: list[str] = field(default_factory=list)
+    """The tools the edition did not record (made before Almanac recorded them)."""
+    page_images: list[Path] = field(default_factory=list)
+    """The side-by-side image of the first page that differs from the rebuilt one."""
 
     @property
     def ok(self) -> bool:
