@@ -194,7 +194,8 @@ def test_a_changed_embedded_source_is_named_and_a_forged_one_caught(alone, tmp_p
     checked = cli("verify", str(plain))
     assert checked.returncode == 1
     assert f"FAIL embedded sources: {name} does not match its hash" in checked.stdout
-    assert "pages rebuilt" not in checked.stdout
+    assert "pages rebuilt identical" not in checked.stdout
+    assert "pages not rebuilt: the file already fails the checks above" in checked.stdout
     _change_source(alone, forge=True)
     assert cli("verify", "--quick", str(alone)).returncode == 0  # the forgery holds
     checked = cli("verify", str(alone), "--pages", str(tmp_path / "pages"))
@@ -234,3 +235,40 @@ def test_a_tool_the_edition_did_not_record_is_said_and_the_pages_rebuilt(
     assert "ok   pages rebuilt identical" in checked.stdout
     assert "not recorded by the edition (rebuilt with those installed): newtool" \
         in checked.stdout
+
+
+def test_an_edition_with_a_photo_is_rebuilt_identical_from_another_folder(tmp_path, cli):
+    """A raster photo is named in the page content by its place in the project, not
+    by the folder the project was published from (WeasyPrint names it by its URL), so
+    the edition rebuilt from its extracted sources is the same file."""
+    from PIL import Image
+
+    project = tmp_path / "somewhere" / "report"
+    assert cli("new", str(project)).returncode == 0
+    Image.new("RGB", (640, 400), (30, 120, 160)).save(project / "chapters" / "03-outlook"
+                                                      / "team.png")
+    chapter = project / "chapters" / "03-outlook" / "chapter.md"
+    text = chapter.read_text(encoding="utf-8")
+    assert ":::{photo} team\n:treatment: duotone\n" in text
+    chapter.write_text(text.replace(":::{photo} team\n:treatment: duotone\n",
+                                    ":::{photo} team\n:image: team.png\n"), encoding="utf-8")
+    made = cli("publish", "-q", str(project))
+    assert made.returncode == 0, made.stderr
+    with pikepdf.open(made.stdout.strip()) as document:  # the photo is in, as an image
+        assert any(int(image.get("/Width", 0)) == 640 for image in document.objects
+                   if isinstance(image, pikepdf.Stream) and image.get("/Subtype") == "/Image")
+    copy = tmp_path / "mailed.pdf"
+    shutil.copyfile(made.stdout.strip(), copy)
+    checked = cli("verify", str(copy))
+    assert checked.returncode == 0, checked.stdout
+    assert "ok   pages rebuilt identical" in checked.stdout
+
+@pytest.mark.slow
+def test_the_sample_edition_copied_alone_is_rebuilt_identical(published, tmp_path, cli):
+    """The sample report (charts, photos, its own fonts, 30 pages) published in a
+    process of its own and rebuilt from its PDF alone: the same bytes."""
+    copy = tmp_path / published[1].name
+    shutil.copyfile(published[1], copy)
+    checked = cli("verify", str(copy))
+    assert checked.returncode == 0, checked.stdout
+    assert "ok   pages rebuilt identical: the same " in checked.stdout

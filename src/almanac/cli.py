@@ -715,6 +715,8 @@ def _archive_command(args: argparse.Namespace, reporter: Any) -> int:
     if result.tools:
         print(_("pages not checked: structural checks only (install the versions the "
                 "edition records to rebuild it)"))
+    elif not args.quick and result.rebuilt is None and not result.intact:
+        print(_("pages not rebuilt: the file already fails the checks above"))
     if result.ok:
         print(_("%(file)s: intact", file=path))
     elif result.intact:

@@ -604,8 +604,10 @@ def verify(path: Path | str, *, quick: bool = False, pages: Path | str | None = 
     identical``; the first page that looks different drawn side by side into
     ``pages``, or a new temporary folder).
 
-    The rebuild needs the embedded sources intact (else it is not made:
-    ``rebuilt`` None) and the tools the edition recorded
+    The rebuild is made only of a file whose own checks pass (``intact``: its
+    sources and metadata as published, though the preflight of a standard may
+    fail); otherwise the verdict is given and ``rebuilt`` stays None, so no build
+    runs from a file known to be changed. It needs the tools the edition recorded
     (:func:`~.editions.rebuild.compare_tools`): with other versions installed it is
     not made either, ``tools`` names them, and the verdict rests on the structural
     checks. The sources are restored into a temporary folder (removed after), the
@@ -629,11 +631,8 @@ def verify(path: Path | str, *, quick: bool = False, pages: Path | str | None = 
     verification = check_structure(path, limits)
     if quick:
         return verification
-    intact = {check.name: check.ok for check in verification.checks}
-    if verification.sources is None or not all(
-            intact.get(name, False) for name in ("readable PDF", "embedded manifest",
-                                                  "embedded sources")):
-        return verification  # nothing to rebuild from: the checks say why
+    if verification.sources is None or not verification.intact:
+        return verification  # not the edition as published: the checks say why
     tools = compare_tools(verification)
     verification.tools, verification.unrecorded = tools.differing, tools.unrecorded
     if tools.differing:
