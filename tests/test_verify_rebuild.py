@@ -272,3 +272,22 @@ def test_the_sample_edition_copied_alone_is_rebuilt_identical(published, tmp_pat
     checked = cli("verify", str(copy))
     assert checked.returncode == 0, checked.stdout
     assert "ok   pages rebuilt identical: the same " in checked.stdout
+
+
+def test_each_language_of_a_report_in_several_is_rebuilt_in_its_own(tmp_path, cli):
+    """Each PDF of a report in several languages embeds the whole project; its
+    manifest names its language, and that edition is the one rebuilt."""
+    from test_languages import bilingual
+
+    project = bilingual(tmp_path / "project")
+    made = cli("publish", "-q", str(project))
+    assert made.returncode == 0, made.stderr
+    pdfs = [Path(line) for line in made.stdout.split()]
+    assert [pdf.parent.name for pdf in pdfs] == ["nl", "en"]
+    for pdf in pdfs:
+        copy = tmp_path / "mailed" / pdf.parent.name / pdf.name
+        copy.parent.mkdir(parents=True)
+        shutil.copyfile(pdf, copy)
+        checked = cli("verify", str(copy))
+        assert checked.returncode == 0, checked.stdout
+        assert "ok   pages rebuilt identical" in checked.stdout, checked.stdout
