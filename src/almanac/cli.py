@@ -259,16 +259,25 @@ def _parser() -> argparse.ArgumentParser:
     _limit_arguments(publish)
 
     verify = commands.add_parser(
-        "verify", help=_("check a published PDF and its embedded sources"),
+        "verify", help=_("check a published PDF by rebuilding it from its embedded sources"),
         description=_("Check, from the file alone, the embedded manifest and sources, the "
                       "PDF/A identification, the XMP metadata (one packet, every property "
                       "described), the embedded files' name tree and /AF, the images, the "
                       "fonts and the rules of the standards the file claims (as check-pdf "
                       "does: one check for each rule that fails); with the edition folder "
-                      "beside it, also the PDF's SHA-256. Exit 1 when anything fails."))
+                      "beside it, also the PDF's SHA-256. Then rebuild the edition from its "
+                      "embedded sources, offline, and compare the bytes: the first page "
+                      "that differs is drawn side by side. With other tool versions "
+                      "installed than the edition records, the pages are not checked. "
+                      "Exit 1 when anything fails."))
     verify.add_argument("pdf", metavar="FILE.pdf")
     verify.add_argument("--trust", metavar="CA.pem", action="append", default=[], help=_(
         "check a signature's certificate chain against this trust root (repeatable)"))
+    verify.add_argument("--quick", action="store_true", help=_(
+        "only the checks of the file itself: do not rebuild the pages"))
+    verify.add_argument("--pages", metavar="DIR", help=_(
+        "write the side-by-side PNG of the first page that differs here (default: a new "
+        "temporary folder)"))
 
     from .stages.conformance import PROFILES
 
@@ -409,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
 
     reporter = ConsoleReporter(quiet=getattr(args, "quiet", False), words=words())
     if args.command in ("verify", "extract"):
-        return _archive_command(args)
+        return _archive_command(args, reporter)
     if args.command == "diff":
         return _diff(args)
     if args.command == "check-pdf":
@@ -723,9 +732,8 @@ def _signer(args: argparse.Namespace) -> Any:
                        tuple(Path(path) for path in args.chain), ask=ask)
 
 
-def _archive_command(args: argparse.Namespace) -> int:
+def _archive_command(args: argparse.Namespace, reporter: Any) -> int:
     from .editions.extract import extract
-    from .editions.verify import verify
 
     path = Path(args.pdf)
     if not path.is_file():
@@ -741,9 +749,12 @@ def _archive_command(args: argparse.Namespace) -> int:
                                "%(count)s files written to %(folder)s", len(written),
                                folder=args.target))
         return 0
+    from .pipeline import verify
+
     try:
-        result = verify(path, trust=[Path(root) for root in args.trust])
-    except ReportError as exc:  # a limit set wrongly in the environment, a trust root
+        result = verify(path, quick=args.quick, pages=args.pages, reporter=reporter,
+                        trust=[Path(root) for root in args.trust])
+    except ReportError as exc:  # a limit set wrongly, a trust root, --pages, PDFium
         print(exc.format(fix=_("fix")), file=sys.stderr)
         return 1
     marks = {True: _("ok"), False: _("FAIL")}
@@ -751,6 +762,17 @@ def _archive_command(args: argparse.Namespace) -> int:
     for check in result.checks:
         print(printable(f"{marks[check.ok]:<{width}} {check.name}: {check.detail}"))
     _print_signatures(result, bool(args.trust))
+    for name, recorded, installed in result.tools:
+        print(printable(_("%(tool)s: the edition was made with %(recorded)s, %(installed)s "
+                          "is installed", tool=name, recorded=recorded, installed=installed)))
+    if result.unrecorded and result.rebuilt:
+        print(printable(_("not recorded by the edition (rebuilt with those installed): "
+                          "%(tools)s", tools=", ".join(result.unrecorded))))
+    if result.tools:
+        print(_("pages not checked: structural checks only (install the versions the "
+                "edition records to rebuild it)"))
+    elif not args.quick and result.rebuilt is None and not result.intact:
+        print(_("pages not rebuilt: the file already fails the checks above"))
     if result.ok:
         print(_("%(file)s: intact", file=path))
     elif result.intact:

@@ -31,12 +31,16 @@ from .editions.publish import (
 from .editions.signing import Signer, sign_pdf
 from .editions.sources import (
     SOURCES_MANIFEST,
+    EmbedLimits,
     edition_date,
+    read_bounded,
     read_sources,
     sha256,
     sources_manifest,
+    tool_versions,
     xmp_schema,
 )
+from .editions.verify import Verification
 from .errors import Problem, ReportError, TypesetError, printable
 from .project.checks import line_of
 from .project.load import load_all as load_editions
@@ -547,6 +551,25 @@ def publish(root: Path | str, *, reporter: Reporter | None = None,
         return _publish(reports, reporter, options or BuildOptions(), signer, timestamp_url)
 
 
+def edition_pdf(report: Report, files: dict[str, bytes], manifest: bytes,
+                options: BuildOptions, *, reporter: Reporter | None = None) -> Made:
+    """The PDF of one edition, in memory: ``report`` (one language's) in the
+    ``archive`` variant with ``files`` (path → bytes, the project's sources) and
+    the sources ``manifest`` (:func:`~.editions.sources.sources_manifest`) embedded,
+    the manifest's SHA-256 as the file identifier and in the XMP metadata. The one
+    way an edition's bytes are made: :func:`publish` writes them, :func:`verify`
+    compares them with a published file. ``options`` give the limits."""
+    embedding = Embedding(
+        identifier=sha256(manifest)[:32].encode(), date=edition_date(report),
+        xmp=(xmp_schema(report, manifest),),
+        attachments=tuple(Attachment(name, body, "Source", "input of the edition")
+                          for name, body in files.items())
+        + (Attachment(SOURCES_MANIFEST, manifest, "Data",
+                      "Almanac sources manifest: inputs, hashes, tools, edition"),))
+    return make_pdf(report, replace(options, variant="archive"), reporter=reporter,
+                    embedding=embedding)
+
+
 def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
              signer: Signer | None = None, timestamp_url: str | None = None) -> Published:
     report = reports[0]
@@ -569,15 +592,7 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
     made = []
     for edition, manifest in zip(reports, sources):
         _untranslated(edition, reporter)
-        embedding = Embedding(
-            identifier=sha256(manifest)[:32].encode(), date=edition_date(edition),
-            xmp=(xmp_schema(edition, sha256(manifest)),),
-            attachments=tuple(Attachment(name, body, "Source", "input of the edition")
-                              for name, body in files.items())
-            + (Attachment(SOURCES_MANIFEST, manifest, "Data",
-                          "Almanac sources manifest: inputs, hashes, tools, edition"),))
-        pdf = make_pdf(edition, replace(options, variant="archive"), reporter=reporter,
-                       embedding=embedding)
+        pdf = edition_pdf(edition, files, manifest, options, reporter=reporter)
         final = pdf.pdf
         if signer is not None:
             reporter.step("sign", reporter.words.gettext(
@@ -595,6 +610,109 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
     return published
 
 
+class _Steps(Reporter):
+    """The steps of a rebuild shown through ``reporter``; its warnings and what it
+    made are not (the rebuild writes nothing, and what the build of the edition
+    warned about was said when it was published)."""
+
+    def __init__(self, reporter: Reporter):
+        self.reporter, self.words = reporter, reporter.words
+
+    def step(self, name: str, detail: str = "") -> None:
+        self.reporter.step(name, detail)
+
+
+def verify(path: Path | str, *, quick: bool = False, pages: Path | str | None = None,
+           reporter: Reporter | None = None, options: BuildOptions | None = None,
+           limits: EmbedLimits | None = None, trust: list[Path] | None = None
+           ) -> Verification:
+    """Check the published PDF at ``path``: the structural checks of
+    :func:`~.editions.verify.verify` (from the file alone; a signature too, its chain
+    against the certificates in ``trust``), then, unless ``quick``,
+    a rebuild of the edition from the sources it embeds, compared byte for byte
+    (:func:`~.editions.rebuild.compare_rebuilt`: the check ``pages rebuilt
+    identical``; the first page that looks different drawn side by side into
+    ``pages``, or a new temporary folder).
+
+    The rebuild is made only of a file whose own checks pass (``intact``: its
+    sources and metadata as published, though the preflight of a standard may
+    fail); otherwise the verdict is given and ``rebuilt`` stays None, so no build
+    runs from a file known to be changed. It needs the tools the edition recorded
+    (:func:`~.editions.rebuild.compare_tools`): with other versions installed it is
+    not made either, ``tools`` names them, and the verdict rests on the structural
+    checks. A signed file is compared by the revision before its first signature
+    (:func:`~.editions.signing.unsigned_revision`), which is what was built; what
+    was added after the signature is the signature checks' to judge. An untrusted
+    certificate chain does not stop the rebuild: the pages may still be the
+    edition's. The sources are restored into a temporary folder (removed after), the
+    edition of the manifest's ``language`` (a report in several languages) is made
+    in memory through :func:`edition_pdf`, as :func:`publish` makes it; nothing is
+    written into the user's project, cache or current folder but the difference
+    image, and nothing is fetched (charts are drawn locally). Sources that do not
+    build fail the check. ``options`` give the build's limits. Raises ReportError
+    only for ``pages`` that cannot be written or pages PDFium cannot draw."""
+    import tempfile
+
+    from .editions.extract import write_tree
+    from .editions.rebuild import REBUILT, compare_rebuilt, compare_tools
+    from .editions.signing import unsigned_revision
+    from .editions.verify import CHAIN_TRUSTED, Check, is_conformance
+    from .editions.verify import verify as check_structure
+
+    reporter = reporter or Reporter()
+    path = Path(path)
+    reporter.step("verify", reporter.words.gettext(
+        "embedded sources, metadata and the standards the file claims"))
+    verification = check_structure(path, limits, trust=trust)
+    if quick:
+        return verification
+    if verification.sources is None or not all(
+            check.ok for check in verification.checks
+            if not is_conformance(check) and check.name != CHAIN_TRUSTED):
+        return verification  # not the edition as published: the checks say why
+    tools = compare_tools(verification)
+    verification.tools, verification.unrecorded = tools.differing, tools.unrecorded
+    if tools.differing:
+        return verification
+    language = verification.sources.get("language")
+    limits = limits or EmbedLimits.from_environment()
+    with tempfile.TemporaryDirectory(prefix="almanac-rebuild-") as tmp:
+        root = Path(tmp, "edition")
+        reporter.step("extract", reporter.words.gettext(
+            "restoring the embedded sources into a temporary folder"))
+        write_tree(path, verification, root)
+        try:
+            report = load(root, language)
+            files = read_sources(report.root, source_files(report.root), limits)
+            manifest = sources_manifest(report, files, {  # the tools it recorded
+                name: version for name, version in tool_versions().items()
+                if name not in tools.unrecorded})
+            made = edition_pdf(report, files, manifest, options or BuildOptions(),
+                               reporter=_Steps(reporter))
+        except ReportError as exc:
+            first = exc.problems[0] if exc.problems else None
+            where = ""
+            if first is not None and first.path is not None:
+                try:
+                    where = Path(first.path).resolve().relative_to(root.resolve()).as_posix()
+                except ValueError:
+                    where = ""
+                where += f":{first.line}" if where and first.line else ""
+            verification.checks.append(Check(REBUILT, False, (
+                "the embedded sources do not build again: "
+                + (f"{where}: " if where else "") + (first.message if first else str(exc))
+            )[:600]))
+            verification.rebuilt = True
+            return verification
+    reporter.step("compare", reporter.words.gettext("the file against the rebuilt edition"))
+    data = read_bounded(path, limits.pdf)
+    check, images = compare_rebuilt(unsigned_revision(data) or data, made.pdf,
+                                    Path(pages) if pages is not None else None)
+    verification.checks.append(check)
+    verification.rebuilt, verification.page_images = True, images
+    return verification
+
+
 __all__ = ["BuildOptions", "BuildResult", "Made", "Variant", "build", "build_all",
            "build_specimen", "default_output", "load", "load_all", "make_pdf", "publish",
-           "render_html"]
+           "render_html", "verify"]

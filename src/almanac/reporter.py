@@ -22,7 +22,8 @@ def N_(message: str) -> str:
 
 STEPS = {"load": N_("load"), "charts": N_("charts"), "render": N_("render"),
          "typeset": N_("typeset"), "preflight": N_("preflight"), "finish": N_("finish"),
-         "sign": N_("sign")}
+         "sign": N_("sign"), "verify": N_("verify"), "extract": N_("extract"),
+         "compare": N_("compare")}
 """The stages the pipeline reports (``step``'s ``name``), as messages: a reporter shows
 each in the words of its :class:`Words`; the name itself stays what the code calls it."""
 

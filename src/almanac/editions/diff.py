@@ -210,7 +210,13 @@ def _rasterise(pdf: Path, folder: Path) -> list[Path]:
                                   hint="compare editions made by almanac publish"))
 
 
-def _compare_pages(old: Path, new: Path, out: Path | None) -> tuple[list[int], list[Path]]:
+def _compare_pages(old: Path, new: Path, out: Path | None, most: int | None = None
+                   ) -> tuple[list[int], list[Path]]:
+    """The pages (from 1) of ``new`` that look different from those of ``old``
+    (drawn at ``PAGE_DPI``; a pixel counts when a channel differs by more than
+    ``PIXEL_THRESHOLD``; a page only one of them has counts), and, when ``out`` is
+    a folder, the side-by-side images written there of the first ``most`` of
+    them (None: of every one)."""
     from PIL import Image, ImageChops
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -232,7 +238,7 @@ def _compare_pages(old: Path, new: Path, out: Path | None) -> tuple[list[int], l
             else:
                 mask = None
             changed.append(number)
-            if out is not None:
+            if out is not None and (most is None or len(changed) <= most):
                 images.append(_side_by_side(a, b, mask, out / f"page-{number:03d}.png"))
         return changed, images
 

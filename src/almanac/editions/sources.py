@@ -350,13 +350,24 @@ def read_edition_manifest(path: Path, limits: EmbedLimits | None = None) -> dict
     return json.loads(data)
 
 
+TOOLS = {"python": None, "almanac": "almanac", "weasyprint": "weasyprint",
+         "vl-convert": "vl-convert-python", "altair": "altair", "pypdf": "pypdf",
+         "fonttools": "fonttools", "pydyf": "pydyf", "pillow": "pillow",
+         "pikepdf": "pikepdf"}
+"""The tools whose versions an edition records (name → its distribution; Python's
+own version for ``python``): those whose code decides the PDF's bytes, so that
+``almanac verify`` rebuilds with the same ones. WeasyPrint lays out the pages,
+pydyf writes the PDF, fontTools subsets the fonts, vl-convert and Altair draw the
+charts, Pillow encodes the images, pypdf and pikepdf finish the file (outline,
+metadata, XMP). Editions made before fontTools, pydyf, Pillow and pikepdf were
+recorded lack those four."""
+
+
 def tool_versions() -> dict[str, str]:
-    """The versions of Python and of the tools that make a PDF, by name."""
-    return {
-        "python": platform.python_version(), "almanac": version("almanac"),
-        "weasyprint": version("weasyprint"), "vl-convert": version("vl-convert-python"),
-        "altair": version("altair"), "pypdf": version("pypdf"),
-    }
+    """The installed versions of Python and of the tools that make a PDF
+    (:data:`TOOLS`), by name."""
+    return {name: platform.python_version() if distribution is None
+            else version(distribution) for name, distribution in TOOLS.items()}
 
 
 def sha256(data: bytes) -> str:
@@ -364,8 +375,11 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sources_manifest(report: Report, files: dict[str, bytes]) -> bytes:
-    """The manifest embedded in the PDF: the edition, the tools, the built-in theme's
+def sources_manifest(report: Report, files: dict[str, bytes],
+                     tools: Mapping[str, str] | None = None) -> bytes:
+    """The manifest embedded in the PDF: the edition, the tools (``tools``, default
+    :func:`tool_versions`; a rebuild of an older edition passes the installed
+    versions of just the tools it recorded), the built-in theme's
     hash (:func:`~almanac.project.theme.digest`) and every input's hash; for a report
     in several languages also the edition's ``language`` and all ``languages`` (a
     report in one language has neither, so its editions stay as they were)."""
@@ -378,7 +392,7 @@ def sources_manifest(report: Report, files: dict[str, bytes]) -> bytes:
                     "date": manifest.edition.date.isoformat()},
         **({"language": manifest.language, "languages": report.languages}
            if report.multilingual else {}),
-        "tools": tool_versions(),
+        "tools": dict(tool_versions() if tools is None else tools),
         "theme": dict(zip(("sha256", "files"), theme.digest(), strict=True)),
         "inputs": [{"path": name, "sha256": sha256(body), "size": len(body)}
                    for name, body in sorted(files.items())],
@@ -393,11 +407,14 @@ def edition_date(report: Report) -> dt.datetime:
     return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
 
 
-def xmp_schema(report: Report, manifest_hash: str) -> ExtensionSchema:
+def xmp_schema(report: Report, manifest: bytes) -> ExtensionSchema:
     """Almanac's properties of an edition for its XMP metadata (the edition, the
-    manifest's SHA-256, the tools), as the PDF/A extension schema that describes
-    them (ISO 19005-3, 6.6.2.3: PDF/A accepts no undeclared properties)."""
-    tools = tool_versions()
+    SHA-256 of its sources ``manifest``, the tools the manifest records, in the order
+    of :data:`TOOLS`), as the PDF/A extension schema that describes them
+    (ISO 19005-3, 6.6.2.3: PDF/A accepts no undeclared properties)."""
+    manifest_hash = sha256(manifest)
+    recorded = json.loads(manifest)["tools"]
+    tools = {name: recorded[name] for name in TOOLS if name in recorded}
     return ExtensionSchema("Almanac edition", XMP_NAMESPACE, "almanac", (
         XmpProperty("editionVersion", "Text", "Version of the edition",
                     report.manifest.edition.version),

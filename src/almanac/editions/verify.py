@@ -90,6 +90,17 @@ class Verification:
     signatures: list[SignatureStatus] | None = None
     """The file's signatures (:func:`~.signing.signatures`): empty when it is not
     signed, None when they could not be read."""
+    rebuilt: bool | None = None
+    """Whether the pages were checked by rebuilding the edition from its embedded
+    sources (:func:`almanac.pipeline.verify`; the check ``pages rebuilt identical``
+    says how that went); None: they were not (``--quick``, or see ``tools``)."""
+    tools: list[tuple[str, str, str]] = field(default_factory=list)
+    """Each tool whose installed version differs from the one the edition recorded,
+    as (name, recorded, installed): the pages were then not rebuilt."""
+    unrecorded: list[str] = field(default_factory=list)
+    """The tools the edition did not record (made before Almanac recorded them)."""
+    page_images: list[Path] = field(default_factory=list)
+    """The side-by-side image of the first page that differs from the rebuilt one."""
 
     @property
     def ok(self) -> bool:
@@ -102,6 +113,11 @@ class Verification:
         hashed, the metadata that says so): the file is the edition as published,
         though the preflight of the standards it claims may still find faults."""
         return all(check.ok for check in self.checks if not is_conformance(check))
+
+
+CHAIN_TRUSTED = "certificate chain trusted"
+"""The check of a signer's certificate chain against the trust roots given: whom the
+file is from, not whether it changed."""
 
 
 def is_conformance(check: Check) -> bool:
@@ -364,7 +380,7 @@ def _check_signatures(data: bytes, roots: list | None, checks: list[Check]
             at = f" at the timestamp's time, {status.trusted_at:%Y-%m-%d %H:%M:%S %Z}" \
                 if status.trusted_at else ""
             why = f" ({status.trust_problem})" if status.trust_problem else ""
-            checks.append(Check("certificate chain trusted", status.trusted,
+            checks.append(Check(CHAIN_TRUSTED, status.trusted,
                                 f"the chain ends in a given trust root{at}" if status.trusted
                                 else f"no valid chain from the signer to a given trust root"
                                 f"{why}"))

@@ -186,6 +186,37 @@ def with_blank_pages(html: str, count: int) -> str | None:
     return html[:start] + BLANK_SHEET * count + html[start:]
 
 
+class ImagesByPlace(dict):
+    """WeasyPrint's image cache (its documented ``cache`` option: URL → image) that
+    names each raster image by its place in the project
+    (``project/chapters/…/photo.png``), not by where the project lies on the disk.
+
+    WeasyPrint names a raster image's XObject in the page content by the MD5 of the
+    URL it was loaded from (``weasyprint.images.get_image_from_uri``: ``i<md5><0|1>``),
+    and that URL holds the folder's absolute path: the same sources published in
+    another folder (an extracted edition, rebuilt by ``almanac verify``) would give
+    other bytes. An image is put in the cache as soon as it is loaded, before it is
+    drawn (an image in an SVG frame is loaded while the PDF is written), so here
+    each raster image under one of ``roots`` (folder → label) gets the MD5 of
+    ``<label>/<URL relative to the folder>`` as its id. Two URLs keep two names."""
+
+    def __init__(self, roots: dict[Path, str]):
+        super().__init__()
+        self.prefixes = [(Path(folder).resolve().as_uri().rstrip("/") + "/", label)
+                         for folder, label in roots.items()]
+
+    def __setitem__(self, url: Any, image: Any) -> None:
+        from weasyprint.images import RasterImage
+
+        if isinstance(image, RasterImage) and isinstance(url, str):
+            for prefix, label in self.prefixes:
+                if url.startswith(prefix):
+                    image.id = hashlib.md5(f"{label}/{url[len(prefix):]}".encode(),
+                                           usedforsecurity=False).hexdigest()
+                    break
+        super().__setitem__(url, image)
+
+
 def typeset(rendered: Rendered, root: Path, variant: Variant, *,
             embedding: Embedding | None = None, finisher: Callable | None = None,
             before_read: Callable[[Path], bool] | None = None,
@@ -237,7 +268,8 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     def lay_out(text: str) -> Any:
         html = weasyprint.HTML(string=text, base_url=rendered.base_url, url_fetcher=fetcher)
         with floats_kept_together():
-            document = html.render(pdf_variant=variant.pdf_variant, font_config=fonts)
+            document = html.render(pdf_variant=variant.pdf_variant, font_config=fonts,
+                                   cache=ImagesByPlace({root: "project", THEME: "theme"}))
         if not fonts.faces:  # Pango would draw with no font at all: a crash, not a PDF
             raise NoFontFaces
         return document
