@@ -134,7 +134,7 @@ def _edition(project: Path, version: str, date: str, changes: str = "") -> Path:
                              f'edition:\n  version: "{version}"\n  date: {date}\n{changes}',
                              report.read_text(encoding="utf-8")), encoding="utf-8")
     assert main(["publish", str(project)]) == 0
-    [pdf] = (project / "output").glob(f"*/{version}/*.pdf")
+    [pdf] = (project / "editions").glob(f"*/{version}/*.pdf")
     return pdf
 
 

@@ -247,6 +247,8 @@ def test_a_signed_edition_conforms_and_verifies_with_its_signer_and_time(signed,
     assert "ok   unchanged since signing" in ran.stdout
     assert "ok   certificate chain trusted" in ran.stdout
     assert "ok   sha256 against manifest.json" in ran.stdout
+    # rebuilt from its sources: the revision before the signature, byte for byte
+    assert "ok   pages rebuilt identical" in ran.stdout
     assert re.search(r"signing time: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", ran.stdout)
     assert ran.stdout.rstrip().endswith(": intact")
     untrusted = cli("verify", str(pdf))
@@ -286,6 +288,7 @@ def test_a_trust_root_that_did_not_issue_the_chain_fails(signed, keys, cli):
     assert ran.returncode == 1
     assert "FAIL certificate chain trusted" in ran.stdout
     assert "ok   signature intact" in ran.stdout  # the bytes are as signed
+    assert "ok   pages rebuilt identical" in ran.stdout  # whoever signed, the pages hold
 
 
 def test_altered_signature_bytes_fail_the_signature(signed, cli, tmp_path):
