@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pikepdf
@@ -94,6 +95,26 @@ def test_fill_colours_changed_in_the_pages_are_caught(alone, tmp_path, cli):
         reds = sum(1 for i in range(0, len(pixels), 3)
                    if pixels[i] > 200 and pixels[i + 1] < 40 and pixels[i + 2] < 40)
         assert reds > 100  # the changed pixels, marked
+
+
+def test_the_issues_qpdf_edit_is_caught(alone, tmp_path, cli):
+    """Exactly as the archivist did it: ``qpdf --qdf`` to uncompress the mailed copy,
+    the fill colours (``r g b rg``) changed in a text editor's way, ``fix-qdf`` to
+    mend the lengths and the cross-reference table."""
+    qdf = tmp_path / "qdf.pdf"
+    subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(alone), str(qdf)],
+                   check=True)
+    text, count = re.subn(rb"(?m)^([\d.]+) ([\d.]+) ([\d.]+) rg$", rb"0.9 0.1 0.1 rg",
+                          qdf.read_bytes())
+    assert count > 10
+    fixed = subprocess.run(["fix-qdf"], input=text, capture_output=True, check=True).stdout
+    alone.write_bytes(fixed)
+    assert cli("verify", "--quick", str(alone)).returncode == 0  # the file's own checks
+    checked = cli("verify", str(alone), "--pages", str(tmp_path / "pages"))
+    assert checked.returncode == 1, checked.stdout
+    assert re.search(r"^FAIL pages rebuilt identical: page \d+ differs", checked.stdout,
+                     re.M), checked.stdout
+    assert checked.stdout.rstrip().endswith(f"{alone}: NOT intact")
 
 
 def test_without_pages_the_image_goes_to_a_new_temporary_folder(alone, cli):

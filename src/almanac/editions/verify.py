@@ -257,7 +257,11 @@ def read_embedded(streams: list[tuple[str, Any]], limits: EmbedLimits
     total = 0
     for name, stream in streams:
         try:
-            body = decode_stream_data(stream)  # not cached in the reader: one copy
+            # pypdf 7's decode_stream_data takes a stream without /Filter (as
+            # ``qpdf --qdf`` writes them: ISO 32000-1, 7.3.8.2, the filter is optional)
+            # for one filtered by "()"; such a stream's data is its bytes as they are
+            body = decode_stream_data(stream) if stream.get("/Filter") not in (None, [])\
+                else stream.get_data()  # decoded: not cached in the reader, one copy
         except LimitReachedError:
             raise Unreadable(f"the embedded file {name!r} is larger than the limit of "
                              f"{limits.file // MIB} MiB{RAISED.format(FILE_LIMIT_VARIABLE)}")
