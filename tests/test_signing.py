@@ -256,6 +256,17 @@ def test_a_signed_edition_conforms_and_verifies_with_its_signer_and_time(signed,
     assert "chain not checked: give --trust CA.pem" in untrusted.stdout
 
 
+def test_the_catalogue_of_editions_names_the_signer(signed, cli):
+    plain, project = signed
+    listed = cli("editions", str(project))
+    assert listed.returncode == 0, listed.stdout
+    assert re.search(r"^    signed by Common Name: Ada Signer.*, \d{4}-\d\d-\d\dT", listed.stdout,
+                     re.M), listed.stdout
+    (record,) = json.loads(cli("editions", str(project), "--json").stdout)
+    assert [s["timestamped"] for s in record["signed"]] == [False]
+    assert "signed by" not in cli("editions", str(plain)).stdout
+
+
 def test_an_unsigned_edition_says_so_and_passes(signed, cli):
     plain, _ = signed
     ran = cli("verify", str(_pdf(plain)))

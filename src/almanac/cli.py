@@ -795,11 +795,11 @@ def _print_signatures(result: Any, trusted: bool) -> None:
     for signature in result.signatures:
         print(printable(_("signed by %(signer)s", signer=signature.signer)))
         if signature.signing_time is not None:
-            print(_("  signing time: %(time)s",
-                    time=f"{signature.signing_time:%Y-%m-%d %H:%M:%S %Z}"))
+            when = signature.signing_time.strftime("%Y-%m-%d %H:%M:%S %Z")
+            print(_("  signing time: %(time)s", time=when))
         if signature.timestamp_time is not None:
-            print(printable(_("  timestamp: %(time)s by %(authority)s",
-                              time=f"{signature.timestamp_time:%Y-%m-%d %H:%M:%S %Z}",
+            when = signature.timestamp_time.strftime("%Y-%m-%d %H:%M:%S %Z")
+            print(printable(_("  timestamp: %(time)s by %(authority)s", time=when,
                               authority=signature.timestamp_authority)))
         if not trusted:
             print(_("  chain not checked: give --trust CA.pem"))
@@ -1012,6 +1012,10 @@ def _editions(root: Path, as_json: bool) -> int:
                    if c["version"] == (edition or {}).get("version")]
             for change in own:  # the edition's own changelog entry, below its row
                 print(printable(f"    {change['date']}: {change['text']}"))
+            for signature in (edition or {}).get("signed", []):
+                print(printable("    " + _("signed by %(signer)s, %(time)s",
+                                          signer=signature["signer"],
+                                          time=signature["time"] or "?")))
         legacy = sorted({Path(e["path"]).parts[:2] for e in editions if e["legacy"]})
         if legacy:  # (place, year) of each edition outside the archive folder
             archive = archive_folder(root)

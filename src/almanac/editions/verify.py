@@ -808,6 +808,13 @@ def _interpolated_images(reader) -> list[str]:
     return found
 
 
+def _signed(status: SignatureStatus) -> dict[str, Any]:
+    """A signature as :func:`list_editions` lists it."""
+    when = status.timestamp_time or status.signing_time
+    return {"signer": status.signer, "time": when.isoformat() if when else None,
+            "timestamped": status.timestamp_time is not None}
+
+
 def list_editions(root: Path) -> list[dict]:
     """Every archived edition of the project at ``root``: in its archive,
     ``<archive.folder>/<year>/<version>/`` (default ``editions/``), and in the old
@@ -817,7 +824,10 @@ def list_editions(root: Path) -> list[dict]:
     language), ``date``, ``pages``, ``size``, ``sha256``, ``path``, ``status``
     (``verified``, or ``FAILED`` and why), ``changes`` (the changelog of the
     edition's own ``report.yaml`` as embedded, up to its version, newest first:
-    ``version``, ``date``, ``text`` each), ``current`` (True for the highest version
+    ``version``, ``date``, ``text`` each), ``signed`` (its PAdES signatures:
+    ``signer``, ``time`` (the timestamp's, else the signing time the signer
+    claims, ISO 8601), ``timestamped``; empty when unsigned; the chain is not
+    judged here: ``almanac verify --trust``), ``current`` (True for the highest version
     of its year) and ``legacy`` (True when it lies in ``output/``, which it should
     be moved out of). A folder there that is not an edition (no readable
     ``manifest.json`` of the right shape, a link, a file) is listed as FAILED, never
@@ -865,6 +875,7 @@ def list_editions(root: Path) -> list[dict]:
             "changes": embedded_changelog(verification.files.get(MANIFEST_NAME),
                                           manifest.edition.version, manifest.edition.date,
                                           manifest.language),
+            "signed": [_signed(status) for status in verification.signatures or []],
             "status": "verified" if not failed else f"FAILED ({failed[0][:120]})"})
 
     def order(text: str) -> Version | None:
