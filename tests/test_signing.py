@@ -14,6 +14,7 @@ import io
 import json
 import re
 import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -310,6 +311,22 @@ def test_altered_signature_bytes_fail_the_signature(signed, cli, tmp_path):
     ran = cli("verify", str(_mailed(_pdf(project), tmp_path, bytes(data))))
     assert ran.returncode == 1
     assert "FAIL signature intact" in ran.stdout or "FAIL signature:" in ran.stdout
+    assert "FAIL unchanged since signing: not known: the signature cannot be validated" \
+        in ran.stdout or "the signature covers the whole file" not in ran.stdout
+
+
+def test_a_signed_file_written_again_is_not_the_one_signed(signed, cli, tmp_path):
+    """qpdf writes the whole file anew (a page appended, no incremental update): the
+    signature's byte range no longer covers the file as it is."""
+    _, project = signed
+    mailed = _mailed(_pdf(project), tmp_path)
+    rewritten = tmp_path / "rewritten.pdf"
+    subprocess.run(["qpdf", str(mailed), "--pages", str(mailed), "1-z", str(mailed), "1",
+                    "--", str(rewritten)], check=True)
+    ran = cli("verify", "--quick", str(rewritten))
+    assert ran.returncode == 1
+    assert "FAIL unchanged since signing: the file is not the one signed: it was written " \
+        "again after signing" in ran.stdout, ran.stdout
 
 
 def test_a_page_appended_after_signing_is_named(signed, cli, tmp_path):

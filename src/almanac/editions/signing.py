@@ -408,7 +408,8 @@ def signatures(data: bytes, trust_roots: list | None = None) -> list[SignatureSt
             # signature is a failed check, never an exception (pyHanko raises
             # SignatureValidationError, PdfReadError, and others on malformed data)
             found.append(SignatureStatus(signature.field_name or "?", "?", None, None,
-                                         None, False, False, "", None,
+                                         None, False, False, "not known: the signature "
+                                         "cannot be validated", None,
                                          f"it cannot be validated: {exc}"))
             continue
         found.append(_status(signature, status, trust_roots, trusted_at))
@@ -448,7 +449,9 @@ def _status(signature, status, trust_roots: list | None,
                 ModificationLevel.FORM_FILLING: "form fields filled in",
                 ModificationLevel.ANNOTATIONS: "annotations added or changed"}.get(
             level, "other changes: pages, content or metadata")
-        changes = f"{after} incremental update(s) after the signature ({kind})"
+        changes = f"{after} incremental update(s) after the signature ({kind})" if after \
+            else ("the file is not the one signed: it was written again after signing, not "
+                  "added to (the signature's byte range does not cover it as it is)")
     stamp = status.timestamp_validity
     authority = stamp.signing_cert.subject.human_friendly if stamp is not None else None
     return SignatureStatus(
