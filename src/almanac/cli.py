@@ -417,15 +417,15 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
     reporter = ConsoleReporter(quiet=getattr(args, "quiet", False), words=words())
-    if args.command in ("verify", "extract"):
-        return _archive_command(args, reporter)
-    if args.command == "diff":
-        return _diff(args)
-    if args.command == "check-pdf":
+    if args.command in ("verify", "extract", "diff", "check-pdf"):
         try:
-            return _check_pdf(args)
+            return _archive_command(args, reporter) if args.command in ("verify", "extract") \
+                else _diff(args) if args.command == "diff" else _check_pdf(args)
         except BrokenPipeError:  # the reader of the output has gone (almanac … | head)
             return _reader_gone()
+        except KeyboardInterrupt:  # Ctrl-C: a temporary rebuild or drawing is removed
+            print(_("almanac: interrupted"), file=sys.stderr)
+            return 130
     if args.command == "schema":
         return _schema(args.kind, args.output)
     if args.command == "new":
