@@ -105,6 +105,9 @@ def test_a_folder_set_in_report_yaml_holds_the_editions(project, cli):
     ("../elsewhere", "has an empty, '.' or '..' part"),
     ("/srv/editions", "is not a path relative to the project folder"),
     (".almanac-cache/editions", "names a hidden folder"),
+    ("output", "lies in output, where builds go (git ignores it"),
+    ("output/editions", "lies in output, where builds go"),
+    ("README.md", "the archive folder README.md exists and is not a folder"),
 ])
 def test_an_archive_folder_outside_or_among_the_inputs_is_refused(project, cli, folder, says):
     with (project / "report.yaml").open("a", encoding="utf-8") as manifest:
@@ -255,3 +258,28 @@ def test_a_changelog_naming_versions_the_archive_lacks_is_said(tmp_path, cli):
         f"names the earlier versions 0.2, 0.1, which the archive (editions/{YEAR}/) does " \
         "not hold" in published.stderr, published.stderr
     assert f"fix: restore those editions into editions/{YEAR}/" in published.stderr
+
+
+@pytest.mark.parametrize("version, says", [
+    ("1.\u0667", 'fix: write a version as numbers in the digits 0-9 with dots, e.g. "1.4"'),
+    ("01.4", "has a number with a leading zero: versions compare as numbers (PEP 440), "
+     "so 01.4 is 1.4"),
+    ("1.04.0", "so 1.04.0 is 1.4.0"),
+])
+def test_a_version_not_in_plain_ascii_numbers_is_refused_at_its_line(project, cli, version,
+                                                                       says):
+    """Arabic-Indic digits match ``\\d`` but are no PEP 440 version; a leading zero is
+    normalised away by PEP 440 (01.4 is 1.4: one version, two folders)."""
+    _edition(project, f'  version: "{version}"\n  date: 2025-04-01\n  changes:\n'
+             f'    - Corrected.\n    - version: "0.\u0661"\n      date: 2025-03-01\n'
+             '      text: First.\n')
+    for command in ("check", "publish"):
+        refused = cli(command, str(project))
+        assert refused.returncode == 1, refused.stderr
+        assert "Traceback" not in refused.stderr and "InvalidVersion" not in refused.stderr
+        assert f"report.yaml:{_line(project, '^  version:')}: edition.version: " \
+            in refused.stderr, refused.stderr
+        assert says in refused.stderr, refused.stderr
+        assert f"report.yaml:{_line(project, '^    - version:')}: edition.changes[1].version: " \
+            in refused.stderr, refused.stderr
+    assert sorted(p.name for p in (project / "editions" / YEAR).iterdir()) == ["0.1"]
