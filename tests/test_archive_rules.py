@@ -283,3 +283,18 @@ def test_a_version_not_in_plain_ascii_numbers_is_refused_at_its_line(project, cl
         assert f"report.yaml:{_line(project, '^    - version:')}: edition.changes[1].version: " \
             in refused.stderr, refused.stderr
     assert sorted(p.name for p in (project / "editions" / YEAR).iterdir()) == ["0.1"]
+
+
+def test_a_version_published_from_other_inputs_names_its_line_and_the_next_version(
+        project, cli):
+    """The starter's report.yaml has ``version:`` in a comment above the edition: the
+    refusal names the line of edition.version, and the version after the real one."""
+    assert _line(project, r"^#.*version:") < _line(project, r"^  version:")
+    _change_a_source(project)
+    refused = cli("publish", str(project))
+    assert refused.returncode == 1
+    assert f"report.yaml:{_line(project, '^  version:')}: edition.version: edition 0.1 is " \
+        f"already published (editions/{YEAR}/0.1) from other inputs" in refused.stderr, \
+        refused.stderr
+    assert "fix: bump edition.version (e.g. 0.1 → 0.2), add a changelog entry" \
+        in refused.stderr, refused.stderr

@@ -25,6 +25,7 @@ from ..project.languages import TAG
 from ..project.model import Report
 from ..project.parts import MANIFEST
 from ..project.yamlfile import read_yaml
+from .publish import next_version
 from .sources import EmbedLimits, read_edition_manifest
 
 EDITION_MANIFEST = "manifest.json"
@@ -141,8 +142,9 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
             f"version {edition.version} is {'the same as' if equal else 'not above'} the "
             f"archived edition {top.version} ({_shown(top, report.root)}): each new "
             "edition needs a higher version", path, line(("edition", "version")),
-            f"raise edition.version above {top.version}, e.g. {_next(top.version)} (versions "
-            "compare as numbers: 1.10 follows 1.9)", "edition.version"))
+            f"raise edition.version above {top.version}, e.g. "
+            f"{next_version(top.version)} (versions compare as numbers: 1.10 follows 1.9)",
+            "edition.version"))
     earlier = sorted((a for a in others if Version(a.version) < current),
                      key=lambda a: Version(a.version))
     if earlier and not any(Version(c.version) == current for c in edition.changes):
@@ -201,9 +203,3 @@ def _shown(archived: Archived, root: Path) -> str:
         return archived.folder.relative_to(root).as_posix()
     except ValueError:
         return str(archived.folder)
-
-
-def _next(version: str) -> str:
-    parts = version.split(".")
-    parts[-1] = str(int(parts[-1]) + 1) if parts[-1].isdigit() else parts[-1]
-    return ".".join(parts)
