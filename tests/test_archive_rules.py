@@ -298,3 +298,29 @@ def test_a_version_published_from_other_inputs_names_its_line_and_the_next_versi
         refused.stderr
     assert "fix: bump edition.version (e.g. 0.1 → 0.2), add a changelog entry" \
         in refused.stderr, refused.stderr
+
+
+def test_a_damaged_edition_is_listed_by_its_folder_and_is_never_current(project, cli):
+    """A manifest.json retitled to 9.9 does not make its edition the current one: the
+    folder's version orders the list, and the highest verified edition is current; a
+    missing PDF is said so."""
+    _change_a_source(project)
+    _edition(project, '  version: "0.2"\n  date: 2025-04-01\n  changes: Corrected.\n')
+    assert cli("publish", str(project)).returncode == 0
+    manifest = project / "editions" / YEAR / "0.1" / "manifest.json"
+    record = json.loads(manifest.read_text(encoding="utf-8"))
+    record["edition"]["version"] = "9.9"
+    manifest.write_text(json.dumps(record), encoding="utf-8")
+    listed = cli("editions", str(project))
+    assert listed.returncode == 1
+    rows = [line for line in listed.stdout.splitlines() if re.match(r"\d", line)]
+    assert rows[0].startswith("0.1 ") and "FAILED (manifest.json names version '9.9'" \
+        in rows[0] and not rows[0].endswith("current"), listed.stdout
+    assert re.match(r"0\.2 .* verified +current$", rows[1]), listed.stdout
+    data = json.loads(cli("editions", str(project), "--json").stdout)
+    assert [(e["version"], e["current"]) for e in data] == [("0.1", False), ("0.2", True)]
+    pdf = project / data[1]["path"]
+    pdf.unlink()
+    data = json.loads(cli("editions", str(project), "--json").stdout)
+    assert data[1]["status"] == f"FAILED (its PDF {pdf.name} is missing)"
+    assert not any(e["current"] for e in data)

@@ -261,10 +261,13 @@ def test_the_catalogue_of_editions_names_the_signer(signed, cli):
     plain, project = signed
     listed = cli("editions", str(project))
     assert listed.returncode == 0, listed.stdout
-    assert re.search(r"^    signed by Common Name: Ada Signer.*, \d{4}-\d\d-\d\dT", listed.stdout,
-                     re.M), listed.stdout
     (record,) = json.loads(cli("editions", str(project), "--json").stdout)
     assert [s["timestamped"] for s in record["signed"]] == [False]
+    when = dt.datetime.fromisoformat(record["signed"][0]["time"])  # ISO in JSON
+    # the table gives it to the minute, in UTC
+    shown = when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    assert re.search(rf"^    signed by Common Name: Ada Signer.*, {shown}$", listed.stdout,
+                     re.M), listed.stdout
     assert "signed by" not in cli("editions", str(plain)).stdout
 
 

@@ -978,6 +978,21 @@ def _schema(kind: str, output: str | None) -> int:
     return 0
 
 
+def _minute(iso: str | None) -> str:
+    """An ISO 8601 time as ``editions`` shows it: ``2026-11-30 11:26 UTC`` (a time
+    without a zone taken as UTC), ``?`` for none; the text as it is when unreadable."""
+    import datetime as dt
+
+    if not iso:
+        return "?"
+    try:
+        when = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    when = when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _editions(root: Path, as_json: bool) -> int:
     import json
 
@@ -1015,7 +1030,7 @@ def _editions(root: Path, as_json: bool) -> int:
             for signature in (edition or {}).get("signed", []):
                 print(printable("    " + _("signed by %(signer)s, %(time)s",
                                           signer=signature["signer"],
-                                          time=signature["time"] or "?")))
+                                          time=_minute(signature["time"]))))
         legacy = sorted({Path(e["path"]).parts[:2] for e in editions if e["legacy"]})
         if legacy:  # (place, year) of each edition outside the archive folder
             archive = archive_folder(root)
