@@ -324,3 +324,64 @@ def test_a_damaged_edition_is_listed_by_its_folder_and_is_never_current(project,
     data = json.loads(cli("editions", str(project), "--json").stdout)
     assert data[1]["status"] == f"FAILED (its PDF {pdf.name} is missing)"
     assert not any(e["current"] for e in data)
+
+
+def _pasted(stderr: str, version: str) -> str:
+    """The YAML list item a refusal's fix gives for ``version``'s entry."""
+    found = re.search(r'(- \{version: "' + re.escape(version) + r'", .*\})$', stderr, re.M)
+    assert found, stderr
+    return found.group(1)
+
+
+def test_an_unchanged_plain_entry_is_not_taken_for_the_next_version(project, cli):
+    """0.2's plain-string entry left as it was when the version is raised to 0.2.1 is
+    refused at its line, with 0.2's entry to keep as YAML; pasted, 0.2.1 publishes and
+    its changelog has both."""
+    _change_a_source(project)
+    _edition(project, '  version: "0.2"\n  date: 2025-04-01\n'
+             '  changes: "Corrected table 3: \\"visitors\\"."\n')
+    assert cli("publish", str(project)).returncode == 0
+    _change_a_source(project)
+    _edition(project, '  version: "0.2.1"\n  date: 2025-04-02\n'
+             '  changes: "Corrected table 3: \\"visitors\\"."\n')
+    refused = cli("publish", str(project))
+    assert refused.returncode == 1
+    assert f"report.yaml:{_line(project, '^  changes:')}: edition.changes[0]: the changelog " \
+        "entry of 0.2.1 is the text of 0.2's (editions/2024/0.2)" in refused.stderr, \
+        refused.stderr
+    assert "fix: write what 0.2.1 corrects, and keep 0.2's entry as a list item below it: " \
+        in refused.stderr
+    paste = _pasted(refused.stderr, "0.2")
+    assert sorted(p.name for p in (project / "editions" / YEAR).iterdir()) == ["0.1", "0.2"]
+    _edition(project, '  version: "0.2.1"\n  date: 2025-04-02\n  changes:\n'
+             f'    - Corrected the date on page 2.\n    {paste}\n')
+    published = cli("publish", str(project))
+    assert published.returncode == 0, published.stderr
+    rows = {row["version"]: row for row in json.loads(cli("editions", str(project),
+                                                          "--json").stdout)}
+    assert rows["0.2.1"]["changes"] == [
+        {"version": "0.2.1", "date": "2025-04-02", "text": "Corrected the date on page 2."},
+        {"version": "0.2", "date": "2025-04-01", "text": 'Corrected table 3: "visitors".'}]
+
+
+def test_an_archived_editions_entry_left_out_of_the_changelog_is_refused(project, cli):
+    """History is never dropped: 0.3 without 0.2's entry is refused with the entry to
+    paste back; put back with its text corrected, 0.3 publishes."""
+    _change_a_source(project)
+    _edition(project, '  version: "0.2"\n  date: 2025-04-01\n  changes: Corrected table 3.\n')
+    assert cli("publish", str(project)).returncode == 0
+    _change_a_source(project)
+    _edition(project, '  version: "0.3"\n  date: 2025-05-01\n  changes: Corrected page 2.\n')
+    refused = cli("publish", str(project))
+    assert refused.returncode == 1
+    assert f"report.yaml:{_line(project, '^  changes:')}: edition.changes: the changelog has " \
+        f"no entry for 0.2, which the archived edition editions/{YEAR}/0.2 gave one" \
+        in refused.stderr, refused.stderr
+    assert _pasted(refused.stderr, "0.2") == \
+        '- {version: "0.2", date: 2025-04-01, text: "Corrected table 3."}'
+    assert sorted(p.name for p in (project / "editions" / YEAR).iterdir()) == ["0.1", "0.2"]
+    _edition(project, '  version: "0.3"\n  date: 2025-05-01\n  changes:\n'
+             '    - Corrected page 2.\n    - {version: "0.2", date: 2025-04-01, '
+             'text: "Corrected table 3 (visitors)."}\n')
+    published = cli("publish", str(project))
+    assert published.returncode == 0, published.stderr
