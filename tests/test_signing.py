@@ -524,3 +524,35 @@ def test_an_intermediate_given_with_chain_completes_the_path_to_the_root(
     assert "ok   certificate chain trusted" in editions["with"].stdout
     assert editions["without"].returncode == 1
     assert "FAIL certificate chain trusted" in editions["without"].stdout
+
+
+def test_a_timestamp_url_that_is_no_url_is_refused_before_building(keys, starter, cli,
+                                                                   tmp_path, monkeypatch):
+    project = _copy(starter, tmp_path / "report")
+    monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
+    ran = cli("publish", str(project), "--sign", str(keys.p12), "--timestamp-url", "not a url")
+    assert ran.returncode == 2
+    assert "argument --timestamp-url: 'not a url' is not an http(s) URL: give the timestamp " \
+        "authority's address, e.g. https://freetsa.org/tsr" in ran.stderr, ran.stderr
+    assert "Traceback" not in ran.stderr and _nothing_published(project)
+
+
+def test_a_timestamp_authority_of_report_yaml_that_does_not_answer_names_its_line(
+        keys, starter, cli, tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as unused:  # a port nothing listens on: refused at once
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}/tsr"
+    project = _copy(starter, tmp_path / "report")
+    with (project / "report.yaml").open("a") as manifest:
+        manifest.write(f"archive:\n  timestamp_url: {url}\n")
+    line = (project / "report.yaml").read_text().splitlines().index(f"  timestamp_url: {url}")
+    monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
+    ran = cli("publish", str(project), "--sign", str(keys.p12))
+    assert ran.returncode == 1
+    assert f"report.yaml:{line + 1}: archive.timestamp_url: the timestamp authority {url} " \
+        "gave no timestamp" in ran.stderr, ran.stderr
+    assert "fix: check the address and the network, or remove archive.timestamp_url" \
+        in ran.stderr
+    assert "Traceback" not in ran.stderr and not (project / "editions").exists()

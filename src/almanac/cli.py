@@ -140,6 +140,22 @@ def _host(text: str) -> str:
         raise argparse.ArgumentTypeError(_("'%(text)s' does not resolve: %(fix)s",
                                            text=text, fix=form)) from None
     return bare
+
+
+def _timestamp_url(text: str) -> str:
+    """``publish --timestamp-url``: an http(s) address, by the rule of report.yaml's
+    ``archive.timestamp_url`` (:func:`~almanac.project.model.http_url`), checked before
+    anything is built."""
+    from .project.model import http_url
+
+    try:
+        return http_url(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_(
+            "'%(text)s' is not an http(s) URL: give the timestamp authority's address, "
+            "e.g. https://freetsa.org/tsr", text=text)) from None
+
+
 def _limit_arguments(parser: argparse.ArgumentParser) -> None:
     from .stages.charts import CHART_MEMORY_MIB
     from .stages.guard import MAX_PAGES, MEMORY_MIB, TYPESET_SECONDS
@@ -254,7 +270,7 @@ def _parser() -> argparse.ArgumentParser:
     signing.add_argument("--chain", metavar="CA.pem", action="append", default=[],
                          help=_("intermediate certificates to embed in the signature "
                                 "(repeatable)"))
-    signing.add_argument("--timestamp-url", metavar="URL", help=_(
+    signing.add_argument("--timestamp-url", metavar="URL", type=_timestamp_url, help=_(
         "timestamp the signature at this RFC 3161 timestamp authority"))
     _limit_arguments(publish)
 

@@ -277,7 +277,10 @@ def _plain_entries(schema: dict[str, Any]) -> None:
                         {"type": "array", "items": {"anyOf": [{"type": "string"}, entry]}}]
 
 
-def _http_url(value: str) -> str:
+def http_url(value: str) -> str:
+    """``value`` when it is an http(s) URL with a host and no whitespace or control
+    character (RFC 3986 gives URLs no spaces); ValueError (a message for a user)
+    when not. The rule of ``archive.timestamp_url`` and ``publish --timestamp-url``."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(value)
@@ -322,7 +325,7 @@ class Archive(Strict):
         "the project: <folder>/<year>/<version>/ (and /<language>/ for a report in "
         "several languages). Keep it under version control (git add editions/) or in a "
         "synced folder; it must lie inside the project and outside its inputs.")
-    timestamp_url: Annotated[str, AfterValidator(_http_url)] | None = Field(
+    timestamp_url: Annotated[str, AfterValidator(http_url)] | None = Field(
         None, description="The http(s) address of an RFC 3161 timestamp authority, "
         "used when an edition is signed (publish --sign), e.g. https://freetsa.org/tsr.")
 
