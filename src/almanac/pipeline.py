@@ -23,6 +23,7 @@ from .editions.archive import archived_editions, check_archive_rules, missing_ed
 from .editions.publish import (
     Published,
     existing_edition,
+    manifest_line,
     published_version_folder,
     together,
     version_folder,
@@ -597,8 +598,7 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
         if signer is not None:
             reporter.step("sign", reporter.words.gettext(
                 "signing as %(signer)s", signer=signer.subject))
-            final = sign_pdf(final, signer,
-                             timestamp_url or edition.manifest.archive.timestamp_url)
+            final = _signed(final, signer, timestamp_url, edition)
         made.append((edition, final, pdf.pages, manifest))
     published = write_editions(made)
     for written in [published, *published.translations]:
@@ -608,6 +608,24 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
             written.manifest["pdf"]["pages"], file=written.pdf,
             size=written.manifest["pdf"]["size"] / 1024, sources=len(files)))
     return published
+
+
+def _signed(pdf: bytes, signer: Signer, timestamp_url: str | None, report: Report) -> bytes:
+    """``pdf`` signed (:func:`~.editions.signing.sign_pdf`), timestamped at
+    ``timestamp_url`` or else at ``report.yaml``'s ``archive.timestamp_url``; when
+    that one gives no timestamp, the refusal names its line in ``report.yaml``."""
+    url = timestamp_url or report.manifest.archive.timestamp_url
+    try:
+        return sign_pdf(pdf, signer, url)
+    except ReportError as exc:
+        if timestamp_url or url is None:
+            raise
+        raise ReportError([Problem(
+            problem.message, report.root / MANIFEST,
+            manifest_line(report.root, ("archive", "timestamp_url")),
+            "check the address and the network, or remove archive.timestamp_url from "
+            "report.yaml (the edition is then signed without a timestamp)",
+            "archive.timestamp_url") for problem in exc.problems]) from None
 
 
 class _Steps(Reporter):
