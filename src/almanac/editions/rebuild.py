@@ -38,10 +38,15 @@ _EOF = re.compile(rb"%%EOF[ \t]*(?:\r\n|\r|\n|$)")
 class Tools:
     """The installed tools against those an edition recorded (its sources manifest's
     ``tools`` and ``theme``): ``differing`` as (name, recorded, installed), and the
-    names of the tools the edition did not record (``unrecorded``)."""
+    names of the tools the edition did not record (``unrecorded``); ``recorded`` the
+    tools' versions as the edition records them (name → version) and ``theme`` its
+    record of the built-in theme (``sha256``, ``files``; None when it records none of
+    that shape): a rebuild writes these into its manifest, where they are only data."""
 
     differing: list[tuple[str, str, str]] = field(default_factory=list)
     unrecorded: list[str] = field(default_factory=list)
+    recorded: dict[str, str] = field(default_factory=dict)
+    theme: dict | None = None
 
 
 def compare_tools(verification: Verification) -> Tools:
@@ -61,7 +66,7 @@ def compare_tools(verification: Verification) -> Tools:
     recorded = {str(name): str(value) for name, value in recorded.items()} \
         if isinstance(recorded, dict) else {}
     installed = tool_versions()
-    result = Tools()
+    result = Tools(recorded=recorded)
     for name in sorted(recorded.keys() | installed.keys()):
         if name not in recorded:
             result.unrecorded.append(name)
@@ -72,7 +77,9 @@ def compare_tools(verification: Verification) -> Tools:
     digest = theme.digest()[0]
     if not isinstance(recorded_theme, dict) or "sha256" not in recorded_theme:
         result.unrecorded.append(THEME)
-    elif recorded_theme["sha256"] != digest:
+        return result
+    result.theme = recorded_theme
+    if recorded_theme["sha256"] != digest:
         result.differing.append((THEME, str(recorded_theme["sha256"])[:12], digest[:12]))
     return result
 
