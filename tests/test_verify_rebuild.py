@@ -358,3 +358,22 @@ def test_each_language_of_a_report_in_several_is_rebuilt_in_its_own(tmp_path, cl
         checked = cli("verify", str(copy))
         assert checked.returncode == 0, checked.stdout
         assert "ok   pages rebuilt identical" in checked.stdout, checked.stdout
+
+
+def test_pages_are_never_written_into_the_archive_or_an_edition_folder(edition, tmp_path,
+                                                                       cli):
+    """``--pages`` naming the edition's own folder, a new folder in the archive, or a
+    copy of an edition's folder elsewhere: a usage error (exit 2) before anything is
+    checked, and nothing written there."""
+    archive = edition.parents[2]
+    copied = tmp_path / "copied-edition"
+    shutil.copytree(edition.parent, copied)
+    before = sorted(archive.rglob("*")), sorted(copied.rglob("*"))
+    for folder, said in ((edition.parent, "lies in the archive of editions"),
+                         (archive / "differences", "lies in the archive of editions"),
+                         (copied / "pages", "lies in the folder of a published edition")):
+        ran = cli("verify", str(edition), "--pages", str(folder))
+        assert ran.returncode == 2, ran.stdout + ran.stderr
+        assert f"{folder} {said}" in ran.stderr, ran.stderr
+        assert ran.stdout == ""
+    assert (sorted(archive.rglob("*")), sorted(copied.rglob("*"))) == before

@@ -753,6 +753,14 @@ def _archive_command(args: argparse.Namespace, reporter: Any) -> int:
         return 0
     from .pipeline import verify
 
+    if args.pages is not None:  # never into an archive or an edition's folder
+        from .stages.output import check_pages_folder
+
+        try:
+            check_pages_folder(args.pages)
+        except ReportError as exc:
+            print(exc.format(fix=_("fix")), file=sys.stderr)
+            return 2
     try:
         result = verify(path, quick=args.quick, pages=args.pages, reporter=reporter,
                         trust=[Path(root) for root in args.trust])
