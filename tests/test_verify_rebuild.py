@@ -87,7 +87,8 @@ def test_fill_colours_changed_in_the_pages_are_caught(alone, tmp_path, cli):
     assert found, checked.stdout
     assert checked.stdout.rstrip().endswith(f"{alone}: NOT intact")
     image = Path(found[2])
-    assert image.parent == pages and image.name == f"page-{int(found[1]):03d}.png"
+    assert image.parent == pages and re.fullmatch(
+        rf"{re.escape(alone.stem)}-\d{{8}}T\d{{6}}-page-{int(found[1]):03d}\.png", image.name)
     assert sorted(p.name for p in pages.iterdir()) == [image.name]  # the first page only
     with pikepdf.open(alone) as document:
         width = float(document.pages[int(found[1]) - 1].mediabox[2]) / 72 * 50
@@ -377,3 +378,23 @@ def test_pages_are_never_written_into_the_archive_or_an_edition_folder(edition, 
         assert f"{folder} {said}" in ran.stderr, ran.stderr
         assert ran.stdout == ""
     assert (sorted(archive.rglob("*")), sorted(copied.rglob("*"))) == before
+
+
+def test_pages_leaves_an_earlier_runs_images_and_names_its_own(alone, tmp_path, cli):
+    """A --pages folder already holding images (named as an earlier run named them):
+    they are left as they are, and this run's image has a name of its own."""
+    _recolour(alone)
+    pages = tmp_path / "differences"
+    pages.mkdir()
+    earlier = {name: f"earlier {name}".encode() for name in
+               [f"page-{number:03d}.png" for number in range(1, 11)] + ["notes.txt"]}
+    for name, body in earlier.items():
+        (pages / name).write_bytes(body)
+    checked = cli("verify", str(alone), "--pages", str(pages))
+    assert checked.returncode == 1, checked.stdout
+    image = Path(re.search(r"published \| rebuilt: (.+)$", checked.stdout, re.M)[1])
+    assert image.parent == pages and image.name.startswith(f"{alone.stem}-")
+    assert {path.name: path.read_bytes() for path in pages.iterdir()
+            if path != image} == earlier
+    with Image.open(image) as drawn:
+        assert drawn.width > 100

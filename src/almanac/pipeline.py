@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -631,7 +632,8 @@ def verify(path: Path | str, *, quick: bool = False, pages: Path | str | None = 
     a rebuild of the edition from the sources it embeds, compared byte for byte
     (:func:`~.editions.rebuild.compare_rebuilt`: the check ``pages rebuilt
     identical``; the first page that looks different drawn side by side into
-    ``pages``, or a new temporary folder).
+    ``pages``, or a new temporary folder, as ``<file's stem>-<local time>-page-NNN.png``:
+    an earlier run's images there are left as they are).
 
     The rebuild is made only of a file whose own checks pass (``intact``: its
     sources and metadata as published, though the preflight of a standard may
@@ -710,8 +712,9 @@ def verify(path: Path | str, *, quick: bool = False, pages: Path | str | None = 
             return verification
     reporter.step("compare", reporter.words.gettext("the file against the rebuilt edition"))
     data = read_bounded(path, limits.pdf)
-    check, images = compare_rebuilt(unsigned_revision(data) or data, made.pdf,
-                                    Path(pages) if pages is not None else None)
+    check, images = compare_rebuilt(  # the image named for this file and this run
+        unsigned_revision(data) or data, made.pdf, Path(pages) if pages is not None else
+        None, f"{path.stem}-{datetime.now():%Y%m%dT%H%M%S}")
     if tools.differing and check.ok:
         check.detail += " (with other tool versions installed: " + ", ".join(
             f"{name} {installed}" for name, _, installed in tools.differing) + ")"

@@ -84,8 +84,8 @@ def compare_tools(verification: Verification) -> Tools:
     return result
 
 
-def compare_rebuilt(expected: bytes, rebuilt: bytes, pages: Path | None = None
-                    ) -> tuple[Check, list[Path]]:
+def compare_rebuilt(expected: bytes, rebuilt: bytes, pages: Path | None = None,
+                    label: str = "") -> tuple[Check, list[Path]]:
     """The check :data:`REBUILT` of the published PDF's bytes ``expected`` against
     ``rebuilt``, the bytes the edition's sources make again, and the image written.
 
@@ -96,7 +96,9 @@ def compare_rebuilt(expected: bytes, rebuilt: bytes, pages: Path | None = None
     when it is None into a new temporary folder (removed again when no page looks
     different). When every page looks the same it names what else differs
     (:func:`what_differs`). A :class:`ReportError` when the pages cannot be drawn
-    or the image cannot be written."""
+    or the image cannot be written. The image is named ``<label>-page-NNN.png``
+    (``page-NNN.png`` without a label): a run names its own, and leaves the other
+    files of ``pages`` as they are."""
     if expected == rebuilt:
         return Check(REBUILT, True, f"the same {len(expected):,} bytes"), []
     made = pages is None
@@ -111,7 +113,9 @@ def compare_rebuilt(expected: bytes, rebuilt: bytes, pages: Path | None = None
         published.write_bytes(expected)
         remade.write_bytes(rebuilt)
         try:
-            changed, images = _compare_pages(published, remade, folder, most=1)
+            changed, images = _compare_pages(
+                published, remade, folder, most=1,
+                name=f"{label}-page-{{:03d}}.png" if label else "page-{:03d}.png")
         except OSError as exc:
             raise ReportError(Problem(f"the page image cannot be written ({exc.strerror})",
                                       folder, hint="free some space, or name another "
