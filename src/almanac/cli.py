@@ -813,6 +813,9 @@ def _verdict(result: Any, path: Path, quick: bool) -> int:
         else:
             print(_("%(file)s: intact", file=path))
         return 0
+    elif trust and quick:
+        print(_("%(file)s: intact (the file's own checks; pages not checked: --quick), but "
+                "not signed by a trusted signer (no chain to the roots given)", file=path))
     elif trust:
         print(_("%(file)s: intact, but not signed by a trusted signer (no chain to the "
                 "roots given)", file=path))
