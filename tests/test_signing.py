@@ -304,6 +304,89 @@ def test_a_trust_root_that_did_not_issue_the_chain_fails(signed, keys, cli):
     assert "FAIL certificate chain trusted" in ran.stdout
     assert "ok   signature intact" in ran.stdout  # the bytes are as signed
     assert "ok   pages rebuilt identical" in ran.stdout  # whoever signed, the pages hold
+    assert ran.stdout.rstrip().endswith(": intact, but not signed by a trusted signer (no "
+                                        "chain to the roots given)"), ran.stdout
+
+
+def test_a_stripped_signature_fails_when_a_trust_root_is_given(signed, keys, cli, tmp_path):
+    """The signature's revision cut off (``head -c``) leaves the unsigned edition: intact,
+    but --trust asked for a signature from that root, so it fails."""
+    _, project = signed
+    record = json.loads((project / EDITION / "manifest.json").read_text())["pdf"]
+    stripped = _pdf(project).read_bytes()[:record["unsigned_size"]]
+    ran = cli("verify", "--quick", str(_mailed(_pdf(project), tmp_path, stripped)),
+              "--trust", str(keys.ca))
+    assert ran.returncode == 1, ran.stdout
+    assert "FAIL certificate chain trusted: the file is not signed, and --trust asks for " \
+        "a signature from that root" in ran.stdout
+    assert ran.stdout.rstrip().endswith(": intact (the file's own checks; pages not "
+                                        "checked: --quick), but not signed by a trusted "
+                                        "signer (no chain to the roots given)")
+
+
+def _contents(data: bytes) -> tuple[int, bytes]:
+    """Where the signature's /Contents hex string starts in ``data``, and its bytes."""
+    start = data.index(b"/Contents <") + len(b"/Contents <")
+    return start, bytes.fromhex(data[start:data.index(b">", start)].decode())
+
+
+def test_bytes_written_into_the_signatures_zero_padding_fail_it(signed, keys, cli, tmp_path):
+    """Bytes after the CMS inside /Contents (its zero padding) are not covered by the
+    signature but are part of the value: they fail it (and then the chain is not
+    judged: a chain of a changed signature says nothing)."""
+    _, project = signed
+    data = bytearray(_pdf(project).read_bytes())
+    start, value = _contents(bytes(data))
+    end = 4 + int.from_bytes(value[2:4], "big")  # 30 82 LL LL: the DER SEQUENCE's length
+    assert value[1] == 0x82 and not value[end:].strip(b"\0")
+    data[start + 2 * end:start + 2 * end + 800] = b"41" * 400
+    ran = cli("verify", "--quick", str(_mailed(_pdf(project), tmp_path, bytes(data))),
+              "--trust", str(keys.ca))
+    assert ran.returncode == 1, ran.stdout
+    assert "FAIL signature intact: bytes after the signature value inside /Contents are not " \
+        "zero" in ran.stdout
+    assert "FAIL certificate chain trusted: not checked: the signature is not intact" \
+        in ran.stdout
+    assert "the chain ends in a given trust root" not in ran.stdout
+    assert ran.stdout.rstrip().endswith(": NOT intact")
+
+
+def test_an_altered_certificate_carried_in_the_signature_fails_it(signed, keys, cli,
+                                                                   tmp_path):
+    """The CA certificate the signature carries (outside what it signs) with one byte of
+    its own signature changed: it no longer verifies against itself."""
+    _, project = signed
+    data = bytearray(_pdf(project).read_bytes())
+    start, value = _contents(bytes(data))
+    ca = x509.load_pem_x509_certificate(keys.ca.read_bytes()).public_bytes(
+        serialization.Encoding.DER)
+    at = value.index(ca) + len(ca) - 3  # in the signature's last INTEGER
+    flipped = bytearray(value)
+    flipped[at] ^= 0x01
+    data[start + 2 * at:start + 2 * at + 2] = flipped[at:at + 1].hex().upper().encode()
+    ran = cli("verify", "--quick", str(_mailed(_pdf(project), tmp_path, bytes(data))))
+    assert ran.returncode == 1, ran.stdout
+    assert "FAIL signature intact: the certificate 'CN=Example Root CA,O=Example Trust' " \
+        "carried in the signature is altered" in ran.stdout
+
+
+def test_a_signature_value_that_is_not_signed_data_is_said_plainly(signed, cli, tmp_path):
+    """One hex digit of the CMS changed (the tester's case): the type of the content
+    it signs is no longer id-data, an OID nothing knows. A plain message, and no
+    signer made up ("signed by ?")."""
+    _, project = signed
+    data = _pdf(project).read_bytes()
+    start, value = _contents(data)
+    id_data = bytes.fromhex("06092a864886f70d010701")  # RFC 5652 4: the eContentType
+    at = start + 2 * value.index(id_data) + 10  # 2a864886 → 2a864806
+    assert data[at:at + 1] == b"8"
+    damaged = data[:at] + b"0" + data[at + 1:]
+    ran = cli("verify", "--quick", str(_mailed(_pdf(project), tmp_path, damaged)))
+    assert ran.returncode == 1, ran.stdout
+    assert "FAIL signature intact: the signature value cannot be read: it is not a valid " \
+        "CMS SignedData" in ran.stdout
+    assert "signed by: unreadable signature" in ran.stdout
+    assert "signed by ?" not in ran.stdout and "object has no attribute" not in ran.stdout
 
 
 def test_altered_signature_bytes_fail_the_signature(signed, cli, tmp_path):

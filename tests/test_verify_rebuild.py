@@ -9,6 +9,7 @@ copied alone as if it had been mailed, and changed as someone with a PDF tool wo
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -75,7 +76,8 @@ def test_fill_colours_changed_in_the_pages_are_caught(alone, tmp_path, cli):
     the first page that differs and draws it beside the rebuilt one."""
     assert _recolour(alone) > 10
     quick = cli("verify", "--quick", str(alone))
-    assert quick.returncode == 0 and quick.stdout.rstrip().endswith(": intact"), quick.stdout
+    assert quick.returncode == 0 and quick.stdout.rstrip().endswith(
+        ": intact (the file's own checks; pages not checked: --quick)"), quick.stdout
     assert "pages rebuilt" not in quick.stdout
     pages = tmp_path / "differences"
     checked = cli("verify", str(alone), "--pages", str(pages))
@@ -85,7 +87,8 @@ def test_fill_colours_changed_in_the_pages_are_caught(alone, tmp_path, cli):
     assert found, checked.stdout
     assert checked.stdout.rstrip().endswith(f"{alone}: NOT intact")
     image = Path(found[2])
-    assert image.parent == pages and image.name == f"page-{int(found[1]):03d}.png"
+    assert image.parent == pages and re.fullmatch(
+        rf"{re.escape(alone.stem)}-\d{{8}}T\d{{6}}-page-{int(found[1]):03d}\.png", image.name)
     assert sorted(p.name for p in pages.iterdir()) == [image.name]  # the first page only
     with pikepdf.open(alone) as document:
         width = float(document.pages[int(found[1]) - 1].mediabox[2]) / 72 * 50
@@ -225,22 +228,66 @@ def test_a_changed_embedded_source_is_named_and_a_forged_one_caught(alone, tmp_p
                      re.M), checked.stdout
 
 
-def test_other_tool_versions_fall_back_to_the_structural_checks(alone, cli, monkeypatch):
-    """With another WeasyPrint installed the bytes cannot be expected to match: verify
-    says so, names the tool, does not rebuild, and rests on the structural checks
-    (so a change to the pages is then not caught, and it says that too)."""
+def _forge_tools(pdf: Path, weasyprint: str) -> None:
+    """Draw a red box on page 2 (as an artifact, so the tags still hold) and record
+    another WeasyPrint in the embedded sources manifest, the manifest's hash in the
+    XMP metadata made to agree: every check of the file alone still passes."""
+    with pikepdf.open(pdf, allow_overwriting_input=True) as document:
+        page = document.pages[1]
+        page.contents_add(document.make_stream(
+            b"/Artifact BMC q 0.9 0.1 0.1 rg 100 100 200 200 re f Q EMC"), prepend=False)
+        sources = document.attachments["almanac-sources.json"]
+        manifest = sources.get_file().read_bytes()
+        recorded = json.loads(manifest)
+        recorded["tools"]["weasyprint"] = weasyprint
+        forged = (json.dumps(recorded, indent=2, ensure_ascii=False, sort_keys=True)
+                  + "\n").encode()
+        sources.obj.EF.F.write(forged)
+        metadata = document.Root.Metadata
+        metadata.write(metadata.read_bytes().replace(
+            hashlib.sha256(manifest).hexdigest().encode(),
+            hashlib.sha256(forged).hexdigest().encode()))
+        document.save(pdf)
+
+
+def test_forged_tool_versions_do_not_skip_the_pages(alone, tmp_path, cli):
+    """The recorded tool versions are data anyone can change: a page changed and the
+    tools forged is still rebuilt (with the installed tools, the recorded versions
+    written in), and as the bytes differ the pages are said not to be proven: exit 3,
+    never "intact"."""
+    _forge_tools(alone, "70.0.1")
+    quick = cli("verify", "--quick", str(alone))
+    assert quick.returncode == 0, quick.stdout  # the forgery holds for the file alone
+    pages = tmp_path / "pages"
+    checked = cli("verify", str(alone), "--pages", str(pages))
+    assert checked.returncode == 3, checked.stdout
+    assert "weasyprint: the edition was made with 70.0.1" in checked.stdout
+    last = checked.stdout.rstrip().splitlines()[-1]
+    assert last.startswith(f"{alone}: NOT verified: the pages were not checked (the "
+                           "edition records other tool versions; rebuilt with the "
+                           "installed ones, it differs: page 2 differs"), last
+    (image,) = pages.iterdir()
+    assert str(image) in last
+    assert re.search(r"^FAIL pages rebuilt identical: not checked: ", checked.stdout, re.M)
+
+
+def test_other_installed_tools_that_rebuild_the_same_bytes_prove_the_pages(
+        alone, cli, monkeypatch):
+    """Another WeasyPrint installed (in this process) that makes the same bytes: the
+    rebuild writes the recorded versions, the bytes are identical, so the pages are
+    proven all the same, with a note of the tools installed."""
     from almanac.editions import rebuild
 
     installed = rebuild.tool_versions()
     monkeypatch.setattr(rebuild, "tool_versions",
                         lambda: {**installed, "weasyprint": "999.0"})
-    _recolour(alone)
     checked = cli("verify", str(alone))
     assert checked.returncode == 0, checked.stdout
     assert f"weasyprint: the edition was made with {installed['weasyprint']}, 999.0 is " \
         "installed" in checked.stdout
-    assert "pages not checked: structural checks only" in checked.stdout
-    assert "pages rebuilt" not in checked.stdout
+    assert re.search(r"^ok +pages rebuilt identical: the same [\d,]+ bytes \(with other "
+                     r"tool versions installed: weasyprint 999\.0\)$", checked.stdout, re.M)
+    assert checked.stdout.rstrip().endswith(f"{alone}: intact")
 
 
 def test_a_tool_the_edition_did_not_record_is_said_and_the_pages_rebuilt(
@@ -312,3 +359,42 @@ def test_each_language_of_a_report_in_several_is_rebuilt_in_its_own(tmp_path, cl
         checked = cli("verify", str(copy))
         assert checked.returncode == 0, checked.stdout
         assert "ok   pages rebuilt identical" in checked.stdout, checked.stdout
+
+
+def test_pages_are_never_written_into_the_archive_or_an_edition_folder(edition, tmp_path,
+                                                                       cli):
+    """``--pages`` naming the edition's own folder, a new folder in the archive, or a
+    copy of an edition's folder elsewhere: a usage error (exit 2) before anything is
+    checked, and nothing written there."""
+    archive = edition.parents[2]
+    copied = tmp_path / "copied-edition"
+    shutil.copytree(edition.parent, copied)
+    before = sorted(archive.rglob("*")), sorted(copied.rglob("*"))
+    for folder, said in ((edition.parent, "lies in the archive of editions"),
+                         (archive / "differences", "lies in the archive of editions"),
+                         (copied / "pages", "lies in the folder of a published edition")):
+        ran = cli("verify", str(edition), "--pages", str(folder))
+        assert ran.returncode == 2, ran.stdout + ran.stderr
+        assert f"{folder} {said}" in ran.stderr, ran.stderr
+        assert ran.stdout == ""
+    assert (sorted(archive.rglob("*")), sorted(copied.rglob("*"))) == before
+
+
+def test_pages_leaves_an_earlier_runs_images_and_names_its_own(alone, tmp_path, cli):
+    """A --pages folder already holding images (named as an earlier run named them):
+    they are left as they are, and this run's image has a name of its own."""
+    _recolour(alone)
+    pages = tmp_path / "differences"
+    pages.mkdir()
+    earlier = {name: f"earlier {name}".encode() for name in
+               [f"page-{number:03d}.png" for number in range(1, 11)] + ["notes.txt"]}
+    for name, body in earlier.items():
+        (pages / name).write_bytes(body)
+    checked = cli("verify", str(alone), "--pages", str(pages))
+    assert checked.returncode == 1, checked.stdout
+    image = Path(re.search(r"published \| rebuilt: (.+)$", checked.stdout, re.M)[1])
+    assert image.parent == pages and image.name.startswith(f"{alone.stem}-")
+    assert {path.name: path.read_bytes() for path in pages.iterdir()
+            if path != image} == earlier
+    with Image.open(image) as drawn:
+        assert drawn.width > 100

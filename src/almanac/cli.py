@@ -284,8 +284,10 @@ def _parser() -> argparse.ArgumentParser:
                       "beside it, also the PDF's SHA-256. Then rebuild the edition from its "
                       "embedded sources, offline, and compare the bytes: the first page "
                       "that differs is drawn side by side. With other tool versions "
-                      "installed than the edition records, the pages are not checked. "
-                      "Exit 1 when anything fails."))
+                      "installed than the edition records, the rebuild writes the recorded "
+                      "ones: identical bytes still prove the pages. Exit 0 intact, 1 when "
+                      "anything fails, 3 when the pages could not be proven (other tool "
+                      "versions, and the rebuild differs or does not build)."))
     verify.add_argument("pdf", metavar="FILE.pdf")
     verify.add_argument("--trust", metavar="CA.pem", action="append", default=[], help=_(
         "check a signature's certificate chain against this trust root (repeatable)"))
@@ -767,6 +769,14 @@ def _archive_command(args: argparse.Namespace, reporter: Any) -> int:
         return 0
     from .pipeline import verify
 
+    if args.pages is not None:  # never into an archive or an edition's folder
+        from .stages.output import check_pages_folder
+
+        try:
+            check_pages_folder(args.pages)
+        except ReportError as exc:
+            print(exc.format(fix=_("fix")), file=sys.stderr)
+            return 2
     try:
         result = verify(path, quick=args.quick, pages=args.pages, reporter=reporter,
                         trust=[Path(root) for root in args.trust])
@@ -784,21 +794,53 @@ def _archive_command(args: argparse.Namespace, reporter: Any) -> int:
     if result.unrecorded and result.rebuilt:
         print(printable(_("not recorded by the edition (rebuilt with those installed): "
                           "%(tools)s", tools=", ".join(result.unrecorded))))
-    if result.tools:
-        print(_("pages not checked: structural checks only (install the versions the "
-                "edition records to rebuild it)"))
-    elif not args.quick and result.rebuilt is None and not result.intact:
+    if not args.quick and result.rebuilt is None and not result.intact:
         print(_("pages not rebuilt: the file already fails the checks above"))
-    if result.ok:
-        print(_("%(file)s: intact", file=path))
-    elif result.intact:
+    return _verdict(result, path, args.quick)
+
+
+NOT_PROVEN = 3
+"""``verify``'s exit status when the pages could not be proven either way."""
+
+
+def _verdict(result: Any, path: Path, quick: bool) -> int:
+    """``verify``'s last line and exit status: 0 intact (with ``quick``: the file's
+    own checks, said so), 1 when a check fails (the file changed, its standards'
+    rules broken, its signer not trusted), 3 when nothing failed but the pages could
+    not be proven (other tools installed, and the rebuild differs or does not build)."""
+    from .editions.rebuild import REBUILT
+    from .editions.verify import CHAIN_TRUSTED, is_conformance
+
+    failed = [check for check in result.checks if not check.ok]
+    unproven = [check for check in failed if check.name == REBUILT and result.unproven]
+    trust = [check for check in failed if check.name == CHAIN_TRUSTED]
+    definite = [check for check in failed if check not in unproven + trust
+                and not is_conformance(check)]
+    if definite:
+        print(_("%(file)s: NOT intact", file=path))
+    elif unproven:
+        print(printable(_("%(file)s: NOT verified: the pages were not checked (%(reason)s)",
+                          file=path, reason=result.unproven)))
+        return NOT_PROVEN if len(failed) == 1 else 1
+    elif not failed:
+        if quick:
+            print(_("%(file)s: intact (the file's own checks; pages not checked: --quick)",
+                    file=path))
+        else:
+            print(_("%(file)s: intact", file=path))
+        return 0
+    elif trust and quick:
+        print(_("%(file)s: intact (the file's own checks; pages not checked: --quick), but "
+                "not signed by a trusted signer (no chain to the roots given)", file=path))
+    elif trust:
+        print(_("%(file)s: intact, but not signed by a trusted signer (no chain to the "
+                "roots given)", file=path))
+    else:
         # Translators: verify's verdict on a file whose embedded sources and hashes are
         # right but which breaks rules of the standards (PDF/A, PDF/UA) it claims.
         print(_("%(file)s: intact, but it does not conform to the standards it claims",
                 file=path))
-    else:
-        print(_("%(file)s: NOT intact", file=path))
-    return 0 if result.ok else 1
+    return 1
 
 
 def _print_signatures(result: Any, trusted: bool) -> None:
@@ -809,6 +851,9 @@ def _print_signatures(result: Any, trusted: bool) -> None:
         print(_("not signed"))
         return
     for signature in result.signatures:
+        if not signature.signer:  # the signature value could not be read
+            print(_("signed by: unreadable signature"))
+            continue
         print(printable(_("signed by %(signer)s", signer=signature.signer)))
         if signature.signing_time is not None:
             when = signature.signing_time.strftime("%Y-%m-%d %H:%M:%S %Z")
@@ -1045,7 +1090,8 @@ def _editions(root: Path, as_json: bool) -> int:
                 print(printable(f"    {change['date']}: {change['text']}"))
             for signature in (edition or {}).get("signed", []):
                 print(printable("    " + _("signed by %(signer)s, %(time)s",
-                                          signer=signature["signer"],
+                                          signer=signature["signer"]
+                                          or _("unreadable signature"),
                                           time=_minute(signature["time"]))))
         legacy = sorted({Path(e["path"]).parts[:2] for e in editions if e["legacy"]})
         if legacy:  # (place, year) of each edition outside the archive folder

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,6 @@ from .editions.sources import (
     read_sources,
     sha256,
     sources_manifest,
-    tool_versions,
     xmp_schema,
 )
 from .editions.verify import Verification
@@ -650,15 +650,20 @@ def verify(path: Path | str, *, quick: bool = False, pages: Path | str | None = 
     a rebuild of the edition from the sources it embeds, compared byte for byte
     (:func:`~.editions.rebuild.compare_rebuilt`: the check ``pages rebuilt
     identical``; the first page that looks different drawn side by side into
-    ``pages``, or a new temporary folder).
+    ``pages``, or a new temporary folder, as ``<file's stem>-<local time>-page-NNN.png``:
+    an earlier run's images there are left as they are).
 
     The rebuild is made only of a file whose own checks pass (``intact``: its
     sources and metadata as published, though the preflight of a standard may
     fail); otherwise the verdict is given and ``rebuilt`` stays None, so no build
-    runs from a file known to be changed. It needs the tools the edition recorded
-    (:func:`~.editions.rebuild.compare_tools`): with other versions installed it is
-    not made either, ``tools`` names them, and the verdict rests on the structural
-    checks. A signed file is compared by the revision before its first signature
+    runs from a file known to be changed. The rebuild writes the tool versions and
+    theme digest the edition records into its manifest and XMP (they are only data
+    there, and anyone can change them). With other versions installed
+    (:func:`~.editions.rebuild.compare_tools`; ``tools`` names them) it is made all
+    the same: identical bytes prove the pages all the same; bytes that differ, or
+    sources that do not build, prove nothing either way, and ``unproven`` says why
+    (the check fails as "not checked"). A signed file is compared by the revision
+    before its first signature
     (:func:`~.editions.signing.unsigned_revision`), which is what was built; what
     was added after the signature is the signature checks' to judge. An untrusted
     certificate chain does not stop the rebuild: the pages may still be the
@@ -690,8 +695,7 @@ def verify(path: Path | str, *, quick: bool = False, pages: Path | str | None = 
         return verification  # not the edition as published: the checks say why
     tools = compare_tools(verification)
     verification.tools, verification.unrecorded = tools.differing, tools.unrecorded
-    if tools.differing:
-        return verification
+    other = "the edition records other tool versions; rebuilt with the installed ones"
     language = verification.sources.get("language")
     limits = limits or EmbedLimits.from_environment()
     with tempfile.TemporaryDirectory(prefix="almanac-rebuild-") as tmp:
@@ -702,9 +706,8 @@ def verify(path: Path | str, *, quick: bool = False, pages: Path | str | None = 
         try:
             report = load(root, language)
             files = read_sources(report.root, source_files(report.root), limits)
-            manifest = sources_manifest(report, files, {  # the tools it recorded
-                name: version for name, version in tool_versions().items()
-                if name not in tools.unrecorded})
+            # the tools and theme it recorded, whatever is installed: only data there
+            manifest = sources_manifest(report, files, tools.recorded, tools.theme)
             made = edition_pdf(report, files, manifest, options or BuildOptions(),
                                reporter=_Steps(reporter))
         except ReportError as exc:
@@ -716,16 +719,26 @@ def verify(path: Path | str, *, quick: bool = False, pages: Path | str | None = 
                 except ValueError:
                     where = ""
                 where += f":{first.line}" if where and first.line else ""
-            verification.checks.append(Check(REBUILT, False, (
-                "the embedded sources do not build again: "
-                + (f"{where}: " if where else "") + (first.message if first else str(exc))
-            )[:600]))
+            why = ("the embedded sources do not build again: "
+                   + (f"{where}: " if where else "") + (first.message if first else str(exc))
+                   )[:600]
+            if tools.differing:
+                verification.unproven = f"{other}, {why}"
+                why = f"not checked: {verification.unproven}"
+            verification.checks.append(Check(REBUILT, False, why))
             verification.rebuilt = True
             return verification
     reporter.step("compare", reporter.words.gettext("the file against the rebuilt edition"))
     data = read_bounded(path, limits.pdf)
-    check, images = compare_rebuilt(unsigned_revision(data) or data, made.pdf,
-                                    Path(pages) if pages is not None else None)
+    check, images = compare_rebuilt(  # the image named for this file and this run
+        unsigned_revision(data) or data, made.pdf, Path(pages) if pages is not None else
+        None, f"{path.stem}-{datetime.now():%Y%m%dT%H%M%S}")
+    if tools.differing and check.ok:
+        check.detail += " (with other tool versions installed: " + ", ".join(
+            f"{name} {installed}" for name, _, installed in tools.differing) + ")"
+    elif tools.differing:
+        verification.unproven = f"{other}, it differs: {check.detail}"
+        check.detail = f"not checked: {verification.unproven}"
     verification.checks.append(check)
     verification.rebuilt, verification.page_images = True, images
     return verification

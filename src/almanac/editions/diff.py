@@ -210,13 +210,13 @@ def _rasterise(pdf: Path, folder: Path) -> list[Path]:
                                   hint="compare editions made by almanac publish"))
 
 
-def _compare_pages(old: Path, new: Path, out: Path | None, most: int | None = None
-                   ) -> tuple[list[int], list[Path]]:
+def _compare_pages(old: Path, new: Path, out: Path | None, most: int | None = None,
+                   name: str = "page-{:03d}.png") -> tuple[list[int], list[Path]]:
     """The pages (from 1) of ``new`` that look different from those of ``old``
     (drawn at ``PAGE_DPI``; a pixel counts when a channel differs by more than
     ``PIXEL_THRESHOLD``; a page only one of them has counts), and, when ``out`` is
     a folder, the side-by-side images written there of the first ``most`` of
-    them (None: of every one)."""
+    them (None: of every one), each named ``name`` formatted with its page number."""
     from PIL import Image, ImageChops
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -239,7 +239,7 @@ def _compare_pages(old: Path, new: Path, out: Path | None, most: int | None = No
                 mask = None
             changed.append(number)
             if out is not None and (most is None or len(changed) <= most):
-                images.append(_side_by_side(a, b, mask, out / f"page-{number:03d}.png"))
+                images.append(_side_by_side(a, b, mask, out / name.format(number)))
         return changed, images
 
 

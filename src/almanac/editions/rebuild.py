@@ -38,10 +38,15 @@ _EOF = re.compile(rb"%%EOF[ \t]*(?:\r\n|\r|\n|$)")
 class Tools:
     """The installed tools against those an edition recorded (its sources manifest's
     ``tools`` and ``theme``): ``differing`` as (name, recorded, installed), and the
-    names of the tools the edition did not record (``unrecorded``)."""
+    names of the tools the edition did not record (``unrecorded``); ``recorded`` the
+    tools' versions as the edition records them (name → version) and ``theme`` its
+    record of the built-in theme (``sha256``, ``files``; None when it records none of
+    that shape): a rebuild writes these into its manifest, where they are only data."""
 
     differing: list[tuple[str, str, str]] = field(default_factory=list)
     unrecorded: list[str] = field(default_factory=list)
+    recorded: dict[str, str] = field(default_factory=dict)
+    theme: dict | None = None
 
 
 def compare_tools(verification: Verification) -> Tools:
@@ -61,7 +66,7 @@ def compare_tools(verification: Verification) -> Tools:
     recorded = {str(name): str(value) for name, value in recorded.items()} \
         if isinstance(recorded, dict) else {}
     installed = tool_versions()
-    result = Tools()
+    result = Tools(recorded=recorded)
     for name in sorted(recorded.keys() | installed.keys()):
         if name not in recorded:
             result.unrecorded.append(name)
@@ -72,13 +77,15 @@ def compare_tools(verification: Verification) -> Tools:
     digest = theme.digest()[0]
     if not isinstance(recorded_theme, dict) or "sha256" not in recorded_theme:
         result.unrecorded.append(THEME)
-    elif recorded_theme["sha256"] != digest:
+        return result
+    result.theme = recorded_theme
+    if recorded_theme["sha256"] != digest:
         result.differing.append((THEME, str(recorded_theme["sha256"])[:12], digest[:12]))
     return result
 
 
-def compare_rebuilt(expected: bytes, rebuilt: bytes, pages: Path | None = None
-                    ) -> tuple[Check, list[Path]]:
+def compare_rebuilt(expected: bytes, rebuilt: bytes, pages: Path | None = None,
+                    label: str = "") -> tuple[Check, list[Path]]:
     """The check :data:`REBUILT` of the published PDF's bytes ``expected`` against
     ``rebuilt``, the bytes the edition's sources make again, and the image written.
 
@@ -89,7 +96,9 @@ def compare_rebuilt(expected: bytes, rebuilt: bytes, pages: Path | None = None
     when it is None into a new temporary folder (removed again when no page looks
     different). When every page looks the same it names what else differs
     (:func:`what_differs`). A :class:`ReportError` when the pages cannot be drawn
-    or the image cannot be written."""
+    or the image cannot be written. The image is named ``<label>-page-NNN.png``
+    (``page-NNN.png`` without a label): a run names its own, and leaves the other
+    files of ``pages`` as they are."""
     if expected == rebuilt:
         return Check(REBUILT, True, f"the same {len(expected):,} bytes"), []
     made = pages is None
@@ -104,7 +113,9 @@ def compare_rebuilt(expected: bytes, rebuilt: bytes, pages: Path | None = None
         published.write_bytes(expected)
         remade.write_bytes(rebuilt)
         try:
-            changed, images = _compare_pages(published, remade, folder, most=1)
+            changed, images = _compare_pages(
+                published, remade, folder, most=1,
+                name=f"{label}-page-{{:03d}}.png" if label else "page-{:03d}.png")
         except OSError as exc:
             raise ReportError(Problem(f"the page image cannot be written ({exc.strerror})",
                                       folder, hint="free some space, or name another "

@@ -392,6 +392,12 @@ def signatures(data: bytes, trust_roots: list | None = None) -> list[SignatureSt
         raise ValueError(f"pyHanko cannot read its signatures: {exc}") from None
     found = []
     for signature in embedded:
+        problem = signature_value_problem(bytes(signature.pkcs7_content), trust_roots)
+        if problem == UNREADABLE_CMS:  # pyHanko would fail on it in its own ways
+            found.append(SignatureStatus(signature.field_name or "?", "", None, None, None,
+                                         False, False, "not known: the signature cannot "
+                                         "be validated", None, problem))
+            continue
         try:
             status = _validate(signature, trust_roots, None)
             stamp = status.timestamp_validity
@@ -407,13 +413,116 @@ def signatures(data: bytes, trust_roots: list | None = None) -> list[SignatureSt
         except Exception as exc:  # noqa: BLE001 — any file may be given: a damaged
             # signature is a failed check, never an exception (pyHanko raises
             # SignatureValidationError, PdfReadError, and others on malformed data)
-            found.append(SignatureStatus(signature.field_name or "?", "?", None, None,
+            found.append(SignatureStatus(signature.field_name or "?", "", None, None,
                                          None, False, False, "not known: the signature "
                                          "cannot be validated", None,
-                                         f"it cannot be validated: {exc}"))
+                                         problem or f"it cannot be validated: {exc}"))
             continue
-        found.append(_status(signature, status, trust_roots, trusted_at))
+        read = _status(signature, status, trust_roots, trusted_at)
+        if problem:  # the signed bytes may match, but the signature value was changed
+            read.intact, read.detail = False, problem
+        found.append(read)
     return found
+
+
+UNREADABLE_CMS = "the signature value cannot be read: it is not a valid CMS SignedData"
+
+
+def _der_length(data: bytes) -> int | None:
+    """The length of the DER element at the start of ``data``, its tag and length
+    octets included (ITU-T X.690, 8.1.3 and 10.1: definite form, fewest octets), or
+    None when they are not those of a SEQUENCE in DER."""
+    if len(data) < 2 or data[0] != 0x30:
+        return None
+    first = data[1]
+    if first < 0x80:
+        return 2 + first
+    count = first & 0x7F
+    if count == 0 or count > 4 or len(data) < 2 + count or data[2] == 0:
+        return None  # the indefinite form (BER only), or more than 4 GiB, or not minimal
+    length = int.from_bytes(data[2:2 + count], "big")
+    return None if length < 0x80 else 2 + count + length
+
+
+def signature_value_problem(contents: bytes, trust_roots: list | None = None) -> str | None:
+    """What is wrong with the bytes of a signature's ``/Contents`` (decoded from its hex
+    string), or None. ISO 32000-1, 12.8.1 and ISO 32000-2, 12.8.3.3: the value is the
+    DER-encoded CMS (RFC 5652) SignedData, padded with zeros to the room reserved, so
+    (a) the value's DER length is read and every byte after it must be zero; (b) the
+    CMS must parse as SignedData of ``id-data`` content (a PAdES signature: ETSI EN
+    319 142-1, 6.3) — else :data:`UNREADABLE_CMS`; (c) every certificate it carries
+    must be well-formed X.509 and, where its issuer is known (carried too, one of
+    ``trust_roots`` as asn1crypto certificates, or itself when self-signed), its
+    signature must verify against that issuer (``cryptography``'s
+    ``Certificate.verify_directly_issued_by``): the certificates lie outside what the
+    signature covers, so a changed byte in one is not seen by the signature check."""
+    from asn1crypto import cms
+    from cryptography import x509
+
+    end = _der_length(contents)
+    if end is None or end > len(contents):
+        return UNREADABLE_CMS
+    if contents[end:].strip(b"\0"):
+        return "bytes after the signature value inside /Contents are not zero"
+    try:
+        info = cms.ContentInfo.load(contents[:end], strict=True)
+        if info["content_type"].native != "signed_data":
+            return UNREADABLE_CMS
+        signed = info["content"]
+        if signed["encap_content_info"]["content_type"].native != "data" or \
+                not len(signed["signer_infos"]):
+            return UNREADABLE_CMS
+        carried = [choice.chosen.dump() for choice in signed["certificates"] or []
+                   if choice.name == "certificate"]
+        signed["signer_infos"].native  # noqa: B018 — parsed in full: damage shows here
+    except Exception:  # noqa: BLE001 — asn1crypto on hostile bytes: any exception
+        return UNREADABLE_CMS
+    certificates = []
+    for der in carried:
+        try:
+            certificates.append(x509.load_der_x509_certificate(der))
+        except ValueError:
+            return f"the certificate {_name(der)}carried in the signature is altered " \
+                   "(it is not well-formed X.509)"
+    roots = [x509.load_der_x509_certificate(root.dump()) for root in trust_roots or []]
+    for certificate in certificates:
+        issuers = [other for other in certificates + roots
+                   if other.subject == certificate.issuer]
+        if not issuers:
+            continue  # its issuer is not known here: the chain check judges it
+        if not any(_issued_by(certificate, issuer) for issuer in issuers):
+            return f"the certificate '{certificate.subject.rfc4514_string()}' carried in " \
+                   "the signature is altered"
+    return None
+
+
+_SHORT = {"common_name": "CN", "organization_name": "O", "organizational_unit_name": "OU",
+          "country_name": "C", "locality_name": "L", "state_or_province_name": "ST"}
+"""The short names of RFC 4514, 3 for the attributes of a subject asn1crypto reads."""
+
+
+def _name(der: bytes) -> str:
+    """The subject of a certificate ``cryptography`` does not load, as asn1crypto
+    reads it (RFC 4514 order), quoted and followed by a space; empty when unreadable."""
+    from asn1crypto import x509 as asn1_x509
+
+    try:
+        name = asn1_x509.Certificate.load(der)["tbs_certificate"]["subject"]
+        return "'" + ",".join(f"{_SHORT.get(pair['type'].native, pair['type'].dotted)}="
+                              f"{pair['value'].native}" for rdn in reversed(name.chosen)
+                              for pair in rdn) + "' "
+    except Exception:  # noqa: BLE001 — asn1crypto on damaged bytes
+        return ""
+
+
+def _issued_by(certificate, issuer) -> bool:
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        certificate.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def _validate(signature, trust_roots: list | None, moment: datetime | None):
@@ -515,7 +624,8 @@ def _timestamped(signer_info) -> bool:
 def describe(status: SignatureStatus) -> Iterator[str]:
     """The lines that say who signed and when, for a listing (English; the CLI has
     its own words)."""
-    yield f"signed by {status.signer}"
+    yield f"signed by {status.signer}" if status.signer else \
+        "signed by: unreadable signature"
     if status.signing_time is not None:
         yield f"signing time {status.signing_time:%Y-%m-%d %H:%M:%S %Z}"
     if status.timestamp_time is not None:

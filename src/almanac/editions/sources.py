@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
@@ -376,11 +376,14 @@ def sha256(data: bytes) -> str:
 
 
 def sources_manifest(report: Report, files: dict[str, bytes],
-                     tools: Mapping[str, str] | None = None) -> bytes:
+                     tools: Mapping[str, str] | None = None,
+                     theme_record: Mapping[str, Any] | None = None) -> bytes:
     """The manifest embedded in the PDF: the edition, the tools (``tools``, default
-    :func:`tool_versions`; a rebuild of an older edition passes the installed
-    versions of just the tools it recorded), the built-in theme's
-    hash (:func:`~almanac.project.theme.digest`) and every input's hash; for a report
+    :func:`tool_versions`; a rebuild passes the versions the edition recorded, which
+    are only data in the file), the built-in theme's
+    hash and file count (``theme_record``, default
+    :func:`~almanac.project.theme.digest`; a rebuild passes the one recorded) and
+    every input's hash; for a report
     in several languages also the edition's ``language`` and all ``languages`` (a
     report in one language has neither, so its editions stay as they were)."""
     manifest = report.manifest
@@ -393,7 +396,8 @@ def sources_manifest(report: Report, files: dict[str, bytes],
         **({"language": manifest.language, "languages": report.languages}
            if report.multilingual else {}),
         "tools": dict(tool_versions() if tools is None else tools),
-        "theme": dict(zip(("sha256", "files"), theme.digest(), strict=True)),
+        "theme": dict(zip(("sha256", "files"), theme.digest(), strict=True))
+        if theme_record is None else dict(theme_record),
         "inputs": [{"path": name, "sha256": sha256(body), "size": len(body)}
                    for name, body in sorted(files.items())],
     }

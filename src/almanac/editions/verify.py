@@ -96,7 +96,11 @@ class Verification:
     says how that went); None: they were not (``--quick``, or see ``tools``)."""
     tools: list[tuple[str, str, str]] = field(default_factory=list)
     """Each tool whose installed version differs from the one the edition recorded,
-    as (name, recorded, installed): the pages were then not rebuilt."""
+    as (name, recorded, installed): the rebuild proves the pages only when its bytes
+    are identical all the same."""
+    unproven: str = ""
+    """Why the pages could not be proven either way (other tools installed, and the
+    rebuild differs or does not build); empty when they were proven, or not rebuilt."""
     unrecorded: list[str] = field(default_factory=list)
     """The tools the edition did not record (made before Almanac recorded them)."""
     page_images: list[Path] = field(default_factory=list)
@@ -366,12 +370,18 @@ def _check_signatures(data: bytes, roots: list | None, checks: list[Check]
     covered bytes' hash and the signature value), "unchanged since signing" (the
     signature covers the whole file; an incremental update after it, of any kind, is
     named and fails), and
-    with ``roots`` "certificate chain trusted". Nothing for an unsigned file."""
+    with ``roots`` "certificate chain trusted" (not checked, and failed, when the
+    signature is not intact: a chain of a changed signature says nothing). An unsigned
+    file: nothing, or with ``roots`` a failed "certificate chain trusted" (a signature
+    from those roots was asked for; removing a signature must not pass)."""
     try:
         found = signatures(data, roots)
     except ValueError as exc:
         checks.append(Check("signature", False, str(exc)[:600]))
         return None
+    if roots is not None and not found:  # e.g. the signature's revision cut off
+        checks.append(Check(CHAIN_TRUSTED, False, "the file is not signed, and --trust "
+                            "asks for a signature from that root"))
     for status in found:
         who = f"{status.signer}" + (f", {status.signing_time:%Y-%m-%d %H:%M:%S %Z}"
                                     if status.signing_time else "")
@@ -380,7 +390,10 @@ def _check_signatures(data: bytes, roots: list | None, checks: list[Check]
                             f"{who}: the signed bytes or the signature value do not match"))
         checks.append(Check("unchanged since signing", status.unchanged,
                             status.changes or "the signature covers the whole file"))
-        if status.trusted is not None:
+        if status.trusted is not None and not status.intact:  # whose signature, then?
+            checks.append(Check(CHAIN_TRUSTED, False,
+                                "not checked: the signature is not intact"))
+        elif status.trusted is not None:
             at = f" at the timestamp's time, {status.trusted_at:%Y-%m-%d %H:%M:%S %Z}" \
                 if status.trusted_at else ""
             why = f" ({status.trust_problem})" if status.trust_problem else ""

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ..errors import Problem, ReportError
 from ..project.archive import archive_bases
-from ..project.parts import CACHE, MANIFEST, OUTPUT, SOURCES, source_files
+from ..project.parts import CACHE, MANIFEST, OUTPUT, SOURCES, find_project, source_files
 
 STAGING_DIR = CACHE / "tmp"
 EDITION_MANIFEST = "manifest.json"  # beside the PDF of a published edition
@@ -127,6 +127,55 @@ def check_targets(targets: Iterable[Path | str], root: Path | None = None) -> li
         seen[same] = os.fspath(target)
         checked.append(path)
     return checked
+
+
+def check_pages_folder(folder: Path | str) -> Path:
+    """Refuse a folder ``verify --pages`` may not write its images into; return it as
+    an absolute path. Refused (:class:`ReportError` naming it, with a fix): a folder
+    in the archive of the project it lies in (``archive.folder``: an archive holds
+    editions only, and an edition is never changed), in a published edition's folder
+    of its older places (``output/<year>/<version>/``), or in any folder that holds
+    an edition's ``manifest.json`` (a copy of an edition's folder: its files are
+    listed and hashed there)."""
+    text = os.fspath(folder)
+    path = Path(os.path.abspath(text))
+    resolved = path.resolve()
+    hint = "name a folder outside the archive of editions, e.g. --pages differences"
+    start = _first_existing(resolved)
+    try:
+        project = find_project(start if start.is_dir() else start.parent)
+    except (ReportError, OSError):
+        project = None
+    if project is not None:
+        bases = archive_bases(project)
+        archive = bases[0].resolve()
+        if resolved.is_relative_to(archive):
+            raise _refused(text, f"lies in the archive of editions ({archive})", hint)
+        edition = _edition_of(resolved / "page.png", Path(project).resolve())
+        if edition is not None:
+            raise _refused(text, f"lies in the folder of a published edition ({edition})",
+                           hint)
+    for place in (resolved, *resolved.parents):
+        if _is_edition_folder(place):
+            raise _refused(text, f"lies in the folder of a published edition ({place})",
+                           hint)
+    return path
+
+
+def _is_edition_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds an edition's ``manifest.json`` (its ``pdf`` record with
+    a ``sha256``, as publishing writes it)."""
+    import json
+
+    manifest = folder / EDITION_MANIFEST
+    try:
+        if not manifest.is_file() or manifest.stat().st_size > 1 << 20:
+            return False
+        data = json.loads(manifest.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("pdf"), dict) \
+        and "sha256" in data["pdf"]
 
 
 def check_output_folder(root: Path, names: Iterable[str] = (OUTPUT, str(CACHE))) -> None:
