@@ -28,7 +28,7 @@ from .editions.publish import (
     version_folder,
     write_editions,
 )
-from .editions.signing import Signer, sign_pdf
+from .editions.signing import Appearance, SignatureBox, Signer, sign_pdf
 from .editions.sources import (
     SOURCES_MANIFEST,
     EmbedLimits,
@@ -517,7 +517,8 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
 
 def publish(root: Path | str, *, reporter: Reporter | None = None,
             options: BuildOptions | None = None, signer: Signer | None = None,
-            timestamp_url: str | None = None) -> Published:
+            timestamp_url: str | None = None,
+            signature_box: SignatureBox | None = None) -> Published:
     """Publish the archival edition into ``<archive>/<year>/<version>/`` (the
     archive: ``archive.folder`` of report.yaml, default ``editions/``; see
     :mod:`almanac.editions`): the ``archive`` variant with every source embedded.
@@ -530,7 +531,9 @@ def publish(root: Path | str, *, reporter: Reporter | None = None,
     signed (PAdES, an incremental update; timestamped by the RFC 3161 authority at
     ``timestamp_url``, else at report.yaml's ``archive.timestamp_url``, when either is
     given) after it is made and before the edition is written;
-    its ``manifest.json`` records the signed and the unsigned file.
+    its ``manifest.json`` records the signed and the unsigned file. The signature is
+    invisible, or with ``signature_box`` shown in that box (:func:`signature_appearance`);
+    a box off its page is refused before anything is written.
 
     The same version with the same inputs is left as it is; with other inputs it
     is refused (:class:`~almanac.errors.ReportError`), and so is a new version that
@@ -548,7 +551,8 @@ def publish(root: Path | str, *, reporter: Reporter | None = None,
     # One publish of a project at a time: a second one waits, then finds the edition
     # the first made (same inputs: nothing to do; other inputs: refused).
     with exclusive(reports[0].root, "publish"):
-        return _publish(reports, reporter, options or BuildOptions(), signer, timestamp_url)
+        return _publish(reports, reporter, options or BuildOptions(), signer, timestamp_url,
+                        signature_box)
 
 
 def edition_pdf(report: Report, files: dict[str, bytes], manifest: bytes,
@@ -570,8 +574,25 @@ def edition_pdf(report: Report, files: dict[str, bytes], manifest: bytes,
                     embedding=embedding)
 
 
+def signature_appearance(report: Report, box: SignatureBox) -> Appearance:
+    """The visible signature of ``report``'s edition in ``box``: its words in the
+    report's language ("Digitally signed by <signer>" and the signing time), set in
+    the brand's body family, the face of normal style nearest to weight 400."""
+    from .project.theme import brand_file, roots
+    from .text.messages import catalogue
+
+    faces = report.brand.fonts.body.faces
+    face = min(faces, key=lambda face: (face.style != "normal", abs(face.weight - 400)))
+    words = catalogue(report.manifest.language, report.root, roots(report.root))
+    # Translators: the visible signature of a signed edition; %(signer)s is the
+    # certificate's name, %(ts)s the signing time (2025-04-01 14:30 UTC) on the next line
+    text = words.gettext("Digitally signed by %(signer)s\n%(ts)s")
+    return Appearance(box, brand_file(report.brand_path.parent, face.file), text)
+
+
 def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
-             signer: Signer | None = None, timestamp_url: str | None = None) -> Published:
+             signer: Signer | None = None, timestamp_url: str | None = None,
+             signature_box: SignatureBox | None = None) -> Published:
     report = reports[0]
     files = read_sources(report.root, source_files(report.root))  # bounded: EmbedLimits
     sources = [sources_manifest(edition, files) for edition in reports]
@@ -597,8 +618,11 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
         if signer is not None:
             reporter.step("sign", reporter.words.gettext(
                 "signing as %(signer)s", signer=signer.subject))
+            appearance = None if signature_box is None else \
+                signature_appearance(edition, signature_box)
             final = sign_pdf(final, signer,
-                             timestamp_url or edition.manifest.archive.timestamp_url)
+                             timestamp_url or edition.manifest.archive.timestamp_url,
+                             appearance=appearance)
         made.append((edition, final, pdf.pages, manifest))
     published = write_editions(made)
     for written in [published, *published.translations]:
