@@ -245,3 +245,32 @@ def test_a_box_without_a_key_names_sign(tmp_path, cli):
     assert ran.returncode == 1 and "--sign" in ran.stderr
     assert not (project / "editions").exists()
 
+
+
+def test_report_yaml_archive_signature_box_shows_the_signature(key, tmp_path, monkeypatch,
+                                                               cli):
+    project = _starter(tmp_path / "report")
+    with (project / "report.yaml").open("a") as manifest:
+        manifest.write('archive:\n  signature_box: "1:20,30,80,20"\n')
+    monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
+    ran = cli("publish", "-q", str(project), "--sign", str(key[0]))
+    assert ran.returncode == 0, ran.stderr
+    with pikepdf.open(_pdf(project)) as pdf:
+        rect = [float(value) for value in _widget(pdf).Rect]
+        x0, y0 = (float(value) for value in pdf.pages[0].obj.get("/TrimBox",
+                                                                  pdf.pages[0].MediaBox)[:2])
+        assert _widget(pdf).P.objgen == pdf.pages[0].obj.objgen
+    assert rect == pytest.approx([x0 + 20 * MM, y0 + 30 * MM, x0 + 100 * MM, y0 + 50 * MM],
+                                 abs=0.01)
+
+
+def test_report_yaml_signature_box_misspelt_names_its_line(tmp_path, cli):
+    project = _starter(tmp_path / "report")
+    with (project / "report.yaml").open("a") as manifest:
+        manifest.write('archive:\n  signature_box: "last:20,30"\n')
+    lines = (project / "report.yaml").read_text().splitlines()
+    line = next(number for number, text in enumerate(lines, 1) if "signature_box" in text)
+    ran = cli("check", str(project))
+    assert ran.returncode == 1
+    assert f"report.yaml:{line}: archive.signature_box: is not a box" in ran.stderr
+    assert "PAGE:X,Y,W,H" in ran.stderr

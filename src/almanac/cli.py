@@ -716,12 +716,12 @@ def _messages(root: Path, language: str) -> int:
 def _signature_box(text: str) -> Any:
     """``--signature-box``'s value as a :class:`~almanac.editions.signing.SignatureBox`;
     a usage error (exit 2) saying the forms it takes when it is not one."""
-    from .editions.signing import parse_signature_box
+    from .project.signaturebox import parse_signature_box
 
     try:
         return parse_signature_box(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        raise argparse.ArgumentTypeError(f"{text!r} {exc}") from None
 
 
 def _signer(args: argparse.Namespace) -> Any:

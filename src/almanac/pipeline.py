@@ -28,7 +28,7 @@ from .editions.publish import (
     version_folder,
     write_editions,
 )
-from .editions.signing import Appearance, SignatureBox, Signer, sign_pdf
+from .editions.signing import Appearance, Signer, sign_pdf
 from .editions.sources import (
     SOURCES_MANIFEST,
     EmbedLimits,
@@ -47,6 +47,7 @@ from .project.load import load_all as load_editions
 from .project.load import load_report, load_specimen
 from .project.model import Report
 from .project.parts import CACHE, MANIFEST, OUTPUT, source_files
+from .project.signaturebox import SignatureBox, parse_signature_box
 from .project.uses import Definition, definitions, unused
 from .reporter import Reporter
 from .stages.breaks import CONTINUATION_PASSES, Splits, continuations
@@ -532,8 +533,9 @@ def publish(root: Path | str, *, reporter: Reporter | None = None,
     ``timestamp_url``, else at report.yaml's ``archive.timestamp_url``, when either is
     given) after it is made and before the edition is written;
     its ``manifest.json`` records the signed and the unsigned file. The signature is
-    invisible, or with ``signature_box`` shown in that box (:func:`signature_appearance`);
-    a box off its page is refused before anything is written.
+    invisible, or shown in ``signature_box``, else in report.yaml's
+    ``archive.signature_box`` (:func:`signature_appearance`); a box off its page is
+    refused before anything is written.
 
     The same version with the same inputs is left as it is; with other inputs it
     is refused (:class:`~almanac.errors.ReportError`), and so is a new version that
@@ -590,6 +592,12 @@ def signature_appearance(report: Report, box: SignatureBox) -> Appearance:
     return Appearance(box, brand_file(report.brand_path.parent, face.file), text)
 
 
+def _configured_box(report: Report) -> SignatureBox | None:
+    """report.yaml's ``archive.signature_box`` (checked when the report was loaded)."""
+    written = report.manifest.archive.signature_box
+    return parse_signature_box(written) if written else None
+
+
 def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
              signer: Signer | None = None, timestamp_url: str | None = None,
              signature_box: SignatureBox | None = None) -> Published:
@@ -618,8 +626,8 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
         if signer is not None:
             reporter.step("sign", reporter.words.gettext(
                 "signing as %(signer)s", signer=signer.subject))
-            appearance = None if signature_box is None else \
-                signature_appearance(edition, signature_box)
+            box = signature_box or _configured_box(edition)
+            appearance = None if box is None else signature_appearance(edition, box)
             final = sign_pdf(final, signer,
                              timestamp_url or edition.manifest.archive.timestamp_url,
                              appearance=appearance)
