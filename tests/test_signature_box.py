@@ -6,6 +6,7 @@ and verifies. A self-signed key made here; no network."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import shutil
 from pathlib import Path
 
@@ -274,3 +275,53 @@ def test_report_yaml_signature_box_misspelt_names_its_line(tmp_path, cli):
     assert ran.returncode == 1
     assert f"report.yaml:{line}: archive.signature_box: is not a box" in ran.stderr
     assert "PAGE:X,Y,W,H" in ran.stderr
+
+
+def _widths(array) -> dict[int, float]:
+    """A CIDFont's /W array as {CID: width} (ISO 32000-1 9.7.4.3: ``c [w…]`` or
+    ``first last w``)."""
+    found: dict[int, float] = {}
+    items, index = list(array), 0
+    while index < len(items):
+        first = int(items[index])
+        if isinstance(items[index + 1], pikepdf.Array):
+            for offset, width in enumerate(items[index + 1]):
+                found[first + offset] = float(width)
+            index += 2
+        else:
+            for cid in range(first, int(items[index + 1]) + 1):
+                found[cid] = float(items[index + 2])
+            index += 3
+    return found
+
+
+def test_a_brand_font_of_2000_units_per_em_is_set_at_its_own_widths(key, tmp_path,
+                                                                    monkeypatch, cli):
+    """The /W widths are thousandths of an em, as the embedded program's advances are
+    (PDF/A-3 6.2.11.5): a font of 2000 units per em is not set twice as wide."""
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.scaleUpem import scale_upem
+
+    from almanac.project.theme import THEME
+
+    project = _starter(tmp_path / "report")
+    (project / "styles" / "fonts").mkdir(parents=True)
+    shutil.copy(THEME / "styles" / "brand.yaml", project / "styles" / "brand.yaml")
+    face = TTFont(THEME / "styles" / "fonts" / "NotoSans-Regular.ttf")
+    scale_upem(face, 2000)
+    face.save(project / "styles" / "fonts" / "NotoSans-Regular.ttf")
+    monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
+    ran = cli("publish", "-q", str(project), "--sign", str(key[0]), "--signature-box", "1")
+    assert ran.returncode == 0, ran.stderr
+    with pikepdf.open(_pdf(project)) as pdf:
+        font = next(iter(_widget(pdf).AP.N.Resources.Font.values()))
+        cid_font = font.DescendantFonts[0]
+        assert cid_font.CIDToGIDMap == pikepdf.Name.Identity
+        program = TTFont(io.BytesIO(cid_font.FontDescriptor.FontFile2.read_bytes()))
+        per_em = program["head"].unitsPerEm
+        widths = _widths(cid_font.W)
+        assert len(widths) > 10
+        for cid, width in widths.items():
+            advance = program["hmtx"][program.getGlyphName(cid)][0]
+            assert width == pytest.approx(advance * 1000 / per_em, abs=1), cid
+    assert "Digitally signed by Ada Signer" in _shown_words(_pdf(project), 0)

@@ -27,8 +27,10 @@ with no transparency; the page gets ``/Tabs /S`` if it lacks it (PDF/UA-1 7.18.3
 from __future__ import annotations
 
 import io
+import logging
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -258,13 +260,52 @@ def signature_rect(data: bytes, box: SignatureBox
                    round(bottom + height * MM, 3))
 
 
+def _font_program(font: Path) -> bytes:
+    """The OpenType font file ``font`` (TrueType or CFF outlines; WOFF and WOFF2 are
+    unpacked) as the bytes pyHanko is given, with 1000 units per em. pyHanko's
+    ``GlyphAccumulator`` writes the CIDFont's ``/W`` widths and the ``TJ``
+    adjustments in the font's own units, and PDF reads both in thousandths of an em
+    (ISO 32000-1 9.7.4.3, 9.4.3): a font of 2048 or 2000 units (Lato) would be set
+    twice as wide as it is. ReportError naming the file when it cannot be read."""
+    from fontTools.ttLib import TTFont, TTLibError
+    from fontTools.ttLib.scaleUpem import scale_upem
+
+    try:
+        face = TTFont(str(font))
+    except (OSError, TTLibError, ValueError) as exc:
+        raise ReportError(Problem(
+            f"the brand's body font cannot be read to show the signature ({exc})", font,
+            None, "give the brand a TrueType or OpenType body font (.ttf, .otf)")) from None
+    with _quiet_fonttools():
+        if face["head"].unitsPerEm != 1000:
+            scale_upem(face, 1000)
+        face.flavor = None
+        out = io.BytesIO()
+        face.save(out)
+    return out.getvalue()
+
+
 def _stamp_style(font: Path, text: str) -> Any:
     """pyHanko's text stamp: ``text`` in ``font`` (embedded as a subset by its
     ``GlyphAccumulator``), black on an opaque white ground, a thin grey border."""
     from pyhanko import stamp
     from pyhanko.pdf_utils import content, layout
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
     from pyhanko.pdf_utils.text import TextBoxStyle
+
+    @dataclass(frozen=True)
+    class Accumulators(GlyphAccumulatorFactory):
+        """pyHanko's factory, the font program given as bytes (:func:`_font_program`)
+        instead of a file name."""
+
+        program: bytes = b""
+
+        def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
+            if obj_stream is None and writer.stream_xrefs and \
+                    self.create_objstream_if_needed:
+                obj_stream = writer.prepare_object_stream()
+            return GlyphAccumulator(writer=writer, font_handle=io.BytesIO(self.program),
+                                    font_size=self.font_size, obj_stream=obj_stream)
 
     class Ground(content.PdfContent):
         """An opaque white rectangle the size of the stamp (no ``/SMask``, no
@@ -286,9 +327,24 @@ def _stamp_style(font: Path, text: str) -> Any:
             margins=layout.Margins(left=8, right=8, top=6, bottom=6),  # points
             inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT),
         text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(str(font), font_size=size), font_size=size,
+            font=Accumulators(str(font), font_size=size, program=_font_program(font)),
+            font_size=size,
             leading=size + 3),
         timestamp_format="%Y-%m-%d %H:%M %Z")
+
+
+@contextmanager
+def _quiet_fonttools() -> Iterator[None]:
+    """fontTools' warnings about a font it subsets (e.g. "'created' timestamp seems
+    very low" for a font dated 0) silenced: they are not the user's to act on, and
+    the build already checks the brand's fonts."""
+    log = logging.getLogger("fontTools")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def _set_tabs(writer, page_index: int) -> None:
@@ -411,9 +467,10 @@ def sign_pdf(data: bytes, signer: Signer, timestamp_url: str | None = None, *,
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256")
     try:
-        output = signers.PdfSigner(metadata, signer.signer, timestamper=timestamper,
-                                   stamp_style=style
-                                   ).sign_pdf(writer, existing_fields_only=True)
+        with _quiet_fonttools():
+            output = signers.PdfSigner(metadata, signer.signer, timestamper=timestamper,
+                                       stamp_style=style
+                                       ).sign_pdf(writer, existing_fields_only=True)
     except (TimestampRequestError, OSError) as exc:
         raise ReportError(Problem(
             f"the timestamp authority {timestamp_url or ''} gave no timestamp ({exc})",
