@@ -325,3 +325,16 @@ def test_a_brand_font_of_2000_units_per_em_is_set_at_its_own_widths(key, tmp_pat
             advance = program["hmtx"][program.getGlyphName(cid)][0]
             assert width == pytest.approx(advance * 1000 / per_em, abs=1), cid
     assert "Digitally signed by Ada Signer" in _shown_words(_pdf(project), 0)
+
+
+def test_report_yaml_signature_box_past_the_last_page_names_its_line(key, tmp_path,
+                                                                     monkeypatch, cli):
+    project = _starter(tmp_path / "report")
+    with (project / "report.yaml").open("a") as manifest:
+        manifest.write('archive:\n  signature_box: "99"\n')
+    line = len((project / "report.yaml").read_text().splitlines())
+    monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
+    ran = cli("publish", "-q", str(project), "--sign", str(key[0]))
+    assert ran.returncode == 1
+    assert f"report.yaml:{line}: archive.signature_box 99: the PDF has" in ran.stderr
+    assert not (project / "editions").exists()

@@ -595,7 +595,11 @@ def signature_appearance(report: Report, box: SignatureBox) -> Appearance:
 def _configured_box(report: Report) -> SignatureBox | None:
     """report.yaml's ``archive.signature_box`` (checked when the report was loaded)."""
     written = report.manifest.archive.signature_box
-    return parse_signature_box(written) if written else None
+    if not written:
+        return None
+    path = report.root / MANIFEST
+    return replace(parse_signature_box(written), origin="archive.signature_box", path=path,
+                   line=line_of(path, r"^\s+signature_box\s*:"))
 
 
 def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,

@@ -230,8 +230,8 @@ def signature_rect(data: bytes, box: SignatureBox
     index = len(pages) - 1 if box.page is None else box.page - 1
     if index >= len(pages):
         raise ReportError(Problem(
-            f"--signature-box {box}: the PDF has {len(pages)} pages, no page {box.page}",
-            None, None, f"give a page from 1 to {len(pages)}, or 'last'"))
+            f"{box.origin} {box}: the PDF has {len(pages)} pages, no page {box.page}",
+            box.path, box.line, f"give a page from 1 to {len(pages)}, or 'last'"))
     page = pages[index]
     trim = None
     for key in ("/TrimBox", "/CropBox", "/MediaBox"):
@@ -250,9 +250,9 @@ def signature_rect(data: bytes, box: SignatureBox
     if x + width > width_mm + 1e-6 or y + height > height_mm + 1e-6 or \
             width > width_mm or height > height_mm:
         raise ReportError(Problem(
-            f"--signature-box {box}: the box ({x:g},{y:g} to {x + width:g},{y + height:g} "
+            f"{box.origin} {box}: the box ({x:g},{y:g} to {x + width:g},{y + height:g} "
             f"mm) does not lie on page {index + 1}, whose trim box is {width_mm:.0f} x "
-            f"{height_mm:.0f} mm", None, None,
+            f"{height_mm:.0f} mm", box.path, box.line,
             "give a box inside the page: X + W at most the page's width, Y + H at most "
             "its height, in millimetres from its lower left corner"))
     left, bottom = trim[0] + x * MM, trim[1] + y * MM

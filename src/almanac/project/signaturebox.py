@@ -5,7 +5,8 @@ millimetres. The box is placed and drawn when the edition is signed
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 MM = 72 / 25.4
 """Points (1/72 inch, the default user space unit: ISO 32000-1 8.3.2.3) per millimetre."""
@@ -30,6 +31,11 @@ class SignatureBox:
 
     page: int | None = None
     box: tuple[float, float, float, float] | None = None
+    origin: str = field(default="--signature-box", compare=False)
+    """Where it was written, for a message: the option, or ``archive.signature_box``."""
+    path: Path | None = field(default=None, compare=False)
+    """The file it was written in (report.yaml), and its ``line``; None: the command line."""
+    line: int | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         page = "last" if self.page is None else str(self.page)
