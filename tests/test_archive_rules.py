@@ -105,6 +105,9 @@ def test_a_folder_set_in_report_yaml_holds_the_editions(project, cli):
     ("../elsewhere", "has an empty, '.' or '..' part"),
     ("/srv/editions", "is not a path relative to the project folder"),
     (".almanac-cache/editions", "names a hidden folder"),
+    ("output", "lies in output, where builds go (git ignores it"),
+    ("output/editions", "lies in output, where builds go"),
+    ("README.md", "the archive folder README.md exists and is not a folder"),
 ])
 def test_an_archive_folder_outside_or_among_the_inputs_is_refused(project, cli, folder, says):
     with (project / "report.yaml").open("a", encoding="utf-8") as manifest:
@@ -255,3 +258,130 @@ def test_a_changelog_naming_versions_the_archive_lacks_is_said(tmp_path, cli):
         f"names the earlier versions 0.2, 0.1, which the archive (editions/{YEAR}/) does " \
         "not hold" in published.stderr, published.stderr
     assert f"fix: restore those editions into editions/{YEAR}/" in published.stderr
+
+
+@pytest.mark.parametrize("version, says", [
+    ("1.\u0667", 'fix: write a version as numbers in the digits 0-9 with dots, e.g. "1.4"'),
+    ("01.4", "has a number with a leading zero: versions compare as numbers (PEP 440), "
+     "so 01.4 is 1.4"),
+    ("1.04.0", "so 1.04.0 is 1.4.0"),
+])
+def test_a_version_not_in_plain_ascii_numbers_is_refused_at_its_line(project, cli, version,
+                                                                       says):
+    """Arabic-Indic digits match ``\\d`` but are no PEP 440 version; a leading zero is
+    normalised away by PEP 440 (01.4 is 1.4: one version, two folders)."""
+    _edition(project, f'  version: "{version}"\n  date: 2025-04-01\n  changes:\n'
+             f'    - Corrected.\n    - version: "0.\u0661"\n      date: 2025-03-01\n'
+             '      text: First.\n')
+    for command in ("check", "publish"):
+        refused = cli(command, str(project))
+        assert refused.returncode == 1, refused.stderr
+        assert "Traceback" not in refused.stderr and "InvalidVersion" not in refused.stderr
+        assert f"report.yaml:{_line(project, '^  version:')}: edition.version: " \
+            in refused.stderr, refused.stderr
+        assert says in refused.stderr, refused.stderr
+        assert f"report.yaml:{_line(project, '^    - version:')}: edition.changes[1].version: " \
+            in refused.stderr, refused.stderr
+    assert sorted(p.name for p in (project / "editions" / YEAR).iterdir()) == ["0.1"]
+
+
+def test_a_version_published_from_other_inputs_names_its_line_and_the_next_version(
+        project, cli):
+    """The starter's report.yaml has ``version:`` in a comment above the edition: the
+    refusal names the line of edition.version, and the version after the real one."""
+    assert _line(project, r"^#.*version:") < _line(project, r"^  version:")
+    _change_a_source(project)
+    refused = cli("publish", str(project))
+    assert refused.returncode == 1
+    assert f"report.yaml:{_line(project, '^  version:')}: edition.version: edition 0.1 is " \
+        f"already published (editions/{YEAR}/0.1) from other inputs" in refused.stderr, \
+        refused.stderr
+    assert "fix: bump edition.version (e.g. 0.1 → 0.2), add a changelog entry" \
+        in refused.stderr, refused.stderr
+
+
+def test_a_damaged_edition_is_listed_by_its_folder_and_is_never_current(project, cli):
+    """A manifest.json retitled to 9.9 does not make its edition the current one: the
+    folder's version orders the list, and the highest verified edition is current; a
+    missing PDF is said so."""
+    _change_a_source(project)
+    _edition(project, '  version: "0.2"\n  date: 2025-04-01\n  changes: Corrected.\n')
+    assert cli("publish", str(project)).returncode == 0
+    manifest = project / "editions" / YEAR / "0.1" / "manifest.json"
+    record = json.loads(manifest.read_text(encoding="utf-8"))
+    record["edition"]["version"] = "9.9"
+    manifest.write_text(json.dumps(record), encoding="utf-8")
+    listed = cli("editions", str(project))
+    assert listed.returncode == 1
+    rows = [line for line in listed.stdout.splitlines() if re.match(r"\d", line)]
+    assert rows[0].startswith("0.1 ") and "FAILED (manifest.json names version '9.9'" \
+        in rows[0] and not rows[0].endswith("current"), listed.stdout
+    assert re.match(r"0\.2 .* verified +current$", rows[1]), listed.stdout
+    data = json.loads(cli("editions", str(project), "--json").stdout)
+    assert [(e["version"], e["current"]) for e in data] == [("0.1", False), ("0.2", True)]
+    pdf = project / data[1]["path"]
+    pdf.unlink()
+    data = json.loads(cli("editions", str(project), "--json").stdout)
+    assert data[1]["status"] == f"FAILED (its PDF {pdf.name} is missing)"
+    assert not any(e["current"] for e in data)
+
+
+def _pasted(stderr: str, version: str) -> str:
+    """The YAML list item a refusal's fix gives for ``version``'s entry."""
+    found = re.search(r'(- \{version: "' + re.escape(version) + r'", .*\})$', stderr, re.M)
+    assert found, stderr
+    return found.group(1)
+
+
+def test_an_unchanged_plain_entry_is_not_taken_for_the_next_version(project, cli):
+    """0.2's plain-string entry left as it was when the version is raised to 0.2.1 is
+    refused at its line, with 0.2's entry to keep as YAML; pasted, 0.2.1 publishes and
+    its changelog has both."""
+    _change_a_source(project)
+    _edition(project, '  version: "0.2"\n  date: 2025-04-01\n'
+             '  changes: "Corrected table 3: \\"visitors\\"."\n')
+    assert cli("publish", str(project)).returncode == 0
+    _change_a_source(project)
+    _edition(project, '  version: "0.2.1"\n  date: 2025-04-02\n'
+             '  changes: "Corrected table 3: \\"visitors\\"."\n')
+    refused = cli("publish", str(project))
+    assert refused.returncode == 1
+    assert f"report.yaml:{_line(project, '^  changes:')}: edition.changes[0]: the changelog " \
+        "entry of 0.2.1 is the text of 0.2's (editions/2024/0.2)" in refused.stderr, \
+        refused.stderr
+    assert "fix: write what 0.2.1 corrects, and keep 0.2's entry as a list item below it: " \
+        in refused.stderr
+    paste = _pasted(refused.stderr, "0.2")
+    assert sorted(p.name for p in (project / "editions" / YEAR).iterdir()) == ["0.1", "0.2"]
+    _edition(project, '  version: "0.2.1"\n  date: 2025-04-02\n  changes:\n'
+             f'    - Corrected the date on page 2.\n    {paste}\n')
+    published = cli("publish", str(project))
+    assert published.returncode == 0, published.stderr
+    rows = {row["version"]: row for row in json.loads(cli("editions", str(project),
+                                                          "--json").stdout)}
+    assert rows["0.2.1"]["changes"] == [
+        {"version": "0.2.1", "date": "2025-04-02", "text": "Corrected the date on page 2."},
+        {"version": "0.2", "date": "2025-04-01", "text": 'Corrected table 3: "visitors".'}]
+
+
+def test_an_archived_editions_entry_left_out_of_the_changelog_is_refused(project, cli):
+    """History is never dropped: 0.3 without 0.2's entry is refused with the entry to
+    paste back; put back with its text corrected, 0.3 publishes."""
+    _change_a_source(project)
+    _edition(project, '  version: "0.2"\n  date: 2025-04-01\n  changes: Corrected table 3.\n')
+    assert cli("publish", str(project)).returncode == 0
+    _change_a_source(project)
+    _edition(project, '  version: "0.3"\n  date: 2025-05-01\n  changes: Corrected page 2.\n')
+    refused = cli("publish", str(project))
+    assert refused.returncode == 1
+    assert f"report.yaml:{_line(project, '^  changes:')}: edition.changes: the changelog has " \
+        f"no entry for 0.2, which the archived edition editions/{YEAR}/0.2 gave one" \
+        in refused.stderr, refused.stderr
+    assert _pasted(refused.stderr, "0.2") == \
+        '- {version: "0.2", date: 2025-04-01, text: "Corrected table 3."}'
+    assert sorted(p.name for p in (project / "editions" / YEAR).iterdir()) == ["0.1", "0.2"]
+    _edition(project, '  version: "0.3"\n  date: 2025-05-01\n  changes:\n'
+             '    - Corrected page 2.\n    - {version: "0.2", date: 2025-04-01, '
+             'text: "Corrected table 3 (visitors)."}\n')
+    published = cli("publish", str(project))
+    assert published.returncode == 0, published.stderr

@@ -261,10 +261,13 @@ def test_the_catalogue_of_editions_names_the_signer(signed, cli):
     plain, project = signed
     listed = cli("editions", str(project))
     assert listed.returncode == 0, listed.stdout
-    assert re.search(r"^    signed by Common Name: Ada Signer.*, \d{4}-\d\d-\d\dT", listed.stdout,
-                     re.M), listed.stdout
     (record,) = json.loads(cli("editions", str(project), "--json").stdout)
     assert [s["timestamped"] for s in record["signed"]] == [False]
+    when = dt.datetime.fromisoformat(record["signed"][0]["time"])  # ISO in JSON
+    # the table gives it to the minute, in UTC
+    shown = when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    assert re.search(rf"^    signed by Common Name: Ada Signer.*, {shown}$", listed.stdout,
+                     re.M), listed.stdout
     assert "signed by" not in cli("editions", str(plain)).stdout
 
 
@@ -521,3 +524,35 @@ def test_an_intermediate_given_with_chain_completes_the_path_to_the_root(
     assert "ok   certificate chain trusted" in editions["with"].stdout
     assert editions["without"].returncode == 1
     assert "FAIL certificate chain trusted" in editions["without"].stdout
+
+
+def test_a_timestamp_url_that_is_no_url_is_refused_before_building(keys, starter, cli,
+                                                                   tmp_path, monkeypatch):
+    project = _copy(starter, tmp_path / "report")
+    monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
+    ran = cli("publish", str(project), "--sign", str(keys.p12), "--timestamp-url", "not a url")
+    assert ran.returncode == 2
+    assert "argument --timestamp-url: 'not a url' is not an http(s) URL: give the timestamp " \
+        "authority's address, e.g. https://freetsa.org/tsr" in ran.stderr, ran.stderr
+    assert "Traceback" not in ran.stderr and _nothing_published(project)
+
+
+def test_a_timestamp_authority_of_report_yaml_that_does_not_answer_names_its_line(
+        keys, starter, cli, tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as unused:  # a port nothing listens on: refused at once
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}/tsr"
+    project = _copy(starter, tmp_path / "report")
+    with (project / "report.yaml").open("a") as manifest:
+        manifest.write(f"archive:\n  timestamp_url: {url}\n")
+    line = (project / "report.yaml").read_text().splitlines().index(f"  timestamp_url: {url}")
+    monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
+    ran = cli("publish", str(project), "--sign", str(keys.p12))
+    assert ran.returncode == 1
+    assert f"report.yaml:{line + 1}: archive.timestamp_url: the timestamp authority {url} " \
+        "gave no timestamp" in ran.stderr, ran.stderr
+    assert "fix: check the address and the network, or remove archive.timestamp_url" \
+        in ran.stderr
+    assert "Traceback" not in ran.stderr and not (project / "editions").exists()

@@ -140,6 +140,22 @@ def _host(text: str) -> str:
         raise argparse.ArgumentTypeError(_("'%(text)s' does not resolve: %(fix)s",
                                            text=text, fix=form)) from None
     return bare
+
+
+def _timestamp_url(text: str) -> str:
+    """``publish --timestamp-url``: an http(s) address, by the rule of report.yaml's
+    ``archive.timestamp_url`` (:func:`~almanac.project.model.http_url`), checked before
+    anything is built."""
+    from .project.model import http_url
+
+    try:
+        return http_url(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_(
+            "'%(text)s' is not an http(s) URL: give the timestamp authority's address, "
+            "e.g. https://freetsa.org/tsr", text=text)) from None
+
+
 def _limit_arguments(parser: argparse.ArgumentParser) -> None:
     from .stages.charts import CHART_MEMORY_MIB
     from .stages.guard import MAX_PAGES, MEMORY_MIB, TYPESET_SECONDS
@@ -254,7 +270,7 @@ def _parser() -> argparse.ArgumentParser:
     signing.add_argument("--chain", metavar="CA.pem", action="append", default=[],
                          help=_("intermediate certificates to embed in the signature "
                                 "(repeatable)"))
-    signing.add_argument("--timestamp-url", metavar="URL", help=_(
+    signing.add_argument("--timestamp-url", metavar="URL", type=_timestamp_url, help=_(
         "timestamp the signature at this RFC 3161 timestamp authority"))
     signing.add_argument("--signature-box", metavar="PAGE[:X,Y,W,H]", type=_signature_box,
                          help=_("show the signature on a page (a number, or last) in this "
@@ -995,6 +1011,21 @@ def _schema(kind: str, output: str | None) -> int:
     return 0
 
 
+def _minute(iso: str | None) -> str:
+    """An ISO 8601 time as ``editions`` shows it: ``2026-11-30 11:26 UTC`` (a time
+    without a zone taken as UTC), ``?`` for none; the text as it is when unreadable."""
+    import datetime as dt
+
+    if not iso:
+        return "?"
+    try:
+        when = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    when = when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _editions(root: Path, as_json: bool) -> int:
     import json
 
@@ -1032,7 +1063,7 @@ def _editions(root: Path, as_json: bool) -> int:
             for signature in (edition or {}).get("signed", []):
                 print(printable("    " + _("signed by %(signer)s, %(time)s",
                                           signer=signature["signer"],
-                                          time=signature["time"] or "?")))
+                                          time=_minute(signature["time"]))))
         legacy = sorted({Path(e["path"]).parts[:2] for e in editions if e["legacy"]})
         if legacy:  # (place, year) of each edition outside the archive folder
             archive = archive_folder(root)

@@ -23,12 +23,13 @@ from .editions.archive import archived_editions, check_archive_rules, missing_ed
 from .editions.publish import (
     Published,
     existing_edition,
+    manifest_line,
     published_version_folder,
     together,
     version_folder,
     write_editions,
 )
-from .editions.signing import Appearance, Signer, sign_pdf
+from .editions.signing import Appearance, Signer, sign_pdf, signature_rect
 from .editions.sources import (
     SOURCES_MANIFEST,
     EmbedLimits,
@@ -597,9 +598,9 @@ def _configured_box(report: Report) -> SignatureBox | None:
     written = report.manifest.archive.signature_box
     if not written:
         return None
-    path = report.root / MANIFEST
-    return replace(parse_signature_box(written), origin="archive.signature_box", path=path,
-                   line=line_of(path, r"^\s+signature_box\s*:"))
+    return replace(parse_signature_box(written), origin="archive.signature_box",
+                   path=report.root / MANIFEST,
+                   line=manifest_line(report.root, ("archive", "signature_box")))
 
 
 def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
@@ -630,11 +631,8 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
         if signer is not None:
             reporter.step("sign", reporter.words.gettext(
                 "signing as %(signer)s", signer=signer.subject))
-            box = signature_box or _configured_box(edition)
-            appearance = None if box is None else signature_appearance(edition, box)
-            final = sign_pdf(final, signer,
-                             timestamp_url or edition.manifest.archive.timestamp_url,
-                             appearance=appearance)
+            final = _signed(final, signer, timestamp_url, edition,
+                            signature_box or _configured_box(edition))
         made.append((edition, final, pdf.pages, manifest))
     published = write_editions(made)
     for written in [published, *published.translations]:
@@ -644,6 +642,31 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
             written.manifest["pdf"]["pages"], file=written.pdf,
             size=written.manifest["pdf"]["size"] / 1024, sources=len(files)))
     return published
+
+
+def _signed(pdf: bytes, signer: Signer, timestamp_url: str | None, report: Report,
+            box: SignatureBox | None = None) -> bytes:
+    """``pdf`` signed (:func:`~.editions.signing.sign_pdf`), timestamped at
+    ``timestamp_url`` or else at ``report.yaml``'s ``archive.timestamp_url``; when
+    that one gives no timestamp, the refusal names its line in ``report.yaml``.
+    Shown in ``box`` when given (:func:`signature_appearance`); a box that does not
+    fit the PDF is refused first (:func:`~.editions.signing.signature_rect`)."""
+    appearance = None
+    if box is not None:
+        signature_rect(pdf, box)  # its own refusal, not the timestamp authority's
+        appearance = signature_appearance(report, box)
+    url = timestamp_url or report.manifest.archive.timestamp_url
+    try:
+        return sign_pdf(pdf, signer, url, appearance=appearance)
+    except ReportError as exc:
+        if timestamp_url or url is None:
+            raise
+        raise ReportError([Problem(
+            problem.message, report.root / MANIFEST,
+            manifest_line(report.root, ("archive", "timestamp_url")),
+            "check the address and the network, or remove archive.timestamp_url from "
+            "report.yaml (the edition is then signed without a timestamp)",
+            "archive.timestamp_url") for problem in exc.problems]) from None
 
 
 class _Steps(Reporter):

@@ -13,7 +13,9 @@ is not before theirs, and it has a changelog entry of its own.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +27,8 @@ from ..project.languages import TAG
 from ..project.model import Report
 from ..project.parts import MANIFEST
 from ..project.yamlfile import read_yaml
-from .sources import EmbedLimits, read_edition_manifest
+from .publish import next_version
+from .sources import EmbedLimits, read_bounded, read_edition_manifest
 
 EDITION_MANIFEST = "manifest.json"
 
@@ -117,7 +120,13 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
     * its version is higher than each of theirs (PEP 440 ordering,
       :class:`packaging.version.Version`: 1.10 follows 1.9; 1.0.0 equals 1.0);
     * its date (``edition.date``) is not before any of theirs;
-    * when there is one, it has a changelog entry for its own version.
+    * when there is one, it has a changelog entry for its own version;
+    * that entry is not the text of an archived edition's own entry (a plain-string
+      ``changes:`` left as it was when the version was raised would otherwise
+      become the new version's entry);
+    * each archived edition's own entry (:func:`own_entry`, from its embedded
+      ``report.yaml``) is still in the changelog, its text corrected or not: history
+      is never dropped. Each refusal gives the entry to paste as YAML.
     """
     edition = report.manifest.edition
     path = report.root / MANIFEST
@@ -141,8 +150,9 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
             f"version {edition.version} is {'the same as' if equal else 'not above'} the "
             f"archived edition {top.version} ({_shown(top, report.root)}): each new "
             "edition needs a higher version", path, line(("edition", "version")),
-            f"raise edition.version above {top.version}, e.g. {_next(top.version)} (versions "
-            "compare as numbers: 1.10 follows 1.9)", "edition.version"))
+            f"raise edition.version above {top.version}, e.g. "
+            f"{next_version(top.version)} (versions compare as numbers: 1.10 follows 1.9)",
+            "edition.version"))
     earlier = sorted((a for a in others if Version(a.version) < current),
                      key=lambda a: Version(a.version))
     if earlier and not any(Version(c.version) == current for c in edition.changes):
@@ -155,6 +165,7 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
             f'add its entry under edition:, e.g. changes: "What changed, for readers." '
             f"(a plain string is the entry of version {edition.version}), or an entry with "
             "version:, date: and text: above the others", "edition.changes"))
+    problems += _kept_history(report, earlier, line)
     dated = [a for a in others if a.date is not None]
     latest = max(dated, key=lambda a: (a.date or dt.date.min, Version(a.version)), default=None)
     if latest is not None and latest.date is not None and latest.date > edition.date:
@@ -167,6 +178,68 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
             f"{latest.date.isoformat()}", "edition.date"))
     if problems:
         raise ReportError(problems)
+
+
+def own_entry(archived: Archived) -> dict[str, str] | None:
+    """The changelog entry an ``archived`` edition gave its own version, as its
+    embedded ``report.yaml`` has it (:func:`~.verify.embedded_changelog`: ``version``,
+    ``date`` as YYYY-MM-DD, ``text`` in the edition's language); None when it had none
+    (a first edition) or its PDF or ``manifest.json`` cannot be read (``editions``
+    and ``verify`` say why). Reads within :class:`EmbedLimits`."""
+    from .verify import embedded_changelog, embedded_files, open_pdf
+
+    limits = EmbedLimits.from_environment()
+    try:
+        record = read_edition_manifest(archived.folder / EDITION_MANIFEST, limits)
+        pdf = read_bounded(archived.folder / record["pdf"]["file"], limits.file,
+                           follow_links=False)
+        raw = embedded_files(open_pdf(pdf), limits).get(MANIFEST)
+    except (OSError, ValueError, KeyError, TypeError):  # Unreadable is a ValueError
+        return None
+    own = _version(archived.version)
+    return next((entry for entry in embedded_changelog(
+        raw, archived.version, str(record["edition"]["date"]), record.get("language"))
+        if _version(entry["version"]) == own), None)
+
+
+def _kept_history(report: Report, earlier: list[Archived],
+                  line: Callable[[tuple], int | None]) -> list[Problem]:
+    """The refusals of :func:`check_archive_rules` for the changelog's history: the
+    new version's entry repeating an ``earlier`` edition's own, and an ``earlier``
+    edition's own entry left out. For a report in several languages, the editions
+    of its main language (``report``'s) are compared."""
+    edition = report.manifest.edition
+    path = report.root / MANIFEST
+    current = Version(edition.version)
+    index, own = next(((i, c) for i, c in enumerate(edition.changes)
+                       if Version(c.version) == current), (None, None))
+    kept = {Version(c.version) for c in edition.changes}
+    problems = []
+    for archived in sorted(earlier, key=lambda a: Version(a.version), reverse=True):
+        if archived.folder.name not in (archived.version, report.manifest.language):
+            continue  # another language's edition of that version
+        entry = own_entry(archived)
+        if entry is None:
+            continue
+        paste = (f'- {{version: "{archived.version}", date: {entry["date"]}, '
+                 f"text: {json.dumps(entry['text'], ensure_ascii=False)}}}")
+        if own is not None and " ".join(own.text.split()) == " ".join(entry["text"].split()):
+            problems.append(Problem(
+                f"the changelog entry of {edition.version} is the text of "
+                f"{archived.version}'s ({_shown(archived, report.root)}): a changelog entry "
+                "says what its own version corrects", path,
+                line(("edition", "changes", index)) or line(("edition", "changes")),
+                f"write what {edition.version} corrects, and keep {archived.version}'s "
+                f"entry as a list item below it: {paste}", f"edition.changes[{index}]"))
+        elif Version(archived.version) not in kept:
+            problems.append(Problem(
+                f"the changelog has no entry for {archived.version}, which the archived "
+                f"edition {_shown(archived, report.root)} gave one: the history of "
+                "corrections is kept in every later edition", path,
+                line(("edition", "changes")) or line(("edition",)),
+                f"put its entry back under changes: (newest first; its text may be "
+                f"corrected): {paste}", "edition.changes"))
+    return problems
 
 
 def missing_editions(report: Report, archived: list[Archived]) -> list[Problem]:
@@ -201,9 +274,3 @@ def _shown(archived: Archived, root: Path) -> str:
         return archived.folder.relative_to(root).as_posix()
     except ValueError:
         return str(archived.folder)
-
-
-def _next(version: str) -> str:
-    parts = version.split(".")
-    parts[-1] = str(int(parts[-1]) + 1) if parts[-1].isdigit() else parts[-1]
-    return ".".join(parts)

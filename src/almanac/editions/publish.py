@@ -23,10 +23,10 @@ from pathlib import Path
 
 from ..errors import Problem, ReportError
 from ..project.archive import LEGACY
-from ..project.checks import line_of
 from ..project.languages import TAG
 from ..project.model import Report
 from ..project.parts import MANIFEST
+from ..project.yamlfile import read_yaml
 from ..stages.output import Writer, file_slug
 from ..stages.variants import VARIANTS
 from .signing import signature_record, unsigned_revision
@@ -132,6 +132,24 @@ def read_edition(folder: Path) -> tuple[dict, Path]:
     return manifest, path
 
 
+def manifest_line(root: Path, loc: tuple) -> int | None:
+    """The line of ``loc`` (keys and indexes, e.g. ``("edition", "version")``) in
+    ``root``'s ``report.yaml``, from its YAML line map; None when it cannot be read."""
+    try:
+        return read_yaml(root / MANIFEST, root)[1].line(loc)
+    except (ReportError, OSError):
+        return None
+
+
+def next_version(version: str) -> str:
+    """The version after ``version`` (``"1.1"`` → ``"1.2"``, ``"1.2.1"`` →
+    ``"1.2.2"``): its last number raised by one; unchanged when that is no number."""
+    parts = version.split(".")
+    parts[-1] = str(int(parts[-1]) + 1) if parts[-1].isascii() and parts[-1].isdigit() \
+        else parts[-1]
+    return ".".join(parts)
+
+
 def existing_edition(report: Report, inputs: list[dict]) -> Published | None:
     """The published edition of this version, if any, checked whole (see
     :func:`read_edition`); a ReportError when it is damaged or was made from other
@@ -150,12 +168,13 @@ def existing_edition(report: Report, inputs: list[dict]) -> Published | None:
                          if hashes.get(name) != current.get(name))
         shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more"
                                           if len(changed) > 5 else "")
-        version_line = line_of(report.root / MANIFEST, "version:")
+        version = report.manifest.edition.version
         raise ReportError(Problem(
-            f"edition {report.manifest.edition.version} is already published "
+            f"edition {version} is already published "
             f"({folder.relative_to(report.root)}) from other inputs; changed: {shown}",
-            report.root / MANIFEST, version_line,
-            "bump edition.version (e.g. 1.0 → 1.1), add a changelog entry, then publish"))
+            report.root / MANIFEST, manifest_line(report.root, ("edition", "version")),
+            f"bump edition.version (e.g. {version} → {next_version(version)}), add a "
+            "changelog entry, then publish", "edition.version"))
     return Published(folder=folder, pdf=pdf, created=False, manifest=manifest)
 
 

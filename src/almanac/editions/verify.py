@@ -820,18 +820,19 @@ def list_editions(root: Path) -> list[dict]:
     ``<archive.folder>/<year>/<version>/`` (default ``editions/``), and in the old
     place ``output/<year>/<version>/`` (a report in several languages: a folder per
     language below that, listed together), by year and version (PEP 440 order): a
-    dict with ``version``, ``year``, ``language`` (None for a report in one
+    dict with ``version`` (its folder's name: what it was published as, whatever its
+    ``manifest.json`` now says), ``year``, ``language`` (None for a report in one
     language), ``date``, ``pages``, ``size``, ``sha256``, ``path``, ``status``
     (``verified``, or ``FAILED`` and why), ``changes`` (the changelog of the
     edition's own ``report.yaml`` as embedded, up to its version, newest first:
     ``version``, ``date``, ``text`` each), ``signed`` (its PAdES signatures:
     ``signer``, ``time`` (the timestamp's, else the signing time the signer
     claims, ISO 8601), ``timestamped``; empty when unsigned; the chain is not
-    judged here: ``almanac verify --trust``), ``current`` (True for the highest version
-    of its year) and ``legacy`` (True when it lies in ``output/``, which it should
-    be moved out of). A folder there that is not an edition (no readable
-    ``manifest.json`` of the right shape, a link, a file) is listed as FAILED, never
-    followed out of the project."""
+    judged here: ``almanac verify --trust``), ``current`` (True for the highest
+    verified version of its year; a FAILED edition is never current) and
+    ``legacy`` (True when it lies in ``output/``, which it should be moved out of). A
+    folder there that is not an edition (no readable ``manifest.json`` of the right
+    shape, a link, a file) is listed as FAILED, never followed out of the project."""
     from packaging.version import InvalidVersion, Version
 
     from .archive import archived_editions
@@ -861,6 +862,8 @@ def list_editions(root: Path) -> list[dict]:
         verification = verify(pdf, limits, follow_links=False)
         failed = [f"{check.name}: {check.detail}" for check in verification.checks
                   if not check.ok]
+        if not os.path.lexists(pdf):  # not "readable PDF: ... No such file or directory"
+            failed = [f"its PDF {manifest.pdf.file} is missing"]
         if manifest.edition.version != version:  # retitled after publishing
             failed.insert(0, f"{EDITION_MANIFEST} names version {manifest.edition.version!r}; "
                              f"its folder is {version}")
@@ -868,12 +871,12 @@ def list_editions(root: Path) -> list[dict]:
             failed.insert(0, f"{EDITION_MANIFEST} names language {manifest.language!r}; "
                              f"its folder is {folder.name}")
         editions.append({
-            **base, "version": manifest.edition.version, "language": manifest.language,
-            "date": manifest.edition.date,
+            **base, "language": manifest.language,  # the version: its folder's, not the
+            "date": manifest.edition.date,          # manifest's (which may be changed)
             "pages": manifest.pdf.pages, "size": manifest.pdf.size,
             "sha256": manifest.pdf.sha256, "path": str(pdf.relative_to(root)),
             "changes": embedded_changelog(verification.files.get(MANIFEST_NAME),
-                                          manifest.edition.version, manifest.edition.date,
+                                          version, manifest.edition.date,
                                           manifest.language),
             "signed": [_signed(status) for status in verification.signatures or []],
             "status": "verified" if not failed else f"FAILED ({failed[0][:120]})"})
@@ -884,8 +887,9 @@ def list_editions(root: Path) -> list[dict]:
         except InvalidVersion:
             return None
 
-    # the highest version of each year (not a year that is no folder, listed by its name)
-    ranked = [e for e in editions if e["version"] != e["year"]]
+    # the highest verified version of each year is current (a FAILED edition never is,
+    # nor a year that is no folder, listed by its name)
+    ranked = [e for e in editions if e["version"] != e["year"] and e["status"] == "verified"]
     for year in {e["year"] for e in ranked}:
         versions = [v for e in ranked if e["year"] == year
                     if (v := order(str(e["version"]))) is not None]

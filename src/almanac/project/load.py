@@ -44,6 +44,7 @@ from .languages import (
 )
 from .markdown import read_markdown_chapter
 from .model import (
+    ARCHIVE_FOLDER,
     CELL_REFERENCE,
     Brand,
     Chapter,
@@ -103,6 +104,7 @@ def _load(root: Path | str, wanted: list[str | None] | None) -> list[Report]:
             f"build one of its languages: {', '.join(tags)} (or add it to {key}: here)"))
     problems += check_edition_dates(manifest, manifest_path)
     problems += check_changelog(manifest, manifest_path, lines)
+    problems += check_archive_folder(manifest, root, manifest_path, lines)
 
     brand_path = Path(os.path.normpath(root / manifest.brand)) if manifest.brand is not None \
         else theme.brand_default(root)  # links: read_yaml's
@@ -169,6 +171,21 @@ def _load(root: Path | str, wanted: list[str | None] | None) -> list[Report]:
     if problems:
         raise ReportError(list(dict.fromkeys(problems)))
     return [editions[tag or tags[0]] for tag in (wanted or tags)]
+
+
+def check_archive_folder(manifest: Manifest, root: Path, path: Path,
+                         lines: Lines) -> list[Problem]:
+    """A problem at ``archive.folder`` when that path exists and is no folder (a file,
+    a broken link), so that ``check`` says what ``publish`` would otherwise find only
+    after building."""
+    folder = root / manifest.archive.folder
+    if not os.path.lexists(folder) or folder.is_dir():
+        return []
+    return [Problem(f"the archive folder {manifest.archive.folder} exists and is not a "
+                    "folder",
+                    path, lines.line(("archive", "folder")) or lines.line(("archive",)),
+                    f"give a folder of its own, e.g. {ARCHIVE_FOLDER}, or move "
+                    f"{manifest.archive.folder} away", "archive.folder")]
 
 
 def plain_entries(data: Any) -> Any:

@@ -28,7 +28,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .colors import Broken, resolve_colors
-from .parts import SOURCES
+from .parts import OUTPUT, SOURCES
 from .signaturebox import parse_signature_box
 from .tables import MAX_MAGNITUDE as MAX_MAGNITUDE
 from .tables import Series, check_magnitude, parse_spec
@@ -198,11 +198,30 @@ def _some_text(value: str) -> str:
     return value
 
 
+VERSION_PATTERN = r"^[0-9]+\.[0-9]+(\.[0-9]+)?$"
+"""An edition's version: two or three dot-separated numbers in ASCII digits (``\\d``
+would take any Unicode digit, e.g. Arabic-Indic, which PEP 440 does not)."""
+
+
+def _plain_version(value: str) -> str:
+    """Refuse a component with a leading zero: PEP 440 normalises ``01.4`` to ``1.4``
+    (its "Integer Normalization"), so both would be one version in two folders."""
+    parts = value.split(".")
+    if any(len(part) > 1 and part.startswith("0") for part in parts):
+        plain = ".".join(str(int(part)) for part in parts)
+        raise ValueError(f"has a number with a leading zero: versions compare as numbers "
+                         f"(PEP 440), so {value} is {plain}; write {plain}")
+    return value
+
+
+EditionVersion = Annotated[str, AfterValidator(_plain_version)]
+
+
 class Change(Strict):
     """One entry of the changelog: what an edition corrected (errata)."""
 
-    version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$",
-                         description="The version this entry describes, e.g. 1.1.")
+    version: EditionVersion = Field(pattern=VERSION_PATTERN,
+                             description="The version this entry describes, e.g. 1.1.")
     date: dt.date = Field(description="That version's publication date.")
     text: Annotated[str, AfterValidator(_some_text)] = Field(
         description="What changed, for readers; printed in the colophon.")
@@ -220,7 +239,7 @@ class Edition(Strict):
 
     model_config = ConfigDict(json_schema_extra=lambda schema: _plain_entries(schema))
 
-    version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$", description="e.g. 1.0 or 1.1")
+    version: EditionVersion = Field(pattern=VERSION_PATTERN, description="e.g. 1.0 or 1.1")
     date: dt.date = Field(description="Publication date; also the PDF's creation date.")
     changes: list[Change] = Field([], description=(
         "Changelog (errata), newest first: entries with version, date and text. Every "
@@ -259,7 +278,10 @@ def _plain_entries(schema: dict[str, Any]) -> None:
                         {"type": "array", "items": {"anyOf": [{"type": "string"}, entry]}}]
 
 
-def _http_url(value: str) -> str:
+def http_url(value: str) -> str:
+    """``value`` when it is an http(s) URL with a host and no whitespace or control
+    character (RFC 3986 gives URLs no spaces); ValueError (a message for a user)
+    when not. The rule of ``archive.timestamp_url`` and ``publish --timestamp-url``."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(value)
@@ -294,6 +316,10 @@ def _archive_folder(value: str) -> str:
         raise ValueError(f"lies in {parts[0]}, an input of the report: an edition would "
                          f"be embedded in the next; use a folder of its own, e.g. "
                          f"{ARCHIVE_FOLDER}")
+    if parts[0] == OUTPUT:
+        raise ValueError(f"lies in {OUTPUT}, where builds go (git ignores it, and a clean "
+                         f"build may remove it): use a folder of its own, e.g. "
+                         f"{ARCHIVE_FOLDER}")
     return "/".join(parts)
 
 
@@ -305,7 +331,7 @@ class Archive(Strict):
         "the project: <folder>/<year>/<version>/ (and /<language>/ for a report in "
         "several languages). Keep it under version control (git add editions/) or in a "
         "synced folder; it must lie inside the project and outside its inputs.")
-    timestamp_url: Annotated[str, AfterValidator(_http_url)] | None = Field(
+    timestamp_url: Annotated[str, AfterValidator(http_url)] | None = Field(
         None, description="The http(s) address of an RFC 3161 timestamp authority, "
         "used when an edition is signed (publish --sign), e.g. https://freetsa.org/tsr.")
     signature_box: Annotated[str, AfterValidator(_signature_box)] | None = Field(

@@ -23,7 +23,7 @@ from ..errors import Problem, ReportError
 from . import model as m
 from .files import Refused, Roots, read_bytes
 from .files import over_limit as over_limit  # where the readers of other files find it
-from .model import BLOCK_TYPES, HEX_PATTERN, KEY_PATTERN
+from .model import BLOCK_TYPES, HEX_PATTERN, KEY_PATTERN, VERSION_PATTERN
 
 MAX_YAML_BYTES = 4 * 2**20  # a chapter is text: a few hundred KB at most
 
@@ -240,6 +240,9 @@ def _hint(error: ErrorDetails, model: type[BaseModel], loc: tuple) -> str | None
                 "(e.g. verzuim_2021)"
         if pattern == HEX_PATTERN:
             return "write a colour as # and six hex digits, e.g. #15396B"
+        if pattern == VERSION_PATTERN:
+            return 'write a version as numbers in the digits 0-9 with dots, e.g. "1.4" ' \
+                'or "1.4.1"'
     if kind == "too_long":
         return f"keep at most {error.get('ctx', {}).get('max_length')}; split the rest " \
             "into another block"
