@@ -426,6 +426,25 @@ def test_31_009_a_font_not_embedded(doc):
     assert rules(doc.check(profile="PDF/A-3a")) == {"ISO 19005-3 6.2.11.4.1"}
 
 
+def test_31_009_a_font_an_annotations_appearance_shows_not_embedded(doc):
+    courier = doc.pdf.make_indirect(Dictionary(Type=Name.Font, Subtype=Name.Type1,
+                                               BaseFont=Name.Courier,
+                                               Encoding=Name.WinAnsiEncoding))
+    doc.annotation.AP = Dictionary(N=doc.pdf.make_stream(
+        b"BT /F1 10 Tf 2 5 Td (Read more) Tj ET", Type=Name.XObject, Subtype=Name.Form,
+        BBox=Array([0, 0, 110, 20]), Resources=Dictionary(Font=Dictionary(F1=courier))))
+    result = doc.check()
+    assert rules(result) == {"Matterhorn 31-009"}
+    assert "Courier is not embedded" in result.findings[0].message
+    assert rules(doc.check(profile="PDF/A-3a")) == {"ISO 19005-3 6.2.11.4.1"}
+    doc.annotation.AP.N.Resources.Font.F1 = doc.font  # the embedded font: conforms
+    doc.annotation.AP.N.write(b"BT /F1 10 Tf 2 5 Td " + doc.codes("Read more") + b" Tj ET")
+    assert doc.check().ok
+    doc.annotation.F = 2  # a hidden annotation is not rendered
+    doc.annotation.AP.N.Resources.Font.F1 = courier
+    assert rules(doc.check()) <= {"Matterhorn 28-011"}
+
+
 def test_31_005_a_truetype_cidfont_without_cidtogidmap(doc):
     del doc.cid_font.CIDToGIDMap
     assert rules(doc.check()) == {"Matterhorn 31-005"}

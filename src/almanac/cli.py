@@ -272,6 +272,10 @@ def _parser() -> argparse.ArgumentParser:
                                 "(repeatable)"))
     signing.add_argument("--timestamp-url", metavar="URL", type=_timestamp_url, help=_(
         "timestamp the signature at this RFC 3161 timestamp authority"))
+    signing.add_argument("--signature-box", metavar="PAGE[:X,Y,W,H]", type=_signature_box,
+                         help=_("show the signature on a page (a number, or last) in this "
+                                "box, in mm from the page's lower left corner; without a "
+                                "box 70 x 18 mm in the page's foot. Default: invisible"))
     _limit_arguments(publish)
 
     verify = commands.add_parser(
@@ -497,7 +501,8 @@ def main(argv: list[str] | None = None) -> int:
             signer = _signer(args)  # before the build: a wrong passphrase costs nothing
             published = publish(root, reporter=reporter,
                                 options=BuildOptions(**_limits(args)), signer=signer,
-                                timestamp_url=args.timestamp_url)
+                                timestamp_url=args.timestamp_url,
+                                signature_box=args.signature_box)
             if not published.created:
                 print(_("edition %(version)s is already published with these inputs; "
                         "nothing changed", version=published.manifest["edition"]["version"]),
@@ -726,16 +731,28 @@ def _messages(root: Path, language: str) -> int:
     return 0
 
 
+def _signature_box(text: str) -> Any:
+    """``--signature-box``'s value as a :class:`~almanac.editions.signing.SignatureBox`;
+    a usage error (exit 2) saying the forms it takes when it is not one."""
+    from .project.signaturebox import parse_signature_box
+
+    try:
+        return parse_signature_box(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} {exc}") from None
+
+
 def _signer(args: argparse.Namespace) -> Any:
     """The signer ``publish --sign`` names (:func:`~almanac.editions.signing.load_signer`),
     its passphrase asked on the terminal when the environment gives none; None
     without ``--sign``. ReportError when it cannot be loaded."""
     if args.sign is None:
-        if args.certificate or args.chain or args.timestamp_url:
+        if args.certificate or args.chain or args.timestamp_url or \
+                args.signature_box is not None:
             raise ReportError(Problem(
-                "--certificate, --chain and --timestamp-url sign the edition, and no key "
-                "was given", None, None, "add --sign KEY.p12 (or --sign KEY.pem "
-                "--certificate CERT.pem)"))
+                "--certificate, --chain, --timestamp-url and --signature-box sign the "
+                "edition, and no key was given", None, None, "add --sign KEY.p12 (or "
+                "--sign KEY.pem --certificate CERT.pem)"))
         return None
     from .editions.signing import load_signer
 

@@ -30,7 +30,7 @@ from .editions.publish import (
     version_folder,
     write_editions,
 )
-from .editions.signing import Signer, sign_pdf
+from .editions.signing import Appearance, Signer, sign_pdf, signature_rect
 from .editions.sources import (
     SOURCES_MANIFEST,
     EmbedLimits,
@@ -48,6 +48,7 @@ from .project.load import load_all as load_editions
 from .project.load import load_report, load_specimen
 from .project.model import Report
 from .project.parts import CACHE, MANIFEST, OUTPUT, source_files
+from .project.signaturebox import SignatureBox, parse_signature_box
 from .project.uses import Definition, definitions, unused
 from .reporter import Reporter
 from .stages.breaks import CONTINUATION_PASSES, Splits, continuations
@@ -518,7 +519,8 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
 
 def publish(root: Path | str, *, reporter: Reporter | None = None,
             options: BuildOptions | None = None, signer: Signer | None = None,
-            timestamp_url: str | None = None) -> Published:
+            timestamp_url: str | None = None,
+            signature_box: SignatureBox | None = None) -> Published:
     """Publish the archival edition into ``<archive>/<year>/<version>/`` (the
     archive: ``archive.folder`` of report.yaml, default ``editions/``; see
     :mod:`almanac.editions`): the ``archive`` variant with every source embedded.
@@ -531,7 +533,10 @@ def publish(root: Path | str, *, reporter: Reporter | None = None,
     signed (PAdES, an incremental update; timestamped by the RFC 3161 authority at
     ``timestamp_url``, else at report.yaml's ``archive.timestamp_url``, when either is
     given) after it is made and before the edition is written;
-    its ``manifest.json`` records the signed and the unsigned file.
+    its ``manifest.json`` records the signed and the unsigned file. The signature is
+    invisible, or shown in ``signature_box``, else in report.yaml's
+    ``archive.signature_box`` (:func:`signature_appearance`); a box off its page is
+    refused before anything is written.
 
     The same version with the same inputs is left as it is; with other inputs it
     is refused (:class:`~almanac.errors.ReportError`), and so is a new version that
@@ -549,7 +554,8 @@ def publish(root: Path | str, *, reporter: Reporter | None = None,
     # One publish of a project at a time: a second one waits, then finds the edition
     # the first made (same inputs: nothing to do; other inputs: refused).
     with exclusive(reports[0].root, "publish"):
-        return _publish(reports, reporter, options or BuildOptions(), signer, timestamp_url)
+        return _publish(reports, reporter, options or BuildOptions(), signer, timestamp_url,
+                        signature_box)
 
 
 def edition_pdf(report: Report, files: dict[str, bytes], manifest: bytes,
@@ -571,8 +577,35 @@ def edition_pdf(report: Report, files: dict[str, bytes], manifest: bytes,
                     embedding=embedding)
 
 
+def signature_appearance(report: Report, box: SignatureBox) -> Appearance:
+    """The visible signature of ``report``'s edition in ``box``: its words in the
+    report's language ("Digitally signed by <signer>" and the signing time), set in
+    the brand's body family, the face of normal style nearest to weight 400."""
+    from .project.theme import brand_file, roots
+    from .text.messages import catalogue
+
+    faces = report.brand.fonts.body.faces
+    face = min(faces, key=lambda face: (face.style != "normal", abs(face.weight - 400)))
+    words = catalogue(report.manifest.language, report.root, roots(report.root))
+    # Translators: the visible signature of a signed edition; %(signer)s is the
+    # certificate's name, %(ts)s the signing time (2025-04-01 14:30 UTC) on the next line
+    text = words.gettext("Digitally signed by %(signer)s\n%(ts)s")
+    return Appearance(box, brand_file(report.brand_path.parent, face.file), text)
+
+
+def _configured_box(report: Report) -> SignatureBox | None:
+    """report.yaml's ``archive.signature_box`` (checked when the report was loaded)."""
+    written = report.manifest.archive.signature_box
+    if not written:
+        return None
+    return replace(parse_signature_box(written), origin="archive.signature_box",
+                   path=report.root / MANIFEST,
+                   line=manifest_line(report.root, ("archive", "signature_box")))
+
+
 def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
-             signer: Signer | None = None, timestamp_url: str | None = None) -> Published:
+             signer: Signer | None = None, timestamp_url: str | None = None,
+             signature_box: SignatureBox | None = None) -> Published:
     report = reports[0]
     files = read_sources(report.root, source_files(report.root))  # bounded: EmbedLimits
     sources = [sources_manifest(edition, files) for edition in reports]
@@ -598,7 +631,8 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
         if signer is not None:
             reporter.step("sign", reporter.words.gettext(
                 "signing as %(signer)s", signer=signer.subject))
-            final = _signed(final, signer, timestamp_url, edition)
+            final = _signed(final, signer, timestamp_url, edition,
+                            signature_box or _configured_box(edition))
         made.append((edition, final, pdf.pages, manifest))
     published = write_editions(made)
     for written in [published, *published.translations]:
@@ -610,13 +644,20 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
     return published
 
 
-def _signed(pdf: bytes, signer: Signer, timestamp_url: str | None, report: Report) -> bytes:
+def _signed(pdf: bytes, signer: Signer, timestamp_url: str | None, report: Report,
+            box: SignatureBox | None = None) -> bytes:
     """``pdf`` signed (:func:`~.editions.signing.sign_pdf`), timestamped at
     ``timestamp_url`` or else at ``report.yaml``'s ``archive.timestamp_url``; when
-    that one gives no timestamp, the refusal names its line in ``report.yaml``."""
+    that one gives no timestamp, the refusal names its line in ``report.yaml``.
+    Shown in ``box`` when given (:func:`signature_appearance`); a box that does not
+    fit the PDF is refused first (:func:`~.editions.signing.signature_rect`)."""
+    appearance = None
+    if box is not None:
+        signature_rect(pdf, box)  # its own refusal, not the timestamp authority's
+        appearance = signature_appearance(report, box)
     url = timestamp_url or report.manifest.archive.timestamp_url
     try:
-        return sign_pdf(pdf, signer, url)
+        return sign_pdf(pdf, signer, url, appearance=appearance)
     except ReportError as exc:
         if timestamp_url or url is None:
             raise

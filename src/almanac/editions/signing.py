@@ -15,19 +15,29 @@ Info dictionary and the XMP packet) is left as published, so the two stay in ste
 (6.6.2.3, 6.6.3); and the widget is tagged in a ``Form`` structure element holding an
 object reference to it, with ``/StructParent`` and a ``/TU`` description (PDF/UA-1
 7.18.1, 7.18.4; Matterhorn 28-010).
+
+A visible signature (:class:`SignatureBox`, :class:`Appearance`) puts the same widget
+in a box on a page, its normal appearance (``/AP /N``, ISO 32000-1 12.5.5) a form
+XObject saying who signed and when, set in a brand font that pyHanko embeds as an
+OpenType subset (a ``Type0`` font with ``/FontFile2`` or ``/FontFile3`` and a
+``/ToUnicode`` map: ISO 19005-3 6.2.11.4.1, 6.2.11.7.2), on an opaque white ground
+with no transparency; the page gets ``/Tabs /S`` if it lacks it (PDF/UA-1 7.18.3).
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..errors import Problem, ReportError
+from ..project.signaturebox import DEFAULT_BOX_MARGINS, DEFAULT_BOX_SIZE, MM, SignatureBox
 
 PASSPHRASE_VARIABLE = "ALMANAC_SIGN_PASSPHRASE"
 """The environment variable that gives the passphrase of the signing key."""
@@ -188,6 +198,167 @@ def _signer(private, cert, chain: list, cert_path: Path, now: datetime) -> Signe
                                cert_registry=registry), subject, cert_path)
 
 
+@dataclass(frozen=True)
+class Appearance:
+    """A visible signature: its ``box``; ``font``, the OpenType or TrueType file
+    its text is set in (embedded as a subset); ``text``, the words, with
+    ``%(signer)s`` (the certificate's common name) and ``%(ts)s`` (the signing
+    time, ``YYYY-MM-DD HH:MM`` and its zone) filled in by pyHanko."""
+
+    box: SignatureBox
+    font: Path
+    text: str = "Digitally signed by %(signer)s\n%(ts)s"
+
+
+def _numbers(box: Any) -> tuple[float, float, float, float] | None:
+    try:
+        x0, y0, x1, y1 = (float(value) for value in box)
+    except (TypeError, ValueError):
+        return None
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def signature_rect(data: bytes, box: SignatureBox
+                   ) -> tuple[int, tuple[float, float, float, float]]:
+    """The page (from 0) and the rectangle ``(x0, y0, x1, y1)`` in points, in the
+    page's default user space, of ``box`` on the PDF ``data``. ReportError saying
+    how many pages there are, or how large the trim box is, when the page is past
+    the last or the box does not lie inside its trim box."""
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(data)).pages
+    index = len(pages) - 1 if box.page is None else box.page - 1
+    if index >= len(pages):
+        raise ReportError(Problem(
+            f"{box.origin} {box}: the PDF has {len(pages)} pages, no page {box.page}",
+            box.path, box.line, f"give a page from 1 to {len(pages)}, or 'last'"))
+    page = pages[index]
+    trim = None
+    for key in ("/TrimBox", "/CropBox", "/MediaBox"):
+        if key in page:
+            trim = _numbers(page[key])
+            break
+    if trim is None:
+        trim = (0.0, 0.0, 612.0, 792.0)
+    width_mm, height_mm = (trim[2] - trim[0]) / MM, (trim[3] - trim[1]) / MM
+    if box.box is None:
+        width, height = DEFAULT_BOX_SIZE
+        x, y = width_mm - DEFAULT_BOX_MARGINS[0] - width, DEFAULT_BOX_MARGINS[1]
+        x = max(x, 0.0)
+    else:
+        x, y, width, height = box.box
+    if x + width > width_mm + 1e-6 or y + height > height_mm + 1e-6 or \
+            width > width_mm or height > height_mm:
+        raise ReportError(Problem(
+            f"{box.origin} {box}: the box ({x:g},{y:g} to {x + width:g},{y + height:g} "
+            f"mm) does not lie on page {index + 1}, whose trim box is {width_mm:.0f} x "
+            f"{height_mm:.0f} mm", box.path, box.line,
+            "give a box inside the page: X + W at most the page's width, Y + H at most "
+            "its height, in millimetres from its lower left corner"))
+    left, bottom = trim[0] + x * MM, trim[1] + y * MM
+    return index, (round(left, 3), round(bottom, 3), round(left + width * MM, 3),
+                   round(bottom + height * MM, 3))
+
+
+def _font_program(font: Path) -> bytes:
+    """The OpenType font file ``font`` (TrueType or CFF outlines; WOFF and WOFF2 are
+    unpacked) as the bytes pyHanko is given, with 1000 units per em. pyHanko's
+    ``GlyphAccumulator`` writes the CIDFont's ``/W`` widths and the ``TJ``
+    adjustments in the font's own units, and PDF reads both in thousandths of an em
+    (ISO 32000-1 9.7.4.3, 9.4.3): a font of 2048 or 2000 units (Lato) would be set
+    twice as wide as it is. ReportError naming the file when it cannot be read."""
+    from fontTools.ttLib import TTFont, TTLibError
+    from fontTools.ttLib.scaleUpem import scale_upem
+
+    try:
+        face = TTFont(str(font))
+    except (OSError, TTLibError, ValueError) as exc:
+        raise ReportError(Problem(
+            f"the brand's body font cannot be read to show the signature ({exc})", font,
+            None, "give the brand a TrueType or OpenType body font (.ttf, .otf)")) from None
+    with _quiet_fonttools():
+        if face["head"].unitsPerEm != 1000:
+            scale_upem(face, 1000)
+        face.flavor = None
+        out = io.BytesIO()
+        face.save(out)
+    return out.getvalue()
+
+
+def _stamp_style(font: Path, text: str) -> Any:
+    """pyHanko's text stamp: ``text`` in ``font`` (embedded as a subset by its
+    ``GlyphAccumulator``), black on an opaque white ground, a thin grey border."""
+    from pyhanko import stamp
+    from pyhanko.pdf_utils import content, layout
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.text import TextBoxStyle
+
+    @dataclass(frozen=True)
+    class Accumulators(GlyphAccumulatorFactory):
+        """pyHanko's factory, the font program given as bytes (:func:`_font_program`)
+        instead of a file name."""
+
+        program: bytes = b""
+
+        def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
+            if obj_stream is None and writer.stream_xrefs and \
+                    self.create_objstream_if_needed:
+                obj_stream = writer.prepare_object_stream()
+            return GlyphAccumulator(writer=writer, font_handle=io.BytesIO(self.program),
+                                    font_size=self.font_size, obj_stream=obj_stream)
+
+    class Ground(content.PdfContent):
+        """An opaque white rectangle the size of the stamp (no ``/SMask``, no
+        transparency: the background is drawn at opacity 1)."""
+
+        def render(self) -> bytes:
+            return b"1 g 0 0 %g %g re f" % (self.box.width, self.box.height)
+
+    size = 8
+    return stamp.TextStampStyle(
+        stamp_text=text, border_width=1, border_color=(0.6, 0.6, 0.6),
+        background=Ground(box=layout.BoxConstraints(1000, 1000)), background_opacity=1.0,
+        background_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MIN,
+            margins=layout.Margins(0, 0, 0, 0),
+            inner_content_scaling=layout.InnerScaling.STRETCH_FILL),
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins(left=8, right=8, top=6, bottom=6),  # points
+            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT),
+        text_box_style=TextBoxStyle(
+            font=Accumulators(str(font), font_size=size, program=_font_program(font)),
+            font_size=size,
+            leading=size + 3),
+        timestamp_format="%Y-%m-%d %H:%M %Z")
+
+
+@contextmanager
+def _quiet_fonttools() -> Iterator[None]:
+    """fontTools' warnings about a font it subsets (e.g. "'created' timestamp seems
+    very low" for a font dated 0) silenced: they are not the user's to act on, and
+    the build already checks the brand's fonts."""
+    log = logging.getLogger("fontTools")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def _set_tabs(writer, page_index: int) -> None:
+    """``/Tabs /S`` on the page with the widget, if it has no /Tabs (PDF/UA-1 7.18.3:
+    a page with annotations orders them by the structure)."""
+    from pyhanko.pdf_utils import generic
+
+    page_ref = writer.find_page_for_modification(page_index)[0]
+    page = page_ref.get_object()
+    if page.get("/Tabs") != "/S":
+        page[generic.NameObject("/Tabs")] = generic.NameObject("/S")
+        writer.update_container(page)
+
+
 def _writer(data: bytes):
     """pyHanko's incremental writer over ``data`` that leaves the document's metadata
     as it is: pyHanko would set the Info dictionary's /Producer and /ModDate and
@@ -267,14 +438,15 @@ def _tag_widget(writer, field_name: str) -> None:
 
 
 def sign_pdf(data: bytes, signer: Signer, timestamp_url: str | None = None, *,
-             timestamper: Any = None) -> bytes:
+             timestamper: Any = None, appearance: Appearance | None = None) -> bytes:
     """``data`` signed by ``signer`` as an incremental update: a PAdES baseline
     signature (``/ETSI.CAdES.detached``, SHA-256; B-B, or B-T with a signature
     timestamp from the RFC 3161 authority at ``timestamp_url``, or ``timestamper``, a
-    pyHanko ``TimeStamper``), invisible, in a tagged field on the first page (see the
-    module's text for the PDF/A-3 and PDF/UA-1 rules it keeps). The bytes returned
-    begin with ``data`` unchanged. ReportError when the timestamp authority cannot be
-    reached or refuses."""
+    pyHanko ``TimeStamper``) in a tagged field: invisible on the first page, or with
+    ``appearance`` visible in its box (see the module's text for the PDF/A-3 and
+    PDF/UA-1 rules it keeps). The bytes returned begin with ``data`` unchanged.
+    ReportError when the timestamp authority cannot be reached or refuses, or the
+    appearance's box lies off its page (:func:`signature_rect`)."""
     from pyhanko.sign import fields, signers
     from pyhanko.sign.fields import SigSeedSubFilter
     from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
@@ -282,13 +454,23 @@ def sign_pdf(data: bytes, signer: Signer, timestamp_url: str | None = None, *,
     if timestamper is None and timestamp_url:
         timestamper = HTTPTimeStamper(timestamp_url, timeout=TIMESTAMP_SECONDS)
     writer = _writer(data)
-    fields.append_signature_field(writer, fields.SigFieldSpec(FIELD_NAME, on_page=0))
+    style = None
+    if appearance is None:
+        fields.append_signature_field(writer, fields.SigFieldSpec(FIELD_NAME, on_page=0))
+    else:
+        page, rect = signature_rect(data, appearance.box)
+        fields.append_signature_field(writer, fields.SigFieldSpec(
+            FIELD_NAME, on_page=page, box=cast(Any, rect)))  # floats: its /Rect
+        _set_tabs(writer, page)
+        style = _stamp_style(appearance.font, appearance.text)
     _tag_widget(writer, FIELD_NAME)
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256")
     try:
-        output = signers.PdfSigner(metadata, signer.signer, timestamper=timestamper
-                                   ).sign_pdf(writer, existing_fields_only=True)
+        with _quiet_fonttools():
+            output = signers.PdfSigner(metadata, signer.signer, timestamper=timestamper,
+                                       stamp_style=style
+                                       ).sign_pdf(writer, existing_fields_only=True)
     except (TimestampRequestError, OSError) as exc:
         raise ReportError(Problem(
             f"the timestamp authority {timestamp_url or ''} gave no timestamp ({exc})",

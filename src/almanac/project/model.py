@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from .colors import Broken, resolve_colors
 from .parts import OUTPUT, SOURCES
+from .signaturebox import parse_signature_box
 from .tables import MAX_MAGNITUDE as MAX_MAGNITUDE
 from .tables import Series, check_magnitude, parse_spec
 
@@ -291,6 +292,11 @@ def http_url(value: str) -> str:
     return value
 
 
+def _signature_box(value: str) -> str:
+    parse_signature_box(value)  # its ValueError: what is wrong; the forms it takes
+    return value
+
+
 ARCHIVE_FOLDER = "editions"
 """Where published editions go by default, relative to the project folder."""
 def _archive_folder(value: str) -> str:
@@ -328,6 +334,10 @@ class Archive(Strict):
     timestamp_url: Annotated[str, AfterValidator(http_url)] | None = Field(
         None, description="The http(s) address of an RFC 3161 timestamp authority, "
         "used when an edition is signed (publish --sign), e.g. https://freetsa.org/tsr.")
+    signature_box: Annotated[str, AfterValidator(_signature_box)] | None = Field(
+        None, description="Where a signed edition shows its signature, as publish "
+        "--signature-box takes it: PAGE (a number or last) or PAGE:X,Y,W,H in mm from the "
+        "page's lower left corner, e.g. last. Unset: the signature is invisible.")
 
 
 LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-(?:[A-Z]{2}|[0-9]{3}))?$"

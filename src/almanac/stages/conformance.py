@@ -1447,6 +1447,7 @@ class _Checker:
         mapping = self.parent(page.get("/StructParents"))
         tally = self.walk(operations, resources, index, "none", mapping, 0)
         self.walked.add(index)
+        self.walk_appearances(page, index)
         for holder in [page] + [a for a in _items(page.get("/Annots"))
                                 if isinstance(a, Dictionary)]:
             for af in _items(holder.get("/AF")):
@@ -1467,6 +1468,24 @@ class _Checker:
             self.add(self.rule("01-005", "ISO 32000-1 14.7.4.4", "a"), "; ".join(text),
                      "parent-tree", page=index)
 
+    def walk_appearances(self, page: Dictionary, index: int) -> None:
+        """The normal appearances (``/AP /N``, ISO 32000-1 12.5.5) of the page's shown
+        annotations, walked as form XObjects for their fonts and images: the fonts
+        of everything rendered must be embedded, an annotation's appearance too
+        (ISO 19005-3 6.2.11.4.1, 6.3.3; ISO 14289-1 7.21.4.1). Their content is the
+        annotation's, tagged by its structure element (an OBJR, ISO 32000-1
+        14.7.4.4), so it is neither page content to tag nor an Artifact."""
+        for annotation in _items(page.get("/Annots")):
+            if not isinstance(annotation, Dictionary) or (_int(annotation.get("/F")) or 0) & 2:
+                continue
+            shown = annotation.get("/AP")
+            normal = shown.get("/N") if isinstance(shown, Dictionary) else None
+            states = [normal] if isinstance(normal, Stream) else \
+                list(normal.values()) if isinstance(normal, Dictionary) else []
+            for appearance in states:
+                if isinstance(appearance, Stream):
+                    self.draw(appearance, index, "annotation", 0, _Tally())
+
     def walk(self, operations: list, resources: Dictionary, page: int, context: str,
              mapping: Any, depth: int) -> _Tally:
         """Walk one content stream's operations: marked content and what is drawn
@@ -1474,7 +1493,8 @@ class _Checker:
         codes they show, images and form XObjects (each form once per context)."""
         tally = _Tally()
         marks: list[tuple[bool, str]] = []  # (an Artifact, "tagged"/"unmapped"/"")
-        # context: "none", "artifact", "tagged", or "unmapped" (an MCID of no element)
+        # context: "none", "artifact", "tagged", "unmapped" (an MCID of no element), or
+        # "annotation" (an annotation's appearance, tagged by its structure element)
         artifacts = 0
         font: _Font | None = None
         mode = 0
