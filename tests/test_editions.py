@@ -73,6 +73,8 @@ def test_the_pdf_is_pdf_a_3a_with_its_sources_inside(published):
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     rows = fonts.splitlines()[2:]
     assert rows and all(row.split()[-5] == "yes" for row in rows), fonts  # emb column
+    colophon = reader.pages[-1].extract_text()
+    assert "Archiefversie" in colophon and "Schermversie" not in colophon  # what it is
 
 
 def test_an_edition_is_never_rewritten(published, tmp_path, cli):

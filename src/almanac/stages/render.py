@@ -678,6 +678,7 @@ class Renderer:
         context = {
             "report": report.manifest, "chapters": report.chapters,
             "variant": self.variant.look,
+            "kind": self.variant.name,  # screen, print or archive: what the file is for
             "brand_css": Markup(self.variant.css(report.brand, report.brand_path.parent)),
             "stylesheets": sheets, "chapter_template": self.chapter_template,
             "edition_date": self.fmt.date(report.manifest.edition.date),
