@@ -15,34 +15,21 @@ medians are reported.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from pypdf import PdfReader
 
-from _project import copy_project
+from _project import almanac_command, copy_project, timed
 
 WEASYPRINT_ALONE = (
     "import sys; from weasyprint import HTML; "
     "HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3])"
 )
 
-
-def timed(command: list[str]) -> tuple[float, int]:
-    """Wall time (s) and peak resident memory (KiB) of one child process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(command)}")
-    return elapsed, usage.ru_maxrss
 
 
 def main() -> None:
@@ -54,8 +41,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(args.project, Path(tmp) / "project")
         pdf, html, alone_pdf = Path(tmp) / "r.pdf", Path(tmp) / "r.html", Path(tmp) / "w.pdf"
-        script = Path(sys.executable).with_name("almanac")  # the console script users run
-        command = [str(script)] if script.exists() else [sys.executable, "-m", "almanac"]
+        command = almanac_command()
         build = command + ["build", str(project), "-q", "-o", str(pdf)]
         results: dict[str, list[tuple[float, int]]] = {"cold": [], "warm": [], "alone": []}
         for _ in range(args.rounds):

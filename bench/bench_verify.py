@@ -14,30 +14,15 @@ reported, with the peak resident memory of each.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 from pypdf import PdfReader
 
-from _project import copy_project
-
-
-def timed(command: list[str]) -> tuple[float, int]:
-    """Wall time (s) and peak resident memory (KiB) of one child process, which
-    must end with exit status 0 (an intact edition)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(command)}")
-    return elapsed, usage.ru_maxrss
+from _project import almanac_command, copy_project, timed
 
 
 def main() -> None:
@@ -48,8 +33,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(args.project, Path(tmp) / "project")
-        script = Path(sys.executable).with_name("almanac")  # the console script users run
-        command = [str(script)] if script.exists() else [sys.executable, "-m", "almanac"]
+        command = almanac_command()
         published = subprocess.run(command + ["publish", "-q", str(project)], check=True,
                                    capture_output=True, text=True).stdout.strip()
         pdf = Path(tmp) / "mailed" / Path(published).name

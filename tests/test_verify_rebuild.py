@@ -199,13 +199,21 @@ def _change_source(pdf: Path, forge: bool) -> str:
             forged = manifest.replace(hashlib.sha256(body).hexdigest().encode(),
                                       hashlib.sha256(changed).hexdigest().encode()).replace(
                 f'"size": {len(body)}'.encode(), f'"size": {len(changed)}'.encode())
-            sources.obj.EF.F.write(forged)
-            metadata = document.Root.Metadata
-            metadata.write(metadata.read_bytes().replace(
-                hashlib.sha256(manifest).hexdigest().encode(),
-                hashlib.sha256(forged).hexdigest().encode()))
+            _forge_manifest(document, forged)
         document.save(pdf)
     return name
+
+
+def _forge_manifest(document, forged: bytes) -> None:
+    """Put ``forged`` in place of the embedded sources manifest and its hash in the
+    XMP metadata in place of the real one's: the file's own checks then agree."""
+    sources = document.attachments["almanac-sources.json"]
+    manifest = sources.get_file().read_bytes()
+    sources.obj.EF.F.write(forged)
+    metadata = document.Root.Metadata
+    metadata.write(metadata.read_bytes().replace(
+        hashlib.sha256(manifest).hexdigest().encode(),
+        hashlib.sha256(forged).hexdigest().encode()))
 
 
 def test_a_changed_embedded_source_is_named_and_a_forged_one_caught(alone, tmp_path, cli):
@@ -242,11 +250,7 @@ def _forge_tools(pdf: Path, weasyprint: str) -> None:
         recorded["tools"]["weasyprint"] = weasyprint
         forged = (json.dumps(recorded, indent=2, ensure_ascii=False, sort_keys=True)
                   + "\n").encode()
-        sources.obj.EF.F.write(forged)
-        metadata = document.Root.Metadata
-        metadata.write(metadata.read_bytes().replace(
-            hashlib.sha256(manifest).hexdigest().encode(),
-            hashlib.sha256(forged).hexdigest().encode()))
+        _forge_manifest(document, forged)
         document.save(pdf)
 
 
