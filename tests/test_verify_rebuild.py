@@ -20,6 +20,7 @@ import pytest
 from PIL import Image
 
 from almanac.cli import main
+from almanac.editions.diff import GUTTER
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +84,7 @@ def test_fill_colours_changed_in_the_pages_are_caught(alone, tmp_path, cli):
     checked = cli("verify", str(alone), "--pages", str(pages))
     assert checked.returncode == 1, checked.stdout + checked.stderr
     found = re.search(r"^FAIL pages rebuilt identical: page (\d+) differs.*; published \| "
-                      r"rebuilt: (.+)$", checked.stdout, re.M)
+                      r"rebuilt \| changes: (.+)$", checked.stdout, re.M)
     assert found, checked.stdout
     assert checked.stdout.rstrip().endswith(f"{alone}: NOT intact")
     image = Path(found[2])
@@ -92,9 +93,12 @@ def test_fill_colours_changed_in_the_pages_are_caught(alone, tmp_path, cli):
     assert sorted(p.name for p in pages.iterdir()) == [image.name]  # the first page only
     with pikepdf.open(alone) as document:
         width = float(document.pages[int(found[1]) - 1].mediabox[2]) / 72 * 50
-    with Image.open(image) as drawn:  # published | rebuilt, each page at 50 dpi
-        assert abs(drawn.width - (2 * width + 12)) < 3
-        pixels = drawn.convert("RGB").tobytes()
+    with Image.open(image) as drawn:  # published | rebuilt | changes, each at 50 dpi
+        assert abs(drawn.width - (3 * width + 2 * GUTTER)) < 4
+        # the third panel is the rebuilt page faded to light grey: red there is a mark
+        changes = drawn.convert("RGB").crop((drawn.width - round(width) + 2, 0,
+                                            drawn.width, drawn.height))
+        pixels = changes.tobytes()
         reds = sum(1 for i in range(0, len(pixels), 3)
                    if pixels[i] > 200 and pixels[i + 1] < 40 and pixels[i + 2] < 40)
         assert reds > 100  # the changed pixels, marked
@@ -124,7 +128,7 @@ def test_without_pages_the_image_goes_to_a_new_temporary_folder(alone, cli):
     _recolour(alone)
     checked = cli("verify", str(alone))
     assert checked.returncode == 1
-    image = Path(re.search(r"published \| rebuilt: (.+)$", checked.stdout, re.M)[1])
+    image = Path(re.search(r"published \| rebuilt \| changes: (.+)$", checked.stdout, re.M)[1])
     try:
         assert image.is_file() and image.parent.name.startswith("almanac-verify-")
         assert Path.cwd() not in image.parents
@@ -140,7 +144,8 @@ def test_an_appended_page_is_named(alone, cli):
     checked = cli("verify", str(alone))
     assert checked.returncode == 1
     assert f"FAIL pages rebuilt identical: page {pages + 1} differs; page count " \
-        f"{pages + 1}, rebuilt {pages}; published | rebuilt: " in checked.stdout, checked.stdout
+        f"{pages + 1}, rebuilt {pages}; published | rebuilt | changes: " in checked.stdout, \
+        checked.stdout
 
 
 def test_changed_metadata_is_named_when_every_page_looks_the_same(alone, cli):
@@ -396,7 +401,7 @@ def test_pages_leaves_an_earlier_runs_images_and_names_its_own(alone, tmp_path, 
         (pages / name).write_bytes(body)
     checked = cli("verify", str(alone), "--pages", str(pages))
     assert checked.returncode == 1, checked.stdout
-    image = Path(re.search(r"published \| rebuilt: (.+)$", checked.stdout, re.M)[1])
+    image = Path(re.search(r"published \| rebuilt \| changes: (.+)$", checked.stdout, re.M)[1])
     assert image.parent == pages and image.name.startswith(f"{alone.stem}-")
     assert {path.name: path.read_bytes() for path in pages.iterdir()
             if path != image} == earlier

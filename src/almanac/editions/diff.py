@@ -243,22 +243,31 @@ def _compare_pages(old: Path, new: Path, out: Path | None, most: int | None = No
         return changed, images
 
 
+GUTTER = 12
+"""Pixels of grey between the panels of a side-by-side image."""
+
+
 def _side_by_side(a, b, mask, path: Path) -> Path:
-    """old | new, with the changed pixels of the new page marked in red, written to
-    ``path`` under a new temporary name and renamed into place (a link at ``path``
-    is replaced, never written through)."""
-    from PIL import Image
+    """old | new | the changes: both pages as they are, then the new page faded to a
+    light grey with its changed pixels in red, so a change shows whatever its own
+    colour (a red made redder is still seen). Written to ``path`` under a new
+    temporary name and renamed into place (a link at ``path`` is replaced, never
+    written through)."""
+    from PIL import Image, ImageOps
 
     blank = Image.new("RGB", (a or b).size, "white")
     a, b = a or blank, b or blank
-    marked = b.copy()
+    faded = ImageOps.grayscale(b).point(lambda value: 170 + value // 3).convert("RGB")
     if mask is not None:
         red = Image.new("RGB", b.size, (220, 20, 20))
-        marked.paste(red, mask=mask)
-    sheet = Image.new("RGB", (a.width + marked.width + 12, max(a.height, marked.height)),
-                      "#888888")
-    sheet.paste(a, (0, 0))
-    sheet.paste(marked, (a.width + 12, 0))
+        faded.paste(red, mask=mask)
+    panels = (a, b, faded)
+    sheet = Image.new("RGB", (sum(panel.width for panel in panels) + 2 * GUTTER,
+                              max(panel.height for panel in panels)), "#888888")
+    left = 0
+    for panel in panels:
+        sheet.paste(panel, (left, 0))
+        left += panel.width + GUTTER
     buffer = io.BytesIO()
     sheet.save(buffer, "PNG")
     temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}.part"

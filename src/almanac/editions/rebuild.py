@@ -92,7 +92,8 @@ def compare_rebuilt(expected: bytes, rebuilt: bytes, pages: Path | None = None,
     Equal bytes pass. Otherwise both are drawn with PDFium (as ``almanac diff``
     does: :func:`~.diff._compare_pages`) and the check fails naming the first page
     that looks different, the number of others, and the side-by-side image of that
-    page (published | rebuilt, changed pixels in red) written into ``pages``, or
+    page (published | rebuilt | the changes in red on the rebuilt page, faded) written
+    into ``pages``, or
     when it is None into a new temporary folder (removed again when no page looks
     different). When every page looks the same it names what else differs
     (:func:`what_differs`). A :class:`ReportError` when the pages cannot be drawn
@@ -133,7 +134,7 @@ def compare_rebuilt(expected: bytes, rebuilt: bytes, pages: Path | None = None,
         differs = what_differs(expected, rebuilt)
         counts = [item for item in differs if item.startswith("page count")]
         return Check(REBUILT, False, "; ".join([detail, *counts])
-                     + f"; published | rebuilt: {images[0]}"), images
+                     + f"; published | rebuilt | changes: {images[0]}"), images
     differs = what_differs(expected, rebuilt)
     return Check(REBUILT, False, "every page looks the same, but the bytes differ: "
                  + ("; ".join(differs) if differs else
