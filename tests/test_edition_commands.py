@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -43,19 +42,16 @@ def edition(tmp_path_factory) -> Path:
     return pdf
 
 
-def _rebuild_folders() -> set[str]:
-    return {name for name in os.listdir(tempfile.gettempdir())
-            if name.startswith("almanac-rebuild-")}
-
-
-def test_ctrl_c_while_verify_rebuilds_ends_quietly(edition):
-    before = _rebuild_folders()
+def test_ctrl_c_while_verify_rebuilds_ends_quietly(edition, tmp_path):
+    temporary = tmp_path / "tmp"  # the command's own temporary folder (TMPDIR)
+    temporary.mkdir()
     result = subprocess.run([sys.executable, "-c", INTERRUPTED_WHILE_REBUILDING, str(edition)],
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "TMPDIR": str(temporary)})
     assert result.returncode == 130, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "almanac: interrupted"
     assert "Traceback" not in result.stderr
-    assert _rebuild_folders() <= before  # the sources restored for the rebuild are gone
+    assert list(temporary.iterdir()) == []  # the sources restored for the rebuild are gone
 
 
 @pytest.mark.parametrize("command", [["verify", "--quick", "{pdf}"],
@@ -75,3 +71,29 @@ def test_a_reader_that_stops_reading_gets_no_traceback(edition, command):
     assert "Traceback" not in result.stderr, result.stderr
     assert "BrokenPipeError" not in result.stderr
     assert result.returncode == 0, result.stderr  # the work stands; the rest unread
+
+
+def test_a_font_only_an_annotation_shows_must_be_embedded_too(edition, tmp_path, cli):
+    """A shown annotation's appearance (as a visible signature has) set in a font the
+    file does not carry: verify's own font check names it, as check-pdf does."""
+    import pikepdf
+
+    pdf = tmp_path / edition.name
+    with pikepdf.open(edition) as document:
+        helvetica = document.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+            BaseFont=pikepdf.Name.Helvetica))
+        appearance = document.make_stream(b"BT /Helv 9 Tf 2 4 Td (Signed) Tj ET")
+        appearance.Type, appearance.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+        appearance.BBox = pikepdf.Array([0, 0, 80, 16])
+        appearance.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=helvetica))
+        note = document.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.FreeText, Rect=[40, 40, 120, 56],
+            F=4, Contents=pikepdf.String("Signed"), DA=pikepdf.String("/Helv 9 Tf"),
+            AP=pikepdf.Dictionary(N=appearance)))
+        page = document.pages[-1]
+        page.obj.Annots = document.make_indirect(pikepdf.Array([note]))
+        document.save(pdf)
+    checked = cli("verify", "--quick", str(pdf))
+    assert checked.returncode == 1
+    assert "FAIL fonts embedded: /Helvetica" in checked.stdout, checked.stdout

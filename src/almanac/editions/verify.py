@@ -720,9 +720,39 @@ def _check_beside(path: Path, data: bytes, pages: int, limits: EmbedLimits,
                             f"{edition.pdf.size:,} bytes, {edition.pdf.pages:,} pages"))
 
 
+def _appearance_resources(reader) -> list:
+    """The /Resources of the normal appearance streams (every state's) of the
+    annotations the pages show (not Hidden, ISO 32000-1 12.5.3), such as a visible
+    signature: what a reader draws besides the page content."""
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    found: list = []
+    for page in reader.pages:
+        annotations = page.get("/Annots")
+        annotations = annotations.get_object() if annotations is not None else None
+        for ref in (annotations if isinstance(annotations, ArrayObject) else ())[:10_000]:
+            annotation = ref.get_object()
+            if not isinstance(annotation, DictionaryObject) or \
+                    int(annotation.get("/F", 0) or 0) & 2:  # Hidden: never drawn
+                continue
+            appearance = annotation.get("/AP")
+            appearance = appearance.get_object() if appearance is not None else None
+            normal = appearance.get("/N") if isinstance(appearance, DictionaryObject) else None
+            normal = normal.get_object() if normal is not None else None
+            states = list(normal.values()) if isinstance(normal, DictionaryObject) \
+                and "/Subtype" not in normal else [normal]  # a stream, or one per state
+            for state in states[:100]:
+                stream = state.get_object() if state is not None else None
+                if isinstance(stream, DictionaryObject) and "/Resources" in stream:
+                    found.append(stream.raw_get("/Resources"))
+    return found
+
+
 def _unembedded_fonts(reader) -> list[str]:
-    """The fonts the pages use that are not embedded, each resource dictionary and
-    form XObject visited once (a /Resources that refers to itself, or a fan-out of
+    """The fonts the pages use that are not embedded, those of the appearance streams
+    of the annotations they show included (ISO 19005-3 6.2.11.4.1 asks it of every
+    font a conforming reader renders), each resource dictionary and form XObject
+    visited once (a /Resources that refers to itself, or a fan-out of
     forms that share forms, is walked in time linear in its objects)."""
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
@@ -742,6 +772,7 @@ def _unembedded_fonts(reader) -> list[str]:
         return value
 
     pending = [page.get("/Resources") for page in reader.pages]
+    pending += _appearance_resources(reader)  # what a shown annotation draws
     while pending:
         resources = resolve(pending.pop())
         if not isinstance(resources, DictionaryObject):
@@ -797,6 +828,7 @@ def _interpolated_images(reader) -> list[str]:
         return value, None
 
     pending = [page.get("/Resources") for page in reader.pages]
+    pending += _appearance_resources(reader)  # what a shown annotation draws
     while pending:
         resources, _ = resolve(pending.pop())
         if not isinstance(resources, DictionaryObject):
