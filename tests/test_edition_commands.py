@@ -97,3 +97,20 @@ def test_a_font_only_an_annotation_shows_must_be_embedded_too(edition, tmp_path,
     checked = cli("verify", "--quick", str(pdf))
     assert checked.returncode == 1
     assert "FAIL fonts embedded: /Helvetica" in checked.stdout, checked.stdout
+
+
+@pytest.mark.parametrize("command", ["verify", "diff"])
+@pytest.mark.parametrize("place", ["chapters/01-introduction", "the archive"])
+def test_page_images_never_go_among_the_sources_or_into_the_archive(edition, command, place,
+                                                                     cli):
+    """An image in a chapter's folder would be embedded in the next edition as a
+    source; one in the archive would change an edition's folder."""
+    project = edition.parents[3]
+    before = sorted(path for path in project.rglob("*"))
+    folder = edition.parents[1] if place == "the archive" else project / place
+    pages = folder / "differences"
+    ran = cli(command, str(edition), *([str(edition)] if command == "diff" else []),
+              "--pages", str(pages))
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    assert f"{pages} lies " in ran.stderr and "fix: name a folder outside" in ran.stderr
+    assert sorted(path for path in project.rglob("*")) == before  # nothing written

@@ -966,6 +966,14 @@ def _diff(args: argparse.Namespace) -> int:
         if not Path(name).is_file():
             print(_error(_("%(path)s is not a file", path=name)), file=sys.stderr)
             return 2
+    if args.pages:  # never into an archive, an edition's folder or a report's inputs
+        from .stages.output import check_pages_folder
+
+        try:
+            check_pages_folder(args.pages)
+        except ReportError as exc:
+            print(exc.format(fix=_("fix")), file=sys.stderr)
+            return 2
     try:
         result = diff_editions(Path(args.old), Path(args.new),
                                Path(args.pages) if args.pages else None)

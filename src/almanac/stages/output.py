@@ -130,10 +130,12 @@ def check_targets(targets: Iterable[Path | str], root: Path | None = None) -> li
 
 
 def check_pages_folder(folder: Path | str) -> Path:
-    """Refuse a folder ``verify --pages`` may not write its images into; return it as
-    an absolute path. Refused (:class:`ReportError` naming it, with a fix): a folder
-    in the archive of the project it lies in (``archive.folder``: an archive holds
-    editions only, and an edition is never changed), in a published edition's folder
+    """Refuse a folder ``verify --pages`` or ``diff --pages`` may not write its
+    images into; return it as an absolute path. Refused (:class:`ReportError`
+    naming it, with a fix): a folder among a report's inputs (``chapters/``,
+    ``styles/``…, :func:`check_target`), a folder in the archive of the project it
+    lies in (``archive.folder``: an archive holds editions only, and an edition is
+    never changed), in a published edition's folder
     of its older places (``output/<year>/<version>/``), or in any folder that holds
     an edition's ``manifest.json`` (a copy of an edition's folder: its files are
     listed and hashed there)."""
@@ -159,6 +161,12 @@ def check_pages_folder(folder: Path | str) -> Path:
         if _is_edition_folder(place):
             raise _refused(text, f"lies in the folder of a published edition ({place})",
                            hint)
+    try:  # nor among a report's inputs: an image there would be embedded as a source
+        check_target(resolved / "page.png", project)
+    except ReportError:
+        raise _refused(text, "lies among a report's inputs (its images would become "
+                       "sources of the next edition)", "name a folder outside the report's "
+                       "sources and its archive, e.g. --pages differences") from None
     return path
 
 
