@@ -114,3 +114,31 @@ def test_page_images_never_go_among_the_sources_or_into_the_archive(edition, com
     assert ran.returncode == 2, ran.stdout + ran.stderr
     assert f"{pages} lies " in ran.stderr and "fix: name a folder outside" in ran.stderr
     assert sorted(path for path in project.rglob("*")) == before  # nothing written
+
+
+def test_an_edition_in_one_language_compares_with_that_language_of_a_later_pair(
+        edition, tmp_path, cli):
+    """1.0 in English alone, then a version in English and German: its English PDF
+    is the same language as 1.0, whose manifest names none (one language)."""
+    import re
+    import shutil
+
+    project = shutil.copytree(edition.parents[3], tmp_path / "report")
+    for chapter in (project / "chapters").glob("*/chapter.md"):
+        shutil.copyfile(chapter, chapter.with_name("chapter.de.md"))
+    manifest = project / "report.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^language: \"en\"$", "languages: [en, de]", text)
+    text = re.sub(r'(?m)^  version: "0.1"$', '  version: "0.2"\n  changes: Now also in German.',
+                  text)
+    manifest.write_text(text, encoding="utf-8")
+    ran = cli("publish", "-q", str(project))
+    assert ran.returncode == 0, ran.stderr
+    (english,) = project.glob("editions/*/0.2/en/*.pdf")
+    (german,) = project.glob("editions/*/0.2/de/*.pdf")
+    compared = cli("diff", str(edition), str(english))
+    assert compared.returncode == 0, compared.stderr
+    assert compared.stdout.startswith("edition 0.1 (")
+    refused = cli("diff", str(edition), str(german))
+    assert refused.returncode == 1
+    assert "the editions are in different languages (en" in refused.stderr

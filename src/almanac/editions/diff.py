@@ -298,13 +298,6 @@ def diff_editions(old_pdf: Path, new_pdf: Path, pages: Path | None = None) -> Ed
         raise ReportError(Problem("exists and is not a folder", pages,
                                   hint="name a new folder for the page images (--pages)"))
     editions = [verified(old_pdf), verified(new_pdf)]
-    languages = [(verification.sources or {}).get("language") for verification in editions]
-    if languages[0] != languages[1]:  # the same numbers in two languages' shapes
-        raise ReportError(Problem(
-            f"the editions are in different languages ({languages[0] or 'one'} and "
-            f"{languages[1] or 'another'}): their texts and number shapes differ throughout",
-            new_pdf, hint="compare two editions of one language: the same language's PDF "
-            "of each version (editions/<year>/<version>/<language>/)"))
     for pdf, verification in zip((old_pdf, new_pdf), editions):
         if verification.pages > MAX_PAGES:
             raise ReportError(Problem(
@@ -314,6 +307,14 @@ def diff_editions(old_pdf: Path, new_pdf: Path, pages: Path | None = None) -> Ed
         old, new = (_load_embedded(pdf, verification, Path(tmp, name))
                     for pdf, verification, name in zip((old_pdf, new_pdf), editions,
                                                        ("old", "new")))
+    if old.manifest.language != new.manifest.language:  # the same numbers, other shapes
+        # (a report in one language names it in report.yaml; one in several, in the
+        # manifest of each language's edition: both are the loaded report's language)
+        raise ReportError(Problem(
+            f"the editions are in different languages ({old.manifest.language} and "
+            f"{new.manifest.language}): their texts and number shapes differ throughout",
+            new_pdf, hint="compare two editions of one language: the same language's PDF "
+            "of each version (editions/<year>/<version>/<language>/)"))
     result = EditionDiff(old.manifest.edition.version, new.manifest.edition.version,
                          old.manifest.edition.date.isoformat(),
                          new.manifest.edition.date.isoformat())
