@@ -421,3 +421,33 @@ def test_a_page_past_the_last_of_a_bilingual_report_names_the_language(key, tmp_
     assert "--signature-box 99: the nl edition's PDF has" in ran.stderr
     assert "Traceback" not in ran.stderr
     assert not (project / "editions").exists()
+
+
+def _shown_sizes(pdf: Path) -> list[float]:
+    """The sizes in points at which the visible signature's words are drawn: each
+    ``Tf`` size of its appearance stream times the scale of the ``cm`` in force
+    (unrotated: the matrix's ``a``), kept over ``q``/``Q``."""
+    with pikepdf.open(pdf) as document:
+        stream = _widget(document).AP.N
+        scale, saved, sizes = 1.0, [], []
+        for operands, operator in pikepdf.parse_content_stream(stream):
+            if operator == pikepdf.Operator("q"):
+                saved.append(scale)
+            elif operator == pikepdf.Operator("Q"):
+                scale = saved.pop()
+            elif operator == pikepdf.Operator("cm"):
+                scale *= float(operands[0])
+            elif operator == pikepdf.Operator("Tf"):
+                sizes.append(float(operands[1]) * scale)
+    return sizes
+
+
+def test_a_small_box_shows_its_words_at_6_pt_or_more(key, tmp_path, monkeypatch, cli):
+    project = _starter(tmp_path / "report")
+    monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
+    ran = cli("publish", "-q", str(project), "--sign", str(key[0]), "--signature-box",
+              "1:20,20,45,11")
+    assert ran.returncode == 0, ran.stderr
+    sizes = _shown_sizes(_pdf(project))
+    assert sizes and min(sizes) >= 6, sizes
+    assert "Digitally signed by Ada Signer" in _shown_words(_pdf(project), 0)

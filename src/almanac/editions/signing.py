@@ -279,8 +279,8 @@ def check_appearance(appearance: Appearance, signer_name: str) -> None:
     Unicode name (pyHanko would set them as glyph 0, .notdef, with no Unicode mapping:
     PDF/UA-1 7.21.7 and 7.21.8, Matterhorn 31-030 and 10-001), or naming the box when
     its words would be shrunk below :data:`SMALLEST_SIZE` to fit it (pyHanko's
-    ``SHRINK_TO_FIT``: the widest line and the lines' leading scaled into the box
-    less :data:`TEXT_MARGINS`)."""
+    ``SHRINK_TO_FIT``: the widest line, by the face's ``hmtx`` advances, and the
+    lines' leading scaled into the box less :data:`TEXT_MARGINS`)."""
     import unicodedata
 
     from fontTools.ttLib import TTFont
@@ -304,7 +304,8 @@ def check_appearance(appearance: Appearance, signer_name: str) -> None:
     width_pt, height_pt = widest * FONT_SIZE / per_em, LEADING * len(lines)
     box_w, box_h = DEFAULT_BOX_SIZE if appearance.box.box is None else appearance.box.box[2:]
     left, right, top, bottom = TEXT_MARGINS
-    room_w, room_h = box_w * MM - left - right, box_h * MM - top - bottom
+    # pyHanko lays the stamp out in whole points (its BoxConstraints of the /Rect)
+    room_w, room_h = int(box_w * MM) - left - right, int(box_h * MM) - top - bottom
     scale = min(1.0, room_w / width_pt if width_pt else 1.0, room_h / height_pt)
     if scale * FONT_SIZE < SMALLEST_SIZE:
         box = appearance.box
@@ -387,7 +388,13 @@ def _stamp_style(font: Path, text: str) -> Any:
         text_box_style=TextBoxStyle(
             font=Accumulators(str(font), font_size=size, program=_font_program(font)),
             font_size=size,
-            leading=LEADING),
+            leading=LEADING,
+            # no padding of its own (pyHanko's default is 10 pt on each side, scaled
+            # with the words): the stamp's margins are TEXT_MARGINS alone
+            box_layout_rule=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MIN,
+                y_align=layout.AxisAlignment.ALIGN_MIN,
+                margins=layout.Margins(0, 0, 0, 0))),
         timestamp_format="%Y-%m-%d %H:%M %Z")
 
 
