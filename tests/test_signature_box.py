@@ -29,10 +29,15 @@ MM = 72 / 25.4
 def key(tmp_path_factory) -> tuple[Path, Path]:
     """A self-signed signing certificate for "Ada Signer": the PKCS#12 file and the
     certificate (the trust root for verify --trust)."""
-    folder = tmp_path_factory.mktemp("key")
+    return _key(tmp_path_factory.mktemp("key"), "Ada Signer")
+
+
+def _key(folder: Path, common_name: str) -> tuple[Path, Path]:
+    """A self-signed certificate for ``common_name`` in ``folder``: its PKCS#12 file
+    and the certificate."""
     private = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example Trust"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, "Ada Signer")])
+                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(private.public_key()).serial_number(x509.random_serial_number())
@@ -231,7 +236,8 @@ def test_a_box_off_the_page_is_refused_and_nothing_is_published(key, tmp_path, m
 
 
 @pytest.mark.parametrize("box", ["0", "first", "last:10,10,70", "2:10,10,0,18",
-                                 "last:-5,10,70,18", "1:a,b,c,d"])
+                                 "last:-5,10,70,18", "1:a,b,c,d", "last:1_0,10,70,18",
+                                 "1:10,10,70,1e1"])
 def test_a_box_not_written_as_one_is_a_usage_error(key, tmp_path, cli, box):
     project = _starter(tmp_path / "report")
     ran = cli("publish", "-q", str(project), "--sign", str(key[0]), "--signature-box", box)
@@ -338,3 +344,110 @@ def test_report_yaml_signature_box_past_the_last_page_names_its_line(key, tmp_pa
     assert ran.returncode == 1
     assert f"report.yaml:{line}: archive.signature_box 99: the PDF has" in ran.stderr
     assert not (project / "editions").exists()
+
+
+@pytest.mark.parametrize("box", ["2:1,1,1,1", "1:10,10,0.01,0.01", "1:10,10,20,3",
+                                 "1:10,10,8,60", "last:10,10,200,5", "1:10,10,29,18"])
+def test_a_box_too_small_to_read_is_a_usage_error(key, tmp_path, cli, box):
+    project = _starter(tmp_path / "report")
+    ran = cli("publish", "-q", str(project), "--sign", str(key[0]), "--signature-box", box)
+    assert ran.returncode == 2, ran.stderr
+    assert "--signature-box" in ran.stderr and "too small to read" in ran.stderr
+    assert "30 x 11 mm" in ran.stderr and "Traceback" not in ran.stderr
+    assert not (project / "editions").exists()
+
+
+def test_report_yaml_signature_box_too_small_names_its_line(tmp_path, cli):
+    project = _starter(tmp_path / "report")
+    with (project / "report.yaml").open("a") as manifest:
+        manifest.write('archive:\n  signature_box: "1:10,10,20,3"\n')
+    line = len((project / "report.yaml").read_text().splitlines())
+    ran = cli("check", str(project))
+    assert ran.returncode == 1
+    assert f"report.yaml:{line}: archive.signature_box: is too small to read" in ran.stderr
+    assert "Traceback" not in ran.stderr
+
+
+def test_a_signer_name_the_brand_font_cannot_show_is_refused(tmp_path, monkeypatch, cli):
+    """A certificate of 王小明: the brand's Latin face has no glyph for it; the box would
+    show .notdef with no Unicode (Matterhorn 31-030, 10-001), so nothing is signed."""
+    signer, _ = _key(tmp_path, "王小明")
+    project = _starter(tmp_path / "report")
+    monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
+    ran = cli("publish", "-q", str(project), "--sign", str(signer), "--signature-box", "last")
+    assert ran.returncode == 1, ran.stderr
+    assert "U+738B 王 (CJK UNIFIED IDEOGRAPH-738B)" in ran.stderr
+    assert "U+5C0F 小" in ran.stderr and "U+660E 明" in ran.stderr
+    assert "NotoSans-Regular.ttf" in ran.stderr and "without --signature-box" in ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert not (project / "editions").exists()
+    ran = cli("publish", "-q", str(project), "--sign", str(signer))  # invisible: fine
+    assert ran.returncode == 0, ran.stderr
+
+
+def test_a_name_too_long_for_its_box_is_refused_naming_the_box(tmp_path, monkeypatch, cli):
+    signer, _ = _key(tmp_path, "Alexandra Konstantinopoulou-Vanderbilt of the Example Trust")
+    project = _starter(tmp_path / "report")
+    monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
+    ran = cli("publish", "-q", str(project), "--sign", str(signer), "--signature-box",
+              "1:20,20,40,11")
+    assert ran.returncode == 1, ran.stderr
+    assert "--signature-box 1:20,20,40,11: the signature's words" in ran.stderr
+    assert "below 6 pt" in ran.stderr and "give a box of at least" in ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert not (project / "editions").exists()
+
+
+def test_report_yaml_signature_box_takes_a_page_number_unquoted(key, tmp_path, monkeypatch,
+                                                                cli):
+    project = _starter(tmp_path / "report")
+    with (project / "report.yaml").open("a") as manifest:
+        manifest.write("archive:\n  signature_box: 1\n")
+    monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
+    ran = cli("publish", "-q", str(project), "--sign", str(key[0]))
+    assert ran.returncode == 0, ran.stderr
+    with pikepdf.open(_pdf(project)) as pdf:
+        assert _widget(pdf).P.objgen == pdf.pages[0].obj.objgen
+
+
+def test_a_page_past_the_last_of_a_bilingual_report_names_the_language(key, tmp_path,
+                                                                       monkeypatch, cli):
+    from test_languages import bilingual
+
+    project = bilingual(tmp_path / "project")
+    monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
+    ran = cli("publish", "-q", str(project), "--sign", str(key[0]), "--signature-box", "99")
+    assert ran.returncode == 1
+    assert "--signature-box 99: the nl edition's PDF has" in ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert not (project / "editions").exists()
+
+
+def _shown_sizes(pdf: Path) -> list[float]:
+    """The sizes in points at which the visible signature's words are drawn: each
+    ``Tf`` size of its appearance stream times the scale of the ``cm`` in force
+    (unrotated: the matrix's ``a``), kept over ``q``/``Q``."""
+    with pikepdf.open(pdf) as document:
+        stream = _widget(document).AP.N
+        scale, saved, sizes = 1.0, [], []
+        for operands, operator in pikepdf.parse_content_stream(stream):
+            if operator == pikepdf.Operator("q"):
+                saved.append(scale)
+            elif operator == pikepdf.Operator("Q"):
+                scale = saved.pop()
+            elif operator == pikepdf.Operator("cm"):
+                scale *= float(operands[0])
+            elif operator == pikepdf.Operator("Tf"):
+                sizes.append(float(operands[1]) * scale)
+    return sizes
+
+
+def test_a_small_box_shows_its_words_at_6_pt_or_more(key, tmp_path, monkeypatch, cli):
+    project = _starter(tmp_path / "report")
+    monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
+    ran = cli("publish", "-q", str(project), "--sign", str(key[0]), "--signature-box",
+              "1:20,20,45,11")
+    assert ran.returncode == 0, ran.stderr
+    sizes = _shown_sizes(_pdf(project))
+    assert sizes and min(sizes) >= 6, sizes
+    assert "Digitally signed by Ada Signer" in _shown_words(_pdf(project), 0)

@@ -30,7 +30,13 @@ from .editions.publish import (
     version_folder,
     write_editions,
 )
-from .editions.signing import Appearance, Signer, sign_pdf, signature_rect
+from .editions.signing import (
+    Appearance,
+    Signer,
+    check_appearance,
+    sign_pdf,
+    signature_rect,
+)
 from .editions.sources import (
     SOURCES_MANIFEST,
     EmbedLimits,
@@ -631,8 +637,10 @@ def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
         if signer is not None:
             reporter.step("sign", reporter.words.gettext(
                 "signing as %(signer)s", signer=signer.subject))
-            final = _signed(final, signer, timestamp_url, edition,
-                            signature_box or _configured_box(edition))
+            box = signature_box or _configured_box(edition)
+            if box is not None and len(reports) > 1:  # which language's PDF, when refused
+                box = replace(box, language=edition.manifest.language)
+            final = _signed(final, signer, timestamp_url, edition, box)
         made.append((edition, final, pdf.pages, manifest))
     published = write_editions(made)
     for written in [published, *published.translations]:
@@ -650,11 +658,14 @@ def _signed(pdf: bytes, signer: Signer, timestamp_url: str | None, report: Repor
     ``timestamp_url`` or else at ``report.yaml``'s ``archive.timestamp_url``; when
     that one gives no timestamp, the refusal names its line in ``report.yaml``.
     Shown in ``box`` when given (:func:`signature_appearance`); a box that does not
-    fit the PDF is refused first (:func:`~.editions.signing.signature_rect`)."""
+    fit the PDF, or words the brand's face cannot show or the box cannot hold legibly,
+    are refused first (:func:`~.editions.signing.signature_rect`,
+    :func:`~.editions.signing.check_appearance`)."""
     appearance = None
-    if box is not None:
-        signature_rect(pdf, box)  # its own refusal, not the timestamp authority's
+    if box is not None:  # their own refusals, not the timestamp authority's
+        signature_rect(pdf, box)
         appearance = signature_appearance(report, box)
+        check_appearance(appearance, signer.signer.subject_name or signer.subject)
     url = timestamp_url or report.manifest.archive.timestamp_url
     try:
         return sign_pdf(pdf, signer, url, appearance=appearance)

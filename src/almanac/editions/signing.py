@@ -229,8 +229,9 @@ def signature_rect(data: bytes, box: SignatureBox
     pages = PdfReader(io.BytesIO(data)).pages
     index = len(pages) - 1 if box.page is None else box.page - 1
     if index >= len(pages):
+        which = "the PDF" if box.language is None else f"the {box.language} edition's PDF"
         raise ReportError(Problem(
-            f"{box.origin} {box}: the PDF has {len(pages)} pages, no page {box.page}",
+            f"{box.origin} {box}: {which} has {len(pages)} pages, no page {box.page}",
             box.path, box.line, f"give a page from 1 to {len(pages)}, or 'last'"))
     page = pages[index]
     trim = None
@@ -258,6 +259,63 @@ def signature_rect(data: bytes, box: SignatureBox
     left, bottom = trim[0] + x * MM, trim[1] + y * MM
     return index, (round(left, 3), round(bottom, 3), round(left + width * MM, 3),
                    round(bottom + height * MM, 3))
+
+
+FONT_SIZE, LEADING, SMALLEST_SIZE = 8, 11, 6
+"""The signature's words: their size and leading, and the smallest size the box may
+shrink them to, in points."""
+TEXT_MARGINS = (8, 8, 6, 6)
+"""The space between the box's edges and its words (left, right, top, bottom), in
+points."""
+SAMPLE_TIME = "2000-12-31 23:59 UTC"
+"""A signing time as the box shows it (``%Y-%m-%d %H:%M %Z``), for measuring."""
+
+
+def check_appearance(appearance: Appearance, signer_name: str) -> None:
+    """Refuse a visible signature that would not be shown whole and legible, before
+    anything is signed: ReportError naming the characters of its words (``signer_name``,
+    the certificate's common name as pyHanko fills it in, and the words around it)
+    that the face ``appearance.font`` has no glyph for in its cmap, by code point and
+    Unicode name (pyHanko would set them as glyph 0, .notdef, with no Unicode mapping:
+    PDF/UA-1 7.21.7 and 7.21.8, Matterhorn 31-030 and 10-001), or naming the box when
+    its words would be shrunk below :data:`SMALLEST_SIZE` to fit it (pyHanko's
+    ``SHRINK_TO_FIT``: the widest line, by the face's ``hmtx`` advances, and the
+    lines' leading scaled into the box less :data:`TEXT_MARGINS`)."""
+    import unicodedata
+
+    from fontTools.ttLib import TTFont
+
+    face = TTFont(io.BytesIO(_font_program(appearance.font)))
+    cmap = face.getBestCmap() or {}
+    words = appearance.text % {"signer": signer_name, "ts": SAMPLE_TIME}
+    missing = sorted({char for char in words if char != "\n" and ord(char) not in cmap})
+    if missing:
+        named = ", ".join(f"U+{ord(char):04X} {char} ({unicodedata.name(char, 'unnamed')})"
+                          for char in missing[:10])
+        raise ReportError(Problem(
+            f"the visible signature's words {words.splitlines()[0]!r} hold characters "
+            f"the brand's body font has no glyph for: {named}", appearance.font, None,
+            "give the brand a body font that has them, or sign without --signature-box "
+            "and archive.signature_box (an invisible signature)"))
+    per_em = face["head"].unitsPerEm
+    advances = face["hmtx"].metrics
+    lines = words.split("\n")
+    widest = max(sum(advances[cmap[ord(char)]][0] for char in line) for line in lines)
+    width_pt, height_pt = widest * FONT_SIZE / per_em, LEADING * len(lines)
+    box_w, box_h = DEFAULT_BOX_SIZE if appearance.box.box is None else appearance.box.box[2:]
+    left, right, top, bottom = TEXT_MARGINS
+    # pyHanko lays the stamp out in whole points (its BoxConstraints of the /Rect)
+    room_w, room_h = int(box_w * MM) - left - right, int(box_h * MM) - top - bottom
+    scale = min(1.0, room_w / width_pt if width_pt else 1.0, room_h / height_pt)
+    if scale * FONT_SIZE < SMALLEST_SIZE:
+        box = appearance.box
+        need_w = (width_pt * SMALLEST_SIZE / FONT_SIZE + left + right) / MM
+        need_h = (height_pt * SMALLEST_SIZE / FONT_SIZE + top + bottom) / MM
+        raise ReportError(Problem(
+            f"{box.origin} {box}: the signature's words ({words.splitlines()[0]!r}) "
+            f"would be set at {scale * FONT_SIZE:.1f} pt to fit the box, below "
+            f"{SMALLEST_SIZE:g} pt", box.path, box.line,
+            f"give a box of at least {need_w:.0f} x {need_h:.0f} mm (W,H)"))
 
 
 def _font_program(font: Path) -> bytes:
@@ -314,7 +372,8 @@ def _stamp_style(font: Path, text: str) -> Any:
         def render(self) -> bytes:
             return b"1 g 0 0 %g %g re f" % (self.box.width, self.box.height)
 
-    size = 8
+    size = FONT_SIZE
+    left, right, top, bottom = TEXT_MARGINS
     return stamp.TextStampStyle(
         stamp_text=text, border_width=1, border_color=(0.6, 0.6, 0.6),
         background=Ground(box=layout.BoxConstraints(1000, 1000)), background_opacity=1.0,
@@ -324,12 +383,18 @@ def _stamp_style(font: Path, text: str) -> Any:
             inner_content_scaling=layout.InnerScaling.STRETCH_FILL),
         inner_content_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MID,
-            margins=layout.Margins(left=8, right=8, top=6, bottom=6),  # points
+            margins=layout.Margins(left=left, right=right, top=top, bottom=bottom),
             inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT),
         text_box_style=TextBoxStyle(
             font=Accumulators(str(font), font_size=size, program=_font_program(font)),
             font_size=size,
-            leading=size + 3),
+            leading=LEADING,
+            # no padding of its own (pyHanko's default is 10 pt on each side, scaled
+            # with the words): the stamp's margins are TEXT_MARGINS alone
+            box_layout_rule=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MIN,
+                y_align=layout.AxisAlignment.ALIGN_MIN,
+                margins=layout.Margins(0, 0, 0, 0))),
         timestamp_format="%Y-%m-%d %H:%M %Z")
 
 
@@ -445,8 +510,10 @@ def sign_pdf(data: bytes, signer: Signer, timestamp_url: str | None = None, *,
     pyHanko ``TimeStamper``) in a tagged field: invisible on the first page, or with
     ``appearance`` visible in its box (see the module's text for the PDF/A-3 and
     PDF/UA-1 rules it keeps). The bytes returned begin with ``data`` unchanged.
-    ReportError when the timestamp authority cannot be reached or refuses, or the
-    appearance's box lies off its page (:func:`signature_rect`)."""
+    ReportError when the timestamp authority cannot be reached or refuses, the
+    appearance's box lies off its page (:func:`signature_rect`), or its words would not
+    be shown whole and legible (:func:`check_appearance`, or pyHanko's LayoutError)."""
+    from pyhanko.pdf_utils.layout import LayoutError
     from pyhanko.sign import fields, signers
     from pyhanko.sign.fields import SigSeedSubFilter
     from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
@@ -462,6 +529,7 @@ def sign_pdf(data: bytes, signer: Signer, timestamp_url: str | None = None, *,
         fields.append_signature_field(writer, fields.SigFieldSpec(
             FIELD_NAME, on_page=page, box=cast(Any, rect)))  # floats: its /Rect
         _set_tabs(writer, page)
+        check_appearance(appearance, signer.signer.subject_name or signer.subject)
         style = _stamp_style(appearance.font, appearance.text)
     _tag_widget(writer, FIELD_NAME)
     metadata = signers.PdfSignatureMetadata(
@@ -471,6 +539,11 @@ def sign_pdf(data: bytes, signer: Signer, timestamp_url: str | None = None, *,
             output = signers.PdfSigner(metadata, signer.signer, timestamper=timestamper,
                                        stamp_style=style
                                        ).sign_pdf(writer, existing_fields_only=True)
+    except LayoutError as exc:  # only a visible signature lays anything out
+        box = appearance.box if appearance is not None else SignatureBox()
+        raise ReportError(Problem(
+            f"{box.origin} {box}: the signature's words do not fit the box ({exc})",
+            box.path, box.line, "give a larger box (W,H in millimetres)")) from None
     except (TimestampRequestError, OSError) as exc:
         raise ReportError(Problem(
             f"the timestamp authority {timestamp_url or ''} gave no timestamp ({exc})",

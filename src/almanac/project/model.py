@@ -292,6 +292,11 @@ def http_url(value: str) -> str:
     return value
 
 
+def _page_number(value: Any) -> Any:
+    """A page written as a YAML integer (``signature_box: 1``) read as its text."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def _signature_box(value: str) -> str:
     parse_signature_box(value)  # its ValueError: what is wrong; the forms it takes
     return value
@@ -334,7 +339,8 @@ class Archive(Strict):
     timestamp_url: Annotated[str, AfterValidator(http_url)] | None = Field(
         None, description="The http(s) address of an RFC 3161 timestamp authority, "
         "used when an edition is signed (publish --sign), e.g. https://freetsa.org/tsr.")
-    signature_box: Annotated[str, AfterValidator(_signature_box)] | None = Field(
+    signature_box: Annotated[str, BeforeValidator(_page_number),
+                             AfterValidator(_signature_box)] | None = Field(
         None, description="Where a signed edition shows its signature, as publish "
         "--signature-box takes it: PAGE (a number or last) or PAGE:X,Y,W,H in mm from the "
         "page's lower left corner, e.g. last. Unset: the signature is invisible.")
