@@ -385,3 +385,64 @@ def test_an_archived_editions_entry_left_out_of_the_changelog_is_refused(project
              'text: "Corrected table 3 (visitors)."}\n')
     published = cli("publish", str(project))
     assert published.returncode == 0, published.stderr
+
+
+ARCHIVED_ENTRY = '{nl: "Budget verbeterd.", en: "Corrected the budget."}'
+
+
+@pytest.fixture(scope="module")
+def two_languages(tmp_path_factory) -> Path:
+    """The small report in Dutch and British English (``en:`` texts serve ``en-GB``),
+    edition 1.1 of 2024 published with its changelog entry written as a plain text by
+    language; read-only."""
+    from test_languages import bilingual
+
+    project = bilingual(tmp_path_factory.mktemp("two") / "report")
+    manifest = project / "report.yaml"
+    text = manifest.read_text(encoding="utf-8").replace("languages: [nl, en]",
+                                                        "languages: [nl, en-GB]")
+    manifest.write_text(text, encoding="utf-8")
+    _edition(project, f'  version: "1.1"\n  date: 2025-04-01\n  changes:\n'
+             f'    - {ARCHIVED_ENTRY}\n')
+    published = almanac("publish", str(project))
+    assert published.returncode == 0, published.stderr
+    return project
+
+
+@pytest.fixture
+def bilingual_copy(two_languages, tmp_path) -> Path:
+    """A private copy of :func:`two_languages`."""
+    return Path(shutil.copytree(two_languages, tmp_path / "report", symlinks=True))
+
+
+@pytest.mark.parametrize("changes, says", [
+    ('    - {nl: "Tabel 3 verbeterd.", en: "Corrected table 3."}\n',
+     "the changelog has no entry for 1.1"),
+    (f"    - {ARCHIVED_ENTRY}\n", "the changelog entry of 1.2 is the text of 1.1's (in nl)"),
+    ('    - {nl: "Tabel 3 verbeterd.", en: "Corrected  the budget."}\n'
+     f'    - {{version: "1.1", date: 2025-04-01, text: {ARCHIVED_ENTRY}}}\n',
+     "the changelog entry of 1.2 is the text of 1.1's (in en-GB)"),
+    ('    - version: "1.2"\n      date: 2025-05-01\n      text: Budget verbeterd.\n'
+     f'    - {{version: "1.1", date: 2025-04-01, text: {ARCHIVED_ENTRY}}}\n',
+     "the changelog entry of 1.2 is the text of 1.1's (in nl)"),
+    ('    - Tabel 3 verbeterd.\n'
+     '    - {version: "1.1", date: 2025-04-01, text: Budget.}\n', None),
+], ids=["entry-dropped", "repeated-plain-by-language", "repeated-in-one-language",
+        "repeated-entry-plain-text", "corrected-text-kept"])
+def test_history_written_by_language_is_kept(bilingual_copy, cli, changes, says):
+    """Whatever form the entries take (a plain text, a plain text by language, an entry
+    whose text is plain or by language), an archived edition's own entry stays and the
+    new version's entry repeats no archived one's text in any language; a corrected
+    text for 1.1 is accepted."""
+    project = bilingual_copy
+    _edition(project, f'  version: "1.2"\n  date: 2025-05-01\n  changes:\n{changes}')
+    before = snapshot(project / "editions")
+    result = cli("publish", str(project))
+    if says is None:
+        assert result.returncode == 0, result.stderr
+        assert (project / "editions" / YEAR / "1.2" / "en-GB").is_dir()
+        return
+    assert result.returncode == 1, result.stderr
+    assert says in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(project / "editions") == before

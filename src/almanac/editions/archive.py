@@ -18,12 +18,14 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from ..errors import Problem, ReportError
 from ..project.archive import archive_bases
-from ..project.languages import TAG
+from ..project.languages import TAG, lookup
+from ..project.load import plain_entries
 from ..project.model import Report
 from ..project.parts import MANIFEST
 from ..project.yamlfile import read_yaml
@@ -180,13 +182,14 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
         raise ReportError(problems)
 
 
-def own_entry(archived: Archived) -> dict[str, str] | None:
+def own_entry(archived: Archived) -> dict[str, Any] | None:
     """The changelog entry an ``archived`` edition gave its own version, as its
-    embedded ``report.yaml`` has it (:func:`~.verify.embedded_changelog`: ``version``,
-    ``date`` as YYYY-MM-DD, ``text`` in the edition's language); None when it had none
-    (a first edition) or its PDF or ``manifest.json`` cannot be read (``editions``
-    and ``verify`` say why). Reads within :class:`EmbedLimits`."""
-    from .verify import embedded_changelog, embedded_files, open_pdf
+    embedded ``report.yaml`` has it (:func:`~.verify.changelog_entries`: ``version``,
+    ``date`` as YYYY-MM-DD, ``text`` as written: a string, or a mapping of language
+    tag to string); None when it had none (a first edition) or its PDF or
+    ``manifest.json`` cannot be read (``editions`` and ``verify`` say why). Reads
+    within :class:`EmbedLimits`."""
+    from .verify import changelog_entries, embedded_files, open_pdf
 
     limits = EmbedLimits.from_environment()
     try:
@@ -197,9 +200,45 @@ def own_entry(archived: Archived) -> dict[str, str] | None:
     except (OSError, ValueError, KeyError, TypeError):  # Unreadable is a ValueError
         return None
     own = _version(archived.version)
-    return next((entry for entry in embedded_changelog(
-        raw, archived.version, str(record["edition"]["date"]), record.get("language"))
+    return next((entry for entry in changelog_entries(
+        raw, archived.version, str(record["edition"]["date"]))
         if _version(entry["version"]) == own), None)
+
+
+def repeated_in(new: str | dict[str, str], old: str | dict[str, str],
+                languages: list[str]) -> str | None:
+    """The language in which two changelog texts (each plain, or a mapping of
+    language tag to text) say the same, white space aside, or None. Compared in each
+    of ``languages`` (the report's) and each tag either gives, each side's text found
+    by RFC 4647 §3.4 "Lookup" (:func:`~almanac.project.languages.lookup`: ``en``
+    serves ``en-GB``); a plain text is the text of every language."""
+    def text(value: str | dict[str, str], tag: str) -> str | None:
+        if not isinstance(value, dict):
+            return " ".join(str(value).split())
+        key = next((key for key in lookup(tag) if key in value), None)
+        return None if key is None else " ".join(str(value[key]).split())
+
+    tags = [*languages, *(sorted(new) if isinstance(new, dict) else []),
+            *(sorted(old) if isinstance(old, dict) else [])]
+    return next((tag for tag in dict.fromkeys(tags)
+                 if (said := text(new, tag)) is not None and said == text(old, tag)), None)
+
+
+def _raw_entry(report: Report, version: Version) -> str | dict[str, str] | None:
+    """The text of ``version``'s entry as ``report.yaml`` writes it (by language or
+    plain, :func:`~almanac.project.load.plain_entries`); None when it cannot be read."""
+    try:
+        data, _ = read_yaml(report.root / MANIFEST, report.root)
+        changes = plain_entries(data)["edition"]["changes"]
+    except (ReportError, OSError, KeyError, TypeError):
+        return None
+    for item in changes if isinstance(changes, list) else []:
+        if isinstance(item, dict) and _version(str(item.get("version"))) == version:
+            text = item.get("text")
+            if isinstance(text, dict):
+                return {str(key): str(value) for key, value in text.items()}
+            return None if text is None else str(text)
+    return None
 
 
 def _kept_history(report: Report, earlier: list[Archived],
@@ -214,20 +253,30 @@ def _kept_history(report: Report, earlier: list[Archived],
     index, own = next(((i, c) for i, c in enumerate(edition.changes)
                        if Version(c.version) == current), (None, None))
     kept = {Version(c.version) for c in edition.changes}
+    written = (_raw_entry(report, current) or own.text) if own is not None else None
+    languages = report.languages
     problems = []
-    for archived in sorted(earlier, key=lambda a: Version(a.version), reverse=True):
-        if archived.folder.name not in (archived.version, report.manifest.language):
-            continue  # another language's edition of that version
-        entry = own_entry(archived)
+    versions: dict[Version, list[Archived]] = {}
+    for archived in earlier:  # the main language's edition first, then the others
+        versions.setdefault(Version(archived.version), []).append(archived)
+    for version in sorted(versions, reverse=True):
+        found = sorted(versions[version], key=lambda a: a.folder.name not in (
+            a.version, report.manifest.language))
+        archived, entry = next(((a, e) for a in found if (e := own_entry(a)) is not None),
+                               (found[0], None))
         if entry is None:
             continue
         paste = (f'- {{version: "{archived.version}", date: {entry["date"]}, '
                  f"text: {json.dumps(entry['text'], ensure_ascii=False)}}}")
-        if own is not None and " ".join(own.text.split()) == " ".join(entry["text"].split()):
+        same = repeated_in(written, entry["text"], languages) if written is not None \
+            else None
+        if same is not None:
+            said = f" (in {same})" if isinstance(written, dict) \
+                or isinstance(entry["text"], dict) else ""
             problems.append(Problem(
                 f"the changelog entry of {edition.version} is the text of "
-                f"{archived.version}'s ({_shown(archived, report.root)}): a changelog entry "
-                "says what its own version corrects", path,
+                f"{archived.version}'s{said} ({_shown(archived, report.root)}): a changelog "
+                "entry says what its own version corrects", path,
                 line(("edition", "changes", index)) or line(("edition", "changes")),
                 f"write what {edition.version} corrects, and keep {archived.version}'s "
                 f"entry as a list item below it: {paste}", f"edition.changes[{index}]"))
