@@ -426,7 +426,8 @@ def bilingual_copy(two_languages, tmp_path) -> Path:
      f'    - {{version: "1.1", date: 2025-04-01, text: {ARCHIVED_ENTRY}}}\n',
      "the changelog entry of 1.2 is the text of 1.1's (in nl)"),
     ('    - Tabel 3 verbeterd.\n'
-     '    - {version: "1.1", date: 2025-04-01, text: Budget.}\n', None),
+     '    - {version: "1.1", date: 2025-04-01, text: {nl: Budget., en: Budget fixed.}}\n',
+     None),
 ], ids=["entry-dropped", "repeated-plain-by-language", "repeated-in-one-language",
         "repeated-entry-plain-text", "corrected-text-kept"])
 def test_history_written_by_language_is_kept(bilingual_copy, cli, changes, says):
@@ -440,9 +441,31 @@ def test_history_written_by_language_is_kept(bilingual_copy, cli, changes, says)
     result = cli("publish", str(project))
     if says is None:
         assert result.returncode == 0, result.stderr
-        assert (project / "editions" / YEAR / "1.2" / "en-GB").is_dir()
+        listed = cli("editions", str(project), "--json")
+        assert listed.returncode == 0, listed.stderr
+        english = next(e for e in json.loads(listed.stdout)
+                       if (e["version"], e["language"]) == ("1.2", "en-GB"))
+        assert [c["text"] for c in english["changes"]] == ["Tabel 3 verbeterd.",
+                                                           "Budget fixed."]
         return
     assert result.returncode == 1, result.stderr
     assert says in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert snapshot(project / "editions") == before
+
+
+def test_editions_shows_each_language_its_own_changelog_text(two_languages, cli):
+    """An entry written as a plain text by language is the edition's own entry, and
+    the en-GB edition shows the ``en:`` text (RFC 4647 Lookup: en-GB, then en), in
+    ``--json`` and below its row."""
+    listed = cli("editions", str(two_languages), "--json")
+    assert listed.returncode == 0, listed.stderr
+    changes = {e["language"]: e["changes"] for e in json.loads(listed.stdout)}
+    assert changes == {
+        "nl": [{"version": "1.1", "date": "2025-04-01", "text": "Budget verbeterd."}],
+        "en-GB": [{"version": "1.1", "date": "2025-04-01", "text": "Corrected the budget."}]}
+    shown = cli("editions", str(two_languages))
+    assert shown.returncode == 0, shown.stderr
+    rows = shown.stdout.splitlines()
+    english = next(i for i, row in enumerate(rows) if row.startswith("1.1") and "en-GB" in row)
+    assert rows[english + 1].split() == ["2025-04-01:", "Corrected", "the", "budget."], rows
