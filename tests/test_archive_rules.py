@@ -469,3 +469,49 @@ def test_editions_shows_each_language_its_own_changelog_text(two_languages, cli)
     rows = shown.stdout.splitlines()
     english = next(i for i, row in enumerate(rows) if row.startswith("1.1") and "en-GB" in row)
     assert rows[english + 1].split() == ["2025-04-01:", "Corrected", "the", "budget."], rows
+
+
+def test_an_edition_moved_to_another_year_is_failed_and_counts_for_its_own(bilingual_copy,
+                                                                           cli):
+    """Edition 1.1 of 2024 moved into 2025/: ``editions`` lists it as FAILED (its
+    embedded report.yaml says 2024), and publishing 1.0.5 of 2024 is still refused as
+    below it."""
+    project = bilingual_copy
+    (project / "editions" / "2025").mkdir()
+    (project / "editions" / YEAR / "1.1").rename(project / "editions" / "2025" / "1.1")
+    listed = cli("editions", str(project), "--json")
+    assert listed.returncode == 1, listed.stdout
+    rows = {(e["year"], e["version"], e["language"]): e for e in json.loads(listed.stdout)}
+    assert set(rows) == {("2025", "1.1", "nl"), ("2025", "1.1", "en-GB")}
+    for row in rows.values():
+        assert row["status"] == f"FAILED (its report.yaml names year {YEAR}; its folder " \
+            "is 2025)" and not row["current"], row
+    _edition(project, '  version: "1.0.5"\n  date: 2025-05-01\n  changes:\n    - Fixed.\n')
+    refused = cli("publish", str(project))
+    assert refused.returncode == 1, refused.stderr
+    assert "version 1.0.5 is not above the archived edition 1.1 (editions/2025/1.1/nl)" \
+        in refused.stderr, refused.stderr
+    assert not (project / "editions" / YEAR).exists() or \
+        not any((project / "editions" / YEAR).iterdir())
+
+
+def test_a_missing_language_folder_and_a_stray_folder_are_failed(bilingual_copy, cli):
+    """The en-GB folder of 1.1 removed, a copy ``nl copy`` and an empty ``nl.bak``
+    beside ``nl``: each is a FAILED row and the command exits 1."""
+    version = bilingual_copy / "editions" / YEAR / "1.1"
+    shutil.rmtree(version / "en-GB")
+    shutil.copytree(version / "nl", version / "nl copy")
+    (version / "nl.bak").mkdir()
+    listed = cli("editions", str(bilingual_copy), "--json")
+    assert listed.returncode == 1, listed.stdout
+    rows = {e["path"]: e["status"] for e in json.loads(listed.stdout)}
+    stray = "is not an edition folder (its name is no language of the report)"
+    assert rows == {
+        f"editions/{YEAR}/1.1/nl/jaarverslag-{YEAR}-1.1-nl.pdf": "verified",
+        f"editions/{YEAR}/1.1/en-GB": "FAILED (its language folder en-GB is missing; the "
+                                      "other languages' report.yaml lists en-GB)",
+        f"editions/{YEAR}/1.1/nl copy": f"FAILED: nl copy {stray}",
+        f"editions/{YEAR}/1.1/nl.bak": f"FAILED: nl.bak {stray}"}, rows
+    shown = cli("editions", str(bilingual_copy))
+    assert shown.returncode == 1
+    assert "its language folder en-GB is missing" in shown.stdout, shown.stdout

@@ -39,14 +39,26 @@ EDITION_MANIFEST = "manifest.json"
 class Archived:
     """An edition found in the archive: its ``folder``, the ``year`` and ``version``
     its folders name, its ``date`` (from its ``manifest.json``; None when that
-    cannot be read) and whether it lies outside the archive folder, in a place of
-    before such as ``output/`` (``legacy``)."""
+    cannot be read), whether it lies outside the archive folder, in a place of
+    before such as ``output/`` (``legacy``), and what the ``report.yaml`` embedded in
+    its PDF says: the ``report_year`` (None when it cannot be read) and the
+    ``languages`` of the report (``languages:``, else its one ``language:``; empty
+    when it cannot be read)."""
 
     folder: Path
     year: str
     version: str
     date: dt.date | None
     legacy: bool
+    report_year: str | None = None
+    languages: tuple[str, ...] = ()
+
+    @property
+    def counted_year(self) -> str:
+        """The year the archive's rules count it under: the one its embedded
+        ``report.yaml`` gives (a folder moved to another year's keeps its own), else
+        its folder's."""
+        return self.report_year or self.year
 
 
 def edition_folders(base: Path) -> list[tuple[Path, str, str]]:
@@ -54,7 +66,9 @@ def edition_folders(base: Path) -> list[tuple[Path, str, str]]:
     for every year folder (its name all digits) and every entry in it that is not
     hidden (a staged temporary), sorted; for a version folder without
     ``manifest.json`` whose entries are named as languages (``en``, ``en-GB``), each
-    of those instead (the editions of a report in several languages). A year that is
+    of those instead (the editions of a report in several languages), and after them
+    its other entries that are not hidden (a copy such as ``nl.bak``, which
+    :func:`~.verify.list_editions` names as no edition). A year that is
     a link or a file is returned as (year, year, year). Links are returned, not
     followed."""
     if base.is_symlink() or not base.is_dir():
@@ -68,7 +82,9 @@ def edition_folders(base: Path) -> list[tuple[Path, str, str]]:
             continue
         for entry in sorted(entry for entry in year.iterdir() if not entry.name.startswith(".")):
             languages = language_folders(entry)
-            found += [(folder, year.name, entry.name) for folder in languages] \
+            strays = [other for other in sorted(entry.iterdir()) if other not in languages
+                      and not other.name.startswith(".")] if languages else []
+            found += [(folder, year.name, entry.name) for folder in languages + strays] \
                 or [(entry, year.name, entry.name)]
     return found
 
@@ -88,8 +104,9 @@ def archived_editions(root: Path, folder: str | None = None) -> list[Archived]:
     (``folder``, relative to ``root``; None: as ``report.yaml`` sets it), then those
     in the places of before (:func:`~almanac.project.archive.archive_bases`: the
     default ``editions/`` when another folder is set, and ``output/``), ``legacy``.
-    Each ``manifest.json`` is read (bounded, its shape checked) for the date only;
-    one that cannot be read gives no date."""
+    Each ``manifest.json`` is read (bounded, its shape checked) for the date, and the
+    ``report.yaml`` embedded in its PDF (:func:`embedded_report`) for the year and the
+    languages; what cannot be read gives none."""
     limits = EmbedLimits.from_environment()
     found = []
     bases = archive_bases(root, folder)
@@ -101,8 +118,33 @@ def archived_editions(root: Path, folder: str | None = None) -> list[Archived]:
                     read_edition_manifest(path / EDITION_MANIFEST, limits)["edition"]["date"])
             except (OSError, ValueError, KeyError, TypeError):
                 pass
-            found.append(Archived(path, year, version, date, base != bases[0]))
+            data = embedded_report(path, limits) if date is not None else None
+            written = data.get("year") if data is not None else None
+            languages = data.get("languages") or [data.get("language")] \
+                if data is not None else []
+            found.append(Archived(
+                path, year, version, date, base != bases[0],
+                str(written) if isinstance(written, int) else None,
+                tuple(tag for tag in languages if isinstance(tag, str))
+                if isinstance(languages, list) else ()))
     return found
+
+
+def embedded_report(folder: Path, limits: EmbedLimits) -> dict[str, Any] | None:
+    """The ``report.yaml`` embedded in the PDF of the edition in ``folder`` (named by
+    its ``manifest.json``), parsed; None when any of it cannot be read (a missing or
+    damaged file, no such attachment, no mapping). Reads within ``limits``."""
+    from ..project.yamlfile import parse_yaml
+    from .verify import embedded_files, open_pdf
+
+    try:
+        record = read_edition_manifest(folder / EDITION_MANIFEST, limits)
+        pdf = read_bounded(folder / record["pdf"]["file"], limits.file, follow_links=False)
+        raw = embedded_files(open_pdf(pdf), limits).get(MANIFEST)
+        data = parse_yaml(raw.decode("utf-8"), Path(MANIFEST)) if raw is not None else None
+    except (OSError, ValueError, KeyError, TypeError, ReportError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _version(text: str) -> Version | None:
@@ -139,12 +181,11 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
         def line(loc: tuple) -> int | None:
             return None
     current = Version(edition.version)
-    others = [a for a in archived if a.year == str(report.manifest.year)
+    others = [a for a in archived if a.counted_year == str(report.manifest.year)
               and a.version not in (edition.version, a.year)  # a year that is no folder
               and _version(a.version) is not None]
     problems = []
-    higher = sorted((a for a in others if Version(a.version) >= current),
-                    key=lambda a: Version(a.version))
+    higher = sorted((a for a in others if Version(a.version) >= current), key=_rank)
     if higher:
         top = higher[-1]
         equal = Version(top.version) == current
@@ -155,8 +196,7 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
             f"raise edition.version above {top.version}, e.g. "
             f"{next_version(top.version)} (versions compare as numbers: 1.10 follows 1.9)",
             "edition.version"))
-    earlier = sorted((a for a in others if Version(a.version) < current),
-                     key=lambda a: Version(a.version))
+    earlier = sorted((a for a in others if Version(a.version) < current), key=_rank)
     if earlier and not any(Version(c.version) == current for c in edition.changes):
         last = earlier[-1]
         problems.append(Problem(
@@ -169,7 +209,7 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
             "version:, date: and text: above the others", "edition.changes"))
     problems += _kept_history(report, earlier, line)
     dated = [a for a in others if a.date is not None]
-    latest = max(dated, key=lambda a: (a.date or dt.date.min, Version(a.version)), default=None)
+    latest = max(dated, key=lambda a: (a.date or dt.date.min, *_rank(a)), default=None)
     if latest is not None and latest.date is not None and latest.date > edition.date:
         problems.append(Problem(
             f"edition {edition.version} is dated {edition.date.isoformat()}, before the "
@@ -180,6 +220,14 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
             f"{latest.date.isoformat()}", "edition.date"))
     if problems:
         raise ReportError(problems)
+
+
+def _rank(archived: Archived) -> tuple[Version, bool]:
+    """The order in which a refusal names an archived edition, the last first: by
+    version, and of one version an edition in its own folder (the version's, or a
+    language's) after a copy beside it such as ``nl.bak``."""
+    return Version(archived.version), archived.folder.name in (archived.version,
+                                                               *archived.languages)
 
 
 def own_entry(archived: Archived) -> dict[str, Any] | None:
@@ -297,7 +345,8 @@ def missing_editions(report: Report, archived: list[Archived]) -> list[Problem]:
     repository that never held them, ``git clean``, a copy of the sources alone). At
     ``edition.changes`` of ``report.yaml``, with how to restore them."""
     edition = report.manifest.edition
-    held = {Version(a.version) for a in archived if a.year == str(report.manifest.year)
+    held = {Version(a.version) for a in archived
+            if a.counted_year == str(report.manifest.year)
             and a.version != a.year and _version(a.version) is not None}
     current = Version(edition.version)
     missing = [c.version for c in edition.changes

@@ -880,16 +880,29 @@ def list_editions(root: Path) -> list[dict]:
     shape, a link, a file) is listed as FAILED, never followed out of the project."""
     from packaging.version import InvalidVersion, Version
 
+    from ..project.languages import TAG
     from .archive import archived_editions
 
     limits = EmbedLimits.from_environment()
     root = Path(root)
     editions: list[dict[str, Any]] = []
-    for found in archived_editions(root):
+    archived = archived_editions(root)
+    # the languages of each version of a report in several languages, as the
+    # report.yaml embedded in its editions lists them
+    spoken: dict[Path, set[str]] = {}
+    for found in archived:
+        if found.folder.name != found.version:
+            spoken.setdefault(found.folder.parent, set()).update(found.languages)
+    for found in archived:
         folder, version = found.folder, found.version
         where = str(folder.relative_to(root))
         base = {"version": version, "year": found.year, "path": where,
                 "legacy": found.legacy, "changes": [], "current": False}
+        if folder.name != version and (not TAG.match(folder.name) or (
+                spoken[folder.parent] and folder.name not in spoken[folder.parent])):
+            editions.append({**base, "language": None, "status": f"FAILED: {folder.name} is "
+                             "not an edition folder (its name is no language of the report)"})
+            continue
         if folder.is_symlink() or not folder.is_dir():
             editions.append({**base, "status": "FAILED: not an edition folder (a link or a "
                                                "file)"})
@@ -915,6 +928,9 @@ def list_editions(root: Path) -> list[dict]:
         if version != folder.name and manifest.language != folder.name:
             failed.insert(0, f"{EDITION_MANIFEST} names language {manifest.language!r}; "
                              f"its folder is {folder.name}")
+        if found.report_year is not None and found.report_year != found.year:
+            failed.insert(0, f"its {MANIFEST_NAME} names year {found.report_year}; its "
+                             f"folder is {found.year}")
         editions.append({
             **base, "language": manifest.language,  # the version: its folder's, not the
             "date": manifest.edition.date,          # manifest's (which may be changed)
@@ -925,6 +941,17 @@ def list_editions(root: Path) -> list[dict]:
                                           manifest.language),
             "signed": [_signed(status) for status in verification.signatures or []],
             "status": "verified" if not failed else f"FAILED ({failed[0][:120]})"})
+
+    for parent, tags in spoken.items():  # a language folder removed from a version
+        for tag in sorted(tags - {path.name for path in parent.iterdir()}):
+            year = parent.parent.name
+            editions.append({
+                "version": parent.name, "year": year, "language": tag,
+                "path": str((parent / tag).relative_to(root)),
+                "legacy": any(f.legacy for f in archived if f.folder.parent == parent),
+                "changes": [], "current": False,
+                "status": f"FAILED (its language folder {tag} is missing; the other "
+                          f"languages' {MANIFEST_NAME} lists {tag})"})
 
     def order(text: str) -> Version | None:
         try:
