@@ -385,3 +385,133 @@ def test_an_archived_editions_entry_left_out_of_the_changelog_is_refused(project
              'text: "Corrected table 3 (visitors)."}\n')
     published = cli("publish", str(project))
     assert published.returncode == 0, published.stderr
+
+
+ARCHIVED_ENTRY = '{nl: "Budget verbeterd.", en: "Corrected the budget."}'
+
+
+@pytest.fixture(scope="module")
+def two_languages(tmp_path_factory) -> Path:
+    """The small report in Dutch and British English (``en:`` texts serve ``en-GB``),
+    edition 1.1 of 2024 published with its changelog entry written as a plain text by
+    language; read-only."""
+    from test_languages import bilingual
+
+    project = bilingual(tmp_path_factory.mktemp("two") / "report")
+    manifest = project / "report.yaml"
+    text = manifest.read_text(encoding="utf-8").replace("languages: [nl, en]",
+                                                        "languages: [nl, en-GB]")
+    manifest.write_text(text, encoding="utf-8")
+    _edition(project, f'  version: "1.1"\n  date: 2025-04-01\n  changes:\n'
+             f'    - {ARCHIVED_ENTRY}\n')
+    published = almanac("publish", str(project))
+    assert published.returncode == 0, published.stderr
+    return project
+
+
+@pytest.fixture
+def bilingual_copy(two_languages, tmp_path) -> Path:
+    """A private copy of :func:`two_languages`."""
+    return Path(shutil.copytree(two_languages, tmp_path / "report", symlinks=True))
+
+
+@pytest.mark.parametrize("changes, says", [
+    ('    - {nl: "Tabel 3 verbeterd.", en: "Corrected table 3."}\n',
+     "the changelog has no entry for 1.1"),
+    (f"    - {ARCHIVED_ENTRY}\n", "the changelog entry of 1.2 is the text of 1.1's (in nl)"),
+    ('    - {nl: "Tabel 3 verbeterd.", en: "Corrected  the budget."}\n'
+     f'    - {{version: "1.1", date: 2025-04-01, text: {ARCHIVED_ENTRY}}}\n',
+     "the changelog entry of 1.2 is the text of 1.1's (in en-GB)"),
+    ('    - version: "1.2"\n      date: 2025-05-01\n      text: Budget verbeterd.\n'
+     f'    - {{version: "1.1", date: 2025-04-01, text: {ARCHIVED_ENTRY}}}\n',
+     "the changelog entry of 1.2 is the text of 1.1's (in nl)"),
+    ('    - Tabel 3 verbeterd.\n'
+     '    - {version: "1.1", date: 2025-04-01, text: {nl: Budget., en: Budget fixed.}}\n',
+     None),
+], ids=["entry-dropped", "repeated-plain-by-language", "repeated-in-one-language",
+        "repeated-entry-plain-text", "corrected-text-kept"])
+def test_history_written_by_language_is_kept(bilingual_copy, cli, changes, says):
+    """Whatever form the entries take (a plain text, a plain text by language, an entry
+    whose text is plain or by language), an archived edition's own entry stays and the
+    new version's entry repeats no archived one's text in any language; a corrected
+    text for 1.1 is accepted."""
+    project = bilingual_copy
+    _edition(project, f'  version: "1.2"\n  date: 2025-05-01\n  changes:\n{changes}')
+    before = snapshot(project / "editions")
+    result = cli("publish", str(project))
+    if says is None:
+        assert result.returncode == 0, result.stderr
+        listed = cli("editions", str(project), "--json")
+        assert listed.returncode == 0, listed.stderr
+        english = next(e for e in json.loads(listed.stdout)
+                       if (e["version"], e["language"]) == ("1.2", "en-GB"))
+        assert [c["text"] for c in english["changes"]] == ["Tabel 3 verbeterd.",
+                                                           "Budget fixed."]
+        return
+    assert result.returncode == 1, result.stderr
+    assert says in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(project / "editions") == before
+
+
+def test_editions_shows_each_language_its_own_changelog_text(two_languages, cli):
+    """An entry written as a plain text by language is the edition's own entry, and
+    the en-GB edition shows the ``en:`` text (RFC 4647 Lookup: en-GB, then en), in
+    ``--json`` and below its row."""
+    listed = cli("editions", str(two_languages), "--json")
+    assert listed.returncode == 0, listed.stderr
+    changes = {e["language"]: e["changes"] for e in json.loads(listed.stdout)}
+    assert changes == {
+        "nl": [{"version": "1.1", "date": "2025-04-01", "text": "Budget verbeterd."}],
+        "en-GB": [{"version": "1.1", "date": "2025-04-01", "text": "Corrected the budget."}]}
+    shown = cli("editions", str(two_languages))
+    assert shown.returncode == 0, shown.stderr
+    rows = shown.stdout.splitlines()
+    english = next(i for i, row in enumerate(rows) if row.startswith("1.1") and "en-GB" in row)
+    assert rows[english + 1].split() == ["2025-04-01:", "Corrected", "the", "budget."], rows
+
+
+def test_an_edition_moved_to_another_year_is_failed_and_counts_for_its_own(bilingual_copy,
+                                                                           cli):
+    """Edition 1.1 of 2024 moved into 2025/: ``editions`` lists it as FAILED (its
+    embedded report.yaml says 2024), and publishing 1.0.5 of 2024 is still refused as
+    below it."""
+    project = bilingual_copy
+    (project / "editions" / "2025").mkdir()
+    (project / "editions" / YEAR / "1.1").rename(project / "editions" / "2025" / "1.1")
+    listed = cli("editions", str(project), "--json")
+    assert listed.returncode == 1, listed.stdout
+    rows = {(e["year"], e["version"], e["language"]): e for e in json.loads(listed.stdout)}
+    assert set(rows) == {("2025", "1.1", "nl"), ("2025", "1.1", "en-GB")}
+    for row in rows.values():
+        assert row["status"] == f"FAILED (its report.yaml names year {YEAR}; its folder " \
+            "is 2025)" and not row["current"], row
+    _edition(project, '  version: "1.0.5"\n  date: 2025-05-01\n  changes:\n    - Fixed.\n')
+    refused = cli("publish", str(project))
+    assert refused.returncode == 1, refused.stderr
+    assert "version 1.0.5 is not above the archived edition 1.1 (editions/2025/1.1/nl)" \
+        in refused.stderr, refused.stderr
+    assert not (project / "editions" / YEAR).exists() or \
+        not any((project / "editions" / YEAR).iterdir())
+
+
+def test_a_missing_language_folder_and_a_stray_folder_are_failed(bilingual_copy, cli):
+    """The en-GB folder of 1.1 removed, a copy ``nl copy`` and an empty ``nl.bak``
+    beside ``nl``: each is a FAILED row and the command exits 1."""
+    version = bilingual_copy / "editions" / YEAR / "1.1"
+    shutil.rmtree(version / "en-GB")
+    shutil.copytree(version / "nl", version / "nl copy")
+    (version / "nl.bak").mkdir()
+    listed = cli("editions", str(bilingual_copy), "--json")
+    assert listed.returncode == 1, listed.stdout
+    rows = {e["path"]: e["status"] for e in json.loads(listed.stdout)}
+    stray = "is not an edition folder (its name is no language of the report)"
+    assert rows == {
+        f"editions/{YEAR}/1.1/nl/jaarverslag-{YEAR}-1.1-nl.pdf": "verified",
+        f"editions/{YEAR}/1.1/en-GB": "FAILED (its language folder en-GB is missing; the "
+                                      "other languages' report.yaml lists en-GB)",
+        f"editions/{YEAR}/1.1/nl copy": f"FAILED: nl copy {stray}",
+        f"editions/{YEAR}/1.1/nl.bak": f"FAILED: nl.bak {stray}"}, rows
+    shown = cli("editions", str(bilingual_copy))
+    assert shown.returncode == 1
+    assert "its language folder en-GB is missing" in shown.stdout, shown.stdout

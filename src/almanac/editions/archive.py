@@ -18,12 +18,14 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from ..errors import Problem, ReportError
 from ..project.archive import archive_bases
-from ..project.languages import TAG
+from ..project.languages import TAG, lookup
+from ..project.load import plain_entries
 from ..project.model import Report
 from ..project.parts import MANIFEST
 from ..project.yamlfile import read_yaml
@@ -37,14 +39,26 @@ EDITION_MANIFEST = "manifest.json"
 class Archived:
     """An edition found in the archive: its ``folder``, the ``year`` and ``version``
     its folders name, its ``date`` (from its ``manifest.json``; None when that
-    cannot be read) and whether it lies outside the archive folder, in a place of
-    before such as ``output/`` (``legacy``)."""
+    cannot be read), whether it lies outside the archive folder, in a place of
+    before such as ``output/`` (``legacy``), and what the ``report.yaml`` embedded in
+    its PDF says: the ``report_year`` (None when it cannot be read) and the
+    ``languages`` of the report (``languages:``, else its one ``language:``; empty
+    when it cannot be read)."""
 
     folder: Path
     year: str
     version: str
     date: dt.date | None
     legacy: bool
+    report_year: str | None = None
+    languages: tuple[str, ...] = ()
+
+    @property
+    def counted_year(self) -> str:
+        """The year the archive's rules count it under: the one its embedded
+        ``report.yaml`` gives (a folder moved to another year's keeps its own), else
+        its folder's."""
+        return self.report_year or self.year
 
 
 def edition_folders(base: Path) -> list[tuple[Path, str, str]]:
@@ -52,7 +66,9 @@ def edition_folders(base: Path) -> list[tuple[Path, str, str]]:
     for every year folder (its name all digits) and every entry in it that is not
     hidden (a staged temporary), sorted; for a version folder without
     ``manifest.json`` whose entries are named as languages (``en``, ``en-GB``), each
-    of those instead (the editions of a report in several languages). A year that is
+    of those instead (the editions of a report in several languages), and after them
+    its other entries that are not hidden (a copy such as ``nl.bak``, which
+    :func:`~.verify.list_editions` names as no edition). A year that is
     a link or a file is returned as (year, year, year). Links are returned, not
     followed."""
     if base.is_symlink() or not base.is_dir():
@@ -66,7 +82,9 @@ def edition_folders(base: Path) -> list[tuple[Path, str, str]]:
             continue
         for entry in sorted(entry for entry in year.iterdir() if not entry.name.startswith(".")):
             languages = language_folders(entry)
-            found += [(folder, year.name, entry.name) for folder in languages] \
+            strays = [other for other in sorted(entry.iterdir()) if other not in languages
+                      and not other.name.startswith(".")] if languages else []
+            found += [(folder, year.name, entry.name) for folder in languages + strays] \
                 or [(entry, year.name, entry.name)]
     return found
 
@@ -86,8 +104,9 @@ def archived_editions(root: Path, folder: str | None = None) -> list[Archived]:
     (``folder``, relative to ``root``; None: as ``report.yaml`` sets it), then those
     in the places of before (:func:`~almanac.project.archive.archive_bases`: the
     default ``editions/`` when another folder is set, and ``output/``), ``legacy``.
-    Each ``manifest.json`` is read (bounded, its shape checked) for the date only;
-    one that cannot be read gives no date."""
+    Each ``manifest.json`` is read (bounded, its shape checked) for the date, and the
+    ``report.yaml`` embedded in its PDF (:func:`embedded_report`) for the year and the
+    languages; what cannot be read gives none."""
     limits = EmbedLimits.from_environment()
     found = []
     bases = archive_bases(root, folder)
@@ -99,8 +118,33 @@ def archived_editions(root: Path, folder: str | None = None) -> list[Archived]:
                     read_edition_manifest(path / EDITION_MANIFEST, limits)["edition"]["date"])
             except (OSError, ValueError, KeyError, TypeError):
                 pass
-            found.append(Archived(path, year, version, date, base != bases[0]))
+            data = embedded_report(path, limits) if date is not None else None
+            written = data.get("year") if data is not None else None
+            languages = data.get("languages") or [data.get("language")] \
+                if data is not None else []
+            found.append(Archived(
+                path, year, version, date, base != bases[0],
+                str(written) if isinstance(written, int) else None,
+                tuple(tag for tag in languages if isinstance(tag, str))
+                if isinstance(languages, list) else ()))
     return found
+
+
+def embedded_report(folder: Path, limits: EmbedLimits) -> dict[str, Any] | None:
+    """The ``report.yaml`` embedded in the PDF of the edition in ``folder`` (named by
+    its ``manifest.json``), parsed; None when any of it cannot be read (a missing or
+    damaged file, no such attachment, no mapping). Reads within ``limits``."""
+    from ..project.yamlfile import parse_yaml
+    from .verify import embedded_files, open_pdf
+
+    try:
+        record = read_edition_manifest(folder / EDITION_MANIFEST, limits)
+        pdf = read_bounded(folder / record["pdf"]["file"], limits.file, follow_links=False)
+        raw = embedded_files(open_pdf(pdf), limits).get(MANIFEST)
+        data = parse_yaml(raw.decode("utf-8"), Path(MANIFEST)) if raw is not None else None
+    except (OSError, ValueError, KeyError, TypeError, ReportError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _version(text: str) -> Version | None:
@@ -137,12 +181,11 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
         def line(loc: tuple) -> int | None:
             return None
     current = Version(edition.version)
-    others = [a for a in archived if a.year == str(report.manifest.year)
+    others = [a for a in archived if a.counted_year == str(report.manifest.year)
               and a.version not in (edition.version, a.year)  # a year that is no folder
               and _version(a.version) is not None]
     problems = []
-    higher = sorted((a for a in others if Version(a.version) >= current),
-                    key=lambda a: Version(a.version))
+    higher = sorted((a for a in others if Version(a.version) >= current), key=_rank)
     if higher:
         top = higher[-1]
         equal = Version(top.version) == current
@@ -153,8 +196,7 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
             f"raise edition.version above {top.version}, e.g. "
             f"{next_version(top.version)} (versions compare as numbers: 1.10 follows 1.9)",
             "edition.version"))
-    earlier = sorted((a for a in others if Version(a.version) < current),
-                     key=lambda a: Version(a.version))
+    earlier = sorted((a for a in others if Version(a.version) < current), key=_rank)
     if earlier and not any(Version(c.version) == current for c in edition.changes):
         last = earlier[-1]
         problems.append(Problem(
@@ -167,7 +209,7 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
             "version:, date: and text: above the others", "edition.changes"))
     problems += _kept_history(report, earlier, line)
     dated = [a for a in others if a.date is not None]
-    latest = max(dated, key=lambda a: (a.date or dt.date.min, Version(a.version)), default=None)
+    latest = max(dated, key=lambda a: (a.date or dt.date.min, *_rank(a)), default=None)
     if latest is not None and latest.date is not None and latest.date > edition.date:
         problems.append(Problem(
             f"edition {edition.version} is dated {edition.date.isoformat()}, before the "
@@ -180,13 +222,22 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
         raise ReportError(problems)
 
 
-def own_entry(archived: Archived) -> dict[str, str] | None:
+def _rank(archived: Archived) -> tuple[Version, bool]:
+    """The order in which a refusal names an archived edition, the last first: by
+    version, and of one version an edition in its own folder (the version's, or a
+    language's) after a copy beside it such as ``nl.bak``."""
+    return Version(archived.version), archived.folder.name in (archived.version,
+                                                               *archived.languages)
+
+
+def own_entry(archived: Archived) -> dict[str, Any] | None:
     """The changelog entry an ``archived`` edition gave its own version, as its
-    embedded ``report.yaml`` has it (:func:`~.verify.embedded_changelog`: ``version``,
-    ``date`` as YYYY-MM-DD, ``text`` in the edition's language); None when it had none
-    (a first edition) or its PDF or ``manifest.json`` cannot be read (``editions``
-    and ``verify`` say why). Reads within :class:`EmbedLimits`."""
-    from .verify import embedded_changelog, embedded_files, open_pdf
+    embedded ``report.yaml`` has it (:func:`~.verify.changelog_entries`: ``version``,
+    ``date`` as YYYY-MM-DD, ``text`` as written: a string, or a mapping of language
+    tag to string); None when it had none (a first edition) or its PDF or
+    ``manifest.json`` cannot be read (``editions`` and ``verify`` say why). Reads
+    within :class:`EmbedLimits`."""
+    from .verify import changelog_entries, embedded_files, open_pdf
 
     limits = EmbedLimits.from_environment()
     try:
@@ -197,9 +248,45 @@ def own_entry(archived: Archived) -> dict[str, str] | None:
     except (OSError, ValueError, KeyError, TypeError):  # Unreadable is a ValueError
         return None
     own = _version(archived.version)
-    return next((entry for entry in embedded_changelog(
-        raw, archived.version, str(record["edition"]["date"]), record.get("language"))
+    return next((entry for entry in changelog_entries(
+        raw, archived.version, str(record["edition"]["date"]))
         if _version(entry["version"]) == own), None)
+
+
+def repeated_in(new: str | dict[str, str], old: str | dict[str, str],
+                languages: list[str]) -> str | None:
+    """The language in which two changelog texts (each plain, or a mapping of
+    language tag to text) say the same, white space aside, or None. Compared in each
+    of ``languages`` (the report's) and each tag either gives, each side's text found
+    by RFC 4647 §3.4 "Lookup" (:func:`~almanac.project.languages.lookup`: ``en``
+    serves ``en-GB``); a plain text is the text of every language."""
+    def text(value: str | dict[str, str], tag: str) -> str | None:
+        if not isinstance(value, dict):
+            return " ".join(str(value).split())
+        key = next((key for key in lookup(tag) if key in value), None)
+        return None if key is None else " ".join(str(value[key]).split())
+
+    tags = [*languages, *(sorted(new) if isinstance(new, dict) else []),
+            *(sorted(old) if isinstance(old, dict) else [])]
+    return next((tag for tag in dict.fromkeys(tags)
+                 if (said := text(new, tag)) is not None and said == text(old, tag)), None)
+
+
+def _raw_entry(report: Report, version: Version) -> str | dict[str, str] | None:
+    """The text of ``version``'s entry as ``report.yaml`` writes it (by language or
+    plain, :func:`~almanac.project.load.plain_entries`); None when it cannot be read."""
+    try:
+        data, _ = read_yaml(report.root / MANIFEST, report.root)
+        changes = plain_entries(data)["edition"]["changes"]
+    except (ReportError, OSError, KeyError, TypeError):
+        return None
+    for item in changes if isinstance(changes, list) else []:
+        if isinstance(item, dict) and _version(str(item.get("version"))) == version:
+            text = item.get("text")
+            if isinstance(text, dict):
+                return {str(key): str(value) for key, value in text.items()}
+            return None if text is None else str(text)
+    return None
 
 
 def _kept_history(report: Report, earlier: list[Archived],
@@ -214,20 +301,30 @@ def _kept_history(report: Report, earlier: list[Archived],
     index, own = next(((i, c) for i, c in enumerate(edition.changes)
                        if Version(c.version) == current), (None, None))
     kept = {Version(c.version) for c in edition.changes}
+    written = (_raw_entry(report, current) or own.text) if own is not None else None
+    languages = report.languages
     problems = []
-    for archived in sorted(earlier, key=lambda a: Version(a.version), reverse=True):
-        if archived.folder.name not in (archived.version, report.manifest.language):
-            continue  # another language's edition of that version
-        entry = own_entry(archived)
+    versions: dict[Version, list[Archived]] = {}
+    for archived in earlier:  # the main language's edition first, then the others
+        versions.setdefault(Version(archived.version), []).append(archived)
+    for version in sorted(versions, reverse=True):
+        found = sorted(versions[version], key=lambda a: a.folder.name not in (
+            a.version, report.manifest.language))
+        archived, entry = next(((a, e) for a in found if (e := own_entry(a)) is not None),
+                               (found[0], None))
         if entry is None:
             continue
         paste = (f'- {{version: "{archived.version}", date: {entry["date"]}, '
                  f"text: {json.dumps(entry['text'], ensure_ascii=False)}}}")
-        if own is not None and " ".join(own.text.split()) == " ".join(entry["text"].split()):
+        same = repeated_in(written, entry["text"], languages) if written is not None \
+            else None
+        if same is not None:
+            said = f" (in {same})" if isinstance(written, dict) \
+                or isinstance(entry["text"], dict) else ""
             problems.append(Problem(
                 f"the changelog entry of {edition.version} is the text of "
-                f"{archived.version}'s ({_shown(archived, report.root)}): a changelog entry "
-                "says what its own version corrects", path,
+                f"{archived.version}'s{said} ({_shown(archived, report.root)}): a changelog "
+                "entry says what its own version corrects", path,
                 line(("edition", "changes", index)) or line(("edition", "changes")),
                 f"write what {edition.version} corrects, and keep {archived.version}'s "
                 f"entry as a list item below it: {paste}", f"edition.changes[{index}]"))
@@ -248,7 +345,8 @@ def missing_editions(report: Report, archived: list[Archived]) -> list[Problem]:
     repository that never held them, ``git clean``, a copy of the sources alone). At
     ``edition.changes`` of ``report.yaml``, with how to restore them."""
     edition = report.manifest.edition
-    held = {Version(a.version) for a in archived if a.year == str(report.manifest.year)
+    held = {Version(a.version) for a in archived
+            if a.counted_year == str(report.manifest.year)
             and a.version != a.year and _version(a.version) is not None}
     current = Version(edition.version)
     missing = [c.version for c in edition.changes

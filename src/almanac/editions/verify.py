@@ -880,16 +880,29 @@ def list_editions(root: Path) -> list[dict]:
     shape, a link, a file) is listed as FAILED, never followed out of the project."""
     from packaging.version import InvalidVersion, Version
 
+    from ..project.languages import TAG
     from .archive import archived_editions
 
     limits = EmbedLimits.from_environment()
     root = Path(root)
     editions: list[dict[str, Any]] = []
-    for found in archived_editions(root):
+    archived = archived_editions(root)
+    # the languages of each version of a report in several languages, as the
+    # report.yaml embedded in its editions lists them
+    spoken: dict[Path, set[str]] = {}
+    for found in archived:
+        if found.folder.name != found.version:
+            spoken.setdefault(found.folder.parent, set()).update(found.languages)
+    for found in archived:
         folder, version = found.folder, found.version
         where = str(folder.relative_to(root))
         base = {"version": version, "year": found.year, "path": where,
                 "legacy": found.legacy, "changes": [], "current": False}
+        if folder.name != version and (not TAG.match(folder.name) or (
+                spoken[folder.parent] and folder.name not in spoken[folder.parent])):
+            editions.append({**base, "language": None, "status": f"FAILED: {folder.name} is "
+                             "not an edition folder (its name is no language of the report)"})
+            continue
         if folder.is_symlink() or not folder.is_dir():
             editions.append({**base, "status": "FAILED: not an edition folder (a link or a "
                                                "file)"})
@@ -915,6 +928,9 @@ def list_editions(root: Path) -> list[dict]:
         if version != folder.name and manifest.language != folder.name:
             failed.insert(0, f"{EDITION_MANIFEST} names language {manifest.language!r}; "
                              f"its folder is {folder.name}")
+        if found.report_year is not None and found.report_year != found.year:
+            failed.insert(0, f"its {MANIFEST_NAME} names year {found.report_year}; its "
+                             f"folder is {found.year}")
         editions.append({
             **base, "language": manifest.language,  # the version: its folder's, not the
             "date": manifest.edition.date,          # manifest's (which may be changed)
@@ -925,6 +941,17 @@ def list_editions(root: Path) -> list[dict]:
                                           manifest.language),
             "signed": [_signed(status) for status in verification.signatures or []],
             "status": "verified" if not failed else f"FAILED ({failed[0][:120]})"})
+
+    for parent, tags in spoken.items():  # a language folder removed from a version
+        for tag in sorted(tags - {path.name for path in parent.iterdir()}):
+            year = parent.parent.name
+            editions.append({
+                "version": parent.name, "year": year, "language": tag,
+                "path": str((parent / tag).relative_to(root)),
+                "legacy": any(f.legacy for f in archived if f.folder.parent == parent),
+                "changes": [], "current": False,
+                "status": f"FAILED (its language folder {tag} is missing; the other "
+                          f"languages' {MANIFEST_NAME} lists {tag})"})
 
     def order(text: str) -> Version | None:
         try:
@@ -953,17 +980,43 @@ def embedded_changelog(raw: bytes | None, version: str, date: str,
                        language: str | None) -> list[dict[str, str]]:
     """The changelog of an edition's embedded ``report.yaml`` (``raw``): its
     ``edition.changes`` entries for versions up to ``version``, newest first, each
-    ``{"version", "date", "text"}`` (a plain-string entry is ``version``'s own,
-    dated ``date``; a text given by language is ``language``'s, else the first
-    given). Lenient, for a listing: what cannot be read gives no entry."""
+    ``{"version", "date", "text"}`` (:func:`changelog_entries`), a text given by
+    language shown in ``language`` (:func:`text_in`: ``en-GB`` falls back to ``en``).
+    Lenient, for a listing: what cannot be read gives no entry."""
+    return [{**entry, "text": text_in(entry["text"], language)}
+            for entry in changelog_entries(raw, version, date)]
+
+
+def text_in(text: str | dict[str, str], language: str | None) -> str:
+    """A changelog text (plain, or by language: ``{nl: …, en: …}``) as the edition in
+    ``language`` shows it: the key RFC 4647 §3.4 "Lookup" finds first
+    (:func:`~almanac.project.languages.lookup`, as the colophon selects it), else the
+    first given (a text the report's main language serves)."""
+    from ..project.languages import lookup
+
+    if not isinstance(text, dict):
+        return str(text)
+    key = next((tag for tag in lookup(language) if tag in text), None) if language else None
+    return str(text[key] if key is not None else next(iter(text.values()), ""))
+
+
+def changelog_entries(raw: bytes | None, version: str,
+                      date: str) -> list[dict[str, Any]]:
+    """The ``edition.changes`` entries of an embedded ``report.yaml`` (``raw``) for
+    versions up to ``version``, newest first, each ``{"version", "date", "text"}``
+    with ``text`` as written: a string, or a mapping of language tag to string. Every
+    form of entry is read: a plain string and a plain text by language
+    (:func:`~almanac.project.load.plain_entries`) are ``version``'s own entry, dated
+    ``date``. Lenient: what cannot be read gives no entry."""
     from packaging.version import InvalidVersion, Version
 
+    from ..project.load import plain_entries
     from ..project.yamlfile import parse_yaml
 
     if raw is None:
         return []
     try:
-        data = parse_yaml(raw.decode("utf-8"), Path(MANIFEST_NAME))
+        data = plain_entries(parse_yaml(raw.decode("utf-8"), Path(MANIFEST_NAME)))
         changes = data["edition"].get("changes") or []
         top = Version(version)
     except Exception:  # noqa: BLE001 — an edition's file as it was; nothing to list
@@ -976,15 +1029,17 @@ def embedded_changelog(raw: bytes | None, version: str, date: str,
         if not isinstance(item, dict):
             continue
         text = item.get("text")
-        if isinstance(text, dict) and text:
-            text = text.get(language) if language in text else next(iter(text.values()))
+        if isinstance(text, dict):
+            text = {str(key): str(value) for key, value in text.items()}
+        elif text is not None:
+            text = str(text)
         try:
-            if Version(str(item.get("version"))) > top:
+            if not text or Version(str(item.get("version"))) > top:
                 continue
         except InvalidVersion:
             continue
         stamp = item.get("date")
         entries.append({"version": str(item.get("version")),
                         "date": stamp.isoformat() if isinstance(stamp, dt.date)
-                        else str(stamp), "text": str(text)})
+                        else str(stamp), "text": text})
     return entries
