@@ -301,6 +301,19 @@ def published(tmp_path_factory, worker_id) -> tuple[Path, Path]:
     return folder / "project", Path(record["pdf"])
 
 
+@pytest.fixture(scope="session")
+def starter_edition(tmp_path_factory) -> Path:
+    """The PDF of a report as ``almanac new`` writes it, published once in this
+    worker; read-only (tests copy the PDF or the project)."""
+    from almanac.cli import main
+
+    folder = tmp_path_factory.mktemp("starter-edition")
+    assert main(["new", str(folder / "report")]) == 0
+    assert main(["publish", "-q", str(folder / "report")]) == 0
+    (pdf,) = (folder / "report" / "editions").rglob("*.pdf")
+    return pdf
+
+
 # --------------------------------------------------------------------------- per test
 
 @pytest.fixture

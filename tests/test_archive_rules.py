@@ -46,16 +46,26 @@ def first(tmp_path_factory) -> Path:
     project = tmp_path_factory.mktemp("first") / "report"
     made = almanac("new", str(project), "--year", YEAR, "--language", "en-US")
     assert made.returncode == 0, made.stderr
-    _edition(project, '  version: "0.1"\n  date: 2025-03-01\n')
+    return _published(project, '  version: "0.1"\n  date: 2025-03-01\n')
+
+
+def _published(project: Path, edition: str) -> Path:
+    """``project`` with its edition set to ``edition`` (YAML) and published."""
+    _edition(project, edition)
     published = almanac("publish", str(project))
     assert published.returncode == 0, published.stderr
     return project
 
 
+def _private(project: Path, tmp_path: Path) -> Path:
+    """A private copy of a published project (its archive and chart cache included)."""
+    return Path(shutil.copytree(project, tmp_path / "report", symlinks=True))
+
+
 @pytest.fixture
 def project(first, tmp_path) -> Path:
-    """A private copy of :func:`first` (its archive and chart cache included)."""
-    return Path(shutil.copytree(first, tmp_path / "report", symlinks=True))
+    """A private copy of :func:`first`."""
+    return _private(first, tmp_path)
 
 
 def test_the_archive_is_kept_by_git_and_a_fresh_clone_lists_it(project, tmp_path, cli):
@@ -402,17 +412,14 @@ def two_languages(tmp_path_factory) -> Path:
     text = manifest.read_text(encoding="utf-8").replace("languages: [nl, en]",
                                                         "languages: [nl, en-GB]")
     manifest.write_text(text, encoding="utf-8")
-    _edition(project, f'  version: "1.1"\n  date: 2025-04-01\n  changes:\n'
-             f'    - {ARCHIVED_ENTRY}\n')
-    published = almanac("publish", str(project))
-    assert published.returncode == 0, published.stderr
-    return project
+    return _published(project, f'  version: "1.1"\n  date: 2025-04-01\n  changes:\n'
+                      f'    - {ARCHIVED_ENTRY}\n')
 
 
 @pytest.fixture
 def bilingual_copy(two_languages, tmp_path) -> Path:
     """A private copy of :func:`two_languages`."""
-    return Path(shutil.copytree(two_languages, tmp_path / "report", symlinks=True))
+    return _private(two_languages, tmp_path)
 
 
 @pytest.mark.parametrize("changes, says", [

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from almanac.cli import main
-
 INTERRUPTED_WHILE_REBUILDING = """
 import os, signal, sys
 import weasyprint
@@ -32,14 +30,10 @@ run()
 """
 
 
-@pytest.fixture(scope="module")
-def edition(tmp_path_factory) -> Path:
-    """A starter report published once (read only)."""
-    folder = tmp_path_factory.mktemp("edition")
-    assert main(["new", str(folder / "report")]) == 0
-    assert main(["publish", "-q", str(folder / "report")]) == 0
-    (pdf,) = (folder / "report" / "editions").rglob("*.pdf")
-    return pdf
+@pytest.fixture
+def edition(starter_edition) -> Path:
+    """A starter report's edition, published once (read only)."""
+    return starter_edition
 
 
 def test_ctrl_c_while_verify_rebuilds_ends_quietly(edition, tmp_path):
@@ -99,12 +93,14 @@ def test_a_font_only_an_annotation_shows_must_be_embedded_too(edition, tmp_path,
     assert "FAIL fonts embedded: /Helvetica" in checked.stdout, checked.stdout
 
 
-@pytest.mark.parametrize("command", ["verify", "diff"])
-@pytest.mark.parametrize("place", ["chapters/01-introduction", "the archive"])
+@pytest.mark.parametrize("command, place", [("verify", "chapters/01-introduction"),
+                                            ("diff", "chapters/01-introduction"),
+                                            ("diff", "the archive")])
 def test_page_images_never_go_among_the_sources_or_into_the_archive(edition, command, place,
                                                                      cli):
     """An image in a chapter's folder would be embedded in the next edition as a
-    source; one in the archive would change an edition's folder."""
+    source; one in the archive would change an edition's folder (verify's refusal
+    of the archive: test_verify_rebuild.py)."""
     project = edition.parents[3]
     before = sorted(path for path in project.rglob("*"))
     folder = edition.parents[1] if place == "the archive" else project / place

@@ -52,10 +52,15 @@ def _key(folder: Path, common_name: str) -> tuple[Path, Path]:
     return folder / "signer.p12", folder / "ca.pem"
 
 
-def _starter(folder: Path, language: str = "en") -> Path:
+def _starter(folder: Path, language: str = "en", signature_box: str | None = None) -> Path:
+    """A new starter report; with ``signature_box`` (YAML, as written after the key)
+    its report.yaml ends in ``archive: signature_box: …``, on the last line."""
     from almanac.project.scaffold import new_project
 
     new_project(folder, language=language)
+    if signature_box is not None:
+        with (folder / "report.yaml").open("a") as manifest:
+            manifest.write(f"archive:\n  signature_box: {signature_box}\n")
     return folder
 
 
@@ -256,9 +261,7 @@ def test_a_box_without_a_key_names_sign(tmp_path, cli):
 
 def test_report_yaml_archive_signature_box_shows_the_signature(key, tmp_path, monkeypatch,
                                                                cli):
-    project = _starter(tmp_path / "report")
-    with (project / "report.yaml").open("a") as manifest:
-        manifest.write('archive:\n  signature_box: "1:20,30,80,20"\n')
+    project = _starter(tmp_path / "report", signature_box='"1:20,30,80,20"')
     monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
     ran = cli("publish", "-q", str(project), "--sign", str(key[0]))
     assert ran.returncode == 0, ran.stderr
@@ -272,9 +275,7 @@ def test_report_yaml_archive_signature_box_shows_the_signature(key, tmp_path, mo
 
 
 def test_report_yaml_signature_box_misspelt_names_its_line(tmp_path, cli):
-    project = _starter(tmp_path / "report")
-    with (project / "report.yaml").open("a") as manifest:
-        manifest.write('archive:\n  signature_box: "last:20,30"\n')
+    project = _starter(tmp_path / "report", signature_box='"last:20,30"')
     lines = (project / "report.yaml").read_text().splitlines()
     line = next(number for number, text in enumerate(lines, 1) if "signature_box" in text)
     ran = cli("check", str(project))
@@ -335,9 +336,7 @@ def test_a_brand_font_of_2000_units_per_em_is_set_at_its_own_widths(key, tmp_pat
 
 def test_report_yaml_signature_box_past_the_last_page_names_its_line(key, tmp_path,
                                                                      monkeypatch, cli):
-    project = _starter(tmp_path / "report")
-    with (project / "report.yaml").open("a") as manifest:
-        manifest.write('archive:\n  signature_box: "99"\n')
+    project = _starter(tmp_path / "report", signature_box='"99"')
     line = len((project / "report.yaml").read_text().splitlines())
     monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
     ran = cli("publish", "-q", str(project), "--sign", str(key[0]))
@@ -358,9 +357,7 @@ def test_a_box_too_small_to_read_is_a_usage_error(key, tmp_path, cli, box):
 
 
 def test_report_yaml_signature_box_too_small_names_its_line(tmp_path, cli):
-    project = _starter(tmp_path / "report")
-    with (project / "report.yaml").open("a") as manifest:
-        manifest.write('archive:\n  signature_box: "1:10,10,20,3"\n')
+    project = _starter(tmp_path / "report", signature_box='"1:10,10,20,3"')
     line = len((project / "report.yaml").read_text().splitlines())
     ran = cli("check", str(project))
     assert ran.returncode == 1
@@ -400,9 +397,7 @@ def test_a_name_too_long_for_its_box_is_refused_naming_the_box(tmp_path, monkeyp
 
 def test_report_yaml_signature_box_takes_a_page_number_unquoted(key, tmp_path, monkeypatch,
                                                                 cli):
-    project = _starter(tmp_path / "report")
-    with (project / "report.yaml").open("a") as manifest:
-        manifest.write("archive:\n  signature_box: 1\n")
+    project = _starter(tmp_path / "report", signature_box="1")
     monkeypatch.setenv("ALMANAC_SIGN_PASSPHRASE", PASSPHRASE)
     ran = cli("publish", "-q", str(project), "--sign", str(key[0]))
     assert ran.returncode == 0, ran.stderr

@@ -19,18 +19,13 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from almanac.cli import main
 from almanac.editions.diff import GUTTER
 
 
-@pytest.fixture(scope="module")
-def edition(tmp_path_factory) -> Path:
-    """A small report published once; read-only (tests copy its PDF)."""
-    folder = tmp_path_factory.mktemp("small-edition")
-    assert main(["new", str(folder / "report")]) == 0
-    assert main(["publish", "-q", str(folder / "report")]) == 0
-    (pdf,) = (folder / "report" / "editions").rglob("*.pdf")
-    return pdf
+@pytest.fixture
+def edition(starter_edition) -> Path:
+    """A starter report's edition, published once (read only)."""
+    return starter_edition
 
 
 @pytest.fixture
