@@ -30,13 +30,7 @@ from .editions.publish import (
     version_folder,
     write_editions,
 )
-from .editions.signing import (
-    Appearance,
-    Signer,
-    check_appearance,
-    sign_pdf,
-    signature_rect,
-)
+from .editions.signing import Appearance, Signer, TimestampError, sign_pdf
 from .editions.sources import (
     SOURCES_MANIFEST,
     EmbedLimits,
@@ -659,17 +653,12 @@ def _signed(pdf: bytes, signer: Signer, timestamp_url: str | None, report: Repor
     that one gives no timestamp, the refusal names its line in ``report.yaml``.
     Shown in ``box`` when given (:func:`signature_appearance`); a box that does not
     fit the PDF, or words the brand's face cannot show or the box cannot hold legibly,
-    are refused first (:func:`~.editions.signing.signature_rect`,
-    :func:`~.editions.signing.check_appearance`)."""
-    appearance = None
-    if box is not None:  # their own refusals, not the timestamp authority's
-        signature_rect(pdf, box)
-        appearance = signature_appearance(report, box)
-        check_appearance(appearance, signer.signer.subject_name or signer.subject)
+    are refused by :func:`~.editions.signing.sign_pdf` as they are."""
+    appearance = signature_appearance(report, box) if box is not None else None
     url = timestamp_url or report.manifest.archive.timestamp_url
     try:
         return sign_pdf(pdf, signer, url, appearance=appearance)
-    except ReportError as exc:
+    except TimestampError as exc:
         if timestamp_url or url is None:
             raise
         raise ReportError([Problem(

@@ -502,6 +502,11 @@ def _tag_widget(writer, field_name: str) -> None:
     writer.update_container(tree)
 
 
+class TimestampError(ReportError):
+    """The timestamp authority could not be reached or gave no timestamp: a refusal
+    of its own kind, so that a caller can say where its address came from."""
+
+
 def sign_pdf(data: bytes, signer: Signer, timestamp_url: str | None = None, *,
              timestamper: Any = None, appearance: Appearance | None = None) -> bytes:
     """``data`` signed by ``signer`` as an incremental update: a PAdES baseline
@@ -510,7 +515,8 @@ def sign_pdf(data: bytes, signer: Signer, timestamp_url: str | None = None, *,
     pyHanko ``TimeStamper``) in a tagged field: invisible on the first page, or with
     ``appearance`` visible in its box (see the module's text for the PDF/A-3 and
     PDF/UA-1 rules it keeps). The bytes returned begin with ``data`` unchanged.
-    ReportError when the timestamp authority cannot be reached or refuses, the
+    :class:`TimestampError` when the timestamp authority cannot be reached or
+    refuses; ReportError when the
     appearance's box lies off its page (:func:`signature_rect`), or its words would not
     be shown whole and legible (:func:`check_appearance`, or pyHanko's LayoutError)."""
     from pyhanko.pdf_utils.layout import LayoutError
@@ -545,7 +551,7 @@ def sign_pdf(data: bytes, signer: Signer, timestamp_url: str | None = None, *,
             f"{box.origin} {box}: the signature's words do not fit the box ({exc})",
             box.path, box.line, "give a larger box (W,H in millimetres)")) from None
     except (TimestampRequestError, OSError) as exc:
-        raise ReportError(Problem(
+        raise TimestampError(Problem(
             f"the timestamp authority {timestamp_url or ''} gave no timestamp ({exc})",
             None, None, "check the timestamp URL and the network, or publish without "
             "--timestamp-url (a signature without a timestamp)")) from None
