@@ -35,7 +35,6 @@ from .editions.sources import (
     SOURCES_MANIFEST,
     EmbedLimits,
     edition_date,
-    read_bounded,
     read_sources,
     sha256,
     sources_manifest,
@@ -717,7 +716,7 @@ def verify(path: Path | str, *, quick: bool = False, pages: Path | str | None = 
     only for ``pages`` that cannot be written or pages PDFium cannot draw."""
     import tempfile
 
-    from .editions.extract import write_tree
+    from .editions.extract import embedded_place, write_tree
     from .editions.rebuild import REBUILT, compare_rebuilt, compare_tools
     from .editions.signing import unsigned_revision
     from .editions.verify import CHAIN_TRUSTED, Check, is_conformance
@@ -753,13 +752,7 @@ def verify(path: Path | str, *, quick: bool = False, pages: Path | str | None = 
                                reporter=_Steps(reporter))
         except ReportError as exc:
             first = exc.problems[0] if exc.problems else None
-            where = ""
-            if first is not None and first.path is not None:
-                try:
-                    where = Path(first.path).resolve().relative_to(root.resolve()).as_posix()
-                except ValueError:
-                    where = ""
-                where += f":{first.line}" if where and first.line else ""
+            where = embedded_place(first.path, first.line, root) if first else None
             why = ("the embedded sources do not build again: "
                    + (f"{where}: " if where else "") + (first.message if first else str(exc))
                    )[:600]
@@ -770,9 +763,10 @@ def verify(path: Path | str, *, quick: bool = False, pages: Path | str | None = 
             verification.rebuilt = True
             return verification
     reporter.step("compare", reporter.words.gettext("the file against the rebuilt edition"))
-    data = read_bounded(path, limits.pdf)
+    data = verification.data  # the bytes checked above, not a second reading
+    published = unsigned_revision(data) if verification.signatures else None
     check, images = compare_rebuilt(  # the image named for this file and this run
-        unsigned_revision(data) or data, made.pdf, Path(pages) if pages is not None else
+        published or data, made.pdf, Path(pages) if pages is not None else
         None, f"{path.stem}-{datetime.now():%Y%m%dT%H%M%S}")
     if tools.differing and check.ok:
         check.detail += " (with other tool versions installed: " + ", ".join(

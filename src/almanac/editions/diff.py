@@ -24,7 +24,7 @@ from ..project.model import Change, Report
 from ..stages.pageimages import PagesNotDrawn, draw_pages
 from ..text.formatting import report_formatter
 from ..text.worddiff import Run, alike, word_diff, words
-from .extract import verified, write_tree
+from .extract import embedded_place, verified, write_tree
 
 PAGE_DPI = 50
 PIXEL_THRESHOLD = 24  # a channel difference that counts as a changed pixel
@@ -364,14 +364,9 @@ def _load_embedded(pdf: Path, verification, folder: Path) -> Report:
     except ReportError as exc:
         problems = []
         for problem in exc.problems:
-            where = ""
-            if problem.path is not None:
-                try:
-                    where = Path(problem.path).resolve().relative_to(
-                        folder.resolve()).as_posix()
-                except ValueError:
-                    where = str(problem.path)
-                where += f":{problem.line}" if problem.line else ""
+            where = embedded_place(problem.path, problem.line, folder)
+            if where is None and problem.path is not None:  # not a source: as it is
+                where = str(problem.path) + (f":{problem.line}" if problem.line else "")
             problems.append(Problem(f"embedded {where}: {problem.message}" if where
                                     else problem.message, pdf, hint=problem.hint,
                                     where=problem.where))

@@ -52,6 +52,20 @@ def verified(path: Path, limits: EmbedLimits | None = None) -> Verification:
     return verification
 
 
+def embedded_place(path: Path | str | None, line: int | None, folder: Path) -> str | None:
+    """Where a problem found in sources restored into ``folder`` (by
+    :func:`write_tree`) lies in the edition: the embedded file's name, with
+    ``:line`` when there is one; None when ``path`` is not in ``folder`` (the
+    folder is temporary: its own path means nothing to the reader)."""
+    if path is None:
+        return None
+    try:
+        name = Path(path).resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return None
+    return f"{name}:{line}" if line else name
+
+
 def write_tree(path: Path, verification: Verification, target: Path) -> list[str]:
     """Write the embedded sources of ``verification`` (of the PDF ``path``, which
     verified) into the new or empty folder ``target``; see :func:`extract`."""

@@ -105,6 +105,9 @@ class Verification:
     """The tools the edition did not record (made before Almanac recorded them)."""
     page_images: list[Path] = field(default_factory=list)
     """The side-by-side image of the first page that differs from the rebuilt one."""
+    data: bytes = field(default=b"", repr=False)
+    """The file's bytes as they were read and checked (empty when they could not be
+    read): what a rebuild is compared with."""
 
     @property
     def ok(self) -> bool:
@@ -334,7 +337,7 @@ def verify(path: Path, limits: EmbedLimits | None = None, *,
         except Unreadable as exc:
             checks.append(Check("embedded sources", False, str(exc)))
             return Verification(path, checks)
-        result = Verification(path, checks, files=files, pages=pages)
+        result = Verification(path, checks, files=files, pages=pages, data=data)
         raw = files.get(SOURCES_MANIFEST)
         manifest = _check_manifest(raw, limits, checks)
         if manifest is not None:
