@@ -786,14 +786,8 @@ def _archive_command(args: argparse.Namespace, reporter: Any) -> int:
         return 0
     from .pipeline import verify
 
-    if args.pages is not None:  # never into an archive or an edition's folder
-        from .stages.output import check_pages_folder
-
-        try:
-            check_pages_folder(args.pages)
-        except ReportError as exc:
-            print(exc.format(fix=_("fix")), file=sys.stderr)
-            return 2
+    if args.pages is not None and _pages_refused(args.pages):
+        return 2
     try:
         result = verify(path, quick=args.quick, pages=args.pages, reporter=reporter,
                         trust=[Path(root) for root in args.trust])
@@ -957,6 +951,20 @@ def _check_pdf(args: argparse.Namespace) -> int:
     return 1
 
 
+def _pages_refused(pages: str) -> bool:
+    """Whether ``--pages`` names a folder page images may not go into (in the
+    archive, an edition's folder or a report's inputs:
+    :func:`~almanac.stages.output.check_pages_folder`), said on stderr."""
+    from .stages.output import check_pages_folder
+
+    try:
+        check_pages_folder(pages)
+    except ReportError as exc:
+        print(exc.format(fix=_("fix")), file=sys.stderr)
+        return True
+    return False
+
+
 def _diff(args: argparse.Namespace) -> int:
     import json
 
@@ -966,14 +974,8 @@ def _diff(args: argparse.Namespace) -> int:
         if not Path(name).is_file():
             print(_error(_("%(path)s is not a file", path=name)), file=sys.stderr)
             return 2
-    if args.pages:  # never into an archive, an edition's folder or a report's inputs
-        from .stages.output import check_pages_folder
-
-        try:
-            check_pages_folder(args.pages)
-        except ReportError as exc:
-            print(exc.format(fix=_("fix")), file=sys.stderr)
-            return 2
+    if args.pages and _pages_refused(args.pages):
+        return 2
     try:
         result = diff_editions(Path(args.old), Path(args.new),
                                Path(args.pages) if args.pages else None)

@@ -29,10 +29,8 @@ from ..project.load import plain_entries
 from ..project.model import Report
 from ..project.parts import MANIFEST
 from ..project.yamlfile import read_yaml
-from .publish import next_version
+from .publish import EDITION_MANIFEST, next_version
 from .sources import EmbedLimits, read_bounded, read_edition_manifest
-
-EDITION_MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -147,7 +145,9 @@ def embedded_report(folder: Path, limits: EmbedLimits) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _version(text: str) -> Version | None:
+def parse_version(text: str) -> Version | None:
+    """``text`` as a PEP 440 version (:class:`packaging.version.Version`), None when
+    it is not one (a folder named otherwise)."""
     try:
         return Version(text)
     except InvalidVersion:
@@ -183,7 +183,7 @@ def check_archive_rules(report: Report, archived: list[Archived]) -> None:
     current = Version(edition.version)
     others = [a for a in archived if a.counted_year == str(report.manifest.year)
               and a.version not in (edition.version, a.year)  # a year that is no folder
-              and _version(a.version) is not None]
+              and parse_version(a.version) is not None]
     problems = []
     higher = sorted((a for a in others if Version(a.version) >= current), key=_rank)
     if higher:
@@ -247,10 +247,10 @@ def own_entry(archived: Archived) -> dict[str, Any] | None:
         raw = embedded_files(open_pdf(pdf), limits).get(MANIFEST)
     except (OSError, ValueError, KeyError, TypeError):  # Unreadable is a ValueError
         return None
-    own = _version(archived.version)
+    own = parse_version(archived.version)
     return next((entry for entry in changelog_entries(
         raw, archived.version, str(record["edition"]["date"]))
-        if _version(entry["version"]) == own), None)
+        if parse_version(entry["version"]) == own), None)
 
 
 def repeated_in(new: str | dict[str, str], old: str | dict[str, str],
@@ -281,7 +281,7 @@ def _raw_entry(report: Report, version: Version) -> str | dict[str, str] | None:
     except (ReportError, OSError, KeyError, TypeError):
         return None
     for item in changes if isinstance(changes, list) else []:
-        if isinstance(item, dict) and _version(str(item.get("version"))) == version:
+        if isinstance(item, dict) and parse_version(str(item.get("version"))) == version:
             text = item.get("text")
             if isinstance(text, dict):
                 return {str(key): str(value) for key, value in text.items()}
@@ -347,7 +347,7 @@ def missing_editions(report: Report, archived: list[Archived]) -> list[Problem]:
     edition = report.manifest.edition
     held = {Version(a.version) for a in archived
             if a.counted_year == str(report.manifest.year)
-            and a.version != a.year and _version(a.version) is not None}
+            and a.version != a.year and parse_version(a.version) is not None}
     current = Version(edition.version)
     missing = [c.version for c in edition.changes
                if Version(c.version) < current and Version(c.version) not in held]

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..project.parts import MANIFEST
 from .publish import EDITION_MANIFEST
 from .signing import SignatureStatus, load_trust_roots, signatures
 from .sources import (
@@ -881,10 +882,10 @@ def list_editions(root: Path) -> list[dict]:
     ``legacy`` (True when it lies in ``output/``, which it should be moved out of). A
     folder there that is not an edition (no readable ``manifest.json`` of the right
     shape, a link, a file) is listed as FAILED, never followed out of the project."""
-    from packaging.version import InvalidVersion, Version
+    from packaging.version import Version
 
     from ..project.languages import TAG
-    from .archive import archived_editions
+    from .archive import archived_editions, parse_version
 
     limits = EmbedLimits.from_environment()
     root = Path(root)
@@ -932,14 +933,14 @@ def list_editions(root: Path) -> list[dict]:
             failed.insert(0, f"{EDITION_MANIFEST} names language {manifest.language!r}; "
                              f"its folder is {folder.name}")
         if found.report_year is not None and found.report_year != found.year:
-            failed.insert(0, f"its {MANIFEST_NAME} names year {found.report_year}; its "
+            failed.insert(0, f"its {MANIFEST} names year {found.report_year}; its "
                              f"folder is {found.year}")
         editions.append({
             **base, "language": manifest.language,  # the version: its folder's, not the
             "date": manifest.edition.date,          # manifest's (which may be changed)
             "pages": manifest.pdf.pages, "size": manifest.pdf.size,
             "sha256": manifest.pdf.sha256, "path": str(pdf.relative_to(root)),
-            "changes": embedded_changelog(verification.files.get(MANIFEST_NAME),
+            "changes": embedded_changelog(verification.files.get(MANIFEST),
                                           version, manifest.edition.date,
                                           manifest.language),
             "signed": [_signed(status) for status in verification.signatures or []],
@@ -954,29 +955,22 @@ def list_editions(root: Path) -> list[dict]:
                 "legacy": any(f.legacy for f in archived if f.folder.parent == parent),
                 "changes": [], "current": False,
                 "status": f"FAILED (its language folder {tag} is missing; the other "
-                          f"languages' {MANIFEST_NAME} lists {tag})"})
-
-    def order(text: str) -> Version | None:
-        try:
-            return Version(text)
-        except InvalidVersion:
-            return None
+                          f"languages' {MANIFEST} lists {tag})"})
 
     # the highest verified version of each year is current (a FAILED edition never is,
     # nor a year that is no folder, listed by its name)
-    ranked = [e for e in editions if e["version"] != e["year"] and e["status"] == "verified"]
-    for year in {e["year"] for e in ranked}:
-        versions = [v for e in ranked if e["year"] == year
-                    if (v := order(str(e["version"]))) is not None]
-        for e in ranked:
-            e["current"] = e["current"] or (e["year"] == year and bool(versions)
-                                            and order(str(e["version"])) == max(versions))
+    ranked = [(e, parse_version(str(e["version"]))) for e in editions
+              if e["version"] != e["year"] and e["status"] == "verified"]
+    highest: dict[str, Version] = {}
+    for e, rank in ranked:
+        if rank is not None and (e["year"] not in highest or rank > highest[e["year"]]):
+            highest[e["year"]] = rank
+    for e, rank in ranked:
+        e["current"] = rank is not None and rank == highest[e["year"]]
     return sorted(editions, key=lambda e: (
         e["year"], [(0, int(p), "") if p.isdigit() else (1, 0, p)
                     for p in str(e["version"]).split(".")], e.get("language") or ""))
 
-
-MANIFEST_NAME = "report.yaml"
 
 
 def embedded_changelog(raw: bytes | None, version: str, date: str,
@@ -1019,7 +1013,7 @@ def changelog_entries(raw: bytes | None, version: str,
     if raw is None:
         return []
     try:
-        data = plain_entries(parse_yaml(raw.decode("utf-8"), Path(MANIFEST_NAME)))
+        data = plain_entries(parse_yaml(raw.decode("utf-8"), Path(MANIFEST)))
         changes = data["edition"].get("changes") or []
         top = Version(version)
     except Exception:  # noqa: BLE001 — an edition's file as it was; nothing to list

@@ -24,9 +24,9 @@ from typing import Literal
 Op = Literal["equal", "delete", "insert", "replace"]
 
 REWRITTEN = 0.5
-"""Two versions of a paragraph less alike than this (:func:`similarity`: about half
-their words changed) count as a rewrite: shown removed and added whole rather than
-as a confetti of changes."""
+"""Two versions of a paragraph less alike than this (difflib's ratio of their
+tokens, :func:`alike`: about half their words changed) count as a rewrite: shown
+removed and added whole rather than as a confetti of changes."""
 ISLAND = 2
 """An unchanged stretch of at most this many characters (whitespace left out)
 between two changes joins them into one change."""
@@ -128,7 +128,7 @@ def _size(parts: list[str]) -> int:
 
 def _opcodes(old: list[str], new: list[str]) -> tuple[list[tuple[Op, int, int]], float]:
     """The stretches of ``old`` and ``new`` as (op, end in ``old``, end in ``new``),
-    ends as token indices, and how alike the two are (:func:`similarity`). The
+    ends as token indices, and how alike the two are (difflib's ratio). The
     stretches are difflib's opcodes over the tokens that are not whitespace, an
     unchanged island of at most :data:`ISLAND` characters between two changes merged
     into them; a stretch starts where the one before ended, so it holds the
@@ -162,16 +162,10 @@ def words(text: str) -> list[str]:
     return [token for token in tokens(text) if not token.isspace()]
 
 
-def similarity(old: str, new: str) -> float:
-    """How alike two texts are, by their tokens (whitespace left out): difflib's
-    ratio, twice the tokens in common over the tokens of both; 1.0 for equal texts
-    (and two empty ones), 0.0 for nothing in common."""
-    return difflib.SequenceMatcher(None, words(old), words(new), autojunk=False).ratio()
-
-
 def alike(old: list[str], new: list[str], threshold: float = REWRITTEN) -> bool:
     """Whether two token lists (:func:`words`) are at least ``threshold`` alike
-    (:func:`similarity`), trying difflib's cheap upper bounds (``real_quick_ratio``,
+    (difflib's ratio: twice the tokens in common over the tokens of both), trying
+    difflib's cheap upper bounds (``real_quick_ratio``,
     ``quick_ratio``) first; lists longer than :data:`MAX_TOKENS` never are."""
     if max(len(old), len(new)) > MAX_TOKENS:
         return False
