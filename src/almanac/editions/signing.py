@@ -271,7 +271,8 @@ SAMPLE_TIME = "2000-12-31 23:59 UTC"
 """A signing time as the box shows it (``%Y-%m-%d %H:%M %Z``), for measuring."""
 
 
-def check_appearance(appearance: Appearance, signer_name: str) -> None:
+def check_appearance(appearance: Appearance, signer_name: str,
+                     program: bytes | None = None) -> None:
     """Refuse a visible signature that would not be shown whole and legible, before
     anything is signed: ReportError naming the characters of its words (``signer_name``,
     the certificate's common name as pyHanko fills it in, and the words around it)
@@ -280,12 +281,13 @@ def check_appearance(appearance: Appearance, signer_name: str) -> None:
     PDF/UA-1 7.21.7 and 7.21.8, Matterhorn 31-030 and 10-001), or naming the box when
     its words would be shrunk below :data:`SMALLEST_SIZE` to fit it (pyHanko's
     ``SHRINK_TO_FIT``: the widest line, by the face's ``hmtx`` advances, and the
-    lines' leading scaled into the box less :data:`TEXT_MARGINS`)."""
+    lines' leading scaled into the box less :data:`TEXT_MARGINS`). ``program``: the
+    face as :func:`_font_program` gives it, when the caller has it already."""
     import unicodedata
 
     from fontTools.ttLib import TTFont
 
-    face = TTFont(io.BytesIO(_font_program(appearance.font)))
+    face = TTFont(io.BytesIO(program or _font_program(appearance.font)))
     cmap = face.getBestCmap() or {}
     words = appearance.text % {"signer": signer_name, "ts": SAMPLE_TIME}
     missing = sorted({char for char in words if char != "\n" and ord(char) not in cmap})
@@ -343,8 +345,9 @@ def _font_program(font: Path) -> bytes:
     return out.getvalue()
 
 
-def _stamp_style(font: Path, text: str) -> Any:
-    """pyHanko's text stamp: ``text`` in ``font`` (embedded as a subset by its
+def _stamp_style(font: Path, program: bytes, text: str) -> Any:
+    """pyHanko's text stamp: ``text`` in ``font`` (``program``, its bytes as
+    :func:`_font_program` gives them; embedded as a subset by its
     ``GlyphAccumulator``), black on an opaque white ground, a thin grey border."""
     from pyhanko import stamp
     from pyhanko.pdf_utils import content, layout
@@ -386,7 +389,7 @@ def _stamp_style(font: Path, text: str) -> Any:
             margins=layout.Margins(left=left, right=right, top=top, bottom=bottom),
             inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT),
         text_box_style=TextBoxStyle(
-            font=Accumulators(str(font), font_size=size, program=_font_program(font)),
+            font=Accumulators(str(font), font_size=size, program=program),
             font_size=size,
             leading=LEADING,
             # no padding of its own (pyHanko's default is 10 pt on each side, scaled
@@ -535,8 +538,9 @@ def sign_pdf(data: bytes, signer: Signer, timestamp_url: str | None = None, *,
         fields.append_signature_field(writer, fields.SigFieldSpec(
             FIELD_NAME, on_page=page, box=cast(Any, rect)))  # floats: its /Rect
         _set_tabs(writer, page)
-        check_appearance(appearance, signer.signer.subject_name or signer.subject)
-        style = _stamp_style(appearance.font, appearance.text)
+        program = _font_program(appearance.font)  # read and scaled once
+        check_appearance(appearance, signer.signer.subject_name or signer.subject, program)
+        style = _stamp_style(appearance.font, program, appearance.text)
     _tag_widget(writer, FIELD_NAME)
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256")

@@ -122,6 +122,14 @@ class Verification:
         though the preflight of the standards it claims may still find faults."""
         return all(check.ok for check in self.checks if not is_conformance(check))
 
+    @property
+    def unchanged(self) -> bool:
+        """Whether every check of the edition itself passed but, perhaps, the trust
+        in its signer (:data:`CHAIN_TRUSTED`): the bytes are those published, whoever
+        signed them; the pages can be rebuilt and compared."""
+        return all(check.ok for check in self.checks
+                   if not is_conformance(check) and check.name != CHAIN_TRUSTED)
+
 
 CHAIN_TRUSTED = "certificate chain trusted"
 """The check of a signer's certificate chain against the trust roots given: whom the
