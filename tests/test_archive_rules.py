@@ -110,6 +110,22 @@ def test_a_folder_set_in_report_yaml_holds_the_editions(project, cli):
     assert snapshot(project / "records", mtimes=True) == before
 
 
+def test_a_version_archived_before_the_folder_was_set_is_found_there(project, cli):
+    """0.1 lies in ``editions/``; with ``archive.folder`` set later (report.yaml, an
+    input, changed), publishing 0.1 again is refused as already published there from
+    other inputs, naming the next version, and nothing is written."""
+    with (project / "report.yaml").open("a", encoding="utf-8") as manifest:
+        manifest.write("\narchive:\n  folder: records\n")
+    before = snapshot(project / "editions", mtimes=True)
+    refused = cli("publish", str(project))
+    assert refused.returncode == 1
+    assert f"edition 0.1 is already published (editions/{YEAR}/0.1) from other inputs; " \
+        "changed: report.yaml" in refused.stderr
+    assert "bump edition.version (e.g. 0.1 → 0.2)" in refused.stderr
+    assert snapshot(project / "editions", mtimes=True) == before
+    assert not (project / "records").exists()
+
+
 @pytest.mark.parametrize("folder, says", [
     ("chapters/editions", "lies in chapters, an input of the report"),
     ("../elsewhere", "has an empty, '.' or '..' part"),

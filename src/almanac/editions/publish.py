@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Problem, ReportError
-from ..project.archive import LEGACY
+from ..project.archive import archive_bases
 from ..project.languages import TAG
 from ..project.model import Report
 from ..project.parts import MANIFEST
@@ -57,18 +57,14 @@ def version_folder(report: Report) -> Path:
         / edition.version
 
 
-def legacy_version_folder(report: Report) -> Path:
-    """``<project>/output/<year>/<version>``: where the edition was published before
-    the archive had a folder of its own."""
-    edition = report.manifest.edition
-    return report.root / LEGACY / str(report.manifest.year) / edition.version
-
-
 def published_version_folder(report: Report) -> Path | None:
     """The folder of this version's editions if it is published: in the archive
-    (:func:`version_folder`), else in the old place (:func:`legacy_version_folder`);
-    None when neither exists."""
-    for folder in (version_folder(report), legacy_version_folder(report)):
+    (:func:`version_folder`), else in a place editions were published before
+    (:func:`~almanac.project.archive.archive_bases`: ``editions/`` when
+    ``archive.folder`` was set later, ``output/``); None when none holds it."""
+    edition = report.manifest.edition
+    for base in archive_bases(report.root, report.manifest.archive.folder):
+        folder = base / str(report.manifest.year) / edition.version
         if os.path.lexists(folder):
             return folder
     return None
