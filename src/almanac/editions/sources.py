@@ -240,8 +240,9 @@ def source_name_problem(name: object) -> str | None:
     if (len(parts) == 1 and parts[0] in SOURCE_FILES) \
             or (len(parts) > 1 and parts[0] in SOURCE_FOLDERS):
         return None
-    return f"is neither {' nor '.join(SOURCE_FILES)} nor a file under " + ", ".join(
-        f"{folder}/" for folder in SOURCE_FOLDERS)
+    return f"is neither {MANIFEST} nor a file under " + ", ".join(
+        f"{folder}/" for folder in SOURCE_FOLDERS) + " (nor " + ", ".join(
+        name for name in SOURCE_FILES if name != MANIFEST) + ")"
 
 
 def source_tree_problems(names: list[str]) -> list[str]:
