@@ -79,7 +79,6 @@ def test_another_member_gets_another_chart(tmp_path, built_nor):
     assert "Norway" not in text and "75.89" not in text
 
 
-@pytest.mark.slow
 def test_a_member_s_pdf_is_the_same_bytes_from_another_folder(tmp_path, built_nor):
     """The same member built from a copy of the family elsewhere, by the API: the same
     bytes (no path, no other member's data in the PDF)."""
@@ -103,9 +102,20 @@ def test_templates_and_figure_modules_see_the_member(tmp_path):
     chapter = project / "chapters" / "01-profile" / "chapter.md"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace(
         ":::{figure} line", ":::{figure} named"), encoding="utf-8")
-    text = text_of(build(project, member="NLD").path)
+    assert "Drawn for Norway" in text_of(build(project, member="NOR").path)
+    text = text_of(build(project, member="NLD").path)  # its chart not Norway's, cached
     assert "Country profile: Netherlands (NLD, NLD)" in text
-    assert "Drawn for Netherlands" in text
+    assert "Drawn for Netherlands" in text and "Norway" not in text
+
+
+def test_members_with_the_same_chart_data_share_the_drawn_chart(tmp_path):
+    project = family_project(tmp_path)
+    data = project / "chapters" / "01-profile" / "data"
+    shutil.copy(data / "NOR.csv", data / "PRT.csv")
+    assert build(project, member="NOR").charts_cached == 0
+    portugal = build(project, member="PRT")
+    assert (portugal.charts, portugal.charts_cached) == (1, 1)
+    assert "1987 75.89 1997 78.32 2007 80.20" in text_of(portugal.path)
 
 
 def test_a_field_s_text_is_never_markup(tmp_path):
