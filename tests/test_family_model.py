@@ -256,3 +256,28 @@ def test_check_of_a_family_checks_every_member(tmp_path, cli):
     ran = cli("check", str(project))
     assert ran.returncode == 1
     assert all(f"member {key}: series file" in ran.stderr for key in ("NLD", "NOR", "PRT"))
+
+
+def test_a_workbook_member_table_names_its_sheet_and_cell(tmp_path, cli):
+    from openpyxl import Workbook
+
+    project = family_project(tmp_path)
+    book = Workbook()
+    book.active.title = "Notes"
+    sheet = book.create_sheet("Members")
+    for row in (["code", "name", "population", "life_expectancy"],
+                ["NLD", "Netherlands", 16570613, 79.762], ["NOR", "Norway", 4627926, 80.196],
+                ["PRT", "Portugal", 10642836, 78.098]):
+        sheet.append(row)
+    book.save(project / "data" / "members.xlsx")
+    (project / "family.yaml").write_text(
+        "members: data/members.xlsx\nsheet: Members\nkey: code\n"
+        "select: {column: country, match: name}\n", encoding="utf-8")
+    report = load(project, member="PRT")
+    assert report.chapters[0].data.numbers["population"].value == 10642836
+    assert report.manifest.title == "Country profile: Portugal"
+    sheet["C3"] = "many"  # a word among the numbers: the table's problem, for every member
+    book.save(project / "data" / "members.xlsx")
+    ran = cli("build", str(project), "--member", "PRT")
+    assert ran.returncode == 1
+    assert "data/members.xlsx[Members]!C3: expected a number, got 'many'" in ran.stderr
