@@ -43,6 +43,7 @@ from .editions.sources import (
 from .editions.verify import Verification
 from .errors import Problem, ReportError, TypesetError, printable
 from .project.checks import line_of
+from .project.family import load_family
 from .project.load import load_all as load_editions
 from .project.load import load_report, load_specimen
 from .project.model import Report
@@ -117,7 +118,9 @@ class BuildOptions:
     defaults sized for a 2 000-page report); ``chart_memory_mib`` bounds the chart
     worker's resident memory. ``language`` is the edition of a report in several
     languages to make (a tag of its ``languages:``; None: the main language, or for
-    :func:`build_all` every language).
+    :func:`build_all` every language). ``member`` is the key of the family member to
+    build (:mod:`~.project.family`): required for a family, refused for a report that
+    is none.
     """
 
     variant: str = "screen"
@@ -131,6 +134,7 @@ class BuildOptions:
     max_pages: int = MAX_PAGES
     chart_memory_mib: int = CHART_MEMORY_MIB
     language: str | None = None
+    member: str | None = None
 
     def __post_init__(self) -> None:
         Limits(self.typeset_seconds, self.memory_mib, self.max_pages)  # ValueError if not > 0
@@ -165,16 +169,18 @@ class Made:
     charts_cached: int = 0
 
 
-def load(root: Path | str, language: str | None = None) -> Report:
+def load(root: Path | str, language: str | None = None, member: str | None = None) -> Report:
     """Load and validate the report's data: the manifest, brand and chapters, in
-    ``language`` (a report in several languages; None: its main language)."""
-    return load_report(root, language)
+    ``language`` (a report in several languages; None: its main language, or the
+    member's own), for the family member ``member`` (its key; a family needs one)."""
+    return load_report(root, language, member)
 
 
-def load_all(root: Path | str) -> list[Report]:
+def load_all(root: Path | str, member: str | None = None) -> list[Report]:
     """The report in each of its languages, the main one first (one report for a
-    report in one language); every problem of every language in one ReportError."""
-    return load_editions(root)
+    report in one language), of the family member ``member`` when given; every problem
+    of every language in one ReportError."""
+    return load_editions(root, member)
 
 
 def _untranslated(report: Report, reporter: Reporter) -> None:
@@ -200,7 +206,7 @@ class Checked:
 
 
 def check(root: Path | str, *, strict: bool = False, reporter: Reporter | None = None,
-          language: str | None = None) -> Checked:
+          language: str | None = None, member: str | None = None) -> Checked:
     """Everything that can be checked without drawing charts or laying out pages, so
     that ``check`` and ``build`` never disagree on it: the data (:func:`load`), the
     figure modules found and read, the templates of each look (screen, print; the
@@ -213,12 +219,15 @@ def check(root: Path | str, *, strict: bool = False, reporter: Reporter | None =
     message catalogue has (:func:`language_problems`). Raises ReportError when
     ``strict`` and anything warned (a TypesetError when a stylesheet did); returns the
     warnings. A report in several languages is checked in each (``language``: in that
-    one); the uses of numbers and series are those of the main language."""
+    one); the uses of numbers and series are those of the main language. A family
+    (:mod:`~.project.family`) is checked for ``member``, or else every member's data is
+    loaded and checked (every problem of every member, each naming the member's key)
+    and the templates rendered with the first member's (``reports``: every member's)."""
     from .stages.typeset import check_stylesheets
 
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
-    reports = load_all(root) if language is None else [load(root, language)]
+    reports = _checked_reports(root, language, member)
     report = reports[0]
     found = definitions(report)
     noted = unused(found) + [problem for edition in reports
@@ -227,8 +236,11 @@ def check(root: Path | str, *, strict: bool = False, reporter: Reporter | None =
         reporter.warning(problem.format(report.root))
     warnings: list[str] = []
     notes: list[str] = []  # the locales': said, never a failure of a strict check
+    first = report.member.key if report.member is not None else None
     for edition in reports:
         _untranslated(edition, reporter)
+        if edition.member is not None and edition.member.key != first:
+            continue  # the templates and stylesheets are the family's, checked once
         job = ChartJob(edition, report_formatter(edition), cache=True)  # not started
         for note in job.notes:
             reporter.warning(printable(note))
@@ -249,6 +261,34 @@ def check(root: Path | str, *, strict: bool = False, reporter: Reporter | None =
         raise ReportError(noted)
     return Checked(report=report, warnings=[p.format(report.root) for p in noted] + warnings
                    + notes, definitions=found, reports=reports)
+
+
+def _checked_reports(root: Path | str, language: str | None,
+                     member: str | None) -> list[Report]:
+    """The reports :func:`check` checks: of ``member`` (or of a project that is no
+    family) in every language or in ``language``; of a family without ``member``, every
+    member's (those in ``language`` when given), every member's problems in one
+    ReportError."""
+    family = load_family(root)
+    if family is None or member is not None:
+        return load_all(root, member) if language is None else [load(root, language, member)]
+    reports: list[Report] = []
+    problems: list[Problem] = []
+    for one in family.members:
+        if language is not None and one.language not in (None, language):
+            continue
+        try:
+            reports += load_all(root, one.key) if language is None \
+                else [load(root, language, one.key)]
+        except ReportError as exc:
+            problems += exc.problems
+    if problems:
+        raise ReportError(problems)
+    if not reports:
+        raise ReportError(Problem(f"no member of the family is in {language}",
+                                  family.table_path, hint="check the member table's "
+                                  f"{family.spec.language} column, or leave --language out"))
+    return reports
 
 
 def language_problems(report: Report) -> list[Problem]:
@@ -294,7 +334,18 @@ def _options(options: BuildOptions | None, changes: dict[str, Any]) -> BuildOpti
 
 def default_output(report: Report, variant: str = "screen") -> Path:
     """``<project>/output/<title slug>[-<year>][-<language>][<variant suffix>].pdf``:
-    the language (its tag) for a report in several languages, each with its title."""
+    the language (its tag) for a report in several languages, each with its title. A
+    family member's: ``output/<family title slug>[-<year>]/<member key>[-<language>]
+    [<variant suffix>].pdf``, the family's title being report.yaml's as written, its
+    ``{{ member.x }}`` taken out (stable: the key; one folder per family)."""
+    if report.member is not None:
+        folder = file_slug(report.family_title or report.manifest.title)
+        if str(report.manifest.year) not in folder:
+            folder += f"-{report.manifest.year}"
+        name = report.member.key
+        if report.multilingual:
+            name += f"-{report.manifest.language}"
+        return report.root / OUTPUT / folder / f"{name}{VARIANTS[variant].file_suffix}.pdf"
     slug = file_slug(report.manifest.title)
     if str(report.manifest.year) not in slug:
         slug += f"-{report.manifest.year}"
@@ -318,7 +369,7 @@ def build(root: Path | str, output: Path | str | None = None,
     options = _options(options, changes)
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
-    report = load(root, options.language)
+    report = load(root, options.language, options.member)
     _untranslated(report, reporter)
     target = Path(output) if output is not None else default_output(report, options.variant)
     return _produce(report, target, options, reporter)
@@ -337,7 +388,8 @@ def build_all(root: Path | str, output: Path | str | None = None,
     options = _options(options, changes)
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
-    reports = load_all(root) if options.language is None else [load(root, options.language)]
+    reports = load_all(root, options.member) if options.language is None \
+        else [load(root, options.language, options.member)]
     if len(reports) > 1 and (output is not None or options.html_output is not None):
         report = reports[0]
         raise ReportError(Problem(
