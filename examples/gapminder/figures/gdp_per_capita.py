@@ -13,9 +13,13 @@ def build(data, theme):
     rows = by_year(data, "gdp_per_capita")
     low = min(row["gdp_per_capita"] for row in rows) / 1.25
     high = max(row["gdp_per_capita"] for row in rows) * 1.25
-    # ticks at 1, 2 and 5 times a power of ten, as a logarithmic axis is read
-    ticks = [step * 10 ** power for power in range(1, 7) for step in (1, 2, 5)
-             if low <= step * 10 ** power <= high]
+    # ticks at 1, 2 and 5 times a power of ten, as a logarithmic axis is read; finer
+    # steps when the line spans less than that gives three ticks for
+    for steps in ((1, 2, 5), (1, 1.5, 2, 3, 5, 7)):
+        ticks = [step * 10 ** power for power in range(1, 7) for step in steps
+                 if low <= step * 10 ** power <= high]
+        if len(ticks) >= 3:
+            break
     ends = [dict(rows[0], text=theme.format(rows[0]["gdp_per_capita"], "currency", 0),
                  align="left", dx=6, dy=12),
             dict(rows[-1], text=theme.format(rows[-1]["gdp_per_capita"], "currency", 0),
