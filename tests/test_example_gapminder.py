@@ -114,3 +114,10 @@ def test_a_member_prints_its_2007_life_expectancy(tmp_path, language, sentence):
     text = text_of(pdf)
     assert sentence.format(shown) in text
     assert re.search(r"\b2007 " + re.escape(shown) + r" ", text)  # the table's last row
+
+
+def test_almanac_check_passes_for_every_member(cli):
+    ran = cli("check", str(EXAMPLE))
+    assert ran.returncode == 0, ran.stderr
+    assert "nl, en-US · 12 members" in ran.stdout
+    assert "all used" in ran.stdout
