@@ -45,6 +45,13 @@ __all__ = ["FAMILY", "Family", "FamilySpec", "Member", "Select", "is_family", "l
 MEMBER_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 """A member's key: it names the member's PDF, so letters, digits, ``.``, ``_`` and
 ``-``, starting with a letter or digit (no path separator, no leading dot)."""
+KEY_LENGTH = 100
+"""The longest key: ``<key>-<language tag>-print.pdf`` stays well inside the 255 bytes
+most file systems allow a name (ext4, APFS, NTFS)."""
+DEVICE_NAMES = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)),
+                          *(f"LPT{n}" for n in range(1, 10))})
+"""Names Windows keeps for devices, with any extension and in any case (``nul.txt``,
+``Con.pdf``): Microsoft, "Naming Files, Paths, and Namespaces", Naming Conventions."""
 PLACEHOLDER = "{member}"
 """In a series' ``file:`` or a number's ``cell:``: the member's key."""
 FIELD = re.compile(r"\{\{\s*member\.(\w+)\s*\}\}")
@@ -74,8 +81,9 @@ class FamilySpec(BaseModel):
     sheet: str | None = Field(None, min_length=1, max_length=31, description="Workbook: the "
                               "sheet of the member table (default: the first).")
     key: str = Field(min_length=1, description="The column holding each member's key: "
-                     "unique, non-empty, letters, digits, '.', '_' and '-' (it names the "
-                     "member's PDF).")
+                     "unique in any case, non-empty, letters, digits, '.', '_' and '-', at "
+                     "most 100 characters, no Windows device name (CON, NUL, COM1…), not "
+                     "ending in a dot (it names the member's PDF).")
     language: str | None = Field(None, min_length=1, description="The column holding each "
                                  "member's language, a tag of the report's languages "
                                  "(default: every member in every language).")
@@ -156,8 +164,9 @@ def is_family(root: Path | str) -> bool:
 def load_family(root: Path | str) -> Family | None:
     """The family of the project at ``root``, its member table read and checked; None
     when the project is no family. ReportError naming ``family.yaml`` (line) or the
-    member table (line or cell) for every problem: a key missing, empty, given twice or
-    not a valid key; a column named in ``family.yaml`` that the table lacks."""
+    member table (line or cell) for every problem: a key missing, empty, given twice
+    (in any case) or not a valid key (:data:`MEMBER_KEY`, :func:`_unportable`); a
+    column named in ``family.yaml`` that the table lacks."""
     root = Path(root).resolve()
     if not is_family(root):
         return None
@@ -222,6 +231,7 @@ def _members(table: Series, spec: FamilySpec, table_path: Path, root: Path) -> l
     problems: list[Problem] = []
     members: list[Member] = []
     seen: dict[str, int] = {}
+    folded: dict[str, str] = {}  # each key casefolded: the key as written
     shown = shown_path(table_path, root)
     kinds = {column.name: column.spec for column in table.columns}
     for index, row in enumerate(table.rows):
@@ -237,18 +247,47 @@ def _members(table: Series, spec: FamilySpec, table_path: Path, root: Path) -> l
                 f"member key {key!r} cannot name a file", table_path, number,
                 "use letters, digits, '.', '_' and '-', starting with a letter or digit"))
             continue
+        if (wrong := _unportable(key)) is not None:
+            problems.append(Problem(f"member key {key!r} {wrong[0]}", table_path, number,
+                                    wrong[1]))
+            continue
         if key in seen:
             problems.append(Problem(f"member key {key!r} is given twice (first on line "
                                     f"{seen[key]})", table_path, number,
                                     "give every member its own key"))
             continue
+        if (other := folded.get(key.casefold())) is not None:
+            problems.append(Problem(
+                f"member key {key!r} is the key {other!r} of line {seen[other]} in other "
+                "case, and Windows and macOS make their PDFs one file", table_path, number,
+                "give every member a key of its own in any case"))
+            continue
         seen[key] = number
+        folded[key.casefold()] = key
         language = row.get(spec.language) if spec.language is not None else None
         members.append(Member(key=key, row=number, fields=dict(row), kinds=kinds,
                               language=None if language is None else str(language).strip()))
     if problems:
         raise ReportError(problems)
     return members
+
+
+def _unportable(key: str) -> tuple[str, str] | None:
+    """(what is wrong, the fix) for a key of :data:`MEMBER_KEY` that would not name the
+    same file on every common file system; None for a key that would. Windows and
+    macOS compare names case-blind (checked by the caller), Windows opens a device for
+    :data:`DEVICE_NAMES` and drops a name's trailing dots (Microsoft, "Naming Files,
+    Paths, and Namespaces"), and a name is at most 255 bytes."""
+    if len(key) > KEY_LENGTH:
+        return (f"is longer than {KEY_LENGTH} characters",
+                f"shorten it to at most {KEY_LENGTH}: it names the member's PDF")
+    if key.split(".")[0].upper() in DEVICE_NAMES:
+        return ("is a device name on Windows, where its PDF could not be written",
+                "choose another key, e.g. " + key + "_")
+    if key.endswith("."):
+        return ("ends in a dot, which Windows drops from a file name",
+                "remove the dot or end the key with a letter or digit")
+    return None
 
 
 def _row_number(table: Series, index: int) -> int:

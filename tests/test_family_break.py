@@ -1,0 +1,68 @@
+"""A report family (family.yaml) given hostile or careless input: member keys that
+cannot name a file everywhere, member fields where texts go, commands that do not
+take a member. Each problem is a message naming the file, the line and the member,
+exit 1, nothing written.
+
+The family is the fixture of ``conftest.family_project``: members NLD, NOR and PRT.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import family_project
+
+
+def member_table(project: Path, *rows: str) -> Path:
+    """The family's member table rewritten with ``rows`` (lines of CSV) under its
+    header; every row's per-member file is Norway's, so only the key can be wrong."""
+    table = project / "data" / "members.csv"
+    header = table.read_text(encoding="utf-8").splitlines()[0]
+    table.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return table
+
+
+# --------------------------------------------------------------------------- member keys
+
+@pytest.mark.parametrize(("keys", "message"), [
+    (("NOR", "nor"), "member key 'nor' is the key 'NOR' of line 2 in other case"),
+    (("CON", "NOR"), "member key 'CON' is a device name on Windows"),
+    (("NOR", "nul.txt"), "member key 'nul.txt' is a device name on Windows"),
+    (("NOR", "COM1"), "member key 'COM1' is a device name on Windows"),
+    (("NOR", "NOR."), "member key 'NOR.' ends in a dot"),
+    (("NOR", "N" * 101), f"member key '{'N' * 101}' is longer than 100 characters"),
+])
+def test_a_key_that_cannot_name_a_file_everywhere_is_refused(tmp_path, cli, keys, message):
+    """Keys name PDFs (and per-member files): two keys differing in case are one file
+    on Windows and macOS, a device name opens the device there, a trailing dot is
+    dropped there, and a key of hundreds of characters makes a name the file system
+    refuses. Each is named with its line before anything is built."""
+    project = family_project(tmp_path)
+    member_table(project, *(f"{key},Norway,4627926,80.196" for key in keys))
+    for key in keys:
+        source = project / "chapters" / "01-profile" / "data" / "NOR.csv"
+        (source.parent / f"{key}.csv").write_bytes(source.read_bytes())
+    ran = cli("check", str(project))
+    assert ran.returncode == 1
+    assert f"data/members.csv:3: {message}" in ran.stderr \
+        or f"data/members.csv:2: {message}" in ran.stderr, ran.stderr
+    assert "Traceback" not in ran.stderr
+    ran = cli("build", str(project), "--member", keys[0])
+    assert ran.returncode == 1 and message in ran.stderr
+    assert not (project / "output").exists()
+
+
+def test_keys_that_differ_only_in_digits_or_dots_are_members(tmp_path, cli):
+    """What the rules above leave alone: numeric keys are text (``001`` and ``1`` are
+    two members), a dot inside a key, and a device name as part of a longer word."""
+    project = family_project(tmp_path)
+    keys = ("001", "1", "CON1", "N.O.R", "console", "x" * 100)
+    member_table(project, *(f"{key},Norway,4627926,80.196" for key in keys))
+    for key in keys:
+        source = project / "chapters" / "01-profile" / "data" / "NOR.csv"
+        (source.parent / f"{key}.csv").write_bytes(source.read_bytes())
+    ran = cli("check", str(project))
+    assert ran.returncode == 0, ran.stderr
+    assert "6 members" in ran.stdout
