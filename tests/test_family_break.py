@@ -66,3 +66,48 @@ def test_keys_that_differ_only_in_digits_or_dots_are_members(tmp_path, cli):
     ran = cli("check", str(project))
     assert ran.returncode == 0, ran.stderr
     assert "6 members" in ran.stdout
+
+
+# --------------------------------------------------------------------------- member fields
+
+def test_a_field_in_a_table_s_column_heading_and_a_series_note_is_filled_in(tmp_path):
+    """A table's column headings (``:columns:``) and a series' ``note:`` are texts of the
+    page like a caption: ``{{ member.name }}`` there prints the member's field (it
+    printed as written), a number's ``{{ key }}`` its value."""
+    from test_family_model import text_of
+
+    from almanac.pipeline import build
+
+    project = family_project(tmp_path)
+    chapter = project / "chapters" / "01-profile" / "chapter.md"
+    text = chapter.read_text(encoding="utf-8")
+    for old, new in ((":columns: {year: Year, gdp: GDP per person}",
+                      ':columns: {year: "Year ({{ member.code }})", gdp: "GDP, '
+                      '{{ population }} people"}'),
+                     ("gdp: {file: data/gdp.csv}",
+                      'gdp: {file: data/gdp.csv, note: "Rows of {{ member.name }} only."}')):
+        assert old in text
+        text = text.replace(old, new)
+    chapter.write_text(text, encoding="utf-8")
+    printed = text_of(build(project, member="PRT").path)
+    assert "Year (PRT)" in printed and "GDP, 10,642,836 people" in printed
+    assert "Rows of Portugal only." in printed
+    assert "{{" not in printed
+
+
+def test_an_unknown_field_in_a_column_heading_or_series_note_is_named(tmp_path, cli):
+    project = family_project(tmp_path)
+    chapter = project / "chapters" / "01-profile" / "chapter.md"
+    text = chapter.read_text(encoding="utf-8")
+    text = text.replace(":columns: {year: Year,", ':columns: {year: "{{ member.yeer }}",')
+    text = text.replace("gdp: {file: data/gdp.csv}",
+                        'gdp: {file: data/gdp.csv, note: "{{ member.nmae }}"}')
+    chapter.write_text(text, encoding="utf-8")
+    ran = cli("build", str(project), "--member", "NOR")
+    assert ran.returncode == 1
+    assert "member NOR: the member table data/members.csv has no column 'yeer'" \
+        in ran.stderr
+    assert "member NOR: the member table data/members.csv has no column 'nmae'" \
+        in ran.stderr
+    assert "did you mean {{ member.name }}?" in ran.stderr
+    assert not (project / "output").exists()

@@ -250,7 +250,9 @@ def texts_in(chapter: Chapter):
     ``chapter title``, ``short title``, ``lead``, ``section title``, the block's type
     for its text or items (``prose``, ``heading``, ``quote``, ``facts``, ``note``),
     ``footnote``, ``<type> note``, ``<type> <field>`` for a plain field
-    (:data:`PLAIN_FIELDS`), ``tile label`` or ``results label``."""
+    (:data:`PLAIN_FIELDS`), ``table column`` (a heading of ``columns:``), ``tile label``
+    or ``results label``; a series' ``note:`` (``where`` ``series.<key>.note``, ``what``
+    ``series note``) after the lead."""
     for where, block, what, text in _parts(chapter):
         if what is not None:
             yield where, block, what, text
@@ -282,6 +284,9 @@ def _parts(chapter: Chapter):
         yield "short_title", None, "short title", data.short_title
     if data.lead:
         yield "lead", None, "lead", data.lead
+    for key, ref in data.series.items():  # printed under its charts and tables
+        if ref.note:
+            yield f"series.{key}.note", None, "series note", ref.note
     for s, section in enumerate(data.sections):
         if section.title:
             yield f"sections[{s}].title", None, "section title", section.title
@@ -298,6 +303,9 @@ def _parts(chapter: Chapter):
                 value = getattr(block, field, None)
                 if isinstance(value, str) and not (field == "label" and block.type == "kpis"):
                     yield where, block, f"{block.type} {field}", value
+            if block.type == "table":  # its column headings, plain text
+                for heading in block.columns.values():
+                    yield where, block, "table column", heading
             for item in getattr(block, "items", None) or []:
                 if isinstance(item, str):
                     yield where, block, block.type, item
