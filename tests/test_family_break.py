@@ -111,3 +111,20 @@ def test_an_unknown_field_in_a_column_heading_or_series_note_is_named(tmp_path, 
         in ran.stderr
     assert "did you mean {{ member.name }}?" in ran.stderr
     assert not (project / "output").exists()
+
+
+# --------------------------------------------------------------------------- commands
+
+def test_publish_of_a_family_names_publish_family(tmp_path, cli, monkeypatch):
+    """``publish`` takes no member: a family's editions are its members', made by
+    ``publish --family``. Plain ``publish`` says so (it named ``--member``, which
+    publish refuses), before it asks for a signing passphrase, and writes nothing."""
+    project = family_project(tmp_path)
+    monkeypatch.delenv("ALMANAC_SIGN_PASSPHRASE", raising=False)
+    ran = cli("publish", str(project), "--sign", str(tmp_path / "absent.p12"))
+    assert ran.returncode == 1
+    assert "family.yaml: the project is a family of 3 members" in ran.stderr
+    assert "almanac publish --family" in ran.stderr
+    assert "--member" not in ran.stderr and "absent.p12" not in ran.stderr
+    assert sorted(path.name for path in project.iterdir()) == \
+        ["chapters", "data", "family.yaml", "report.yaml"]

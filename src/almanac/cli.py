@@ -507,8 +507,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(_error(exc.format(fix=_("fix"))), file=sys.stderr)
                 return 1
         elif args.command == "publish":
-            from .pipeline import BuildOptions, publish
+            from .pipeline import BuildOptions, publish, refuse_family_publish
 
+            refuse_family_publish(root)  # a family's editions are its members'
             signer = _signer(args)  # before the build: a wrong passphrase costs nothing
             published = publish(root, reporter=reporter,
                                 options=BuildOptions(**_limits(args)), signer=signer,

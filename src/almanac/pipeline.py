@@ -597,6 +597,7 @@ def publish(root: Path | str, *, reporter: Reporter | None = None,
     the whole edition (every language) is complete. ``options`` give the limits
     (its variant is always ``archive``, its language every one).
     """
+    refuse_family_publish(root)
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
     reports = load_all(root)
@@ -607,6 +608,20 @@ def publish(root: Path | str, *, reporter: Reporter | None = None,
     with exclusive(reports[0].root, "publish"):
         return _publish(reports, reporter, options or BuildOptions(), signer, timestamp_url,
                         signature_box)
+
+
+def refuse_family_publish(root: Path | str) -> None:
+    """A ReportError naming ``family.yaml`` when the project at ``root`` is a report
+    family: its editions are its members', one each (``almanac publish --family``),
+    and :func:`publish` makes the one edition of a single report. Called before
+    anything is asked or read beyond the member table (the command line: before a
+    signing key's passphrase)."""
+    family = load_family(root)
+    if family is not None:
+        raise ReportError(Problem(
+            f"the project is a family of {len(family.members)} members, and each is "
+            "published as its own edition", family.path,
+            hint="publish every member with almanac publish --family"))
 
 
 def edition_pdf(report: Report, files: dict[str, bytes], manifest: bytes,
