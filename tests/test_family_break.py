@@ -8,11 +8,12 @@ The family is the fixture of ``conftest.family_project``: members NLD, NOR and P
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import family_project
+from conftest import edit, family_project
 
 
 def member_table(project: Path, *rows: str) -> Path:
@@ -128,3 +129,39 @@ def test_publish_of_a_family_names_publish_family(tmp_path, cli, monkeypatch):
     assert "--member" not in ran.stderr and "absent.p12" not in ran.stderr
     assert sorted(path.name for path in project.iterdir()) == \
         ["chapters", "data", "family.yaml", "report.yaml"]
+
+
+def test_check_of_a_family_says_a_shared_problem_once(tmp_path, cli):
+    """A problem of the family's own files (the brand, a chapter's YAML) is every
+    member's: check says it once for every member instead of once per member (a
+    family of ten thousand printed it ten thousand times); a problem of some members
+    names each of them, and a member's own problem names it alone."""
+    project = family_project(tmp_path)
+    (project / "styles").mkdir()
+    (project / "styles" / "brand.yaml").write_text(
+        "colors:\n  primary: {hex: '#7A1F3D'}\n  accent: {hex: '#F2B134'}\n",
+        encoding="utf-8")
+    (project / "chapters" / "01-profile" / "data" / "PRT.csv").unlink()
+    ran = cli("check", str(project))
+    assert ran.returncode == 1
+    assert ran.stderr.count("styles/brand.yaml:1: fonts: every member: Field required") \
+        == 1, ran.stderr
+    assert ran.stderr.count("fonts") == 2  # the message and its fix, once
+    assert "member PRT: series file chapters/01-profile/data/PRT.csv not found" \
+        in ran.stderr
+    assert "almanac: 2 problems" in ran.stderr
+
+    shutil.rmtree(project / "styles")
+    edit(project, "report.yaml", "language: en-GB", "languages: [en-GB, nl]")
+    member_table(project.parent / "family", "NLD,Netherlands,16570613,79.762,nl",
+                 "NOR,Norway,4627926,80.196,nl", "PRT,Portugal,10642836,78.098,en-GB")
+    table = project / "data" / "members.csv"
+    table.write_text(table.read_text(encoding="utf-8").replace(
+        "life_expectancy\n", "life_expectancy,language\n", 1), encoding="utf-8")
+    with (project / "family.yaml").open("a", encoding="utf-8") as file:
+        file.write("language: language\n")
+    ran = cli("check", str(project))
+    assert ran.returncode == 1
+    assert "chapter.md:11: members NLD, NOR: the chapter has no nl translation" \
+        in ran.stderr, ran.stderr
+    assert ran.stderr.count("no nl translation") == 1

@@ -221,7 +221,8 @@ def check(root: Path | str, *, strict: bool = False, reporter: Reporter | None =
     warnings. A report in several languages is checked in each (``language``: in that
     one); the uses of numbers and series are those of the main language. A family
     (:mod:`~.project.family`) is checked for ``member``, or else every member's data is
-    loaded and checked (every problem of every member, each naming the member's key)
+    loaded and checked (every problem of every member, each naming the member's key,
+    one several members share said once naming them or ``every member``)
     and the templates rendered with the first member's (``reports``: every member's)."""
     from .stages.typeset import check_stylesheets
 
@@ -268,27 +269,56 @@ def _checked_reports(root: Path | str, language: str | None,
     """The reports :func:`check` checks: of ``member`` (or of a project that is no
     family) in every language or in ``language``; of a family without ``member``, every
     member's (those in ``language`` when given), every member's problems in one
-    ReportError."""
+    ReportError, a problem several members share said once (:func:`_shared`)."""
     family = load_family(root)
     if family is None or member is not None:
         return load_all(root, member) if language is None else [load(root, language, member)]
     reports: list[Report] = []
-    problems: list[Problem] = []
+    problems: list[tuple[str, Problem]] = []
+    checked = 0
     for one in family.members:
         if language is not None and one.language not in (None, language):
             continue
+        checked += 1
         try:
             reports += load_all(root, one.key) if language is None \
                 else [load(root, language, one.key)]
         except ReportError as exc:
-            problems += exc.problems
+            problems += [(one.key, problem) for problem in exc.problems]
     if problems:
-        raise ReportError(problems)
+        raise ReportError(_shared(problems, checked))
     if not reports:
         raise ReportError(Problem(f"no member of the family is in {language}",
                                   family.table_path, hint="check the member table's "
                                   f"{family.spec.language} column, or leave --language out"))
     return reports
+
+
+MEMBERS_NAMED = 8
+"""How many members' keys a problem shared by some of them names before "…"."""
+
+
+def _shared(found: list[tuple[str, Problem]], checked: int) -> list[Problem]:
+    """The problems of a family's members (member key, problem naming it as ``member
+    KEY: …``), each said once, where it first appears: one that several members have
+    alike (the same file, line, cell, message and fix: a problem of the family's own
+    files) names them all, ``members NLD, NOR: …``, or ``every member: …`` when all
+    ``checked`` members have it."""
+    keys: dict[Problem, list[str]] = {}
+    for key, problem in found:
+        bare = replace(problem, message=problem.message.removeprefix(f"member {key}: "))
+        keys.setdefault(bare, []).append(key)
+    shared: list[Problem] = []
+    for bare, members in keys.items():
+        if len(members) == 1:
+            named = f"member {members[0]}"
+        elif len(members) == checked:
+            named = "every member"
+        else:
+            named = "members " + ", ".join(members[:MEMBERS_NAMED]) + (
+                f" … ({len(members)})" if len(members) > MEMBERS_NAMED else "")
+        shared.append(replace(bare, message=f"{named}: {bare.message}"))
+    return shared
 
 
 def language_problems(report: Report) -> list[Problem]:
