@@ -165,3 +165,34 @@ def test_check_of_a_family_says_a_shared_problem_once(tmp_path, cli):
     assert "chapter.md:11: members NLD, NOR: the chapter has no nl translation" \
         in ran.stderr, ran.stderr
     assert ran.stderr.count("no nl translation") == 1
+
+
+def test_a_field_empty_for_one_member_where_a_text_is_only_that_field(tmp_path, cli):
+    """A member whose name is empty, where the chapter title, report.yaml's title and
+    select:'s match are nothing but ``{{ member.name }}``: the member table's line is
+    named with the column to fill in (the build blamed the styles for a chapter missing
+    from the outline, and report.yaml for an empty title); other members build."""
+    project = family_project(tmp_path)
+    edit(project, "report.yaml", 'title: "Country profile: {{ member.name }}"',
+         'title: "{{ member.name }}"')
+    member_table(project, "NLD,Netherlands,16570613,79.762", "NOR,,4627926,80.196",
+                 "PRT,Portugal,10642836,78.098")
+    ran = cli("build", str(project), "--member", "NOR")
+    assert ran.returncode == 1
+    for what in ("report.yaml's title is nothing but it\n    fix: write the member's "
+                 "name in column name of the member table, or words of their own beside "
+                 "{{ member.name }} in report.yaml",
+                 "select: (the rows of series gdp) is nothing but it\n    fix: write the "
+                 "member's name in column name of the member table\n"):
+        assert f"data/members.csv:3: member NOR: the member's name is empty, and " \
+            f"{what}" in ran.stderr, ran.stderr
+    assert "report.yaml:1" not in ran.stderr
+    (project / "family.yaml").write_text(
+        "members: data/members.csv\nkey: code\ndecimal: .\n", encoding="utf-8")
+    ran = cli("build", str(project), "--member", "NOR")
+    assert ran.returncode == 1
+    assert "data/members.csv:3: member NOR: the member's name is empty, and the chapter " \
+        "title of 01-profile is nothing but it" in ran.stderr, ran.stderr
+    assert "styles" not in ran.stderr and "outline" not in ran.stderr
+    assert "Traceback" not in ran.stderr and not (project / "output").exists()
+    assert cli("build", "-q", str(project), "--member", "PRT").returncode == 0

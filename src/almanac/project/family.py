@@ -314,6 +314,43 @@ def member_text(text: str, member: Member, language: str, path: Path,
     return FIELD.sub(substitute, text), problems
 
 
+def blank_fields(text: str, member: Member) -> list[str]:
+    """The member's empty fields (an empty cell: None or blank text) that ``text`` is
+    nothing but: ``["name"]`` for ``"{{ member.name }}"`` when the member's name is
+    empty; [] when ``text`` keeps a word of its own, a field that is filled in, or no
+    field at all. A text that only names unknown fields is left to their problem."""
+    names = [match.group(1) for match in FIELD.finditer(text)]
+    if not names or any(name not in member.fields for name in names):
+        return []
+
+    def empty(name: str) -> bool:
+        value = member.fields[name]
+        return value is None or (isinstance(value, str) and not value.strip())
+
+    if FIELD.sub(lambda match: "" if empty(match.group(1)) else "x", text).strip():
+        return []
+    return list(dict.fromkeys(names))
+
+
+def blank_problem(names: list[str], member: Member, family: Family, what: str,
+                  path: Path | None) -> Problem:
+    """The problem of a text (``what`` of the file ``path``, e.g. "the chapter title of
+    01-profile") that the member's empty fields ``names`` would leave empty, at the
+    member's line or row of the member table; ``path`` None: ``what`` takes the fields
+    themselves (``select:``), so the fix is only to fill them in."""
+    fields = " and ".join(names)
+    hint = f"write the member's {fields} in column{'s' if len(names) > 1 else ''} " \
+        f"{', '.join(names)} of the member table"
+    if path is not None:
+        hint += (", or words of their own beside "
+                 + " ".join(f"{{{{ member.{name} }}}}" for name in names)
+                 + f" in {shown_path(path, family.root)}")
+    return Problem(
+        f"member {member.key}: the member's {fields} {'is' if len(names) == 1 else 'are'} "
+        f"empty, and {what} is nothing but {'it' if len(names) == 1 else 'them'}",
+        family.table_path, member.row, hint)
+
+
 def unknown_field(name: str, columns: list[str], path: Path, line: int | None,
                   where: str | None, key: str) -> Problem:
     """The problem of ``{{ member.<name> }}`` for a field the member table lacks."""

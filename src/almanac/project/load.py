@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from ..errors import Problem, ReportError
 from . import theme
 from .checks import (
+    HEADINGS,
     check_changelog,
     check_edition_dates,
     check_figures,
@@ -29,9 +30,18 @@ from .checks import (
     check_numbers,
     check_photo,
     check_series_use,
+    texts_in,
 )
 from .csvfile import read_csv, shown_path
-from .family import FIELD, PLACEHOLDER, Family, load_family, member_text
+from .family import (
+    FIELD,
+    PLACEHOLDER,
+    Family,
+    blank_fields,
+    blank_problem,
+    load_family,
+    member_text,
+)
 from .languages import (
     FALLBACK_HINT,
     TAG,
@@ -210,6 +220,7 @@ def _load_member(root: Path, manifest_path: Path, wanted: list[str | None] | Non
     fields = _fields(family, member)
     if complete:  # references across chapters are only checked once every chapter loads
         problems += check_numbers(chapters, fields)
+    problems += _blank_headings(chapters, family, member)
     problems += check_images(chapters, root)
     if manifest.cover is not None:
         problems += check_photo(manifest.cover, root, root, manifest_path, "cover")
@@ -230,7 +241,7 @@ def _load_member(root: Path, manifest_path: Path, wanted: list[str | None] | Non
             if not found else (None, found)
         problems += found
         translated, found, missed = _translate(chapters, tag, languages, complete, fields)
-        problems += found
+        problems += found + _blank_headings(translated, family, member)
         if edition is not None and brand is not None and not problems:
             editions[tag] = Report(root=root, manifest=edition, brand=brand,
                                    brand_path=brand_path, chapters=translated,
@@ -285,6 +296,10 @@ def _member_texts(data: Any, lines: Lines, path: Path, member: Member,
         or (data.get("language") if isinstance(data, dict) else None) or "en"
 
     def walk(value: Any, loc: tuple) -> Any:
+        if isinstance(value, str) and (names := blank_fields(value, member)):
+            problems.append(blank_problem(names, member, family,
+                                          f"report.yaml's {where(loc)}", path))
+            return value  # the problem is the member's cell, not an empty text here
         if isinstance(value, str):
             text, found = member_text(value, member, str(language), path, lines.line(loc),
                                       where(loc), family.columns)
@@ -337,6 +352,20 @@ def plain_entries(data: Any) -> Any:
     entries = [{"version": edition["version"], "date": edition["date"], "text": item}
                if plain(item) else item for item in items]
     return {**data, "edition": {**edition, "changes": entries}}
+
+
+def _blank_headings(chapters: list[Chapter], family: Family | None,
+                    member: Member | None) -> list[Problem]:
+    """A problem for each title or heading of ``chapters`` that is nothing but member
+    fields the member leaves empty (:func:`~.family.blank_fields`): the contents, the
+    bookmarks and the running heads need its words. None for no family member."""
+    if family is None or member is None:
+        return []
+    return [blank_problem(names, member, family,
+                          f"the {what} of {chapter.slug}" if where in ("title", "short_title")
+                          else f"the {what} at {where} of {chapter.slug}", chapter.source)
+            for chapter in chapters for where, _, what, text in texts_in(chapter)
+            if what in HEADINGS and (names := blank_fields(text, member))]
 
 
 def _manifest_data(data: Any, lines: Lines, path: Path, languages: Languages | None,
@@ -611,6 +640,9 @@ def _selected(series: Any, family: Family, member: Member, path: Path, line: int
         return series
     wanted = member.key if select.match == "key" else member.fields.get(select.match)
     text = "" if wanted is None else str(wanted)
+    if not text.strip():
+        raise ReportError(blank_problem(
+            [select.match], member, family, f"select: (the rows of series {key})", None))
     keep = [index for index, row in enumerate(series.rows)
             if row.get(select.column) is not None and str(row[select.column]) == text]
     if not keep:
