@@ -196,3 +196,21 @@ def test_a_field_empty_for_one_member_where_a_text_is_only_that_field(tmp_path, 
     assert "styles" not in ran.stderr and "outline" not in ran.stderr
     assert "Traceback" not in ran.stderr and not (project / "output").exists()
     assert cli("build", "-q", str(project), "--member", "PRT").returncode == 0
+
+
+# --------------------------------------------------------------------------- select
+
+def test_a_select_column_no_series_has_is_named(tmp_path, cli):
+    """``select: {column: contry}`` (a typo) narrowed nothing, so every member's pages
+    held every member's rows; now it is named in family.yaml with the series'
+    columns."""
+    project = family_project(tmp_path)
+    family = project / "family.yaml"
+    family.write_text(family.read_text(encoding="utf-8").replace(
+        "column: country", "column: contry"), encoding="utf-8")
+    ran = cli("build", str(project), "--member", "NOR")
+    assert ran.returncode == 1
+    assert "family.yaml:6: select.column: member NOR: no series has a column 'contry', " \
+        "so select: would keep every member's rows" in ran.stderr, ran.stderr
+    assert "did you mean 'country'?" in ran.stderr
+    assert not (project / "output").exists()

@@ -64,7 +64,7 @@ class Select(BaseModel):
 
     column: str = Field(min_length=1, description="A series that has this column keeps only "
                         "the rows where it equals the member's match field; the column "
-                        "stays.")
+                        "stays. Some series must have it.")
     match: str = Field("key", min_length=1, description="The member table's column whose "
                        "value the series' column must equal (default: key, the member's "
                        "key).")

@@ -30,6 +30,7 @@ from .checks import (
     check_numbers,
     check_photo,
     check_series_use,
+    line_of,
     texts_in,
 )
 from .csvfile import read_csv, shown_path
@@ -221,6 +222,8 @@ def _load_member(root: Path, manifest_path: Path, wanted: list[str | None] | Non
     if complete:  # references across chapters are only checked once every chapter loads
         problems += check_numbers(chapters, fields)
     problems += _blank_headings(chapters, family, member)
+    if complete:
+        problems += _select_used(chapters, family)
     problems += check_images(chapters, root)
     if manifest.cover is not None:
         problems += check_photo(manifest.cover, root, root, manifest_path, "cover")
@@ -352,6 +355,28 @@ def plain_entries(data: Any) -> Any:
     entries = [{"version": edition["version"], "date": edition["date"], "text": item}
                if plain(item) else item for item in items]
     return {**data, "edition": {**edition, "changes": entries}}
+
+
+def _select_used(chapters: list[Chapter], family: Family | None) -> list[Problem]:
+    """A problem at ``family.yaml``'s ``select: column:`` when no series of the report
+    has that column: :func:`_selected` would then narrow nothing, and every member's
+    pages would hold every member's rows (a misspelt column), so it is named with the
+    closest column of the series."""
+    if family is None or family.spec.select is None:
+        return []
+    column = family.spec.select.column
+    names = sorted({name.name for chapter in chapters for series in chapter.series.values()
+                    for name in series.columns})
+    if column in names:
+        return []
+    close = difflib.get_close_matches(column, names, n=1)
+    return [Problem(f"no series has a column {column!r}, so select: would keep every "
+                    "member's rows", family.path,
+                    line_of(family.path, r"^\s+column\s*:")
+                    or line_of(family.path, r"^select\s*:"),
+                    f"did you mean {close[0]!r}?" if close else
+                    "name a column of the series that holds each member's rows, or "
+                    "remove select:", "select.column")]
 
 
 def _blank_headings(chapters: list[Chapter], family: Family | None,
