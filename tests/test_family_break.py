@@ -214,3 +214,30 @@ def test_a_select_column_no_series_has_is_named(tmp_path, cli):
         "so select: would keep every member's rows" in ran.stderr, ran.stderr
     assert "did you mean 'country'?" in ran.stderr
     assert not (project / "output").exists()
+
+
+# --------------------------------------------------------------------------- output names
+
+def test_a_family_s_pdfs_share_one_folder_whatever_the_title_s_language(tmp_path):
+    """The folder is the family's: its title in the main language (a title given by
+    language gave a folder per language), and a title that is nothing but member fields
+    gave each member a folder of its own name."""
+    from almanac.pipeline import default_output, load_all
+
+    project = family_project(tmp_path)
+    edit(project, "report.yaml", 'title: "Country profile: {{ member.name }}"',
+         'title: {en: "Country profile: {{ member.name }}", '
+         'nl: "Landenprofiel: {{ member.name }}"}')
+    edit(project, "report.yaml", "language: en-GB",
+         "languages: [en-GB, nl]\nmissing_translations: main-language")
+    outputs = [default_output(report, variant) for key in ("NOR", "PRT")
+               for report in load_all(project, member=key) for variant in ("screen", "print")]
+    folder = project / "output" / "country-profile-2007"
+    assert outputs == [folder / "NOR-en-GB.pdf", folder / "NOR-en-GB-print.pdf",
+                       folder / "NOR-nl.pdf", folder / "NOR-nl-print.pdf",
+                       folder / "PRT-en-GB.pdf", folder / "PRT-en-GB-print.pdf",
+                       folder / "PRT-nl.pdf", folder / "PRT-nl-print.pdf"]
+    edit(project, "report.yaml", 'en: "Country profile: {{ member.name }}"',
+         'en: "{{ member.name }}"')
+    assert {default_output(report).parent for key in ("NOR", "PRT")
+            for report in load_all(project, member=key)} == {project / "output" / "report-2007"}

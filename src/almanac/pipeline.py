@@ -367,9 +367,12 @@ def default_output(report: Report, variant: str = "screen") -> Path:
     the language (its tag) for a report in several languages, each with its title. A
     family member's: ``output/<family title slug>[-<year>]/<member key>[-<language>]
     [<variant suffix>].pdf``, the family's title being report.yaml's as written, its
-    ``{{ member.x }}`` taken out (stable: the key; one folder per family)."""
+    ``{{ member.x }}`` taken out, in the main language (stable: the key; one folder per
+    family, whatever the member's language; ``report`` for a title of member fields
+    only)."""
     if report.member is not None:
-        folder = file_slug(report.family_title or report.manifest.title)
+        folder = file_slug(report.family_title if report.family_title is not None
+                           else report.manifest.title)
         if str(report.manifest.year) not in folder:
             folder += f"-{report.manifest.year}"
         name = report.member.key

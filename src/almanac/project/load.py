@@ -249,7 +249,7 @@ def _load_member(root: Path, manifest_path: Path, wanted: list[str | None] | Non
             editions[tag] = Report(root=root, manifest=edition, brand=brand,
                                    brand_path=brand_path, chapters=translated,
                                    untranslated=untranslated + missed, member=member,
-                                   family_title=_family_title(raw_title, tag, member))
+                                   family_title=_family_title(raw_title, tags[0], member))
     if problems:
         raise ReportError(list(dict.fromkeys(problems)))
     return [editions[tag or tags[0]] for tag in (wanted or tags)]
@@ -264,12 +264,16 @@ def _fields(family: Family | None, member: Member | None) -> tuple[str, list[str
 
 
 def _family_title(title: Any, language: str, member: Member | None) -> str | None:
-    """report.yaml's ``title`` as written (in ``language`` when given by language, else
-    the first given), each ``{{ member.x }}`` taken out; None for no family member."""
+    """report.yaml's ``title`` as written, in the main ``language`` when given by
+    language (its text found as the report's texts are, :func:`~.languages.lookup`;
+    else the first given), each ``{{ member.x }}`` taken out; None for no family
+    member. Every member and every language of the family has this one title, which
+    names the family's output folder (it may be empty)."""
     if member is None:
         return None
     if isinstance(title, dict):
-        title = title.get(language, next(iter(title.values()), ""))
+        found = [title[tag] for tag in lookup(language) if tag in title]
+        title = found[0] if found else next(iter(title.values()), "")
     return " ".join(FIELD.sub(" ", str(title or "")).split())
 
 

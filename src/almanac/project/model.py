@@ -1266,7 +1266,7 @@ class Report(BaseModel):
                                   "loaded for (:mod:`~almanac.project.family`); None for a "
                                   "report that is no family's.")
     family_title: str | None = Field(None, description="A family member's report: "
-                                     "report.yaml's title as written, in this language, "
+                                     "report.yaml's title as written, in the main language, "
                                      "its {{ member.x }} taken out (names the family's "
                                      "output folder).")
 
