@@ -241,3 +241,19 @@ def test_a_family_s_pdfs_share_one_folder_whatever_the_title_s_language(tmp_path
          'en: "{{ member.name }}"')
     assert {default_output(report).parent for key in ("NOR", "PRT")
             for report in load_all(project, member=key)} == {project / "output" / "report-2007"}
+
+
+def test_check_uses_of_a_family_says_whose_values_it_lists(tmp_path, cli):
+    """``check --uses`` and ``--json`` list one member's values: they name it (the
+    listing gave Netherlands' population with no member named)."""
+    import json
+
+    project = family_project(tmp_path)
+    ran = cli("check", str(project), "--uses")
+    assert ran.returncode == 0
+    assert "values of member NLD" in ran.stdout
+    assert "16,570,613" in ran.stdout
+    ran = cli("check", str(project), "--json", "--member", "PRT")
+    listing = json.loads(ran.stdout)
+    assert listing["member"] == "PRT"
+    assert listing["chapters"][0]["numbers"][0]["text"] == "10,642,836"

@@ -599,7 +599,9 @@ def _uses_listing(checked: Any) -> dict[str, Any]:
     ``chapters`` in order, each with its ``numbers`` (key, value, unit, text as
     printed, where defined: chapter, file, line, cell; ``used_in``: what, where,
     line) and ``series`` (key, rows, where defined, source file; ``used_in``), and
-    ``unused``: every number and series defined but used nowhere."""
+    ``unused``: every number and series defined but used nowhere; ``member``, the key
+    of the family member whose values they are (the first, without ``--member``), or
+    None for a report that is no family's."""
     from .project.uses import number_uses, series_uses
     from .text.formatting import report_formatter
 
@@ -633,6 +635,7 @@ def _uses_listing(checked: Any) -> dict[str, Any]:
 
     numbers, series = number_uses(report, found), series_uses(report, found)
     return {
+        "member": report.member.key if report.member is not None else None,
         "numbers": sum(1 for d in found if d.kind == "number"),
         "series": sum(1 for d in found if d.kind == "series"),
         "chapters": [{"chapter": chapter.slug, "number": chapter.number,
@@ -674,6 +677,9 @@ def _print_uses(listing: dict[str, Any], as_json: bool) -> None:
             print(printable("  " + "  ".join(cells).rstrip()))
         print()
 
+    if listing["member"] is not None:
+        print(printable(_("the values of member %(key)s (another: --member KEY)",
+                          key=listing["member"])) + "\n")
     for chapter in listing["chapters"]:
         title = f"{chapter['number']:02d} {chapter['title']} (chapters/{chapter['chapter']})"
         if chapter["numbers"] or chapter["series"]:
