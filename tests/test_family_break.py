@@ -257,3 +257,42 @@ def test_check_uses_of_a_family_says_whose_values_it_lists(tmp_path, cli):
     listing = json.loads(ran.stdout)
     assert listing["member"] == "PRT"
     assert listing["chapters"][0]["numbers"][0]["text"] == "10,642,836"
+
+
+# --------------------------------------------------------------------------- the member table
+
+@pytest.mark.parametrize(("table", "said"), [
+    ("code,name,population,life_expectancy\nNOR,Norway,4627926,80.196\n",
+     ["data/members.csv:2: D2: '80.196' reads as 80196 or as 80.196",
+      "fix: declare it in family.yaml (decimal: ',' for 12,5 or '.' for 12.5)"]),
+    ("code,name,population,life_expectancy\n",
+     ["data/members.csv:1: the member table has a header but no rows",
+      "fix: add a row per member under the header"]),
+])
+def test_the_member_table_s_problems_speak_of_the_member_table(tmp_path, cli, table, said):
+    """The member table is read as a series is, and its problems said "the series"
+    ("declare it for the series": there is none; family.yaml takes decimal:)."""
+    project = family_project(tmp_path)
+    (project / "data" / "members.csv").write_text(table, encoding="utf-8")
+    family = project / "family.yaml"
+    family.write_text(family.read_text(encoding="utf-8").replace('decimal: "."\n', ""),
+                      encoding="utf-8")
+    ran = cli("check", str(project))
+    assert ran.returncode == 1
+    for words in said:
+        assert words in ran.stderr, ran.stderr
+    assert "series" not in ran.stderr
+
+
+def test_a_member_table_linked_from_outside_is_named_as_such(tmp_path, cli):
+    project = family_project(tmp_path)
+    table = project / "data" / "members.csv"
+    outside = tmp_path / "members.csv"
+    outside.write_bytes(table.read_bytes())
+    table.unlink()
+    table.symlink_to(outside)
+    ran = cli("check", str(project))
+    assert ran.returncode == 1
+    assert "family.yaml:2: the member table data/members.csv is outside the project " \
+        "folder" in ran.stderr, ran.stderr
+    assert "series" not in ran.stderr

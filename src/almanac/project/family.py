@@ -23,6 +23,7 @@ series with the ``select`` column keeps the member's rows, and a number with
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import re
@@ -215,14 +216,39 @@ def load_family(root: Path | str) -> Family | None:
                   _members(table, spec, table_path, root), columns)
 
 
+TABLE_WORDS = (
+    ("series file ", "the member table "),
+    ("CSV has a header but no rows", "the member table has a header but no rows"),
+    ("the series has a header but no rows", "the member table has a header but no rows"),
+    ("declare it for the series (decimal:", "declare it in family.yaml (decimal:"),
+    ("add the data rows under the header", "add a row per member under the header"),
+)
+"""The series readers' words for their file, as the member table's problems say them
+(the table is no series: ``decimal:`` goes in ``family.yaml``)."""
+
+
 def _read_table(table_path: Path, spec: FamilySpec, owner: Path, line: int | None,
                 root: Path) -> Series:
-    """The member table as a typed series (keys always read as text)."""
+    """The member table as a typed series (keys always read as text); the readers'
+    problems in the member table's words (:data:`TABLE_WORDS`)."""
     ref = SeriesRef(file=table_path.name, sheet=spec.sheet, decimal=spec.decimal,
                     columns={spec.key: "code"})
-    if ref.reader == "workbook":
-        return read_workbook(Workbook(table_path, owner, line, root, EURO), ref, owner, line)
-    return read_csv(table_path, owner, line, root, ref, EURO)
+    try:
+        if ref.reader == "workbook":
+            return read_workbook(Workbook(table_path, owner, line, root, EURO), ref, owner,
+                                 line)
+        return read_csv(table_path, owner, line, root, ref, EURO)
+    except ReportError as exc:
+        raise ReportError([_table_words(problem) for problem in exc.problems]) from None
+
+
+def _table_words(problem: Problem) -> Problem:
+    """``problem`` of a series reader, said of the member table."""
+    message, hint = problem.message, problem.hint
+    for series, table in TABLE_WORDS:
+        message = message.replace(series, table)
+        hint = hint.replace(series, table) if hint is not None else None
+    return dataclasses.replace(problem, message=message, hint=hint)
 
 
 def _members(table: Series, spec: FamilySpec, table_path: Path, root: Path) -> list[Member]:
