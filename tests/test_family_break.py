@@ -296,3 +296,16 @@ def test_a_member_table_linked_from_outside_is_named_as_such(tmp_path, cli):
     assert "family.yaml:2: the member table data/members.csv is outside the project " \
         "folder" in ran.stderr, ran.stderr
     assert "series" not in ran.stderr
+
+
+def test_specimen_and_fonts_of_a_family_show_its_brand(tmp_path, cli):
+    """The brand and the layout are the family's, not a member's: ``specimen`` and
+    ``fonts``, which take no member, work on a family (they were refused, naming
+    ``--member``, which neither takes)."""
+    project = family_project(tmp_path)
+    ran = cli("fonts", str(project))
+    assert ran.returncode == 0, ran.stderr
+    assert "Noto Sans" in ran.stdout
+    ran = cli("specimen", "-q", str(project))
+    assert ran.returncode == 0, ran.stderr
+    assert (project / "output" / "specimen.pdf").is_file()

@@ -1168,10 +1168,10 @@ def _editions(root: Path, as_json: bool) -> int:
 def _fonts(root: Path, as_json: bool) -> int:
     import json
 
-    from .pipeline import load
+    from .pipeline import brand_member, load
     from .project.fontfaces import font_listing
 
-    report = load(root)
+    report = load(root, member=brand_member(root))  # a family's brand: every member's
     listing = font_listing(report.brand, report.brand_path)
     if as_json:
         print(json.dumps(listing, indent=2, ensure_ascii=False))

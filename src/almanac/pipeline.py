@@ -440,15 +440,29 @@ def build_all(root: Path | str, output: Path | str | None = None,
     return results
 
 
+def brand_member(root: Path | str, language: str | None = None) -> str | None:
+    """For a command about the brand and the layout (``specimen``, ``fonts``), which
+    are a family's and not a member's: the key of the family's first member (in
+    ``language`` when given and the table gives languages), whose report carries them;
+    None for a project that is no family (or none in that language)."""
+    family = load_family(root)
+    if family is None:
+        return None
+    return next((member.key for member in family.members
+                 if language is None or member.language in (None, language)), None)
+
+
 def build_specimen(root: Path | str, output: Path | str | None = None,
                    options: BuildOptions | None = None, *, reporter: Reporter | None = None,
                    **changes: Any) -> BuildResult:
     """A PDF of the brand tokens and every component (``layout/specimen/``), with
-    the report's brand and layout; default ``output/specimen[-<variant>].pdf``."""
+    the report's brand and layout (a family's: loaded for ``options.member``, else
+    :func:`brand_member`); default ``output/specimen[-<variant>].pdf``."""
     options = _options(options, changes)
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading the brand and layout/specimen/"))
-    report = load_specimen(load(root, options.language))
+    report = load_specimen(load(root, options.language,
+                                options.member or brand_member(root, options.language)))
     target = Path(output) if output is not None else \
         report.root / OUTPUT / f"specimen{VARIANTS[options.variant].file_suffix}.pdf"
     return _produce(report, target, options, reporter, template="specimen.html")
@@ -877,6 +891,6 @@ def verify(path: Path | str, *, quick: bool = False, pages: Path | str | None = 
     return verification
 
 
-__all__ = ["BuildOptions", "BuildResult", "Made", "Variant", "build", "build_all",
+__all__ = ["BuildOptions", "BuildResult", "Made", "Variant", "brand_member", "build", "build_all",
            "build_specimen", "default_output", "load", "load_all", "make_pdf", "publish",
            "render_html", "verify"]
