@@ -309,3 +309,41 @@ def test_specimen_and_fonts_of_a_family_show_its_brand(tmp_path, cli):
     ran = cli("specimen", "-q", str(project))
     assert ran.returncode == 0, ran.stderr
     assert (project / "output" / "specimen.pdf").is_file()
+
+
+def alt_texts(pdf: Path) -> list[str]:
+    """Every alternative text (``/Alt``) in the PDF's structure tree."""
+    import pikepdf
+
+    with pikepdf.open(pdf) as document:
+        return [str(obj["/Alt"]) for obj in document.objects
+                if isinstance(obj, pikepdf.Dictionary) and "/Alt" in obj]
+
+
+def test_a_photo_s_description_fills_in_member_fields_and_numbers(tmp_path):
+    """A photo's description is its alternative text, a text of the report like a
+    caption: ``{{ member.name }}`` and ``{{ key }}`` there are filled in (the screen
+    reader heard them as written), in a photo block and in a chapter's opener."""
+    from almanac.pipeline import build
+
+    project = family_project(tmp_path)
+    edit(project, "chapters/01-profile/chapter.md", 'lead: "{{ member.name }} in figures."',
+         'lead: "{{ member.name }} in figures."\n'
+         'opener: {motif: city, description: "A street in {{ member.name }}"}')
+    edit(project, "chapters/01-profile/chapter.md", ":::{table} gdp",
+         ":::{photo} harbour\nThe harbour of {{ member.name }}, home to {{ population }} "
+         "people\n:::\n\n:::{table} gdp")
+    texts = alt_texts(build(project, member="NOR").path)
+    assert "A street in Norway" in texts
+    assert "The harbour of Norway, home to 4,627,926 people" in texts
+    assert not any("{{" in text for text in texts)
+
+
+def test_an_unknown_field_in_a_photo_s_description_is_named(tmp_path, cli):
+    project = family_project(tmp_path)
+    edit(project, "chapters/01-profile/chapter.md", ":::{table} gdp",
+         ":::{photo} harbour\nThe harbour of {{ member.nmae }}\n:::\n\n:::{table} gdp")
+    ran = cli("build", str(project), "--member", "NOR")
+    assert ran.returncode == 1
+    assert "member NOR: the member table data/members.csv has no column 'nmae'" \
+        in ran.stderr, ran.stderr

@@ -227,9 +227,10 @@ def blocks(chapter: Chapter):
             yield f"sections[{s}].blocks[{b}]", block
 
 
-PLAIN_FIELDS = ("caption", "source", "label", "title")
+PLAIN_FIELDS = ("caption", "source", "label", "title", "description")
 """The plain-text fields of a block (besides ``text``) whose ``{{ key }}`` references the
-page fills in (``Prose.plain``), so that they are checked and counted as uses."""
+page fills in (``Prose.plain``; a photo's description, its alternative text:
+``Prose.text``), so that they are checked and counted as uses."""
 HEADINGS = ("chapter title", "short title", "section title", "heading")
 """The texts (``what`` of :func:`references_in`) that become a contents entry or a
 bookmark (and the running head): a ``{{ key }}`` number in them is formatted the same
@@ -250,7 +251,8 @@ def texts_in(chapter: Chapter):
     ``chapter title``, ``short title``, ``lead``, ``section title``, the block's type
     for its text or items (``prose``, ``heading``, ``quote``, ``facts``, ``note``),
     ``footnote``, ``<type> note``, ``<type> <field>`` for a plain field
-    (:data:`PLAIN_FIELDS`), ``table column`` (a heading of ``columns:``), ``tile label``
+    (:data:`PLAIN_FIELDS`; a photo's ``description``, its alternative text, too),
+    ``opener description``, ``table column`` (a heading of ``columns:``), ``tile label``
     or ``results label``; a series' ``note:`` (``where`` ``series.<key>.note``, ``what``
     ``series note``) after the lead."""
     for where, block, what, text in _parts(chapter):
@@ -284,6 +286,8 @@ def _parts(chapter: Chapter):
         yield "short_title", None, "short title", data.short_title
     if data.lead:
         yield "lead", None, "lead", data.lead
+    if data.opener is not None and data.opener.description:  # its alternative text
+        yield "opener.description", None, "opener description", data.opener.description
     for key, ref in data.series.items():  # printed under its charts and tables
         if ref.note:
             yield f"series.{key}.note", None, "series note", ref.note
