@@ -347,3 +347,21 @@ def test_an_unknown_field_in_a_photo_s_description_is_named(tmp_path, cli):
     assert ran.returncode == 1
     assert "member NOR: the member table data/members.csv has no column 'nmae'" \
         in ran.stderr, ran.stderr
+
+
+@pytest.mark.parametrize("place", ["styles/members.csv", "chapters/01-profile/members.csv",
+                                   "members.csv", "data/../members.csv"])
+def test_a_member_table_outside_data_is_refused_as_the_readme_says(tmp_path, cli, place):
+    """README and the message say the member table lies in data/; a table in styles/
+    or a chapter's folder was taken all the same."""
+    project = family_project(tmp_path)
+    target = project / place
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes((project / "data" / "members.csv").read_bytes())
+    family = project / "family.yaml"
+    family.write_text(family.read_text(encoding="utf-8").replace(
+        "members: data/members.csv", f"members: {place}"), encoding="utf-8")
+    ran = cli("check", str(project))
+    assert ran.returncode == 1
+    assert f"family.yaml:2: members: the member table {place} is not in the project's " \
+        "data/ folder" in ran.stderr, ran.stderr

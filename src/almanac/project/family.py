@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import Problem, ReportError
 from .csvfile import read_csv, shown_path
 from .model import CELL_REFERENCE, SERIES_SUFFIXES, FieldValue, Member, SeriesRef
-from .parts import CHAPTERS, FAMILY, MANIFEST, SOURCE_FOLDERS, chapter_file
+from .parts import CHAPTERS, DATA, FAMILY, MANIFEST, chapter_file
 from .tables import EURO, Column, Series
 from .workbook import Workbook, read_workbook
 from .yamlfile import read_yaml, validate
@@ -77,8 +77,8 @@ class FamilySpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     members: str = Field(min_length=1, description="The member table, one row per member: "
-                         "CSV (.csv, .tsv, .txt) or workbook (.xlsx, .xlsm), relative to the "
-                         "project.")
+                         "CSV (.csv, .tsv, .txt) or workbook (.xlsx, .xlsm) in the project's "
+                         "data/ folder, e.g. data/members.csv.")
     sheet: str | None = Field(None, min_length=1, max_length=31, description="Workbook: the "
                               "sheet of the member table (default: the first).")
     key: str = Field(min_length=1, description="The column holding each member's key: "
@@ -187,7 +187,7 @@ def load_family(root: Path | str) -> Family | None:
                                   path, lines.line(("sheet",)), "remove sheet:", "sheet"))
     table_path = root / spec.members
     parts = Path(spec.members).parts
-    if len(parts) < 2 or parts[0] not in SOURCE_FOLDERS or ".." in parts \
+    if len(parts) < 2 or parts[0] != DATA or ".." in parts \
             or Path(spec.members).is_absolute():
         raise ReportError(Problem(
             f"the member table {spec.members} is not in the project's data/ folder", path,
