@@ -365,3 +365,30 @@ def test_a_member_table_outside_data_is_refused_as_the_readme_says(tmp_path, cli
     assert ran.returncode == 1
     assert f"family.yaml:2: members: the member table {place} is not in the project's " \
         "data/ folder" in ran.stderr, ran.stderr
+
+
+def test_a_field_whose_column_name_is_no_word_is_named_with_the_fix(tmp_path, cli):
+    """A member table from elsewhere has columns such as ``name-en``: ``{{ member.name-en
+    }}`` was "a reference not closed" in a chapter and printed as written in
+    report.yaml. Now both name the column and how to write it."""
+    project = family_project(tmp_path)
+    table = project / "data" / "members.csv"
+    table.write_text(table.read_text(encoding="utf-8").replace(
+        "code,name,", "code,name-en,", 1), encoding="utf-8")
+    family = project / "family.yaml"
+    family.write_text(family.read_text(encoding="utf-8").replace(
+        "match: name", "match: name-en"), encoding="utf-8")
+    edit(project, "report.yaml", 'title: "Country profile: {{ member.name }}"',
+         'title: "Country profile: {{ member.name-en }}"')
+    chapter = project / "chapters" / "01-profile" / "chapter.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+        "{{ member.name }}", "{{ member.name-en }}"), encoding="utf-8")
+    ran = cli("build", str(project), "--member", "NOR")
+    assert ran.returncode == 1
+    assert "report.yaml:1: title: member NOR: {{ member.name-en }} cannot name the column " \
+        "'name-en': a field is written with letters, digits and _" in ran.stderr, ran.stderr
+    assert "fix: rename the column of the member table to name_en and write " \
+        "{{ member.name_en }}" in ran.stderr
+    assert "chapters/01-profile/chapter.md:2: lead: member NOR: {{ member.name-en }} " \
+        "cannot name the column 'name-en'" in ran.stderr
+    assert "not closed" not in ran.stderr

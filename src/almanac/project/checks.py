@@ -13,10 +13,12 @@ import difflib
 import hashlib
 import io
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..errors import Problem
+from .family import odd_fields, odd_start
 from .files import Refused, confine
 from .markdown import directive_line
 from .model import (
@@ -107,7 +109,10 @@ def check_numbers(chapters: list[Chapter],
                             "refer to both from the paragraph", f"{where}.footnotes.{note}"))
         for where, _, _, text in texts_in(chapter):
             problems += _attributes(text, path, where)
+            problems += odd_fields(text, path, partial(_written_line, path), where)
             for match in UNCLOSED.finditer(text):
+                if odd_start(text, match.start()):
+                    continue
                 written = match.group(0)
                 problems.append(Problem(
                     f"the reference '{written}' is not closed", path,
@@ -241,6 +246,11 @@ KEYED = ("tile", "norm", "results norm", "results realised", "figure")
 figure's ``numbers:``), rather than a reference written in a text (``{{ key }}``)."""
 HEADING_LINE = r"^\s*(#|(-\s*)?(title|short_title|text)\s*:|:{3,}\s*\{heading\}).*"
 """The start of a line that holds a title or a heading, in Markdown or YAML."""
+
+
+def _written_line(path: Path, written: str) -> int | None:
+    """The first line of ``path`` holding ``written`` as it is written."""
+    return line_of(path, re.escape(written))
 
 
 def texts_in(chapter: Chapter):

@@ -27,6 +27,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -57,6 +58,9 @@ PLACEHOLDER = "{member}"
 """In a series' ``file:`` or a number's ``cell:``: the member's key."""
 FIELD = re.compile(r"\{\{\s*member\.(\w+)\s*\}\}")
 """``{{ member.name }}`` in a text of ``report.yaml``: the member's field."""
+ANY_FIELD = re.compile(r"\{\{\s*member\.([^{}\s](?:[^{}]*?[^{}\s])?)\s*\}\}")
+"""``{{ member.… }}`` whatever it names, so that a column name that is no word
+(``name-en``, ``Life expectancy``) is named as such (:func:`odd_fields`)."""
 
 class Select(BaseModel):
     """How a series is narrowed to one member."""
@@ -338,6 +342,33 @@ def member_text(text: str, member: Member, language: str, path: Path,
         return field_text(member.fields[name], member.column(name), language)
 
     return FIELD.sub(substitute, text), problems
+
+
+def odd_fields(text: str, path: Path, line: int | None | Callable[[str], int | None],
+               where: str | None) -> list[Problem]:
+    """A problem for each ``{{ member.x }}`` in ``text`` whose ``x`` is no word
+    (letters, digits, ``_``): a column such as ``name-en`` cannot be written so, and
+    would print as written; the fix names the column renamed. ``line``: the line of
+    ``text``, or what gives the line of a reference as written."""
+    problems = []
+    for match in ANY_FIELD.finditer(text):
+        name = match.group(1)
+        if re.fullmatch(r"\w+", name):
+            continue
+        word = re.sub(r"\W+", "_", name).strip("_") or "name"
+        problems.append(Problem(
+            f"{match.group(0)} cannot name the column {name!r}: a field is written with "
+            "letters, digits and _", path, line(match.group(0)) if callable(line) else line,
+            f"rename the column of the member table to {word} and write "
+            f"{{{{ member.{word} }}}}", where))
+    return problems
+
+
+def odd_start(text: str, index: int) -> bool:
+    """Whether a ``{{`` at ``index`` of ``text`` opens a ``{{ member.x }}`` that
+    :func:`odd_fields` names (so that it is not also called unclosed)."""
+    match = ANY_FIELD.match(text, index)
+    return match is not None and not re.fullmatch(r"\w+", match.group(1))
 
 
 def blank_fields(text: str, member: Member) -> list[str]:

@@ -42,6 +42,7 @@ from .family import (
     blank_problem,
     load_family,
     member_text,
+    odd_fields,
 )
 from .languages import (
     FALLBACK_HINT,
@@ -303,6 +304,10 @@ def _member_texts(data: Any, lines: Lines, path: Path, member: Member,
         or (data.get("language") if isinstance(data, dict) else None) or "en"
 
     def walk(value: Any, loc: tuple) -> Any:
+        if isinstance(value, str) and (odd := odd_fields(value, path, lines.line(loc),
+                                                         where(loc))):
+            problems.extend(odd)
+            return value
         if isinstance(value, str) and (names := blank_fields(value, member)):
             problems.append(blank_problem(names, member, family,
                                           f"report.yaml's {where(loc)}", path))
