@@ -392,3 +392,20 @@ def test_a_field_whose_column_name_is_no_word_is_named_with_the_fix(tmp_path, cl
     assert "chapters/01-profile/chapter.md:2: lead: member NOR: {{ member.name-en }} " \
         "cannot name the column 'name-en'" in ran.stderr
     assert "not closed" not in ran.stderr
+
+
+def test_member_key_is_a_field_in_texts_as_in_templates(tmp_path):
+    """Templates get ``member.key`` (README); texts refused ``{{ member.key }}`` when no
+    column is called key. It is the member's key in both."""
+    from test_family_model import text_of
+
+    from almanac.pipeline import build
+
+    project = family_project(tmp_path)
+    edit(project, "report.yaml", 'title: "Country profile: {{ member.name }}"',
+         'title: "Country profile: {{ member.name }} ({{ member.key }})"')
+    edit(project, "chapters/01-profile/chapter.md", "In 2007 {{ member.name }} had",
+         "In 2007 {{ member.name }} (code {{ member.key }}) had")
+    text = text_of(build(project, member="PRT").path)
+    assert "Country profile: Portugal (PRT)" in text
+    assert "In 2007 Portugal (code PRT) had" in text

@@ -141,7 +141,7 @@ def check_numbers(chapters: list[Chapter],
                         "report is no family", path, line,
                         "add family.yaml beside report.yaml, or write the text itself",
                         where))
-                elif key not in fields[1]:
+                elif key not in fields[1] and key != "key":  # key: the member's key
                     close = difflib.get_close_matches(key, fields[1], n=1)
                     problems.append(Problem(
                         f"the member table {fields[0]} has no column {key!r} "

@@ -329,17 +329,20 @@ def _row_number(table: Series, index: int) -> int:
 def member_text(text: str, member: Member, language: str, path: Path,
                 line: int | None, where: str, columns: list[str]) -> tuple[str, list[Problem]]:
     """``text`` (a plain text of ``report.yaml``) with each ``{{ member.x }}`` replaced
-    by the member's field ``x`` as the report's locale writes it (babel, CLDR: a
+    by the member's field ``x`` (``key``: its key, unless a column is so called,
+    :meth:`~.model.Member.visible`) as the report's locale writes it (babel, CLDR: a
     number grouped, a date in the medium form, text as it is); a field the table does
     not have is a problem at ``path``/``line`` naming the table's columns."""
     problems: list[Problem] = []
 
+    fields = member.visible()
+
     def substitute(match: re.Match) -> str:
         name = match.group(1)
-        if name not in member.fields:
+        if name not in fields:
             problems.append(unknown_field(name, columns, path, line, where, member.key))
             return match.group(0)
-        return field_text(member.fields[name], member.column(name), language)
+        return field_text(fields[name], member.column(name), language)
 
     return FIELD.sub(substitute, text), problems
 
