@@ -409,3 +409,25 @@ def test_member_key_is_a_field_in_texts_as_in_templates(tmp_path):
     text = text_of(build(project, member="PRT").path)
     assert "Country profile: Portugal (PRT)" in text
     assert "In 2007 Portugal (code PRT) had" in text
+
+
+def test_the_member_table_reads_amounts_in_the_report_s_currency(tmp_path):
+    """The member table is read "as a series is, with the report's number rules": its
+    amounts in the report's currency (it was read in euros whatever report.yaml said,
+    and "$2,000" in a report in dollars was refused as "not in EUR")."""
+    from test_family_model import text_of
+
+    from almanac.pipeline import build
+
+    project = family_project(tmp_path)
+    edit(project, "report.yaml", "language: en-GB", "language: en-US\ncurrency: USD")
+    member_table(project, 'NOR,Norway,4627926,80.196,"$2,000"')
+    table = project / "data" / "members.csv"
+    table.write_text(table.read_text(encoding="utf-8").replace(
+        "life_expectancy\n", "life_expectancy,budget\n", 1), encoding="utf-8")
+    edit(project, "chapters/01-profile/chapter.md", "  population: {",
+         "  budget: {column: budget, unit: currency, decimals: 0, label: budget}\n"
+         "  population: {")
+    edit(project, "chapters/01-profile/chapter.md", "inhabitants, who",
+         "inhabitants and {{ budget }}, who")
+    assert "inhabitants and $2,000, who" in text_of(build(project, member="NOR").path)

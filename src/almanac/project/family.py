@@ -37,7 +37,7 @@ from ..errors import Problem, ReportError
 from .csvfile import read_csv, shown_path
 from .model import CELL_REFERENCE, SERIES_SUFFIXES, FieldValue, Member, SeriesRef
 from .parts import CHAPTERS, DATA, FAMILY, MANIFEST, chapter_file
-from .tables import EURO, Column, Series
+from .tables import EURO, Column, Currency, Series
 from .workbook import Workbook, read_workbook
 from .yamlfile import read_yaml, validate
 
@@ -231,17 +231,35 @@ TABLE_WORDS = (
 (the table is no series: ``decimal:`` goes in ``family.yaml``)."""
 
 
+def report_currency(root: Path) -> Currency:
+    """The currency of the report at ``root`` as ``report.yaml`` writes it
+    (``currency:``, default EUR, in its ``language:`` or the first of ``languages:``):
+    the member table's amounts are in it, as a series' are. Read from the raw file,
+    before the report is validated (a wrong value there is its own problem)."""
+    data, _ = read_yaml(root / MANIFEST, root)
+    data = data if isinstance(data, dict) else {}
+    code = data.get("currency")
+    languages = data.get("languages")
+    language = data.get("language") or (languages[0] if isinstance(languages, list)
+                                        and languages else None)
+    if not isinstance(code, str) or not code.strip():
+        code = EURO.code
+    return Currency.of(code.strip().upper(), language if isinstance(language, str) else "en")
+
+
 def _read_table(table_path: Path, spec: FamilySpec, owner: Path, line: int | None,
                 root: Path) -> Series:
-    """The member table as a typed series (keys always read as text); the readers'
-    problems in the member table's words (:data:`TABLE_WORDS`)."""
+    """The member table as a typed series (keys always read as text; amounts in the
+    report's currency, :func:`report_currency`); the readers' problems in the member
+    table's words (:data:`TABLE_WORDS`)."""
     ref = SeriesRef(file=table_path.name, sheet=spec.sheet, decimal=spec.decimal,
                     columns={spec.key: "code"})
+    currency = report_currency(root)
     try:
         if ref.reader == "workbook":
-            return read_workbook(Workbook(table_path, owner, line, root, EURO), ref, owner,
-                                 line)
-        return read_csv(table_path, owner, line, root, ref, EURO)
+            return read_workbook(Workbook(table_path, owner, line, root, currency), ref,
+                                 owner, line)
+        return read_csv(table_path, owner, line, root, ref, currency)
     except ReportError as exc:
         raise ReportError([_table_words(problem) for problem in exc.problems]) from None
 
