@@ -431,3 +431,30 @@ def test_the_member_table_reads_amounts_in_the_report_s_currency(tmp_path):
     edit(project, "chapters/01-profile/chapter.md", "inhabitants, who",
          "inhabitants and {{ budget }}, who")
     assert "inhabitants and $2,000, who" in text_of(build(project, member="NOR").path)
+
+
+def test_an_empty_cell_of_a_workbook_member_table_is_named_by_its_cell(tmp_path, cli):
+    """A workbook has cells, not lines: the member's empty number is named as Excel
+    names the cell (it said ``data/members.xlsx:4``, a line a workbook does not have)."""
+    from openpyxl import Workbook
+
+    project = family_project(tmp_path)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Members"
+    for row in (["code", "name", "population", "life_expectancy"],
+                ["NLD", "Netherlands", 16570613, 79.762], ["NOR", "Norway", None, 80.196]):
+        sheet.append([None, *row])  # the table starts at B1
+    book.save(project / "data" / "members.xlsx")
+    (project / "family.yaml").write_text(
+        "members: data/members.xlsx\nsheet: Members\nkey: code\n"
+        "select: {column: country, match: name}\n", encoding="utf-8")
+    ran = cli("build", str(project), "--member", "NOR")
+    assert ran.returncode == 1
+    assert "data/members.xlsx[Members]!D3: member NOR: the member's population is empty" \
+        in ran.stderr, ran.stderr
+    sheet.append([None, "nor", "Norway again", 1, 2.0])
+    book.save(project / "data" / "members.xlsx")
+    ran = cli("check", str(project))
+    assert "data/members.xlsx[Members]!B4: member key 'nor' is the key 'NOR' of row 3 in " \
+        "other case" in ran.stderr, ran.stderr

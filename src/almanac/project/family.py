@@ -105,13 +105,22 @@ class Family:
     order."""
 
     def __init__(self, root: Path, spec: FamilySpec, path: Path, table_path: Path,
-                 members: list[Member], columns: list[str]):
+                 members: list[Member], columns: list[str],
+                 cells: dict[str, str] | None = None):
         self.root = root
         self.spec = spec
         self.path = path
         self.table_path = table_path
         self.members = members
         self.columns = columns
+        self.cells = cells or {}
+
+    def cell(self, member: Member, column: str) -> str | None:
+        """A workbook member table's cell of ``member`` in ``column`` as a problem names
+        it (``[Members]!D3``: :attr:`Problem.cell`); None for a CSV table, whose
+        problems name the member's line."""
+        prefix = self.cells.get(column)
+        return f"{prefix}{member.row}" if prefix is not None else None
 
     @property
     def keys(self) -> list[str]:
@@ -217,7 +226,7 @@ def load_family(root: Path | str) -> Family | None:
     if problems:
         raise ReportError(problems)
     return Family(root, spec, path, table_path,
-                  _members(table, spec, table_path, root), columns)
+                  _members(table, spec, table_path, root), columns, table.cells)
 
 
 TABLE_WORDS = (
@@ -275,19 +284,21 @@ def _table_words(problem: Problem) -> Problem:
 
 def _members(table: Series, spec: FamilySpec, table_path: Path, root: Path) -> list[Member]:
     """One :class:`Member` per row of ``table``; a key that is empty, not a valid key or
-    given twice is a problem naming the table's line (CSV) or row."""
+    given twice is a problem naming the table's line (CSV) or the key's cell
+    (workbook)."""
     problems: list[Problem] = []
     members: list[Member] = []
     seen: dict[str, int] = {}
     folded: dict[str, str] = {}  # each key casefolded: the key as written
     shown = shown_path(table_path, root)
     kinds = {column.name: column.spec for column in table.columns}
+    place = "row" if table.cells else "line"  # a workbook has rows, a CSV file lines
     for index, row in enumerate(table.rows):
         number = _row_number(table, index)
         value = row.get(spec.key)
         key = "" if value is None else str(value).strip()
         if not key:
-            problems.append(Problem(f"member on line {number} of {shown} has no key",
+            problems.append(Problem(f"member on {place} {number} of {shown} has no key",
                                     table_path, number, f"give it a key in column {spec.key}"))
             continue
         if not MEMBER_KEY.fullmatch(key):
@@ -300,13 +311,13 @@ def _members(table: Series, spec: FamilySpec, table_path: Path, root: Path) -> l
                                     wrong[1]))
             continue
         if key in seen:
-            problems.append(Problem(f"member key {key!r} is given twice (first on line "
+            problems.append(Problem(f"member key {key!r} is given twice (first on {place} "
                                     f"{seen[key]})", table_path, number,
                                     "give every member its own key"))
             continue
         if (other := folded.get(key.casefold())) is not None:
             problems.append(Problem(
-                f"member key {key!r} is the key {other!r} of line {seen[other]} in other "
+                f"member key {key!r} is the key {other!r} of {place} {seen[other]} in other "
                 "case, and Windows and macOS make their PDFs one file", table_path, number,
                 "give every member a key of its own in any case"))
             continue
@@ -315,6 +326,9 @@ def _members(table: Series, spec: FamilySpec, table_path: Path, root: Path) -> l
         language = row.get(spec.language) if spec.language is not None else None
         members.append(Member(key=key, row=number, fields=dict(row), kinds=kinds,
                               language=None if language is None else str(language).strip()))
+    if problems and spec.key in table.cells:  # a workbook's: the key's cell
+        problems = [dataclasses.replace(problem, cell=f"{table.cells[spec.key]}{problem.line}")
+                    for problem in problems]
     if problems:
         raise ReportError(problems)
     return members
@@ -426,7 +440,7 @@ def blank_problem(names: list[str], member: Member, family: Family, what: str,
     return Problem(
         f"member {member.key}: the member's {fields} {'is' if len(names) == 1 else 'are'} "
         f"empty, and {what} is nothing but {'it' if len(names) == 1 else 'them'}",
-        family.table_path, member.row, hint)
+        family.table_path, member.row, hint, cell=family.cell(member, names[0]))
 
 
 def unknown_field(name: str, columns: list[str], path: Path, line: int | None,

@@ -166,7 +166,7 @@ def _load_member(root: Path, manifest_path: Path, wanted: list[str | None] | Non
                 f"the member's language {member.language!r} is not one of the report's "
                 f"({', '.join(tags)})", family.table_path, member.row,
                 f"write one of {', '.join(tags)} in column {family.spec.language}, or add "
-                f"it to report.yaml"))
+                f"it to report.yaml", cell=family.cell(member, family.spec.language or "")))
         other = [tag for tag in wanted or () if tag not in (None, member.language)]
         if other:
             raise ReportError(Problem(
@@ -721,13 +721,15 @@ def _column_numbers(data: ChapterData, path: Path, lines: Lines, family: Family 
             problems.append(Problem(
                 f"the member's {number.column} is {shown} (number {key} of "
                 f"{path.parent.name})", family.table_path, member.row,
-                f"write a number in column {number.column} of the member's row"))
+                f"write a number in column {number.column} of the member's row",
+                cell=family.cell(member, number.column)))
             continue
         if number.unit == "count" and not float(value).is_integer():
             problems.append(Problem(
                 f"the member's {number.column} is {value}, and number {key} is a count",
                 family.table_path, member.row,
-                f"write a whole number, or give number {key} unit: decimal"))
+                f"write a whole number, or give number {key} unit: decimal",
+                cell=family.cell(member, number.column)))
             continue
         numbers[key] = number.model_copy(update={"value": value})
     return numbers, problems
