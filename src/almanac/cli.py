@@ -507,8 +507,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(_error(exc.format(fix=_("fix"))), file=sys.stderr)
                 return 1
         elif args.command == "publish":
-            from .pipeline import BuildOptions, publish
+            from .pipeline import BuildOptions, publish, refuse_family_publish
 
+            refuse_family_publish(root)  # a family's editions are its members'
             signer = _signer(args)  # before the build: a wrong passphrase costs nothing
             published = publish(root, reporter=reporter,
                                 options=BuildOptions(**_limits(args)), signer=signer,
@@ -598,7 +599,9 @@ def _uses_listing(checked: Any) -> dict[str, Any]:
     ``chapters`` in order, each with its ``numbers`` (key, value, unit, text as
     printed, where defined: chapter, file, line, cell; ``used_in``: what, where,
     line) and ``series`` (key, rows, where defined, source file; ``used_in``), and
-    ``unused``: every number and series defined but used nowhere."""
+    ``unused``: every number and series defined but used nowhere; ``member``, the key
+    of the family member whose values they are (the first, without ``--member``), or
+    None for a report that is no family's."""
     from .project.uses import number_uses, series_uses
     from .text.formatting import report_formatter
 
@@ -632,6 +635,7 @@ def _uses_listing(checked: Any) -> dict[str, Any]:
 
     numbers, series = number_uses(report, found), series_uses(report, found)
     return {
+        "member": report.member.key if report.member is not None else None,
         "numbers": sum(1 for d in found if d.kind == "number"),
         "series": sum(1 for d in found if d.kind == "series"),
         "chapters": [{"chapter": chapter.slug, "number": chapter.number,
@@ -673,6 +677,9 @@ def _print_uses(listing: dict[str, Any], as_json: bool) -> None:
             print(printable("  " + "  ".join(cells).rstrip()))
         print()
 
+    if listing["member"] is not None:
+        print(printable(_("the values of member %(key)s (another: --member KEY)",
+                          key=listing["member"])) + "\n")
     for chapter in listing["chapters"]:
         title = f"{chapter['number']:02d} {chapter['title']} (chapters/{chapter['chapter']})"
         if chapter["numbers"] or chapter["series"]:
@@ -1161,10 +1168,10 @@ def _editions(root: Path, as_json: bool) -> int:
 def _fonts(root: Path, as_json: bool) -> int:
     import json
 
-    from .pipeline import load
+    from .pipeline import brand_member, load
     from .project.fontfaces import font_listing
 
-    report = load(root)
+    report = load(root, member=brand_member(root))  # a family's brand: every member's
     listing = font_listing(report.brand, report.brand_path)
     if as_json:
         print(json.dumps(listing, indent=2, ensure_ascii=False))

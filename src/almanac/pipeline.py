@@ -221,7 +221,8 @@ def check(root: Path | str, *, strict: bool = False, reporter: Reporter | None =
     warnings. A report in several languages is checked in each (``language``: in that
     one); the uses of numbers and series are those of the main language. A family
     (:mod:`~.project.family`) is checked for ``member``, or else every member's data is
-    loaded and checked (every problem of every member, each naming the member's key)
+    loaded and checked (every problem of every member, each naming the member's key,
+    one several members share said once naming them or ``every member``)
     and the templates rendered with the first member's (``reports``: every member's)."""
     from .stages.typeset import check_stylesheets
 
@@ -268,27 +269,56 @@ def _checked_reports(root: Path | str, language: str | None,
     """The reports :func:`check` checks: of ``member`` (or of a project that is no
     family) in every language or in ``language``; of a family without ``member``, every
     member's (those in ``language`` when given), every member's problems in one
-    ReportError."""
+    ReportError, a problem several members share said once (:func:`_shared`)."""
     family = load_family(root)
     if family is None or member is not None:
         return load_all(root, member) if language is None else [load(root, language, member)]
     reports: list[Report] = []
-    problems: list[Problem] = []
+    problems: list[tuple[str, Problem]] = []
+    checked = 0
     for one in family.members:
         if language is not None and one.language not in (None, language):
             continue
+        checked += 1
         try:
             reports += load_all(root, one.key) if language is None \
                 else [load(root, language, one.key)]
         except ReportError as exc:
-            problems += exc.problems
+            problems += [(one.key, problem) for problem in exc.problems]
     if problems:
-        raise ReportError(problems)
+        raise ReportError(_shared(problems, checked))
     if not reports:
         raise ReportError(Problem(f"no member of the family is in {language}",
                                   family.table_path, hint="check the member table's "
                                   f"{family.spec.language} column, or leave --language out"))
     return reports
+
+
+MEMBERS_NAMED = 8
+"""How many members' keys a problem shared by some of them names before "…"."""
+
+
+def _shared(found: list[tuple[str, Problem]], checked: int) -> list[Problem]:
+    """The problems of a family's members (member key, problem naming it as ``member
+    KEY: …``), each said once, where it first appears: one that several members have
+    alike (the same file, line, cell, message and fix: a problem of the family's own
+    files) names them all, ``members NLD, NOR: …``, or ``every member: …`` when all
+    ``checked`` members have it."""
+    keys: dict[Problem, list[str]] = {}
+    for key, problem in found:
+        bare = replace(problem, message=problem.message.removeprefix(f"member {key}: "))
+        keys.setdefault(bare, []).append(key)
+    shared: list[Problem] = []
+    for bare, members in keys.items():
+        if len(members) == 1:
+            named = f"member {members[0]}"
+        elif len(members) == checked:
+            named = "every member"
+        else:
+            named = "members " + ", ".join(members[:MEMBERS_NAMED]) + (
+                f" … ({len(members)})" if len(members) > MEMBERS_NAMED else "")
+        shared.append(replace(bare, message=f"{named}: {bare.message}"))
+    return shared
 
 
 def language_problems(report: Report) -> list[Problem]:
@@ -337,9 +367,12 @@ def default_output(report: Report, variant: str = "screen") -> Path:
     the language (its tag) for a report in several languages, each with its title. A
     family member's: ``output/<family title slug>[-<year>]/<member key>[-<language>]
     [<variant suffix>].pdf``, the family's title being report.yaml's as written, its
-    ``{{ member.x }}`` taken out (stable: the key; one folder per family)."""
+    ``{{ member.x }}`` taken out, in the main language (stable: the key; one folder per
+    family, whatever the member's language; ``report`` for a title of member fields
+    only)."""
     if report.member is not None:
-        folder = file_slug(report.family_title or report.manifest.title)
+        folder = file_slug(report.family_title if report.family_title is not None
+                           else report.manifest.title)
         if str(report.manifest.year) not in folder:
             folder += f"-{report.manifest.year}"
         name = report.member.key
@@ -407,15 +440,29 @@ def build_all(root: Path | str, output: Path | str | None = None,
     return results
 
 
+def brand_member(root: Path | str, language: str | None = None) -> str | None:
+    """For a command about the brand and the layout (``specimen``, ``fonts``), which
+    are a family's and not a member's: the key of the family's first member (in
+    ``language`` when given and the table gives languages), whose report carries them;
+    None for a project that is no family (or none in that language)."""
+    family = load_family(root)
+    if family is None:
+        return None
+    return next((member.key for member in family.members
+                 if language is None or member.language in (None, language)), None)
+
+
 def build_specimen(root: Path | str, output: Path | str | None = None,
                    options: BuildOptions | None = None, *, reporter: Reporter | None = None,
                    **changes: Any) -> BuildResult:
     """A PDF of the brand tokens and every component (``layout/specimen/``), with
-    the report's brand and layout; default ``output/specimen[-<variant>].pdf``."""
+    the report's brand and layout (a family's: loaded for ``options.member``, else
+    :func:`brand_member`); default ``output/specimen[-<variant>].pdf``."""
     options = _options(options, changes)
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading the brand and layout/specimen/"))
-    report = load_specimen(load(root, options.language))
+    report = load_specimen(load(root, options.language,
+                                options.member or brand_member(root, options.language)))
     target = Path(output) if output is not None else \
         report.root / OUTPUT / f"specimen{VARIANTS[options.variant].file_suffix}.pdf"
     return _produce(report, target, options, reporter, template="specimen.html")
@@ -597,6 +644,7 @@ def publish(root: Path | str, *, reporter: Reporter | None = None,
     the whole edition (every language) is complete. ``options`` give the limits
     (its variant is always ``archive``, its language every one).
     """
+    refuse_family_publish(root)
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
     reports = load_all(root)
@@ -607,6 +655,20 @@ def publish(root: Path | str, *, reporter: Reporter | None = None,
     with exclusive(reports[0].root, "publish"):
         return _publish(reports, reporter, options or BuildOptions(), signer, timestamp_url,
                         signature_box)
+
+
+def refuse_family_publish(root: Path | str) -> None:
+    """A ReportError naming ``family.yaml`` when the project at ``root`` is a report
+    family: its editions are its members', one each (``almanac publish --family``),
+    and :func:`publish` makes the one edition of a single report. Called before
+    anything is asked or read beyond the member table (the command line: before a
+    signing key's passphrase)."""
+    family = load_family(root)
+    if family is not None:
+        raise ReportError(Problem(
+            f"the project is a family of {len(family.members)} members, and each is "
+            "published as its own edition", family.path,
+            hint="publish every member with almanac publish --family"))
 
 
 def edition_pdf(report: Report, files: dict[str, bytes], manifest: bytes,
@@ -829,6 +891,6 @@ def verify(path: Path | str, *, quick: bool = False, pages: Path | str | None = 
     return verification
 
 
-__all__ = ["BuildOptions", "BuildResult", "Made", "Variant", "build", "build_all",
+__all__ = ["BuildOptions", "BuildResult", "Made", "Variant", "brand_member", "build", "build_all",
            "build_specimen", "default_output", "load", "load_all", "make_pdf", "publish",
            "render_html", "verify"]

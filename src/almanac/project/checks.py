@@ -13,10 +13,12 @@ import difflib
 import hashlib
 import io
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..errors import Problem
+from .family import odd_fields, odd_start
 from .files import Refused, confine
 from .markdown import directive_line
 from .model import (
@@ -107,7 +109,10 @@ def check_numbers(chapters: list[Chapter],
                             "refer to both from the paragraph", f"{where}.footnotes.{note}"))
         for where, _, _, text in texts_in(chapter):
             problems += _attributes(text, path, where)
+            problems += odd_fields(text, path, partial(_written_line, path), where)
             for match in UNCLOSED.finditer(text):
+                if odd_start(text, match.start()):
+                    continue
                 written = match.group(0)
                 problems.append(Problem(
                     f"the reference '{written}' is not closed", path,
@@ -136,7 +141,7 @@ def check_numbers(chapters: list[Chapter],
                         "report is no family", path, line,
                         "add family.yaml beside report.yaml, or write the text itself",
                         where))
-                elif key not in fields[1]:
+                elif key not in fields[1] and key != "key":  # key: the member's key
                     close = difflib.get_close_matches(key, fields[1], n=1)
                     problems.append(Problem(
                         f"the member table {fields[0]} has no column {key!r} "
@@ -227,9 +232,10 @@ def blocks(chapter: Chapter):
             yield f"sections[{s}].blocks[{b}]", block
 
 
-PLAIN_FIELDS = ("caption", "source", "label", "title")
+PLAIN_FIELDS = ("caption", "source", "label", "title", "description")
 """The plain-text fields of a block (besides ``text``) whose ``{{ key }}`` references the
-page fills in (``Prose.plain``), so that they are checked and counted as uses."""
+page fills in (``Prose.plain``; a photo's description, its alternative text:
+``Prose.text``), so that they are checked and counted as uses."""
 HEADINGS = ("chapter title", "short title", "section title", "heading")
 """The texts (``what`` of :func:`references_in`) that become a contents entry or a
 bookmark (and the running head): a ``{{ key }}`` number in them is formatted the same
@@ -242,6 +248,11 @@ HEADING_LINE = r"^\s*(#|(-\s*)?(title|short_title|text)\s*:|:{3,}\s*\{heading\})
 """The start of a line that holds a title or a heading, in Markdown or YAML."""
 
 
+def _written_line(path: Path, written: str) -> int | None:
+    """The first line of ``path`` holding ``written`` as it is written."""
+    return line_of(path, re.escape(written))
+
+
 def texts_in(chapter: Chapter):
     """(where, block, what, text) for every text of a chapter that may hold references,
     in order: ``where`` the location in the chapter file (``title``, ``short_title``,
@@ -250,7 +261,10 @@ def texts_in(chapter: Chapter):
     ``chapter title``, ``short title``, ``lead``, ``section title``, the block's type
     for its text or items (``prose``, ``heading``, ``quote``, ``facts``, ``note``),
     ``footnote``, ``<type> note``, ``<type> <field>`` for a plain field
-    (:data:`PLAIN_FIELDS`), ``tile label`` or ``results label``."""
+    (:data:`PLAIN_FIELDS`; a photo's ``description``, its alternative text, too),
+    ``opener description``, ``table column`` (a heading of ``columns:``), ``tile label``
+    or ``results label``; a series' ``note:`` (``where`` ``series.<key>.note``, ``what``
+    ``series note``) after the lead."""
     for where, block, what, text in _parts(chapter):
         if what is not None:
             yield where, block, what, text
@@ -282,6 +296,11 @@ def _parts(chapter: Chapter):
         yield "short_title", None, "short title", data.short_title
     if data.lead:
         yield "lead", None, "lead", data.lead
+    if data.opener is not None and data.opener.description:  # its alternative text
+        yield "opener.description", None, "opener description", data.opener.description
+    for key, ref in data.series.items():  # printed under its charts and tables
+        if ref.note:
+            yield f"series.{key}.note", None, "series note", ref.note
     for s, section in enumerate(data.sections):
         if section.title:
             yield f"sections[{s}].title", None, "section title", section.title
@@ -298,6 +317,9 @@ def _parts(chapter: Chapter):
                 value = getattr(block, field, None)
                 if isinstance(value, str) and not (field == "label" and block.type == "kpis"):
                     yield where, block, f"{block.type} {field}", value
+            if block.type == "table":  # its column headings, plain text
+                for heading in block.columns.values():
+                    yield where, block, "table column", heading
             for item in getattr(block, "items", None) or []:
                 if isinstance(item, str):
                     yield where, block, block.type, item

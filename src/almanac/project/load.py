@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from ..errors import Problem, ReportError
 from . import theme
 from .checks import (
+    HEADINGS,
     check_changelog,
     check_edition_dates,
     check_figures,
@@ -29,9 +30,20 @@ from .checks import (
     check_numbers,
     check_photo,
     check_series_use,
+    line_of,
+    texts_in,
 )
 from .csvfile import read_csv, shown_path
-from .family import FIELD, PLACEHOLDER, Family, load_family, member_text
+from .family import (
+    FIELD,
+    PLACEHOLDER,
+    Family,
+    blank_fields,
+    blank_problem,
+    load_family,
+    member_text,
+    odd_fields,
+)
 from .languages import (
     FALLBACK_HINT,
     TAG,
@@ -154,7 +166,7 @@ def _load_member(root: Path, manifest_path: Path, wanted: list[str | None] | Non
                 f"the member's language {member.language!r} is not one of the report's "
                 f"({', '.join(tags)})", family.table_path, member.row,
                 f"write one of {', '.join(tags)} in column {family.spec.language}, or add "
-                f"it to report.yaml"))
+                f"it to report.yaml", cell=family.cell(member, family.spec.language or "")))
         other = [tag for tag in wanted or () if tag not in (None, member.language)]
         if other:
             raise ReportError(Problem(
@@ -210,6 +222,9 @@ def _load_member(root: Path, manifest_path: Path, wanted: list[str | None] | Non
     fields = _fields(family, member)
     if complete:  # references across chapters are only checked once every chapter loads
         problems += check_numbers(chapters, fields)
+    problems += _blank_headings(chapters, family, member)
+    if complete:
+        problems += _select_used(chapters, family)
     problems += check_images(chapters, root)
     if manifest.cover is not None:
         problems += check_photo(manifest.cover, root, root, manifest_path, "cover")
@@ -230,12 +245,12 @@ def _load_member(root: Path, manifest_path: Path, wanted: list[str | None] | Non
             if not found else (None, found)
         problems += found
         translated, found, missed = _translate(chapters, tag, languages, complete, fields)
-        problems += found
+        problems += found + _blank_headings(translated, family, member)
         if edition is not None and brand is not None and not problems:
             editions[tag] = Report(root=root, manifest=edition, brand=brand,
                                    brand_path=brand_path, chapters=translated,
                                    untranslated=untranslated + missed, member=member,
-                                   family_title=_family_title(raw_title, tag, member))
+                                   family_title=_family_title(raw_title, tags[0], member))
     if problems:
         raise ReportError(list(dict.fromkeys(problems)))
     return [editions[tag or tags[0]] for tag in (wanted or tags)]
@@ -250,12 +265,16 @@ def _fields(family: Family | None, member: Member | None) -> tuple[str, list[str
 
 
 def _family_title(title: Any, language: str, member: Member | None) -> str | None:
-    """report.yaml's ``title`` as written (in ``language`` when given by language, else
-    the first given), each ``{{ member.x }}`` taken out; None for no family member."""
+    """report.yaml's ``title`` as written, in the main ``language`` when given by
+    language (its text found as the report's texts are, :func:`~.languages.lookup`;
+    else the first given), each ``{{ member.x }}`` taken out; None for no family
+    member. Every member and every language of the family has this one title, which
+    names the family's output folder (it may be empty)."""
     if member is None:
         return None
     if isinstance(title, dict):
-        title = title.get(language, next(iter(title.values()), ""))
+        found = [title[tag] for tag in lookup(language) if tag in title]
+        title = found[0] if found else next(iter(title.values()), "")
     return " ".join(FIELD.sub(" ", str(title or "")).split())
 
 
@@ -285,6 +304,14 @@ def _member_texts(data: Any, lines: Lines, path: Path, member: Member,
         or (data.get("language") if isinstance(data, dict) else None) or "en"
 
     def walk(value: Any, loc: tuple) -> Any:
+        if isinstance(value, str) and (odd := odd_fields(value, path, lines.line(loc),
+                                                         where(loc))):
+            problems.extend(odd)
+            return value
+        if isinstance(value, str) and (names := blank_fields(value, member)):
+            problems.append(blank_problem(names, member, family,
+                                          f"report.yaml's {where(loc)}", path))
+            return value  # the problem is the member's cell, not an empty text here
         if isinstance(value, str):
             text, found = member_text(value, member, str(language), path, lines.line(loc),
                                       where(loc), family.columns)
@@ -337,6 +364,42 @@ def plain_entries(data: Any) -> Any:
     entries = [{"version": edition["version"], "date": edition["date"], "text": item}
                if plain(item) else item for item in items]
     return {**data, "edition": {**edition, "changes": entries}}
+
+
+def _select_used(chapters: list[Chapter], family: Family | None) -> list[Problem]:
+    """A problem at ``family.yaml``'s ``select: column:`` when no series of the report
+    has that column: :func:`_selected` would then narrow nothing, and every member's
+    pages would hold every member's rows (a misspelt column), so it is named with the
+    closest column of the series."""
+    if family is None or family.spec.select is None:
+        return []
+    column = family.spec.select.column
+    names = sorted({name.name for chapter in chapters for series in chapter.series.values()
+                    for name in series.columns})
+    if column in names:
+        return []
+    close = difflib.get_close_matches(column, names, n=1)
+    return [Problem(f"no series has a column {column!r}, so select: would keep every "
+                    "member's rows", family.path,
+                    line_of(family.path, r"^\s+column\s*:")
+                    or line_of(family.path, r"^select\s*:"),
+                    f"did you mean {close[0]!r}?" if close else
+                    "name a column of the series that holds each member's rows, or "
+                    "remove select:", "select.column")]
+
+
+def _blank_headings(chapters: list[Chapter], family: Family | None,
+                    member: Member | None) -> list[Problem]:
+    """A problem for each title or heading of ``chapters`` that is nothing but member
+    fields the member leaves empty (:func:`~.family.blank_fields`): the contents, the
+    bookmarks and the running heads need its words. None for no family member."""
+    if family is None or member is None:
+        return []
+    return [blank_problem(names, member, family,
+                          f"the {what} of {chapter.slug}" if where in ("title", "short_title")
+                          else f"the {what} at {where} of {chapter.slug}", chapter.source)
+            for chapter in chapters for where, _, what, text in texts_in(chapter)
+            if what in HEADINGS and (names := blank_fields(text, member))]
 
 
 def _manifest_data(data: Any, lines: Lines, path: Path, languages: Languages | None,
@@ -611,6 +674,9 @@ def _selected(series: Any, family: Family, member: Member, path: Path, line: int
         return series
     wanted = member.key if select.match == "key" else member.fields.get(select.match)
     text = "" if wanted is None else str(wanted)
+    if not text.strip():
+        raise ReportError(blank_problem(
+            [select.match], member, family, f"select: (the rows of series {key})", None))
     keep = [index for index, row in enumerate(series.rows)
             if row.get(select.column) is not None and str(row[select.column]) == text]
     if not keep:
@@ -655,13 +721,15 @@ def _column_numbers(data: ChapterData, path: Path, lines: Lines, family: Family 
             problems.append(Problem(
                 f"the member's {number.column} is {shown} (number {key} of "
                 f"{path.parent.name})", family.table_path, member.row,
-                f"write a number in column {number.column} of the member's row"))
+                f"write a number in column {number.column} of the member's row",
+                cell=family.cell(member, number.column)))
             continue
         if number.unit == "count" and not float(value).is_integer():
             problems.append(Problem(
                 f"the member's {number.column} is {value}, and number {key} is a count",
                 family.table_path, member.row,
-                f"write a whole number, or give number {key} unit: decimal"))
+                f"write a whole number, or give number {key} unit: decimal",
+                cell=family.cell(member, number.column)))
             continue
         numbers[key] = number.model_copy(update={"value": value})
     return numbers, problems

@@ -856,8 +856,9 @@ class SeriesRef(Strict):
         "then marks the chart or table made from them as illustrative data, in the report's "
         "language.")
     note: str | None = Field(None, description="Plain text printed under every chart and "
-                             "table made from the series (for an illustrative series without "
-                             "a note, a generic note in the report's language).")
+                             "table made from the series, its {{ key }} numbers filled "
+                             "in (for an illustrative series without a note, a generic "
+                             "note in the report's language).")
 
     @field_validator("file")
     @classmethod
@@ -1132,8 +1133,9 @@ class TableBlock(Placed):
     id: Key | None = Field(None, description="Key for cross-references: {{ ref:id }}.")
     caption: str
     series: Key
-    columns: dict[str, str] = Field({}, description="Series column → heading, in order; "
-                                    "default: every column under its own name.")
+    columns: dict[str, str] = Field({}, description="Series column → heading (plain text, "
+                                    "its {{ key }} numbers filled in), in order; default: "
+                                    "every column under its own name.")
 
 
 class NoteBlock(Placed):
@@ -1264,7 +1266,7 @@ class Report(BaseModel):
                                   "loaded for (:mod:`~almanac.project.family`); None for a "
                                   "report that is no family's.")
     family_title: str | None = Field(None, description="A family member's report: "
-                                     "report.yaml's title as written, in this language, "
+                                     "report.yaml's title as written, in the main language, "
                                      "its {{ member.x }} taken out (names the family's "
                                      "output folder).")
 

@@ -228,6 +228,9 @@ class Series:
     origin: str = ""
     lines: tuple[int, ...] = ()
     """The line (CSV) or row (workbook) of each row, where the reader gives it."""
+    cells: dict[str, str] = field(default_factory=dict)
+    """A workbook's: each column's cell reference without its row, as a problem names
+    it (``[Members]!D``); empty for a CSV file, whose places are lines."""
 
     def column(self, name: str) -> Column | None:
         """The column called ``name``, or None."""

@@ -406,12 +406,14 @@ class Renderer:
 
     def table_rows(self, chapter: Chapter, block) -> tuple[list[dict], list[list[str]]]:
         """A table block's columns — each ``{"heading", "kind", "numeric"}`` in the
-        order the block names them (default: the series') — and its rows of cells,
-        each formatted by its column's kind (:meth:`Formatter.cell`)."""
+        order the block names them (default: the series'; a heading of ``columns:`` is
+        a plain text, its ``{{ key }}`` numbers and member fields filled in) — and its
+        rows of cells, each formatted by its column's kind (:meth:`Formatter.cell`)."""
         series = chapter.series[block.series]
         names = list(block.columns) or [column.name for column in series.columns]
         columns = [series.column(name) for name in names]
-        headings = [{"heading": block.columns.get(column.name, column.name),
+        headings = [{"heading": self.prose.plain(block.columns[column.name])
+                     if column.name in block.columns else column.name,
                      "kind": column.kind, "numeric": column.numeric}
                     for column in columns if column is not None]
         cells = [[self.fmt.cell(row.get(column.name), column) for column in columns
@@ -429,14 +431,16 @@ class Renderer:
     def series_marks(self, block: FigureBlock | TableBlock) -> dict:
         """How the page marks a chart or table by its series: ``illustrative`` (the
         series is ``illustrative: true``) and ``note``, the text printed under it — the
-        series' own ``note:``, else for an illustrative series the generic note in the
+        series' own ``note:`` (plain text, its numbers and member fields filled in),
+        else for an illustrative series the generic note in the
         report's language, else None. A block without a series has neither."""
         if block.series is None:
             return {"illustrative": False, "note": None}
         chapter = next(c for c in self.report.chapters if c.slug == block.place[0])
         series = chapter.data.series[block.series]
         if series.note or not series.illustrative:
-            return {"illustrative": series.illustrative, "note": series.note or None}
+            return {"illustrative": series.illustrative,
+                    "note": self.prose.plain(series.note) if series.note else None}
         # Translators: printed under a chart or table whose series is marked as illustrative
         # data (not from the report's sources) and has no note of its own.
         note = self.catalogue.gettext("Illustrative data: the report does not give this "

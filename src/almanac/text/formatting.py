@@ -306,10 +306,11 @@ class Formatter:
     def field(self, member: Member | None, name: str) -> str:
         """A family member's field ``name`` as prose prints ``{{ member.name }}``: as
         :meth:`cell` prints a series cell of the member table's column (a count grouped,
-        a year or code as written, a date in the medium form); "" without a member."""
+        a year or code as written, a date in the medium form; ``key``: the member's key,
+        :meth:`~almanac.project.model.Member.visible`); "" without a member."""
         if member is None:
             return ""
-        return self.cell(member.fields.get(name), member.column(name))
+        return self.cell(member.visible().get(name), member.column(name))
 
     def date(self, value: dt.date, style: str = "long") -> str:
         """A date in the locale's ``style`` (CLDR's date formats: short, medium,
