@@ -1,0 +1,134 @@
+"""What building a family on Dask costs and gains, in one run:
+
+- **throughput**: a family of ``--members`` members (default 100), made by this
+  script from the test family's pattern (a profile chapter with a number from the
+  member's row, a per-member series drawn as a chart, a shared table), built
+  serially in this process (the same task as on a worker, one after the other) and
+  on a LocalCluster of one worker process per core: members per minute and the
+  ratio (target: at least 1.7× on two cores);
+- **per-member overhead**: a member's build time on a worker in the family run
+  against one build of the same member alone (``pipeline.build(member=…)``, in a warm
+  process, its charts not cached; target: at most 1.1×);
+- **memory**: the peak resident memory of each worker process and of the chart
+  processes it started (``getrusage(2)``'s ``ru_maxrss``);
+- **scheduler overhead**: the wall time per task of ``--tiny`` tasks that do
+  nothing, submitted at once to the same cluster.
+
+    python bench/bench_family.py [--members 100] [--tiny 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from almanac.families.runner import WORKERS, FamilyRun, build_family
+from almanac.pipeline import build
+from almanac.reporter import BufferReporter
+
+from _project import copy_project
+
+PATTERN = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "family"
+"""The test family: its report.yaml, family.yaml and chapter are the pattern."""
+
+
+def make_family(target: Path, members: int) -> Path:
+    """A family of ``members`` members in ``target``: the pattern's report, brand and
+    chapter, a member table ``M000``… with varied numbers, and a per-member series of
+    life expectancy by year for each (every member's chart is its own)."""
+    root = copy_project(PATTERN, target)
+    (root / "family.yaml").write_text((PATTERN / "family.yaml").read_text(encoding="utf-8"),
+                                      encoding="utf-8")
+    data = root / "chapters" / "01-profile" / "data"
+    for path in data.glob("*.csv"):
+        if path.name != "gdp.csv":
+            path.unlink()
+    rows = ["code,name,population,life_expectancy"]
+    for index in range(members):
+        code = f"M{index:03d}"
+        rows.append(f"{code},Member {index},{1_000_000 + index * 7919},"
+                    f"{60 + index % 25 + 0.123:.3f}")
+        series = ["year,life expectancy"] + [
+            f"{year},{55 + (index % 17) + (year - 1952) * 0.2 + (index % 5) * 0.1:.2f}"
+            for year in range(1952, 2008, 5)]
+        (data / f"{code}.csv").write_text("\n".join(series) + "\n", encoding="utf-8")
+    (root / "data").mkdir(exist_ok=True)
+    (root / "data" / "members.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return root
+
+
+def rate(run: FamilyRun) -> float:
+    built = run.count("built")
+    assert built == len(run.results), [r.problems for r in run.results if r.problems][:1]
+    return built / (run.seconds / 60)
+
+
+def worker_memory() -> tuple[float, float]:
+    """This process's peak resident memory and its children's, in MiB (Linux: KiB)."""
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+
+
+def nothing(value: int) -> int:
+    return value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=100)
+    parser.add_argument("--tiny", type=int, default=2000)
+    arguments = parser.parse_args()
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    from distributed import Client, LocalCluster
+
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as scratch:
+        serial_root = make_family(Path(scratch) / "serial", arguments.members)
+        cluster_root = make_family(Path(scratch) / "cluster", arguments.members)
+        alone_root = make_family(Path(scratch) / "alone", arguments.members)
+        build(alone_root, member="M000", reporter=BufferReporter())  # imports warm
+        alone = []
+        for key in ("M001", "M002", "M003"):
+            start = time.perf_counter()
+            build(alone_root, member=key, reporter=BufferReporter())
+            alone.append(time.perf_counter() - start)
+
+        serial = build_family(serial_root, serial=True)
+        folder = cluster_root / WORKERS
+        folder.mkdir(parents=True)
+        with LocalCluster(n_workers=cores, threads_per_worker=1, processes=True,
+                          local_directory=str(folder), dashboard_address=None,
+                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+            parallel = build_family(cluster_root, scheduler=cluster.scheduler_address)
+            memory = client.run(worker_memory)
+            client.run(nothing, 0)
+            start = time.perf_counter()
+            futures = client.map(nothing, range(arguments.tiny), pure=False)
+            client.gather(futures)
+            tiny = (time.perf_counter() - start) / arguments.tiny
+            del futures
+    on_worker = statistics.median(r.seconds for r in parallel.results)
+    print(f"members: {arguments.members}, cores: {cores}")
+    print(f"serial, one process:   {rate(serial):7.1f} members/min "
+          f"({serial.seconds:.1f} s)")
+    print(f"LocalCluster ({cores} workers): {rate(parallel):7.1f} members/min "
+          f"({parallel.seconds:.1f} s)  ratio {rate(parallel) / rate(serial):.2f}× "
+          f"(target ≥ 1.7×)")
+    print(f"per member: {on_worker:.2f} s on a worker (median) vs {statistics.median(alone):.2f}"
+          f" s alone (median of 3)  ratio {on_worker / statistics.median(alone):.2f}× "
+          f"(target ≤ 1.1×)")
+    print(f"serial per member (median): "
+          f"{statistics.median(r.seconds for r in serial.results):.2f} s")
+    for address, (own, children) in memory.items():
+        print(f"worker {address}: peak {own:.0f} MiB, its chart processes {children:.0f} MiB")
+    print(f"scheduler overhead: {tiny * 1000:.2f} ms per task ({arguments.tiny} tiny tasks)")
+
+
+if __name__ == "__main__":
+    main()
