@@ -53,6 +53,21 @@ def copy_project(target: Path) -> Path:
     return copy_sources(ROOT, target)
 
 
+FAMILY = Path(__file__).resolve().parent / "fixtures" / "family"
+
+
+def family_project(tmp_path: Path, name: str = "family") -> Path:
+    """A private copy of the test family (``tests/fixtures/family``): three members
+    NLD, NOR, PRT in ``data/members.csv`` (code, name, population, life_expectancy);
+    ``{{ member.name }}`` in the title, subject, keywords, lead, heading, prose and
+    captions; numbers ``population`` and ``life_expectancy`` from the member's row
+    (``column:``); the series ``gdp`` narrowed by ``select:`` (country = name) into a
+    table; the series ``history`` from the per-member file ``data/{member}.csv``, drawn
+    by a line chart that differs per member. Returns the project folder
+    ``tmp_path / name``."""
+    return Path(shutil.copytree(FAMILY, tmp_path / name))
+
+
 def override(project: Path, relative: str) -> Path:
     """The project's own copy of a file of the built-in theme (``layout/x.html``,
     ``styles/x.css``): copied from the theme if the project has none yet, as a

@@ -122,6 +122,12 @@ def _language_argument(parser: argparse.ArgumentParser, default: str) -> None:
         "report.yaml, e.g. en; default: %(default)s)", default=default))
 
 
+def _member_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--member", metavar="KEY", help=_(
+        "of a report family (family.yaml), the member to make: its key in the member "
+        "table"))
+
+
 def _port(text: str) -> int:
     """A TCP port, 0 to 65535 (RFC 793), in ASCII digits: ``int()`` would also take
     a sign, underscores and any Unicode digit."""
@@ -233,6 +239,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--no-cache", action="store_true", help=_("re-render every chart"))
     build.add_argument("-q", "--quiet", action="store_true", help=_("no progress output"))
     _language_argument(build, _("every language, each into its own PDF"))
+    _member_argument(build)
     _family_arguments(build)
     _limit_arguments(build)
 
@@ -494,7 +501,8 @@ def main(argv: list[str] | None = None) -> int:
             options = BuildOptions(variant=args.variant, strict=args.strict,
                                    cache=not args.no_cache,
                                    html_output=Path(args.html) if args.html else None,
-                                   language=args.language, **_limits(args))
+                                   language=args.language, member=args.member,
+                                   **_limits(args))
             for result in build_all(root, args.output, options, reporter=reporter):
                 print(result.path)
         elif args.command == "specimen":

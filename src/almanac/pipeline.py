@@ -117,7 +117,9 @@ class BuildOptions:
     defaults sized for a 2 000-page report); ``chart_memory_mib`` bounds the chart
     worker's resident memory. ``language`` is the edition of a report in several
     languages to make (a tag of its ``languages:``; None: the main language, or for
-    :func:`build_all` every language).
+    :func:`build_all` every language). ``member`` is the key of the family member to
+    build (:mod:`~.project.family`): required for a family, refused for a report that
+    is none.
     """
 
     variant: str = "screen"
@@ -131,6 +133,7 @@ class BuildOptions:
     max_pages: int = MAX_PAGES
     chart_memory_mib: int = CHART_MEMORY_MIB
     language: str | None = None
+    member: str | None = None
 
     def __post_init__(self) -> None:
         Limits(self.typeset_seconds, self.memory_mib, self.max_pages)  # ValueError if not > 0
@@ -165,16 +168,18 @@ class Made:
     charts_cached: int = 0
 
 
-def load(root: Path | str, language: str | None = None) -> Report:
+def load(root: Path | str, language: str | None = None, member: str | None = None) -> Report:
     """Load and validate the report's data: the manifest, brand and chapters, in
-    ``language`` (a report in several languages; None: its main language)."""
-    return load_report(root, language)
+    ``language`` (a report in several languages; None: its main language, or the
+    member's own), for the family member ``member`` (its key; a family needs one)."""
+    return load_report(root, language, member)
 
 
-def load_all(root: Path | str) -> list[Report]:
+def load_all(root: Path | str, member: str | None = None) -> list[Report]:
     """The report in each of its languages, the main one first (one report for a
-    report in one language); every problem of every language in one ReportError."""
-    return load_editions(root)
+    report in one language), of the family member ``member`` when given; every problem
+    of every language in one ReportError."""
+    return load_editions(root, member)
 
 
 def _untranslated(report: Report, reporter: Reporter) -> None:
@@ -294,7 +299,18 @@ def _options(options: BuildOptions | None, changes: dict[str, Any]) -> BuildOpti
 
 def default_output(report: Report, variant: str = "screen") -> Path:
     """``<project>/output/<title slug>[-<year>][-<language>][<variant suffix>].pdf``:
-    the language (its tag) for a report in several languages, each with its title."""
+    the language (its tag) for a report in several languages, each with its title. A
+    family member's: ``output/<family title slug>[-<year>]/<member key>[-<language>]
+    [<variant suffix>].pdf``, the family's title being report.yaml's as written, its
+    ``{{ member.x }}`` taken out (stable: the key; one folder per family)."""
+    if report.member is not None:
+        folder = file_slug(report.family_title or report.manifest.title)
+        if str(report.manifest.year) not in folder:
+            folder += f"-{report.manifest.year}"
+        name = report.member.key
+        if report.multilingual:
+            name += f"-{report.manifest.language}"
+        return report.root / OUTPUT / folder / f"{name}{VARIANTS[variant].file_suffix}.pdf"
     slug = file_slug(report.manifest.title)
     if str(report.manifest.year) not in slug:
         slug += f"-{report.manifest.year}"
@@ -318,7 +334,7 @@ def build(root: Path | str, output: Path | str | None = None,
     options = _options(options, changes)
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
-    report = load(root, options.language)
+    report = load(root, options.language, options.member)
     _untranslated(report, reporter)
     target = Path(output) if output is not None else default_output(report, options.variant)
     return _produce(report, target, options, reporter)
@@ -337,7 +353,8 @@ def build_all(root: Path | str, output: Path | str | None = None,
     options = _options(options, changes)
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
-    reports = load_all(root) if options.language is None else [load(root, options.language)]
+    reports = load_all(root, options.member) if options.language is None \
+        else [load(root, options.language, options.member)]
     if len(reports) > 1 and (output is not None or options.html_output is not None):
         report = reports[0]
         raise ReportError(Problem(

@@ -62,9 +62,12 @@ def check_series_use(data: ChapterData, series: dict[str, Series],
     return problems
 
 
-def check_numbers(chapters: list[Chapter]) -> list[Problem]:
+def check_numbers(chapters: list[Chapter],
+                  fields: tuple[str, list[str]] | None = None) -> list[Problem]:
     """Every number is defined once; every reference (number, figure, table,
-    footnote, series) points at something that exists."""
+    footnote, series) points at something that exists; a ``{{ member.x }}`` names a
+    column of the member table (``fields``: its file as shown and its columns; None for
+    a report that is no family member, where such a reference is a problem)."""
     problems: list[Problem] = []
     defined: dict[str, Chapter] = {}
     for chapter in chapters:
@@ -125,6 +128,21 @@ def check_numbers(chapters: list[Chapter]) -> list[Problem]:
                         f"define it below the paragraph as [^{key}]: and its text"
                         if path.suffix == ".md" else
                         f"add it under this block's footnotes: as {key}: ...", where))
+                continue
+            if kind == "member":
+                if fields is None:
+                    problems.append(Problem(
+                        f"{{{{ member.{key} }}}} is a family member's field, and this "
+                        "report is no family", path, line,
+                        "add family.yaml beside report.yaml, or write the text itself",
+                        where))
+                elif key not in fields[1]:
+                    close = difflib.get_close_matches(key, fields[1], n=1)
+                    problems.append(Problem(
+                        f"the member table {fields[0]} has no column {key!r} "
+                        f"({{{{ member.{key} }}}})", path, line,
+                        (f"did you mean {{{{ member.{close[0]} }}}}? " if close else "")
+                        + "its columns are: " + ", ".join(fields[1]), where))
                 continue
             if what in HEADINGS and kind != "number":
                 problems.append(Problem(
@@ -312,6 +330,8 @@ def written_as(kind: str, key: str) -> str:
     reference itself."""
     if kind == "number":
         return rf"\{{\{{\s*{re.escape(key)}\s*\}}\}}"
+    if kind == "member":
+        return rf"\{{\{{\s*member\.{re.escape(key)}\s*\}}\}}"
     if kind == "footnote":
         return re.escape(f"[^{key}]")
     forms = [re.escape(kind.removeprefix("form:"))] if kind.startswith("form:") else \

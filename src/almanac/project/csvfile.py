@@ -102,7 +102,8 @@ def read_csv(path: Path, owner: Path, line: int | None, root: Path,
     if mark is None:
         mark = decimal_mark([cell for row in grid for cell in row], currency)
     series = type_columns(names, grid, declared, mark, place, currency)
-    return Series(series.columns, series.rows, shown_path(path, root))
+    return Series(series.columns, series.rows, shown_path(path, root),
+                  tuple(row[0].row for row in grid))
 
 
 def _decode(data: bytes, path: Path, encoding: str | None) -> str:

@@ -10,6 +10,7 @@ left out of the PDF).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 from pathlib import Path
@@ -29,7 +30,8 @@ from .checks import (
     check_photo,
     check_series_use,
 )
-from .csvfile import read_csv
+from .csvfile import read_csv, shown_path
+from .family import FIELD, PLACEHOLDER, Family, load_family, member_text
 from .languages import (
     FALLBACK_HINT,
     TAG,
@@ -50,6 +52,7 @@ from .model import (
     Chapter,
     ChapterData,
     Manifest,
+    Member,
     Number,
     Report,
     Untranslated,
@@ -60,33 +63,80 @@ from .workbook import Workbook, read_number_cell, read_workbook
 from .yamlfile import Lines, read_yaml, validate, where
 
 
-def load_report(root: Path | str, language: str | None = None) -> Report:
+def load_report(root: Path | str, language: str | None = None,
+                member: str | None = None) -> Report:
     """Read the project at ``root`` into the :class:`Report` of ``language`` (a tag of
-    its ``languages:``; None: the main language), or raise ReportError naming every
-    problem found. The main language is always read and checked whole, so the
-    edition of any language has been checked as the main one is."""
-    return _load(root, [language])[0]
+    its ``languages:``; None: the main language, or a family member's own language),
+    or raise ReportError naming every problem found. The main language is always read
+    and checked whole, so the edition of any language has been checked as the main
+    one is. A family (:mod:`~.family`) is loaded for its member ``member`` (a key of
+    its member table; required for a family, refused for any other project), each
+    problem naming the member."""
+    return _load(root, [language], member)[0]
 
 
-def load_all(root: Path | str) -> list[Report]:
+def load_all(root: Path | str, member: str | None = None) -> list[Report]:
     """Every language's :class:`Report` of the project at ``root``, the main language
-    first (one for a report in one language); ReportError naming every problem of
-    every language."""
-    return _load(root, None)
+    first (one for a report in one language; a family member with a language of its
+    own: that one); ReportError naming every problem of every language."""
+    return _load(root, None, member)
 
 
-def _load(root: Path | str, wanted: list[str | None] | None) -> list[Report]:
+def _load(root: Path | str, wanted: list[str | None] | None,
+          key: str | None = None) -> list[Report]:
     """The reports of the ``wanted`` languages (None in it: the main one; ``wanted``
-    None: every language), in that order."""
+    None: every language), in that order, of the family member ``key`` when given."""
     root = Path(root).resolve()
     manifest_path = root / MANIFEST
     if not (manifest_path.exists() or manifest_path.is_symlink()):
         raise ReportError(Problem(f"no {MANIFEST} in {root}", manifest_path,
                                   hint="run the command in a report folder or pass its path"))
+    family = load_family(root)
+    member = _member_of(family, key, root)
+    try:
+        return _load_member(root, manifest_path, wanted, family, member)
+    except ReportError as exc:
+        if member is None:
+            raise
+        raise ReportError([_naming(problem, member.key) for problem in exc.problems]) \
+            from None
+
+
+def _member_of(family: Family | None, key: str | None, root: Path) -> Member | None:
+    """The member ``key`` of ``family``; a ReportError for a family loaded without a
+    member, or a member asked of a project that is no family."""
+    if family is None:
+        if key is not None:
+            raise ReportError(Problem(f"the project is not a report family: it has no "
+                                      f"family.yaml, so it has no member {key!r}",
+                                      root / MANIFEST, hint="build it without --member"))
+        return None
+    if key is None:
+        raise ReportError(Problem(
+            f"the project is a family of {len(family.members)} members; build one "
+            "(--member KEY) or all (--family)", family.path,
+            hint="e.g. --member " + (family.keys[0] if family.keys else "KEY")))
+    return family.member(key)
+
+
+def _naming(problem: Problem, key: str) -> Problem:
+    """``problem`` with the member ``key`` named in its message (once)."""
+    if problem.message.startswith(f"member {key}:"):
+        return problem
+    return dataclasses.replace(problem, message=f"member {key}: {problem.message}")
+
+
+def _load_member(root: Path, manifest_path: Path, wanted: list[str | None] | None,
+                 family: Family | None, member: Member | None) -> list[Report]:
+    """:func:`_load` once the member is known (None: no family)."""
     problems: list[Problem] = []
 
     data, lines = read_yaml(manifest_path, root)
     data = plain_entries(data)
+    raw_title = data.get("title") if isinstance(data, dict) else None
+    if member is not None and family is not None:
+        data, found = _member_texts(data, lines, manifest_path, member, family)
+        problems += found
     languages = declared(data)
     main_data, found, untranslated = _manifest_data(data, lines, manifest_path, languages,
                                                     languages.main if languages else None)
@@ -96,6 +146,19 @@ def _load(root: Path | str, wanted: list[str | None] | None) -> list[Report]:
     if manifest is None:
         raise ReportError(problems)
     tags = list(manifest.languages) or [manifest.language]
+    if member is not None and member.language is not None and family is not None:
+        if member.language not in tags:
+            raise ReportError(Problem(
+                f"the member's language {member.language!r} is not one of the report's "
+                f"({', '.join(tags)})", family.table_path, member.row,
+                f"write one of {', '.join(tags)} in column {family.spec.language}, or add "
+                f"it to report.yaml"))
+        other = [tag for tag in wanted or () if tag not in (None, member.language)]
+        if other:
+            raise ReportError(Problem(
+                f"the member is in {member.language}, not {other[0]}", family.table_path,
+                member.row, f"build it in {member.language} (without --language)"))
+        wanted = [member.language]
     unknown = [tag for tag in wanted or () if tag is not None and tag not in tags]
     if unknown:
         key = "languages" if manifest.languages else "language"
@@ -136,14 +199,15 @@ def _load(root: Path | str, wanted: list[str | None] | None) -> list[Report]:
                                           "list each chapter folder once", f"chapters[{index}]"))
             listed.add(slug)
             chapters.append(_load_chapter(root, slug, index + 1, manifest_path, lines, index,
-                                          currency, languages))
+                                          currency, languages, family, member))
         except ReportError as exc:
             problems += exc.problems
             complete = False
     problems += _check_unlisted(root, manifest.chapters, manifest_path, lines)
 
+    fields = _fields(family, member)
     if complete:  # references across chapters are only checked once every chapter loads
-        problems += check_numbers(chapters)
+        problems += check_numbers(chapters, fields)
     problems += check_images(chapters, root)
     if manifest.cover is not None:
         problems += check_photo(manifest.cover, root, root, manifest_path, "cover")
@@ -153,7 +217,8 @@ def _load(root: Path | str, wanted: list[str | None] | None) -> list[Report]:
     if brand is not None and not problems:
         editions[tags[0]] = Report(root=root, manifest=manifest, brand=brand,
                                    brand_path=brand_path, chapters=chapters,
-                                   untranslated=untranslated)
+                                   untranslated=untranslated, member=member,
+                                   family_title=_family_title(raw_title, tags[0], member))
     for tag in tags[1:]:
         if languages is None or (wanted is not None and tag not in wanted):
             continue
@@ -162,15 +227,60 @@ def _load(root: Path | str, wanted: list[str | None] | None) -> list[Report]:
         edition, found = validate(Manifest, edition_data, manifest_path, lines) \
             if not found else (None, found)
         problems += found
-        translated, found, missed = _translate(chapters, tag, languages, complete)
+        translated, found, missed = _translate(chapters, tag, languages, complete, fields)
         problems += found
         if edition is not None and brand is not None and not problems:
             editions[tag] = Report(root=root, manifest=edition, brand=brand,
                                    brand_path=brand_path, chapters=translated,
-                                   untranslated=untranslated + missed)
+                                   untranslated=untranslated + missed, member=member,
+                                   family_title=_family_title(raw_title, tag, member))
     if problems:
         raise ReportError(list(dict.fromkeys(problems)))
     return [editions[tag or tags[0]] for tag in (wanted or tags)]
+
+
+def _fields(family: Family | None, member: Member | None) -> tuple[str, list[str]] | None:
+    """(the member table's file shown, its columns) for :func:`~.checks.check_numbers`'s
+    ``{{ member.x }}`` check; None for a report that is no family member."""
+    if family is None or member is None:
+        return None
+    return shown_path(family.table_path, family.root), family.columns
+
+
+def _family_title(title: Any, language: str, member: Member | None) -> str | None:
+    """report.yaml's ``title`` as written (in ``language`` when given by language, else
+    the first given), each ``{{ member.x }}`` taken out; None for no family member."""
+    if member is None:
+        return None
+    if isinstance(title, dict):
+        title = title.get(language, next(iter(title.values()), ""))
+    return " ".join(FIELD.sub(" ", str(title or "")).split())
+
+
+def _member_texts(data: Any, lines: Lines, path: Path, member: Member,
+                  family: Family) -> tuple[Any, list[Problem]]:
+    """``report.yaml``'s raw data with ``{{ member.x }}`` in each of its texts (a text
+    given by language too) replaced by the member's field, as
+    :func:`~.family.member_text` writes it in the member's language (else the main
+    one); the problems of fields the member table lacks."""
+    problems: list[Problem] = []
+    languages = declared(data)
+    language = member.language or (languages.main if languages is not None else None) \
+        or (data.get("language") if isinstance(data, dict) else None) or "en"
+
+    def walk(value: Any, loc: tuple) -> Any:
+        if isinstance(value, str):
+            text, found = member_text(value, member, str(language), path, lines.line(loc),
+                                      where(loc), family.columns)
+            problems.extend(found)
+            return text
+        if isinstance(value, dict):
+            return {name: walk(item, loc + (name,)) for name, item in value.items()}
+        if isinstance(value, list):
+            return [walk(item, loc + (index,)) for index, item in enumerate(value)]
+        return value
+
+    return walk(data, ()), problems
 
 
 def check_archive_folder(manifest: Manifest, root: Path, path: Path,
@@ -234,7 +344,8 @@ def _manifest_data(data: Any, lines: Lines, path: Path, languages: Languages | N
 
 
 def _translate(chapters: list[Chapter], language: str, languages: Languages,
-               complete: bool) -> tuple[list[Chapter], list[Problem], list[Untranslated]]:
+               complete: bool, fields: tuple[str, list[str]] | None = None
+               ) -> tuple[list[Chapter], list[Problem], list[Untranslated]]:
     """The chapters (of the main language) in ``language``; the problems of its texts,
     and the texts shown in the main language. References in the translated texts are
     checked once every chapter has its translation."""
@@ -251,13 +362,13 @@ def _translate(chapters: list[Chapter], language: str, languages: Languages,
         translated.append(edition)
         missed += found
     if complete:
-        problems += check_numbers(translated)
+        problems += check_numbers(translated, fields)
     return translated, problems, missed
 
 
 def _load_chapter(root: Path, slug: str, number: int, manifest_path: Path, lines: Lines,
-                  index: int, currency: Currency,
-                  languages: Languages | None = None) -> Chapter:
+                  index: int, currency: Currency, languages: Languages | None = None,
+                  family: Family | None = None, member: Member | None = None) -> Chapter:
     folder = root / CHAPTERS / slug
     if not slug.strip() or slug.startswith(".") or any(c in slug for c in "/\\\0"):
         raise ReportError(Problem(f"chapter '{slug}' is not a folder name", manifest_path,
@@ -282,7 +393,8 @@ def _load_chapter(root: Path, slug: str, number: int, manifest_path: Path, lines
         raise ReportError(Problem(f"chapter folder chapters/{slug}/ does not exist",
                                   manifest_path, lines.line(("chapters", index)), hint,
                                   f"chapters[{index}]"))
-    return read_chapter(folder, slug, number, currency=currency, languages=languages)
+    return read_chapter(folder, slug, number, currency=currency, languages=languages,
+                        family=family, member=member)
 
 
 def _check_unlisted(root: Path, listed: list[str], manifest_path: Path,
@@ -302,12 +414,15 @@ def _check_unlisted(root: Path, listed: list[str], manifest_path: Path,
 
 
 def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None,
-                 currency: Currency = EURO, languages: Languages | None = None) -> Chapter:
+                 currency: Currency = EURO, languages: Languages | None = None,
+                 family: Family | None = None, member: Member | None = None) -> Chapter:
     """One chapter folder (its chapter.md or chapter.yaml, and its series) into a
     :class:`Chapter`, its amounts in the report's ``currency``, in the main language
     of ``languages`` when the report has several (its texts given by language
     selected; a translation file of a language the report does not have is a
-    problem). Files outside ``root``
+    problem). For the ``member`` of a ``family``: ``{member}`` in a series' file or a
+    number's cell is its key, a series with the family's ``select`` column keeps the
+    member's rows, and a number with ``column:`` its cell. Files outside ``root``
     (default: two folders up) are never read."""
     root = (root or folder.parent.parent).resolve()
     path = chapter_file(folder)
@@ -327,15 +442,22 @@ def read_chapter(folder: Path, slug: str, number: int, root: Path | None = None,
     for key, ref in chapter_data.series.items():
         line = chapter_lines.line(("series", key))
         try:
+            file = _member_file(ref.file, member, path, line, f"series.{key}.file")
             if ref.reader == "workbook":
-                series[key] = read_workbook(_book(books, folder / ref.file, path, line, root,
+                series[key] = read_workbook(_book(books, folder / file, path, line, root,
                                                   currency), ref, path, line)
             else:
-                series[key] = read_csv(folder / ref.file, path, line, root, ref, currency)
+                series[key] = read_csv(folder / file, path, line, root, ref, currency)
+            if family is not None and member is not None:
+                series[key] = _selected(series[key], family, member, path, line, key)
         except ReportError as exc:
             problems += exc.problems
     numbers, found_problems = _cell_numbers(chapter_data, books, folder, path, chapter_lines,
-                                            root, currency)
+                                            root, currency, member)
+    problems += found_problems
+    found_numbers, found_problems = _column_numbers(chapter_data, path, chapter_lines,
+                                                    family, member)
+    numbers.update(found_numbers)
     problems += found_problems
     if numbers:
         chapter_data = chapter_data.model_copy(update={"numbers": {
@@ -448,9 +570,90 @@ def _check_amounts(data: ChapterData, currency: Currency, path: Path,
             for key, number in data.numbers.items() if number.unit == "eur"]
 
 
+def _member_file(file: str, member: Member | None, path: Path, line: int | None,
+                 where_: str) -> str:
+    """``file`` with ``{member}`` replaced by the member's key; a ReportError for a
+    ``{member}`` in a report that is no family member."""
+    if PLACEHOLDER not in file:
+        return file
+    if member is None:
+        raise ReportError(Problem(f"{PLACEHOLDER} in {file} is a family member's key, and "
+                                  "this report is no family", path, line,
+                                  "name the file itself, or add family.yaml beside "
+                                  "report.yaml", where_))
+    return file.replace(PLACEHOLDER, member.key)
+
+
+def _selected(series: Any, family: Family, member: Member, path: Path, line: int | None,
+              key: str) -> Any:
+    """``series`` narrowed to ``member`` by the family's ``select`` (the rows whose
+    ``select.column`` equals the member's ``select.match`` field, compared as text); a
+    series without that column as it is. No row left is a ReportError naming the
+    series and the member."""
+    select = family.spec.select
+    if select is None or series.column(select.column) is None:
+        return series
+    wanted = member.key if select.match == "key" else member.fields.get(select.match)
+    text = "" if wanted is None else str(wanted)
+    keep = [index for index, row in enumerate(series.rows)
+            if row.get(select.column) is not None and str(row[select.column]) == text]
+    if not keep:
+        raise ReportError(Problem(
+            f"series {key} ({series.origin}) has no row whose {select.column} is {text!r}",
+            path, line, f"add the member's rows to {series.origin}, or check the member "
+            f"table's {select.match} column", f"series.{key}"))
+    return dataclasses.replace(
+        series, rows=[series.rows[index] for index in keep],
+        lines=tuple(series.lines[index] for index in keep if index < len(series.lines)))
+
+
+def _column_numbers(data: ChapterData, path: Path, lines: Lines, family: Family | None,
+                    member: Member | None) -> tuple[dict[str, Number], list[Problem]]:
+    """The chapter's numbers taken from the member's row (``column:``), each with the
+    member's cell as its value; a problem for a column the member table lacks, a cell
+    that is empty or not a number (naming the table's line and the member), or a
+    ``column:`` in a report that is no family member."""
+    numbers: dict[str, Number] = {}
+    problems: list[Problem] = []
+    for key, number in data.numbers.items():
+        if number.column is None:
+            continue
+        line = lines.line(("numbers", key, "column"))
+        if family is None or member is None:
+            problems.append(Problem("column: takes the number from a family member's row, "
+                                    "and this report is no family", path, line,
+                                    "give value: or cell:, or add family.yaml beside "
+                                    "report.yaml", f"numbers.{key}"))
+            continue
+        if number.column not in member.fields:
+            close = difflib.get_close_matches(number.column, family.columns, n=1)
+            problems.append(Problem(
+                f"the member table {shown_path(family.table_path, family.root)} has no "
+                f"column {number.column!r}", path, line,
+                f"did you mean {close[0]!r}?" if close else
+                "its columns are: " + ", ".join(family.columns), f"numbers.{key}"))
+            continue
+        value = member.fields[number.column]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            shown = "empty" if value is None else f"{str(value)[:40]!r}, not a number"
+            problems.append(Problem(
+                f"the member's {number.column} is {shown} (number {key} of "
+                f"{path.parent.name})", family.table_path, member.row,
+                f"write a number in column {number.column} of the member's row"))
+            continue
+        if number.unit == "count" and not float(value).is_integer():
+            problems.append(Problem(
+                f"the member's {number.column} is {value}, and number {key} is a count",
+                family.table_path, member.row,
+                f"write a whole number, or give number {key} unit: decimal"))
+            continue
+        numbers[key] = number.model_copy(update={"value": value})
+    return numbers, problems
+
+
 def _cell_numbers(data: ChapterData, books: dict[Path, Workbook], folder: Path, path: Path,
-                  lines: Lines, root: Path,
-                  currency: Currency) -> tuple[dict[str, Number], list[Problem]]:
+                  lines: Lines, root: Path, currency: Currency,
+                  member: Member | None = None) -> tuple[dict[str, Number], list[Problem]]:
     """The chapter's numbers kept in workbook cells (``cell:``), each with the cell's
     value and, where the chapter does not give them, the unit and decimals its
     format shows; the problems of those that cannot be read."""
@@ -468,7 +671,8 @@ def _cell_numbers(data: ChapterData, books: dict[Path, Workbook], folder: Path, 
         reference = CELL_REFERENCE.match(number.cell)
         assert reference is not None  # the model checked the pattern
         try:
-            book = _book(books, folder / reference.group("file"), path, line, root, currency)
+            file = _member_file(reference.group("file"), member, path, line, f"numbers.{key}")
+            book = _book(books, folder / file, path, line, root, currency)
             read = read_number_cell(book, number.cell, path, line)
         except ReportError as exc:
             problems += exc.problems

@@ -31,7 +31,7 @@ from .colors import Broken, resolve_colors
 from .parts import OUTPUT, SOURCES
 from .signaturebox import parse_signature_box
 from .tables import MAX_MAGNITUDE as MAX_MAGNITUDE
-from .tables import Series, check_magnitude, parse_spec
+from .tables import Column, Series, check_magnitude, parse_spec
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
@@ -47,17 +47,23 @@ Almanac's first reports, the same. Written with a capital (``{{ Ref:key }}``) th
 reference starts with a capital, for the start of a sentence."""
 
 # The references prose may make: ``{{ key }}`` a number, ``{{ ref:key }}`` (or another
-# of REFERENCE_FORMS) a cross-reference, ``[^key]`` a footnote of the block. The form
+# of REFERENCE_FORMS) a cross-reference, ``[^key]`` a footnote of the block,
+# ``{{ member.name }}`` a family member's field (a key with one dot). The form
 # and the key are matched loosely (any word), so that a mistyped one is reported by
 # the checks rather than printed as written.
 TOKEN = re.compile(
-    r"\{\{\s*(?:([^\W\d]\w*)\s*:\s*)?([^\W\d]\w*)\s*\}\}|\[\^([a-z0-9_]+)\]")
+    r"\{\{\s*(?:([^\W\d]\w*)\s*:\s*)?([^\W\d]\w*(?:\.\w+)?)\s*\}\}|\[\^([a-z0-9_]+)\]")
 
 
 UNCLOSED = re.compile(
-    r"\{\{\s*(?:[^\W\d]\w*\s*:\s*)?[^\W\d]\w*\b(?!\s*(?:\}\}|:))(?:\s*\}(?!\}))?")
+    r"\{\{\s*(?:[^\W\d]\w*\s*:\s*)?[^\W\d]\w*(?:\.\w+)?(?![\w.])(?!\s*(?:\}\}|:))"
+    r"(?:\s*\}(?!\}))?")
 """A reference that is opened and not closed, ``{{ ref:key`` or ``{{ key }`` (what
 :data:`TOKEN` would match but for its ``}}``): printed as written unless refused."""
+
+
+MEMBER_PREFIX = "member."
+"""A reference ``{{ member.name }}`` is a family member's field (:mod:`.family`)."""
 
 
 def reference_kind(form: str | None) -> str:
@@ -71,12 +77,15 @@ def reference_kind(form: str | None) -> str:
 
 def references(text: str):
     """Every reference in a Markdown text, in order, as (kind, key): kind ``number``,
-    ``ref``, ``figure``, ``table`` or ``footnote``, or ``form:<word>`` for a
+    ``ref``, ``figure``, ``table``, ``footnote`` or ``member`` (the key then the field's
+    name: ``{{ member.name }}`` gives ("member", "name")), or ``form:<word>`` for a
     cross-reference of an unknown form (:func:`reference_kind`)."""
     for match in TOKEN.finditer(text):
         form, key, note = match.groups()
         if note:
             yield "footnote", note
+        elif form is None and key.startswith(MEMBER_PREFIX):
+            yield "member", key.removeprefix(MEMBER_PREFIX)
         else:
             yield reference_kind(form), key
 
@@ -774,6 +783,9 @@ class Number(Strict):
     cell: str | None = Field(None, pattern=CELL_REFERENCE.pattern, description="A workbook "
                              "cell holding the value: FILE[SHEET]!C7 (file relative to the "
                              "chapter folder), or FILE!NAME for a defined name.")
+    column: str | None = Field(None, min_length=1, description="In a report family: the "
+                               "member table's column holding the value; each member's "
+                               "report takes its own row's cell.")
     unit: Unit | None = Field(None, description="count (whole), decimal, percent (6.3 = "
                               "6.3 %), currency (an amount in the report's currency; eur "
                               "is accepted for EUR); for a cell, default: as its format "
@@ -792,7 +804,9 @@ class Number(Strict):
 
     @model_validator(mode="after")
     def _whole_counts(self) -> Number:
-        if self.value is None and self.cell is None:
+        if self.column is not None and (self.value is not None or self.cell is not None):
+            raise ValueError("the number gives column: and also value: or cell:; keep one")
+        if self.value is None and self.cell is None and self.column is None:
             raise ValueError("give the number's value or the workbook cell that holds it; "
                              "write value: or cell:")
         if self.cell is None and self.unit is None:
@@ -1202,6 +1216,37 @@ class Untranslated(Strict):
     shown: str
 
 
+FieldValue = str | int | float | dt.date | None
+"""A member table's cell, typed as a series' (:mod:`~almanac.project.tables`)."""
+
+
+class Member(BaseModel):
+    """One member of a family: its ``key``, the ``row`` it stands on in the member
+    table (a CSV's line, a workbook's row), every field of that row by column name,
+    typed as a series' cells (text, int, float, date or None for an empty cell), and
+    each column's kind (:data:`~.tables.KINDS`, e.g. ``decimal(1)``) for formatting."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    row: int
+    fields: dict[str, FieldValue]
+    kinds: dict[str, str] = {}
+    language: str | None = Field(None, description="The member's language, from the "
+                                 "family's language column; None: every language.")
+
+    def column(self, name: str) -> Column:
+        """The typed column ``name`` of the member table (for formatting a field)."""
+        kind, decimals = parse_spec(self.kinds.get(name, "text"))
+        return Column(name, kind, decimals)
+
+    def visible(self) -> dict[str, Any]:
+        """The member as templates and figure modules see it: its fields by column
+        name, and ``key``."""
+        return {**self.fields, "key": self.key} if "key" not in self.fields \
+            else dict(self.fields)
+
+
 class Report(BaseModel):
     """The whole loaded report: the only input of the later stages."""
 
@@ -1215,6 +1260,13 @@ class Report(BaseModel):
     untranslated: list[Untranslated] = Field(
         [], description="The texts of this language's edition shown in the main language "
         "(``missing_translations: main-language``), in the order of the report.")
+    member: Member | None = Field(None, description="The family member this report was "
+                                  "loaded for (:mod:`~almanac.project.family`); None for a "
+                                  "report that is no family's.")
+    family_title: str | None = Field(None, description="A family member's report: "
+                                     "report.yaml's title as written, in this language, "
+                                     "its {{ member.x }} taken out (names the family's "
+                                     "output folder).")
 
     @property
     def languages(self) -> list[str]:

@@ -226,6 +226,8 @@ class Series:
     columns: tuple[Column, ...]
     rows: list[dict[str, Value]] = field(default_factory=list)
     origin: str = ""
+    lines: tuple[int, ...] = ()
+    """The line (CSV) or row (workbook) of each row, where the reader gives it."""
 
     def column(self, name: str) -> Column | None:
         """The column called ``name``, or None."""

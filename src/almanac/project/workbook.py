@@ -384,7 +384,7 @@ def read_workbook(book: Workbook, ref: SeriesRef, owner: Path, line: int | None)
     mark = ref.decimal or decimal_mark([c for r in grid for c in r], book.currency)
     series = type_columns(names, grid, dict(ref.columns), mark, place, book.currency)
     origin = f"{book.shown}[{title}]" + (f"!{declared_range}" if declared_range else "")
-    return Series(series.columns, series.rows, origin)
+    return Series(series.columns, series.rows, origin, tuple(row[0].row for row in grid))
 
 
 def _extent(cells: list[Any], row_number: int, rows: Iterator[tuple[int, list[Any]]],

@@ -96,7 +96,9 @@ class FigureData:
     cell's decimals, a chart's axis as few as each tick needs);
     ``texts`` are the same rows as a table prints them, formatted for the report's
     locale (``"1.250"``, ``"6,3%"``, ``"2021"`` in Dutch), for labels a module prints beside
-    a mark; empty cells are empty text."""
+    a mark; empty cells are empty text. ``member`` is a family member's fields by the
+    member table's column names, and ``key`` (None for a report that is no family's):
+    part of the chart's cache key, so a chart that draws them differs per member."""
 
     numbers: dict[str, Value]
     labels: dict[str, str]
@@ -106,6 +108,7 @@ class FigureData:
     texts: list[dict] = field(default_factory=list)
     width: str = "column"  # the block's width: column or full
     columns: dict[str, str] = field(default_factory=dict)
+    member: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -354,7 +357,8 @@ def figure_data(report: Report, chapter: Chapter, block: FigureBlock,
                   for column in series.columns} for row in series.rows]
     return FigureData(numbers=numbers, labels=dict(block.labels), rows=rows,
                       illustrative=illustrative, caption=block.caption, texts=texts,
-                      width=block.width, columns=columns)
+                      width=block.width, columns=columns,
+                      member=report.member.visible() if report.member is not None else None)
 
 
 def _stderr() -> int | None:

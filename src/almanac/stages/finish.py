@@ -75,7 +75,8 @@ def chapter_titles(report: Report) -> list[str]:
     its ``{{ key }}`` numbers formatted (:meth:`~almanac.text.prose.Prose.text`; a
     title holds no cross-reference, :func:`~almanac.project.checks.check_numbers`)."""
     fmt = report_formatter(report)
-    prose = Prose(lambda key: fmt.number(report.number(key)))
+    prose = Prose(lambda key: fmt.number(report.number(key)),
+                  field=lambda name: fmt.field(report.member, name))
     return [prose.text(chapter.data.title) for chapter in report.chapters]
 
 

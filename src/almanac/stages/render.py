@@ -315,7 +315,8 @@ class Renderer:
         self.variant = variant
         self.splits = splits or {}
         self.fmt = report_formatter(report)
-        self.prose = Prose(self.number, self.xref, self.xref_label)
+        self.prose = Prose(self.number, self.xref, self.xref_label,
+                           lambda name: self.fmt.field(report.member, name))
         self.charts = charts
         self._brand_faces: dict | None = None
         self.profile = output_profile(report.brand, report.brand_path.parent)
@@ -677,6 +678,8 @@ class Renderer:
         sheets = [path.as_uri() for path in stylesheets(report.root, self.variant)]
         context = {
             "report": report.manifest, "chapters": report.chapters,
+            # a family member's fields by column name (and key); None for no family's
+            "member": report.member.visible() if report.member is not None else None,
             "variant": self.variant.look,
             "kind": self.variant.name,  # screen, print or archive: what the file is for
             "brand_css": Markup(self.variant.css(report.brand, report.brand_path.parent)),

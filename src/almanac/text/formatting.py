@@ -25,7 +25,7 @@ from babel.numbers import (
 )
 
 from ..project.fontfaces import minus_for
-from ..project.model import AMOUNTS, Number, Report
+from ..project.model import AMOUNTS, Member, Number, Report
 from ..project.tables import Column
 
 NBSP = "\u00a0"
@@ -302,6 +302,14 @@ class Formatter:
         if unit in AMOUNTS:
             return self.amount(value, decimals)
         return self.decimal(value, decimals)
+
+    def field(self, member: Member | None, name: str) -> str:
+        """A family member's field ``name`` as prose prints ``{{ member.name }}``: as
+        :meth:`cell` prints a series cell of the member table's column (a count grouped,
+        a year or code as written, a date in the medium form); "" without a member."""
+        if member is None:
+            return ""
+        return self.cell(member.fields.get(name), member.column(name))
 
     def date(self, value: dt.date, style: str = "long") -> str:
         """A date in the locale's ``style`` (CLDR's date formats: short, medium,

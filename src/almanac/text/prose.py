@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 from mdit_py_plugins.attrs import attrs_plugin
 
-from ..project.model import LANGUAGE_TAG, TOKEN, reference_kind
+from ..project.model import LANGUAGE_TAG, MEMBER_PREFIX, TOKEN, reference_kind
 
 SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
@@ -60,7 +60,9 @@ class Prose:
     ``number(key)`` gives a number's text; ``xref(kind, key, capital)`` the markup
     of a cross-reference (kind ``ref``, ``figure`` or ``table``; ``capital`` when
     the form was written with a capital, ``{{ Ref:key }}``), and ``label(kind, key,
-    capital)`` its words alone as text ("table 1"), for :meth:`text`. The references were
+    capital)`` its words alone as text ("table 1"), for :meth:`text`; ``field(name)`` a
+    family member's field as text, for ``{{ member.name }}`` (inserted as text, escaped:
+    never read as Markdown or as a template). The references were
     checked when the report was loaded (:func:`~almanac.project.checks.check_numbers`).
     Markup is kept out of the Markdown source (where it would be escaped) as
     placeholders and put back after rendering.
@@ -68,10 +70,20 @@ class Prose:
 
     def __init__(self, number: Callable[[str], str],
                  xref: Callable[[str, str, bool], Markup] | None = None,
-                 label: Callable[[str, str, bool], str] | None = None):
+                 label: Callable[[str, str, bool], str] | None = None,
+                 field: Callable[[str], str] | None = None):
         self._number = number
         self._xref = xref
         self._label = label
+        self._field = field
+
+    def _member(self, key: str) -> str | None:
+        """The text of ``{{ member.name }}`` (``key`` ``member.name``), or None for a
+        key that is no member's field."""
+        if not key.startswith(MEMBER_PREFIX):
+            return None
+        assert self._field is not None, "a member's field needs the field callback"
+        return self._field(key.removeprefix(MEMBER_PREFIX))
 
     def _render(self, text: str, footnotes: Mapping[str, str], inline: bool) -> Markup:
         fragments: list[str] = []
@@ -89,6 +101,8 @@ class Prose:
                 markup = Markup('<span class="{}">{}</span>').format(kind, body)
             elif form is not None:
                 markup = self._reference(form, key)
+            elif (field := self._member(key)) is not None:
+                markup = escape(field)
             else:
                 return self._number(key)
             fragments.append(str(markup))
@@ -125,7 +139,8 @@ class Prose:
             elif form is not None:
                 parts.append(self._reference(form, key))
             else:
-                parts.append(escape(self._number(key)))
+                field = self._member(key)
+                parts.append(escape(self._number(key) if field is None else field))
             last = match.end()
         parts.append(escape(text[last:]))
         return Markup("").join(parts)
@@ -144,7 +159,8 @@ class Prose:
             if note is not None:
                 return match.group(0)
             if form is None:
-                return self._number(key)
+                field = self._member(key)
+                return self._number(key) if field is None else field
             assert self._label is not None, "a cross-reference needs the label callback"
             return self._label(reference_kind(form), key, form[:1].isupper())
 
