@@ -43,9 +43,16 @@ def cluster(tmp_path_factory) -> Iterator[str]:
     dask = str(Path(sys.executable).with_name("dask"))  # distributed's command line
     started: list[subprocess.Popen] = []
 
+    import almanac
+
+    # the workers import this Almanac (installed, or the sources the tests run from)
+    path = os.pathsep.join([str(Path(almanac.__file__).resolve().parents[1]),
+                            *filter(None, [os.environ.get("PYTHONPATH")])])
+
     def start(*arguments: str) -> None:
         started.append(subprocess.Popen(
             [dask, *arguments], cwd=folder, start_new_session=True,
+            env={**os.environ, "PYTHONPATH": path},
             stdout=subprocess.DEVNULL, stderr=open(folder / f"{len(started)}.log", "wb")))
 
     try:

@@ -217,7 +217,15 @@ def _run(client: Any, files: ProjectFiles, todo: list[Planned],
     from distributed import as_completed
 
     # the files once per worker: one value, copied to every worker now
-    bundle = client.scatter(files, broadcast=True, hash=False)
+    try:
+        bundle = client.scatter(files, broadcast=True, hash=False)
+    except Exception as exc:  # the scheduler unpickles it: it needs Almanac too
+        if "almanac" not in str(exc):
+            raise
+        raise ReportError(Problem(
+            f"the Dask cluster cannot run Almanac: {exc}", None, None,
+            "install the same version of Almanac on the scheduler and every worker")
+        ) from None
     futures = {client.submit(build_member, bundle, item.task, pure=False,
                              key=f"almanac-member-{item.task.name.replace('/', '-')}-"
                                  f"{item.inputs[:16]}"): item

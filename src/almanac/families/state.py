@@ -52,7 +52,7 @@ def input_hash(files: dict[str, str], fields: dict[str, Any], key: str,
     ``fields``, its ``key`` and ``language``, the build ``options`` (a dataclass) and
     the ``tools`` (:func:`tool_versions`), as canonical JSON (sorted keys)."""
     options = {name: _plain(value) for name, value in asdict(options).items()
-               if name not in ("html_output", "language")}
+               if name not in ("html_output", "language", "member")}
     return digest(json.dumps(
         {"files": files, "fields": {name: _plain(value) for name, value in fields.items()},
          "key": key, "language": language, "options": options, "tools": tools},

@@ -89,7 +89,8 @@ def build_member(files: ProjectFiles, task: MemberTask) -> MemberBuilt:
         before = _charts(root)
         try:
             report = load(root, task.language, member=task.key)
-            options = replace(task.options, language=task.language, html_output=None)
+            options = replace(task.options, language=task.language, member=task.key,
+                              html_output=None)
             made = make_pdf(report, options)
         except ReportError as exc:
             return MemberBuilt(task.key, task.language,
