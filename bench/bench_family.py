@@ -40,16 +40,17 @@ PATTERN = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "famil
 
 def make_family(target: Path, members: int) -> Path:
     """A family of ``members`` members in ``target``: the pattern's report, brand and
-    chapter, a member table ``M000``… with varied numbers, and a per-member series of
-    life expectancy by year for each (every member's chart is its own)."""
+    chapter, a member table ``M000``… with varied numbers, a per-member series of
+    life expectancy by year for each (every member's chart is its own) and the shared
+    GDP table with every member's rows."""
     root = copy_project(PATTERN, target)
     (root / "family.yaml").write_text((PATTERN / "family.yaml").read_text(encoding="utf-8"),
                                       encoding="utf-8")
     data = root / "chapters" / "01-profile" / "data"
     for path in data.glob("*.csv"):
-        if path.name != "gdp.csv":
-            path.unlink()
+        path.unlink()
     rows = ["code,name,population,life_expectancy"]
+    gdp = ["country,year,gdp"]
     for index in range(members):
         code = f"M{index:03d}"
         rows.append(f"{code},Member {index},{1_000_000 + index * 7919},"
@@ -58,6 +59,9 @@ def make_family(target: Path, members: int) -> Path:
             f"{year},{55 + (index % 17) + (year - 1952) * 0.2 + (index % 5) * 0.1:.2f}"
             for year in range(1952, 2008, 5)]
         (data / f"{code}.csv").write_text("\n".join(series) + "\n", encoding="utf-8")
+        gdp += [f"Member {index},{year},{20000 + index * 311 + (year - 1997) * 120:.2f}"
+                for year in (1997, 2007)]
+    (data / "gdp.csv").write_text("\n".join(gdp) + "\n", encoding="utf-8")
     (root / "data").mkdir(exist_ok=True)
     (root / "data" / "members.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     return root

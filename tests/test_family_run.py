@@ -209,3 +209,23 @@ def test_an_unknown_member_is_named_before_anything_is_built(tmp_path, capsys):
 def test_a_report_that_is_no_family_is_refused(tmp_path, capsys, project):
     code, _, err = run(["build", "--family", str(project)], capsys)
     assert code == 1 and "not a family" in err and "family.yaml" in err
+
+
+@pytest.mark.slow
+def test_publish_family_archives_each_member_as_an_edition_that_verifies(tmp_path, capsys):
+    root = family_project(tmp_path)
+    code, out, _ = run(["publish", "--family", "-q", str(root)], capsys)
+    assert code == 0
+    editions = [Path(line) for line in out.splitlines()]
+    assert [path.parent.name for path in editions] == list(KEYS)
+    assert all(path.parent.parent == root / "editions" / "2007" / "1.0" for path in editions)
+    nor = editions[1]
+    manifest = json.loads((nor.parent / "manifest.json").read_text(encoding="utf-8"))
+    inputs = [item["path"] for item in manifest["inputs"]]
+    assert "chapters/01-profile/data/NOR.csv" in inputs and "family.yaml" in inputs
+    assert not any(name.endswith(("NLD.csv", "PRT.csv")) for name in inputs)
+    code, out, _ = run(["verify", str(nor)], capsys)
+    assert code == 0 and "pages rebuilt identical" in out
+    # the same inputs again: every member's edition stays as it is
+    code, out, err = run(["publish", "--family", "-q", str(root)], capsys)
+    assert code == 0 and [Path(line) for line in out.splitlines()] == editions

@@ -285,6 +285,13 @@ def _parser() -> argparse.ArgumentParser:
                       "archived ones, not dated before them, and have a changelog entry."))
     _project_argument(publish)
     publish.add_argument("-q", "--quiet", action="store_true", help=_("no progress output"))
+    _member_argument(publish)
+    publish.add_argument("--family", action="store_true", help=_(
+        "every member of the family (family.yaml), each as its own edition in "
+        "editions/<year>/<version>/<member key>/"))
+    publish.add_argument("--members", metavar="KEY,KEY", type=lambda text: [
+        key.strip() for key in text.split(",") if key.strip()], help=_(
+        "with --family: only these members"))
     signing = publish.add_argument_group(_("signing (PAdES)"))
     signing.add_argument("--sign", metavar="KEY", help=_(
         "sign the PDF with this key: a PKCS#12 file (.p12, .pfx) or a PEM private key "
@@ -522,6 +529,8 @@ def main(argv: list[str] | None = None) -> int:
             except ReportError as exc:  # it could not listen: nothing was built
                 print(_error(exc.format(fix=_("fix"))), file=sys.stderr)
                 return 1
+        elif args.command == "publish" and args.family:
+            return _publish_family(root, args, reporter)
         elif args.command == "publish":
             from .pipeline import BuildOptions, publish
 
@@ -529,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
             published = publish(root, reporter=reporter,
                                 options=BuildOptions(**_limits(args)), signer=signer,
                                 timestamp_url=args.timestamp_url,
-                                signature_box=args.signature_box)
+                                signature_box=args.signature_box, member=args.member)
             if not published.created:
                 print(_("edition %(version)s is already published with these inputs; "
                         "nothing changed", version=published.manifest["edition"]["version"]),
@@ -696,8 +705,15 @@ def _print_uses(listing: dict[str, Any], as_json: bool) -> None:
 
 def _family_usage(args: argparse.Namespace) -> str | None:
     """Why build's family options do not go together (a usage error), or None."""
+    if args.command == "publish":
+        if args.family and args.member:
+            return _("--member and --family do not go together")
+        return _("--members only go with --family") if args.members and not args.family \
+            else None
     if args.command != "build":
         return None
+    if args.family and args.member:
+        return _("--member and --family do not go together")
     if args.family and (args.output or args.html):
         return _("--family writes each member's PDF to its own name: leave out -o and --html")
     given = [name for name, value in (("--members", args.members), ("--scheduler",
@@ -722,6 +738,32 @@ def _refused_outputs(root: Path, args: argparse.Namespace) -> str | None:
     except ReportError as exc:
         return exc.format(fix=_("fix"))
     return None
+
+
+def _publish_family(root: Path, args: argparse.Namespace, reporter: Any) -> int:
+    """``publish --family``: each member (or ``--members``) as its own edition; the
+    path of each edition's PDF; 1 when any member could not be published, with the
+    list."""
+    from .families.publish import publish_family
+    from .pipeline import BuildOptions
+
+    signer = _signer(args)
+    done = publish_family(root, keys=args.members, reporter=reporter,
+                          options=BuildOptions(**_limits(args)), signer=signer,
+                          timestamp_url=args.timestamp_url, signature_box=args.signature_box)
+    for published in done.published.values():
+        for edition in [published, *published.translations]:
+            print(edition.pdf)
+    for problems in done.failed.values():
+        for problem in problems:
+            print(problem, file=sys.stderr)
+    if done.failed:
+        print(words().ngettext("almanac: %(count)s member failed: %(members)s",
+                               "almanac: %(count)s members failed: %(members)s",
+                               len(done.failed), members=", ".join(done.failed)),
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 def _family(root: Path, args: argparse.Namespace) -> int:

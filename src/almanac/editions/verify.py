@@ -456,7 +456,7 @@ def _check_manifest(raw: bytes | None, limits: EmbedLimits,
         checks.append(Check("embedded manifest", False, str(exc)))
         return None
     problems = [f"{item.path!r} {reason}" for item in manifest.inputs
-                if (reason := source_name_problem(item.path))]
+                if (reason := source_name_problem(item.path, manifest.member is not None))]
     problems += source_tree_problems([item.path for item in manifest.inputs])
     if len(manifest.inputs) > limits.files:
         problems.append(f"{len(manifest.inputs):,} inputs; the limit is {limits.files:,}")
