@@ -126,7 +126,7 @@ def test_a_failing_member_fails_alone_with_its_message(tmp_path, capsys, cluster
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     code, out, err = run(["build", "--family", "--scheduler", cluster, str(root)], capsys)
     assert code == 1
-    assert "chapters/01-profile/data/NOR.csv:3" in err
+    assert "chapters/01-profile/data/NOR.csv:3" in err and "member NOR" in err
     assert "NOR" in err.splitlines()[-1] and "1 member failed" in err
     assert "2 built, 0 from cache, 1 failed" in out
     assert sorted(pdfs(root)) == ["NLD.pdf", "PRT.pdf"]

@@ -306,7 +306,7 @@ class _client:
         self.cluster = LocalCluster(
             n_workers=self.workers or os.cpu_count() or 1, threads_per_worker=1,
             processes=True, local_directory=str(folder.resolve()),
-            dashboard_address=":0" if _has_dashboard() else None,
+            dashboard_address=":0",  # a free port: never a clash with another cluster
             silence_logs=logging.ERROR)
         self.client = Client(self.cluster)
         return self.client
