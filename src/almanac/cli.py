@@ -777,9 +777,14 @@ def _family(root: Path, args: argparse.Namespace) -> int:
 
     options = BuildOptions(variant=args.variant, strict=args.strict, cache=not args.no_cache,
                            language=args.language, **_limits(args))
-    run = build_family(root, keys=args.members, options=options, scheduler=args.scheduler,
-                       workers=args.workers,
-                       progress=ConsoleProgress(args.quiet or args.json, words()))
+    try:
+        run = build_family(root, keys=args.members, options=options,
+                           scheduler=args.scheduler, workers=args.workers,
+                           progress=ConsoleProgress(args.quiet or args.json, words()))
+    except KeyboardInterrupt:  # the members built so far are written, and remembered
+        print(_("almanac: interrupted; the members built so far are written: run the "
+                "command again to build the others"), file=sys.stderr)
+        return 130
     for result in run.failed:
         for problem in result.problems:
             print(problem, file=sys.stderr)

@@ -40,7 +40,8 @@ def publish_family(root: Path | str, *, keys: list[str] | None = None,
             f"the report is not a family: there is no {FAMILY} beside {MANIFEST}",
             root / MANIFEST, None, "declare the members in family.yaml, or publish the "
             "report with `almanac publish`"))
-    members = [family.member(key) for key in keys] if keys else list(family.members)
+    members = [family.member(key) for key in dict.fromkeys(keys)] if keys \
+        else list(family.members)  # a key named twice is published once
     shared, own = family_sources(root, [family.path, family.table_path],
                                  {member.key: family.member_files(member)
                                   for member in family.members})

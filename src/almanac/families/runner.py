@@ -115,7 +115,8 @@ def plan(root: Path, family: Family, keys: list[str] | None, options: BuildOptio
     order; None: all) and language: the member's ``language`` column when the family
     has one, else every language of the report (or ``options.language``). A key
     that is no member is a ReportError (did-you-mean, :meth:`Family.member`)."""
-    members = [family.member(key) for key in keys] if keys else list(family.members)
+    members = [family.member(key) for key in dict.fromkeys(keys)] if keys \
+        else list(family.members)  # a key named twice is built once
     shared, per_member = family_sources(root, [family.path, family.table_path],
                                  {member.key: family.member_files(member)
                                   for member in family.members})
