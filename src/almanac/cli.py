@@ -273,6 +273,7 @@ def _parser() -> argparse.ArgumentParser:
                                 "chapters/), faster"))
     preview.add_argument("-q", "--quiet", action="store_true", help=_("only the address"))
     _language_argument(preview, _("the main language"))
+    _member_argument(preview)
     _limit_arguments(preview)
 
     publish = commands.add_parser(
@@ -452,6 +453,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("-q", "--quiet", action="store_true",
                        help=_("print nothing when valid"))
     _language_argument(check, _("every language"))
+    _member_argument(check)
     return parser
 
 
@@ -525,7 +527,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 serve(root, host=args.host, port=args.port, chapter=args.chapter,
                       announce=lambda text: print(text, flush=True), quiet=args.quiet,
-                      options=BuildOptions(language=args.language, **_limits(args)))
+                      options=BuildOptions(language=args.language, member=args.member,
+                                           **_limits(args)))
             except ReportError as exc:  # it could not listen: nothing was built
                 print(_error(exc.format(fix=_("fix"))), file=sys.stderr)
                 return 1
@@ -559,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
             from .pipeline import check
 
             checked = check(root, strict=args.strict, reporter=reporter,
-                            language=args.language)
+                            language=args.language, member=args.member)
             report = checked.report
             if args.json or args.uses:
                 _print_uses(_uses_listing(checked), args.json)
@@ -570,6 +573,11 @@ def main(argv: list[str] | None = None) -> int:
                                          file=root.resolve() / "report.yaml")
                 if report.multilingual and args.language is None:
                     valid += " · " + ", ".join(report.languages)
+                members = len({edition.member.key for edition in checked.reports
+                               if edition.member is not None})
+                if members and args.member is None:
+                    valid += " · " + words().ngettext("%(count)s member", "%(count)s members",
+                                                      members)
                 print(valid)
                 print(_uses_summary(checked.definitions))
     except ReportError as exc:

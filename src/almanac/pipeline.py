@@ -43,6 +43,7 @@ from .editions.sources import (
 from .editions.verify import Verification
 from .errors import Problem, ReportError, TypesetError, printable
 from .project.checks import line_of
+from .project.family import load_family
 from .project.load import load_all as load_editions
 from .project.load import load_report, load_specimen
 from .project.model import Report
@@ -205,7 +206,7 @@ class Checked:
 
 
 def check(root: Path | str, *, strict: bool = False, reporter: Reporter | None = None,
-          language: str | None = None) -> Checked:
+          language: str | None = None, member: str | None = None) -> Checked:
     """Everything that can be checked without drawing charts or laying out pages, so
     that ``check`` and ``build`` never disagree on it: the data (:func:`load`), the
     figure modules found and read, the templates of each look (screen, print; the
@@ -218,12 +219,15 @@ def check(root: Path | str, *, strict: bool = False, reporter: Reporter | None =
     message catalogue has (:func:`language_problems`). Raises ReportError when
     ``strict`` and anything warned (a TypesetError when a stylesheet did); returns the
     warnings. A report in several languages is checked in each (``language``: in that
-    one); the uses of numbers and series are those of the main language."""
+    one); the uses of numbers and series are those of the main language. A family
+    (:mod:`~.project.family`) is checked for ``member``, or else every member's data is
+    loaded and checked (every problem of every member, each naming the member's key)
+    and the templates rendered with the first member's (``reports``: every member's)."""
     from .stages.typeset import check_stylesheets
 
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
-    reports = load_all(root) if language is None else [load(root, language)]
+    reports = _checked_reports(root, language, member)
     report = reports[0]
     found = definitions(report)
     noted = unused(found) + [problem for edition in reports
@@ -232,8 +236,11 @@ def check(root: Path | str, *, strict: bool = False, reporter: Reporter | None =
         reporter.warning(problem.format(report.root))
     warnings: list[str] = []
     notes: list[str] = []  # the locales': said, never a failure of a strict check
+    first = report.member.key if report.member is not None else None
     for edition in reports:
         _untranslated(edition, reporter)
+        if edition.member is not None and edition.member.key != first:
+            continue  # the templates and stylesheets are the family's, checked once
         job = ChartJob(edition, report_formatter(edition), cache=True)  # not started
         for note in job.notes:
             reporter.warning(printable(note))
@@ -254,6 +261,34 @@ def check(root: Path | str, *, strict: bool = False, reporter: Reporter | None =
         raise ReportError(noted)
     return Checked(report=report, warnings=[p.format(report.root) for p in noted] + warnings
                    + notes, definitions=found, reports=reports)
+
+
+def _checked_reports(root: Path | str, language: str | None,
+                     member: str | None) -> list[Report]:
+    """The reports :func:`check` checks: of ``member`` (or of a project that is no
+    family) in every language or in ``language``; of a family without ``member``, every
+    member's (those in ``language`` when given), every member's problems in one
+    ReportError."""
+    family = load_family(root)
+    if family is None or member is not None:
+        return load_all(root, member) if language is None else [load(root, language, member)]
+    reports: list[Report] = []
+    problems: list[Problem] = []
+    for one in family.members:
+        if language is not None and one.language not in (None, language):
+            continue
+        try:
+            reports += load_all(root, one.key) if language is None \
+                else [load(root, language, one.key)]
+        except ReportError as exc:
+            problems += exc.problems
+    if problems:
+        raise ReportError(problems)
+    if not reports:
+        raise ReportError(Problem(f"no member of the family is in {language}",
+                                  family.table_path, hint="check the member table's "
+                                  f"{family.spec.language} column, or leave --language out"))
+    return reports
 
 
 def language_problems(report: Report) -> list[Problem]:

@@ -35,7 +35,7 @@ from ..errors import Problem, ReportError
 from ..project import theme
 from ..project.files import over_limit
 from ..project.model import Report
-from ..project.parts import MANIFEST, SOURCE_FOLDERS
+from ..project.parts import MANIFEST, SOURCE_FILES, SOURCE_FOLDERS
 from ..stages.pdfa import ExtensionSchema, XmpProperty
 
 FORMAT = "almanac-edition/1"
@@ -239,10 +239,12 @@ def source_name_problem(name: object, member: bool = False) -> str | None:
         return "is not a plain relative path (an empty, '.', '..' or hidden part)"
     if any(len(part.encode("utf-8")) > 255 for part in parts):
         return "has a part longer than 255 bytes"
-    if parts == [MANIFEST] or (len(parts) > 1 and parts[0] in SOURCE_FOLDERS) or member:
+    if (len(parts) == 1 and parts[0] in SOURCE_FILES) \
+            or (len(parts) > 1 and parts[0] in SOURCE_FOLDERS) or member:
         return None
-    return "is neither report.yaml nor a file under " + ", ".join(
-        f"{folder}/" for folder in SOURCE_FOLDERS)
+    return f"is neither {MANIFEST} nor a file under " + ", ".join(
+        f"{folder}/" for folder in SOURCE_FOLDERS) + " (nor " + ", ".join(
+        name for name in SOURCE_FILES if name != MANIFEST) + ")"
 
 
 def source_tree_problems(names: list[str]) -> list[str]:

@@ -275,7 +275,8 @@ def _build(root: Path, chapter: str | None,
     page, the chapters; or the problems, ready for the browser. A report in several
     languages is built in ``options.language`` (default: its main language)."""
     try:
-        report = load(root, options.language if options is not None else None)
+        report = load(root, options.language if options is not None else None,
+                      options.member if options is not None else None)
         template = "report.html"
         if chapter is not None:
             report = _only_chapter(report, chapter)

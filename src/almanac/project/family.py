@@ -34,13 +34,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import Problem, ReportError
 from .csvfile import read_csv, shown_path
 from .model import CELL_REFERENCE, SERIES_SUFFIXES, FieldValue, Member, SeriesRef
-from .parts import CHAPTERS, MANIFEST, chapter_file
+from .parts import CHAPTERS, FAMILY, MANIFEST, SOURCE_FOLDERS, chapter_file
 from .tables import EURO, Column, Series
 from .workbook import Workbook, read_workbook
 from .yamlfile import read_yaml, validate
 
-FAMILY = "family.yaml"
-"""The file beside ``report.yaml`` that makes the project a family."""
+__all__ = ["FAMILY", "Family", "FamilySpec", "Member", "Select", "is_family", "load_family",
+           "member_files"]
+
 MEMBER_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 """A member's key: it names the member's PDF, so letters, digits, ``.``, ``_`` and
 ``-``, starting with a letter or digit (no path separator, no leading dot)."""
@@ -175,6 +176,13 @@ def load_family(root: Path | str) -> Family | None:
         raise ReportError(Problem(f"sheet: is for a workbook, and {spec.members} is CSV",
                                   path, lines.line(("sheet",)), "remove sheet:", "sheet"))
     table_path = root / spec.members
+    parts = Path(spec.members).parts
+    if len(parts) < 2 or parts[0] not in SOURCE_FOLDERS or ".." in parts \
+            or Path(spec.members).is_absolute():
+        raise ReportError(Problem(
+            f"the member table {spec.members} is not in the project's data/ folder", path,
+            lines.line(("members",)), "keep it in data/ (e.g. data/members.csv): the "
+            "project's sources travel with every build and edition", "members"))
     line = lines.line(("members",))
     table = _read_table(table_path, spec, path, line, root)
     columns = [column.name for column in table.columns]
@@ -298,3 +306,8 @@ def field_text(value: FieldValue, column: Column, language: str) -> str:
                               if column.decimals else "#,##0", locale=locale)
     return format_decimal(value, locale=locale)
 
+
+
+def member_files(family: Family, member: Member) -> set[Path]:
+    """The per-member files ``member`` of ``family`` reads (:meth:`Family.member_files`)."""
+    return family.member_files(member)

@@ -137,6 +137,8 @@ def _load_member(root: Path, manifest_path: Path, wanted: list[str | None] | Non
     if member is not None and family is not None:
         data, found = _member_texts(data, lines, manifest_path, member, family)
         problems += found
+    else:
+        problems += _stray_fields(data, lines, manifest_path)
     languages = declared(data)
     main_data, found, untranslated = _manifest_data(data, lines, manifest_path, languages,
                                                     languages.main if languages else None)
@@ -255,6 +257,20 @@ def _family_title(title: Any, language: str, member: Member | None) -> str | Non
     if isinstance(title, dict):
         title = title.get(language, next(iter(title.values()), ""))
     return " ".join(FIELD.sub(" ", str(title or "")).split())
+
+
+def _stray_fields(data: Any, lines: Lines, path: Path, loc: tuple = ()) -> list[Problem]:
+    """A problem for each ``{{ member.x }}`` in a text of a report that is no family
+    member's (it would be printed as written)."""
+    if isinstance(data, str):
+        return [Problem(f"{match.group(0)} is a family member's field, and this report is "
+                        "no family", path, lines.line(loc), "add family.yaml beside "
+                        "report.yaml, or write the text itself", where(loc) or None)
+                for match in FIELD.finditer(data)]
+    items = data.items() if isinstance(data, dict) else enumerate(data) \
+        if isinstance(data, list) else ()
+    return [problem for name, item in items
+            for problem in _stray_fields(item, lines, path, loc + (name,))]
 
 
 def _member_texts(data: Any, lines: Lines, path: Path, member: Member,

@@ -27,9 +27,13 @@ CHAPTER_FILES = (CHAPTER_MARKDOWN, CHAPTER_FILE)
 """The names a chapter folder's file may have; a folder holds one of them."""
 LOCALE = "locale"
 """The project's own message catalogues, ``locale/<tag>.po`` (:mod:`almanac.text.messages`)."""
-SOURCE_FOLDERS = ("chapters", "figures", "layout", LOCALE, "styles")
+FAMILY = "family.yaml"
+"""Beside report.yaml, it makes the project a report family (:mod:`~.family`)."""
+DATA = "data"
+"""The project's own data: a family's member table (:mod:`~.family`)."""
+SOURCE_FOLDERS = ("chapters", DATA, "figures", "layout", LOCALE, "styles")
 """Folders whose files are inputs of the report."""
-SOURCE_FILES = (MANIFEST,)
+SOURCE_FILES = (MANIFEST, FAMILY)
 SOURCES = SOURCE_FILES + SOURCE_FOLDERS
 """Every part a report is made from, relative to the project folder."""
 OUTPUT = "output"

@@ -98,7 +98,7 @@ class FigureData:
     locale (``"1.250"``, ``"6,3%"``, ``"2021"`` in Dutch), for labels a module prints beside
     a mark; empty cells are empty text. ``member`` is a family member's fields by the
     member table's column names, and ``key`` (None for a report that is no family's):
-    part of the chart's cache key, so a chart that draws them differs per member."""
+    part of the chart's cache key where a figure module names ``member``."""
 
     numbers: dict[str, Value]
     labels: dict[str, str]
@@ -451,11 +451,15 @@ class ChartJob:
                  "language": report.manifest.language, "locales": locales,
                  "currency": report.manifest.currency, "environment": WORKER_ENVIRONMENT,
                  "fonts": self.fonts.folder.name, "illustrative": illustrative}
+        # a family member's fields count only where a figure module may read them (its
+        # source names them): the members of a family share the charts of equal data
+        members = any(b"member" in source for source in sources.values())
         self.plans: dict[Place, Plan] = {}
         for chapter, block in figure_blocks(report):
             data = figure_data(report, chapter, block, fmt)
+            drawn = asdict(data) if members else {**asdict(data), "member": None}
             key = hashlib.sha256(json.dumps(
-                {"chart": block.chart, "data": asdict(data), **stamp}, sort_keys=True,
+                {"chart": block.chart, "data": drawn, **stamp}, sort_keys=True,
                 default=str).encode()).hexdigest()
             self.plans[block.place] = Plan(chapter.slug, block.where, block.chart, data, key)
         self.kinds: dict[str, str | None] = {}  # what each module used declares it draws
