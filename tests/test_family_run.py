@@ -226,6 +226,10 @@ def test_publish_family_archives_each_member_as_an_edition_that_verifies(tmp_pat
     assert not any(name.endswith(("NLD.csv", "PRT.csv")) for name in inputs)
     code, out, _ = run(["verify", str(nor)], capsys)
     assert code == 0 and "pages rebuilt identical" in out
+    code, out, _ = run(["editions", "--json", str(root)], capsys)
+    assert code == 0
+    assert [(e["member"], e["status"]) for e in json.loads(out)] == \
+        [(key, "verified") for key in KEYS]
     # the same inputs again: every member's edition stays as it is
     code, out, err = run(["publish", "--family", "-q", str(root)], capsys)
     assert code == 0 and [Path(line) for line in out.splitlines()] == editions

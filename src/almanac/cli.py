@@ -1234,11 +1234,14 @@ def _editions(root: Path, as_json: bool) -> int:
         print(_("no archived editions (almanac publish makes one)"))
     else:
         languages = any(e.get("language") for e in editions)  # a report in several
+        members = any(e.get("member") for e in editions)  # a family's
         years = len({e["year"] for e in editions}) > 1
         head = [_("version"), *([_("year")] if years else []),
+                *([_("member")] if members else []),
                 *([_("language")] if languages else []), _("date"),
                 _("pages"), _("size"), "SHA-256", _("status"), ""]
         rows = [[e["version"], *([e["year"]] if years else []),
+                 *([e.get("member") or ""] if members else []),
                  *([e.get("language") or ""] if languages else []),
                  e.get("date", ""), str(e.get("pages", "")),
                  f"{e.get('size', 0) / 1024:.0f} KB", e.get("sha256", "")[:16], e["status"],
