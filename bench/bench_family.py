@@ -12,6 +12,9 @@
   one worker (the family's machinery without two workers sharing the cores);
 - **memory**: the peak resident memory of each worker process and of the chart
   processes it started (``getrusage(2)``'s ``ru_maxrss``);
+- **CPU per member**: user and system time of the serial process and of the workers
+  (with their chart processes) per member: what the rates would be on idle cores,
+  whatever else the machine runs;
 - **scheduler overhead**: the wall time per task of ``--tiny`` tasks that do
   nothing, submitted at once to the same cluster.
 
@@ -74,6 +77,13 @@ def rate(run: FamilyRun) -> float:
     return built / (run.seconds / 60)
 
 
+def cpu_seconds() -> float:
+    """The CPU time (user and system, s) of this process and its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def worker_memory() -> tuple[float, float]:
     """This process's peak resident memory and its children's, in MiB (Linux: KiB)."""
     return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -90,9 +100,11 @@ def main() -> None:
     parser.add_argument("--tiny", type=int, default=2000)
     arguments = parser.parse_args()
     logging.getLogger("fontTools").setLevel(logging.ERROR)
+    import dask
     from distributed import Client, LocalCluster
 
     cores = os.cpu_count() or 1
+    before = os.getloadavg()[0]  # other work on the machine takes cores from both runs
     with tempfile.TemporaryDirectory() as scratch:
         serial_root = make_family(Path(scratch) / "serial", arguments.members)
         cluster_root = make_family(Path(scratch) / "cluster", arguments.members)
@@ -104,13 +116,18 @@ def main() -> None:
             build(alone_root, member=key, reporter=BufferReporter())
             alone.append(time.perf_counter() - start)
 
+        spent = cpu_seconds()
         serial = build_family(serial_root, serial=True)
+        serial_cpu = (cpu_seconds() - spent) / arguments.members
         folder = cluster_root / WORKERS
         folder.mkdir(parents=True)
-        with LocalCluster(n_workers=cores, threads_per_worker=1, processes=True,
+        with dask.config.set({"distributed.worker.profile.enabled": False}), \
+                LocalCluster(n_workers=cores, threads_per_worker=1, processes=True,
                           local_directory=str(folder), dashboard_address=":0",
                           silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+            spent = sum(client.run(cpu_seconds).values())
             parallel = build_family(cluster_root, scheduler=cluster.scheduler_address)
+            parallel_cpu = (sum(client.run(cpu_seconds).values()) - spent) / arguments.members
             memory = client.run(worker_memory)
             client.run(nothing, 0)
             start = time.perf_counter()
@@ -123,13 +140,15 @@ def main() -> None:
         single_root = make_family(Path(scratch) / "single", arguments.members)
         folder = single_root / WORKERS
         folder.mkdir(parents=True)
-        with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+        with dask.config.set({"distributed.worker.profile.enabled": False}), \
+                LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                           local_directory=str(folder), dashboard_address=":0",
                           silence_logs=logging.ERROR) as cluster:
             single = build_family(single_root, scheduler=cluster.scheduler_address,
                                   keys=["M000", "M001", "M002", "M003"])
     on_worker = statistics.median(r.seconds for r in parallel.results)
-    print(f"members: {arguments.members}, cores: {cores}")
+    print(f"members: {arguments.members}, cores: {cores}, load average (1 min) "
+          f"{before:.1f} before, {os.getloadavg()[0]:.1f} after")
     print(f"serial, one process:   {rate(serial):7.1f} members/min "
           f"({serial.seconds:.1f} s)")
     print(f"LocalCluster ({cores} workers): {rate(parallel):7.1f} members/min "
@@ -141,6 +160,9 @@ def main() -> None:
     one = statistics.median(r.seconds for r in single.results[1:])  # M000: imports
     print(f"per member, one worker alone: {one:.2f} s (median of M001-M003) vs "
           f"{statistics.median(alone):.2f} s alone  ratio {one / statistics.median(alone):.2f}×")
+    print(f"CPU per member: {serial_cpu:.2f} s serial, {parallel_cpu:.2f} s on the workers: "
+          f"on {cores} idle cores at most {cores * serial_cpu / parallel_cpu:.2f}× "
+          f"the serial rate if the serial run used one core")
     print(f"serial per member (median): "
           f"{statistics.median(r.seconds for r in serial.results):.2f} s")
     for address, (own, children) in memory.items():

@@ -159,7 +159,8 @@ def test_a_worker_killed_mid_build_has_its_member_built_elsewhere(tmp_path, clus
     with pytest.raises(ProcessLookupError):
         os.kill(killed, 0)
     family = outcome["run"]
-    assert [(r.key, r.status) for r in family.results] == [(key, "built") for key in KEYS]
+    assert [(r.key, r.status) for r in family.results] == [(key, "built") for key in KEYS], \
+        [r.problems for r in family.results]
     assert all(PdfReader(r.output).pages for r in family.results)
 
 

@@ -212,31 +212,60 @@ def build_family(root: Path | str, *, keys: list[str] | None = None,
                      time.perf_counter() - start, where, dashboard)
 
 
+LOST_TRIES = 3
+"""How many times a member whose task was lost (its worker, or the project's files on
+the workers, gone) is submitted again, beyond the scheduler's own rescheduling."""
+
+
 def _run(client: Any, files: ProjectFiles, todo: list[Planned],
          collect: Callable[[Planned, MemberBuilt | BaseException], MemberResult]
          ) -> dict[str, MemberResult]:
-    from distributed import as_completed
+    from concurrent.futures import CancelledError
 
-    # the files once per worker: one value, copied to every worker now
-    try:
-        bundle = client.scatter(files, broadcast=True, hash=False)
-    except Exception as exc:  # the scheduler unpickles it: it needs Almanac too
-        if "almanac" not in str(exc):
-            raise
-        raise ReportError(Problem(
-            f"the Dask cluster cannot run Almanac: {exc}", None, None,
-            "install the same version of Almanac on the scheduler and every worker")
-        ) from None
-    futures = {client.submit(build_member, bundle, item.task, pure=False,
-                             key=f"almanac-member-{item.task.name.replace('/', '-')}-"
-                                 f"{item.inputs[:16]}"): item
-               for item in todo}
+    from distributed import as_completed
+    from distributed.comm.core import CommClosedError
+    from distributed.scheduler import KilledWorker
+
+    def scatter() -> Any:
+        # the files once per worker: one value, copied to every worker now
+        try:
+            return client.scatter(files, broadcast=True, hash=False)
+        except Exception as exc:  # the scheduler unpickles it: it needs Almanac too
+            if "almanac" not in str(exc):
+                raise
+            raise ReportError(Problem(
+                f"the Dask cluster cannot run Almanac: {exc}", None, None,
+                "install the same version of Almanac on the scheduler and every worker")
+            ) from None
+
+    def submit(item: Planned, attempt: int) -> Any:
+        name = item.task.name.replace("/", "-")
+        return client.submit(build_member, bundle, item.task, pure=False,
+                             key=f"almanac-member-{name}-{item.inputs[:16]}-{attempt}")
+
+    bundle = scatter()
+    futures = {submit(item, 0): item for item in todo}
+    tries: dict[str, int] = {}
     results = {}
-    for future in as_completed(futures):
+    running = as_completed(futures)
+    for future in running:
         item = futures.pop(future)
         try:
             outcome: MemberBuilt | BaseException = future.result()
-        except Exception as exc:  # a bug in the build, or a task whose workers all died
+        except (CancelledError, KilledWorker, CommClosedError) as exc:
+            # lost, not failed: the task is pure and only this process writes, so it is
+            # simply run again (the files scattered again if no worker holds them)
+            tries[item.task.name] = tries.get(item.task.name, 0) + 1
+            if tries[item.task.name] <= LOST_TRIES:
+                if bundle.status != "finished":
+                    bundle = scatter()
+                again = submit(item, tries[item.task.name])
+                futures[again] = item
+                running.add(again)
+                future.release()
+                continue
+            outcome = exc
+        except Exception as exc:  # a bug in the build
             outcome = exc
         future.release()
         results[item.task.name] = collect(item, outcome)
@@ -302,13 +331,18 @@ class _client:
                     "start it (`dask scheduler`) and its workers, or check the address "
                     "(tcp://HOST:PORT)")) from None
             return self.client
+        import dask
+
         folder = self.root / WORKERS
         folder.mkdir(parents=True, exist_ok=True)
-        self.cluster = LocalCluster(
-            n_workers=self.workers or os.cpu_count() or 1, threads_per_worker=1,
-            processes=True, local_directory=str(folder.resolve()),
-            dashboard_address=":0",  # a free port: never a clash with another cluster
-            silence_logs=logging.ERROR)
+        # the worker's sampling profiler (every 10 ms) costs a build CPU for a dashboard
+        # page; the nanny hands this setting to the worker processes it starts
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            self.cluster = LocalCluster(
+                n_workers=self.workers or os.cpu_count() or 1, threads_per_worker=1,
+                processes=True, local_directory=str(folder.resolve()),
+                dashboard_address=":0",  # a free port: never a clash with another cluster
+                silence_logs=logging.ERROR)
         self.client = Client(self.cluster)
         return self.client
 
