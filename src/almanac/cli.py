@@ -100,6 +100,22 @@ def _variant_argument(parser: argparse.ArgumentParser) -> None:
                         help=argparse.SUPPRESS)
 
 
+def _family_arguments(parser: argparse.ArgumentParser) -> None:
+    family = parser.add_argument_group(_("report families (family.yaml)"))
+    family.add_argument("--family", action="store_true", help=_(
+        "every member of the family, each into its own PDF, in parallel on Dask"))
+    family.add_argument("--members", metavar="KEY,KEY", type=lambda text: [
+        key.strip() for key in text.split(",") if key.strip()], help=_(
+        "with --family: only these members"))
+    family.add_argument("--scheduler", metavar="tcp://HOST:PORT", help=_(
+        "with --family: the Dask scheduler of a cluster (default: a local cluster of "
+        "one worker process per core)"))
+    family.add_argument("--workers", type=_positive(int), metavar="N", help=_(
+        "with --family: the local cluster's worker processes (default: one per core)"))
+    family.add_argument("--json", action="store_true", help=_(
+        "with --family: the summary as JSON on standard output"))
+
+
 def _language_argument(parser: argparse.ArgumentParser, default: str) -> None:
     parser.add_argument("--language", metavar="TAG", help=_(
         "of a report in several languages, the one to make (a tag of languages: in "
@@ -224,6 +240,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-q", "--quiet", action="store_true", help=_("no progress output"))
     _language_argument(build, _("every language, each into its own PDF"))
     _member_argument(build)
+    _family_arguments(build)
     _limit_arguments(build)
 
     specimen = commands.add_parser(
@@ -269,6 +286,13 @@ def _parser() -> argparse.ArgumentParser:
                       "archived ones, not dated before them, and have a changelog entry."))
     _project_argument(publish)
     publish.add_argument("-q", "--quiet", action="store_true", help=_("no progress output"))
+    _member_argument(publish)
+    publish.add_argument("--family", action="store_true", help=_(
+        "every member of the family (family.yaml), each as its own edition in "
+        "editions/<year>/<version>/<member key>/"))
+    publish.add_argument("--members", metavar="KEY,KEY", type=lambda text: [
+        key.strip() for key in text.split(",") if key.strip()], help=_(
+        "with --family: only these members"))
     signing = publish.add_argument_group(_("signing (PAdES)"))
     signing.add_argument("--sign", metavar="KEY", help=_(
         "sign the PDF with this key: a PKCS#12 file (.p12, .pfx) or a PEM private key "
@@ -473,11 +497,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command != "editions":  # a folder of editions alone (an archive) lists
             print(exc.format(fix=_("fix")), file=sys.stderr)
             return 1
-    refused = _refused_outputs(root, args)
+    refused = _family_usage(args) or _refused_outputs(root, args)
     if refused is not None:
         print(_error(refused), file=sys.stderr)
         return 2
     try:
+        if args.command == "build" and args.family:
+            return _family(root, args)
         if args.command == "build":
             from .pipeline import BuildOptions, build_all
 
@@ -506,6 +532,8 @@ def main(argv: list[str] | None = None) -> int:
             except ReportError as exc:  # it could not listen: nothing was built
                 print(_error(exc.format(fix=_("fix"))), file=sys.stderr)
                 return 1
+        elif args.command == "publish" and args.family:
+            return _publish_family(root, args, reporter)
         elif args.command == "publish":
             from .pipeline import BuildOptions, publish, refuse_family_publish
 
@@ -514,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
             published = publish(root, reporter=reporter,
                                 options=BuildOptions(**_limits(args)), signer=signer,
                                 timestamp_url=args.timestamp_url,
-                                signature_box=args.signature_box)
+                                signature_box=args.signature_box, member=args.member)
             if not published.created:
                 print(_("edition %(version)s is already published with these inputs; "
                         "nothing changed", version=published.manifest["edition"]["version"]),
@@ -690,6 +718,26 @@ def _print_uses(listing: dict[str, Any], as_json: bool) -> None:
         table(_("defined but unused"), listing["unused"], uses=False)
 
 
+def _family_usage(args: argparse.Namespace) -> str | None:
+    """Why build's family options do not go together (a usage error), or None."""
+    if args.command == "publish":
+        if args.family and args.member:
+            return _("--member and --family do not go together")
+        return _("--members only go with --family") if args.members and not args.family \
+            else None
+    if args.command != "build":
+        return None
+    if args.family and args.member:
+        return _("--member and --family do not go together")
+    if args.family and (args.output or args.html):
+        return _("--family writes each member's PDF to its own name: leave out -o and --html")
+    given = [name for name, value in (("--members", args.members), ("--scheduler",
+             args.scheduler), ("--workers", args.workers), ("--json", args.json)) if value]
+    if given and not args.family:
+        return _("%(options)s only go with --family", options=", ".join(given))
+    return None
+
+
 def _refused_outputs(root: Path, args: argparse.Namespace) -> str | None:
     """Why the outputs named on the command line (``-o``, ``--html``) may not be
     written, found before anything is built (see :func:`~.stages.output.check_targets`:
@@ -705,6 +753,82 @@ def _refused_outputs(root: Path, args: argparse.Namespace) -> str | None:
     except ReportError as exc:
         return exc.format(fix=_("fix"))
     return None
+
+
+def _publish_family(root: Path, args: argparse.Namespace, reporter: Any) -> int:
+    """``publish --family``: each member (or ``--members``) as its own edition; the
+    path of each edition's PDF; 1 when any member could not be published, with the
+    list."""
+    from .families.publish import publish_family
+    from .pipeline import BuildOptions
+
+    signer = _signer(args)
+    done = publish_family(root, keys=args.members, reporter=reporter,
+                          options=BuildOptions(**_limits(args)), signer=signer,
+                          timestamp_url=args.timestamp_url, signature_box=args.signature_box)
+    for published in done.published.values():
+        for edition in [published, *published.translations]:
+            print(edition.pdf)
+    for problems in done.failed.values():
+        for problem in problems:
+            print(problem, file=sys.stderr)
+    if done.failed:
+        print(words().ngettext("almanac: %(count)s member failed: %(members)s",
+                               "almanac: %(count)s members failed: %(members)s",
+                               len(done.failed), members=", ".join(done.failed)),
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _family(root: Path, args: argparse.Namespace) -> int:
+    """``build --family``: every member (or ``--members``) built on Dask; the summary
+    as a table (or JSON); 1 when any member failed, with the list."""
+    import json
+
+    from .families.progress import ConsoleProgress
+    from .families.runner import build_family
+    from .pipeline import BuildOptions
+
+    options = BuildOptions(variant=args.variant, strict=args.strict, cache=not args.no_cache,
+                           language=args.language, **_limits(args))
+    try:
+        run = build_family(root, keys=args.members, options=options,
+                           scheduler=args.scheduler, workers=args.workers,
+                           progress=ConsoleProgress(args.quiet or args.json, words()))
+    except KeyboardInterrupt:  # the members built so far are written, and remembered
+        print(_("almanac: interrupted; the members built so far are written: run the "
+                "command again to build the others"), file=sys.stderr)
+        return 130
+    for result in run.failed:
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+    if args.json:
+        print(json.dumps(run.as_json(root), indent=2))
+    else:
+        status = {"built": _("built"), "cached": _("from cache"), "failed": _("failed")}
+        shown = [r for r in run.results if len(run.results) <= 50 or r.status == "failed"]
+        head = [_("member"), _("status"), _("pages"), _("seconds"), "PDF"]
+        rows = [[result.name, status[result.status], str(result.pages or ""),
+                 f"{result.seconds:.1f}" if result.status != "cached" else "",
+                 str(result.output.relative_to(root)) if result.output else ""]
+                for result in shown]
+        widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+        if rows:
+            for row in [head, *rows]:
+                print(printable("  ".join(cell.rjust(width) if i in (2, 3) else
+                                          cell.ljust(width) for i, (cell, width)
+                                          in enumerate(zip(row, widths))).rstrip()))
+        print(_("%(built)s built, %(cached)s from cache, %(failed)s failed in %(seconds).1f s "
+                "(%(where)s)", built=run.count("built"), cached=run.count("cached"),
+                failed=run.count("failed"), seconds=run.seconds, where=run.scheduler))
+    if run.failed:
+        print(words().ngettext("almanac: %(count)s member failed: %(members)s",
+                               "almanac: %(count)s members failed: %(members)s",
+                               len(run.failed), members=", ".join(
+                                   result.name for result in run.failed)), file=sys.stderr)
+        return 1
+    return 0
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -1117,11 +1241,14 @@ def _editions(root: Path, as_json: bool) -> int:
         print(_("no archived editions (almanac publish makes one)"))
     else:
         languages = any(e.get("language") for e in editions)  # a report in several
+        members = any(e.get("member") for e in editions)  # a family's
         years = len({e["year"] for e in editions}) > 1
         head = [_("version"), *([_("year")] if years else []),
+                *([_("member")] if members else []),
                 *([_("language")] if languages else []), _("date"),
                 _("pages"), _("size"), "SHA-256", _("status"), ""]
         rows = [[e["version"], *([e["year"]] if years else []),
+                 *([e.get("member") or ""] if members else []),
                  *([e.get("language") or ""] if languages else []),
                  e.get("date", ""), str(e.get("pages", "")),
                  f"{e.get('size', 0) / 1024:.0f} KB", e.get("sha256", "")[:16], e["status"],

@@ -618,7 +618,8 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
 def publish(root: Path | str, *, reporter: Reporter | None = None,
             options: BuildOptions | None = None, signer: Signer | None = None,
             timestamp_url: str | None = None,
-            signature_box: SignatureBox | None = None) -> Published:
+            signature_box: SignatureBox | None = None, member: str | None = None,
+            sources: list[str] | None = None) -> Published:
     """Publish the archival edition into ``<archive>/<year>/<version>/`` (the
     archive: ``archive.folder`` of report.yaml, default ``editions/``; see
     :mod:`almanac.editions`): the ``archive`` variant with every source embedded.
@@ -643,18 +644,46 @@ def publish(root: Path | str, *, reporter: Reporter | None = None,
     its own). Nothing is written unless
     the whole edition (every language) is complete. ``options`` give the limits
     (its variant is always ``archive``, its language every one).
+
+    A family member (``member``, its key) is published as its own edition in
+    ``<archive>/<year>/<version>/<member key>/``, embedding the files it is built
+    from (:func:`edition_sources`; ``sources`` when the caller has them already).
     """
     refuse_family_publish(root)
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
-    reports = load_all(root)
+    reports = load_all(root, member)
     check_output_folder(reports[0].root,
                         (OUTPUT, reports[0].manifest.archive.folder, *KEPT))
     # One publish of a project at a time: a second one waits, then finds the edition
     # the first made (same inputs: nothing to do; other inputs: refused).
     with exclusive(reports[0].root, "publish"):
         return _publish(reports, reporter, options or BuildOptions(), signer, timestamp_url,
-                        signature_box)
+                        signature_box, sources)
+
+
+def edition_sources(report: Report) -> list[str]:
+    """The files an edition of ``report`` embeds, as sorted POSIX paths relative to
+    its folder: the project's sources (:func:`~.project.parts.source_files`); for a
+    family member (``report.member``) those without the other members' own files,
+    and with ``family.yaml``, the member table and the member's own files (what
+    loading that member reads, so that the edition rebuilds from itself)."""
+    from .project.family import load_family
+
+    names = source_files(report.root)
+    family = load_family(report.root) if report.member is not None else None
+    if family is None or report.member is None:
+        return names
+    root = family.root
+
+    def relative(paths: set[Path]) -> set[str]:
+        return {path.relative_to(root).as_posix() for path in paths if path.is_file()}
+
+    others = set().union(*(relative(family.member_files(member)) for member in family.members
+                           if member.key != report.member.key))
+    own = relative(family.member_files(family.member(report.member.key)))
+    return sorted((set(names) - others) | own
+                  | relative({family.path, family.table_path}))
 
 
 def refuse_family_publish(root: Path | str) -> None:
@@ -718,9 +747,11 @@ def _configured_box(report: Report) -> SignatureBox | None:
 
 def _publish(reports: list[Report], reporter: Reporter, options: BuildOptions,
              signer: Signer | None = None, timestamp_url: str | None = None,
-             signature_box: SignatureBox | None = None) -> Published:
+             signature_box: SignatureBox | None = None,
+             names: list[str] | None = None) -> Published:
     report = reports[0]
-    files = read_sources(report.root, source_files(report.root))  # bounded: EmbedLimits
+    files = read_sources(report.root, names if names is not None  # bounded: EmbedLimits
+                         else edition_sources(report))
     sources = [sources_manifest(edition, files) for edition in reports]
     existing = [existing_edition(edition, json.loads(manifest)["inputs"])
                 for edition, manifest in zip(reports, sources)]
@@ -849,6 +880,8 @@ def verify(path: Path | str, *, quick: bool = False, pages: Path | str | None = 
     verification.tools, verification.unrecorded = tools.differing, tools.unrecorded
     other = "the edition records other tool versions; rebuilt with the installed ones"
     language = verification.sources.get("language")
+    member = verification.sources.get("member")  # a family member's edition
+    member = member if isinstance(member, str) else None
     limits = limits or EmbedLimits.from_environment()
     with tempfile.TemporaryDirectory(prefix="almanac-rebuild-") as tmp:
         root = Path(tmp, "edition")
@@ -856,8 +889,8 @@ def verify(path: Path | str, *, quick: bool = False, pages: Path | str | None = 
             "restoring the embedded sources into a temporary folder"))
         write_tree(path, verification, root)
         try:
-            report = load(root, language)
-            files = read_sources(report.root, source_files(report.root), limits)
+            report = load(root, language, member)
+            files = read_sources(report.root, edition_sources(report), limits)
             # the tools and theme it recorded, whatever is installed: only data there
             manifest = sources_manifest(report, files, tools.recorded, tools.theme)
             made = edition_pdf(report, files, manifest, options or BuildOptions(),

@@ -79,12 +79,44 @@ def edition_folders(base: Path) -> list[tuple[Path, str, str]]:
             found.append((year, year.name, year.name))
             continue
         for entry in sorted(entry for entry in year.iterdir() if not entry.name.startswith(".")):
+            members = member_folders(entry)
+            if members:  # a family's version: a folder per member (a folder per language)
+                found += [(folder, year.name, entry.name) for member in members
+                          for folder in language_folders(member) or [member]]
+                continue
             languages = language_folders(entry)
             strays = [other for other in sorted(entry.iterdir()) if other not in languages
                       and not other.name.startswith(".")] if languages else []
             found += [(folder, year.name, entry.name) for folder in languages + strays] \
                 or [(entry, year.name, entry.name)]
     return found
+
+
+def member_folders(folder: Path) -> list[Path]:
+    """The editions of a family's members in a version's folder (``publish --family``):
+    its folders whose ``manifest.json`` (or whose language folders' first) records that
+    folder's name as the ``member``, sorted; none when the folder is an edition itself,
+    a link or not a folder, or holds no member's edition."""
+    if folder.is_symlink() or not folder.is_dir() \
+            or os.path.lexists(folder / EDITION_MANIFEST):
+        return []
+    return sorted(entry for entry in folder.iterdir() if not entry.name.startswith(".")
+                  and member_of(entry) == entry.name)
+
+
+def member_of(folder: Path) -> str | None:
+    """The member key the edition in ``folder`` records (``member`` of its
+    ``manifest.json``, or of its first language folder's), None when none or unreadable."""
+    if folder.is_symlink() or not folder.is_dir():
+        return None
+    languages = [] if os.path.lexists(folder / EDITION_MANIFEST) else language_folders(folder)
+    try:
+        record = read_edition_manifest((languages[0] if languages else folder)
+                                       / EDITION_MANIFEST, EmbedLimits.from_environment())
+    except (OSError, ValueError):
+        return None
+    member = record.get("member") if isinstance(record, dict) else None
+    return member if isinstance(member, str) else None
 
 
 def language_folders(folder: Path) -> list[Path]:

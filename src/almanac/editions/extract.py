@@ -71,7 +71,9 @@ def write_tree(path: Path, verification: Verification, target: Path) -> list[str
     verified) into the new or empty folder ``target``; see :func:`extract`."""
     assert verification.sources is not None  # verified() refuses an edition without
     names = [item["path"] for item in verification.sources["inputs"]]
-    wrong = [f"{name!r} {reason}" for name in names if (reason := source_name_problem(name))]
+    member = isinstance(verification.sources.get("member"), str)  # a member's edition
+    wrong = [f"{name!r} {reason}" for name in names
+             if (reason := source_name_problem(name, member))]
     wrong += source_tree_problems(names)
     if wrong:  # verify refuses these already; the check stays beside the writing
         raise ReportError(Problem(f"embedded names that cannot be written: {'; '.join(wrong)}",

@@ -51,10 +51,12 @@ class Published:
 def version_folder(report: Report) -> Path:
     """``<project>/<archive.folder>/<year>/<version>``: where the edition is
     published, or for a report in several languages the folder of its editions, one
-    per language."""
+    per language; for a family member ``…/<version>/<member key>``, each member's
+    edition (or editions, one per language) in a folder of its own."""
     edition = report.manifest.edition
-    return report.root / report.manifest.archive.folder / str(report.manifest.year) \
+    folder = report.root / report.manifest.archive.folder / str(report.manifest.year) \
         / edition.version
+    return folder / report.member.key if report.member is not None else folder
 
 
 def published_version_folder(report: Report) -> Path | None:
@@ -78,13 +80,15 @@ def edition_folder(report: Report) -> Path:
 
 
 def pdf_name(report: Report) -> str:
-    """The edition's file name: ``<title slug>[-<year>]-<version>[-<language>].pdf``
-    (the language for a report in several)."""
+    """The edition's file name: ``<title slug>[-<year>]-<version>[-<member key>]
+    [-<language>].pdf`` (the member's key for a family member, the language for a
+    report in several)."""
     slug = file_slug(report.manifest.title)
     if str(report.manifest.year) not in slug:
         slug += f"-{report.manifest.year}"
     language = f"-{report.manifest.language}" if report.multilingual else ""
-    return f"{slug}-{report.manifest.edition.version}{language}.pdf"
+    member = f"-{report.member.key}" if report.member is not None else ""
+    return f"{slug}-{report.manifest.edition.version}{member}{language}.pdf"
 
 
 RESTORE = ("restore the edition folder from a copy (manifest.json gives each file's "

@@ -216,7 +216,7 @@ def read_sources(root: Path, names: list[str], limits: EmbedLimits | None = None
     return files
 
 
-def source_name_problem(name: object) -> str | None:
+def source_name_problem(name: object, member: bool = False) -> str | None:
     """Why ``name`` cannot be the name of an embedded source, or None when it can.
 
     A source name is what :func:`almanac.project.parts.source_files` gives: a
@@ -224,7 +224,9 @@ def source_name_problem(name: object) -> str | None:
     folders, with no empty, ``.`` or ``..`` part, no hidden part (a name that
     starts with a dot is never a source), no backslash, NUL or other control
     character, each part at most 255 bytes in UTF-8 (the ``NAME_MAX`` of common
-    file systems) and the whole at most 1 024 characters.
+    file systems) and the whole at most 1 024 characters. A family member's edition
+    (``member``) also holds ``family.yaml`` and the member table, which may lie in
+    any folder of the project: any such plain relative path is a source there.
     """
     if not isinstance(name, str) or not name:
         return "is not a file name"
@@ -238,7 +240,7 @@ def source_name_problem(name: object) -> str | None:
     if any(len(part.encode("utf-8")) > 255 for part in parts):
         return "has a part longer than 255 bytes"
     if (len(parts) == 1 and parts[0] in SOURCE_FILES) \
-            or (len(parts) > 1 and parts[0] in SOURCE_FOLDERS):
+            or (len(parts) > 1 and parts[0] in SOURCE_FOLDERS) or member:
         return None
     return f"is neither {MANIFEST} nor a file under " + ", ".join(
         f"{folder}/" for folder in SOURCE_FOLDERS) + " (nor " + ", ".join(
@@ -289,6 +291,7 @@ class SourcesRecord(_Shape):
     edition: EditionRecord
     inputs: list[InputRecord]
     language: StrictStr | None = None  # the edition's, for a report in several languages
+    member: StrictStr | None = None  # the family member's key, for a member's edition
 
 
 def _plain_file_name(name: str) -> str:
@@ -387,7 +390,8 @@ def sources_manifest(report: Report, files: dict[str, bytes],
     :func:`~almanac.project.theme.digest`; a rebuild passes the one recorded) and
     every input's hash; for a report
     in several languages also the edition's ``language`` and all ``languages`` (a
-    report in one language has neither, so its editions stay as they were)."""
+    report in one language has neither, so its editions stay as they were); for a
+    family member its key, ``member``, by which a rebuild loads that member."""
     manifest = report.manifest
     data = {
         "format": FORMAT,
@@ -397,6 +401,7 @@ def sources_manifest(report: Report, files: dict[str, bytes],
                     "date": manifest.edition.date.isoformat()},
         **({"language": manifest.language, "languages": report.languages}
            if report.multilingual else {}),
+        **({"member": report.member.key} if report.member is not None else {}),
         "tools": dict(tool_versions() if tools is None else tools),
         "theme": dict(zip(("sha256", "files"), theme.digest(), strict=True))
         if theme_record is None else dict(theme_record),

@@ -456,7 +456,7 @@ def _check_manifest(raw: bytes | None, limits: EmbedLimits,
         checks.append(Check("embedded manifest", False, str(exc)))
         return None
     problems = [f"{item.path!r} {reason}" for item in manifest.inputs
-                if (reason := source_name_problem(item.path))]
+                if (reason := source_name_problem(item.path, manifest.member is not None))]
     problems += source_tree_problems([item.path for item in manifest.inputs])
     if len(manifest.inputs) > limits.files:
         problems.append(f"{len(manifest.inputs):,} inputs; the limit is {limits.files:,}")
@@ -893,7 +893,7 @@ def list_editions(root: Path) -> list[dict]:
     from packaging.version import Version
 
     from ..project.languages import TAG
-    from .archive import archived_editions, parse_version
+    from .archive import archived_editions, member_of, parse_version
 
     limits = EmbedLimits.from_environment()
     root = Path(root)
@@ -902,16 +902,25 @@ def list_editions(root: Path) -> list[dict]:
     # the languages of each version of a report in several languages, as the
     # report.yaml embedded in its editions lists them
     spoken: dict[Path, set[str]] = {}
+    # a family member's edition (publish --family): <version>/<key>[/<language>]
+    members = {found.folder: key for found in archived
+               if (key := member_of(found.folder) if found.folder.parent.name == found.version
+                   else None) == found.folder.name
+               or (key := member_of(found.folder.parent)) == found.folder.parent.name}
     for found in archived:
-        if found.folder.name != found.version:
+        if found.folder.name != found.version and found.folder.name != members.get(
+                found.folder):
             spoken.setdefault(found.folder.parent, set()).update(found.languages)
     for found in archived:
         folder, version = found.folder, found.version
+        member = members.get(folder)
+        named = version if folder.name == member else folder.name  # its language, if any
         where = str(folder.relative_to(root))
         base = {"version": version, "year": found.year, "path": where,
+                **({"member": member} if member else {}),
                 "legacy": found.legacy, "changes": [], "current": False}
-        if folder.name != version and (not TAG.match(folder.name) or (
-                spoken[folder.parent] and folder.name not in spoken[folder.parent])):
+        if named != version and (not TAG.match(named) or (
+                spoken[folder.parent] and named not in spoken[folder.parent])):
             editions.append({**base, "language": None, "status": f"FAILED: {folder.name} is "
                              "not an edition folder (its name is no language of the report)"})
             continue
@@ -937,7 +946,7 @@ def list_editions(root: Path) -> list[dict]:
         if manifest.edition.version != version:  # retitled after publishing
             failed.insert(0, f"{EDITION_MANIFEST} names version {manifest.edition.version!r}; "
                              f"its folder is {version}")
-        if version != folder.name and manifest.language != folder.name:
+        if version != named and manifest.language != named:
             failed.insert(0, f"{EDITION_MANIFEST} names language {manifest.language!r}; "
                              f"its folder is {folder.name}")
         if found.report_year is not None and found.report_year != found.year:

@@ -302,14 +302,19 @@ def _edition_of(path: Path, project: Path) -> Path | None:
     ``<base>/<year>/<version>`` that exists, where ``<base>`` is the project's archive
     (``archive.folder``, :func:`~almanac.project.archive.archive_folder`) or the old
     place, ``output/`` (the files of a report in several languages lie one folder
-    deeper, in the same version's folder)."""
+    deeper, in the same version's folder). A family's editions are one folder per
+    member in the version's folder: ``<base>/<year>/<version>/<member key>``."""
+    from ..project.family import is_family
+
+    depth = 3 if is_family(project) else 2  # the folders that name one edition
     for base in archive_bases(project):
         base = base.resolve()
         if not path.is_relative_to(base):
             continue
         parts = path.relative_to(base).parts
-        if len(parts) >= 3 and parts[0].isdigit() and (base / parts[0] / parts[1]).is_dir():
-            return base / parts[0] / parts[1]
+        if len(parts) >= depth + 1 and parts[0].isdigit() \
+                and base.joinpath(*parts[:depth]).is_dir():
+            return base.joinpath(*parts[:depth])
     return None
 
 
