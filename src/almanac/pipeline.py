@@ -649,7 +649,8 @@ def publish(root: Path | str, *, reporter: Reporter | None = None,
     ``<archive>/<year>/<version>/<member key>/``, embedding the files it is built
     from (:func:`edition_sources`; ``sources`` when the caller has them already).
     """
-    refuse_family_publish(root)
+    if member is None:  # a family's editions are its members'
+        refuse_family_publish(root)
     reporter = reporter or Reporter()
     reporter.step("load", reporter.words.gettext("reading report.yaml, brand and chapters"))
     reports = load_all(root, member)

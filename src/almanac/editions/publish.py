@@ -63,10 +63,11 @@ def published_version_folder(report: Report) -> Path | None:
     """The folder of this version's editions if it is published: in the archive
     (:func:`version_folder`), else in a place editions were published before
     (:func:`~almanac.project.archive.archive_bases`: ``editions/`` when
-    ``archive.folder`` was set later, ``output/``); None when none holds it."""
-    edition = report.manifest.edition
+    ``archive.folder`` was set later, ``output/``); None when none holds it. For a
+    family member, its own folder in the version's."""
+    archive = version_folder(report).relative_to(report.root / report.manifest.archive.folder)
     for base in archive_bases(report.root, report.manifest.archive.folder):
-        folder = base / str(report.manifest.year) / edition.version
+        folder = base / archive
         if os.path.lexists(folder):
             return folder
     return None
