@@ -233,3 +233,29 @@ def test_publish_family_archives_each_member_as_an_edition_that_verifies(tmp_pat
     # the same inputs again: every member's edition stays as it is
     code, out, err = run(["publish", "--family", "-q", str(root)], capsys)
     assert code == 0 and [Path(line) for line in out.splitlines()] == editions
+
+
+def test_every_worker_gets_the_shared_files_and_a_task_only_its_members_own(tmp_path):
+    """What is broadcast to every worker holds no member's own file (a per-member
+    series); each task carries its member's own files and no other's, and together
+    they are exactly the files the member is built from."""
+    from almanac.families.runner import plan
+    from almanac.pipeline import BuildOptions
+    from almanac.project.family import load_family
+
+    root = family_project(tmp_path).resolve()
+    family = load_family(root)
+    assert family is not None
+    files, planned = plan(root, family, None, BuildOptions())
+    shared = files.shared_only()
+    own = {key: (root / name).read_bytes() for key in KEYS
+           for name in files.members[key]}
+    assert own and all(files.members[key] for key in KEYS)
+    assert not set(shared.blobs.values()) & set(own.values())
+    for key in KEYS:
+        task = files.own(key)
+        others = {name for other in KEYS if other != key for name in files.members[other]}
+        assert not others & set(task.members[key])
+        joined = shared.joined(task)
+        assert joined.files_of(key) == files.files_of(key)
+        assert all(sha in joined.blobs for sha in joined.files_of(key).values())

@@ -3,9 +3,10 @@
 The client reads every file a family's members are built from once
 (:func:`project_files`): the files all members share, and each member's own files
 (``{member}`` in a series' ``file:``), each named by its SHA-256 (FIPS 180-4). The
-whole :class:`ProjectFiles` travels to each worker once (one scattered value per
-run; Dask's documented ``Client.scatter(..., broadcast=True)``), never per member,
-so workers need no file system shared with the client.
+shared files travel to each worker once (one scattered value per run; Dask's
+documented ``Client.scatter(..., broadcast=True)``), never per member, and a
+member's own files with its task, to the one worker that builds it; workers need no
+file system shared with the client.
 
 On a worker, :func:`member_folder` lays out one member's project (the shared files
 and that member's own files, nothing of another member) in a folder of the
@@ -56,6 +57,25 @@ class ProjectFiles:
         """Every file the member ``key`` is built from (path → SHA-256), sorted by
         path: the shared files and its own."""
         return dict(sorted({**self.shared, **self.members.get(key, {})}.items()))
+
+    def shared_only(self) -> ProjectFiles:
+        """The files every member reads, without any member's own: what travels to
+        every worker once (a member's own files travel with its task, to the one
+        worker that builds it: :meth:`own`)."""
+        wanted = set(self.shared.values())
+        return ProjectFiles(self.shared, {}, {sha: blob for sha, blob in self.blobs.items()
+                                              if sha in wanted})
+
+    def own(self, key: str) -> ProjectFiles:
+        """The member ``key``'s own files alone (see :meth:`shared_only`)."""
+        files = self.members.get(key, {})
+        return ProjectFiles({}, {key: files}, {sha: self.blobs[sha] for sha in files.values()})
+
+    def joined(self, other: ProjectFiles) -> ProjectFiles:
+        """These files and ``other``'s, ``other``'s members' own files added (a
+        worker's shared files and a task's member files)."""
+        return ProjectFiles({**self.shared, **other.shared}, {**self.members, **other.members},
+                            {**self.blobs, **other.blobs})
 
     @property
     def size(self) -> int:

@@ -227,9 +227,9 @@ def _run(client: Any, files: ProjectFiles, todo: list[Planned],
     from distributed.scheduler import KilledWorker
 
     def scatter() -> Any:
-        # the files once per worker: one value, copied to every worker now
+        # the shared files once per worker: one value, copied to every worker now
         try:
-            return client.scatter(files, broadcast=True, hash=False)
+            return client.scatter(shared, broadcast=True, hash=False)
         except Exception as exc:  # the scheduler unpickles it: it needs Almanac too
             if "almanac" not in str(exc):
                 raise
@@ -240,9 +240,11 @@ def _run(client: Any, files: ProjectFiles, todo: list[Planned],
 
     def submit(item: Planned, attempt: int) -> Any:
         name = item.task.name.replace("/", "-")
-        return client.submit(build_member, bundle, item.task, pure=False,
+        return client.submit(build_member, bundle, item.task, files.own(item.task.key),
+                             pure=False,
                              key=f"almanac-member-{name}-{item.inputs[:16]}-{attempt}")
 
+    shared = files.shared_only()
     bundle = scatter()
     futures = {submit(item, 0): item for item in todo}
     tries: dict[str, int] = {}

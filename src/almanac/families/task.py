@@ -79,11 +79,15 @@ def _charts(root: Path) -> set[str]:
     return {path.name for path in store.glob("*.svg")} if store.is_dir() else set()
 
 
-def build_member(files: ProjectFiles, task: MemberTask) -> MemberBuilt:
-    """Build the member of ``task`` from ``files`` (see the module docstring); its
+def build_member(files: ProjectFiles, task: MemberTask,
+                 own: ProjectFiles | None = None) -> MemberBuilt:
+    """Build the member of ``task`` from ``files`` and its ``own`` files, when they
+    travel apart (:meth:`~.files.ProjectFiles.own`; see the module docstring); its
     problems (:class:`~almanac.errors.ReportError`) are returned, not raised, each
     naming the member key; any other exception is raised (a bug: Dask reports it)."""
     start = time.perf_counter()
+    if own is not None:
+        files = files.joined(own)
     home = Path(task.home) if task.home is not None else worker_home()
     with member_folder(files, task.key, home) as root:
         before = _charts(root)
