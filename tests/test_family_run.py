@@ -93,14 +93,18 @@ def run(arguments: list[str], capsys) -> tuple[int, str, str]:
 
 @pytest.mark.slow
 def test_members_alone_in_a_local_cluster_and_on_a_cluster_are_the_same_bytes(
-        tmp_path, capsys, cluster):
+        tmp_path, capsys, cluster, monkeypatch):
     alone = family_project(tmp_path, "alone")
     for key in KEYS:
         assert run(["build", "--member", key, str(alone)], capsys)[0] == 0
     local = family_project(tmp_path, "local")
-    code, out, _ = run(["build", "--family", "--workers", "2", "-q", str(local)], capsys)
+    monkeypatch.chdir(local / "chapters")  # the project found from a folder in it
+    code, out, _ = run(["build", "--family", "--workers", "2", "-q"], capsys)
+    monkeypatch.undo()
     assert code == 0
     assert "3 built, 0 from cache, 0 failed" in out
+    assert [line.split()[-1] for line in out.splitlines()[1:4]] == \
+        [f"output/country-profile-2007/{key}.pdf" for key in KEYS]
     remote = family_project(tmp_path, "remote")
     code, out, _ = run(["build", "--family", "--scheduler", cluster, "--json",
                         str(remote)], capsys)

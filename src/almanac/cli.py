@@ -790,6 +790,7 @@ def _family(root: Path, args: argparse.Namespace) -> int:
     from .families.runner import build_family
     from .pipeline import BuildOptions
 
+    root = root.resolve()  # the PDFs are named relative to it (found from "." when not given)
     options = BuildOptions(variant=args.variant, strict=args.strict, cache=not args.no_cache,
                            language=args.language, **_limits(args))
     try:
