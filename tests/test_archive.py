@@ -477,7 +477,7 @@ def test_publish_refuses_a_source_over_the_file_limit_before_reading_it(project,
         "limit is 32 MiB (33,554,432 bytes) for one embedded file of an edition" in err
     assert "chapters/01-voorwoord/data.xlsx: this source file is 32.0 MiB (33,554,433" in err
     assert err.count("fix: make it smaller, or leave it out of the edition (move it out "
-                     "of chapters/, figures/, layout/, locale/, styles/, or give it a name "
+                     "of chapters/, data/, figures/, layout/, locale/, styles/, or give it a name "
                      "starting with '.'), or raise the limit, e.g. "
                      "ALMANAC_MAX_EMBEDDED_FILE_MIB=64") == 2
     assert "2 problems; nothing was written" in err

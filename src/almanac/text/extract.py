@@ -105,7 +105,7 @@ def update() -> list[Path]:
     return changed
 
 
-INTERFACE = ("cli.py", "reporter.py", "pipeline.py", "errors.py", "preview/")
+INTERFACE = ("cli.py", "reporter.py", "pipeline.py", "errors.py", "preview/", "families/")
 """The sources of the interface's words (the command line, the preview): a report's
 catalogue leaves out messages used only there."""
 
