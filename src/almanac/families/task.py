@@ -40,8 +40,18 @@ def chart_workers() -> ChartWorkers:
     with _POOL_LOCK:
         if _POOL is None:
             _POOL = ChartWorkers()
-            atexit.register(_POOL.close)
         return _POOL
+
+
+def close_chart_workers() -> None:
+    """End this process's warm chart workers (:func:`chart_workers`); the next build
+    starts a new pool. For a process that is done building, or that reads the CPU time
+    and memory of its finished children (``getrusage(RUSAGE_CHILDREN)``)."""
+    global _POOL
+    with _POOL_LOCK:
+        pool, _POOL = _POOL, None
+    if pool is not None:
+        pool.close()
 
 
 @dataclass(frozen=True)
@@ -139,3 +149,6 @@ def _relative(problem: Problem, root: Path, key: str) -> Problem:
         path = Path(path).relative_to(root)
     message = problem.message if key in problem.message else f"member {key}: {problem.message}"
     return replace(problem, path=path, message=message)
+
+
+atexit.register(close_chart_workers)  # a process's warm chart workers end as it exits
