@@ -5,6 +5,8 @@ figure modules — state, failures, hangs — reaches the next, nor outlives its
 from __future__ import annotations
 
 import io
+import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -132,28 +134,55 @@ def test_a_hanging_figure_module_leaves_no_process_behind(tmp_path, capfd):
 
 
 OWNER = '''\
-import os, sys
+import os, sys, time
 from dataclasses import replace
-from almanac.pipeline import BuildOptions, load, make_pdf
+from pathlib import Path
+from almanac.pipeline import BuildOptions, load, make_pdf, render_html
 from almanac.stages.chartpool import ChartWorkers
 
 pool = ChartWorkers()
 key = "NLD"
 options = replace(BuildOptions(cache=False, check=False), member=key)
-make_pdf(load(sys.argv[1], member=key), options, chart_workers=pool)
-print(*pool.idle_pids, flush=True)
+if sys.argv[2] == "idle":
+    make_pdf(load(sys.argv[1], member=key), options, chart_workers=pool)
+    print(*pool.idle_pids, flush=True)
+else:  # busy: its worker is inside a figure module that hangs
+    render_html(load(sys.argv[1], member=key), options, chart_workers=pool)
+    started = Path(os.environ["STARTED"])
+    while not started.exists():
+        time.sleep(0.05)
+    print(started.read_text(), flush=True)
 os._exit(0)  # no close(), no atexit: as a process that is killed
 '''
 
+HANGING = '''\
+import os
+import time
+from pathlib import Path
 
-def test_a_pooled_worker_ends_when_its_owner_process_ends(tmp_path):
+
+def build(data, theme):
+    Path(os.environ["STARTED"]).write_text(str(os.getpid()))
+    time.sleep(600)
+'''
+
+
+@pytest.mark.parametrize("state", ["idle", "busy"])
+def test_a_pooled_worker_ends_when_its_owner_process_ends(tmp_path, state):
     root = family_project(tmp_path)
-    ran = subprocess.run([sys.executable, "-c", OWNER, str(root)], capture_output=True,
-                         text=True, timeout=300)
-    assert ran.returncode == 0, ran.stderr
+    if state == "busy":
+        figure(root, HANGING)
+    # its standard error to a file: a worker left behind would hold a pipe open
+    with (tmp_path / "stderr").open("w") as stderr:
+        ran = subprocess.run([sys.executable, "-c", OWNER, str(root), state],
+                             stdout=subprocess.PIPE, stderr=stderr, text=True, timeout=300,
+                             env={**os.environ, "STARTED": str(tmp_path / "started")})
+    assert ran.returncode == 0, (tmp_path / "stderr").read_text()
     [worker] = map(int, ran.stdout.split())
     for _ in range(100):  # the system closes the owner's end of the lifeline
         if gone(worker):
             break
         time.sleep(0.1)
+    else:
+        os.kill(worker, signal.SIGKILL)  # left behind: the test fails, the machine is clean
     assert gone(worker)
