@@ -11,7 +11,8 @@
   process, its charts not cached; target: at most 1.1×), and the same on a cluster of
   one worker (the family's machinery without two workers sharing the cores);
 - **memory**: the peak resident memory of each worker process and of the chart
-  processes it started (``getrusage(2)``'s ``ru_maxrss``);
+  processes it started (``getrusage(2)``'s ``ru_maxrss``; the warm chart processes
+  are ended first, so that they count);
 - **CPU per member**: user and system time of the serial process and of the workers
   (with their chart processes) per member: what the rates would be on idle cores,
   whatever else the machine runs;
@@ -33,6 +34,7 @@ import time
 from pathlib import Path
 
 from almanac.families.runner import WORKERS, FamilyRun, build_family
+from almanac.families.task import close_chart_workers
 from almanac.pipeline import build
 from almanac.reporter import BufferReporter
 
@@ -127,6 +129,9 @@ def main() -> None:
                           silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
             spent = sum(client.run(cpu_seconds).values())
             parallel = build_family(cluster_root, scheduler=cluster.scheduler_address)
+            # the workers' warm chart processes ended, so that their CPU time and
+            # memory count among the workers' finished children
+            client.run(close_chart_workers)
             parallel_cpu = (sum(client.run(cpu_seconds).values()) - spent) / arguments.members
             memory = client.run(worker_memory)
             client.run(nothing, 0)

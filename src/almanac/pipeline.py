@@ -52,6 +52,7 @@ from .project.signaturebox import SignatureBox, parse_signature_box
 from .project.uses import Definition, definitions, unused
 from .reporter import Reporter
 from .stages.breaks import CONTINUATION_PASSES, Splits, continuations
+from .stages.chartpool import ChartWorkers
 from .stages.charts import CACHE_DIR, CHART_MEMORY_MIB, TIMEOUT, ChartJob
 from .stages.finish import catalog_finisher, finish_pdf
 from .stages.guard import MAX_PAGES, MEMORY_MIB, TYPESET_SECONDS, Limits
@@ -490,15 +491,18 @@ def _produce(report: Report, target: Path, options: BuildOptions, reporter: Repo
 
 
 def render_html(report: Report, options: BuildOptions | None = None, *,
-                reporter: Reporter | None = None,
-                template: str = "report.html") -> tuple[Rendered, ChartJob]:
+                reporter: Reporter | None = None, template: str = "report.html",
+                chart_workers: ChartWorkers | None = None) -> tuple[Rendered, ChartJob]:
     """Stages 2 and 3: the charts are planned and their drawing started, the
     templates rendered to one HTML document. Call ``job.finish()`` when done with
-    the returned :class:`ChartJob` (``job.cancel()`` to stop it)."""
+    the returned :class:`ChartJob` (``job.cancel()`` to stop it). ``chart_workers``
+    lends the charts a warm worker of that pool (:mod:`~.stages.chartpool`), for a
+    process that makes many builds; without it the build starts its own."""
     options = options or BuildOptions()
     reporter = reporter or Reporter()
     job = ChartJob(report, report_formatter(report), cache=options.cache,
-                   timeout=options.chart_timeout, memory_mib=options.chart_memory_mib)
+                   timeout=options.chart_timeout, memory_mib=options.chart_memory_mib,
+                   workers=chart_workers)
     reporter.step("charts", reporter.words.ngettext(
         "%(count)s chart, %(cached)s from cache", "%(count)s charts, %(cached)s from cache",
         len(job.plans), cached=job.cached))
@@ -531,16 +535,19 @@ def _tagging(report: Report) -> Tagging:
 
 
 def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None = None,
-             template: str = "report.html", embedding: Embedding | None = None) -> Made:
+             template: str = "report.html", embedding: Embedding | None = None,
+             chart_workers: ChartWorkers | None = None) -> Made:
     """A loaded report → PDF bytes in memory: charts, render, typeset, preflight and
     (unless ``options.check`` is off) finish; nothing is written. ``embedding``
-    makes an archival PDF. A sidebar the pages cut is rendered and laid out again in
-    one part a page (:func:`~.stages.breaks.continuations`, at most
-    ``CONTINUATION_PASSES`` more layouts; none for a report whose sidebars fit).
+    makes an archival PDF; ``chart_workers`` a pool of warm chart workers to draw
+    the charts with (:func:`render_html`). A sidebar the pages cut is rendered and
+    laid out again in one part a page (:func:`~.stages.breaks.continuations`, at
+    most ``CONTINUATION_PASSES`` more layouts; none for a report whose sidebars fit).
     Raises ReportError (TypesetError when strict and warned)."""
     reporter = reporter or Reporter()
     variant = VARIANTS[options.variant]
-    rendered, charts = render_html(report, options, reporter=reporter, template=template)
+    rendered, charts = render_html(report, options, reporter=reporter, template=template,
+                                   chart_workers=chart_workers)
     reporter.step("typeset", reporter.words.gettext("laying out pages with WeasyPrint"))
     # Imported here, not at the top: WeasyPrint's import then overlaps with the
     # chart worker drawing the charts on the other core.

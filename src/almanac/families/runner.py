@@ -27,6 +27,7 @@ from ..errors import Problem, ReportError
 from ..pipeline import KEPT, BuildOptions, load
 from ..project.family import FAMILY, Family, load_family
 from ..project.parts import CACHE, MANIFEST
+from ..stages.chartpool import ChartWorkers
 from ..stages.charts import CACHE_DIR
 from ..stages.output import Writer, check_output_folder, write_file
 from .files import ProjectFiles, digest, family_sources, project_files
@@ -191,9 +192,10 @@ def build_family(root: Path | str, *, keys: list[str] | None = None,
         progress.start(len(todo), len(planned) - len(todo), None)
         home = str((root / SERIAL).resolve())
         try:
-            for item in todo:
-                built = build_member(files, replace(item.task, home=home))
-                results[item.task.name] = collect(item, built)
+            with ChartWorkers() as pool:  # one warm chart worker for the whole run
+                for item in todo:
+                    built = build_member(files, replace(item.task, home=home), workers=pool)
+                    results[item.task.name] = collect(item, built)
         finally:
             collect.save()
             progress.stop()

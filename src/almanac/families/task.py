@@ -7,18 +7,51 @@ problems. It writes nothing the client reads: the client writes each PDF once, v
 the one writer (:class:`~almanac.stages.output.Writer`). Run twice (a worker that
 died mid-build has its task run again elsewhere: Dask's scheduler reschedules the
 tasks of a lost worker), it returns the same bytes.
+
+The charts of a process's builds are drawn by warm chart workers
+(:class:`~almanac.stages.chartpool.ChartWorkers`, one pool per process:
+:func:`chart_workers`), so a Dask worker pays the start of Altair and vl-convert
+once, not per member; each build's figure modules are forgotten before the next.
 """
 
 from __future__ import annotations
 
+import atexit
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import Problem, ReportError
 from ..pipeline import BuildOptions, default_output, load, make_pdf
+from ..stages.chartpool import ChartWorkers
 from ..stages.charts import CACHE_DIR
 from .files import ProjectFiles, member_folder
+
+_POOL: ChartWorkers | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def chart_workers() -> ChartWorkers:
+    """This process's pool of warm chart workers, made at its first use and closed
+    when the process exits (``atexit``; a worker also ends when its process dies:
+    :mod:`~almanac.stages.chartpool`)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ChartWorkers()
+        return _POOL
+
+
+def close_chart_workers() -> None:
+    """End this process's warm chart workers (:func:`chart_workers`); the next build
+    starts a new pool. For a process that is done building, or that reads the CPU time
+    and memory of its finished children (``getrusage(RUSAGE_CHILDREN)``)."""
+    global _POOL
+    with _POOL_LOCK:
+        pool, _POOL = _POOL, None
+    if pool is not None:
+        pool.close()
 
 
 @dataclass(frozen=True)
@@ -80,10 +113,12 @@ def _charts(root: Path) -> set[str]:
 
 
 def build_member(files: ProjectFiles, task: MemberTask,
-                 own: ProjectFiles | None = None) -> MemberBuilt:
+                 own: ProjectFiles | None = None,
+                 workers: ChartWorkers | None = None) -> MemberBuilt:
     """Build the member of ``task`` from ``files`` and its ``own`` files, when they
-    travel apart (:meth:`~.files.ProjectFiles.own`; see the module docstring); its
-    problems (:class:`~almanac.errors.ReportError`) are returned, not raised, each
+    travel apart (:meth:`~.files.ProjectFiles.own`; see the module docstring), its
+    charts drawn by ``workers`` (default: this process's pool, :func:`chart_workers`);
+    its problems (:class:`~almanac.errors.ReportError`) are returned, not raised, each
     naming the member key; any other exception is raised (a bug: Dask reports it)."""
     start = time.perf_counter()
     if own is not None:
@@ -95,7 +130,8 @@ def build_member(files: ProjectFiles, task: MemberTask,
             report = load(root, task.language, member=task.key)
             options = replace(task.options, language=task.language, member=task.key,
                               html_output=None)
-            made = make_pdf(report, options)
+            made = make_pdf(report, options,
+                            chart_workers=workers if workers is not None else chart_workers())
         except ReportError as exc:
             return MemberBuilt(task.key, task.language,
                                problems=[_relative(problem, root, task.key)
@@ -117,3 +153,6 @@ def _relative(problem: Problem, root: Path, key: str) -> Problem:
         path = Path(path).relative_to(root)
     message = problem.message if key in problem.message else f"member {key}: {problem.message}"
     return replace(problem, path=path, message=message)
+
+
+atexit.register(close_chart_workers)  # a process's warm chart workers end as it exits

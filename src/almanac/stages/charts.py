@@ -9,11 +9,13 @@ currency, the time zone, the translations a module may use, the versions of
 Altair and vl-convert — in ``.almanac-cache/charts/``, so the HTML can
 name every chart before any is drawn, and an unchanged chart costs nothing.
 
-Charts not in the store are drawn by a worker process (``chartworker``), a fresh
-interpreter that imports the figure modules, Altair and vl-convert: none of them
-is ever imported by the process that builds, so a build keeps no global state
-of theirs, is safe to run from a threaded host, and a figure module that hangs
-or crashes costs the worker, not the build. The worker draws in UTC, whatever the
+Charts not in the store are drawn by a worker process (``chartworker``), an
+interpreter of its own (fresh for the build, or a warm one of a pool that forgets
+each build's figure modules: :mod:`~.chartpool`) that imports the figure modules,
+Altair and vl-convert: none of them is ever imported by the process that
+builds, so a build keeps no global state of theirs, is safe to run from a
+threaded host, and a figure module that hangs or crashes costs the worker, not
+the build. The worker draws in UTC, whatever the
 machine's time zone (:data:`WORKER_ENVIRONMENT`: a date without a time is midnight
 UTC to Vega, and in local time a month axis would put 2021-01-01 in December on a
 machine west of Greenwich), so a chart's pixels are the same everywhere. The worker
@@ -33,7 +35,6 @@ import resource
 import select
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -58,6 +59,7 @@ from .brand import chart_base_px, chart_theme
 from .chartdata import declared_kind
 from .chartfonts import chart_fonts
 from .chartlocale import chart_locales, resolve
+from .chartpool import ChartProcess, ChartWorkers
 from .guard import resident_bytes
 
 CACHE_DIR = CACHE / "charts"
@@ -361,15 +363,6 @@ def figure_data(report: Report, chapter: Chapter, block: FigureBlock,
                       member=report.member.visible() if report.member is not None else None)
 
 
-def _stderr() -> int | None:
-    """Where the worker's standard output goes: this process's standard error, so that
-    what a figure module prints is seen but never mixed into the command's output."""
-    try:
-        return sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # replaced by an object without one
-        return None
-
-
 def _sources(root: Path) -> tuple[dict[str, bytes], dict[str, Path]]:
     """Every figure module on the search path — the project's ``figures/``, then the
     built-in theme's generic ones — by file name, a project's module overriding the
@@ -422,11 +415,18 @@ class ChartJob:
     raised by :meth:`finish` as one :class:`ChartError`. ``notes`` are what the
     build should say about the charts' locale (:func:`locale_notes`): warnings that
     do not stop a build.
+
+    ``workers`` lends the build a warm chart worker from a pool
+    (:class:`~.chartpool.ChartWorkers`), given back when every chart was drawn and
+    nothing went wrong; without one, the build starts a worker of its own and ends it
+    when done.
     """
 
     def __init__(self, report: Report, fmt: Formatter, *, cache: bool = True,
-                 timeout: float = TIMEOUT, memory_mib: int = CHART_MEMORY_MIB):
+                 timeout: float = TIMEOUT, memory_mib: int = CHART_MEMORY_MIB,
+                 workers: ChartWorkers | None = None):
         self.root = report.root
+        self._pool = workers
         self.store = report.root / CACHE_DIR
         self.timeout = timeout
         self.memory_mib = memory_mib
@@ -485,14 +485,14 @@ class ChartJob:
         self._pending: dict[str, None] = {}  # keys not drawn yet, in drawing order
         self._drawing_now: str | None = None  # the key the worker said it is drawing
         self._failed: set[str] = set()  # keys that could not be drawn
-        self._worker: subprocess.Popen | None = None
+        self._worker: ChartProcess | None = None
         self._results: io.FileIO | None = None  # the worker's end of the pipe, read here
         self._deadline = 0.0
         self._bug: str | None = None  # a traceback from the worker: raised by finish()
         self._engine_ready = False  # the worker said its chart engine has started
         self._killed_for = ""  # why the memory watch killed the worker
-        self._stderr_tail: list[bytes] = []  # the worker's last lines of standard error
         self._watchers: list[threading.Thread] = []
+        self._watching = threading.Event()  # set: the memory watch stops
         self._brand = report.brand_path
         self.problems: list[Problem] = []
 
@@ -543,33 +543,26 @@ class ChartJob:
                                      if plan.key in self.missing)
 
     def start(self) -> None:
-        """Start drawing the missing charts in a worker process; returns at once."""
+        """Start drawing the missing charts in a worker process (a warm one of the
+        pool, if the job has one); returns at once."""
         if not self.missing:
             return
         self.fonts.write(self.root)
-        read, write = os.pipe()
-        try:
-            self._worker = subprocess.Popen(
-                # -P: the current folder is not put on the worker's import path
-                [sys.executable, "-P", "-m", "almanac.stages.chartworker", str(write)],
-                stdin=subprocess.PIPE, stdout=_stderr(), stderr=subprocess.PIPE,
-                pass_fds=[write], env={**os.environ, **WORKER_ENVIRONMENT})
-        finally:
-            os.close(write)
-        self._results = os.fdopen(read, "rb", buffering=0)
-        self._watchers = [threading.Thread(target=target, args=(self._worker,), daemon=True,
-                                           name=f"almanac-chart-{target.__name__.strip('_')}")
-                          for target in (self._relay_stderr, self._watch_memory)]
+        environment = {**os.environ, **WORKER_ENVIRONMENT}
+        fonts = str(self.fonts.folder)
+        self._worker = self._pool.take(environment, fonts) if self._pool is not None \
+            else ChartProcess(environment, fonts)
+        self._worker.tail = []  # what it writes from now on: this build's
+        self._results = self._worker.results
+        self._watching = threading.Event()
+        self._watchers = [threading.Thread(target=self._watch_memory,
+                                           args=(self._worker, self._watching), daemon=True,
+                                           name="almanac-chart-watch-memory")]
         for watcher in self._watchers:
             watcher.start()
         self._pending = dict.fromkeys(self.missing)
         self._deadline = time.monotonic() + self.timeout
-        assert self._worker.stdin is not None  # started with stdin=PIPE
-        try:  # its standard input stays open: when it closes, the worker stops
-            self._worker.stdin.write(ipc.frame(self._drawing))
-            self._worker.stdin.flush()
-        except BrokenPipeError:  # it died at once: wait() reports it
-            pass
+        self._worker.send(self._drawing)
 
     def wait(self, path: Path) -> bool:
         """Block until the chart file at ``path`` is drawn, if it is one of ours.
@@ -632,36 +625,22 @@ class ChartJob:
             raise ChartError(self.problems)
 
     def cancel(self) -> None:
-        """Stop drawing (a later stage failed); raise nothing."""
-        self._stop()
+        """Stop drawing (a later stage failed); raise nothing. A worker of the pool is
+        ended, not given back."""
+        self._stop(cancel=True)
 
-    def _relay_stderr(self, worker: subprocess.Popen) -> None:
-        """Pass on what the worker writes to its standard error (warnings of a figure
-        module, vl-convert's panics), keeping the last lines to say why it died."""
-        assert worker.stderr is not None
-        target = _stderr()
-        target = 2 if target is None else target
-        for line in iter(worker.stderr.readline, b""):
-            self._stderr_tail = (self._stderr_tail + [line])[-200:]
-            if target is not None:
-                try:
-                    os.write(target, line)
-                except OSError:
-                    pass
-        worker.stderr.close()
-
-    def _watch_memory(self, worker: subprocess.Popen) -> None:
+    def _watch_memory(self, worker: ChartProcess, stop: threading.Event) -> None:
         """Kill the worker when its resident memory passes the limit (a runaway chart
-        costs the worker, not the machine); polled every 0.1 s."""
+        costs the worker, not the machine); polled every 0.1 s while this job has it."""
         limit = self.memory_mib * 2**20
-        while worker.poll() is None:
+        while not stop.is_set() and worker.alive():
             resident = resident_bytes(worker.pid)
             if resident > limit:
                 self._killed_for = (f"the chart worker used {resident / 2**20:,.0f} MiB of "
                                     f"memory; the limit is {self.memory_mib:,} MiB")
-                worker.kill()
+                worker.popen.kill()
                 return
-            time.sleep(0.1)
+            stop.wait(0.1)
 
     def _death(self) -> Problem:
         """Why the worker died, blaming what caused it: the memory limit, the engine
@@ -695,16 +674,18 @@ class ChartJob:
         """Wait (briefly) for the dead worker's last words on its standard error."""
         if self._worker is not None:
             try:
-                self._worker.wait(timeout=5)
+                self._worker.popen.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 return
+            self._worker.join_relay(timeout=5)
         for watcher in self._watchers:
             watcher.join(timeout=5)
 
     def _panic(self) -> str | None:
         """The message of a Rust panic (``thread '…' panicked at FILE:\nMESSAGE``) or a
         fatal V8 error (``# Fatal …``) in what the worker wrote, if any."""
-        lines = [line.decode("utf-8", "replace").strip() for line in self._stderr_tail]
+        tail = self._worker.tail if self._worker is not None else []
+        lines = [line.decode("utf-8", "replace").strip() for line in tail]
         for number, line in enumerate(lines):
             if " panicked at " in line and number + 1 < len(lines):
                 return lines[number + 1][:300]
@@ -713,7 +694,7 @@ class ChartJob:
         return None
 
     def _signal(self) -> str:
-        code = self._worker.returncode if self._worker is not None else None
+        code = self._worker.popen.returncode if self._worker is not None else None
         if code is None:
             return "no exit status"
         if code < 0:
@@ -743,26 +724,23 @@ class ChartJob:
         return Problem(message, self._drawing.module(plan.chart), None, hint,
                        f"{plan.chapter}: {plan.where}")
 
-    def _stop(self) -> None:
-        """End the worker: at once unless it has drawn everything and is leaving."""
+    def _stop(self, cancel: bool = False) -> None:
+        """Be done with the worker: give it back to the pool when it drew everything
+        without a problem and said it is idle (never when ``cancel``); else end it,
+        at once unless it has drawn everything."""
         done = not self._pending
         self._failed.update(self._pending)  # what is not drawn now never will be
         self._pending.clear()
-        if self._results is not None:
-            self._results.close()
-            self._results = None
-        if self._worker is not None:
-            try:
-                if self._worker.stdin is not None:
-                    self._worker.stdin.close()
-            except BrokenPipeError:
-                pass
-            try:
-                self._worker.wait(timeout=5 if done else 0)
-            except subprocess.TimeoutExpired:
-                self._worker.kill()
-                self._worker.wait()
-            self._worker = None
-        for watcher in self._watchers:  # both end with the worker
+        self._watching.set()
+        for watcher in self._watchers:  # the memory watch ends with this job
             watcher.join(timeout=5)
         self._watchers = []
+        worker, self._worker, self._results = self._worker, None, None
+        if worker is None:
+            return
+        if self._pool is not None and done and not cancel and not self._failed \
+                and not self.problems and self._bug is None and not self._killed_for \
+                and worker.idle():
+            self._pool.give(worker, self.memory_mib * 2**20)
+        else:
+            worker.close(wait=5 if done else 0)

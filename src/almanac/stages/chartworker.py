@@ -1,19 +1,24 @@
-"""The chart worker: a process of its own that draws the charts of one build.
+"""The chart worker: a process of its own that draws the charts of builds.
 
-``python -m almanac.stages.chartworker FD`` reads one :class:`~.charts.Drawing`
-from its standard input, draws its plans in order and reports each on the pipe
-``FD`` (see :mod:`almanac.ipc`): ``("drawing", key)`` when it starts a chart,
-``("done", key)`` when the chart's SVG is in the store, ``("engine", "ready")``
-once vl-convert's JavaScript engine has started (before any chart; or
-``("engine-failed", reason)``), ``("problems", [Problem,
-...])`` before the ``done`` of a chart whose figure module failed, ``("bug",
-traceback)`` when Almanac itself failed.
+``python -m almanac.stages.chartworker FD LIFELINE`` reads a
+:class:`~.charts.Drawing` from its standard input, draws its plans in order and
+reports each on the pipe ``FD`` (see :mod:`almanac.ipc`): ``("drawing", key)``
+when it starts a chart, ``("done", key)`` when the chart's SVG is in the store,
+``("engine", "ready")`` once vl-convert's JavaScript engine has started (before any
+chart; or ``("engine-failed", reason)``), ``("problems", [Problem, ...])`` before
+the ``done`` of a chart whose figure module failed, ``("bug", traceback)`` when
+Almanac itself failed (then it ends), and ``("idle", None)`` after the last plan;
+then it waits for the next drawing, and ends at the end of its standard input. It
+ends at once when the pipe ``LIFELINE`` (which the build never writes) reaches its
+end: the build closed it, or died (:mod:`~.chartpool`).
 
-Everything with global state lives here and dies with the process: the figure
-modules (imported as a package named after the hash of their sources, so they
-can import each other relatively), Altair's theme registry (the brand theme is
-an Altair theme, so a module's own ``.configure_*()`` still wins) and
-vl-convert's JavaScript engine and font registry.
+Everything with global state lives here: the figure modules (imported as a package
+named after the hash of their sources, so they can import each other relatively),
+Altair's theme registry (the brand theme is an Altair theme, so a module's own
+``.configure_*()`` still wins) and vl-convert's JavaScript engine and font
+registry. After each drawing the worker forgets the figure modules (the package,
+its modules, their finder and source lines), and restores its environment
+variables and current folder, so that the next drawing imports them afresh.
 """
 
 from __future__ import annotations
@@ -43,49 +48,95 @@ if TYPE_CHECKING:
 
 
 def main(argv: list[str]) -> None:
-    """The worker process: ``argv[1]`` is the file descriptor to report on."""
+    """The worker process: ``argv[1]`` is the file descriptor to report on,
+    ``argv[2]`` its lifeline's."""
     results = os.fdopen(int(argv[1]), "wb", buffering=0)
-    # Standard input is read unbuffered (os.read): a thread still blocked in a
-    # buffered read would hold its lock and abort the interpreter's shutdown.
-    drawing: Drawing = ipc.read(lambda size: os.read(0, size))
-    threading.Thread(target=_lifeline, daemon=True).start()
-    try:
-        worker = _Worker(drawing)
+    threading.Thread(target=_lifeline, args=(int(argv[2]),), daemon=True).start()
+    environment, folder = dict(os.environ), os.getcwd()
+    while True:
+        # Standard input is read unbuffered (os.read): a thread still blocked in a
+        # buffered read would hold its lock and abort the interpreter's shutdown.
         try:
-            worker.start_engine()
-        except Exception as exc:  # the engine cannot start: not any figure module's fault
-            results.write(ipc.frame(("engine-failed", f"{type(exc).__name__}: {exc}")))
+            drawing: Drawing = ipc.read(lambda size: os.read(0, size))
+        except EOFError:  # the build (or the pool) is done with this worker
             return
-        results.write(ipc.frame(("engine", "ready")))
-        for plan in drawing.plans:
-            results.write(ipc.frame(("drawing", plan.key)))
-            try:
-                svg = worker.draw(plan)
-                write_file(drawing.store / f"{plan.key}.svg", svg.encode("utf-8"), drawing.root,
-                           durable=False)
-            except ReportError as exc:
-                results.write(ipc.frame(("problems", exc.problems)))
-            results.write(ipc.frame(("done", plan.key)))
-    except BrokenPipeError:  # the build stopped waiting: nothing to do
-        return
-    except BaseException:  # a bug: hand the traceback to the build
-        results.write(ipc.frame(("bug", traceback.format_exc())))
+        try:
+            if not _serve(drawing, results):
+                return
+        except BrokenPipeError:  # the build stopped waiting: nothing to do
+            return
+        except BaseException:  # a bug: hand the traceback to the build
+            results.write(ipc.frame(("bug", traceback.format_exc())))
+            return
+        finally:
+            _forget(drawing, environment, folder)
+        results.write(ipc.frame(("idle", None)))
 
 
-def _lifeline() -> None:
-    """End the worker when the build no longer needs it: the build keeps the worker's
-    standard input open while it waits for charts, and closes it (or dies, and the
-    system closes it) when it stops waiting; even a figure module that hangs then
+def _serve(drawing: Drawing, results: Any) -> bool:
+    """Draw the plans of ``drawing``, reporting on ``results``; False when the chart
+    engine could not start (the worker then ends)."""
+    worker = _Worker(drawing)
+    try:
+        worker.start_engine()
+    except Exception as exc:  # the engine cannot start: not any figure module's fault
+        results.write(ipc.frame(("engine-failed", f"{type(exc).__name__}: {exc}")))
+        return False
+    results.write(ipc.frame(("engine", "ready")))
+    for plan in drawing.plans:
+        results.write(ipc.frame(("drawing", plan.key)))
+        try:
+            svg = worker.draw(plan)
+            write_file(drawing.store / f"{plan.key}.svg", svg.encode("utf-8"), drawing.root,
+                       durable=False)
+        except ReportError as exc:
+            results.write(ipc.frame(("problems", exc.problems)))
+        results.write(ipc.frame(("done", plan.key)))
+    return True
+
+
+def _forget(drawing: Drawing, environment: dict[str, str], folder: str) -> None:
+    """Undo what a drawing's figure modules left in this process: their package and
+    its modules, the finder that imports them, their lines in ``linecache``; the
+    environment variables and the current folder as they were (``environment``,
+    ``folder``); Altair's data transformer as it starts (``default``). The brand's
+    Altair theme is registered again by each chart (:meth:`_Worker._spec`)."""
+    package = drawing.package
+    for name in [name for name in sys.modules
+                 if name == package or name.startswith(package + ".")]:
+        del sys.modules[name]
+    sys.meta_path[:] = [finder for finder in sys.meta_path
+                        if not isinstance(finder, _FigureSources)]
+    for path in drawing.origins.values():
+        linecache.cache.pop(str(path), None)
+    if dict(os.environ) != environment:
+        os.environ.clear()
+        os.environ.update(environment)
+    if os.getcwd() != folder:
+        os.chdir(folder)
+    altair = sys.modules.get("altair")
+    if altair is not None:
+        altair.data_transformers.enable("default")
+
+
+def _lifeline(descriptor: int) -> None:
+    """End the worker when its build, or the pool that keeps it, no longer needs it:
+    the pipe ``descriptor`` is never written; it ends when the other process closes
+    it, or dies and the system closes it. Even a figure module that hangs then
     leaves no process behind."""
-    while os.read(0, 1 << 16):
+    while os.read(descriptor, 1 << 16):
         pass
     os._exit(0)
+
+
+_ENGINE: dict[str, bool] = {}
+"""The font folders registered with vl-convert in this process (its font database
+keeps them), by path; not empty once the engine has started."""
 
 
 class _Worker:
     def __init__(self, drawing: Drawing):
         self.drawing = drawing
-        self._fonts_registered = False
 
     def draw(self, plan: Plan) -> str:
         """The chart of ``plan`` as SVG text; a ChartError names the module and block."""
@@ -172,16 +223,19 @@ class _Worker:
         registration would be laid out without them."""
         import vl_convert
 
+        if _ENGINE and all(str(folder) in _ENGINE for folder in self.drawing.font_folders):
+            return  # started for an earlier drawing of the same fonts
         for folder in self.drawing.font_folders:
-            vl_convert.register_font_directory(str(folder))
-        self._fonts_registered = True
+            if str(folder) not in _ENGINE:
+                vl_convert.register_font_directory(str(folder))
         vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": []}},
                                    allowed_base_urls=[])
+        _ENGINE.update(dict.fromkeys(map(str, self.drawing.font_folders), True))
 
     def _convert(self, spec: dict, path: Path, block: str) -> str:
         import vl_convert
 
-        if not self._fonts_registered:
+        if not _ENGINE:
             self.start_engine()
         # the d3 definitions the build made from CLDR (almanac.stages.chartlocale)
         number_locale, time_locale = self.drawing.locales
