@@ -188,10 +188,13 @@ def test_a_resumed_run_rebuilds_only_the_members_whose_inputs_changed(tmp_path, 
     assert after["NOR.pdf"] == before["NOR.pdf"]
     assert after["NLD.pdf"] != before["NLD.pdf"] and after["PRT.pdf"] != before["PRT.pdf"]
     assert "16,570,999" in text(next((root / "output").rglob("NLD.pdf")))
-    # and a third run builds nothing
+    # and a third run builds nothing, and still says each PDF's pages
     code, out, _ = run(["build", "--family", "--scheduler", cluster, "--json", str(root)],
                        capsys)
-    assert {m["status"] for m in json.loads(out)["members"]} == {"cached"}
+    members = json.loads(out)["members"]
+    assert {m["status"] for m in members} == {"cached"}
+    assert [m["pages"] for m in members] == [
+        len(PdfReader(root / m["pdf"]).pages) for m in members]
 
 
 def test_family_options_without_family_are_a_usage_error(tmp_path, capsys):
@@ -200,6 +203,13 @@ def test_family_options_without_family_are_a_usage_error(tmp_path, capsys):
     assert code == 2 and "--members only go with --family" in err
     code, _, err = run(["build", "--family", "-o", str(tmp_path / "x.pdf"), str(root)], capsys)
     assert code == 2 and "leave out -o" in err
+    for address in ("nonsense", "tcp://10.0.0.5", "tcp://10.0.0.5:99999", "10.0.0.5:87/x"):
+        with pytest.raises(SystemExit) as exited:
+            main(["build", "--family", "--scheduler", address, str(root)])
+        assert exited.value.code == 2
+        assert f"not a scheduler address: '{address}' (write tcp://HOST:PORT" \
+            in capsys.readouterr().err
+    assert not (root / "output").exists()
 
 
 def test_an_unknown_member_is_named_before_anything_is_built(tmp_path, capsys):

@@ -107,7 +107,8 @@ def _family_arguments(parser: argparse.ArgumentParser) -> None:
     family.add_argument("--members", metavar="KEY,KEY", type=lambda text: [
         key.strip() for key in text.split(",") if key.strip()], help=_(
         "with --family: only these members"))
-    family.add_argument("--scheduler", metavar="tcp://HOST:PORT", help=_(
+    family.add_argument("--scheduler", type=_scheduler_address, metavar="tcp://HOST:PORT",
+                        help=_(
         "with --family: the Dask scheduler of a cluster (default: a local cluster of "
         "one worker process per core)"))
     family.add_argument("--workers", type=_positive(int), metavar="N", help=_(
@@ -194,6 +195,20 @@ def _limit_arguments(parser: argparse.ArgumentParser) -> None:
     limits.add_argument("--chart-memory-limit", type=_positive(int), metavar="MIB",
                         default=CHART_MEMORY_MIB,
                         help=_("resident memory of the chart worker (default %(default)d)"))
+
+
+def _scheduler_address(text: str) -> str:
+    """A Dask scheduler's address as ``Client`` takes it: ``PROTOCOL://HOST:PORT``
+    (``tcp``, ``tls``, ``ws``, ``wss``, ``ucx``) or ``HOST:PORT`` (tcp); a usage error
+    otherwise, before anything is read or started."""
+    import re
+
+    if not re.fullmatch(r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+)"
+                        r":[0-9]{1,5}", text) or not 0 < int(text.rsplit(":", 1)[1]) < 65536:
+        raise argparse.ArgumentTypeError(_(
+            "not a scheduler address: %(text)s (write tcp://HOST:PORT, e.g. "
+            "tcp://10.0.0.5:8786)", text=repr(text)))
+    return text
 
 
 def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:

@@ -184,7 +184,8 @@ def build_family(root: Path | str, *, keys: list[str] | None = None,
         if unchanged(root, entry, item.inputs):
             assert entry is not None
             results[item.task.name] = MemberResult(item.task.key, item.task.language,
-                                                   "cached", root / entry["output"])
+                                                   "cached", root / entry["output"],
+                                                   int(entry.get("pages", 0)))
         else:
             todo.append(item)
     collect = _Collector(root, state, progress)
@@ -301,7 +302,7 @@ class _Collector:
                     write_file(store / name, svg, self.root, durable=False)
             target = self.writer.file(self.root / built.output, built.pdf)
             self.state[task.name] = {"inputs": item.inputs, "pdf": digest(built.pdf),
-                                     "output": built.output}
+                                     "output": built.output, "pages": str(built.pages)}
             result = MemberResult(task.key, task.language, "built", target, built.pages,
                                   built.seconds, warnings=built.warnings)
         if result.status == "failed":
