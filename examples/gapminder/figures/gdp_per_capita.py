@@ -11,7 +11,7 @@ KIND = "line"
 
 def build(data, theme):
     rows = by_year(data, "gdp_per_capita")
-    low = min(row["gdp_per_capita"] for row in rows) / 1.25
+    low = min(row["gdp_per_capita"] for row in rows) / 1.8  # room for the first value below
     high = max(row["gdp_per_capita"] for row in rows) * 1.25
     # ticks at 1, 2 and 5 times a power of ten, as a logarithmic axis is read; finer
     # steps when the line spans less than that gives three ticks for
