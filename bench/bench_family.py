@@ -5,7 +5,8 @@
   member's row, a per-member series drawn as a chart, a shared table), built
   serially in this process (the same task as on a worker, one after the other) and
   on a LocalCluster of one worker process per core: members per minute and the
-  ratio (target: at least 1.7× on two cores);
+  ratio (target: at least 1.7× on two cores), once each runner has built
+  ``WARM_UP`` members (a long run's steady rate; the warm-up's time is printed too);
 - **per-member overhead**: a member's build time on a worker in the family run
   against one build of the same member alone (``pipeline.build(member=…)``, in a warm
   process, its charts not cached; target: at most 1.1×), and the same on a cluster of
@@ -74,9 +75,17 @@ def make_family(target: Path, members: int) -> Path:
 
 
 def rate(run: FamilyRun) -> float:
+    """Members built a minute in ``run`` (members from cache, built by the warm-up
+    run before it, are not counted); every member must have been built."""
     built = run.count("built")
-    assert built == len(run.results), [r.problems for r in run.results if r.problems][:1]
+    assert not run.failed, [r.problems for r in run.failed][:1]
     return built / (run.seconds / 60)
+
+
+WARM_UP = 4
+"""Members built before the measured run, by the same runner (serial or on the
+cluster): the imports, the first layout and the warm chart process of each process
+are then paid, as in a long run, and the measured run builds the other members."""
 
 
 def cpu_seconds() -> float:
@@ -118,21 +127,28 @@ def main() -> None:
             build(alone_root, member=key, reporter=BufferReporter())
             alone.append(time.perf_counter() - start)
 
+        warm = [f"M{index:03d}" for index in range(WARM_UP)]
+        start = time.perf_counter()
+        build_family(serial_root, serial=True, keys=warm)
+        warm_serial = time.perf_counter() - start
         spent = cpu_seconds()
         serial = build_family(serial_root, serial=True)
-        serial_cpu = (cpu_seconds() - spent) / arguments.members
+        serial_cpu = (cpu_seconds() - spent) / serial.count("built")
         folder = cluster_root / WORKERS
         folder.mkdir(parents=True)
         with dask.config.set({"distributed.worker.profile.enabled": False}), \
                 LocalCluster(n_workers=cores, threads_per_worker=1, processes=True,
                           local_directory=str(folder), dashboard_address=":0",
                           silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+            # cold: the workers' imports, first layouts and chart processes
+            cold = build_family(cluster_root, scheduler=cluster.scheduler_address, keys=warm)
             spent = sum(client.run(cpu_seconds).values())
             parallel = build_family(cluster_root, scheduler=cluster.scheduler_address)
             # the workers' warm chart processes ended, so that their CPU time and
             # memory count among the workers' finished children
             client.run(close_chart_workers)
-            parallel_cpu = (sum(client.run(cpu_seconds).values()) - spent) / arguments.members
+            parallel_cpu = (sum(client.run(cpu_seconds).values()) - spent) \
+                / parallel.count("built")
             memory = client.run(worker_memory)
             client.run(nothing, 0)
             start = time.perf_counter()
@@ -151,13 +167,16 @@ def main() -> None:
                           silence_logs=logging.ERROR) as cluster:
             single = build_family(single_root, scheduler=cluster.scheduler_address,
                                   keys=["M000", "M001", "M002", "M003"])
-    on_worker = statistics.median(r.seconds for r in parallel.results)
+    on_worker = statistics.median(r.seconds for r in parallel.results if r.status == "built")
     print(f"members: {arguments.members}, cores: {cores}, load average (1 min) "
           f"{before:.1f} before, {os.getloadavg()[0]:.1f} after")
+    print(f"warm-up, {WARM_UP} members first: serial {warm_serial:.1f} s, on the cluster "
+          f"{cold.seconds:.1f} s (each worker's imports, first layout, chart process)")
     print(f"serial, one process:   {rate(serial):7.1f} members/min "
-          f"({serial.seconds:.1f} s)")
+          f"({serial.count('built')} members in {serial.seconds:.1f} s)")
     print(f"LocalCluster ({cores} workers): {rate(parallel):7.1f} members/min "
-          f"({parallel.seconds:.1f} s)  ratio {rate(parallel) / rate(serial):.2f}× "
+          f"({parallel.count('built')} in {parallel.seconds:.1f} s)  ratio "
+          f"{rate(parallel) / rate(serial):.2f}× "
           f"(target ≥ 1.7×)")
     print(f"per member: {on_worker:.2f} s on a worker (median) vs {statistics.median(alone):.2f}"
           f" s alone (median of 3)  ratio {on_worker / statistics.median(alone):.2f}× "
@@ -169,7 +188,7 @@ def main() -> None:
           f"on {cores} idle cores at most {cores * serial_cpu / parallel_cpu:.2f}× "
           f"the serial rate if the serial run used one core")
     print(f"serial per member (median): "
-          f"{statistics.median(r.seconds for r in serial.results):.2f} s")
+          f"{statistics.median(r.seconds for r in serial.results if r.status == 'built'):.2f} s")
     for address, (own, children) in memory.items():
         print(f"worker {address}: peak {own:.0f} MiB, its chart processes {children:.0f} MiB")
     print(f"scheduler overhead: {tiny * 1000:.2f} ms per task ({arguments.tiny} tiny tasks)")

@@ -23,11 +23,13 @@ variables and current folder, so that the next drawing imports them afresh.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.abc
 import importlib.util
 import linecache
 import os
 import re
+import signal
 import sys
 import threading
 import traceback
@@ -50,6 +52,9 @@ if TYPE_CHECKING:
 def main(argv: list[str]) -> None:
     """The worker process: ``argv[1]`` is the file descriptor to report on,
     ``argv[2]`` its lifeline's."""
+    # Ctrl-C on a terminal reaches the whole process group: the build it serves
+    # decides what to stop (it ends this process, or its lifeline does)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     results = os.fdopen(int(argv[1]), "wb", buffering=0)
     threading.Thread(target=_lifeline, args=(int(argv[2]),), daemon=True).start()
     environment, folder = dict(os.environ), os.getcwd()
@@ -66,11 +71,15 @@ def main(argv: list[str]) -> None:
         except BrokenPipeError:  # the build stopped waiting: nothing to do
             return
         except BaseException:  # a bug: hand the traceback to the build
-            results.write(ipc.frame(("bug", traceback.format_exc())))
+            with contextlib.suppress(BrokenPipeError):  # unless it stopped waiting
+                results.write(ipc.frame(("bug", traceback.format_exc())))
             return
         finally:
             _forget(drawing, environment, folder)
-        results.write(ipc.frame(("idle", None)))
+        try:
+            results.write(ipc.frame(("idle", None)))
+        except BrokenPipeError:  # the build stopped waiting as the drawing ended
+            return
 
 
 def _serve(drawing: Drawing, results: Any) -> bool:
