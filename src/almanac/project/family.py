@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -41,8 +42,7 @@ from .tables import EURO, Column, Currency, Series
 from .workbook import Workbook, read_workbook
 from .yamlfile import read_yaml, validate
 
-__all__ = ["FAMILY", "Family", "FamilySpec", "Member", "Select", "is_family", "load_family",
-           "member_files"]
+__all__ = ["FAMILY", "Family", "FamilySpec", "Member", "Select", "is_family", "load_family"]
 
 MEMBER_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 """A member's key: it names the member's PDF, so letters, digits, ``.``, ``_`` and
@@ -143,9 +143,16 @@ class Family:
         ``cell:`` file of the chapters that holds ``{member}``, with the member's key
         put in (absolute paths inside the project; files that do not exist are
         included, so that creating one changes the member's inputs)."""
+        return {folder / name.replace(PLACEHOLDER, member.key)
+                for folder, name in self._member_patterns}
+
+    @functools.cached_property
+    def _member_patterns(self) -> list[tuple[Path, str]]:
+        """Each chapter folder and file name holding ``{member}`` (a series ``file:``,
+        a number ``cell:``'s file), read once for every member of the family."""
         from .load import _read_source  # the chapter reader; load imports this module
 
-        found: set[Path] = set()
+        found: list[tuple[Path, str]] = []
         manifest, _ = read_yaml(self.root / MANIFEST, self.root)
         for slug in (manifest or {}).get("chapters", []) if isinstance(manifest, dict) else []:
             folder = self.root / CHAPTERS / str(slug)
@@ -162,9 +169,8 @@ class Family:
                 match = CELL_REFERENCE.match(cell) if isinstance(cell, str) else None
                 if match:
                     named.append(match.group("file"))
-            for name in named:
-                if isinstance(name, str) and PLACEHOLDER in name:
-                    found.add(folder / name.replace(PLACEHOLDER, member.key))
+            found += [(folder, name) for name in named
+                      if isinstance(name, str) and PLACEHOLDER in name]
         return found
 
 
@@ -473,9 +479,3 @@ def field_text(value: FieldValue, column: Column, language: str) -> str:
         return format_decimal(value, format=f"#,##0.{'0' * column.decimals}"
                               if column.decimals else "#,##0", locale=locale)
     return format_decimal(value, locale=locale)
-
-
-
-def member_files(family: Family, member: Member) -> set[Path]:
-    """The per-member files ``member`` of ``family`` reads (:meth:`Family.member_files`)."""
-    return family.member_files(member)
