@@ -212,6 +212,10 @@ def load_family(root: Path | str) -> Family | None:
             f"the member table {spec.members} is not in the project's data/ folder", path,
             lines.line(("members",)), "keep it in data/ (e.g. data/members.csv): the "
             "project's sources travel with every build and edition", "members"))
+    read = _READ.key(root, path, table_path)
+    if read is not None and read in _READ.tables:  # this process read these bytes already
+        members, columns, cells = _READ.tables[read]
+        return Family(root, spec, path, table_path, list(members), list(columns), dict(cells))
     line = lines.line(("members",))
     table = _read_table(table_path, spec, path, line, root)
     columns = [column.name for column in table.columns]
@@ -231,8 +235,47 @@ def load_family(root: Path | str) -> Family | None:
             + " (or key)", "select.match"))
     if problems:
         raise ReportError(problems)
-    return Family(root, spec, path, table_path,
-                  _members(table, spec, table_path, root), columns, table.cells)
+    members = _members(table, spec, table_path, root)
+    if read is not None:
+        _READ.keep(read, (members, columns, table.cells))
+    return Family(root, spec, path, table_path, members, columns, table.cells)
+
+
+class _ReadTables:
+    """The member tables this process has read, by the bytes they were read from.
+
+    Every member's build of a family run loads the family again, and the member
+    table grows with the family: reading it whole for each member would make a run
+    of N members cost N² rows. A table is read again only when ``family.yaml``, the
+    table or ``report.yaml`` (its currency and languages) changed, or the project
+    lies elsewhere; a table that has problems is never kept, nor one behind a link
+    (the readers' own checks then run every time). The members are immutable
+    (frozen models); a :class:`Family` is made anew from them for each load."""
+
+    SIZE = 4  # tables kept: a worker builds one family at a time
+
+    def __init__(self) -> None:
+        self.tables: dict[tuple, tuple[list[Member], list[str], dict[str, str]]] = {}
+
+    def key(self, root: Path, *paths: Path) -> tuple | None:
+        """``root`` and the bytes of ``family.yaml``, the member table and
+        ``report.yaml``; None when one is not a plain file inside ``root``."""
+        files = [*paths, root / MANIFEST]
+        if any(path.is_symlink() or not path.is_file() or not path.is_relative_to(root)
+               for path in files):
+            return None
+        try:
+            return (str(root), *(path.read_bytes() for path in files))
+        except OSError:
+            return None
+
+    def keep(self, key: tuple, read: tuple[list[Member], list[str], dict[str, str]]) -> None:
+        self.tables[key] = read
+        while len(self.tables) > self.SIZE:
+            del self.tables[next(iter(self.tables))]
+
+
+_READ = _ReadTables()
 
 
 TABLE_WORDS = (
