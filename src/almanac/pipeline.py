@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pypdf.errors import PyPdfError
 
@@ -65,11 +65,15 @@ from .stages.output import (
     exclusive,
     file_slug,
 )
+from .stages.parallel import Guesses
 from .stages.render import Rendered, render_report
 from .stages.structure import Tagging
 from .stages.typeset import Attachment, Embedding
 from .stages.variants import BUILD_VARIANTS, VARIANTS, Variant
 from .text.formatting import report_formatter
+
+if TYPE_CHECKING:
+    from .stages.typeset import Typeset
 
 KEPT = (str(CACHE), str(CACHE_DIR), str(STAGING_DIR))
 """The folders a run keeps things in: each must be a folder inside the project."""
@@ -121,7 +125,9 @@ class BuildOptions:
     languages to make (a tag of its ``languages:``; None: the main language, or for
     :func:`build_all` every language). ``member`` is the key of the family member to
     build (:mod:`~.project.family`): required for a family, refused for a report that
-    is none.
+    is none. ``jobs`` is how many processes typeset the report's parts at once
+    (:mod:`~.stages.parallel`; 1: one pass; None: as many as the cores, for a report
+    of at least :data:`PARALLEL_PAGES` pages): the PDF has the same pages either way.
     """
 
     variant: str = "screen"
@@ -136,8 +142,11 @@ class BuildOptions:
     chart_memory_mib: int = CHART_MEMORY_MIB
     language: str | None = None
     member: str | None = None
+    jobs: int | None = None
 
     def __post_init__(self) -> None:
+        if self.jobs is not None and self.jobs < 1:
+            raise ValueError("jobs must be at least 1")
         Limits(self.typeset_seconds, self.memory_mib, self.max_pages)  # ValueError if not > 0
         if not self.chart_memory_mib > 0 or not self.chart_timeout > 0:
             raise ValueError("the chart limits must be positive")
@@ -168,6 +177,7 @@ class Made:
     warnings: list[str] = field(default_factory=list)
     charts: int = 0
     charts_cached: int = 0
+    parts: int = 1  # the parts typeset at once (1: one pass)
 
 
 def load(root: Path | str, language: str | None = None, member: str | None = None) -> Report:
@@ -534,6 +544,92 @@ def _tagging(report: Report) -> Tagging:
     return Tagging(describe)
 
 
+PARALLEL_PAGES = 80
+"""A report whose last build had at least this many pages is typeset in parts on
+every core by default (``BuildOptions.jobs`` None); below it one pass is as fast
+(bench/bench_parallel.py)."""
+
+
+def _guesses_path(report: Report, options: BuildOptions) -> Path:
+    """Where the last build of this edition kept its anchors' pages."""
+    import hashlib
+
+    key = hashlib.sha256(json.dumps([options.variant, report.manifest.language,
+                                     report.member.key if report.member else None]
+                                    ).encode()).hexdigest()[:16]
+    return report.root / CACHE / "typeset" / f"{key}.json"
+
+
+def _typeset_guesses(report: Report, options: BuildOptions) -> Guesses:
+    """The anchors' pages and page count of the last build of this edition (nothing
+    when there was none, or its record cannot be read: a guess, never a fact)."""
+    try:
+        data = json.loads(_guesses_path(report, options).read_text(encoding="utf-8"))
+        return Guesses({str(k): int(v) for k, v in data["anchors"].items()},
+                       int(data["total"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return Guesses()
+
+
+def _keep_guesses(report: Report, options: BuildOptions, guesses: Guesses) -> None:
+    """Keep what this build learnt for the next (best effort: a read-only project
+    builds all the same)."""
+    path = _guesses_path(report, options)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staged = path.with_suffix(".tmp")
+        staged.write_text(json.dumps({"anchors": guesses.anchors, "total": guesses.total}),
+                          encoding="utf-8")
+        staged.replace(path)
+    except OSError:
+        pass
+
+
+def _guesses_of(result: Typeset) -> Guesses:
+    anchors: dict[str, int] = {}
+    for number, page in enumerate(result.document.pages):
+        for name in page.anchors:
+            anchors.setdefault(name, number)
+    return Guesses(anchors, result.pages)
+
+
+def _typeset_in_parts(rendered: Rendered, parts: list, lay_out: Any, inspected: Any,
+                      splits: Splits | None, guesses: Guesses, page_multiple: int,
+                      reporter: Reporter, tagging: Tagging) -> tuple | None:
+    """:func:`~.stages.parallel.typeset_parts` with the preflight and the sidebar
+    continuations of each part; None when the report cannot be typeset in parts
+    (it is then typeset in one pass)."""
+    from .stages.parallel import Unsplittable, typeset_parts
+    from .stages.typeset import Typeset
+
+    def inspect(result: Typeset, first_page: int) -> tuple:
+        return inspected(result, first_page), continuations(result.document, splits)
+
+    try:
+        joined = typeset_parts(rendered, parts, lay_out=lay_out, inspect=inspect,
+                               tagging=tagging, guesses=guesses,
+                               page_multiple=page_multiple)
+    except Unsplittable:
+        return None
+    findings, seen = [], set()
+    merged: Splits | None = None
+    for found, cut in joined.inspections:
+        for finding in found:
+            # a finding said once for the document (a font's missing character, at its
+            # first page) is said once, by the first part that met it
+            key = finding.message.split(": ", 1)[-1] if finding.kind == "font" else id(finding)
+            if key not in seen:
+                seen.add(key)
+                findings.append(finding)
+        if cut is not None:
+            merged = dict(merged or splits or {})
+            merged.update({key: value for key, value in cut.items()
+                           if (splits or {}).get(key) != value})
+    result = Typeset(pdf=joined.pdf, pages=joined.pages, warnings=joined.warnings,
+                     html=joined.html, layouts=joined.layouts)
+    return result, findings, merged, joined.guesses
+
+
 def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None = None,
              template: str = "report.html", embedding: Embedding | None = None,
              chart_workers: ChartWorkers | None = None) -> Made:
@@ -552,39 +648,65 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     # Imported here, not at the top: WeasyPrint's import then overlaps with the
     # chart worker drawing the charts on the other core.
     from .stages.fonts import check_fonts
-    from .stages.preflight import preflight
+    from .stages.parallel import default_jobs, split_parts
+    from .stages.preflight import Finding, preflight
     from .stages.prepress import print_finisher
-    from .stages.typeset import Typeset, typeset
+    from .stages.typeset import document_identifier, typeset
 
     limits = Limits(options.typeset_seconds, options.memory_mib, options.max_pages)
     finisher = print_finisher(report.brand, then=catalog_finisher) if variant.bleed \
         else catalog_finisher
+    page_multiple = report.brand.print.page_multiple if variant.bleed else 1
+    identifier = embedding.identifier if embedding else document_identifier(rendered)
 
-    def lay_out(rendered: Rendered) -> Typeset:
-        return typeset(rendered, report.root, variant, embedding=embedding,
-                       finisher=finisher, before_read=charts.wait,
-                       transform=variant.transform(report.brand, report.brand_path.parent),
-                       limits=limits, tagging=_tagging(report),
-                       page_multiple=report.brand.print.page_multiple if variant.bleed else 1)
+    def lay_out(rendered: Rendered, *, part: int | None = None, **extra: Any) -> Typeset:
+        settings: dict[str, Any] = dict(
+            embedding=embedding if not part else None, finisher=finisher,
+            before_read=charts.wait, identifier=identifier,
+            transform=variant.transform(report.brand, report.brand_path.parent),
+            limits=limits, tagging=_tagging(report),
+            page_multiple=page_multiple if part is None else 1)
+        settings.update(extra)
+        return typeset(rendered, report.root, variant, **settings)
 
+    def inspected(result: Typeset, first_page: int = 0) -> list[Finding]:
+        return preflight(result.document, report.brand, root=report.root,
+                         first_page=first_page) + check_fonts(
+            result.document, report.brand, report.brand_path, report.root, charts.written,
+            first_page=first_page)
+
+    guesses = _typeset_guesses(report, options)
+    jobs = options.jobs or (default_jobs() if guesses.total >= PARALLEL_PAGES else 1)
+    parts_made = 1
     try:
-        result = lay_out(rendered)
-        # a sidebar longer than a page is set again in one part a page, each
-        # continuation headed as such (stages/breaks.py)
         splits: Splits | None = {}
-        for _ in range(CONTINUATION_PASSES):
-            splits = continuations(result.document, splits)
-            if splits is None:
+        for attempt in range(CONTINUATION_PASSES + 1):
+            laid = None
+            parts = split_parts(rendered.html, jobs, guesses) if jobs > 1 else []
+            if len(parts) > 1 and charts.wait_all():
+                laid = _typeset_in_parts(rendered, parts, lay_out, inspected, splits,
+                                         guesses, page_multiple, reporter, _tagging(report))
+            if laid is not None:
+                result, found, next_splits, guesses = laid
+                parts_made = len(parts)
+            else:
+                result = lay_out(rendered)
+                found = None
+                next_splits = continuations(result.document, splits)
+                guesses = _guesses_of(result)
+            # a sidebar longer than a page is set again in one part a page, each
+            # continuation headed as such (stages/breaks.py)
+            if next_splits is None or attempt == CONTINUATION_PASSES:
                 break
+            splits = next_splits
             rendered = render_report(report, charts, variant, template, limits, splits)
-            result = lay_out(rendered)
     finally:
         # Raises the figure modules' problems, if any: also when a chart that could
         # not be drawn stopped the typesetting (FetchStopped), which it then replaces.
         charts.finish()
+    _keep_guesses(report, options, guesses)
     reporter.step("preflight", reporter.words.gettext("checking the laid-out pages"))
-    findings = preflight(result.document, report.brand, root=report.root) + check_fonts(
-        result.document, report.brand, report.brand_path, report.root, charts.written)
+    findings = inspected(result) if found is None else found
     if variant.bleed:  # the print edition: the written file, as a press checks it
         from .stages.presscheck import press_check
 
@@ -619,7 +741,7 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
                 "and use values a page can hold")) from None
         pdf, pages = finished.pdf, finished.pages
     return Made(pdf=pdf, pages=pages, html=result.html or rendered.html, warnings=warnings,
-                charts=len(charts.plans), charts_cached=charts.cached)
+                charts=len(charts.plans), charts_cached=charts.cached, parts=parts_made)
 
 
 def publish(root: Path | str, *, reporter: Reporter | None = None,

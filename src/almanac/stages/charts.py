@@ -576,6 +576,14 @@ class ChartJob:
         self._await(key)
         return key not in self._failed
 
+    def wait_all(self) -> bool:
+        """Block until every chart is drawn; False when one could not be (:meth:`finish`
+        then says why). After it, :meth:`wait` returns at once, also in a process
+        forked from this one."""
+        for key in list(self._pending):
+            self._await(key)
+        return not self._failed and not self.problems
+
     def _await(self, key: str) -> None:
         if key not in self._pending:
             return

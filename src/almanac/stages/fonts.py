@@ -125,8 +125,8 @@ when the image is no chart); :meth:`~.charts.ChartJob.written`."""
 
 
 def check_fonts(document: Document, brand: Brand, brand_path: Path,
-                root: Path | None = None, charts: ChartSource | None = None
-                ) -> list[Finding]:
+                root: Path | None = None, charts: ChartSource | None = None,
+                first_page: int = 0) -> list[Finding]:
     """Findings (kind ``font``) about the fonts of a laid-out document, in page order:
 
     - text whose ``font-family`` names no brand family (only the brand's faces are
@@ -147,14 +147,15 @@ def check_fonts(document: Document, brand: Brand, brand_path: Path,
 
     Each finding names the brand file (``brand_path``; relative to ``root`` in the
     message) and the line of the family or the face file, a chart's family its
-    figure module and line, and gives the fix."""
+    figure module and line, and gives the fix. ``first_page``: the 0-based index of
+    the document's first page in a larger one (a part typeset apart)."""
     families = brand_faces(brand, brand_path)
     by_name = {name.casefold(): name for name in families}
     brand_name = _relative(brand_path, root)
     findings: list[Finding] = []
     asked: set[tuple] = set()
     missing: set[tuple[str, str]] = set()
-    for number, page in enumerate(document.pages, start=1):
+    for number, page in enumerate(document.pages, start=first_page + 1):
         for text, stack, weight, style, where, image in _texts(page._page_box):
             names = [by_name[name.casefold()] for name in stack if name.casefold() in by_name]
             source = None

@@ -68,7 +68,8 @@ class Finding:
 
 
 def preflight(document: Document, brand: Brand, *, min_dpi: float = 150,
-              root: Path | None = None, max_hole: float = 0.2) -> list[Finding]:
+              root: Path | None = None, max_hole: float = 0.2,
+              first_page: int = 0) -> list[Finding]:
     """Check a rendered document (``HTML(...).render()``); return its findings in page
     order, an empty list when the layout is clean. A finding about a block names the
     block's file and line (:func:`source_of`), under ``root`` when given.
@@ -79,12 +80,15 @@ def preflight(document: Document, brand: Brand, *, min_dpi: float = 150,
     the last of its run (a chapter's last page: the next page is not a body page, or
     a forced break starts it) with more than ``max_hole`` (a fraction, 0–1) of its
     text area's height empty at its foot is a ``hole``.
+
+    ``first_page``: the 0-based index of the document's first page in a larger one
+    (a part typeset apart, :mod:`.parallel`): findings name the pages of the whole.
     """
     paper = _hex_rgb(brand.colors.paper.hex)
     findings: list[Finding] = []
     tables: Fragments = {}
-    layout = _Layout()
-    for number, page in enumerate(document.pages, start=1):
+    layout = _Layout(first_page + 1)
+    for number, page in enumerate(document.pages, start=first_page + 1):
         page_box = page._page_box
         findings += _overflow(page_box, number)
         findings += _stranded_heading(page_box, number)
@@ -338,7 +342,8 @@ class _Layout:
     """The pages of a document as the break checks read them: each page's content, and
     on which pages each element shows something."""
 
-    def __init__(self) -> None:
+    def __init__(self, first: int = 1) -> None:
+        self.first = first  # the number of the first page
         self.sheets: list[_Sheet] = []
         self.chains: Chains = {}  # every element's boxes
         self.shown: dict[int, set[int]] = {}  # element → the pages where it shows content
@@ -389,7 +394,8 @@ class _Layout:
         self.sheets.append(sheet)
 
     def sheet(self, page: int) -> _Sheet | None:
-        return self.sheets[page - 1] if 1 <= page <= len(self.sheets) else None
+        index = page - self.first
+        return self.sheets[index] if 0 <= index < len(self.sheets) else None
 
     def starts_run(self, sheet: _Sheet) -> bool:
         """Whether a body page begins a run of body pages: the page before is not a
@@ -472,8 +478,9 @@ def _split_blocks(layout: _Layout, parted: set[int]) -> list[Finding]:
         pieces = [chains[page][-1] for page in pages if page in chains]
         height = sum(map(_extent, pieces)) + pieces[0].padding_top + pieces[0].border_top_width \
             + pieces[-1].padding_bottom + pieces[-1].border_bottom_width
-        sheet = layout.sheets[pages[0] - 1]
-        kinds = {(layout.sheets[page - 1].box.page_type.name, layout.sheets[page - 1].body)
+        sheet = layout.sheets[pages[0] - layout.first]
+        kinds = {(layout.sheets[page - layout.first].box.page_type.name,
+                  layout.sheets[page - layout.first].body)
                  for page in pages}
         if height > sheet.box.height + TOLERANCE and len(kinds) == 1:
             continue  # taller than a page: it has to break
@@ -586,7 +593,7 @@ def _holes(layout: _Layout, limit: float) -> list[Finding]:
         hole = _hole(sheet)
         if hole <= limit * sheet.box.height:
             continue
-        after = layout.sheets[sheet.number]  # a run goes on: there is a next page
+        after = layout.sheets[sheet.number - layout.first + 1]  # a run goes on
         first = after.content[0]
         findings.append(Finding(sheet.number, "hole", f"page {sheet.number}: "
                                 f"{hole / sheet.box.height:.0%} of the text area ({_pt(hole)}) "

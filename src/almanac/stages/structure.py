@@ -51,6 +51,12 @@ class Tagging:
     """What a tagged build needs besides the document: how a link is described."""
 
     describe_link: LinkDescriber
+    first_page: int = 0
+    """The 0-based index in the whole document of the document's first page: a part
+    of a document typeset apart (:mod:`.paging`) describes its links with the pages
+    of the whole."""
+    outside: dict[str, int] = field(default_factory=dict)
+    """Anchors of the rest of the whole document → their 0-based page index."""
 
 
 _tagging: contextvars.ContextVar[Tagging | None] = contextvars.ContextVar(
@@ -641,6 +647,8 @@ def _write_tree(pdf, document, builder: _Builder) -> None:
         annotation["StructParent"] = next_key
         target = str(annotation.get("Dest").string) if annotation.get("Dest") else None
         page = builder.anchor_pages.get(target) if target else None
+        page = page + builder.tagging.first_page if page is not None else \
+            builder.tagging.outside.get(target) if target else None
         annotation["Contents"] = pydyf.String(builder.describe(
             node, page + 1 if page is not None else None))
         annotations.append((next_key, node.pdf.reference))

@@ -217,12 +217,22 @@ class ImagesByPlace(dict):
         super().__setitem__(url, image)
 
 
+def document_identifier(rendered: Rendered) -> bytes:
+    """The file identifier of a PDF made from ``rendered`` (ISO 32000-1, 14.4): a hash
+    of its HTML with the project folder left out, so that the same document gives the
+    same bytes wherever the project lies. 32 bytes."""
+    return hashlib.sha256(rendered.html.replace(rendered.base_url, "").encode()
+                          ).hexdigest()[:32].encode()
+
+
 def typeset(rendered: Rendered, root: Path, variant: Variant, *,
             embedding: Embedding | None = None, finisher: Callable | None = None,
             before_read: Callable[[Path], bool] | None = None,
             transform: Transform | None = None, limits: Limits | None = None,
             tagging: Tagging | None = None, page_multiple: int = 1,
-            placement: bool = True) -> Typeset:
+            placement: bool = True,
+            settle: Callable[[Any, str], Any] | None = None,
+            identifier: bytes | None = None) -> Typeset:
     """Lay out ``rendered`` and write it as PDF bytes for ``variant`` (nothing
     touches the disk); WeasyPrint reads only files inside ``root``.
 
@@ -234,8 +244,7 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     on the PDF before it is written, called after
     :func:`~.pdfa.archival_finisher` (the XMP packet, the name tree, /AF). ``embedding``
     carries an archival PDF's identifier, XMP properties and attached files; without
-    it the identifier is a hash of the HTML with the project folder left out (the
-    same document gives the same bytes, wherever the project lies). A tagged variant
+    it the identifier is ``identifier``, else :func:`document_identifier`. A tagged variant
     gets the structure tree of :mod:`.structure`, its links described by ``tagging``
     (by default, a link's own text and the number of the page it leads to).
     ``page_multiple`` (the print edition's ``print.page_multiple``): when the page
@@ -248,6 +257,10 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     kept only when it leaves less empty space at the pages' feet); the PDF is written
     from the last layout kept, and ``Typeset.html`` is its HTML.
 
+    ``settle(document, html)``, when given, is called with the last layout kept and
+    its HTML before the PDF is written, and returns the document to write (a part of
+    a document typeset apart: :mod:`.parallel` settles its page numbers there).
+
     ``limits`` bound the time, memory and pages (:class:`~.guard.Guard`); at a
     limit, or when WeasyPrint crashes on the report's styles (an exception raised
     inside the engine, e.g. ``font-size: 1e9pt``), a ReportError says what failed
@@ -257,11 +270,13 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
 
     fetcher = ProjectFetcher(root, before_read=before_read, transform=transform,
                              roots=(THEME,))
-    identifier = embedding.identifier if embedding else hashlib.sha256(
-        rendered.html.replace(rendered.base_url, "").encode()).hexdigest()[:32].encode()
+    identifier = identifier or (embedding.identifier if embedding else
+                                document_identifier(rendered))
     options: dict[str, Any] = {"pdf_variant": variant.pdf_variant, "pdf_identifier": identifier}
     from .fonts import BrandFontConfiguration
+    from .paging import install_design_widths
 
+    install_design_widths()  # glyph widths that do not depend on the order of drawing
     fonts = BrandFontConfiguration()  # no system font: the @font-face faces only
     guard = Guard(limits, root)
 
@@ -285,6 +300,8 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
         if padded is not None:  # after the placement, which may change the page count
             document = lay_out(padded)
             laid_out["html"], laid_out["layouts"] = padded, laid_out["layouts"] + 1
+        if settle is not None:
+            document = settle(document, laid_out["html"])
         files = [weasyprint.Attachment(file_obj=io.BytesIO(item.data), name=item.name,
                                        description=item.description, created=embedding.date,
                                        modified=embedding.date, relationship=item.relationship,

@@ -1,0 +1,682 @@
+"""Stage 4, on every core: one report typeset in parts, the result the single pass's.
+
+WeasyPrint lays out a document on one core. A report's chapters each start on a new
+page, so the document can be cut there into *parts* (runs of chapters, balanced by
+size) and each part laid out and drawn in a process of its own. What makes that the
+same document as the single pass is what the parts learn from each other:
+
+1. **Pages.** Each part is laid out with a guess of where it starts (the last build's
+   anchor pages, else a share of the document by size: :class:`Guesses`) and reports
+   its page count, its anchors' pages, the named strings it set, and whether its
+   content printed a page number (the contents, a "see page 26") or the page total
+   (:class:`~.paging.PartPages`). The true start of every part follows from the page
+   counts before it. A part is laid out again, in its own process, only when a
+   guess its *pages* depend on was wrong: the side of its first page (a right-hand
+   chapter start may need a blank page before it), the break that opens it, or a page
+   number its content printed. That repeats until no guess is wrong (at most
+   :data:`ROUNDS` rounds; a layout whose numbers feed back into its own length is
+   settled there as WeasyPrint settles it, by its own loop, within a part).
+2. **Numbers in the margins.** A part whose content printed no number keeps its
+   layout; its margin boxes ("page 12 of 340", the running heads) are made again with
+   the true numbers and the strings in force before it (:func:`~.paging.renumbered`).
+3. **One PDF.** The parts' PDFs are joined with pikepdf (:func:`join_parts`): the pages
+   in order; the named destinations of every part in one name tree, so a link into
+   another part leads there; the outlines one after the other; the structure trees
+   under one ``Document`` element, the parent tree numbered again (pages by their
+   index in the document, link annotations after them: ISO 32000-1, 14.7.4.4).
+
+The document-level parts of the file (metadata, XMP, embedded files, output intent,
+file identifier) come from the first part, laid out with them. Where the bytes differ
+from the single pass, and why: each part embeds its own subset of each font (the same
+glyphs drawn, a few kB more per part), objects are numbered in another order, and the
+second half of the file identifier is the MD5 of the joined file (pikepdf's
+``deterministic_id``: the same inputs give the same bytes), where the single pass
+repeats the first half. Pages, text, links, outline and tags are the same.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
+from typing import Any
+
+from ..errors import ReportError
+from .paging import NotSplittable, PartPages, PartStart, laid_out_as_part, part_pages, renumbered
+from .render import Rendered
+from .structure import Tagging
+
+ROUNDS = 5
+"""At most this many layouts of one part before the parts agree; past it the report
+is typeset in one pass (a layout whose page numbers never settle)."""
+
+OPENERS = ("chapter", "appendix")
+"""The classes of the body's children a part may start at: each begins on a new
+page (the theme's ``pages.css``). A report whose layout does not start them on a new
+page is typeset in one pass."""
+
+FORCED = ("page", "left", "right", "recto", "verso")
+
+
+class Unsplittable(Exception):
+    """The report cannot be typeset in parts as the single pass would: typeset it in
+    one pass. The message says why."""
+
+
+@dataclass(frozen=True)
+class PartSource:
+    """One part of the rendered HTML: the document's head and body opening, a run of
+    the body's children, the body's end. ``anchor``: the ``id`` of its first element."""
+
+    html: str
+    prefix: int  # length of the head and body opening in ``html``
+    suffix: int  # length of the body's end
+    anchor: str | None
+    size: int  # characters of its body part, a measure of its work
+
+
+@dataclass
+class Guesses:
+    """What the last build of the report learnt: each anchor's 0-based page and the
+    page count (kept by the caller between builds, e.g. in the build cache)."""
+
+    anchors: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+
+
+@dataclass
+class Joined:
+    """The document typeset in parts: its PDF, page count, the warnings of its parts
+    (in the document's order), its HTML (each part's as laid out, joined), what each
+    part's ``inspect`` returned, and what to guess next time."""
+
+    pdf: bytes
+    pages: int
+    warnings: list[str]
+    html: str
+    inspections: list[Any]
+    guesses: Guesses
+    parts: int
+    layouts: int  # layouts of parts, all rounds (a part's placement passes not counted)
+
+
+class _Body(HTMLParser):
+    """Offsets of the body's children in an HTML text."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+            "param", "source", "track", "wbr"}
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.lines = [0]
+        for line in text.splitlines(keepends=True):
+            self.lines.append(self.lines[-1] + len(line))
+        self.depth = 0
+        self.body: int | None = None  # depth of the body element
+        self.body_start = self.body_end = -1
+        self.children: list[tuple[int, str | None, set[str]]] = []
+
+    def _at(self) -> int:
+        line, column = self.getpos()
+        return self.lines[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "body" and self.body is None:
+            self.body = self.depth
+            self.body_start = self._at() + len(self.get_starttag_text() or "")
+        elif self.body is not None and self.depth == self.body + 1 and self.body_end < 0:
+            found = dict(attrs)
+            self.children.append((self._at(), found.get("id"),
+                                  set((found.get("class") or "").split())))
+        if tag not in self.VOID:
+            self.depth += 1
+
+    def handle_startendtag(self, tag, attrs):
+        if self.body is not None and self.depth == self.body + 1 and self.body_end < 0:
+            found = dict(attrs)
+            self.children.append((self._at(), found.get("id"),
+                                  set((found.get("class") or "").split())))
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        self.depth -= 1
+        if tag == "body" and self.body is not None and self.depth == self.body \
+                and self.body_end < 0:
+            self.body_end = self._at()
+
+
+def split_parts(html: str, count: int, guesses: Guesses | None = None
+                ) -> list[PartSource]:
+    """``html`` cut before body children of class :data:`OPENERS` into at most ``count``
+    parts of about equal work (by the pages each run of the body had in the last
+    build, ``guesses``, when it knows every opener's page; else by the characters of
+    its HTML). Fewer parts when there are fewer places to cut; one part (the whole)
+    when there is none."""
+    parser = _Body(html)
+    parser.feed(html)
+    parser.close()
+    if parser.body_start < 0 or parser.body_end < 0:
+        return [PartSource(html, 0, 0, None, len(html))]
+    cuts = [(offset, ident) for offset, ident, classes in parser.children
+            if classes & set(OPENERS)]
+    if not cuts or count < 2:
+        return [PartSource(html, 0, 0, None, len(html))]
+    # runs: the front (up to the first opener), then each opener to the next
+    bounds = [parser.body_start] + [offset for offset, _ in cuts] + [parser.body_end]
+    idents: list[str | None] = [None]
+    idents += [ident for _, ident in cuts]
+    sizes = [bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1)]
+    if guesses and guesses.total and all(ident in guesses.anchors for ident in idents[1:]):
+        firsts = [0] + [guesses.anchors[ident] for ident in idents[1:]  # type: ignore[index]
+                        ] + [guesses.total]
+        pages = [firsts[i + 1] - firsts[i] for i in range(len(sizes))]
+        if all(count >= 0 for count in pages):
+            sizes = [max(1, count) for count in pages]
+    groups = _balanced(sizes, count)
+    head, tail = html[:parser.body_start], html[parser.body_end:]
+    parts = []
+    for first, last in groups:
+        body = html[bounds[first]:bounds[last + 1]]
+        parts.append(PartSource(head + body + tail, len(head), len(tail), idents[first],
+                                sum(sizes[first:last + 1])))
+    return parts
+
+
+def _balanced(sizes: list[int], count: int) -> list[tuple[int, int]]:
+    """Consecutive runs of ``sizes`` (index ranges, inclusive) in at most ``count``
+    groups whose largest sum is as small as a greedy cut makes it."""
+    total = sum(sizes)
+    groups: list[tuple[int, int]] = []
+    start, running = 0, 0
+    for index, size in enumerate(sizes):
+        left = count - len(groups)
+        if index > start and left > 1 and running + size / 2 > total / left:
+            groups.append((start, index - 1))
+            total -= running
+            start, running = index, 0
+        running += size
+    groups.append((start, len(sizes) - 1))
+    return groups
+
+
+def _combined(values: list[str]) -> str:
+    """The break that wins among ``values`` at a margin between siblings, in tree
+    order (``weasyprint.layout.block.block_level_page_break``)."""
+    result = "auto"
+    for value in values:
+        if value in ("left", "right", "recto", "verso") or (value, result) in (
+                ("page", "auto"), ("page", "avoid"), ("page", "avoid-page"),
+                ("page", "avoid-column"), ("column", "auto"), ("column", "avoid"),
+                ("column", "avoid-page"), ("column", "avoid-column"), ("avoid", "auto"),
+                ("avoid-page", "auto"), ("avoid-column", "auto")):
+            result = value
+    return result
+
+
+# ---------------------------------------------------------------- the worker
+
+
+class _Again(Exception):
+    def __init__(self, start: PartStart, pad: int):
+        super().__init__()
+        self.start, self.pad = start, pad
+
+
+def _chains(document: Any) -> tuple[list[str], list[str], bool]:
+    """The break values of the part's first body child and its first descendants
+    (``break-before``) and of its last and their last descendants
+    (``break-after``), and whether its first page is a right-hand one when nothing
+    forces it (the root's direction)."""
+    from weasyprint.layout.block import _add_break_values
+
+    root = document.pages[0]._page_box.almanac_context.almanac_root
+    body = root.children[0] if root.children else None
+    children = [child for child in getattr(body, "children", [])
+                if child.is_in_normal_flow()]
+    leading = list(_add_break_values(children[0], "before")) if children else []
+    trailing = list(_add_break_values(children[-1], "after")) if children else []
+    return leading, trailing, root.style["direction"] == "ltr"
+
+
+def _work(connection: Any, index: int, source: PartSource, base_url: str,
+          lay_out: Callable[..., Any], inspect: Callable[[Any, int], Any],
+          tagging: Tagging | None) -> None:
+    """A part's process: lay out, report, settle, write, inspect; every answer and
+    failure goes back through ``connection``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator stops the parts
+    try:
+        start, _ = connection.recv()
+        html, placement = source.html, True
+        placed = {"html": source.html}  # the HTML after placement, before any pad
+        part_tagging = replace(tagging) if tagging is not None else None
+        while True:
+            try:
+                result, final = _attempt(connection, index, start, html, placement,
+                                         base_url, lay_out, part_tagging, placed)
+                break
+            except _Again as again:
+                start = again.start
+                if again.pad:
+                    from .typeset import with_blank_pages
+
+                    html = with_blank_pages(placed["html"], again.pad) or placed["html"]
+                    placement = False
+                else:
+                    html, placement = source.html, True
+        connection.send(("done", result.pdf, result.pages, result.warnings, html,
+                         inspect(result, final.first_page)))
+    except NotSplittable as exc:
+        connection.send(("unsplittable", str(exc)))
+    except ReportError as exc:
+        connection.send(("failed", exc))
+    except BaseException:  # a bug: its traceback goes to the coordinator
+        connection.send(("crashed", traceback.format_exc()))
+    finally:
+        connection.close()
+
+
+def _attempt(connection: Any, index: int, start: PartStart, html: str, placement: bool,
+             base_url: str, lay_out: Callable[..., Any], tagging: Tagging | None,
+             placed: dict[str, str]) -> tuple[Any, PartStart]:
+    """One layout of a part from ``start``: its pages reported, the coordinator's
+    answer awaited before the PDF is written (raises :class:`_Again` when the part
+    is to be laid out again)."""
+    settled: dict[str, PartStart] = {}
+    with laid_out_as_part(start) as part:
+
+        def glyphs(mine: dict[str, set[int]]) -> dict[str, set[int]]:
+            connection.send(("glyphs", mine))
+            return connection.recv()[1]
+
+        part.glyphs = glyphs
+
+        def settle(document: Any, laid_html: str) -> Any:
+            if placement:
+                placed["html"] = laid_html
+            connection.send(("paged", part_pages(document, part), _chains(document), start))
+            answer = connection.recv()
+            if answer[0] == "again":
+                raise _Again(answer[1], answer[2])
+            final: PartStart = answer[1]
+            settled["start"] = final
+            if tagging is not None:
+                tagging.first_page = final.first_page
+                tagging.outside = final.targets
+            return document if final == start else renumbered(document, final, start)
+
+        result = lay_out(Rendered(html, base_url), part=index, settle=settle,
+                         placement=placement, tagging=tagging)
+    return result, settled["start"]
+
+
+# ---------------------------------------------------------------- the coordinator
+
+
+@dataclass
+class _Paged:
+    pages: PartPages
+    leading: list[str]
+    trailing: list[str]
+    ltr: bool
+    start: PartStart
+
+
+def typeset_parts(rendered: Rendered, parts: list[PartSource], *,
+                  lay_out: Callable[..., Any], inspect: Callable[[Any, int], Any],
+                  tagging: Tagging | None = None, guesses: Guesses | None = None,
+                  page_multiple: int = 1) -> Joined:
+    """Typeset ``parts`` of ``rendered`` each in a process of its own (forked: they
+    share what this process has loaded) and join them into one PDF.
+
+    ``lay_out(rendered, part=, settle=, placement=, tagging=)`` typesets the HTML of
+    the part numbered ``part`` (from 0) (:func:`~.typeset.typeset` with the report's
+    options, page multiple 1; the first part with the document's embedded files);
+    ``inspect(typeset, first_page)`` runs in the part's process on its result (the
+    preflight of its pages, numbered from ``first_page`` + 1) and returns what
+    pickles. ``page_multiple``: blank pages before the back cover (in the last part)
+    make the page count a multiple of it, as :func:`~.typeset.with_blank_pages`.
+
+    Raises the first part's ReportError (the others are stopped; nothing is
+    written), :class:`Unsplittable` when the parts cannot give the single pass's
+    document (the caller typesets in one pass), KeyboardInterrupt after stopping the
+    parts."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    guesses = guesses or Guesses()
+    connections, processes = [], []
+    try:
+        for index, source in enumerate(parts):
+            mine, theirs = context.Pipe()
+            process = context.Process(
+                target=_work, args=(theirs, index, source, rendered.base_url, lay_out, inspect,
+                                    tagging), daemon=True, name="almanac-part")
+            process.start()
+            theirs.close()
+            connections.append(mine)
+            processes.append(process)
+        return _coordinate(parts, connections, guesses, page_multiple)
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+        for process in processes:
+            process.join()
+        for connection in connections:
+            connection.close()
+
+
+def _first_guesses(parts: list[PartSource], guesses: Guesses) -> list[PartStart]:
+    """Each part's start as the last build left it, else by its share of the size."""
+    total = guesses.total or 0
+    size = sum(part.size for part in parts) or 1
+    starts, first = [], 0
+    estimate = total or max(1, size // 3000)
+    for index, part in enumerate(parts):
+        if index and part.anchor in guesses.anchors:
+            first = guesses.anchors[part.anchor]
+        starts.append(PartStart(first_page=first, right=first % 2 == 0,
+                                opening="any" if index == 0 else "page",
+                                total=estimate, targets=dict(guesses.anchors)))
+        first += max(1, round(estimate * part.size / size))
+    return starts
+
+
+def _receive(connection: Any) -> Any:
+    try:
+        message = connection.recv()
+    except EOFError:
+        raise RuntimeError("a typesetting part's process ended without an answer "
+                           "(killed, or out of memory)") from None
+    kind = message[0]
+    if kind == "failed":
+        raise message[1]
+    if kind == "unsplittable":
+        raise Unsplittable(message[1])
+    if kind == "crashed":
+        raise RuntimeError("a typesetting part failed:\n" + message[1])
+    return message
+
+
+def _coordinate(parts: list[PartSource], connections: list[Any], guesses: Guesses,
+                page_multiple: int) -> Joined:
+    starts = _first_guesses(parts, guesses)
+    pads = [0] * len(parts)  # blank pages the last part is to end with
+    sent = [0] * len(parts)  # ... and was laid out with
+    for connection, start in zip(connections, starts):
+        connection.send((start, 0))
+    paged: list[_Paged | None] = [None] * len(parts)
+    waiting = set(range(len(parts)))
+    layouts = 0
+    laid = [0] * len(parts)
+    while True:
+        for index in sorted(waiting):
+            _, pages, (leading, trailing, ltr), used = _receive(connections[index])
+            paged[index] = _Paged(pages, leading, trailing, ltr, used)
+            laid[index] += 1
+            layouts += 1
+        done = [item for item in paged if item is not None]
+        unpadded = sum(item.pages.pages for item in done) - sent[-1]
+        pads[-1] = -unpadded % page_multiple if page_multiple > 1 else 0
+        actual = _true_starts(done, pads[-1] - sent[-1])
+        again = [index for index, item in enumerate(done)
+                 if _must_redo(item, actual[index])]
+        if pads[-1] != sent[-1]:
+            again = sorted(set(again) | {len(parts) - 1})
+        if not again:
+            break
+        if any(laid[index] >= ROUNDS for index in again):
+            raise Unsplittable("the page numbers of the parts do not settle")
+        for index in again:
+            connections[index].send(("again", actual[index], pads[index]))
+            sent[index] = pads[index]
+        waiting = set(again)
+    for connection, start in zip(connections, actual):
+        connection.send(("write", start))
+    # each part embeds the glyphs of the whole document of each font (paging.py)
+    first = [_receive(connection) for connection in connections]
+    whole: dict[str, set[int]] = {}
+    for message in first:
+        if message[0] == "glyphs":
+            for key, glyphs in message[1].items():
+                whole.setdefault(key, set()).update(glyphs)
+    finished = []
+    for connection, message in zip(connections, first):
+        if message[0] == "glyphs":
+            connection.send(("glyphs", whole))
+            message = _receive(connection)
+        finished.append(message)
+    pdf = join_parts([item[1] for item in finished], [start.first_page for start in actual])
+    html = parts[0].html[:parts[0].prefix] + "".join(
+        item[4][part.prefix:len(item[4]) - part.suffix] for item, part in
+        zip(finished, parts)) + (parts[-1].html[len(parts[-1].html) - parts[-1].suffix:]
+                                 if parts[-1].suffix else "")
+    anchors = {name: start.first_page + page for item, start in zip(done, actual)
+               for name, page in item.pages.anchors.items()}
+    return Joined(pdf=pdf, pages=actual[-1].total, warnings=list(dict.fromkeys(
+        warning for item in finished for warning in item[3])), html=html,
+        inspections=[item[5] for item in finished],
+        guesses=Guesses(anchors, actual[-1].total), parts=len(parts), layouts=layouts)
+
+
+def _true_starts(done: list[_Paged], more: int = 0) -> list[PartStart]:
+    """Every part's start from the page counts of the parts before it (each count
+    with the blank page a part may open with); ``more`` blank pages the last part
+    is still to get."""
+    firsts, first = [], 0
+    for item in done:
+        firsts.append(first)
+        first += item.pages.pages
+    total = first + more
+    anchors = {name: firsts[index] + page for index, item in enumerate(done)
+               for name, page in item.pages.anchors.items()}
+    starts: list[PartStart] = []
+    strings: dict[str, str] = {}
+    ltr = done[0].ltr if done else True
+    for index, item in enumerate(done):
+        opening = "any" if index == 0 else _combined(done[index - 1].trailing + item.leading)
+        if index and opening not in FORCED:
+            raise Unsplittable(f"part {index + 1} does not start on a new page "
+                               f"(break {opening!r})")
+        starts.append(PartStart(first_page=firsts[index],
+                                right=(firsts[index] % 2 == 0) == ltr, opening=opening,
+                                total=total,
+                                targets={name: page for name, page in anchors.items()
+                                         if name not in item.pages.anchors},
+                                strings=dict(strings), complete=True))
+        strings.update(item.pages.strings)
+    return starts
+
+
+def _must_redo(item: _Paged, actual: PartStart) -> bool:
+    """Whether a part laid out from ``item.start`` must be laid out again at
+    ``actual``: a guess its pages depend on was wrong."""
+    used = item.start
+    if used.right != actual.right or used.opening != actual.opening:
+        return True
+    if item.pages.numbered and used.first_page != actual.first_page:
+        return True
+    if item.pages.totalled and used.total != actual.total:
+        return True
+    return any(actual.targets.get(name) != page for name, page in item.pages.used.items())
+
+
+# ---------------------------------------------------------------- joining
+
+
+def join_parts(pdfs: list[bytes], firsts: list[int]) -> bytes:
+    """The parts' PDFs as one (ISO 32000-1): the first part's document (catalogue,
+    metadata, embedded files, output intent) with the pages of the others after its
+    own; one name tree of destinations (7.9.6, 12.3.2.3); the outlines in order
+    (12.3.3); the structure trees under the first part's ``Document`` element, each
+    page's ``/StructParents`` its index in the document and each link annotation's
+    ``/StructParent`` numbered after them (14.7.4.4), the ``IDTree`` joined.
+    ``firsts``: each part's first page index (to check the page counts agree)."""
+    import pikepdf
+
+    documents = [pikepdf.open(io.BytesIO(data)) for data in pdfs]
+    base = documents[0]
+    counts = [len(document.pages) for document in documents]
+    for first, expected in zip(firsts, [sum(counts[:i]) for i in range(len(counts))]):
+        if first != expected:
+            raise RuntimeError(f"parts joined at page {expected}, laid out for {first}")
+    for document in documents[1:]:
+        base.pages.extend(document.pages)
+    _join_destinations(base, documents)
+    _join_outlines(base, documents)
+    _join_structure(base, documents, counts)
+    output = io.BytesIO()
+    base.save(output, deterministic_id=True)
+    for document in documents:
+        document.close()
+    return output.getvalue()
+
+
+def _copied(base: Any, value: Any) -> Any:
+    """``value`` of another PDF, in ``base``: indirect objects copied once (pikepdf's
+    ``copy_foreign`` keeps one copy per object, the pages' too), direct arrays and
+    dictionaries item by item."""
+    import pikepdf
+
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        return base.copy_foreign(value)
+    if isinstance(value, pikepdf.Array):
+        return pikepdf.Array([_copied(base, item) for item in value])
+    if isinstance(value, pikepdf.Dictionary):
+        return pikepdf.Dictionary({key: _copied(base, item) for key, item in value.items()})
+    return value
+
+
+def _join_destinations(base: Any, documents: list[Any]) -> None:
+    import pikepdf
+
+    entries: dict[bytes, Any] = {}
+    for index, document in enumerate(documents):
+        names = document.Root.get("/Names")
+        tree = names.get("/Dests") if names is not None else None
+        if tree is None:
+            continue
+        for name, destination in pikepdf.NameTree(tree).items():
+            key = name.encode("utf-8") if isinstance(name, str) else bytes(name)
+            if key not in entries:
+                entries[key] = destination if index == 0 else _copied(base, destination)
+    if not entries:
+        return
+    flat = pikepdf.Array()
+    for key in sorted(entries):
+        flat.append(pikepdf.String(key))
+        flat.append(entries[key])
+    if "/Names" not in base.Root:
+        base.Root.Names = pikepdf.Dictionary()
+    base.Root.Names.Dests = base.make_indirect(pikepdf.Dictionary(Names=flat))
+
+
+def _join_outlines(base: Any, documents: list[Any]) -> None:
+    import pikepdf
+
+    items = []
+    for index, document in enumerate(documents):
+        root = document.Root.get("/Outlines")
+        if root is None or "/First" not in root:
+            continue
+        item = root.First
+        while True:
+            items.append(item if index == 0 else base.copy_foreign(item))
+            if "/Next" not in item:
+                break
+            item = item.Next
+    if not items:
+        return
+    root = base.Root.get("/Outlines")
+    if root is None:
+        root = base.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines))
+        base.Root.Outlines = root
+    count = 0
+    for position, item in enumerate(items):
+        item.Parent = root
+        if position:
+            item.Prev = items[position - 1]
+        elif "/Prev" in item:
+            del item.Prev
+        if position + 1 < len(items):
+            item.Next = items[position + 1]
+        elif "/Next" in item:
+            del item.Next
+        count += 1 + max(0, int(item.get("/Count", 0)))
+    root.First, root.Last, root.Count = items[0], items[-1], count
+
+
+def _join_structure(base: Any, documents: list[Any], counts: list[int]) -> None:
+    import pikepdf
+
+    roots = [document.Root.get("/StructTreeRoot") for document in documents]
+    if roots[0] is None:
+        return
+    if any(root is None for root in roots):
+        raise RuntimeError("some parts are tagged, others not")
+    document_element = roots[0].K[0] if isinstance(roots[0].K, pikepdf.Array) \
+        else roots[0].K
+    total = sum(counts)
+    next_key = total
+    nums = pikepdf.Array()
+    annotation_keys: list[dict[int, int]] = []
+    id_names: dict[bytes, Any] = {}
+    for index, root in enumerate(roots):
+        first = sum(counts[:index])
+        keys: dict[int, int] = {}
+        values = list(pikepdf.NumberTree(root.ParentTree).items())
+        for key, value in sorted(values, key=lambda pair: pair[0]):
+            if key < counts[index]:
+                nums.append(first + key)
+            else:
+                keys[key] = next_key
+                nums.append(next_key)
+                next_key += 1
+            nums.append(value if index == 0 else _copied(base, value))
+        annotation_keys.append(keys)
+        if index:
+            their = root.K[0] if isinstance(root.K, pikepdf.Array) else root.K
+            for kid in their.K if isinstance(their.K, pikepdf.Array) else [their.K]:
+                if isinstance(kid, pikepdf.Dictionary):
+                    copied = _copied(base, kid)
+                    copied.P = document_element
+                    document_element.K.append(copied)
+        if "/IDTree" in root:
+            for name, element in pikepdf.NameTree(root.IDTree).items():
+                ident = name.encode("utf-8") if isinstance(name, str) else bytes(name)
+                id_names.setdefault(ident, element if index == 0 else _copied(base, element))
+        if "/RoleMap" in root and index:
+            role_map = roots[0].get("/RoleMap") or pikepdf.Dictionary()
+            for name, value in root.RoleMap.items():
+                if name not in role_map:
+                    role_map[name] = value
+            roots[0].RoleMap = role_map
+    for number, page in enumerate(base.pages):
+        part = max(i for i in range(len(counts)) if sum(counts[:i]) <= number) \
+            if number else 0
+        page.obj.StructParents = number
+        for annotation in page.obj.get("/Annots", pikepdf.Array()):
+            if "/StructParent" in annotation:
+                old = int(annotation.StructParent)
+                annotation.StructParent = annotation_keys[part].get(old, old)
+    roots[0].ParentTree = base.make_indirect(pikepdf.Dictionary(Nums=nums))
+    roots[0].ParentTreeNextKey = next_key
+    if id_names:
+        flat = pikepdf.Array()
+        for ident in sorted(id_names):
+            flat.append(pikepdf.String(ident))
+            flat.append(id_names[ident])
+        roots[0].IDTree = pikepdf.Dictionary(Names=flat)
+
+
+def default_jobs() -> int:
+    """The processes a build typesets in by default: the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
