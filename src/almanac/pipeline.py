@@ -566,7 +566,7 @@ def _typeset_guesses(report: Report, options: BuildOptions) -> Guesses:
     try:
         data = json.loads(_guesses_path(report, options).read_text(encoding="utf-8"))
         return Guesses({str(k): int(v) for k, v in data["anchors"].items()},
-                       int(data["total"]))
+                       int(data["total"]), [int(page) for page in data.get("blank", [])])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return Guesses()
 
@@ -578,8 +578,8 @@ def _keep_guesses(report: Report, options: BuildOptions, guesses: Guesses) -> No
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         staged = path.with_suffix(".tmp")
-        staged.write_text(json.dumps({"anchors": guesses.anchors, "total": guesses.total}),
-                          encoding="utf-8")
+        staged.write_text(json.dumps({"anchors": guesses.anchors, "total": guesses.total,
+                                      "blank": guesses.blank}), encoding="utf-8")
         staged.replace(path)
     except OSError:
         pass
@@ -590,7 +590,9 @@ def _guesses_of(result: Typeset) -> Guesses:
     for number, page in enumerate(result.document.pages):
         for name in page.anchors:
             anchors.setdefault(name, number)
-    return Guesses(anchors, result.pages)
+    blank = [number for number, page in enumerate(result.document.pages)
+             if page._page_box.page_type.blank]
+    return Guesses(anchors, result.pages, blank)
 
 
 def _typeset_in_parts(rendered: Rendered, parts: list, lay_out: Any, inspected: Any,

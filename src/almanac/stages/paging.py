@@ -55,14 +55,15 @@ class PartStart:
     page counter before it; no ``@page`` rule may reset the counter);
     ``right``: whether that page is a right-hand one; ``opening``: the forced break
     that opens the part (``"any"`` for the first part, else the break value of the
-    boundary: ``"page"``, ``"right"``, ``"left"``, ``"recto"``, ``"verso"``);
+    boundary: ``"page"``, ``"right"``, ``"left"``, ``"recto"``, ``"verso"``; None:
+    the break its own first element asks for, :func:`opening_of`);
     ``total``: the document's page count (``counter(pages)``); ``targets``: the
     anchors of the other parts → their 0-based page index; ``strings``: the named
     strings in force before the part (``string-set``, their last value)."""
 
     first_page: int = 0
     right: bool = True
-    opening: str = "any"
+    opening: str | None = "any"
     total: int = 0
     targets: dict[str, int] = field(default_factory=dict)
     strings: dict[str, str] = field(default_factory=dict)
@@ -85,6 +86,7 @@ class PartPages:
     numbered: bool
     totalled: bool
     used: dict[str, int]
+    blank: list[int] = field(default_factory=list)  # its blank pages (0-based, in the part)
 
 
 Glyphs = dict[str, set[int]]
@@ -143,8 +145,10 @@ def part_pages(document: Any, part: _Part) -> PartPages:
         if "pages" in item.missing_counters or any(
                 "pages" in names for names in item.missing_target_counters.values()):
             totalled = True
+    blank = [number for number, page in enumerate(document.pages)
+             if page._page_box.page_type.blank]
     return PartPages(len(document.pages), anchors, strings, numbered, totalled,
-                     dict(part.used))
+                     dict(part.used), blank)
 
 
 def renumbered(document: Any, start: PartStart, was: PartStart) -> Any:
@@ -428,6 +432,34 @@ def _resolve_links(pages: list[Any], outside: set[str]) -> Iterator[tuple[list, 
         yield page_links, paged_anchors.pop(0)
 
 
+def combined_break(values: list[str]) -> str:
+    """The break that wins among ``values`` at a margin between siblings, in tree
+    order (``weasyprint.layout.block.block_level_page_break``)."""
+    result = "auto"
+    for value in values:
+        if value in ("left", "right", "recto", "verso") or (value, result) in (
+                ("page", "auto"), ("page", "avoid"), ("page", "avoid-page"),
+                ("page", "avoid-column"), ("column", "auto"), ("column", "avoid"),
+                ("column", "avoid-page"), ("column", "avoid-column"), ("avoid", "auto"),
+                ("avoid-page", "auto"), ("avoid-column", "auto")):
+            result = value
+    return result
+
+
+def break_chains(root_box: Any) -> tuple[list[str], list[str]]:
+    """The ``break-before`` values of the body's first in-flow child and its first
+    descendants, and the ``break-after`` values of its last child and their last
+    descendants (as ``block_level_page_break`` collects them)."""
+    from weasyprint.layout.block import _add_break_values
+
+    body = root_box.children[0] if getattr(root_box, "children", None) else None
+    children = [child for child in getattr(body, "children", [])
+                if child.is_in_normal_flow()]
+    leading = list(_add_break_values(children[0], "before")) if children else []
+    trailing = list(_add_break_values(children[-1], "after")) if children else []
+    return leading, trailing
+
+
 def _lay_out_part(html: Any, root_box: Any, context: Any, start: PartStart,
                   max_loops: int) -> Iterator[Any]:
     """``weasyprint.layout.layout_document`` for a part: the first page maker state
@@ -443,7 +475,9 @@ def _lay_out_part(html: Any, root_box: Any, context: Any, start: PartStart,
     counters.clear()
     counters.update({"pages": [0], "page": [start.first_page]})
     scopes[0].update({"pages", "page"})
-    context.page_maker[0] = (resume_at, {"break": start.opening, "page": next_page["page"]},
+    opening = start.opening if start.opening is not None else \
+        combined_break(break_chains(root_box)[0])
+    context.page_maker[0] = (resume_at, {"break": opening, "page": next_page["page"]},
                              start.right, page_state, remake_state)
     # the loop of layout_document, the document's total in place of the part's count:
     # as there, the first loop runs with a total of 0 and the next ones with the

@@ -46,7 +46,16 @@ from html.parser import HTMLParser
 from typing import Any
 
 from ..errors import ReportError
-from .paging import NotSplittable, PartPages, PartStart, laid_out_as_part, part_pages, renumbered
+from .paging import (
+    NotSplittable,
+    PartPages,
+    PartStart,
+    break_chains,
+    combined_break,
+    laid_out_as_part,
+    part_pages,
+    renumbered,
+)
 from .render import Rendered
 from .structure import Tagging
 
@@ -86,6 +95,15 @@ class Guesses:
 
     anchors: dict[str, int] = field(default_factory=dict)
     total: int = 0
+    blank: list[int] = field(default_factory=list)  # the blank pages a break inserted
+
+    def first_page(self, anchor: str) -> int | None:
+        """Where a part that opens with ``anchor`` began: its page, or the blank page
+        before it."""
+        page = self.anchors.get(anchor)
+        if page is None:
+            return None
+        return page - 1 if page - 1 in self.blank else page
 
 
 @dataclass
@@ -204,20 +222,6 @@ def _balanced(sizes: list[int], count: int) -> list[tuple[int, int]]:
     return groups
 
 
-def _combined(values: list[str]) -> str:
-    """The break that wins among ``values`` at a margin between siblings, in tree
-    order (``weasyprint.layout.block.block_level_page_break``)."""
-    result = "auto"
-    for value in values:
-        if value in ("left", "right", "recto", "verso") or (value, result) in (
-                ("page", "auto"), ("page", "avoid"), ("page", "avoid-page"),
-                ("page", "avoid-column"), ("column", "auto"), ("column", "avoid"),
-                ("column", "avoid-page"), ("column", "avoid-column"), ("avoid", "auto"),
-                ("avoid-page", "auto"), ("avoid-column", "auto")):
-            result = value
-    return result
-
-
 # ---------------------------------------------------------------- the worker
 
 
@@ -228,18 +232,11 @@ class _Again(Exception):
 
 
 def _chains(document: Any) -> tuple[list[str], list[str], bool]:
-    """The break values of the part's first body child and its first descendants
-    (``break-before``) and of its last and their last descendants
-    (``break-after``), and whether its first page is a right-hand one when nothing
-    forces it (the root's direction)."""
-    from weasyprint.layout.block import _add_break_values
-
+    """The part's leading and trailing break values (:func:`~.paging.break_chains`)
+    and whether its first page is a right-hand one when nothing forces it (the
+    root's direction)."""
     root = document.pages[0]._page_box.almanac_context.almanac_root
-    body = root.children[0] if root.children else None
-    children = [child for child in getattr(body, "children", [])
-                if child.is_in_normal_flow()]
-    leading = list(_add_break_values(children[0], "before")) if children else []
-    trailing = list(_add_break_values(children[-1], "after")) if children else []
+    leading, trailing = break_chains(root)
     return leading, trailing, root.style["direction"] == "ltr"
 
 
@@ -378,10 +375,11 @@ def _first_guesses(parts: list[PartSource], guesses: Guesses) -> list[PartStart]
     starts, first = [], 0
     estimate = total or max(1, size // 3000)
     for index, part in enumerate(parts):
-        if index and part.anchor in guesses.anchors:
-            first = guesses.anchors[part.anchor]
+        known = guesses.first_page(part.anchor) if index and part.anchor else None
+        if known is not None:
+            first = known
         starts.append(PartStart(first_page=first, right=first % 2 == 0,
-                                opening="any" if index == 0 else "page",
+                                opening="any" if index == 0 else None,
                                 total=estimate, targets=dict(guesses.anchors)))
         first += max(1, round(estimate * part.size / size))
     return starts
@@ -458,10 +456,12 @@ def _coordinate(parts: list[PartSource], connections: list[Any], guesses: Guesse
                                  if parts[-1].suffix else "")
     anchors = {name: start.first_page + page for item, start in zip(done, actual)
                for name, page in item.pages.anchors.items()}
+    blank = [start.first_page + page for item, start in zip(done, actual)
+             for page in item.pages.blank]
     return Joined(pdf=pdf, pages=actual[-1].total, warnings=list(dict.fromkeys(
         warning for item in finished for warning in item[3])), html=html,
         inspections=[item[5] for item in finished],
-        guesses=Guesses(anchors, actual[-1].total), parts=len(parts), layouts=layouts)
+        guesses=Guesses(anchors, actual[-1].total, blank), parts=len(parts), layouts=layouts)
 
 
 def _true_starts(done: list[_Paged], more: int = 0) -> list[PartStart]:
@@ -479,7 +479,7 @@ def _true_starts(done: list[_Paged], more: int = 0) -> list[PartStart]:
     strings: dict[str, str] = {}
     ltr = done[0].ltr if done else True
     for index, item in enumerate(done):
-        opening = "any" if index == 0 else _combined(done[index - 1].trailing + item.leading)
+        opening = "any" if index == 0 else combined_break(done[index - 1].trailing + item.leading)
         if index and opening not in FORCED:
             raise Unsplittable(f"part {index + 1} does not start on a new page "
                                f"(break {opening!r})")
@@ -497,7 +497,8 @@ def _must_redo(item: _Paged, actual: PartStart) -> bool:
     """Whether a part laid out from ``item.start`` must be laid out again at
     ``actual``: a guess its pages depend on was wrong."""
     used = item.start
-    if used.right != actual.right or used.opening != actual.opening:
+    opening = used.opening if used.opening is not None else combined_break(item.leading)
+    if used.right != actual.right or opening != actual.opening:
         return True
     if item.pages.numbered and used.first_page != actual.first_page:
         return True
@@ -530,8 +531,10 @@ def join_parts(pdfs: list[bytes], firsts: list[int]) -> bytes:
     _join_destinations(base, documents)
     _join_outlines(base, documents)
     _join_structure(base, documents, counts)
+    _share_resources(base)
     output = io.BytesIO()
-    base.save(output, deterministic_id=True)
+    base.save(output, deterministic_id=True,
+              object_stream_mode=pikepdf.ObjectStreamMode.generate)
     for document in documents:
         document.close()
     return output.getvalue()
@@ -550,6 +553,61 @@ def _copied(base: Any, value: Any) -> Any:
     if isinstance(value, pikepdf.Dictionary):
         return pikepdf.Dictionary({key: _copied(base, item) for key, item in value.items()})
     return value
+
+
+def _share_resources(base: Any) -> None:
+    """One copy of each font program, image and colour profile that several parts
+    embed alike (every part embeds the document's subset of a font, see
+    :mod:`.paging`): the references of the pages' resources, the font descriptors
+    and the images' soft masks lead to the first; the others are left unreferenced
+    and not written."""
+    import hashlib
+
+    import pikepdf
+
+    first: dict[tuple, Any] = {}
+
+    def shared(item: Any) -> Any:
+        if not isinstance(item, pikepdf.Stream) or not item.is_indirect:
+            return item
+        key = (hashlib.sha256(item.read_raw_bytes()).digest(), tuple(sorted(
+            (str(name), repr(value)) for name, value in item.items()
+            if name not in ("/Length", "/SMask"))), repr(item.get("/SMask")) if
+            "/SMask" not in item else shared_mask(item))
+        return first.setdefault(key, item)
+
+    def shared_mask(item: Any) -> str:
+        mask = shared(item.SMask)
+        item.SMask = mask
+        return repr(mask.objgen)
+
+    seen: set[tuple[int, int]] = set()
+    for page in base.pages:
+        resources = page.obj.get("/Resources")
+        if resources is None or resources.objgen in seen:
+            continue
+        if resources.is_indirect:
+            seen.add(resources.objgen)
+        for kind in ("/XObject", "/ColorSpace"):
+            entries = resources.get(kind)
+            if entries is None:
+                continue
+            for name, value in list(entries.items()):
+                if isinstance(value, pikepdf.Array) and len(value) == 2 and \
+                        value[0] == pikepdf.Name.ICCBased:
+                    entries[name] = pikepdf.Array([value[0], shared(value[1])])
+                elif isinstance(value, pikepdf.Stream) and \
+                        value.get("/Subtype") == pikepdf.Name.Image:
+                    entries[name] = shared(value)
+        fonts = resources.get("/Font")
+        for font in (fonts.values() if fonts is not None else []):
+            for descendant in font.get("/DescendantFonts", [font]):
+                descriptor = descendant.get("/FontDescriptor")
+                if descriptor is None:
+                    continue
+                for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                    if key in descriptor:
+                        descriptor[key] = shared(descriptor[key])
 
 
 def _join_destinations(base: Any, documents: list[Any]) -> None:
