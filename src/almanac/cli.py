@@ -195,6 +195,9 @@ def _limit_arguments(parser: argparse.ArgumentParser) -> None:
     limits.add_argument("--chart-memory-limit", type=_positive(int), metavar="MIB",
                         default=CHART_MEMORY_MIB,
                         help=_("resident memory of the chart worker (default %(default)d)"))
+    parser.add_argument("--jobs", type=_positive(int), metavar="N", help=_(
+        "typeset the chapters in N processes at once, the same pages as one pass (1: one "
+        "pass; default: one per core, for a report long enough to gain)"))
 
 
 def _scheduler_address(text: str) -> str:
@@ -230,7 +233,8 @@ def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
 def _limits(args: argparse.Namespace) -> dict[str, Any]:
     """The BuildOptions fields the limit flags set."""
     return {"typeset_seconds": args.time_limit, "memory_mib": args.memory_limit,
-            "max_pages": args.page_limit, "chart_memory_mib": args.chart_memory_limit}
+            "max_pages": args.page_limit, "chart_memory_mib": args.chart_memory_limit,
+            "jobs": args.jobs}
 
 
 def _parser() -> argparse.ArgumentParser:

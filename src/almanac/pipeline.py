@@ -839,7 +839,11 @@ def edition_pdf(report: Report, files: dict[str, bytes], manifest: bytes,
     the sources ``manifest`` (:func:`~.editions.sources.sources_manifest`) embedded,
     the manifest's SHA-256 as the file identifier and in the XMP metadata. The one
     way an edition's bytes are made: :func:`publish` writes them, :func:`verify`
-    compares them with a published file. ``options`` give the limits."""
+    compares them with a published file. ``options`` give the limits. An edition is
+    typeset in one pass whatever ``options.jobs`` says: its bytes must come again
+    from its sources alone, on a machine with any number of cores (parts joined
+    differ from the single pass in their bytes, not their pages:
+    :mod:`~.stages.parallel`)."""
     embedding = Embedding(
         identifier=sha256(manifest)[:32].encode(), date=edition_date(report),
         xmp=(xmp_schema(report, manifest),),
@@ -847,7 +851,7 @@ def edition_pdf(report: Report, files: dict[str, bytes], manifest: bytes,
                           for name, body in files.items())
         + (Attachment(SOURCES_MANIFEST, manifest, "Data",
                       "Almanac sources manifest: inputs, hashes, tools, edition"),))
-    return make_pdf(report, replace(options, variant="archive"), reporter=reporter,
+    return make_pdf(report, replace(options, variant="archive", jobs=1), reporter=reporter,
                     embedding=embedding)
 
 
