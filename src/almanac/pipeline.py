@@ -178,6 +178,7 @@ class Made:
     charts: int = 0
     charts_cached: int = 0
     parts: int = 1  # the parts typeset at once (1: one pass)
+    layouts: int = 1  # layouts made: of the document, or of its parts in all rounds
 
 
 def load(root: Path | str, language: str | None = None, member: str | None = None) -> Report:
@@ -743,7 +744,8 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
                 "and use values a page can hold")) from None
         pdf, pages = finished.pdf, finished.pages
     return Made(pdf=pdf, pages=pages, html=result.html or rendered.html, warnings=warnings,
-                charts=len(charts.plans), charts_cached=charts.cached, parts=parts_made)
+                charts=len(charts.plans), charts_cached=charts.cached, parts=parts_made,
+                layouts=result.layouts)
 
 
 def publish(root: Path | str, *, reporter: Reporter | None = None,

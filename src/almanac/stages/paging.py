@@ -33,6 +33,7 @@ replaced functions follow its sources line for line where they are not changed.
 from __future__ import annotations
 
 import contextvars
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -239,9 +240,17 @@ def _font_advances(content: bytes, index: int) -> list[int]:
 
     key = (hashlib.sha1(content, usedforsecurity=False).hexdigest(), index)
     if key not in _advances:
-        font = TTFont(io.BytesIO(content), fontNumber=index, lazy=True)
-        metrics = font["hmtx"].metrics
-        _advances[key] = [metrics[name][0] for name in font.getGlyphOrder()]
+        # fontTools logs a font's odd header dates (its 'head' table): not the build's
+        # business, and not to be printed on the terminal
+        logger = logging.getLogger("fontTools")
+        level = logger.level
+        logger.setLevel(logging.ERROR)
+        try:
+            font = TTFont(io.BytesIO(content), fontNumber=index, lazy=True)
+            metrics = font["hmtx"].metrics
+            _advances[key] = [metrics[name][0] for name in font.getGlyphOrder()]
+        finally:
+            logger.setLevel(level)
     return _advances[key]
 
 

@@ -40,6 +40,7 @@ import io
 import os
 import signal
 import traceback
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
@@ -526,8 +527,12 @@ def join_parts(pdfs: list[bytes], firsts: list[int]) -> bytes:
     for first, expected in zip(firsts, [sum(counts[:i]) for i in range(len(counts))]):
         if first != expected:
             raise RuntimeError(f"parts joined at page {expected}, laid out for {first}")
-    for document in documents[1:]:
-        base.pages.extend(document.pages)
+    with warnings.catch_warnings():
+        # pikepdf warns that copied pages lose their named destinations: the name
+        # tree is joined below
+        warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
+        for document in documents[1:]:
+            base.pages.extend(document.pages)
     _join_destinations(base, documents)
     _join_outlines(base, documents)
     _join_structure(base, documents, counts)

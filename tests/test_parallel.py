@@ -1,0 +1,210 @@
+"""A report typeset in parts on several processes (``--jobs 2``) is the document the
+single pass (``--jobs 1``) makes: the same text and image on every page, the same
+outline, links, contents numbers, cross-references and structure tree, the same
+blank pages in the print edition, the same error for a chapter that fails."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+from pypdf import PdfReader
+
+from almanac.pipeline import BuildOptions, load, make_pdf
+from almanac.stages.conformance import check_pdf
+from almanac.stages.typeset import Attachment, Embedding
+
+from conftest import VOORWOORD, almanac, copy_project, edit, override
+
+pytestmark = pytest.mark.slow
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def page_images(pdf: bytes) -> list[bytes]:
+    """Every page rasterised at 108 dpi (PDFium), as raw RGB bytes."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return [document[i].render(scale=1.5).to_pil().convert("RGB").tobytes()
+                for i in range(len(document))]
+    finally:
+        document.close()
+
+
+def outline(pdf: bytes) -> list[tuple[int, str, int]]:
+    """(depth, title, 0-based page) of every outline entry, in order."""
+    reader = PdfReader(io.BytesIO(pdf))
+
+    def walk(items, depth=0):
+        for item in items:
+            if isinstance(item, list):
+                yield from walk(item, depth + 1)
+            else:
+                yield depth, item.title, reader.get_destination_page_number(item)
+    return list(walk(reader.outline))
+
+
+def links(pdf: bytes) -> list[tuple]:
+    """Every link annotation: its page, rectangle, the page its named destination
+    leads to (None for a URI) and its description (/Contents)."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        pages = {page.obj.objgen: number for number, page in enumerate(document.pages)}
+        names = document.Root.get("/Names")
+        destinations = dict(pikepdf.NameTree(names.Dests).items()) \
+            if names is not None and "/Dests" in names else {}
+        found = []
+        for number, page in enumerate(document.pages):
+            for annotation in page.obj.get("/Annots", []):
+                if annotation.get("/Subtype") != "/Link":
+                    continue
+                target = None
+                if "/Dest" in annotation:
+                    destination = destinations[str(annotation.Dest)]  # KeyError: dangling
+                    target = pages[destination[0].objgen]
+                found.append((number, [round(float(value)) for value in annotation.Rect],
+                              target, str(annotation.get("/Contents", ""))))
+        return found
+
+
+def structure(pdf: bytes) -> list[tuple]:
+    """The structure tree in reading order: each element's depth, role and first page,
+    each marked-content reference's page and MCID; and each page's /StructParents."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        pages = {page.obj.objgen: number for number, page in enumerate(document.pages)}
+        rows: list[tuple] = []
+
+        def walk(element, depth, page):
+            page = pages.get(element.Pg.objgen, page) if "/Pg" in element else page
+            rows.append((depth, str(element.S), page, str(element.get("/Alt", ""))))
+            kids = element.get("/K")
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                    rows.append((depth + 1, "MCR", pages[kid.Pg.objgen], int(kid.MCID)))
+                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
+                    rows.append((depth + 1, "OBJR", pages[kid.Pg.objgen]))
+                elif isinstance(kid, pikepdf.Dictionary):
+                    walk(kid, depth + 1, page)
+                elif kid is not None:
+                    rows.append((depth + 1, "MCID", page, int(kid)))
+
+        root = document.Root.StructTreeRoot
+        for element in root.K if isinstance(root.K, pikepdf.Array) else [root.K]:
+            walk(element, 0, None)
+        rows.append(tuple(int(page.obj.StructParents) for page in document.pages))
+        return rows
+
+
+def assert_same_document(one: bytes, parts: bytes, tagged: bool = True) -> None:
+    texts = page_texts(one)
+    assert page_texts(parts) == texts
+    images = page_images(one)
+    assert [i + 1 for i, (a, b) in enumerate(zip(images, page_images(parts))) if a != b] \
+        == []
+    assert outline(parts) == outline(one)
+    assert links(parts) == links(one)
+    if tagged:
+        assert structure(parts) == structure(one)
+
+
+def said(stderr: str) -> list[str]:
+    """What Almanac printed on standard error, without the lines the Pango library
+    writes itself."""
+    return [line for line in stderr.splitlines() if line and not line.startswith("(process:")]
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    return copy_project(tmp_path / "project")
+
+
+def test_two_processes_typeset_the_sample_as_one_pass_does(project):
+    report = load(project)
+    one = make_pdf(report, BuildOptions(jobs=1))
+    parts = make_pdf(report, BuildOptions(jobs=2))
+    assert one.parts == 1 and parts.parts == 2
+    assert parts.pages == one.pages
+    assert parts.warnings == one.warnings
+    assert_same_document(one.pdf, parts.pdf)
+    # the contents' numbers are the pages the chapters open on, in both
+    texts = page_texts(parts.pdf)
+    contents = next(text for text in texts if re.search(r"\. \. \. ", text))
+    for chapter in report.chapters:
+        title = chapter.data.title
+        number = int(re.search(rf"{re.escape(title)}[ .]*?(\d+)\n", contents)[1])
+        assert texts[number - 1].lstrip().startswith(f"{chapter.number:02d}"), title
+    assert check_pdf(parts.pdf).findings == []
+    assert len(parts.pdf) < 1.1 * len(one.pdf)  # one copy of each font program
+
+
+def test_a_chapter_whose_page_numbers_change_its_lines(project):
+    """The preface (first part) is made of cross-references "figuur N op pagina P" to a
+    figure of the last chapter (second part): its lines break where the numbers' widths
+    put them. No page of the last build is known (no record), so the first part is
+    first laid out with a guess and, its numbers wrong, laid out again."""
+    references = " ".join(["{{ figure:normen }}"] * 140)
+    edit(project, VOORWOORD, "          Trots overheerst",
+         f"          Zie {references}.\n\n          Trots overheerst")
+    report = load(project)
+    one = make_pdf(report, BuildOptions(jobs=1))
+    for kept in (project / ".almanac-cache").glob("typeset/*.json"):
+        kept.unlink()  # no record of the last build: guesses only
+    parts = make_pdf(report, BuildOptions(jobs=2))
+    assert parts.parts == 2 and parts.layouts > parts.parts  # laid out again
+    assert_same_document(one.pdf, parts.pdf)
+    preface = "".join(page_texts(parts.pdf)[2:5])
+    assert re.search(r"figuur \d+ op pagina \d\d", preface)
+
+
+def test_the_print_edition_opens_chapters_on_right_hand_pages_alike(project):
+    report = load(project)
+    one = make_pdf(report, BuildOptions(variant="print", jobs=1))
+    parts = make_pdf(report, BuildOptions(variant="print", jobs=2))
+    assert parts.parts == 2
+    assert_same_document(one.pdf, parts.pdf, tagged=False)
+    reader = PdfReader(io.BytesIO(parts.pdf))
+    blank = [number for number, page in enumerate(reader.pages, 1)
+             if not page.extract_text().strip()]
+    assert blank and len(reader.pages) % 4 == 0  # blank pages, a multiple of 4
+    with pikepdf.open(io.BytesIO(parts.pdf)) as document:
+        assert all("/TrimBox" in page.obj and "/BleedBox" in page.obj
+                   for page in document.pages)
+
+
+def test_an_archival_pdf_in_parts_stays_conformant(project):
+    embedding = Embedding(identifier=b"0" * 32, date=dt.datetime(2022, 5, 1, tzinfo=dt.UTC),
+                          xmp=(), attachments=(Attachment("notes.txt", b"sources", "Source",
+                                                          "an input"),))
+    parts = make_pdf(load(project), BuildOptions(variant="archive", jobs=2),
+                     embedding=embedding)
+    assert parts.parts == 2
+    result = check_pdf(parts.pdf)
+    assert {"PDF/A-3a", "PDF/UA-1"} <= set(result.claims) and result.findings == []
+    with pikepdf.open(io.BytesIO(parts.pdf)) as document:
+        assert list(document.attachments) == ["notes.txt"]
+        assert bytes(document.trailer.ID[0]) == b"0" * 32
+
+
+def test_a_failing_chapter_fails_the_build_as_in_one_pass(project):
+    """A style that WeasyPrint cannot lay out, in the last chapter only (the second
+    part): the same message and exit status as one pass, and the PDF built before is
+    left as it was."""
+    built = almanac("build", str(project), "-q", "--jobs", "1")
+    assert built.returncode == 0
+    pdf = next((project / "output").rglob("*.pdf"))
+    before = pdf.read_bytes()
+    with override(project, "styles/components.css").open("a", encoding="utf-8") as stream:
+        stream.write("\n#h-07-resultaten p { font-size: 1e9pt; }\n")
+    one = almanac("build", str(project), "-q", "--jobs", "1")
+    parts = almanac("build", str(project), "-q", "--jobs", "2")
+    assert one.returncode == parts.returncode == 1
+    assert "WeasyPrint failed" in one.stderr and "Traceback" not in parts.stderr
+    # (Pango's own complaints on standard error carry a process number and a time)
+    assert said(parts.stderr) == said(one.stderr)
+    assert pdf.read_bytes() == before
