@@ -128,6 +128,9 @@ class BuildOptions:
     is none. ``jobs`` is how many processes typeset the report's parts at once
     (:mod:`~.stages.parallel`; 1: one pass; None: as many as the cores, for a report
     of at least :data:`PARALLEL_PAGES` pages): the PDF has the same pages either way.
+    ``parts`` is how many parts it is cut into then (None: one per process, more for
+    a long report, so that no part is much over :data:`PART_PAGES` pages; the preview
+    cuts one per chapter, so that a change to one chapter typesets that part again).
     """
 
     variant: str = "screen"
@@ -143,6 +146,7 @@ class BuildOptions:
     language: str | None = None
     member: str | None = None
     jobs: int | None = None
+    parts: int | None = None
 
     def __post_init__(self) -> None:
         if self.jobs is not None and self.jobs < 1:
@@ -545,6 +549,13 @@ def _tagging(report: Report) -> Tagging:
     return Tagging(describe)
 
 
+PART_PAGES = 400
+"""About the most pages a part has, so that a process typesetting one holds less than
+the single pass's peak memory (about 1.1 MiB a page)."""
+
+PER_CHAPTER = 10_000
+"""``BuildOptions.parts`` for a part at every place the report can be cut."""
+
 PARALLEL_PAGES = 80
 """A report whose last build had at least this many pages is typeset in parts on
 every core by default (``BuildOptions.jobs`` None); below it one pass is as fast
@@ -596,9 +607,25 @@ def _guesses_of(result: Typeset) -> Guesses:
     return Guesses(anchors, result.pages, blank)
 
 
+def _part_store(report: Report, options: BuildOptions, embedding: Embedding | None,
+                tagging: Tagging) -> Any:
+    """Where the parts of this edition are kept between builds; None for an archival
+    PDF (its parts carry the edition's own files) or a build without the cache."""
+    import weasyprint
+
+    from . import __version__
+    from .stages.parallel import PartStore
+
+    if embedding is not None or not options.cache:
+        return None
+    fingerprint = json.dumps([options.variant, report.manifest.language, __version__,
+                              weasyprint.__version__, tagging.describe_link("\0", 0)])
+    return PartStore(report.root / CACHE / "parts", fingerprint)
+
+
 def _typeset_in_parts(rendered: Rendered, parts: list, lay_out: Any, inspected: Any,
                       splits: Splits | None, guesses: Guesses, page_multiple: int,
-                      reporter: Reporter, tagging: Tagging) -> tuple | None:
+                      reporter: Reporter, tagging: Tagging, store: Any) -> tuple | None:
     """:func:`~.stages.parallel.typeset_parts` with the preflight and the sidebar
     continuations of each part; None when the report cannot be typeset in parts
     (it is then typeset in one pass)."""
@@ -611,7 +638,7 @@ def _typeset_in_parts(rendered: Rendered, parts: list, lay_out: Any, inspected: 
     try:
         joined = typeset_parts(rendered, parts, lay_out=lay_out, inspect=inspect,
                                tagging=tagging, guesses=guesses,
-                               page_multiple=page_multiple)
+                               page_multiple=page_multiple, store=store)
     except Unsplittable:
         return None
     findings, seen = [], set()
@@ -685,10 +712,13 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
         splits: Splits | None = {}
         for attempt in range(CONTINUATION_PASSES + 1):
             laid = None
-            parts = split_parts(rendered.html, jobs, guesses) if jobs > 1 else []
+            count = options.parts or max(jobs, -(-guesses.total // PART_PAGES))
+            parts = split_parts(rendered.html, count, guesses) if jobs > 1 else []
             if len(parts) > 1 and charts.wait_all():
+                tagging = _tagging(report)
                 laid = _typeset_in_parts(rendered, parts, lay_out, inspected, splits,
-                                         guesses, page_multiple, reporter, _tagging(report))
+                                         guesses, page_multiple, reporter, tagging,
+                                         _part_store(report, options, embedding, tagging))
             if laid is not None:
                 result, found, next_splits, guesses = laid
                 parts_made = len(parts)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, ReportError
-from ..pipeline import BuildOptions, load, make_pdf
+from ..pipeline import PER_CHAPTER, BuildOptions, load, make_pdf
 from ..project.model import Report
 from ..project.parts import SOURCES
 from ..stages.pageimages import PagesNotDrawn
@@ -65,7 +65,9 @@ class Preview:
                  options: BuildOptions | None = None):
         self.root = Path(root).resolve()
         self.chapter = chapter
-        self.options = replace(options or BuildOptions(), check=False)  # the limits
+        # the limits; a report typeset in parts is cut at every chapter, so that a
+        # change to one chapter typesets that part again (stages/parallel.py)
+        self.options = replace(options or BuildOptions(), check=False, parts=PER_CHAPTER)
         self.dpi = dpi
         self.state = State()
         self.images: dict[str, bytes] = {}  # page hash → PNG

@@ -7,6 +7,7 @@ data file cannot pull ``/etc/passwd`` or an internal URL into the PDF.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import mimetypes
 import os
@@ -72,6 +73,7 @@ class ProjectFetcher(URLFetcher):
         self.refused: list[str] = []
         self.problems: list[Problem] = []  # input that fails the build, with its file
         self.stylesheets: list[Path] = []  # the project's stylesheets read, in order
+        self.read: dict[Path, str] = {}  # every file read → the SHA-256 of its bytes
         self.problem: Problem | None = None  # a bound reached: the typesetting stopped
         self._fetches = 0
         self._css_fetches = 0
@@ -119,6 +121,7 @@ class ProjectFetcher(URLFetcher):
             if exc.kind == "too-large":
                 return self._refuse(url, f"larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
             return self._fail(url, Problem(f"file {exc.reason}", absolute, hint=exc.hint))
+        self.read[absolute] = hashlib.sha256(body).hexdigest()
         if body[:4] in POSTSCRIPT_SIGNATURES:
             return self._refuse(url, POSTSCRIPT)
         suffix = absolute.suffix.lower()

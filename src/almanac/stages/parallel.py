@@ -44,6 +44,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 from ..errors import ReportError
@@ -267,7 +268,8 @@ def _work(connection: Any, index: int, source: PartSource, base_url: str,
                 else:
                     html, placement = source.html, True
         connection.send(("done", result.pdf, result.pages, result.warnings, html,
-                         inspect(result, final.first_page)))
+                         inspect(result, final.first_page),
+                         {str(path): digest for path, digest in result.read.items()}))
     except NotSplittable as exc:
         connection.send(("unsplittable", str(exc)))
     except ReportError as exc:
@@ -324,10 +326,121 @@ class _Paged:
     start: PartStart
 
 
+class PartStore:
+    """Typeset parts kept between builds (``.almanac-cache/parts/``): a part whose HTML,
+    files read (stylesheets, fonts, images: by their SHA-256), settings and start in
+    the document are those of a kept one is not typeset again; its PDF is joined as it
+    is. So a change to one chapter typesets the part that holds it, and the parts
+    whose page numbers it moved. ``fingerprint``: what else the bytes depend on (the
+    variant, the words of the links' descriptions, the tools' versions)."""
+
+    def __init__(self, folder: Path, fingerprint: str):
+        self.folder, self.fingerprint = folder, fingerprint
+
+    def key(self, source: PartSource, index: int) -> str:
+        import hashlib
+
+        return hashlib.sha256(f"{self.fingerprint}\0{index}\0{source.html}".encode()
+                              ).hexdigest()[:40]
+
+    def get(self, key: str) -> _Kept | None:
+        """The part kept under ``key``, if every file it read is unchanged."""
+        import hashlib
+        import pickle
+
+        path = self.folder / f"{key}.part"
+        try:
+            kept = pickle.loads(path.read_bytes())
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+                TypeError, ValueError):
+            return None
+        if not isinstance(kept, _Kept):
+            return None
+        for name, digest in kept.read.items():
+            try:
+                if hashlib.sha256(Path(name).read_bytes()).hexdigest() != digest:
+                    return None
+            except OSError:
+                return None
+        return kept
+
+    def put(self, key: str, kept: _Kept) -> None:
+        """Keep a part (best effort: a read-only project builds all the same)."""
+        import pickle
+
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            staged = self.folder / f"{key}.tmp{os.getpid()}"
+            staged.write_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+            staged.replace(self.folder / f"{key}.part")
+        except OSError:
+            pass
+
+    def prune(self, keep: set[str], most: int = 64) -> None:
+        """Remove kept parts not in ``keep`` beyond the ``most`` newest."""
+        try:
+            found = sorted(self.folder.glob("*.part"), key=lambda path: path.stat().st_mtime,
+                           reverse=True)
+        except OSError:
+            return
+        for path in [path for path in found if path.stem not in keep][most:]:
+            path.unlink(missing_ok=True)
+
+
+@dataclass
+class _Kept:
+    """A part as typeset: where it started (``paged.start``, the true start), what it
+    found, the glyphs it draws (``own``) and those of the document it embedded
+    (``union``), the blank pages it ends with (``pad``), the files it read and the
+    worker's last message (PDF, pages, warnings, HTML, inspection, files read)."""
+
+    paged: _Paged
+    own: dict[str, set[int]]
+    union: dict[str, set[int]]
+    pad: int
+    done: tuple
+    read: dict[str, str]
+
+
+class _Workers:
+    """The parts' processes, forked when a part is first to be typeset."""
+
+    def __init__(self, rendered: Rendered, parts: list[PartSource], lay_out: Callable,
+                 inspect: Callable, tagging: Tagging | None):
+        import multiprocessing
+
+        self.context = multiprocessing.get_context("fork")
+        self.rendered, self.parts = rendered, parts
+        self.lay_out, self.inspect, self.tagging = lay_out, inspect, tagging
+        self.connections: dict[int, Any] = {}
+        self.processes: list[Any] = []
+
+    def begin(self, index: int, start: PartStart, pad: int) -> None:
+        mine, theirs = self.context.Pipe()
+        process = self.context.Process(
+            target=_work, args=(theirs, index, self.parts[index], self.rendered.base_url,
+                                self.lay_out, self.inspect, self.tagging),
+            daemon=True, name="almanac-part")
+        process.start()
+        theirs.close()
+        self.connections[index] = mine
+        self.processes.append(process)
+        mine.send((start, pad))
+
+    def close(self) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.kill()
+        for process in self.processes:
+            process.join()
+        for connection in self.connections.values():
+            connection.close()
+
+
 def typeset_parts(rendered: Rendered, parts: list[PartSource], *,
                   lay_out: Callable[..., Any], inspect: Callable[[Any, int], Any],
                   tagging: Tagging | None = None, guesses: Guesses | None = None,
-                  page_multiple: int = 1) -> Joined:
+                  page_multiple: int = 1, store: PartStore | None = None) -> Joined:
     """Typeset ``parts`` of ``rendered`` each in a process of its own (forked: they
     share what this process has loaded) and join them into one PDF.
 
@@ -338,35 +451,36 @@ def typeset_parts(rendered: Rendered, parts: list[PartSource], *,
     preflight of its pages, numbered from ``first_page`` + 1) and returns what
     pickles. ``page_multiple``: blank pages before the back cover (in the last part)
     make the page count a multiple of it, as :func:`~.typeset.with_blank_pages`.
+    ``store``: parts kept from the last builds, reused where nothing they depend on
+    changed (:class:`PartStore`).
 
     Raises the first part's ReportError (the others are stopped; nothing is
     written), :class:`Unsplittable` when the parts cannot give the single pass's
     document (the caller typesets in one pass), KeyboardInterrupt after stopping the
     parts."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
     guesses = guesses or Guesses()
-    connections, processes = [], []
+    kept: dict[int, _Kept] = {}
+    keys = [store.key(source, index) for index, source in enumerate(parts)] if store else []
+    if store is not None:
+        for index, key in enumerate(keys):
+            found = store.get(key)
+            if found is not None:
+                kept[index] = found
+    workers = _Workers(rendered, parts, lay_out, inspect, tagging)
     try:
-        for index, source in enumerate(parts):
-            mine, theirs = context.Pipe()
-            process = context.Process(
-                target=_work, args=(theirs, index, source, rendered.base_url, lay_out, inspect,
-                                    tagging), daemon=True, name="almanac-part")
-            process.start()
-            theirs.close()
-            connections.append(mine)
-            processes.append(process)
-        return _coordinate(parts, connections, guesses, page_multiple)
+        joined, made = _coordinate(parts, workers, guesses, page_multiple, kept)
+        if joined is None:  # a kept part's glyphs are no longer the document's
+            workers.close()
+            workers = _Workers(rendered, parts, lay_out, inspect, tagging)
+            joined, made = _coordinate(parts, workers, guesses, page_multiple, {})
+        assert joined is not None
     finally:
-        for process in processes:
-            if process.is_alive():
-                process.kill()
-        for process in processes:
-            process.join()
-        for connection in connections:
-            connection.close()
+        workers.close()
+    if store is not None:
+        for index, part in made.items():
+            store.put(keys[index], part)
+        store.prune(set(keys))
+    return joined
 
 
 def _first_guesses(parts: list[PartSource], guesses: Guesses) -> list[PartStart]:
@@ -374,7 +488,7 @@ def _first_guesses(parts: list[PartSource], guesses: Guesses) -> list[PartStart]
     total = guesses.total or 0
     size = sum(part.size for part in parts) or 1
     starts, first = [], 0
-    estimate = total or max(1, size // 3000)
+    estimate = total or max(1, size // 9000)  # a page of running text, in HTML
     for index, part in enumerate(parts):
         known = guesses.first_page(part.anchor) if index and part.anchor else None
         if known is not None:
@@ -402,20 +516,30 @@ def _receive(connection: Any) -> Any:
     return message
 
 
-def _coordinate(parts: list[PartSource], connections: list[Any], guesses: Guesses,
-                page_multiple: int) -> Joined:
+def _coordinate(parts: list[PartSource], workers: _Workers, guesses: Guesses,
+                page_multiple: int, kept: dict[int, _Kept]
+                ) -> tuple[Joined | None, dict[int, _Kept]]:
+    """The rounds of :mod:`this module <.parallel>`: ``kept`` parts stand in for
+    typesetting while their start is the true one; returns the joined document and
+    the parts typeset now (to keep), or None when a kept part's glyphs differ from
+    the document's (its font programs would not be the document's)."""
     starts = _first_guesses(parts, guesses)
     pads = [0] * len(parts)  # blank pages the last part is to end with
     sent = [0] * len(parts)  # ... and was laid out with
-    for connection, start in zip(connections, starts):
-        connection.send((start, 0))
     paged: list[_Paged | None] = [None] * len(parts)
-    waiting = set(range(len(parts)))
+    for index, part in kept.items():
+        paged[index] = part.paged
+        sent[index] = part.pad
+    waiting = set()
+    for index, start in enumerate(starts):
+        if index not in kept:
+            workers.begin(index, start, 0)
+            waiting.add(index)
     layouts = 0
     laid = [0] * len(parts)
     while True:
         for index in sorted(waiting):
-            _, pages, (leading, trailing, ltr), used = _receive(connections[index])
+            _, pages, (leading, trailing, ltr), used = _receive(workers.connections[index])
             paged[index] = _Paged(pages, leading, trailing, ltr, used)
             laid[index] += 1
             layouts += 1
@@ -427,42 +551,68 @@ def _coordinate(parts: list[PartSource], connections: list[Any], guesses: Guesse
                  if _must_redo(item, actual[index])]
         if pads[-1] != sent[-1]:
             again = sorted(set(again) | {len(parts) - 1})
-        if not again:
+        # a kept part stands only where it was made: same start, numbers and strings
+        stale = [index for index in kept if index not in again
+                 and not _same_start(kept[index].paged, actual[index])]
+        if not again and not stale:
             break
         if any(laid[index] >= ROUNDS for index in again):
             raise Unsplittable("the page numbers of the parts do not settle")
-        for index in again:
-            connections[index].send(("again", actual[index], pads[index]))
+        for index in again + stale:
+            if index in kept:
+                del kept[index]
+                workers.begin(index, actual[index], pads[index])
+            else:
+                workers.connections[index].send(("again", actual[index], pads[index]))
             sent[index] = pads[index]
-        waiting = set(again)
-    for connection, start in zip(connections, actual):
-        connection.send(("write", start))
+        waiting = set(again) | set(stale)
+    live = sorted(workers.connections)
+    for index in live:
+        workers.connections[index].send(("write", actual[index]))
     # each part embeds the glyphs of the whole document of each font (paging.py)
-    first = [_receive(connection) for connection in connections]
+    first = {index: _receive(workers.connections[index]) for index in live}
     whole: dict[str, set[int]] = {}
-    for message in first:
+    for part in kept.values():
+        for key, glyphs in part.own.items():
+            whole.setdefault(key, set()).update(glyphs)
+    for message in first.values():
         if message[0] == "glyphs":
             for key, glyphs in message[1].items():
                 whole.setdefault(key, set()).update(glyphs)
-    finished = []
-    for connection, message in zip(connections, first):
+    if any(part.union != whole for part in kept.values()):
+        return None, {}
+    finished: dict[int, tuple] = {}
+    made: dict[int, _Kept] = {}
+    for index in live:
+        message = first[index]
+        mine: dict[str, set[int]] = {}
         if message[0] == "glyphs":
-            connection.send(("glyphs", whole))
-            message = _receive(connection)
-        finished.append(message)
-    pdf = join_parts([item[1] for item in finished], [start.first_page for start in actual])
+            mine = message[1]
+            workers.connections[index].send(("glyphs", whole))
+            message = _receive(workers.connections[index])
+        finished[index] = message
+        item = paged[index]
+        assert item is not None
+        made[index] = _Kept(_Paged(item.pages, item.leading, item.trailing, item.ltr,
+                                   actual[index]), mine, whole, pads[index], message,
+                            message[6])
+    for index, part in kept.items():
+        finished[index] = part.done
+    ordered = [finished[index] for index in range(len(parts))]
+    pdf = join_parts([item[1] for item in ordered], [start.first_page for start in actual])
     html = parts[0].html[:parts[0].prefix] + "".join(
         item[4][part.prefix:len(item[4]) - part.suffix] for item, part in
-        zip(finished, parts)) + (parts[-1].html[len(parts[-1].html) - parts[-1].suffix:]
-                                 if parts[-1].suffix else "")
+        zip(ordered, parts)) + (parts[-1].html[len(parts[-1].html) - parts[-1].suffix:]
+                                if parts[-1].suffix else "")
     anchors = {name: start.first_page + page for item, start in zip(done, actual)
                for name, page in item.pages.anchors.items()}
     blank = [start.first_page + page for item, start in zip(done, actual)
              for page in item.pages.blank]
     return Joined(pdf=pdf, pages=actual[-1].total, warnings=list(dict.fromkeys(
-        warning for item in finished for warning in item[3])), html=html,
-        inspections=[item[5] for item in finished],
-        guesses=Guesses(anchors, actual[-1].total, blank), parts=len(parts), layouts=layouts)
+        warning for item in ordered for warning in item[3])), html=html,
+        inspections=[item[5] for item in ordered],
+        guesses=Guesses(anchors, actual[-1].total, blank), parts=len(parts),
+        layouts=layouts), made
 
 
 def _true_starts(done: list[_Paged], more: int = 0) -> list[PartStart]:
@@ -492,6 +642,16 @@ def _true_starts(done: list[_Paged], more: int = 0) -> list[PartStart]:
                                 strings=dict(strings), complete=True))
         strings.update(item.pages.strings)
     return starts
+
+
+def _same_start(item: _Paged, actual: PartStart) -> bool:
+    """Whether a part typeset from ``item.start`` is the part at ``actual``: the same
+    first page, side, opening break, total, named strings before it, and pages of the
+    anchors its content printed."""
+    used = item.start
+    return (used.first_page, used.right, used.total, used.strings) == (
+        actual.first_page, actual.right, actual.total, actual.strings) and \
+        not _must_redo(item, actual)
 
 
 def _must_redo(item: _Paged, actual: PartStart) -> bool:

@@ -72,6 +72,7 @@ class Typeset:
     document: Any = None  # the weasyprint.Document, for the preflight
     html: str = ""  # the HTML laid out: the rendered one, adjusted by the placement passes
     layouts: int = 1  # how many times the document was laid out
+    read: dict[Path, str] = field(default_factory=dict)  # files read → their SHA-256
 
 
 _collector: contextvars.ContextVar[_Collector | None] = contextvars.ContextVar(
@@ -337,7 +338,7 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
         raise ReportError(list(dict.fromkeys(fetcher.problems)))
     messages = list(dict.fromkeys(warnings + [f"refused: {r}" for r in fetcher.refused]))
     return Typeset(pdf=pdf, pages=len(document.pages), warnings=messages, document=document,
-                   html=laid_out["html"], layouts=laid_out["layouts"])
+                   html=laid_out["html"], layouts=laid_out["layouts"], read=dict(fetcher.read))
 
 
 ENGINE_PACKAGES = ("weasyprint", "tinycss2", "cssselect2", "pydyf", "fontTools", "PIL")
