@@ -625,7 +625,8 @@ def _part_store(report: Report, options: BuildOptions, embedding: Embedding | No
 
 def _typeset_in_parts(rendered: Rendered, parts: list, lay_out: Any, inspected: Any,
                       splits: Splits | None, guesses: Guesses, page_multiple: int,
-                      reporter: Reporter, tagging: Tagging, store: Any) -> tuple | None:
+                      reporter: Reporter, tagging: Tagging, store: Any,
+                      limits: Limits) -> tuple | None:
     """:func:`~.stages.parallel.typeset_parts` with the preflight and the sidebar
     continuations of each part; None when the report cannot be typeset in parts
     (it is then typeset in one pass)."""
@@ -641,6 +642,11 @@ def _typeset_in_parts(rendered: Rendered, parts: list, lay_out: Any, inspected: 
                                page_multiple=page_multiple, store=store)
     except Unsplittable:
         return None
+    if joined.pages > limits.pages:  # each part's guard counts its own pages only
+        raise ReportError(Problem(
+            f"the document has more than {limits.pages:,} pages (the page limit)", None, None,
+            "check the page size and margins (@page) and what repeats; or raise the "
+            "limit: --page-limit N (BuildOptions.max_pages)"))
     findings, seen = [], set()
     merged: Splits | None = None
     for found, cut in joined.inspections:
@@ -706,19 +712,23 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
             first_page=first_page)
 
     guesses = _typeset_guesses(report, options)
-    jobs = options.jobs or (default_jobs() if guesses.total >= PARALLEL_PAGES else 1)
+    # the pages of the last build, else a page of running text per 9 000 characters
+    # of HTML (the sample has 9 400)
+    expected = guesses.total or len(rendered.html) // 9000
+    jobs = options.jobs or (default_jobs() if expected >= PARALLEL_PAGES else 1)
     parts_made = 1
     try:
         splits: Splits | None = {}
         for attempt in range(CONTINUATION_PASSES + 1):
             laid = None
-            count = options.parts or max(jobs, -(-guesses.total // PART_PAGES))
+            count = options.parts or max(jobs, -(-expected // PART_PAGES))
             parts = split_parts(rendered.html, count, guesses) if jobs > 1 else []
             if len(parts) > 1 and charts.wait_all():
                 tagging = _tagging(report)
                 laid = _typeset_in_parts(rendered, parts, lay_out, inspected, splits,
                                          guesses, page_multiple, reporter, tagging,
-                                         _part_store(report, options, embedding, tagging))
+                                         _part_store(report, options, embedding, tagging),
+                                         limits)
             if laid is not None:
                 result, found, next_splits, guesses = laid
                 parts_made = len(parts)

@@ -474,8 +474,9 @@ def _lay_out_part(html: Any, root_box: Any, context: Any, start: PartStart,
     """``weasyprint.layout.layout_document`` for a part: the first page maker state
     is the single pass's at the part's first page, and ``pages`` stays the
     document's total."""
+    import weasyprint.layout as layout_module
     from weasyprint.layout import initialize_page_maker, layout_backgrounds, layout_fixed_boxes
-    from weasyprint.layout.page import make_all_pages, make_margin_boxes
+    from weasyprint.layout.page import make_margin_boxes
 
     initialize_page_maker(context, root_box)
     context.almanac_root = root_box
@@ -500,7 +501,9 @@ def _lay_out_part(html: Any, root_box: Any, context: Any, start: PartStart,
         initial_total_pages = actual_total_pages
         if loop == 0:
             original_footnotes = context.footnotes.copy()
-        pages = list(make_all_pages(context, root_box, html, pages))
+        # looked up at each call, as layout_document does: the typesetting guard
+        # wraps it (stages/guard.py)
+        pages = list(layout_module.make_all_pages(context, root_box, html, pages))
         actual_total_pages = start.total
         reloop_content = reloop_pages = False
         for _, _, _, state, remake in context.page_maker:
