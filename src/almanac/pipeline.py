@@ -747,7 +747,8 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
         # Raises the figure modules' problems, if any: also when a chart that could
         # not be drawn stopped the typesetting (FetchStopped), which it then replaces.
         charts.finish()
-    _keep_guesses(report, options, guesses)
+    if embedding is None:  # an edition leaves nothing behind but itself
+        _keep_guesses(report, options, guesses)
     reporter.step("preflight", reporter.words.gettext("checking the laid-out pages"))
     findings = inspected(result) if found is None else found
     if variant.bleed:  # the print edition: the written file, as a press checks it
