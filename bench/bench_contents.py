@@ -1,5 +1,6 @@
-"""What the contents' leaders cost: the contents laid out and drawn as the theme sets
-it, against the same entries with the page number after a space (no leader), in one run.
+"""What the contents' leaders cost: the contents laid out and drawn with WeasyPrint's
+leaders, with Almanac's (each leader one run of text, :mod:`almanac.stages.leaders`),
+and with the page number after a space (no leader), in one run.
 
 The sample is built once (``--html``); its contents (``<nav class="toc">``) are then
 laid out alone with the document's head, followed by one page holding every entry's
@@ -17,7 +18,10 @@ import statistics
 import subprocess
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
+
+from almanac.stages.leaders import leaders_in_one_run
 
 from _project import almanac_command, copy_project
 
@@ -53,16 +57,18 @@ def main() -> None:
                                             str(html_path)], check=True,
                        stdout=subprocess.DEVNULL)
         html = html_path.read_text(encoding="utf-8")
-        cases = {"as themed": contents_document(html, args.repeat),
-                 "no leader": contents_document(html, args.repeat, NO_LEADER)}
-        entries = len(re.findall(r"<li\b", cases["as themed"]))
+        themed = contents_document(html, args.repeat)
+        cases = {"weasyprint": (themed, nullcontext), "one run": (themed, leaders_in_one_run),
+                 "no leader": (contents_document(html, args.repeat, NO_LEADER), nullcontext)}
+        entries = len(re.findall(r"<li\b", themed))
         times: dict[str, dict[str, list[float]]] = {
             name: {"layout": [], "draw": []} for name in cases}
         pages = {}
         for _ in range(args.rounds):  # interleaved: machine noise hits both alike
-            for name, text in cases.items():
+            for name, (text, hook) in cases.items():
                 start = time.perf_counter()
-                document = HTML(string=text, base_url=project.as_uri() + "/").render()
+                with hook():
+                    document = HTML(string=text, base_url=project.as_uri() + "/").render()
                 laid_out = time.perf_counter()
                 document.write_pdf()
                 times[name]["layout"].append(laid_out - start)
@@ -73,9 +79,9 @@ def main() -> None:
     for name, runs in times.items():
         print(f"{name:12}{statistics.median(runs['layout']):8.3f}"
               f"{statistics.median(runs['draw']):8.3f}{pages[name]:7}")
-    ratio = sum(map(statistics.median, times["as themed"].values())) / sum(
-        map(statistics.median, times["no leader"].values()))
-    print(f"as themed / no leader: {ratio:.2f}x")
+    total = {name: sum(map(statistics.median, runs.values())) for name, runs in times.items()}
+    for name in ("weasyprint", "one run"):
+        print(f"{name} / no leader: {total[name] / total['no leader']:.2f}x")
 
 
 if __name__ == "__main__":

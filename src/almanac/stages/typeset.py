@@ -35,6 +35,7 @@ from ..project.theme import THEME
 from .breaks import floats_kept_together
 from .fetcher import FetchStopped, ProjectFetcher, shorten
 from .guard import Guard, Limits
+from .leaders import leaders_in_one_run
 from .pdfa import ExtensionSchema, archival_finisher
 from .placement import placed
 from .render import Rendered
@@ -267,7 +268,7 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
 
     def lay_out(text: str) -> Any:
         html = weasyprint.HTML(string=text, base_url=rendered.base_url, url_fetcher=fetcher)
-        with floats_kept_together():
+        with floats_kept_together(), leaders_in_one_run():
             document = html.render(pdf_variant=variant.pdf_variant, font_config=fonts,
                                    cache=ImagesByPlace({root: "project", THEME: "theme"}))
         if not fonts.faces:  # Pango would draw with no font at all: a crash, not a PDF
