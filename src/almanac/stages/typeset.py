@@ -40,6 +40,7 @@ from .pdfa import ExtensionSchema, archival_finisher
 from .placement import placed
 from .render import Rendered
 from .structure import Tagging, tagged
+from .svgreuse import svgs_drawn_once
 from .variants import Transform, Variant
 
 
@@ -291,7 +292,8 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
                                        modified=embedding.date, relationship=item.relationship,
                                        url_fetcher=fetcher)
                  for item in embedding.attachments] if embedding is not None else []
-        with tagged(tagging or Tagging(_page_suffix)) if variant.tagged else nullcontext():
+        with tagged(tagging or Tagging(_page_suffix)) if variant.tagged else nullcontext(), \
+                svgs_drawn_once(document):
             pdf = document.write_pdf(finisher=archival_finisher(
                 variant.pdf_variant, identifier, embedding.xmp if embedding else (), finisher),
                 attachments=files or None, **options)
