@@ -562,7 +562,7 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
 
     def lay_out(rendered: Rendered) -> Typeset:
         return typeset(rendered, report.root, variant, embedding=embedding,
-                       finisher=finisher, before_read=charts.wait,
+                       finisher=finisher, before_read=charts.wait, deferred=charts.drawing(),
                        transform=variant.transform(report.brand, report.brand_path.parent),
                        limits=limits, tagging=_tagging(report),
                        page_multiple=report.brand.print.page_multiple if variant.bleed else 1)

@@ -20,7 +20,7 @@ import re
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -33,6 +33,7 @@ from urllib.request import url2pathname
 from ..errors import Problem, ReportError
 from ..project.theme import THEME
 from .breaks import floats_kept_together
+from .deferred import defer
 from .fetcher import FetchStopped, ProjectFetcher, shorten
 from .guard import Guard, Limits
 from .leaders import leaders_in_one_run
@@ -224,7 +225,7 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
             before_read: Callable[[Path], bool] | None = None,
             transform: Transform | None = None, limits: Limits | None = None,
             tagging: Tagging | None = None, page_multiple: int = 1,
-            placement: bool = True) -> Typeset:
+            placement: bool = True, deferred: Iterable[str] = ()) -> Typeset:
     """Lay out ``rendered`` and write it as PDF bytes for ``variant`` (nothing
     touches the disk); WeasyPrint reads only files inside ``root``.
 
@@ -250,6 +251,11 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     kept only when it leaves less empty space at the pages' feet); the PDF is written
     from the last layout kept, and ``Typeset.html`` is its HTML.
 
+    ``deferred``: ``file:`` URLs of SVG images that may not be there yet (charts
+    still being drawn), read only when the layout first needs them
+    (:mod:`.deferred`), so the box tree is built and the pages before them are laid
+    out meanwhile; ``before_read`` is called for them then.
+
     ``limits`` bound the time, memory and pages (:class:`~.guard.Guard`); at a
     limit, or when WeasyPrint crashes on the report's styles (an exception raised
     inside the engine, e.g. ``font-size: 1e9pt``), a ReportError says what failed
@@ -269,9 +275,11 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
 
     def lay_out(text: str) -> Any:
         html = weasyprint.HTML(string=text, base_url=rendered.base_url, url_fetcher=fetcher)
+        cache = ImagesByPlace({root: "project", THEME: "theme"})
+        defer(cache, deferred, fetcher)
         with floats_kept_together(), leaders_in_one_run():
             document = html.render(pdf_variant=variant.pdf_variant, font_config=fonts,
-                                   cache=ImagesByPlace({root: "project", THEME: "theme"}))
+                                   cache=cache)
         if not fonts.faces:  # Pango would draw with no font at all: a crash, not a PDF
             raise NoFontFaces
         return document
