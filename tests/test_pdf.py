@@ -181,3 +181,20 @@ def test_pages_look_branded(pdf_path, report, chapter_starts):
     assert share(opener, "#ffffff") < 0.2  # a full-bleed opener, not a blank page
     body = rasterise(pdf_path, chapter_starts["Resultaten"] + 1)
     assert share(body, "#ffffff", 10) > 0.6
+
+
+def test_contents_leaders_are_one_run_of_dots_per_entry(report, pdf_path, zones):
+    """Each entry's dots are drawn as one run of text, not one text object per dot
+    (WeasyPrint's own leaders: some 60 a line), and are still there to see."""
+    import pikepdf
+
+    index = next(i for i, (_, body, _) in enumerate(zones) if squash(body).startswith("inhoud"))
+    entries = sum(1 + sum(1 for section in chapter.data.sections if section.title)
+                  for chapter in report.chapters)
+    with pikepdf.open(pdf_path) as pdf:
+        page = pdf.pages[index]
+        runs = sum(1 for operands, operator in pikepdf.parse_content_stream(page)
+                   if str(operator) == "BT")
+    assert runs <= 4 * entries, f"{runs} text objects for {entries} entries"
+    text = zones[index][1]
+    assert len(re.findall(r"(?:\. ?){10,}", text)) >= len(report.chapters)

@@ -698,7 +698,7 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     def lay_out(rendered: Rendered, *, part: int | None = None, **extra: Any) -> Typeset:
         settings: dict[str, Any] = dict(
             embedding=embedding if not part else None, finisher=finisher,
-            before_read=charts.wait, identifier=identifier,
+            before_read=charts.wait, deferred=charts.drawing(), identifier=identifier,
             transform=variant.transform(report.brand, report.brand_path.parent),
             limits=limits, tagging=_tagging(report),
             page_multiple=page_multiple if part is None else 1)

@@ -505,6 +505,12 @@ class ChartJob:
         """The data the figure module of ``block`` is given (:func:`figure_data`)."""
         return self.plans[block.place].data
 
+    def drawing(self) -> list[str]:
+        """The charts this job draws (none came from the store), as ``file:`` URLs as
+        :meth:`url` names them: images the typesetting may read later
+        (:mod:`.deferred`), waiting for each in :meth:`wait`."""
+        return [(self.store / f"{key}.svg").as_uri() for key in self.missing]
+
     def kind(self, block: FigureBlock) -> str | None:
         """What the figure module of ``block`` declares it draws (``KIND = "bar"``:
         :func:`~.chartdata.declared_kind`), None when it does not say."""

@@ -20,7 +20,7 @@ import re
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -33,12 +33,15 @@ from urllib.request import url2pathname
 from ..errors import Problem, ReportError
 from ..project.theme import THEME
 from .breaks import floats_kept_together
+from .deferred import defer
 from .fetcher import FetchStopped, ProjectFetcher, shorten
 from .guard import Guard, Limits
+from .leaders import leaders_in_one_run
 from .pdfa import ExtensionSchema, archival_finisher
 from .placement import placed
 from .render import Rendered
 from .structure import Tagging, tagged
+from .svgreuse import svgs_drawn_once
 from .variants import Transform, Variant
 
 
@@ -231,7 +234,7 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
             before_read: Callable[[Path], bool] | None = None,
             transform: Transform | None = None, limits: Limits | None = None,
             tagging: Tagging | None = None, page_multiple: int = 1,
-            placement: bool = True,
+            placement: bool = True, deferred: Iterable[str] = (),
             settle: Callable[[Any, str], Any] | None = None,
             identifier: bytes | None = None) -> Typeset:
     """Lay out ``rendered`` and write it as PDF bytes for ``variant`` (nothing
@@ -262,6 +265,11 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     its HTML before the PDF is written, and returns the document to write (a part of
     a document typeset apart: :mod:`.parallel` settles its page numbers there).
 
+    ``deferred``: ``file:`` URLs of SVG images that may not be there yet (charts
+    still being drawn), read only when the layout first needs them
+    (:mod:`.deferred`), so the box tree is built and the pages before them are laid
+    out meanwhile; ``before_read`` is called for them then.
+
     ``limits`` bound the time, memory and pages (:class:`~.guard.Guard`); at a
     limit, or when WeasyPrint crashes on the report's styles (an exception raised
     inside the engine, e.g. ``font-size: 1e9pt``), a ReportError says what failed
@@ -283,9 +291,11 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
 
     def lay_out(text: str) -> Any:
         html = weasyprint.HTML(string=text, base_url=rendered.base_url, url_fetcher=fetcher)
-        with floats_kept_together():
+        cache = ImagesByPlace({root: "project", THEME: "theme"})
+        defer(cache, deferred, fetcher)
+        with floats_kept_together(), leaders_in_one_run():
             document = html.render(pdf_variant=variant.pdf_variant, font_config=fonts,
-                                   cache=ImagesByPlace({root: "project", THEME: "theme"}))
+                                   cache=cache)
         if not fonts.faces:  # Pango would draw with no font at all: a crash, not a PDF
             raise NoFontFaces
         return document
@@ -308,7 +318,8 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
                                        modified=embedding.date, relationship=item.relationship,
                                        url_fetcher=fetcher)
                  for item in embedding.attachments] if embedding is not None else []
-        with tagged(tagging or Tagging(_page_suffix)) if variant.tagged else nullcontext():
+        with tagged(tagging or Tagging(_page_suffix)) if variant.tagged else nullcontext(), \
+                svgs_drawn_once(document):
             pdf = document.write_pdf(finisher=archival_finisher(
                 variant.pdf_variant, identifier, embedding.xmp if embedding else (), finisher),
                 attachments=files or None, **options)
