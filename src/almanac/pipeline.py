@@ -562,6 +562,14 @@ every core by default (``BuildOptions.jobs`` None); below it one pass is as fast
 (bench/bench_parallel.py)."""
 
 
+def _daemonic() -> bool:
+    """Whether this process is a daemonic ``multiprocessing`` process, which may not
+    start processes of its own (a part's, a pool's worker)."""
+    import multiprocessing
+
+    return bool(multiprocessing.current_process().daemon)
+
+
 def _guesses_path(report: Report, options: BuildOptions) -> Path:
     """Where the last build of this edition kept its anchors' pages."""
     import hashlib
@@ -716,6 +724,8 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     # of HTML (the sample has 9 400)
     expected = guesses.total or len(rendered.html) // 9000
     jobs = options.jobs or (default_jobs() if expected >= PARALLEL_PAGES else 1)
+    if _daemonic():  # a daemonic process may start none (multiprocessing's rule)
+        jobs = 1
     parts_made = 1
     try:
         splits: Splits | None = {}
