@@ -86,7 +86,7 @@ def repeated(target: Path, times: int) -> Path:
     names = list(chapters)
     for copy in range(2, times + 1):
         for chapter in chapters:
-            name = f"{chapter}-{copy}"
+            name = f"{chapter}-r{copy}"  # not -N: a section anchor ends so
             shutil.copytree(project / "chapters" / chapter, project / "chapters" / name)
             names.append(name)
             for path in (project / "chapters" / name).iterdir():

@@ -15,7 +15,7 @@ import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader
 
-from almanac.pipeline import BuildOptions, load, make_pdf
+from almanac.pipeline import PER_CHAPTER, BuildOptions, load, make_pdf
 from almanac.stages.conformance import check_pdf
 from almanac.stages.typeset import Attachment, Embedding
 
@@ -208,3 +208,22 @@ def test_a_failing_chapter_fails_the_build_as_in_one_pass(project):
     # (Pango's own complaints on standard error carry a process number and a time)
     assert said(parts.stderr) == said(one.stderr)
     assert pdf.read_bytes() == before
+
+
+def test_a_change_to_one_chapter_typesets_that_part_again(project):
+    """Cut at every chapter (as the preview cuts), a second build after a word of one
+    chapter changed typesets that chapter's part only, the others are joined as kept,
+    and the document is the single pass's of the changed report."""
+    options = BuildOptions(jobs=2, parts=PER_CHAPTER)
+    first = make_pdf(load(project), options)
+    assert first.parts > 5 and len(first.typeset) == first.parts
+    again = make_pdf(load(project), options)
+    assert again.typeset == [] and again.pdf == first.pdf  # nothing changed: all kept
+    line = edit(project, "chapters/05-ontwikkelingen/chapter.yaml", "ontwikkelagenda",
+                "ontwikkelingsagenda")
+    assert line
+    report = load(project)
+    changed = make_pdf(report, options)
+    assert len(changed.typeset) == 1  # the part of chapter 5, its pages where they were
+    assert changed.pages == first.pages and changed.pdf != first.pdf
+    assert_same_document(make_pdf(report, BuildOptions(jobs=1)).pdf, changed.pdf)

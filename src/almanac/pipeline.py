@@ -183,6 +183,7 @@ class Made:
     charts_cached: int = 0
     parts: int = 1  # the parts typeset at once (1: one pass)
     layouts: int = 1  # layouts made: of the document, or of its parts in all rounds
+    typeset: list[int] = field(default_factory=list)  # parts typeset, not kept (from 0)
 
 
 def load(root: Path | str, language: str | None = None, member: str | None = None) -> Report:
@@ -671,7 +672,7 @@ def _typeset_in_parts(rendered: Rendered, parts: list, lay_out: Any, inspected: 
                            if (splits or {}).get(key) != value})
     result = Typeset(pdf=joined.pdf, pages=joined.pages, warnings=joined.warnings,
                      html=joined.html, layouts=joined.layouts)
-    return result, findings, merged, joined.guesses
+    return result, findings, merged, joined.guesses, joined.typeset
 
 
 def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None = None,
@@ -726,7 +727,7 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     jobs = options.jobs or (default_jobs() if expected >= PARALLEL_PAGES else 1)
     if _daemonic():  # a daemonic process may start none (multiprocessing's rule)
         jobs = 1
-    parts_made = 1
+    parts_made, typeset_now = 1, []
     try:
         splits: Splits | None = {}
         for attempt in range(CONTINUATION_PASSES + 1):
@@ -740,7 +741,7 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
                                          _part_store(report, options, embedding, tagging),
                                          limits)
             if laid is not None:
-                result, found, next_splits, guesses = laid
+                result, found, next_splits, guesses, typeset_now = laid
                 parts_made = len(parts)
             else:
                 result = lay_out(rendered)
@@ -796,7 +797,7 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
         pdf, pages = finished.pdf, finished.pages
     return Made(pdf=pdf, pages=pages, html=result.html or rendered.html, warnings=warnings,
                 charts=len(charts.plans), charts_cached=charts.cached, parts=parts_made,
-                layouts=result.layouts)
+                layouts=result.layouts, typeset=typeset_now)
 
 
 def publish(root: Path | str, *, reporter: Reporter | None = None,

@@ -122,6 +122,7 @@ class Joined:
     guesses: Guesses
     parts: int
     layouts: int  # layouts of parts, all rounds (a part's placement passes not counted)
+    typeset: list[int] = field(default_factory=list)  # the parts typeset (not kept ones)
 
 
 class _Body(HTMLParser):
@@ -612,7 +613,7 @@ def _coordinate(parts: list[PartSource], workers: _Workers, guesses: Guesses,
         warning for item in ordered for warning in item[3])), html=html,
         inspections=[item[5] for item in ordered],
         guesses=Guesses(anchors, actual[-1].total, blank), parts=len(parts),
-        layouts=layouts), made
+        layouts=layouts, typeset=sorted(made)), made
 
 
 def _true_starts(done: list[_Paged], more: int = 0) -> list[PartStart]:
