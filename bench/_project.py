@@ -12,7 +12,7 @@ from pathlib import Path
 from almanac.project import theme
 from almanac.project.parts import copy_sources as copy_project
 
-__all__ = ["almanac_command", "copy_project", "override", "timed"]
+__all__ = ["almanac_command", "built_html", "copy_project", "override", "timed"]
 
 
 def almanac_command() -> list[str]:
@@ -42,3 +42,13 @@ def override(project: Path, relative: str) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(theme.THEME / kind / name, path)
     return path
+
+
+def built_html(project: Path, folder: Path) -> str:
+    """The final HTML of a build of ``project`` (``almanac build --html``), the PDF and
+    the HTML written into ``folder``."""
+    html_path = folder / "r.html"
+    subprocess.run(almanac_command() + ["build", str(project), "-q", "-o", str(folder / "r.pdf"),
+                                        "--html", str(html_path)], check=True,
+                   stdout=subprocess.DEVNULL)
+    return html_path.read_text(encoding="utf-8")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import subprocess
 import tempfile
 import time
 from contextlib import nullcontext
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from almanac.stages.leaders import leaders_in_one_run
 
-from _project import almanac_command, copy_project
+from _project import built_html, copy_project
 
 NO_LEADER = ("<style>.toc a::after { content: ' ' target-counter(attr(href), page) "
              "!important; }</style>")
@@ -51,12 +50,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(args.project, Path(tmp) / "project")
-        html_path = Path(tmp) / "r.html"
-        subprocess.run(almanac_command() + ["build", str(project), "-q", "-o",
-                                            str(Path(tmp) / "r.pdf"), "--html",
-                                            str(html_path)], check=True,
-                       stdout=subprocess.DEVNULL)
-        html = html_path.read_text(encoding="utf-8")
+        html = built_html(project, Path(tmp))
         themed = contents_document(html, args.repeat)
         cases = {"weasyprint": (themed, nullcontext), "one run": (themed, leaders_in_one_run),
                  "no leader": (contents_document(html, args.repeat, NO_LEADER), nullcontext)}

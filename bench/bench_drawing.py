@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import tempfile
 import time
 from contextlib import nullcontext
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from almanac.stages.svgreuse import svgs_drawn_once
 
-from _project import almanac_command, copy_project
+from _project import built_html, copy_project
 
 
 def repeated_chapters(html: str, repeat: int) -> str:
@@ -62,12 +61,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(args.project, Path(tmp) / "project")
-        html_path = Path(tmp) / "r.html"
-        subprocess.run(almanac_command() + ["build", str(project), "-q", "-o",
-                                            str(Path(tmp) / "r.pdf"), "--html",
-                                            str(html_path)], check=True,
-                       stdout=subprocess.DEVNULL)
-        html = repeated_chapters(html_path.read_text(encoding="utf-8"), args.repeat)
+        html = repeated_chapters(built_html(project, Path(tmp)), args.repeat)
         document = HTML(string=html, base_url=project.as_uri() + "/").render()
         times: dict[str, list[float]] = {"weasyprint": [], "drawn once": []}
         pdfs: dict[str, bytes] = {}
