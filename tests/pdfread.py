@@ -157,3 +157,22 @@ def structure(pdf: Path) -> Tagged:
             parent.kids.append(node)
             stack.append((depth, node))
     return root
+
+
+def drawn_images(page) -> list:
+    """The image XObjects a pikepdf page paints: those of its resources and of the form
+    XObjects it paints, at any depth (an SVG image is drawn as a form), each once."""
+    found, seen = [], set()
+    stack = [page.obj.get("/Resources")]
+    while stack:
+        resources = stack.pop()
+        xobjects = resources.get("/XObject") if resources is not None else None
+        for xobject in (xobjects.values() if xobjects is not None else []):
+            if xobject.objgen in seen:
+                continue
+            seen.add(xobject.objgen)
+            if xobject.get("/Subtype") == "/Image":
+                found.append(xobject)
+            elif xobject.get("/Subtype") == "/Form":
+                stack.append(xobject.get("/Resources"))
+    return found

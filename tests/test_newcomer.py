@@ -30,7 +30,7 @@ from almanac.project.parts import source_files
 from almanac.text.messages import catalogue
 
 from conftest import ROOT
-from pdfread import font_names, outline, squash
+from pdfread import drawn_images, font_names, outline, squash
 
 pytestmark = pytest.mark.slow
 
@@ -251,7 +251,7 @@ def test_a_newcomer_s_report_with_a_brand_of_its_own_a_house_font_and_a_real_pho
         assert embedded and all(name.startswith("Haven-Sans") for name in embedded), embedded
         with pikepdf.open(pdf) as document:  # (pypdf cannot decode a CMYK JPEG)
             images = {(int(image.Width), int(image.Height)) for page in document.pages
-                      for image in page.images.values()}
+                      for image in drawn_images(page)}
         assert (600, 400) in images  # the photo at its own pixels (CMYK in print)
         photo_pages = [number for number, page in enumerate(reader.pages, 1)
                        if caption in squash(page.extract_text())]

@@ -266,6 +266,7 @@ def test_a_photo_in_rgb_prints_in_the_output_profile_s_process_colours(warm):
     from PIL import Image
 
     from conftest import add_photo
+    from pdfread import drawn_images
 
     project = cut_to(warm, ("03-inzetbaarheid",))
     gradient = Image.linear_gradient("L").resize((600, 300))
@@ -280,7 +281,7 @@ def test_a_photo_in_rgb_prints_in_the_output_profile_s_process_colours(warm):
     def spaces(path) -> set[str]:
         with pikepdf.open(path) as pdf:
             return {str(xobject.get("/ColorSpace")) for page in pdf.pages
-                    for xobject in page.images.values()}
+                    for xobject in drawn_images(page)}
 
     printed = build(project, variant="print", strict=True)  # an RGB image would fail it
     assert spaces(printed.path) == {"/DeviceCMYK"}
