@@ -250,3 +250,19 @@ def test_parts_whose_guessed_first_page_was_wrong_get_the_true_numbers(project):
     assert parts.parts > 5
     assert parts.parts < parts.layouts < 2 * parts.parts  # some laid out again, not all
     assert_same_document(one.pdf, parts.pdf)
+
+
+def test_a_counter_that_runs_across_chapters_is_typeset_in_one_pass(project):
+    """A stylesheet numbers the charts through the whole report with a CSS counter (reset
+    on the body): a part laid out apart would start it again at 0, so the report is
+    typeset in one pass, and the numbers run on."""
+    with override(project, "styles/components.css").open("a", encoding="utf-8") as stream:
+        stream.write("\nbody { counter-reset: chart-count; }\n"
+                     "figure.chart { counter-increment: chart-count; }\n"
+                     "figure.chart figcaption::before { content: '#' counter(chart-count) ' '; }\n")
+    report = load(project)
+    one = make_pdf(report, BuildOptions(jobs=1))
+    two = make_pdf(report, BuildOptions(jobs=2))
+    assert two.parts == 1 and two.pdf == one.pdf
+    numbers = [int(n) for n in re.findall(r"#(\d+) ", "".join(page_texts(two.pdf)))]
+    assert len(numbers) > 3 and numbers == list(range(1, len(numbers) + 1))

@@ -469,6 +469,36 @@ def break_chains(root_box: Any) -> tuple[list[str], list[str]]:
     return leading, trailing
 
 
+def _names(style: Any, *properties: str) -> set[str]:
+    """The counter names a box's ``counter-reset``/``-set``/``-increment`` name."""
+    found: set[str] = set()
+    for name in properties:
+        value = style[name]
+        if isinstance(value, (tuple, list)):
+            found.update(counter for counter, _ in value)
+    return found
+
+
+def carried_counters(root_box: Any) -> set[str]:
+    """The CSS counters whose values run from one part into the next, which a part
+    laid out apart would start again from 0: those the root or the body reset, set
+    or increment (their scope is the whole document), and those a child of the body
+    (a chapter) sets or increments (their scope is the body's children), less those
+    the part's first element resets itself (``.chapter { counter-reset: footnote }``
+    starts each chapter's notes again) and the page-based ``page`` and ``pages``
+    (CSS Lists 3, 4.4: counter inheritance and scope)."""
+    body = root_box.children[0] if getattr(root_box, "children", None) else None
+    children = [child for child in getattr(body, "children", []) if child.is_in_normal_flow()]
+    names = _names(root_box.style, "counter_reset", "counter_set", "counter_increment")
+    if body is not None:
+        names |= _names(body.style, "counter_reset", "counter_set", "counter_increment")
+    for child in children:
+        names |= _names(child.style, "counter_set", "counter_increment")
+    if children:
+        names -= _names(children[0].style, "counter_reset")
+    return names - {"page", "pages"}
+
+
 def _lay_out_part(html: Any, root_box: Any, context: Any, start: PartStart,
                   max_loops: int) -> Iterator[Any]:
     """``weasyprint.layout.layout_document`` for a part: the first page maker state
@@ -478,6 +508,9 @@ def _lay_out_part(html: Any, root_box: Any, context: Any, start: PartStart,
     from weasyprint.layout import initialize_page_maker, layout_backgrounds, layout_fixed_boxes
     from weasyprint.layout.page import make_margin_boxes
 
+    if start.opening != "any" and carried_counters(root_box):
+        raise NotSplittable("counters run across chapters: "
+                            + ", ".join(sorted(carried_counters(root_box))))
     initialize_page_maker(context, root_box)
     context.almanac_root = root_box
     resume_at, next_page, _, page_state, remake_state = context.page_maker[0]
@@ -559,5 +592,5 @@ def _lay_out_part(html: Any, root_box: Any, context: Any, start: PartStart,
         yield page
 
 
-__all__ = ["NotSplittable", "PartPages", "PartStart", "laid_out_as_part", "part_pages",
-           "renumbered"]
+__all__ = ["NotSplittable", "PartPages", "PartStart", "carried_counters", "laid_out_as_part",
+           "part_pages", "renumbered"]
