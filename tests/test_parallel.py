@@ -165,6 +165,8 @@ def test_a_chapter_whose_page_numbers_change_its_lines(project):
 def test_the_print_edition_opens_chapters_on_right_hand_pages_alike(project):
     report = load(project)
     one = make_pdf(report, BuildOptions(variant="print", jobs=1))
+    for kept in (project / ".almanac-cache").glob("typeset/*.json"):
+        kept.unlink()  # no record of the last build: the blank pages guessed, not known
     parts = make_pdf(report, BuildOptions(variant="print", jobs=2))
     assert parts.parts == 2
     assert_same_document(one.pdf, parts.pdf, tagged=False)
@@ -266,3 +268,26 @@ def test_a_counter_that_runs_across_chapters_is_typeset_in_one_pass(project):
     assert two.parts == 1 and two.pdf == one.pdf
     numbers = [int(n) for n in re.findall(r"#(\d+) ", "".join(page_texts(two.pdf)))]
     assert len(numbers) > 3 and numbers == list(range(1, len(numbers) + 1))
+
+
+def test_pages_selected_by_their_place_are_the_single_pass_s(project):
+    """``@page :nth()`` rules pick pages by their place in the document: a part whose
+    first page was guessed wrong is laid out again, not only given new margins."""
+    import json
+
+    from almanac.pipeline import _guesses_path
+
+    with override(project, "styles/pages.css").open("a", encoding="utf-8") as stream:
+        stream.write("\n@page :nth(7) { @top-right { content: 'SEVENTH'; } }\n"
+                     "@page :nth(2n+25) { @top-right { content: 'FROM-25'; } }\n")
+    report = load(project)
+    one = make_pdf(report, BuildOptions(jobs=1))
+    record = _guesses_path(report, BuildOptions())
+    kept = json.loads(record.read_text(encoding="utf-8"))
+    kept["anchors"] = {name: page + 2 for name, page in kept["anchors"].items()}
+    record.write_text(json.dumps(kept), encoding="utf-8")
+    parts = make_pdf(report, BuildOptions(jobs=2, parts=PER_CHAPTER))
+    assert parts.parts > 5
+    assert_same_document(one.pdf, parts.pdf)
+    texts = page_texts(parts.pdf)
+    assert "SEVENTH" in texts[6] and "FROM-25" in texts[24] and "FROM-25" not in texts[22]

@@ -704,9 +704,13 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     page_multiple = report.brand.print.page_multiple if variant.bleed else 1
     identifier = embedding.identifier if embedding else document_identifier(rendered)
 
+    part_finisher = print_finisher(report.brand, then=catalog_finisher, page_count=False) \
+        if variant.bleed else catalog_finisher
+
     def lay_out(rendered: Rendered, *, part: int | None = None, **extra: Any) -> Typeset:
         settings: dict[str, Any] = dict(
-            embedding=embedding if not part else None, finisher=finisher,
+            embedding=embedding if not part else None,
+            finisher=finisher if part is None else part_finisher,
             before_read=charts.wait, deferred=charts.drawing(), identifier=identifier,
             transform=variant.transform(report.brand, report.brand_path.parent),
             limits=limits, tagging=_tagging(report),

@@ -303,7 +303,10 @@ class Guard:
         (``context.style_for.initial_page_sizes``) and each page made."""
         if self._context is None:
             return 0, None
-        pages = len(getattr(self._context, "page_maker", ())) - 1
+        # a part of a document typeset apart counts from its first page's place
+        # (stages/paging.py)
+        pages = len(getattr(self._context, "page_maker", ())) - 1 + \
+            getattr(self._context, "almanac_first_page", 0)
         sizes = getattr(getattr(self._context, "style_for", None), "initial_page_sizes", {})
         area = sizes.get("area") if isinstance(sizes, dict) else None
         if area:
@@ -381,7 +384,8 @@ class Guard:
                 functions.add(frame.f_code.co_name)
                 if path is None:
                     path = self._file_of(frame)
-        pages = len(getattr(self._context, "page_maker", ()))
+        pages = len(getattr(self._context, "page_maker", ())) + \
+            getattr(self._context, "almanac_first_page", 0)
         # the stack is read only up to its first generator (make_all_pages is one)
         laying_out = bool({"layout_document", "make_all_pages"} & functions
                           or "layout" in modules)

@@ -88,17 +88,22 @@ class PartPages:
     totalled: bool
     used: dict[str, int]
     blank: list[int] = field(default_factory=list)  # its blank pages (0-based, in the part)
+    nth: bool = False  # its stylesheets select pages by their place (@page :nth())
 
 
-Glyphs = dict[str, set[int]]
-"""A font (WeasyPrint's ``Font.hash``, stable across processes) → glyph ids."""
+Glyphs = dict[str, dict[int, str]]
+"""A PDF font (``"<Font.hash> <font key>"``: its file's and its Pango description's
+hashes, the same in every process) → glyph id → the text it was first drawn for (its
+``/ToUnicode`` entry)."""
 
 
 class _Part:
     """The part being laid out in this context. ``glyphs``, when set, is called with
     the glyphs the part draws of each font and returns those the whole document
     draws: each part embeds that subset, the single pass's font program, so that the
-    glyphs rasterise alike (a rasteriser's auto-hinting reads the glyphs a font has)."""
+    glyphs rasterise alike (a rasteriser's auto-hinting reads the glyphs a font has),
+    and maps each glyph to the text the document first drew it for, as the single pass
+    does (WeasyPrint's ``/ToUnicode``: the first text drawn wins, ``draw/text.py``)."""
 
     def __init__(self, start: PartStart):
         self.start = start
@@ -149,7 +154,19 @@ def part_pages(document: Any, part: _Part) -> PartPages:
     blank = [number for number, page in enumerate(document.pages)
              if page._page_box.page_type.blank]
     return PartPages(len(document.pages), anchors, strings, numbered, totalled,
-                     dict(part.used), blank)
+                     dict(part.used), blank, _selects_nth(context))
+
+
+def _selects_nth(context: Any) -> bool:
+    """Whether an ``@page`` rule of the document selects pages by their place
+    (``:nth()``, CSS Paged Media 3, 3.2.1): a part's pages then depend on where it
+    starts, not only its margins."""
+    for sheet, _, _ in getattr(context.style_for, "_sheets", ()):
+        for _, selectors, _ in getattr(sheet, "page_rules", ()):
+            for selector in selectors:
+                if getattr(selector[2], "index", None) is not None:
+                    return True
+    return False
 
 
 def renumbered(document: Any, start: PartStart, was: PartStart) -> Any:
@@ -342,6 +359,7 @@ def _install() -> None:
             part = _part.get()
             if part is not None:
                 made.almanac_strings = dict(part.start.strings)
+                made.almanac_first_page = part.start.first_page  # for the guard's count
             return made
 
         def lay_out(html, root_box, context, max_loops=8):
@@ -368,13 +386,22 @@ def _install() -> None:
         def fonts_dictionary(pdf, fonts, compress, subset, options):
             part = _part.get()
             if part is not None and part.glyphs is not None and subset:
+                # by WeasyPrint's font key (a hash of the Pango description, the same
+                # in every process): a font file may have several PDF fonts, each with
+                # its own /ToUnicode
                 mine: Glyphs = {}
-                for font in fonts.values():
+                for key, font in fonts.items():
                     if not font.used_in_forms and not font.bitmap:
-                        mine.setdefault(font.hash, set()).update(font.to_unicode)
+                        mine[f"{font.hash} {key}"] = dict(font.to_unicode)
                 whole = part.glyphs(mine)
-                for font in fonts.values():
-                    font.almanac_glyphs = whole.get(font.hash)
+                by_file: dict[str, set[int]] = {}
+                for name, texts in whole.items():
+                    by_file.setdefault(name.split(" ")[0], set()).update(texts)
+                for key, font in fonts.items():
+                    if not font.used_in_forms and not font.bitmap:
+                        font.almanac_glyphs = by_file.get(font.hash)
+                        font.to_unicode = dict(whole.get(f"{font.hash} {key}",
+                                                         font.to_unicode))
             return _originals["build_fonts_dictionary"](pdf, fonts, compress, subset,
                                                         options)
 
@@ -520,6 +547,12 @@ def _lay_out_part(html: Any, root_box: Any, context: Any, start: PartStart,
     scopes[0].update({"pages", "page"})
     opening = start.opening if start.opening is not None else \
         combined_break(break_chains(root_box)[0])
+    if start.opening != "any":
+        # the single pass resumes inside the body here: its first child from its start,
+        # the body (and the root) continued, not begun (no top margin, border or
+        # padding of theirs); and a blank page that opens the part (a right-hand chapter
+        # start) keeps that place, where None would end the document
+        resume_at = {0: {0: None}}
     context.page_maker[0] = (resume_at, {"break": opening, "page": next_page["page"]},
                              start.right, page_state, remake_state)
     # the loop of layout_document, the document's total in place of the part's count:

@@ -290,7 +290,7 @@ def _attempt(connection: Any, index: int, start: PartStart, html: str, placement
     settled: dict[str, PartStart] = {}
     with laid_out_as_part(start) as part:
 
-        def glyphs(mine: dict[str, set[int]]) -> dict[str, set[int]]:
+        def glyphs(mine: dict[str, dict[int, str]]) -> dict[str, dict[int, str]]:
             connection.send(("glyphs", mine))
             return connection.recv()[1]
 
@@ -396,8 +396,8 @@ class _Kept:
     worker's last message (PDF, pages, warnings, HTML, inspection, files read)."""
 
     paged: _Paged
-    own: dict[str, set[int]]
-    union: dict[str, set[int]]
+    own: dict[str, dict[int, str]]
+    union: dict[str, dict[int, str]]
     pad: int
     done: tuple
     read: dict[str, str]
@@ -572,21 +572,24 @@ def _coordinate(parts: list[PartSource], workers: _Workers, guesses: Guesses,
         workers.connections[index].send(("write", actual[index]))
     # each part embeds the glyphs of the whole document of each font (paging.py)
     first = {index: _receive(workers.connections[index]) for index in live}
-    whole: dict[str, set[int]] = {}
-    for part in kept.values():
-        for key, glyphs in part.own.items():
-            whole.setdefault(key, set()).update(glyphs)
-    for message in first.values():
-        if message[0] == "glyphs":
-            for key, glyphs in message[1].items():
-                whole.setdefault(key, set()).update(glyphs)
+    # the document's glyphs of each font, and the text each was first drawn for (as
+    # WeasyPrint maps a glyph: draw/text.py): the parts in the document's order, an
+    # earlier one's text kept (paging.py)
+    whole: dict[str, dict[int, str]] = {}
+    for index in range(len(parts)):
+        drawn = kept[index].own if index in kept else \
+            first[index][1] if first[index][0] == "glyphs" else {}
+        for key, texts in drawn.items():
+            known = whole.setdefault(key, {})
+            for glyph, text in texts.items():
+                known.setdefault(glyph, text)
     if any(part.union != whole for part in kept.values()):
         return None, {}
     finished: dict[int, tuple] = {}
     made: dict[int, _Kept] = {}
     for index in live:
         message = first[index]
-        mine: dict[str, set[int]] = {}
+        mine: dict[str, dict[int, str]] = {}
         if message[0] == "glyphs":
             mine = message[1]
             workers.connections[index].send(("glyphs", whole))
@@ -662,7 +665,7 @@ def _must_redo(item: _Paged, actual: PartStart) -> bool:
     opening = used.opening if used.opening is not None else combined_break(item.leading)
     if used.right != actual.right or opening != actual.opening:
         return True
-    if item.pages.numbered and used.first_page != actual.first_page:
+    if (item.pages.numbered or item.pages.nth) and used.first_page != actual.first_page:
         return True
     if item.pages.totalled and used.total != actual.total:
         return True

@@ -140,9 +140,12 @@ def blank_pages(count: int, multiple: int) -> int:
     return -count % multiple
 
 
-def print_finisher(brand: Brand, then: Finisher | None = None) -> Finisher:
+def print_finisher(brand: Brand, then: Finisher | None = None, *,
+                   page_count: bool = True) -> Finisher:
     """WeasyPrint ``finisher`` for the print edition (see the module docstring): the
-    boxes, the marks of ``brand.print`` and the page count; then calls ``then``."""
+    boxes, the marks of ``brand.print`` and (with ``page_count``) the page count; then
+    calls ``then``. A part of a document typeset apart (:mod:`.parallel`) leaves the
+    page count to the whole."""
     settings = brand.print
     bleed = settings.bleed_mm * MM
     slug = settings.slug_mm * MM if settings.marks else 0.0  # no marks: no room for them
@@ -169,7 +172,7 @@ def print_finisher(brand: Brand, then: Finisher | None = None) -> Finisher:
             contents = page["Contents"]
             page["Contents"] = pydyf.Array([opening.reference, contents,
                                             marks(trim).reference])
-        missing = blank_pages(len(pages), settings.page_multiple)
+        missing = blank_pages(len(pages), settings.page_multiple) if page_count else 0
         if pages and missing:
             last = pages[-1]
             trim = _box(last["TrimBox"])
