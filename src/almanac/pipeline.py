@@ -55,7 +55,7 @@ from .stages.breaks import CONTINUATION_PASSES, Splits, continuations
 from .stages.chartpool import ChartWorkers
 from .stages.charts import CACHE_DIR, CHART_MEMORY_MIB, TIMEOUT, ChartJob
 from .stages.finish import catalog_finisher, finish_pdf
-from .stages.guard import MAX_PAGES, MEMORY_MIB, TYPESET_SECONDS, Limits
+from .stages.guard import MAX_PAGES, MEMORY_MIB, TYPESET_SECONDS, Limits, too_many_pages
 from .stages.output import (
     STAGING_DIR,
     Writer,
@@ -606,16 +606,6 @@ def _keep_guesses(report: Report, options: BuildOptions, guesses: Guesses) -> No
         pass
 
 
-def _guesses_of(result: Typeset) -> Guesses:
-    anchors: dict[str, int] = {}
-    for number, page in enumerate(result.document.pages):
-        for name in page.anchors:
-            anchors.setdefault(name, number)
-    blank = [number for number, page in enumerate(result.document.pages)
-             if page._page_box.page_type.blank]
-    return Guesses(anchors, result.pages, blank)
-
-
 def _part_store(report: Report, options: BuildOptions, embedding: Embedding | None,
                 tagging: Tagging) -> Any:
     """Where the parts of this edition are kept between builds; None for an archival
@@ -634,8 +624,7 @@ def _part_store(report: Report, options: BuildOptions, embedding: Embedding | No
 
 def _typeset_in_parts(rendered: Rendered, parts: list, lay_out: Any, inspected: Any,
                       splits: Splits | None, guesses: Guesses, page_multiple: int,
-                      reporter: Reporter, tagging: Tagging, store: Any,
-                      limits: Limits) -> tuple | None:
+                      tagging: Tagging, store: Any, limits: Limits) -> tuple | None:
     """:func:`~.stages.parallel.typeset_parts` with the preflight and the sidebar
     continuations of each part; None when the report cannot be typeset in parts
     (it is then typeset in one pass)."""
@@ -651,11 +640,9 @@ def _typeset_in_parts(rendered: Rendered, parts: list, lay_out: Any, inspected: 
                                page_multiple=page_multiple, store=store)
     except Unsplittable:
         return None
-    if joined.pages > limits.pages:  # each part's guard counts its own pages only
-        raise ReportError(Problem(
-            f"the document has more than {limits.pages:,} pages (the page limit)", None, None,
-            "check the page size and margins (@page) and what repeats; or raise the "
-            "limit: --page-limit N (BuildOptions.max_pages)"))
+    if joined.pages > limits.pages:  # a part's guard counts from a place it guessed
+        message, fix = too_many_pages(limits.pages)
+        raise ReportError(Problem(message, None, None, fix))
     findings, seen = [], set()
     merged: Splits | None = None
     for found, cut in joined.inspections:
@@ -702,16 +689,18 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     finisher = print_finisher(report.brand, then=catalog_finisher) if variant.bleed \
         else catalog_finisher
     page_multiple = report.brand.print.page_multiple if variant.bleed else 1
-    identifier = embedding.identifier if embedding else document_identifier(rendered)
 
     part_finisher = print_finisher(report.brand, then=catalog_finisher, page_count=False) \
         if variant.bleed else catalog_finisher
+    whole = rendered  # the document being typeset (rendered again for continuations)
 
     def lay_out(rendered: Rendered, *, part: int | None = None, **extra: Any) -> Typeset:
         settings: dict[str, Any] = dict(
             embedding=embedding if not part else None,
             finisher=finisher if part is None else part_finisher,
-            before_read=charts.wait, deferred=charts.drawing(), identifier=identifier,
+            before_read=charts.wait, deferred=charts.drawing(),
+            # the whole document's, also for a part: a hash of the HTML laid out
+            identifier=embedding.identifier if embedding else document_identifier(whole),
             transform=variant.transform(report.brand, report.brand_path.parent),
             limits=limits, tagging=_tagging(report),
             page_multiple=page_multiple if part is None else 1)
@@ -734,14 +723,14 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
     parts_made, typeset_now = 1, []
     try:
         splits: Splits | None = {}
+        count = options.parts or max(jobs, -(-expected // PART_PAGES))
         for attempt in range(CONTINUATION_PASSES + 1):
-            laid = None
-            count = options.parts or max(jobs, -(-expected // PART_PAGES))
+            laid, whole = None, rendered
             parts = split_parts(rendered.html, count, guesses) if jobs > 1 else []
             if len(parts) > 1 and charts.wait_all():
                 tagging = _tagging(report)
                 laid = _typeset_in_parts(rendered, parts, lay_out, inspected, splits,
-                                         guesses, page_multiple, reporter, tagging,
+                                         guesses, page_multiple, tagging,
                                          _part_store(report, options, embedding, tagging),
                                          limits)
             if laid is not None:
@@ -750,8 +739,9 @@ def make_pdf(report: Report, options: BuildOptions, *, reporter: Reporter | None
             else:
                 result = lay_out(rendered)
                 found = None
-                next_splits = continuations(result.document, splits)
-                guesses = _guesses_of(result)
+                next_splits = continuations(result.document, splits) \
+                    if attempt < CONTINUATION_PASSES else None
+                guesses = Guesses.of(result.document)
             # a sidebar longer than a page is set again in one part a page, each
             # continuation headed as such (stages/breaks.py)
             if next_splits is None or attempt == CONTINUATION_PASSES:

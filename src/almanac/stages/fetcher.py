@@ -61,11 +61,12 @@ class ProjectFetcher(URLFetcher):
     """A WeasyPrint URL fetcher confined to one folder."""
 
     def __init__(self, root: Path, before_read=None, transform=None,
-                 roots: Roots = (), **kwargs):
+                 roots: Roots = (), digests: bool = False, **kwargs):
         """``before_read(path)`` is called before a file is read and may return False:
         the file will never be there (:class:`FetchStopped`). ``transform(path,
         bytes)`` may change a file as it is read. Files are read from ``root`` (the
-        project folder) and the other allowed ``roots``."""
+        project folder) and the other allowed ``roots``. With ``digests`` the SHA-256
+        of each file read is kept in :attr:`read` (for a part kept between builds)."""
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False,
                          timeout=5, **kwargs)
         self.root = Path(root).resolve()
@@ -73,7 +74,8 @@ class ProjectFetcher(URLFetcher):
         self.refused: list[str] = []
         self.problems: list[Problem] = []  # input that fails the build, with its file
         self.stylesheets: list[Path] = []  # the project's stylesheets read, in order
-        self.read: dict[Path, str] = {}  # every file read → the SHA-256 of its bytes
+        self.read: dict[Path, str] = {}  # with digests: each file read → its bytes' SHA-256
+        self._digests = digests
         self.problem: Problem | None = None  # a bound reached: the typesetting stopped
         self._fetches = 0
         self._css_fetches = 0
@@ -121,7 +123,8 @@ class ProjectFetcher(URLFetcher):
             if exc.kind == "too-large":
                 return self._refuse(url, f"larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
             return self._fail(url, Problem(f"file {exc.reason}", absolute, hint=exc.hint))
-        self.read[absolute] = hashlib.sha256(body).hexdigest()
+        if self._digests:
+            self.read[absolute] = hashlib.sha256(body).hexdigest()
         if body[:4] in POSTSCRIPT_SIGNATURES:
             return self._refuse(url, POSTSCRIPT)
         suffix = absolute.suffix.lower()

@@ -122,6 +122,13 @@ def _install_probes() -> None:
         block.block_box_layout = block_box_layout
 
 
+def too_many_pages(limit: int) -> tuple[str, str]:
+    """The message and fix when a document has more than ``limit`` pages."""
+    return (f"the document has more than {limit:,} pages (the page limit)",
+            "check the page size and margins (@page) and what repeats; or raise the "
+            "limit: --page-limit N (BuildOptions.max_pages)")
+
+
 @dataclass(frozen=True)
 class Limits:
     """The bounds of one typesetting: ``seconds`` of wall time, ``memory_mib`` of the
@@ -279,10 +286,7 @@ class Guard:
                                "make the document smaller, or raise the limit: "
                                "--memory-limit MIB (BuildOptions.memory_mib)")
                 elif pages > limits.pages:
-                    self._trip(f"the document has more than {limits.pages:,} pages "
-                               "(the page limit)",
-                               "check the page size and margins (@page) and what repeats; "
-                               "or raise the limit: --page-limit N (BuildOptions.max_pages)")
+                    self._trip(*too_many_pages(limits.pages))
                 elif area is not None and min(area) < MIN_PAGE_AREA_MM * _PX_PER_MM:
                     width, height = (round(side / _PX_PER_MM, 1) for side in area)
                     self._trip(f"the pages' content area is {width:g} × {height:g} mm "

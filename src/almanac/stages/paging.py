@@ -57,7 +57,7 @@ class PartStart:
     ``right``: whether that page is a right-hand one; ``opening``: the forced break
     that opens the part (``"any"`` for the first part, else the break value of the
     boundary: ``"page"``, ``"right"``, ``"left"``, ``"recto"``, ``"verso"``; None:
-    the break its own first element asks for, :func:`opening_of`);
+    the break its own first element asks for, :func:`break_chains`);
     ``total``: the document's page count (``counter(pages)``); ``targets``: the
     anchors of the other parts → their 0-based page index; ``strings``: the named
     strings in force before the part (``string-set``, their last value)."""
@@ -130,13 +130,22 @@ def laid_out_as_part(start: PartStart) -> Iterator[_Part]:
         _part.reset(token)
 
 
-def part_pages(document: Any, part: _Part) -> PartPages:
-    """What the laid-out ``document`` of ``part`` tells the other parts."""
-    context = _context_of(document)
+def anchor_pages(document: Any) -> tuple[dict[str, int], list[int]]:
+    """Where a laid-out ``document``'s anchors are (name → 0-based page of its first
+    occurrence, as WeasyPrint's links resolve it) and which of its pages are blank (a
+    page a forced ``left``/``right`` break inserted)."""
     anchors: dict[str, int] = {}
     for number, page in enumerate(document.pages):
         for name in page.anchors:
             anchors.setdefault(name, number)
+    return anchors, [number for number, page in enumerate(document.pages)
+                     if page._page_box.page_type.blank]
+
+
+def part_pages(document: Any, part: _Part) -> PartPages:
+    """What the laid-out ``document`` of ``part`` tells the other parts."""
+    context = _context_of(document)
+    anchors, blank = anchor_pages(document)
     strings: dict[str, str] = {}
     for name, by_page in context.string_set.items():
         last = [values[-1] for number, values in sorted(by_page.items()) if values]
@@ -151,8 +160,6 @@ def part_pages(document: Any, part: _Part) -> PartPages:
         if "pages" in item.missing_counters or any(
                 "pages" in names for names in item.missing_target_counters.values()):
             totalled = True
-    blank = [number for number, page in enumerate(document.pages)
-             if page._page_box.page_type.blank]
     return PartPages(len(document.pages), anchors, strings, numbered, totalled,
                      dict(part.used), blank, _selects_nth(context))
 
@@ -482,15 +489,20 @@ def combined_break(values: list[str]) -> str:
     return result
 
 
+def _body_of(root_box: Any) -> tuple[Any, list[Any]]:
+    """The body's box of a document's root box, and its children in the normal flow
+    (a part's chapters)."""
+    body = root_box.children[0] if getattr(root_box, "children", None) else None
+    return body, [child for child in getattr(body, "children", []) if child.is_in_normal_flow()]
+
+
 def break_chains(root_box: Any) -> tuple[list[str], list[str]]:
     """The ``break-before`` values of the body's first in-flow child and its first
     descendants, and the ``break-after`` values of its last child and their last
     descendants (as ``block_level_page_break`` collects them)."""
     from weasyprint.layout.block import _add_break_values
 
-    body = root_box.children[0] if getattr(root_box, "children", None) else None
-    children = [child for child in getattr(body, "children", [])
-                if child.is_in_normal_flow()]
+    _, children = _body_of(root_box)
     leading = list(_add_break_values(children[0], "before")) if children else []
     trailing = list(_add_break_values(children[-1], "after")) if children else []
     return leading, trailing
@@ -514,8 +526,7 @@ def carried_counters(root_box: Any) -> set[str]:
     the part's first element resets itself (``.chapter { counter-reset: footnote }``
     starts each chapter's notes again) and the page-based ``page`` and ``pages``
     (CSS Lists 3, 4.4: counter inheritance and scope)."""
-    body = root_box.children[0] if getattr(root_box, "children", None) else None
-    children = [child for child in getattr(body, "children", []) if child.is_in_normal_flow()]
+    body, children = _body_of(root_box)
     names = _names(root_box.style, "counter_reset", "counter_set", "counter_increment")
     if body is not None:
         names |= _names(body.style, "counter_reset", "counter_set", "counter_increment")
@@ -535,9 +546,9 @@ def _lay_out_part(html: Any, root_box: Any, context: Any, start: PartStart,
     from weasyprint.layout import initialize_page_maker, layout_backgrounds, layout_fixed_boxes
     from weasyprint.layout.page import make_margin_boxes
 
-    if start.opening != "any" and carried_counters(root_box):
-        raise NotSplittable("counters run across chapters: "
-                            + ", ".join(sorted(carried_counters(root_box))))
+    carried = carried_counters(root_box) if start.opening != "any" else set()
+    if carried:
+        raise NotSplittable("counters run across chapters: " + ", ".join(sorted(carried)))
     initialize_page_maker(context, root_box)
     context.almanac_root = root_box
     resume_at, next_page, _, page_state, remake_state = context.page_maker[0]
@@ -625,5 +636,5 @@ def _lay_out_part(html: Any, root_box: Any, context: Any, start: PartStart,
         yield page
 
 
-__all__ = ["NotSplittable", "PartPages", "PartStart", "carried_counters", "laid_out_as_part",
-           "part_pages", "renumbered"]
+__all__ = ["NotSplittable", "PartPages", "PartStart", "anchor_pages", "carried_counters",
+           "laid_out_as_part", "part_pages", "renumbered"]

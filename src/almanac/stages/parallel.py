@@ -52,6 +52,7 @@ from .paging import (
     NotSplittable,
     PartPages,
     PartStart,
+    anchor_pages,
     break_chains,
     combined_break,
     laid_out_as_part,
@@ -98,6 +99,13 @@ class Guesses:
     anchors: dict[str, int] = field(default_factory=dict)
     total: int = 0
     blank: list[int] = field(default_factory=list)  # the blank pages a break inserted
+
+    @classmethod
+    def of(cls, document: Any) -> Guesses:
+        """What a laid-out WeasyPrint ``document`` (the whole report) tells the next
+        build."""
+        anchors, blank = anchor_pages(document)
+        return cls(anchors, len(document.pages), blank)
 
     def first_page(self, anchor: str) -> int | None:
         """Where a part that opens with ``anchor`` began: its page, or the blank page
@@ -149,14 +157,16 @@ class _Body(HTMLParser):
         if tag == "body" and self.body is None:
             self.body = self.depth
             self.body_start = self._at() + len(self.get_starttag_text() or "")
-        elif self.body is not None and self.depth == self.body + 1 and self.body_end < 0:
-            found = dict(attrs)
-            self.children.append((self._at(), found.get("id"),
-                                  set((found.get("class") or "").split())))
+        else:
+            self._child(attrs)
         if tag not in self.VOID:
             self.depth += 1
 
     def handle_startendtag(self, tag, attrs):
+        self._child(attrs)
+
+    def _child(self, attrs: list[tuple[str, str | None]]) -> None:
+        """Record an element that opens here if it is a child of the body."""
         if self.body is not None and self.depth == self.body + 1 and self.body_end < 0:
             found = dict(attrs)
             self.children.append((self._at(), found.get("id"),
@@ -196,8 +206,8 @@ def split_parts(html: str, count: int, guesses: Guesses | None = None
         firsts = [0] + [guesses.anchors[ident] for ident in idents[1:]  # type: ignore[index]
                         ] + [guesses.total]
         pages = [firsts[i + 1] - firsts[i] for i in range(len(sizes))]
-        if all(count >= 0 for count in pages):
-            sizes = [max(1, count) for count in pages]
+        if all(pages_of_run >= 0 for pages_of_run in pages):
+            sizes = [max(1, pages_of_run) for pages_of_run in pages]
     groups = _balanced(sizes, count)
     head, tail = html[:parser.body_start], html[parser.body_end:]
     parts = []
@@ -250,7 +260,7 @@ def _work(connection: Any, index: int, source: PartSource, base_url: str,
     failure goes back through ``connection``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator stops the parts
     try:
-        start, _ = connection.recv()
+        start = connection.recv()
         html, placement = source.html, True
         placed = {"html": source.html}  # the HTML after placement, before any pad
         part_tagging = replace(tagging) if tagging is not None else None
@@ -268,9 +278,9 @@ def _work(connection: Any, index: int, source: PartSource, base_url: str,
                     placement = False
                 else:
                     html, placement = source.html, True
-        connection.send(("done", result.pdf, result.pages, result.warnings, html,
-                         inspect(result, final.first_page),
-                         {str(path): digest for path, digest in result.read.items()}))
+        connection.send(("done", _Done(
+            result.pdf, result.warnings, html, inspect(result, final.first_page),
+            {str(path): digest for path, digest in result.read.items()})))
     except NotSplittable as exc:
         connection.send(("unsplittable", str(exc)))
     except ReportError as exc:
@@ -355,9 +365,9 @@ class PartStore:
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
                 TypeError, ValueError):
             return None
-        if not isinstance(kept, _Kept):
+        if not isinstance(kept, _Kept) or not isinstance(kept.done, _Done):
             return None
-        for name, digest in kept.read.items():
+        for name, digest in kept.done.read.items():
             try:
                 if hashlib.sha256(Path(name).read_bytes()).hexdigest() != digest:
                     return None
@@ -389,18 +399,28 @@ class PartStore:
 
 
 @dataclass
+class _Done:
+    """A part typeset: its PDF, warnings, HTML as laid out, what ``inspect`` returned
+    for it, and the files it read (path → SHA-256)."""
+
+    pdf: bytes
+    warnings: list[str]
+    html: str
+    inspection: Any
+    read: dict[str, str]
+
+
+@dataclass
 class _Kept:
     """A part as typeset: where it started (``paged.start``, the true start), what it
     found, the glyphs it draws (``own``) and those of the document it embedded
-    (``union``), the blank pages it ends with (``pad``), the files it read and the
-    worker's last message (PDF, pages, warnings, HTML, inspection, files read)."""
+    (``union``), the blank pages it ends with (``pad``), and the part itself."""
 
     paged: _Paged
     own: dict[str, dict[int, str]]
     union: dict[str, dict[int, str]]
     pad: int
-    done: tuple
-    read: dict[str, str]
+    done: _Done
 
 
 class _Workers:
@@ -416,7 +436,9 @@ class _Workers:
         self.connections: dict[int, Any] = {}
         self.processes: list[Any] = []
 
-    def begin(self, index: int, start: PartStart, pad: int) -> None:
+    def begin(self, index: int, start: PartStart) -> None:
+        """Fork the process of part ``index`` and have it lay the part out from
+        ``start`` (with no blank pages of a pad: an "again" message adds them)."""
         mine, theirs = self.context.Pipe()
         process = self.context.Process(
             target=_work, args=(theirs, index, self.parts[index], self.rendered.base_url,
@@ -426,7 +448,7 @@ class _Workers:
         theirs.close()
         self.connections[index] = mine
         self.processes.append(process)
-        mine.send((start, pad))
+        mine.send(start)
 
     def close(self) -> None:
         for process in self.processes:
@@ -534,7 +556,7 @@ def _coordinate(parts: list[PartSource], workers: _Workers, guesses: Guesses,
     waiting = set()
     for index, start in enumerate(starts):
         if index not in kept:
-            workers.begin(index, start, 0)
+            workers.begin(index, start)
             waiting.add(index)
     layouts = 0
     laid = [0] * len(parts)
@@ -560,12 +582,13 @@ def _coordinate(parts: list[PartSource], workers: _Workers, guesses: Guesses,
         if any(laid[index] >= ROUNDS for index in again):
             raise Unsplittable("the page numbers of the parts do not settle")
         for index in again + stale:
-            if index in kept:
+            if index in kept:  # a new process: its pad, if any, comes in the next round
                 del kept[index]
-                workers.begin(index, actual[index], pads[index])
+                workers.begin(index, actual[index])
+                sent[index] = 0
             else:
                 workers.connections[index].send(("again", actual[index], pads[index]))
-            sent[index] = pads[index]
+                sent[index] = pads[index]
         waiting = set(again) | set(stale)
     live = sorted(workers.connections)
     for index in live:
@@ -585,7 +608,7 @@ def _coordinate(parts: list[PartSource], workers: _Workers, guesses: Guesses,
                 known.setdefault(glyph, text)
     if any(part.union != whole for part in kept.values()):
         return None, {}
-    finished: dict[int, tuple] = {}
+    finished: dict[int, _Done] = {index: part.done for index, part in kept.items()}
     made: dict[int, _Kept] = {}
     for index in live:
         message = first[index]
@@ -594,29 +617,31 @@ def _coordinate(parts: list[PartSource], workers: _Workers, guesses: Guesses,
             mine = message[1]
             workers.connections[index].send(("glyphs", whole))
             message = _receive(workers.connections[index])
-        finished[index] = message
+        finished[index] = message[1]
         item = paged[index]
         assert item is not None
-        made[index] = _Kept(_Paged(item.pages, item.leading, item.trailing, item.ltr,
-                                   actual[index]), mine, whole, pads[index], message,
-                            message[6])
-    for index, part in kept.items():
-        finished[index] = part.done
+        made[index] = _Kept(replace(item, start=actual[index]), mine, whole, pads[index],
+                            message[1])
     ordered = [finished[index] for index in range(len(parts))]
-    pdf = join_parts([item[1] for item in ordered], [start.first_page for start in actual])
+    firsts = [start.first_page for start in actual]
+    pdf = join_parts([item.pdf for item in ordered], firsts)
+    tail = parts[-1].html[len(parts[-1].html) - parts[-1].suffix:]
     html = parts[0].html[:parts[0].prefix] + "".join(
-        item[4][part.prefix:len(item[4]) - part.suffix] for item, part in
-        zip(ordered, parts)) + (parts[-1].html[len(parts[-1].html) - parts[-1].suffix:]
-                                if parts[-1].suffix else "")
-    anchors = {name: start.first_page + page for item, start in zip(done, actual)
-               for name, page in item.pages.anchors.items()}
-    blank = [start.first_page + page for item, start in zip(done, actual)
-             for page in item.pages.blank]
+        item.html[part.prefix:len(item.html) - part.suffix]
+        for item, part in zip(ordered, parts)) + tail
+    blank = [first + page for item, first in zip(done, firsts) for page in item.pages.blank]
     return Joined(pdf=pdf, pages=actual[-1].total, warnings=list(dict.fromkeys(
-        warning for item in ordered for warning in item[3])), html=html,
-        inspections=[item[5] for item in ordered],
-        guesses=Guesses(anchors, actual[-1].total, blank), parts=len(parts),
+        warning for item in ordered for warning in item.warnings)), html=html,
+        inspections=[item.inspection for item in ordered],
+        guesses=Guesses(_anchors(done, firsts), actual[-1].total, blank), parts=len(parts),
         layouts=layouts, typeset=sorted(made)), made
+
+
+def _anchors(done: list[_Paged], firsts: list[int]) -> dict[str, int]:
+    """Every part's anchors → their page in the document (parts starting at
+    ``firsts``)."""
+    return {name: first + page for item, first in zip(done, firsts)
+            for name, page in item.pages.anchors.items()}
 
 
 def _true_starts(done: list[_Paged], more: int = 0) -> list[PartStart]:
@@ -628,8 +653,7 @@ def _true_starts(done: list[_Paged], more: int = 0) -> list[PartStart]:
         firsts.append(first)
         first += item.pages.pages
     total = first + more
-    anchors = {name: firsts[index] + page for index, item in enumerate(done)
-               for name, page in item.pages.anchors.items()}
+    anchors = _anchors(done, firsts)
     starts: list[PartStart] = []
     strings: dict[str, str] = {}
     ltr = done[0].ltr if done else True

@@ -75,7 +75,7 @@ class Typeset:
     document: Any = None  # the weasyprint.Document, for the preflight
     html: str = ""  # the HTML laid out: the rendered one, adjusted by the placement passes
     layouts: int = 1  # how many times the document was laid out
-    read: dict[Path, str] = field(default_factory=dict)  # files read → their SHA-256
+    read: dict[Path, str] = field(default_factory=dict)  # a part's files read → SHA-256
 
 
 _collector: contextvars.ContextVar[_Collector | None] = contextvars.ContextVar(
@@ -278,7 +278,7 @@ def typeset(rendered: Rendered, root: Path, variant: Variant, *,
     import weasyprint
 
     fetcher = ProjectFetcher(root, before_read=before_read, transform=transform,
-                             roots=(THEME,))
+                             roots=(THEME,), digests=settle is not None)
     identifier = identifier or (embedding.identifier if embedding else
                                 document_identifier(rendered))
     options: dict[str, Any] = {"pdf_variant": variant.pdf_variant, "pdf_identifier": identifier}
