@@ -775,8 +775,22 @@ def _share_resources(base: Any) -> None:
         return repr(mask.objgen)
 
     seen: set[tuple[int, int]] = set()
-    for page in base.pages:
-        resources = page.obj.get("/Resources")
+    # the pages' resources and those of the forms they paint (an SVG image is drawn
+    # as a form: svgreuse.py), at any depth
+    for intent in base.Root.get("/OutputIntents", pikepdf.Array()):
+        if "/DestOutputProfile" in intent:  # the catalogue's profile is the one kept
+            intent.DestOutputProfile = shared(intent.DestOutputProfile)
+
+    def profiled(space: Any) -> Any:
+        """A colour space with its ICC profile shared (``[/ICCBased profile]``)."""
+        if isinstance(space, pikepdf.Array) and len(space) == 2 and \
+                space[0] == pikepdf.Name.ICCBased:
+            return pikepdf.Array([space[0], shared(space[1])])
+        return space
+
+    stack = [page.obj.get("/Resources") for page in base.pages]
+    while stack:
+        resources = stack.pop()
         if resources is None or resources.objgen in seen:
             continue
         if resources.is_indirect:
@@ -786,12 +800,17 @@ def _share_resources(base: Any) -> None:
             if entries is None:
                 continue
             for name, value in list(entries.items()):
-                if isinstance(value, pikepdf.Array) and len(value) == 2 and \
-                        value[0] == pikepdf.Name.ICCBased:
-                    entries[name] = pikepdf.Array([value[0], shared(value[1])])
+                if isinstance(value, pikepdf.Array):
+                    entries[name] = profiled(value)
                 elif isinstance(value, pikepdf.Stream) and \
                         value.get("/Subtype") == pikepdf.Name.Image:
                     entries[name] = shared(value)
+                elif isinstance(value, pikepdf.Stream) and \
+                        value.get("/Subtype") == pikepdf.Name.Form:
+                    group = value.get("/Group")
+                    if group is not None and "/CS" in group:
+                        group.CS = profiled(group.CS)
+                    stack.append(value.get("/Resources"))
         fonts = resources.get("/Font")
         for font in (fonts.values() if fonts is not None else []):
             for descendant in font.get("/DescendantFonts", [font]):
